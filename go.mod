@@ -1,0 +1,3 @@
+module github.com/credo-rl/credo
+
+go 1.26
