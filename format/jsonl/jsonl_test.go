@@ -1,0 +1,115 @@
+package jsonl
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/credo-rl/credo/rollout"
+)
+
+func TestRoundTripKeepsUnknownFields(t *testing.T) {
+	in := `{"uid":"p0","traj_uid":"a","responses":[1,2,3],"response_mask":[1,1,0],"rewards":{"outcome":1},"my_field":{"x":[1,2]},"prompt":"2+2?"}
+{"uid":"p0","responses":[4],"steps":[{"start":0,"end":1,"anchor_obs":[1,2]}]}
+`
+	b, err := ReadAll(strings.NewReader(in), "in.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Trajectories) != 2 {
+		t.Fatalf("got %d trajectories", len(b.Trajectories))
+	}
+	if got := b.Trajectories[1].ID; got != "line-2" {
+		t.Errorf("default id = %q, want line-2", got)
+	}
+	if got := b.Trajectories[1].Steps[0].State; got != "[1,2]" {
+		t.Errorf("anchor_obs = %q, want canonical [1,2]", got)
+	}
+	var out bytes.Buffer
+	w := NewWriter(&out)
+	for _, tr := range b.Trajectories {
+		if err := w.Write(tr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Flush()
+	first := strings.SplitN(out.String(), "\n", 2)[0]
+	for _, want := range []string{`"my_field":{"x":[1,2]}`, `"prompt":"2+2?"`, `"credo_version":1`, `"traj_uid":"a"`} {
+		if !strings.Contains(first, want) {
+			t.Errorf("output %s lacks %s", first, want)
+		}
+	}
+	again, err := ReadAll(strings.NewReader(out.String()), "out.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(again.Trajectories[0].Extra["prompt"]) != `"2+2?"` {
+		t.Errorf("extra field lost on second round trip")
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	cases := []struct {
+		name, in, want string
+	}{
+		{"ragged mask", `{"uid":"g","responses":[1,2],"response_mask":[1]}`, "line 1: field response_mask: has 1 values, want 2"},
+		{"ragged rewards", `{"uid":"g","responses":[1,2],"token_level_rewards":[0,0,1]}`, "field token_level_rewards: has 3 values, want 2"},
+		{"nan literal", `{"uid":"g","responses":[1],"old_log_probs":[NaN]}`, "non-finite number NaN"},
+		{"infinity literal", `{"uid":"g","responses":[1],"values":[Infinity]}`, "non-finite number Infinity"},
+		{"missing uid", `{"responses":[1]}`, "field uid: missing"},
+		{"empty uid", `{"uid":"","responses":[1]}`, "field uid: missing"},
+		{"missing responses", `{"uid":"g"}`, "field responses: missing"},
+		{"truncated", `{"uid":"g","responses":[1,2`, "truncated record"},
+		{"wrong type", `{"uid":"g","responses":"abc"}`, "field responses: want []int64"},
+		{"bad step", `{"uid":"g","responses":[1,2],"steps":[{"start":1,"end":5}]}`, "field steps[0]: span [1, 5) is not inside the 2 tokens"},
+		{"negative mask", `{"uid":"g","responses":[1],"response_mask":[-1]}`, "response_mask[0]: want a weight >= 0"},
+		{"bad tag", `{"uid":"g","responses":[1],"token_tags":{"planning":[2]}}`, "token_tags.planning[0]: want 0 or 1"},
+		{"duplicate id", `{"uid":"g","traj_uid":"a","responses":[1]}` + "\n" + `{"uid":"g","traj_uid":"a","responses":[1]}`, "duplicate id \"a\""},
+		{"unknown parent", `{"uid":"g","traj_uid":"a","responses":[1],"parent":{"traj_uid":"zz","token":0}}`, "unknown trajectory \"zz\""},
+		{"newer version", `{"credo_version":9,"uid":"g","responses":[1]}`, "newer than this credo"},
+		{"not an object", `[1,2]`, "want"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := ReadAll(strings.NewReader(c.in+"\n"), "bad.jsonl")
+			if err == nil {
+				t.Fatalf("accepted %s", c.in)
+			}
+			if !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error %q does not contain %q", err, c.want)
+			}
+			if !strings.HasPrefix(err.Error(), "bad.jsonl: ") {
+				t.Errorf("error %q does not name the file", err)
+			}
+			var re *rollout.RecordError
+			if !errors.As(err, &re) {
+				t.Errorf("error is not a RecordError")
+			}
+		})
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	f.Add([]byte(`{"uid":"p0","traj_uid":"a","responses":[1,2,3],"response_mask":[1,1,0],"rewards":{"outcome":1}}`))
+	f.Add([]byte(`{"uid":"g","responses":[1,2],"steps":[{"start":0,"end":2,"anchor_obs":"s","rewards":{"reward":1}}],"token_tags":{"p":[0,1]}}`))
+	f.Add([]byte(`{"uid":"g","responses":[1],"old_log_probs":[NaN]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		tr, err := Decode(b)
+		if err != nil {
+			return
+		}
+		if err := tr.Validate(); err != nil {
+			t.Fatalf("Decode returned an invalid trajectory: %v", err)
+		}
+		var out bytes.Buffer
+		w := NewWriter(&out)
+		if err := w.Write(tr); err != nil {
+			t.Fatalf("write: %v", err)
+		}
+		w.Flush()
+		if _, err := Decode(bytes.TrimSpace(out.Bytes())); err != nil {
+			t.Fatalf("re-reading written record: %v\n%s", err, out.Bytes())
+		}
+	})
+}
