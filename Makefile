@@ -1,0 +1,24 @@
+# credo: common tasks. The README's test command is `go test -race ./...`.
+GO ?= go
+
+.PHONY: build test bench conformance lint fuzz
+
+build:
+	$(GO) build -o bin/credo ./cmd/credo
+
+test:
+	$(GO) test -race ./...
+
+conformance: build
+	bin/credo conformance testdata/golden
+
+lint:
+	gofmt -l . && $(GO) vet ./... && $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 60s ./format/jsonl
+	$(GO) test -run '^$$' -fuzz '^FuzzReader$$' -fuzztime 60s ./format/parquet
+
+# Benchmarks at B=4096 rows x T=2048 tokens (ragged), one core. Results: docs/benchmarks.md.
+bench:
+	GOMAXPROCS=1 $(GO) test -run '^$$' -bench . -benchmem -benchtime 3x ./bench/

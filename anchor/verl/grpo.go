@@ -1,0 +1,274 @@
+package verl
+
+import (
+	"fmt"
+	"math"
+)
+
+// GRPOOptions are the hyper-parameters of the GRPO family.
+type GRPOOptions struct {
+	// Epsilon is added to the group standard deviation (verl: epsilon,
+	// default 1e-6).
+	Epsilon float64
+	// NormByStd divides by the group standard deviation (verl:
+	// norm_adv_by_std_in_grpo, default true). False gives the Dr.GRPO
+	// advantage s - mean.
+	NormByStd bool
+}
+
+// DefaultGRPOOptions returns verl's defaults: Epsilon 1e-6, NormByStd true.
+func DefaultGRPOOptions() GRPOOptions { return GRPOOptions{Epsilon: 1e-6, NormByStd: true} }
+
+// GRPOScalar computes GRPO's per-row advantage from per-row scores.
+//
+//	A_i = (s_i - mean_g) / (std_g + eps)   (NormByStd)
+//	A_i =  s_i - mean_g                    (Dr.GRPO, !NormByStd)
+//
+// where g = g(i), mean_g is the group mean and std_g the UNBIASED (ddof=1,
+// torch.std) group standard deviation. Quirks reproduced: a singleton group
+// uses mean 0 and std 1, so its row keeps its raw score s/(1+eps); a group
+// whose scores are all equal gets A = 0.
+//
+// g holds dense group numbers in [0, nGroups) (see internal/groups.Index).
+// The result is freshly allocated.
+//
+// Paper: "DeepSeekMath: Pushing the Limits of Mathematical Reasoning in Open
+// Language Models" (arXiv:2402.03300); Dr.GRPO: "Understanding R1-Zero-Like
+// Training: A Critical Perspective" (arXiv:2503.20783).
+// Reference: volcengine/verl@b178a3cd56f58b2d502255daba591e92833930a7
+// verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage.
+func GRPOScalar(scores []float64, g []int, nGroups int, opt GRPOOptions) ([]float64, error) {
+	const est = "verl.grpo"
+	if err := checkDense(est, g, nGroups, len(scores)); err != nil {
+		return nil, err
+	}
+	if err := checkScores(est, scores); err != nil {
+		return nil, err
+	}
+	out := make([]float64, len(scores))
+	grpoInto(out, scores, g, nGroups, opt)
+	return out, nil
+}
+
+// grpoInto writes the GRPO scalars of scores into out.
+func grpoInto(out, scores []float64, g []int, n int, opt GRPOOptions) {
+	st := meanStd(scores, g, n, opt.NormByStd)
+	for i, s := range scores {
+		k := g[i]
+		if opt.NormByStd {
+			out[i] = (s - st.mean[k]) / (st.std[k] + opt.Epsilon)
+		} else {
+			out[i] = s - st.mean[k]
+		}
+	}
+}
+
+// GRPO is verl's GRPO outcome advantage at token level:
+//
+//	s_i = Σ_t r[i][t]      (over EVERY position of the row, padding included)
+//	A[i][t] = GRPOScalar(s)_i * mask[i][t]
+//
+// returns == advantages: the two results share one backing array, as the
+// reference returns the same tensor twice. See GRPOScalar for the formula
+// and its quirks (singleton groups keep s/(1+eps), all-equal groups get 0).
+//
+// Paper: "DeepSeekMath" (arXiv:2402.03300); Dr.GRPO (arXiv:2503.20783).
+// Reference: volcengine/verl@b178a3cd56f58b2d502255daba591e92833930a7
+// verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage.
+func GRPO(tokenLevelRewards, responseMask [][]float64, index []string, opt GRPOOptions) (advantages, returns [][]float64, err error) {
+	const est = "verl.grpo"
+	if err := checkLike(est, "response_mask", responseMask, "token_level_rewards", tokenLevelRewards); err != nil {
+		return nil, nil, err
+	}
+	g, n, err := indexGroups(est, index, len(tokenLevelRewards))
+	if err != nil {
+		return nil, nil, err
+	}
+	scores, err := rowScores(est, tokenLevelRewards)
+	if err != nil {
+		return nil, nil, err
+	}
+	grpoInto(scores, scores, g, n, opt)
+	adv, err := broadcast(est, scores, responseMask)
+	if err != nil {
+		return nil, nil, err
+	}
+	return adv, adv, nil
+}
+
+// GRPOVectorizedOptions are the hyper-parameters of GRPOVectorized.
+type GRPOVectorizedOptions struct {
+	// Epsilon is both the variance floor and the term added to the standard
+	// deviation (verl: epsilon, default 1e-6).
+	Epsilon float64
+	// NormByStd: see GRPOOptions (default true).
+	NormByStd bool
+	// Corrected replaces the reference's statistics (one-pass variance
+	// floored at Epsilon) by those of GRPO (two-pass unbiased variance, no
+	// floor), so that GRPOVectorized equals GRPO. Default false (faithful).
+	Corrected bool
+}
+
+// DefaultGRPOVectorizedOptions returns verl's defaults: Epsilon 1e-6,
+// NormByStd true, and the faithful (uncorrected) statistics.
+func DefaultGRPOVectorizedOptions() GRPOVectorizedOptions {
+	return GRPOVectorizedOptions{Epsilon: 1e-6, NormByStd: true}
+}
+
+// GRPOVectorized is verl's vectorised GRPO (group_mean_std):
+//
+//	n_g = |g|, S1 = Σ s, S2 = Σ s²          (one pass)
+//	mean_g = S1/n_g
+//	var_g  = (S2 - S1²/n_g) / max(n_g-1, 1)
+//	std_g  = sqrt(max(var_g, eps))
+//	A[i][t] = (s_i - mean_g)/(std_g + eps) * mask[i][t]   (or s_i - mean_g)
+//
+// with s_i summed over every position of the row and singleton groups using
+// mean 0, std 1.
+//
+// DEFECT reproduced by default: the variance floor max(var, eps) with
+// eps = 1e-6 bounds std_g below by 1e-3, so a group whose true standard
+// deviation is below ~1e-3 is divided by ~1e-3 instead of by its std and is
+// heavily under-scaled compared with verl.grpo (fixed upstream after the
+// pinned commit, verl #6348). The one-pass variance also cancels
+// catastrophically for large scores; here it is accumulated in float64.
+// With opt.Corrected the statistics are exactly those of GRPO (two-pass,
+// unbiased, no floor) and the result equals GRPO's.
+//
+// Grouping: the reference maps ids through as_torch_index (np.unique for
+// string uids; numeric strings are parsed as integers, so "01" and "1" would
+// share a group there). Here ids are compared as strings.
+//
+// returns == advantages (shared backing array).
+//
+// Paper: "DeepSeekMath" (arXiv:2402.03300).
+// Reference: volcengine/verl@b178a3cd56f58b2d502255daba591e92833930a7
+// verl/trainer/ppo/core_algos.py::compute_grpo_vectorized_outcome_advantage
+// (+ verl/utils/groupwise.py::group_mean_std).
+func GRPOVectorized(tokenLevelRewards, responseMask [][]float64, index []string, opt GRPOVectorizedOptions) (advantages, returns [][]float64, err error) {
+	const est = "verl.grpo_vectorized"
+	if err := checkLike(est, "response_mask", responseMask, "token_level_rewards", tokenLevelRewards); err != nil {
+		return nil, nil, err
+	}
+	g, n, err := indexGroups(est, index, len(tokenLevelRewards))
+	if err != nil {
+		return nil, nil, err
+	}
+	scores, err := rowScores(est, tokenLevelRewards)
+	if err != nil {
+		return nil, nil, err
+	}
+	if opt.Corrected {
+		grpoInto(scores, scores, g, n, GRPOOptions{Epsilon: opt.Epsilon, NormByStd: opt.NormByStd})
+	} else {
+		grpoVectorizedInto(scores, scores, g, n, opt)
+	}
+	adv, err := broadcast(est, scores, responseMask)
+	if err != nil {
+		return nil, nil, err
+	}
+	return adv, adv, nil
+}
+
+// grpoVectorizedInto applies the faithful group_mean_std statistics.
+func grpoVectorizedInto(out, scores []float64, g []int, n int, opt GRPOVectorizedOptions) {
+	cnt := make([]float64, n)
+	s1 := make([]float64, n)
+	s2 := make([]float64, n)
+	for i, s := range scores {
+		k := g[i]
+		cnt[k]++
+		s1[k] += s
+		s2[k] += s * s
+	}
+	// Reuse s1 as the mean and s2 as the std.
+	for k, c := range cnt {
+		if c <= 1 {
+			s1[k], s2[k] = 0, 1
+			continue
+		}
+		mean := s1[k] / c
+		v := (s2[k] - s1[k]*s1[k]/c) / (c - 1)
+		s1[k] = mean
+		s2[k] = math.Sqrt(math.Max(v, opt.Epsilon))
+	}
+	for i, s := range scores {
+		k := g[i]
+		if opt.NormByStd {
+			out[i] = (s - s1[k]) / (s2[k] + opt.Epsilon)
+		} else {
+			out[i] = s - s1[k]
+		}
+	}
+}
+
+// GRPOPassK is verl's Pass@k-style GRPO advantage: within each group only
+// the best row gets a non-zero advantage,
+//
+//	A[i*] = (r_max - r_2nd) [/ (std_g + eps) when NormByStd]
+//	A[i][t] = A_i * mask[i][t],  A_i = 0 for every other row,
+//
+// where r_max, r_2nd are the two largest scores of the group (torch.topk,
+// k=2), i* is the row holding r_max (on ties the row that comes first in
+// the batch, as CPU topk returns the lowest index), and std_g is the
+// unbiased group standard deviation. Scores are summed over every position.
+// A group with fewer than 2 rows is an error (the reference raises
+// ValueError). In verl the NormByStd flag is read from the algorithm config.
+//
+// returns == advantages (shared backing array).
+//
+// Paper: as cited by the reference, arXiv:2503.19595.
+// Reference: volcengine/verl@b178a3cd56f58b2d502255daba591e92833930a7
+// verl/trainer/ppo/core_algos.py::compute_grpo_passk_outcome_advantage.
+func GRPOPassK(tokenLevelRewards, responseMask [][]float64, index []string, opt GRPOOptions) (advantages, returns [][]float64, err error) {
+	const est = "verl.grpo_passk"
+	if err := checkLike(est, "response_mask", responseMask, "token_level_rewards", tokenLevelRewards); err != nil {
+		return nil, nil, err
+	}
+	g, n, err := indexGroups(est, index, len(tokenLevelRewards))
+	if err != nil {
+		return nil, nil, err
+	}
+	scores, err := rowScores(est, tokenLevelRewards)
+	if err != nil {
+		return nil, nil, err
+	}
+	st := meanStd(scores, g, n, opt.NormByStd)
+	best := make([]int, n)
+	first := make([]float64, n)
+	second := make([]float64, n)
+	for k := range best {
+		best[k] = -1
+	}
+	for i, s := range scores {
+		k := g[i]
+		switch {
+		case best[k] < 0:
+			best[k], first[k], second[k] = i, s, math.Inf(-1)
+		case s > first[k]:
+			second[k] = first[k]
+			best[k], first[k] = i, s
+		case s > second[k]:
+			second[k] = s
+		}
+	}
+	a := make([]float64, len(scores))
+	for k, c := range st.count {
+		if c == 0 {
+			continue
+		}
+		if c < 2 {
+			return nil, nil, fmt.Errorf("%s: Pass@k needs at least 2 rows per group, group %q has %d", est, index[best[k]], c)
+		}
+		v := first[k] - second[k]
+		if opt.NormByStd {
+			v /= st.std[k] + opt.Epsilon
+		}
+		a[best[k]] = v
+	}
+	adv, err := broadcast(est, a, responseMask)
+	if err != nil {
+		return nil, nil, err
+	}
+	return adv, adv, nil
+}

@@ -1,0 +1,115 @@
+package credit
+
+import (
+	"fmt"
+
+	"github.com/credo-rl/credo/rollout"
+)
+
+// Shared inputs and the helpers that turn a batch into estimator arrays.
+
+// rewardParam is the parameter naming the outcome reward channel.
+var rewardParam = Param{Name: "reward", Kind: String, Default: rollout.DefaultReward,
+	Doc: "outcome reward channel used when token_level_rewards is absent; it is placed on the last token whose mask is non-zero"}
+
+// inTokenRewards: token-level rewards, or an outcome reward to place on the last valid token.
+var inTokenRewards = Input{
+	Name: "token_level_rewards|rewards.<reward>",
+	Doc:  "token-level rewards, or the named outcome reward",
+	Has: func(t *rollout.Trajectory, v Values) bool {
+		if t.TokenRewards != nil {
+			return true
+		}
+		_, ok := t.Rewards[v.String("reward")]
+		return ok
+	},
+}
+
+var inValues = Input{Name: "values", Doc: "critic values per token",
+	Has: func(t *rollout.Trajectory, _ Values) bool { return t.Values != nil }}
+
+var inOldLogProbs = Input{Name: "old_log_probs", Doc: "behaviour-policy log-probs per token",
+	Has: func(t *rollout.Trajectory, _ Values) bool { return t.OldLogProbs != nil }}
+
+var inGroup = Input{Name: "uid", Doc: "group id of the prompt"}
+
+// tokenRewards returns per-row token rewards: token_level_rewards when given,
+// otherwise the outcome reward on the last valid token.
+func tokenRewards(b *rollout.Batch, channel string) ([][]float64, error) {
+	out := make([][]float64, len(b.Trajectories))
+	for i, t := range b.Trajectories {
+		if t.TokenRewards != nil {
+			out[i] = t.TokenRewards
+			continue
+		}
+		r, ok := t.Rewards[channel]
+		if !ok {
+			return nil, fmt.Errorf("trajectory %d (traj_uid %q): no token_level_rewards and no rewards.%s", i, t.ID, channel)
+		}
+		row := make([]float64, t.Len())
+		if last := t.LastValid(); last >= 0 {
+			row[last] = r
+		} else if r != 0 {
+			return nil, fmt.Errorf("trajectory %d (traj_uid %q): reward %v but no token with a non-zero mask to carry it", i, t.ID, r)
+		}
+		out[i] = row
+	}
+	return out, nil
+}
+
+// masks returns per-row loss masks (ones where absent).
+func masks(b *rollout.Batch) [][]float64 {
+	out := make([][]float64, len(b.Trajectories))
+	for i, t := range b.Trajectories {
+		if t.Mask != nil {
+			out[i] = t.Mask
+			continue
+		}
+		row := make([]float64, t.Len())
+		for j := range row {
+			row[j] = 1
+		}
+		out[i] = row
+	}
+	return out
+}
+
+func groupIDs(b *rollout.Batch) []string {
+	out := make([]string, len(b.Trajectories))
+	for i, t := range b.Trajectories {
+		out[i] = t.Group
+	}
+	return out
+}
+
+func tokenValues(b *rollout.Batch) [][]float64 {
+	out := make([][]float64, len(b.Trajectories))
+	for i, t := range b.Trajectories {
+		out[i] = t.Values
+	}
+	return out
+}
+
+func oldLogProbs(b *rollout.Batch) [][]float64 {
+	out := make([][]float64, len(b.Trajectories))
+	for i, t := range b.Trajectories {
+		out[i] = t.OldLogProbs
+	}
+	return out
+}
+
+// store writes advantages (and returns when non-nil) into the trajectories.
+func store(b *rollout.Batch, adv, ret [][]float64) {
+	for i, t := range b.Trajectories {
+		t.Advantages = adv[i]
+		if ret != nil {
+			if len(ret[i]) > 0 && len(adv[i]) > 0 && &ret[i][0] == &adv[i][0] {
+				// The estimator returned one array twice; give each field its own.
+				ret[i] = append([]float64(nil), ret[i]...)
+			}
+			t.Returns = ret[i]
+		} else {
+			t.Returns = nil
+		}
+	}
+}

@@ -1,0 +1,11 @@
+package treerl
+
+import (
+	"testing"
+
+	"github.com/credo-rl/credo/golden/goldentest"
+)
+
+func TestGolden(t *testing.T) {
+	goldentest.Check(t, "treerl.tree_paths.json")
+}
