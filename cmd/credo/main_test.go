@@ -158,3 +158,67 @@ func TestMethodsJSON(t *testing.T) {
 		}
 	}
 }
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func assignOK(t *testing.T, in string, args ...string) map[string]*rollout.Trajectory {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "out.jsonl")
+	code, _, stderr := credo(t, append([]string{"assign", "--in", in, "--out", out}, args...)...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	m := map[string]*rollout.Trajectory{}
+	for _, tr := range readOut(t, out) {
+		m[tr.ID] = tr
+	}
+	return m
+}
+
+func checkVec(t *testing.T, what string, got, want []float64) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: got %v, want %v", what, got, want)
+	}
+	for i := range want {
+		if !near(got[i], want[i]) {
+			t.Errorf("%s[%d] = %v, want %v", what, i, got[i], want[i])
+		}
+	}
+}
+
+// TestAssignOpenRLHFGAE: V = (0.5, 0.2), r = (0, 1), γ = λ = 0.5.
+// δ1 = 1 - 0.2 = 0.8, A1 = 0.8; δ0 = 0.5·0.2 - 0.5 = -0.4,
+// A0 = -0.4 + 0.25·0.8 = -0.2; returns = A + V = (0.3, 1.0).
+func TestAssignOpenRLHFGAE(t *testing.T) {
+	in := writeFile(t, "ppo.jsonl", `{"uid":"p","traj_uid":"a","responses":[7,8],"token_level_rewards":[0,1],"values":[0.5,0.2]}`+"\n")
+	got := assignOK(t, in, "--method", "openrlhf.gae", "--set", "gamma=0.5", "--set", "lambd=0.5")
+	checkVec(t, "advantages", got["a"].Advantages, []float64{-0.2, 0.8})
+	checkVec(t, "returns", got["a"].Returns, []float64{0.3, 1.0})
+}
+
+// TestAssignPURE: PRM mode, step baseline, T = 0.1, no normalisation.
+// Trajectory a has steps pr = (0.5, -0.5): softmin weights softmax(-pr/T) =
+// (1/(1+e^10), e^10/(1+e^10)), so its step rewards are 0.5·w1 and -0.5·w2
+// and R_a = 0.5·w1 - 0.5·w2. Trajectory b has one step pr = 0.2, R_b = 0.2.
+// Baselines: a subtracts R_b/1 at each step end, b subtracts R_a/2.
+// Returns are reverse sums, zeroed at step-end tokens; advantages = returns.
+func TestAssignPURE(t *testing.T) {
+	in := writeFile(t, "pure.jsonl",
+		`{"uid":"q","traj_uid":"a","responses":[1,2,3,4],"rewards":{"outcome":1},"steps":[{"start":0,"end":2,"rewards":{"prm":0.5}},{"start":2,"end":4,"rewards":{"prm":-0.5}}]}`+"\n"+
+			`{"uid":"q","traj_uid":"b","responses":[5,6],"rewards":{"outcome":0},"steps":[{"start":0,"end":2,"rewards":{"prm":0.2}}]}`+"\n")
+	got := assignOK(t, in, "--method", "pure.credit_assignment", "--set", "reward_mode=PRM", "--set", "disable_advantage_normalization=true")
+	e10 := math.Exp(10)
+	w1, w2 := 1/(1+e10), e10/(1+e10)
+	ra := 0.5*w1 - 0.5*w2
+	r1, r2 := 0.5*w1-0.2, -0.5*w2-0.2
+	checkVec(t, "a advantages", got["a"].Advantages, []float64{r1 + r2, 0, r2, 0})
+	checkVec(t, "b advantages", got["b"].Advantages, []float64{0.2 - ra/2, 0})
+}

@@ -2,7 +2,9 @@
 package all
 
 import (
-	_ "github.com/credo-rl/credo/golden/spo"    // spo.*
-	_ "github.com/credo-rl/credo/golden/treerl" // treerl.*
-	_ "github.com/credo-rl/credo/golden/verl"   // verl.* advantage estimators
+	_ "github.com/credo-rl/credo/golden/openrlhf" // openrlhf.* estimators
+	_ "github.com/credo-rl/credo/golden/pure"     // pure.*
+	_ "github.com/credo-rl/credo/golden/spo"      // spo.*
+	_ "github.com/credo-rl/credo/golden/treerl"   // treerl.*
+	_ "github.com/credo-rl/credo/golden/verl"     // verl.* advantage estimators
 )

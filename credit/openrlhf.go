@@ -1,0 +1,140 @@
+package credit
+
+import (
+	"github.com/credo-rl/credo/anchor/openrlhf"
+	"github.com/credo-rl/credo/rollout"
+)
+
+// Bindings of OpenRLHF's estimators (anchor/openrlhf).
+
+const openrlhfRef = "OpenRLHF/OpenRLHF@3c3be6234e0cb353e76bb8019947db9dfe99fca7 openrlhf/trainer/ppo_utils/experience_maker.py::"
+
+func init() {
+	Register(&Method{
+		Name:       "openrlhf.gae",
+		Summary:    "OpenRLHF's GAE: masked values and rewards zeroed, no skipping, no whitening",
+		Params:     []Param{pGamma, {Name: "lambd", Kind: Float, Default: 0.95, Doc: "GAE lambda"}, rewardParam},
+		Inputs:     []Input{inTokenRewards, inValues},
+		Outputs:    []string{"advantages", "returns"},
+		Scope:      ScopeGroup,
+		Provenance: prov(paperGAE, openrlhfRef+"RemoteExperienceMaker.get_advantages_and_returns"),
+		Notes:      "per trajectory only; returns = advantages + masked values",
+		run: func(b *rollout.Batch, v Values) error {
+			r, err := tokenRewards(b, v.String("reward"))
+			if err != nil {
+				return err
+			}
+			adv, ret, err := openrlhf.GAE(tokenValues(b), r, masks(b), v.Float("gamma"), v.Float("lambd"))
+			if err != nil {
+				return err
+			}
+			store(b, adv, ret)
+			return nil
+		},
+	})
+	Register(&Method{
+		Name:       "openrlhf.cumulative_returns",
+		Summary:    "discounted return of the masked token rewards; advantages = returns",
+		Params:     []Param{pGamma, rewardParam},
+		Inputs:     []Input{inTokenRewards},
+		Outputs:    []string{"advantages", "returns"},
+		Scope:      ScopeGroup,
+		Provenance: prov(paperRFPP, openrlhfRef+"RemoteExperienceMaker.get_cumulative_returns"),
+		run: func(b *rollout.Batch, v Values) error {
+			r, err := tokenRewards(b, v.String("reward"))
+			if err != nil {
+				return err
+			}
+			ret, err := openrlhf.CumulativeReturns(r, masks(b), v.Float("gamma"))
+			if err != nil {
+				return err
+			}
+			store(b, ret, ret)
+			return nil
+		},
+	})
+	Register(&Method{
+		Name:    "openrlhf.compute_advantages_and_returns",
+		Summary: "OpenRLHF's whole shaping pipeline: length penalties, group baseline, KL reward, GAE or returns, whitening",
+		Params: []Param{
+			{Name: "estimator", Kind: String, Default: "gae", Choices: []string{"gae", "reinforce", "rloo", "reinforce_baseline", "group_norm", "dr_grpo"}, Doc: "advantage estimator (--advantage_estimator)"},
+			pGamma, {Name: "lambd", Kind: Float, Default: 0.95, Doc: "GAE lambda"},
+			{Name: "kl_coef", Kind: Float, Default: 0.0, Doc: "KL penalty coefficient (k1 = old_log_probs - ref_log_prob); 0 = off"},
+			{Name: "reward_clip", Kind: Float, Default: 10.0, Doc: "rewards are clamped to [-reward_clip, reward_clip]; 0 = no clamp"},
+			{Name: "no_std_norm", Kind: Bool, Default: false, Doc: "whitening only centres (--no_advantage_std_norm)"},
+			{Name: "overlong_buffer_len", Kind: Float, Default: 0.0, Doc: "DAPO overlong penalty buffer; 0 = off"},
+			{Name: "overlong_penalty_factor", Kind: Float, Default: 1.0, Doc: "DAPO overlong penalty factor"},
+			{Name: "max_new_tokens", Kind: Float, Default: 0.0, Doc: "generation limit for the overlong penalty"},
+			rewardParam,
+		},
+		Inputs: []Input{inGroup, inOutcome,
+			{Name: "values (estimator gae)", Doc: "critic values per token", Has: func(t *rollout.Trajectory, v Values) bool {
+				return v.String("estimator") != "gae" || t.Values != nil
+			}}, inKLLogProbs},
+		Outputs:    []string{"advantages", "returns"},
+		Scope:      ScopeBatch,
+		Provenance: prov(Provenance{Paper: "OpenRLHF: An Easy-to-use, Scalable and High-performance RLHF Framework", ArXiv: "2405.11143"}, openrlhfRef+"RemoteExperienceMaker.compute_advantages_and_returns"),
+		Notes:      "groups must all have n_samples_per_prompt rows (taken from the data); gamma is forced to 1 for rloo, reinforce_baseline, group_norm, dr_grpo; masked positions are not re-zeroed after whitening",
+		run:        runOpenRLHF,
+	})
+}
+
+func runOpenRLHF(b *rollout.Batch, v Values) error {
+	order, n, err := blocks(b)
+	if err != nil {
+		return err
+	}
+	opt := openrlhf.DefaultOptions()
+	opt.Estimator = openrlhf.Estimator(v.String("estimator"))
+	opt.NSamplesPerPrompt = n
+	opt.Gamma = v.Float("gamma")
+	opt.Lambda = v.Float("lambd")
+	opt.KLCoef = v.Float("kl_coef")
+	opt.NoStdNorm = v.Bool("no_std_norm")
+	if c := v.Float("reward_clip"); c > 0 {
+		opt.RewardClip = &openrlhf.Range{Low: -c, High: c}
+	} else {
+		opt.RewardClip = nil
+	}
+	if l := v.Float("overlong_buffer_len"); l > 0 {
+		opt.OverlongBufferLen = &l
+		opt.OverlongPenaltyFactor = v.Float("overlong_penalty_factor")
+		opt.MaxNewTokens = v.Float("max_new_tokens")
+	}
+	exp := openrlhf.Experience{}
+	kl := opt.KLCoef > 0
+	for pos, i := range order {
+		t := b.Trajectories[i]
+		r, _ := outcomeScalar(t, v.String("reward"))
+		m := masks(&rollout.Batch{Trajectories: []*rollout.Trajectory{t}})[0]
+		exp.Index = append(exp.Index, pos)
+		exp.Rewards = append(exp.Rewards, r)
+		exp.KL = append(exp.KL, k1(t, kl))
+		vals := t.Values
+		if vals == nil {
+			vals = make([]float64, t.Len())
+		}
+		exp.Values = append(exp.Values, vals)
+		exp.ActionMask = append(exp.ActionMask, m)
+		l := 0.0
+		for _, x := range m {
+			if x != 0 {
+				l++
+			}
+		}
+		exp.ResponseLength = append(exp.ResponseLength, l)
+		tr, _ := t.Features["truncated"].(bool)
+		exp.Truncated = append(exp.Truncated, tr)
+	}
+	res, err := openrlhf.ComputeAdvantagesAndReturns([]openrlhf.Experience{exp}, opt)
+	if err != nil {
+		return err
+	}
+	out := res.Experiences[0]
+	for pos, i := range order {
+		t := b.Trajectories[i]
+		t.Advantages = out.Advantages[pos]
+		t.Returns = append([]float64(nil), out.Returns[pos]...)
+	}
+	return nil
+}
