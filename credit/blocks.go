@@ -6,11 +6,11 @@ import (
 	"github.com/credo-rl/credo/rollout"
 )
 
-// blocks orders a batch so that each group is a block of n consecutive rows,
+// Blocks orders a batch so that each group is a block of n consecutive rows,
 // as OpenRLHF and PURE require (they find groups as index // n). It returns
 // the row order (order[k] = trajectory index) and n, or an error when the
 // groups differ in size.
-func blocks(b *rollout.Batch) (order []int, n int, err error) {
+func Blocks(b *rollout.Batch) (order []int, n int, err error) {
 	ids, of := b.Groups()
 	members := make([][]int, len(ids))
 	for i, g := range of {
@@ -26,9 +26,9 @@ func blocks(b *rollout.Batch) (order []int, n int, err error) {
 	return order, n, nil
 }
 
-// outcomeScalar returns the named outcome reward, or the sum of the token
+// Outcome returns the named outcome reward, or the sum of the token
 // rewards when the channel is absent.
-func outcomeScalar(t *rollout.Trajectory, channel string) (float64, bool) {
+func Outcome(t *rollout.Trajectory, channel string) (float64, bool) {
 	if r, ok := t.Rewards[channel]; ok {
 		return r, true
 	}
@@ -42,17 +42,18 @@ func outcomeScalar(t *rollout.Trajectory, channel string) (float64, bool) {
 	return 0, false
 }
 
-var inOutcome = Input{
+// InOutcome: an outcome reward per trajectory.
+var InOutcome = Input{
 	Name: "rewards.<reward>|token_level_rewards",
 	Doc:  "the named outcome reward (or the sum of token-level rewards)",
 	Has: func(t *rollout.Trajectory, v Values) bool {
-		_, ok := outcomeScalar(t, v.String("reward"))
+		_, ok := Outcome(t, v.String("reward"))
 		return ok
 	},
 }
 
-// klInput is needed when kl_coef > 0.
-var inKLLogProbs = Input{
+// InKLLogProbs: the log-probs a KL penalty needs when kl_coef > 0.
+var InKLLogProbs = Input{
 	Name: "old_log_probs+ref_log_prob (when kl_coef > 0)",
 	Doc:  "policy and reference log-probs for the KL penalty",
 	Has: func(t *rollout.Trajectory, v Values) bool {

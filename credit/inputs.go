@@ -8,12 +8,13 @@ import (
 
 // Shared inputs and the helpers that turn a batch into estimator arrays.
 
-// rewardParam is the parameter naming the outcome reward channel.
-var rewardParam = Param{Name: "reward", Kind: String, Default: rollout.DefaultReward,
+// RewardParam is the parameter naming the outcome reward channel.
+var RewardParam = Param{Name: "reward", Kind: String, Default: rollout.DefaultReward,
 	Doc: "outcome reward channel used when token_level_rewards is absent; it is placed on the last token whose mask is non-zero"}
 
-// inTokenRewards: token-level rewards, or an outcome reward to place on the last valid token.
-var inTokenRewards = Input{
+// InTokenRewards: token-level rewards, or an outcome reward to place on the last valid token.
+// InTokenRewards: token-level rewards, or the outcome reward placed on the last valid token.
+var InTokenRewards = Input{
 	Name: "token_level_rewards|rewards.<reward>",
 	Doc:  "token-level rewards, or the named outcome reward",
 	Has: func(t *rollout.Trajectory, v Values) bool {
@@ -25,17 +26,20 @@ var inTokenRewards = Input{
 	},
 }
 
-var inValues = Input{Name: "values", Doc: "critic values per token",
+// InValues: critic values per token.
+var InValues = Input{Name: "values", Doc: "critic values per token",
 	Has: func(t *rollout.Trajectory, _ Values) bool { return t.Values != nil }}
 
-var inOldLogProbs = Input{Name: "old_log_probs", Doc: "behaviour-policy log-probs per token",
+// InOldLogProbs: behaviour log-probs per token.
+var InOldLogProbs = Input{Name: "old_log_probs", Doc: "behaviour-policy log-probs per token",
 	Has: func(t *rollout.Trajectory, _ Values) bool { return t.OldLogProbs != nil }}
 
-var inGroup = Input{Name: "uid", Doc: "group id of the prompt"}
+// InGroup: the group id (always present in valid data).
+var InGroup = Input{Name: "uid", Doc: "group id of the prompt"}
 
-// tokenRewards returns per-row token rewards: token_level_rewards when given,
+// TokenRewards returns per-row token rewards: token_level_rewards when given,
 // otherwise the outcome reward on the last valid token.
-func tokenRewards(b *rollout.Batch, channel string) ([][]float64, error) {
+func TokenRewards(b *rollout.Batch, channel string) ([][]float64, error) {
 	out := make([][]float64, len(b.Trajectories))
 	for i, t := range b.Trajectories {
 		if t.TokenRewards != nil {
@@ -57,8 +61,8 @@ func tokenRewards(b *rollout.Batch, channel string) ([][]float64, error) {
 	return out, nil
 }
 
-// masks returns per-row loss masks (ones where absent).
-func masks(b *rollout.Batch) [][]float64 {
+// Masks returns per-row loss masks (ones where absent).
+func Masks(b *rollout.Batch) [][]float64 {
 	out := make([][]float64, len(b.Trajectories))
 	for i, t := range b.Trajectories {
 		if t.Mask != nil {
@@ -74,7 +78,8 @@ func masks(b *rollout.Batch) [][]float64 {
 	return out
 }
 
-func groupIDs(b *rollout.Batch) []string {
+// GroupIDs returns each trajectory's group id.
+func GroupIDs(b *rollout.Batch) []string {
 	out := make([]string, len(b.Trajectories))
 	for i, t := range b.Trajectories {
 		out[i] = t.Group
@@ -82,7 +87,8 @@ func groupIDs(b *rollout.Batch) []string {
 	return out
 }
 
-func tokenValues(b *rollout.Batch) [][]float64 {
+// TokenValues returns each trajectory's critic values (nil where absent).
+func TokenValues(b *rollout.Batch) [][]float64 {
 	out := make([][]float64, len(b.Trajectories))
 	for i, t := range b.Trajectories {
 		out[i] = t.Values
@@ -90,7 +96,8 @@ func tokenValues(b *rollout.Batch) [][]float64 {
 	return out
 }
 
-func oldLogProbs(b *rollout.Batch) [][]float64 {
+// OldLogProbs returns each trajectory's behaviour log-probs (nil where absent).
+func OldLogProbs(b *rollout.Batch) [][]float64 {
 	out := make([][]float64, len(b.Trajectories))
 	for i, t := range b.Trajectories {
 		out[i] = t.OldLogProbs
@@ -98,8 +105,8 @@ func oldLogProbs(b *rollout.Batch) [][]float64 {
 	return out
 }
 
-// store writes advantages (and returns when non-nil) into the trajectories.
-func store(b *rollout.Batch, adv, ret [][]float64) {
+// Store writes advantages (and returns when non-nil) into the trajectories.
+func Store(b *rollout.Batch, adv, ret [][]float64) {
 	for i, t := range b.Trajectories {
 		t.Advantages = adv[i]
 		if ret != nil {

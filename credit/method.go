@@ -73,8 +73,14 @@ type Method struct {
 	// Notes records quirks of the reference that are reproduced, and how a
 	// corrected variant differs.
 	Notes string `json:"notes,omitempty"`
+	// Stateful methods carry state across calls (an EMA baseline per role,
+	// per-prompt success estimates, an annealing schedule).
+	Stateful bool `json:"stateful,omitempty"`
 
-	run func(b *rollout.Batch, v Values) error
+	// Run assigns credit for a stateless method.
+	Run func(b *rollout.Batch, v Values) error `json:"-"`
+	// RunState assigns credit for a stateful method; st is never nil.
+	RunState func(b *rollout.Batch, v Values, st *State) error `json:"-"`
 }
 
 // Values are a method's resolved parameter values.
@@ -104,9 +110,10 @@ func Register(m *Method) {
 	if _, dup := methods[m.Name]; dup {
 		panic("credit: method registered twice: " + m.Name)
 	}
-	if m.run == nil {
-		panic("credit: method without implementation: " + m.Name)
+	if (m.Run == nil) == (m.RunState == nil) {
+		panic("credit: method needs exactly one of Run and RunState: " + m.Name)
 	}
+	m.Stateful = m.RunState != nil
 	methods[m.Name] = m
 }
 
@@ -247,15 +254,33 @@ func (m *Method) Check(b *rollout.Batch, v Values) error {
 }
 
 // Assign checks the inputs and writes the method's credit into b. Values
-// may be nil for the defaults. On error b's outputs are left unspecified.
+// may be nil for the defaults. A stateful method starts from empty state
+// (use AssignState to carry it across calls). On error b's outputs are left
+// unspecified.
 func (m *Method) Assign(b *rollout.Batch, v Values) error {
+	return m.AssignState(b, v, nil)
+}
+
+// AssignState is Assign with method state carried across calls: st is read
+// and updated by stateful methods (nil = fresh state, discarded after the
+// call) and ignored by stateless ones.
+func (m *Method) AssignState(b *rollout.Batch, v Values, st *State) error {
 	if v == nil {
 		v = m.Defaults()
 	}
 	if err := m.Check(b, v); err != nil {
 		return err
 	}
-	if err := m.run(b, v); err != nil {
+	var err error
+	if m.RunState != nil {
+		if st == nil {
+			st = NewState()
+		}
+		err = m.RunState(b, v, st.For(m.Name))
+	} else {
+		err = m.Run(b, v)
+	}
+	if err != nil {
 		return fmt.Errorf("method %s: %w", m.Name, err)
 	}
 	return nil

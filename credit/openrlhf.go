@@ -13,43 +13,43 @@ func init() {
 	Register(&Method{
 		Name:       "openrlhf.gae",
 		Summary:    "OpenRLHF's GAE: masked values and rewards zeroed, no skipping, no whitening",
-		Params:     []Param{pGamma, {Name: "lambd", Kind: Float, Default: 0.95, Doc: "GAE lambda"}, rewardParam},
-		Inputs:     []Input{inTokenRewards, inValues},
+		Params:     []Param{pGamma, {Name: "lambd", Kind: Float, Default: 0.95, Doc: "GAE lambda"}, RewardParam},
+		Inputs:     []Input{InTokenRewards, InValues},
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      ScopeGroup,
 		Provenance: prov(paperGAE, openrlhfRef+"RemoteExperienceMaker.get_advantages_and_returns"),
 		Notes:      "per trajectory only; returns = advantages + masked values",
-		run: func(b *rollout.Batch, v Values) error {
-			r, err := tokenRewards(b, v.String("reward"))
+		Run: func(b *rollout.Batch, v Values) error {
+			r, err := TokenRewards(b, v.String("reward"))
 			if err != nil {
 				return err
 			}
-			adv, ret, err := openrlhf.GAE(tokenValues(b), r, masks(b), v.Float("gamma"), v.Float("lambd"))
+			adv, ret, err := openrlhf.GAE(TokenValues(b), r, Masks(b), v.Float("gamma"), v.Float("lambd"))
 			if err != nil {
 				return err
 			}
-			store(b, adv, ret)
+			Store(b, adv, ret)
 			return nil
 		},
 	})
 	Register(&Method{
 		Name:       "openrlhf.cumulative_returns",
 		Summary:    "discounted return of the masked token rewards; advantages = returns",
-		Params:     []Param{pGamma, rewardParam},
-		Inputs:     []Input{inTokenRewards},
+		Params:     []Param{pGamma, RewardParam},
+		Inputs:     []Input{InTokenRewards},
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      ScopeGroup,
 		Provenance: prov(paperRFPP, openrlhfRef+"RemoteExperienceMaker.get_cumulative_returns"),
-		run: func(b *rollout.Batch, v Values) error {
-			r, err := tokenRewards(b, v.String("reward"))
+		Run: func(b *rollout.Batch, v Values) error {
+			r, err := TokenRewards(b, v.String("reward"))
 			if err != nil {
 				return err
 			}
-			ret, err := openrlhf.CumulativeReturns(r, masks(b), v.Float("gamma"))
+			ret, err := openrlhf.CumulativeReturns(r, Masks(b), v.Float("gamma"))
 			if err != nil {
 				return err
 			}
-			store(b, ret, ret)
+			Store(b, ret, ret)
 			return nil
 		},
 	})
@@ -65,22 +65,22 @@ func init() {
 			{Name: "overlong_buffer_len", Kind: Float, Default: 0.0, Doc: "DAPO overlong penalty buffer; 0 = off"},
 			{Name: "overlong_penalty_factor", Kind: Float, Default: 1.0, Doc: "DAPO overlong penalty factor"},
 			{Name: "max_new_tokens", Kind: Float, Default: 0.0, Doc: "generation limit for the overlong penalty"},
-			rewardParam,
+			RewardParam,
 		},
-		Inputs: []Input{inGroup, inOutcome,
+		Inputs: []Input{InGroup, InOutcome,
 			{Name: "values (estimator gae)", Doc: "critic values per token", Has: func(t *rollout.Trajectory, v Values) bool {
 				return v.String("estimator") != "gae" || t.Values != nil
-			}}, inKLLogProbs},
+			}}, InKLLogProbs},
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      ScopeBatch,
 		Provenance: prov(Provenance{Paper: "OpenRLHF: An Easy-to-use, Scalable and High-performance RLHF Framework", ArXiv: "2405.11143"}, openrlhfRef+"RemoteExperienceMaker.compute_advantages_and_returns"),
 		Notes:      "groups must all have n_samples_per_prompt rows (taken from the data); gamma is forced to 1 for rloo, reinforce_baseline, group_norm, dr_grpo; masked positions are not re-zeroed after whitening",
-		run:        runOpenRLHF,
+		Run:        runOpenRLHF,
 	})
 }
 
 func runOpenRLHF(b *rollout.Batch, v Values) error {
-	order, n, err := blocks(b)
+	order, n, err := Blocks(b)
 	if err != nil {
 		return err
 	}
@@ -105,8 +105,8 @@ func runOpenRLHF(b *rollout.Batch, v Values) error {
 	kl := opt.KLCoef > 0
 	for pos, i := range order {
 		t := b.Trajectories[i]
-		r, _ := outcomeScalar(t, v.String("reward"))
-		m := masks(&rollout.Batch{Trajectories: []*rollout.Trajectory{t}})[0]
+		r, _ := Outcome(t, v.String("reward"))
+		m := Masks(&rollout.Batch{Trajectories: []*rollout.Trajectory{t}})[0]
 		exp.Index = append(exp.Index, pos)
 		exp.Rewards = append(exp.Rewards, r)
 		exp.KL = append(exp.KL, k1(t, kl))

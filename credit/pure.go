@@ -32,9 +32,9 @@ func init() {
 			{Name: "disable_weighted_reward", Kind: Bool, Default: false, Doc: "uniform instead of softmin step weights (sum-form)"},
 			{Name: "nomask_separator_adv", Kind: Bool, Default: false, Doc: "keep the returns at step-end tokens"},
 			{Name: "disable_advantage_normalization", Kind: Bool, Default: false, Doc: "skip the replay-buffer normalisation"},
-			rewardParam,
+			RewardParam,
 		},
-		Inputs: []Input{inGroup,
+		Inputs: []Input{InGroup,
 			{Name: "steps", Doc: "reasoning steps as token spans", Has: func(t *rollout.Trajectory, v Values) bool {
 				return v.String("reward_mode") == "VR" || len(t.TopSteps()) > 0
 			}},
@@ -56,20 +56,20 @@ func init() {
 				_, ok := t.Rewards[v.String("reward")]
 				return ok
 			}},
-			inKLLogProbs,
+			InKLLogProbs,
 		},
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      ScopeBatch,
 		Provenance: Provenance{Paper: "Stop Summation: Min-Form Credit Assignment Is All Process Reward Model Needs for Reasoning", ArXiv: "2504.15275", SpecRow: 16, Reference: "CJReinforce/PURE@41f9363b8cc4af044b7fc5f7f9bbbf62139e9553 openrlhf/trainer/ppo_utils/experience_maker.py::NaiveExperienceMaker.process_experiences + replay_buffer.py::NaiveReplayBuffer.normalize"},
 		Notes:      "faithful normalisation count (zero-advantage tokens leave the count but not the variance); pure.credit_assignment.corrected uses one consistent token set",
-		run:        runPURE(false),
+		Run:        runPURE(false),
 	})
 	m, _ := Lookup("pure.credit_assignment")
 	c := *m
 	c.Name = "pure.credit_assignment.corrected"
 	c.Summary = "PURE min-form credit with a consistent mean/variance set in the normalisation"
 	c.Notes = "corrected profile: mean and variance over the action tokens with non-zero advantage"
-	c.run = runPURE(true)
+	c.Run = runPURE(true)
 	Register(&c)
 }
 
@@ -90,7 +90,7 @@ func prmLogits(s rollout.Step) (l0, l1 float64, ok bool) {
 
 func runPURE(corrected bool) func(*rollout.Batch, Values) error {
 	return func(b *rollout.Batch, v Values) error {
-		order, n, err := blocks(b)
+		order, n, err := Blocks(b)
 		if err != nil {
 			return err
 		}
@@ -111,7 +111,7 @@ func runPURE(corrected bool) func(*rollout.Batch, Values) error {
 			t := b.Trajectories[i]
 			steps := t.TopSteps()
 			L := t.Len()
-			m := masks(&rollout.Batch{Trajectories: []*rollout.Trajectory{t}})[0]
+			m := Masks(&rollout.Batch{Trajectories: []*rollout.Trajectory{t}})[0]
 			rm := make([]float64, L)
 			logits := make([][2]float64, len(steps))
 			sm := make([]float64, len(steps))

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/credo-rl/credo/credit"
+	"github.com/credo-rl/credo/internal/atomicfile"
 	"github.com/credo-rl/credo/internal/stream"
 )
 
@@ -17,6 +18,7 @@ func newAssign() *cobra.Command {
 		sets    []string
 		in, out string
 		quiet   bool
+		state   string
 	)
 	c := &cobra.Command{
 		Use:   "assign --method NAME [--set key=value ...] --in FILE --out FILE",
@@ -44,10 +46,23 @@ largest group, not by the file.`,
 			if err != nil {
 				return usageError{err}
 			}
+			var ms *credit.State
+			if state != "" {
+				if ms, err = credit.LoadState(state); err != nil {
+					return usageError{err}
+				}
+			} else if m.Stateful && !quiet {
+				fmt.Fprintf(cmd.ErrOrStderr(), "credo: %s carries state across batches; without --state it starts fresh and its state is discarded\n", m.Name)
+			}
 			start := time.Now()
-			st, err := stream.Assign(m, v, in, out)
+			st, err := stream.Assign(m, v, ms, in, out)
 			if err != nil {
 				return err
+			}
+			if state != "" {
+				if err := saveState(ms, state); err != nil {
+					return err
+				}
 			}
 			if !quiet {
 				fmt.Fprintf(cmd.ErrOrStderr(), "credo: %s: %d trajectories in %d groups, %d tokens -> %s (%s)\n",
@@ -61,5 +76,22 @@ largest group, not by the file.`,
 	c.Flags().StringVar(&in, "in", "", "input rollouts (.jsonl or .parquet)")
 	c.Flags().StringVar(&out, "out", "", "output file (.jsonl or .parquet)")
 	c.Flags().BoolVarP(&quiet, "quiet", "q", false, "print nothing on success")
+	c.Flags().StringVar(&state, "state", "", "JSON file holding the state of stateful methods across batches (read if it exists, then updated)")
 	return c
+}
+
+func saveState(s *credit.State, path string) error {
+	b, err := s.Marshal()
+	if err != nil {
+		return err
+	}
+	f, err := atomicfile.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Abort()
+	if _, err := f.Write(append(b, '\n')); err != nil {
+		return err
+	}
+	return f.Commit()
 }

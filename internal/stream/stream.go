@@ -102,39 +102,40 @@ func Scan(path string) (groups []string, st Stats, err error) {
 
 // Assign runs method m with values v on the file in and writes the result to
 // out. The output appears only when everything succeeded; in is never
-// modified.
-func Assign(m *credit.Method, v credit.Values, in, out string) (Stats, error) {
+// modified. st carries the state of stateful methods (nil = fresh); groups
+// are processed in the order in which their last record appears.
+func Assign(m *credit.Method, v credit.Values, st *credit.State, in, out string) (Stats, error) {
 	if err := sameFile(in, out); err != nil {
 		return Stats{}, err
 	}
 	if _, err := format.KindOf(out); err != nil {
 		return Stats{}, badInput(err)
 	}
-	groups, st, err := Scan(in)
+	groups, stats, err := Scan(in)
 	if err != nil {
-		return st, err
+		return stats, err
 	}
 	f, err := atomicfile.Create(out)
 	if err != nil {
-		return st, err
+		return stats, err
 	}
 	defer f.Abort()
 	w, err := format.NewWriter(f, out)
 	if err != nil {
-		return st, err
+		return stats, err
 	}
 	if m.Scope == credit.ScopeGroup {
-		err = byGroup(m, v, in, groups, w)
+		err = byGroup(m, v, st, in, groups, w)
 	} else {
-		err = whole(m, v, in, w)
+		err = whole(m, v, st, in, w)
 	}
 	if err != nil {
-		return st, err
+		return stats, err
 	}
 	if err := w.Close(); err != nil {
-		return st, err
+		return stats, err
 	}
-	return st, f.Commit()
+	return stats, f.Commit()
 }
 
 func sameFile(in, out string) error {
@@ -148,12 +149,12 @@ func sameFile(in, out string) error {
 	return nil
 }
 
-func whole(m *credit.Method, v credit.Values, in string, w format.Writer) error {
+func whole(m *credit.Method, v credit.Values, st *credit.State, in string, w format.Writer) error {
 	b, err := format.ReadAll(in)
 	if err != nil {
 		return badInput(err)
 	}
-	if err := m.Assign(b, v); err != nil {
+	if err := m.AssignState(b, v, st); err != nil {
 		return classify(in, err)
 	}
 	for _, t := range b.Trajectories {
@@ -164,15 +165,13 @@ func whole(m *credit.Method, v credit.Values, in string, w format.Writer) error 
 	return nil
 }
 
+// classify marks a method's error as bad input: every error a method
+// returns is about the data it was given (missing inputs, shapes, values).
 func classify(in string, err error) error {
-	var ie *credit.InputError
-	if errors.As(err, &ie) {
-		return badInput(fmt.Errorf("%s: %w", in, err))
-	}
 	return badInput(fmt.Errorf("%s: %w", in, err))
 }
 
-func byGroup(m *credit.Method, v credit.Values, in string, groups []string, w format.Writer) error {
+func byGroup(m *credit.Method, v credit.Values, st *credit.State, in string, groups []string, w format.Writer) error {
 	remaining := map[string]int{}
 	for _, g := range groups {
 		remaining[g]++
@@ -198,7 +197,7 @@ func byGroup(m *credit.Method, v credit.Values, in string, groups []string, w fo
 		remaining[t.Group]--
 		if remaining[t.Group] == 0 {
 			b := &rollout.Batch{Trajectories: pending[t.Group]}
-			if err := m.Assign(b, v); err != nil {
+			if err := m.AssignState(b, v, st); err != nil {
 				return classify(in, err)
 			}
 			delete(pending, t.Group)
