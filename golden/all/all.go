@@ -2,6 +2,7 @@
 package all
 
 import (
+	_ "github.com/credo-rl/credo/golden/loss"     // losses, KL and aggregation (verl, OpenRLHF)
 	_ "github.com/credo-rl/credo/golden/openrlhf" // openrlhf.* estimators
 	_ "github.com/credo-rl/credo/golden/pure"     // pure.*
 	_ "github.com/credo-rl/credo/golden/spo"      // spo.*
