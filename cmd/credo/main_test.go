@@ -152,7 +152,7 @@ func TestMethodsJSON(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d", code)
 	}
-	for _, name := range []string{`"verl.grpo"`, `"arxiv"`, `"reference"`, `"params"`, `"inputs"`} {
+	for _, name := range []string{`"verl.grpo"`, `"spec_row": 12`, `"arxiv"`, `"reference"`, `"params"`, `"inputs"`} {
 		if !strings.Contains(out, name) {
 			t.Errorf("methods --format json lacks %s", name)
 		}
@@ -221,4 +221,46 @@ func TestAssignPURE(t *testing.T) {
 	r1, r2 := 0.5*w1-0.2, -0.5*w2-0.2
 	checkVec(t, "a advantages", got["a"].Advantages, []float64{r1 + r2, 0, r2, 0})
 	checkVec(t, "b advantages", got["b"].Advantages, []float64{0.2 - ra/2, 0})
+}
+
+// TestAssignGiGPOExample runs verl_agent.gigpo (γ = 1, mean_norm) on
+// examples/gigpo.jsonl. Episode rewards: t0 = 1, t1 = 0, t2 = 1, written on
+// every step row, so over the 9 rows the mean is 2/3 and A^E = 1/3 for t0
+// and t2, -2/3 for t1. Step returns with γ = 1: t0 and t2 have R = 1 at
+// every step, t1 has 0. Anchor groups: s0 = {t0, t1, t2} and s1 = {t0, t1,
+// t2}, mean 2/3, so A^S = 1/3 or -2/3; s2, s3, s4 are singletons, A^S = 0.
+// Each step has three tokens.
+func TestAssignGiGPOExample(t *testing.T) {
+	got := assignOK(t, "../../examples/gigpo.jsonl", "--method", "verl_agent.gigpo", "--set", "gamma=1")
+	rep := func(xs ...float64) []float64 {
+		var out []float64
+		for _, x := range xs {
+			out = append(out, x, x, x)
+		}
+		return out
+	}
+	checkVec(t, "t0", got["t0"].Advantages, rep(2.0/3, 2.0/3, 1.0/3))
+	checkVec(t, "t1", got["t1"].Advantages, rep(-4.0/3, -2.0/3, -4.0/3))
+	checkVec(t, "t2", got["t2"].Advantages, rep(2.0/3, 2.0/3, 1.0/3))
+}
+
+// TestAssignSPIRALState: two batches of one Kuhn-poker game each, player 0
+// wins (+1, -1). Decay 0.95. Batch 1: baselines start at 0, so the
+// advantages are +1 and -1, and the EMAs become 0.05 and -0.05. Batch 2
+// reads them: +1 - 0.05 = 0.95 and -1 + 0.05 = -0.95, on the last token of
+// each player's (only) turn.
+func TestAssignSPIRALState(t *testing.T) {
+	game := `{"uid":"g","traj_uid":"%s","responses":[1,2,3,4],"features":{"game":"kuhn"},"rewards":{"0":1,"1":-1},` +
+		`"steps":[{"start":0,"end":2,"role":"0"},{"start":2,"end":4,"role":"1"}]}` + "\n"
+	state := filepath.Join(t.TempDir(), "state.json")
+	in1 := writeFile(t, "b1.jsonl", strings.Replace(game, "%s", "a", 1))
+	got := assignOK(t, in1, "--method", "spiral.rae", "--state", state)
+	checkVec(t, "batch 1", got["a"].Advantages, []float64{0, 1, 0, -1})
+	in2 := writeFile(t, "b2.jsonl", strings.Replace(game, "%s", "b", 1))
+	got = assignOK(t, in2, "--method", "spiral.rae", "--state", state)
+	checkVec(t, "batch 2", got["b"].Advantages, []float64{0, 0.95, 0, -0.95})
+	b, err := os.ReadFile(state)
+	if err != nil || !strings.Contains(string(b), "ema/kuhn") {
+		t.Fatalf("state file: %s, %v", b, err)
+	}
 }

@@ -1,0 +1,83 @@
+package credit
+
+import (
+	"github.com/credo-rl/credo/anchor/igpo"
+	"github.com/credo-rl/credo/rollout"
+)
+
+// Binding of IGPO's turn-level advantage (anchor/igpo). The token-level
+// rewards are token_level_rewards when given; otherwise they are built from
+// the turns (top-level steps): each turn's information-gain reward
+// steps[].rewards.ig on its last valid token, and the outcome (F1) reward
+// rewards.<reward> on the final-reward position, which is sum(mask)-1 in the
+// faithful profile (IGPO's quirk) and the last valid token in the corrected
+// one. An ig reward that lands on the final-reward position is overwritten
+// by the outcome, as in IGPO where the last turn carries F1.
+
+func init() {
+	for _, corrected := range []bool{false, true} {
+		name, summary, notes := "igpo.grpo_turn_level", "IGPO: information-gain turn rewards and F1, group-normalised, discounted over turns",
+			"DEFECT kept: the F1 reward sits at position sum(response_mask)-1, not at the last valid token; igpo.grpo_turn_level.corrected fixes it"
+		if corrected {
+			name, summary, notes = name+".corrected", "IGPO with the F1 reward on the last valid token", "corrected profile of igpo.grpo_turn_level"
+		}
+		Register(&Method{
+			Name:    name,
+			Summary: summary,
+			Params: []Param{pEpsilon, pNormStd, pGamma,
+				{Name: "info_gain_norm_mode", Kind: String, Default: "joint", Choices: []string{"joint", "separate"}, Doc: "normalise F1 and IG rewards together or apart"},
+				{Name: "curriculum_f1_weight", Kind: Float, Default: 1.0, Doc: "scale of the F1 reward"},
+				{Name: "curriculum_ig_weight", Kind: Float, Default: 1.0, Doc: "scale of the IG rewards"},
+				RewardParam},
+			Inputs:     []Input{InGroup, InTokenRewards},
+			Outputs:    []string{"advantages", "returns"},
+			Scope:      ScopeGroup,
+			Provenance: Provenance{Paper: "Information Gain-based Policy Optimization: A Simple and Effective Approach for Multi-Turn LLM Agents", ArXiv: "2510.14967", SpecRow: 50, Reference: "GuoqingWang1/IGPO@49a8c4ec025316a686fb639478a418abc472171c verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage"},
+			Notes:      notes,
+			Run:        runIGPO(corrected),
+		})
+	}
+}
+
+func runIGPO(corrected bool) func(*rollout.Batch, Values) error {
+	return func(b *rollout.Batch, v Values) error {
+		ms := Masks(b)
+		rows := make([][]float64, len(b.Trajectories))
+		for i, t := range b.Trajectories {
+			if t.TokenRewards != nil {
+				rows[i] = t.TokenRewards
+				continue
+			}
+			row := make([]float64, t.Len())
+			for _, k := range t.TopSteps() {
+				s := t.Steps[k]
+				for p := s.End - 1; p >= s.Start; p-- {
+					if ms[i][p] != 0 {
+						row[p] += s.Rewards["ig"]
+						break
+					}
+				}
+			}
+			if f := igpo.FinalRewardPosition(ms[i], corrected); f >= 0 {
+				row[f] = t.Rewards[v.String("reward")]
+			}
+			rows[i] = row
+		}
+		o := igpo.DefaultOptions()
+		o.Epsilon = v.Float("epsilon")
+		o.NormByStd = v.Bool("norm_adv_by_std_in_grpo")
+		o.Gamma = v.Float("gamma")
+		if v.String("info_gain_norm_mode") == "separate" {
+			o.Mode = igpo.Separate
+		}
+		o.CurriculumF1Weight = v.Float("curriculum_f1_weight")
+		o.CurriculumIGWeight = v.Float("curriculum_ig_weight")
+		o.Corrected = corrected
+		adv, err := igpo.GRPOTurnLevel(rows, ms, GroupIDs(b), o)
+		if err != nil {
+			return err
+		}
+		Store(b, adv, adv)
+		return nil
+	}
+}

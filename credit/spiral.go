@@ -1,0 +1,104 @@
+package credit
+
+import (
+	"fmt"
+
+	"github.com/credo-rl/credo/anchor/spiral"
+	"github.com/credo-rl/credo/rollout"
+)
+
+// Binding of SPIRAL's role-conditioned advantage estimation (anchor/spiral).
+// One trajectory is one two-player game: its top-level steps are the turns
+// in play order, steps[].role is the acting player ("0" or "1"), and
+// rewards["0"], rewards["1"] are the players' final rewards. The EMA
+// baseline is kept per game kind (features.game, default "default") and per
+// role in the method state, so it persists across batches (assign --state).
+// Each trained turn's reward goes on the last token of its span, as in
+// SPIRAL; other tokens get 0. Games are processed in batch order.
+
+func init() {
+	Register(&Method{
+		Name:    "spiral.rae",
+		Summary: "SPIRAL role-conditioned advantage: reward minus an EMA baseline per (game, role), kept across batches",
+		Params: []Param{
+			{Name: "reward_scaling", Kind: Float, Default: 1.0, Doc: "multiplies the game reward"},
+			{Name: "use_role_baseline", Kind: Bool, Default: true, Doc: "subtract the per-role EMA baseline"},
+			{Name: "role_baseline_ema_gamma", Kind: Float, Default: 0.95, Doc: "EMA decay of the baseline"},
+			{Name: "use_intermediate_rewards", Kind: Bool, Default: true, Doc: "discount earlier turns by gamma^(turns to the player's last)"},
+			pGamma,
+			{Name: "filter_zero_adv", Kind: Bool, Default: true, Doc: "turns with zero reward get no credit"},
+			{Name: "fixed_opponent", Kind: Bool, Default: false, Doc: "train only online_model_player"},
+			{Name: "online_model_player", Kind: Int, Default: 0, Doc: "the trained seat with fixed_opponent"},
+		},
+		Inputs: []Input{
+			{Name: "steps[].role in {0,1}", Doc: "turns with the acting player", Has: func(t *rollout.Trajectory, _ Values) bool {
+				top := t.TopSteps()
+				for _, k := range top {
+					if r := t.Steps[k].Role; r != "0" && r != "1" {
+						return false
+					}
+				}
+				return len(top) > 0
+			}},
+			{Name: "rewards.0+rewards.1", Doc: "final reward of each player", Has: func(t *rollout.Trajectory, _ Values) bool {
+				_, a := t.Rewards["0"]
+				_, b := t.Rewards["1"]
+				return a && b
+			}},
+		},
+		Outputs:    []string{"advantages", "returns"},
+		Scope:      ScopeBatch,
+		Provenance: Provenance{Paper: "SPIRAL: Self-Play on Zero-Sum Games Incentivizes Reasoning via Multi-Agent Multi-Turn Reinforcement Learning", ArXiv: "2506.24119", SpecRow: 88, Reference: "spiral-rl/spiral@a02d0ed8d11c57e0ee4a4096e9881866d69a052b train_spiral.py::SelfPlayActor.prepare_trajectories"},
+		Notes:      "stateful: the EMA per (features.game, role) is read before its update; loss masks of truncated turns are not changed (advantages only)",
+		RunState:   runRAE,
+	})
+}
+
+func runRAE(b *rollout.Batch, v Values, st *State) error {
+	o := spiral.DefaultOptions()
+	o.RewardScaling = v.Float("reward_scaling")
+	o.UseRoleBaseline = v.Bool("use_role_baseline")
+	o.BaselineDecay = v.Float("role_baseline_ema_gamma")
+	o.UseIntermediateRewards = v.Bool("use_intermediate_rewards")
+	o.Gamma = v.Float("gamma")
+	o.FilterZeroAdv = v.Bool("filter_zero_adv")
+	o.FixedOpponent = v.Bool("fixed_opponent")
+	o.OnlineModelPlayer = v.Int("online_model_player")
+	for _, t := range b.Trajectories {
+		game := "default"
+		if g, ok := t.Features["game"].(string); ok && g != "" {
+			game = g
+		}
+		key := "ema/" + game
+		var base spiral.RoleBaseline
+		if _, err := st.Get(key, &base); err != nil {
+			return err
+		}
+		top := t.TopSteps()
+		g := spiral.Game{Rewards: [2]float64{t.Rewards["0"], t.Rewards["1"]}}
+		for j, k := range top {
+			s := t.Steps[k]
+			p := 0
+			if s.Role == "1" {
+				p = 1
+			}
+			tr, _ := s.Labels["truncated"]
+			g.Turns = append(g.Turns, spiral.Turn{PlayerID: p, Turn: j, ResponseLen: s.End - s.Start, Truncated: tr != 0})
+		}
+		out, next, err := spiral.RAE(g, base, o)
+		if err != nil {
+			return fmt.Errorf("trajectory %q: %w", t.ID, err)
+		}
+		if err := st.Put(key, next); err != nil {
+			return err
+		}
+		adv := make([]float64, t.Len())
+		for _, e := range out {
+			s := t.Steps[top[e.Turn]]
+			adv[s.End-1] = e.DiscountedTurnReward
+		}
+		t.Advantages = adv
+		t.Returns = append([]float64(nil), adv...)
+	}
+	return nil
+}
