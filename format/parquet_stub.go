@@ -13,5 +13,5 @@ func openParquet(f *os.File, path string) (Reader, error) {
 }
 
 func newParquetWriter(w io.Writer) (Writer, error) {
-	return nil, fmt.Errorf("Parquet output is not built into this credo")
+	return nil, fmt.Errorf("parquet output is not built into this credo")
 }

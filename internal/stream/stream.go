@@ -54,7 +54,6 @@ func Scan(path string) (groups []string, st Stats, err error) {
 	lens := map[string]int{}
 	type parentRef struct {
 		rec   int
-		id    string
 		p     rollout.Branch
 		child string
 	}
