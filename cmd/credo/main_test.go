@@ -264,3 +264,16 @@ func TestAssignSPIRALState(t *testing.T) {
 		t.Fatalf("state file: %s, %v", b, err)
 	}
 }
+
+// TestREADMEListsEveryMethod keeps the README's method table in step with
+// the registry (regenerate it with credo methods --format markdown).
+func TestREADMEListsEveryMethod(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, _ := credo(t, "methods", "--format", "markdown")
+	if !strings.Contains(string(readme), table) {
+		t.Fatal("README.md's method table is stale: paste the output of `credo methods --format markdown` between the methods markers")
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"text/tabwriter"
 
@@ -41,9 +42,12 @@ With names, only those; with --format json, a machine-readable list.`,
 				enc := json.NewEncoder(w)
 				enc.SetIndent("", "  ")
 				return enc.Encode(ms)
+			case "markdown":
+				markdownTable(w, ms)
+				return nil
 			case "text":
 			default:
-				return usageError{fmt.Errorf("--format %q: want text or json", format)}
+				return usageError{fmt.Errorf("--format %q: want text, json or markdown", format)}
 			}
 			if !verbose {
 				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
@@ -68,7 +72,7 @@ With names, only those; with --format json, a machine-readable list.`,
 			return nil
 		},
 	}
-	c.Flags().StringVar(&format, "format", "text", "output format: text or json")
+	c.Flags().StringVar(&format, "format", "text", "output format: text, json or markdown (the README's table)")
 	c.Flags().BoolVarP(&verbose, "verbose", "v", false, "show every method in full")
 	return c
 }
@@ -104,5 +108,22 @@ func describe(w interface{ Write([]byte) (int, error) }, m *credit.Method) {
 	}
 	if m.Notes != "" {
 		fmt.Fprintf(w, "  notes:     %s\n", m.Notes)
+	}
+}
+
+// markdownTable writes the README's method table.
+func markdownTable(w io.Writer, ms []*credit.Method) {
+	fmt.Fprintln(w, "| method | scope | spec row | paper | what it does |")
+	fmt.Fprintln(w, "|---|---|---|---|---|")
+	for _, m := range ms {
+		row := ""
+		if m.Provenance.SpecRow > 0 {
+			row = fmt.Sprint("#", m.Provenance.SpecRow)
+		}
+		paper := m.Provenance.Paper
+		if m.Provenance.ArXiv != "" {
+			paper += " (arXiv:" + m.Provenance.ArXiv + ")"
+		}
+		fmt.Fprintf(w, "| `%s` | %s | %s | %s | %s |\n", m.Name, m.Scope, row, paper, m.Summary)
 	}
 }
