@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/credo-rl/credo/credit"
+	_ "github.com/credo-rl/credo/method/all" // the method catalogue
 )
 
 func newMethods() *cobra.Command {

@@ -1,0 +1,7 @@
+// Package all links every method family of the catalogue into a program:
+// importing it registers their methods with package credit.
+package all
+
+import (
+	_ "github.com/credo-rl/credo/method/token" // HICRA, preplan-and-anchor, MA-RLHF, r→Q*, T-REG, OREO, CAPO
+)
