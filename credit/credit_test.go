@@ -137,3 +137,25 @@ func TestEveryMethodIsDescribed(t *testing.T) {
 		}
 	}
 }
+
+func TestBaseScope(t *testing.T) {
+	stage := &Method{Name: "test.stage", Scope: ScopeGroup, ScopeOf: BaseScope("base", "base_params"),
+		Params: []Param{{Name: "base", Kind: String, Default: "verl.grpo", Doc: "d"}, {Name: "base_params", Kind: String, Default: "", Doc: "d"}}}
+	for _, c := range []struct {
+		sets []string
+		want Scope
+	}{
+		{nil, ScopeGroup},
+		{[]string{"base=verl.gae"}, ScopeBatch},
+		{[]string{"base=no.such"}, ScopeBatch},
+		{[]string{"base=verl.grpo", "base_params=epsilon=0.1"}, ScopeGroup},
+	} {
+		v, err := stage.Parse(c.sets)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := stage.ScopeFor(v); got != c.want {
+			t.Errorf("%v: scope %s, want %s", c.sets, got, c.want)
+		}
+	}
+}

@@ -63,13 +63,16 @@ const (
 
 // Method is one credit-assignment method.
 type Method struct {
-	Name       string     `json:"name"`
-	Summary    string     `json:"summary"`
-	Params     []Param    `json:"params"`
-	Inputs     []Input    `json:"inputs"`
-	Outputs    []string   `json:"outputs"`
-	Scope      Scope      `json:"scope"`
-	Provenance Provenance `json:"provenance"`
+	Name    string   `json:"name"`
+	Summary string   `json:"summary"`
+	Params  []Param  `json:"params"`
+	Inputs  []Input  `json:"inputs"`
+	Outputs []string `json:"outputs"`
+	Scope   Scope    `json:"scope"`
+	// ScopeOf, when set, gives the scope under particular parameter values
+	// (a stage takes its base method's scope; a scope parameter widens it).
+	ScopeOf    func(v Values) Scope `json:"-"`
+	Provenance Provenance           `json:"provenance"`
 	// Notes records quirks of the reference that are reproduced, and how a
 	// corrected variant differs.
 	Notes string `json:"notes,omitempty"`
@@ -81,6 +84,44 @@ type Method struct {
 	Run func(b *rollout.Batch, v Values) error `json:"-"`
 	// RunState assigns credit for a stateful method; st is never nil.
 	RunState func(b *rollout.Batch, v Values, st *State) error `json:"-"`
+}
+
+// ScopeFor is the method's scope under the parameter values v.
+func (m *Method) ScopeFor(v Values) Scope {
+	if m.ScopeOf != nil {
+		if v == nil {
+			v = m.Defaults()
+		}
+		return m.ScopeOf(v)
+	}
+	return m.Scope
+}
+
+// BaseScope returns a ScopeOf for stage methods whose parameter param names
+// the base method: the base's scope under the base's defaults, overridden by
+// the comma-separated key=value list in parameter paramsParam when that is
+// not empty. An unknown base or unparsable parameters give ScopeBatch (the
+// run then fails with the proper error).
+func BaseScope(param, paramsParam string) func(Values) Scope {
+	return func(v Values) Scope {
+		b, err := Lookup(v.String(param))
+		if err != nil {
+			return ScopeBatch
+		}
+		var sets []string
+		if paramsParam != "" {
+			for _, kv := range strings.Split(v.String(paramsParam), ",") {
+				if kv = strings.TrimSpace(kv); kv != "" {
+					sets = append(sets, kv)
+				}
+			}
+		}
+		bv, err := b.Parse(sets)
+		if err != nil {
+			return ScopeBatch
+		}
+		return b.ScopeFor(bv)
+	}
 }
 
 // Values are a method's resolved parameter values.

@@ -123,7 +123,7 @@ func Assign(m *credit.Method, v credit.Values, st *credit.State, in, out string)
 	if err != nil {
 		return stats, err
 	}
-	if m.Scope == credit.ScopeGroup {
+	if m.ScopeFor(v) == credit.ScopeGroup {
 		err = byGroup(m, v, st, in, groups, w)
 	} else {
 		err = whole(m, v, st, in, w)

@@ -3,6 +3,7 @@
 package all
 
 import (
+	_ "github.com/credo-rl/credo/method/group" // Stratified GRPO, Trust-GRPO, Posterior-GRPO, LSC, GRPO-λ, TRL GRPO, BRPO, Knapsack RL
 	_ "github.com/credo-rl/credo/method/token" // HICRA, preplan-and-anchor, MA-RLHF, r→Q*, T-REG, OREO, CAPO
 	_ "github.com/credo-rl/credo/method/turn"  // OPRL, MALT, ArCHer, POAD, Sotopia-RL, CALM, LaRe (+ GMAH mixer)
 )

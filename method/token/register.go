@@ -152,9 +152,10 @@ func init() {
 			return ok
 		}}, {Name: "inputs of the base method", Doc: "checked when the base runs"}},
 		Outputs:    stageOutputs,
-		Scope:      credit.ScopeBatch,
+		Scope:      credit.ScopeGroup,
+		ScopeOf:    credit.BaseScope("base", "base_params"),
 		Provenance: paperHICRA,
-		Notes:      "stage: runs base (default verl.grpo, with base_params) and rescales its advantages in place; reads token_tags.<tag> or tags responses from strategic_grams; returns are left as the base wrote them; scope is batch because the base's scope is not known statically; a stateful base starts from fresh state",
+		Notes:      "stage: runs base (default verl.grpo, with base_params) and rescales its advantages in place; reads token_tags.<tag> or tags responses from strategic_grams; returns are left as the base wrote them; the scope is the base's (group for verl.grpo); a stateful base starts from fresh state",
 		Run:        runHICRA,
 	})
 	credit.Register(&credit.Method{
@@ -173,7 +174,8 @@ func init() {
 			scoreInput("fai", "future attention influence per token", func(v credit.Values) bool { return v.String("strategy") != StrategyPreplan }),
 			{Name: "inputs of the base method", Doc: "checked when the base runs"}},
 		Outputs:    stageOutputs,
-		Scope:      credit.ScopeBatch,
+		Scope:      credit.ScopeGroup,
+		ScopeOf:    credit.BaseScope("base", "base_params"),
 		Provenance: paperAttn,
 		Notes:      "stage: runs base and multiplies its advantages by scale on the selected tokens; reads token_scores.waad and token_scores.fai; selection rules, scale and ratios are credo's choices (paper's NOT FOUND); returns are the base's",
 		Run:        runPreplanAnchor,
