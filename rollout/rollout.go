@@ -75,6 +75,10 @@ type Trajectory struct {
 	Advantages []float64 `json:"advantages,omitempty"`
 	// Returns is the per-token return, where the method defines one.
 	Returns []float64 `json:"returns,omitempty"`
+	// LossWeights is a per-token loss weight written by methods that drop or
+	// re-weight tokens (SPO's probability mask and segment selection); a
+	// trainer multiplies it into response_mask. Absent = the response_mask.
+	LossWeights []float64 `json:"loss_weights,omitempty"`
 
 	// Extra keeps the fields of an input record that credo does not know,
 	// so that writing the record back loses nothing the user gave.
@@ -220,7 +224,7 @@ func (t *Trajectory) Validate() error {
 	}{
 		{"response_mask", t.Mask}, {"old_log_probs", t.OldLogProbs}, {"ref_log_prob", t.RefLogProbs},
 		{"token_level_rewards", t.TokenRewards}, {"values", t.Values},
-		{"advantages", t.Advantages}, {"returns", t.Returns},
+		{"advantages", t.Advantages}, {"returns", t.Returns}, {"loss_weights", t.LossWeights},
 	}
 	for _, a := range arrays {
 		if err := checkLen(a.name, n, a.xs); err != nil {

@@ -5,6 +5,7 @@
 //	credo methods [--format json]
 //	credo assign --method NAME [--set key=value ...] --in FILE --out FILE
 //	credo validate FILE
+//	credo convert IN OUT
 //	credo conformance DIR
 //
 // Exit codes: 0 success, 1 failure (a failing conformance case, an internal
@@ -60,7 +61,7 @@ SPIRAL and more, each reproduced to float tolerance.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
 	})
-	root.AddCommand(newAssign(), newMethods(), newValidate(), newConformance())
+	root.AddCommand(newAssign(), newMethods(), newValidate(), newConvert(), newConformance())
 	return root
 }
 

@@ -277,3 +277,38 @@ func TestREADMEListsEveryMethod(t *testing.T) {
 		t.Fatal("README.md's method table is stale: paste the output of `credo methods --format markdown` between the methods markers")
 	}
 }
+
+// TestParquetRoundTrip: JSONL -> Parquet (convert), credit on the Parquet
+// file with Parquet output, then back to JSONL: the GRPO advantages of the
+// example and the user's extra field survive.
+func TestParquetRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	pq := filepath.Join(dir, "grpo.parquet")
+	if code, _, stderr := credo(t, "convert", "../../examples/grpo.jsonl", pq); code != 0 {
+		t.Fatalf("convert: exit %d: %s", code, stderr)
+	}
+	if code, out, stderr := credo(t, "validate", pq); code != 0 || !strings.Contains(out, "8 trajectories in 2 groups") {
+		t.Fatalf("validate: exit %d: %s %s", code, out, stderr)
+	}
+	outPq := filepath.Join(dir, "credit.parquet")
+	if code, _, stderr := credo(t, "assign", "--method", "verl.grpo", "--in", pq, "--out", outPq); code != 0 {
+		t.Fatalf("assign: exit %d: %s", code, stderr)
+	}
+	back := filepath.Join(dir, "credit.jsonl")
+	if code, _, stderr := credo(t, "convert", outPq, back); code != 0 {
+		t.Fatalf("convert back: exit %d: %s", code, stderr)
+	}
+	trs := readOut(t, back)
+	s3 := math.Sqrt(1.0 / 3)
+	for _, tr := range trs {
+		if tr.ID == "p0/0" {
+			checkVec(t, "p0/0", tr.Advantages[:1], []float64{0.5 / (s3 + 1e-6)})
+		}
+		if string(tr.Extra["prompt"]) == "" {
+			t.Errorf("%s lost its prompt field through Parquet", tr.ID)
+		}
+	}
+	if len(trs) != 8 {
+		t.Fatalf("%d records", len(trs))
+	}
+}

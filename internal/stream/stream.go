@@ -137,6 +137,9 @@ func Assign(m *credit.Method, v credit.Values, st *credit.State, in, out string)
 	return stats, f.Commit()
 }
 
+// CheckNotSame refuses an output path that is the input file.
+func CheckNotSame(in, out string) error { return sameFile(in, out) }
+
 func sameFile(in, out string) error {
 	a, err := os.Stat(in)
 	if err != nil {

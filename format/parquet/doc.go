@@ -1,0 +1,80 @@
+// Package parquet reads and writes credo rollouts as Apache Parquet files,
+// one row per trajectory, in the column layout of verl's DataProto (the
+// same field names as the JSONL format of package format/jsonl and
+// docs/format.md). It uses github.com/parquet-go/parquet-go.
+//
+// # Column layout written by Writer
+//
+//	uid                   string, required        verl's uid (prompt group)
+//	traj_uid              string, required        trajectory id
+//	credo_version         int32, optional         record layout version
+//	responses             list<int64>, required   token ids
+//	response_mask         list<double>, optional  \
+//	old_log_probs         list<double>, optional   |
+//	ref_log_prob          list<double>, optional   | per-token arrays;
+//	token_level_rewards   list<double>, optional   | null = absent
+//	values                list<double>, optional   |
+//	advantages            list<double>, optional   |
+//	returns               list<double>, optional  /
+//	parent                struct<traj_uid: string, token: int64>, optional
+//	probe                 boolean, optional
+//	ground_truth          string, optional (null when empty)
+//	rewards               JSON text, optional     {"outcome": 1, ...}
+//	features              JSON text, optional
+//	log_probs             JSON text, optional     {"prm_phi": [...], ...}
+//	token_scores          JSON text, optional
+//	token_tags            JSON text, optional
+//	steps                 JSON text, optional     [{"start":0,"end":5,...}, ...]
+//	credo_extra           JSON text, optional     see below (usually null)
+//	<unknown field>       JSON text, optional     one column per Extra key
+//
+// Lists are standard three-level Parquet LISTs; JSON text columns are
+// BYTE_ARRAY annotated with the JSON logical type and hold the same JSON as
+// the corresponding JSONL field. The maps with arbitrary keys (rewards,
+// features, log_probs, token_scores, token_tags) and the irregular steps are
+// stored as JSON text rather than native nested types: their keys differ
+// from file to file and row to row, JSON keeps them exact and readable by
+// any Parquet tool, and they are small next to the per-token arrays, which
+// are native columns. Parquet orders the columns of a schema by name.
+//
+// Unknown fields of the input (Trajectory.Extra) are written back: every key
+// seen in the first row group gets its own JSON column of that name; keys
+// that first appear later, when the schema is already fixed, go into the
+// credo_extra column as one JSON object. Nothing a user gave is lost.
+//
+// # Reading
+//
+// Reader accepts files written by credo and by others in verl layout: any
+// subset of the columns above in any order, as long as uid and responses are
+// present. Token ids may be int32 or int64 (signed or unsigned); per-token
+// float columns may be float (float32), double, integer or boolean. Lists
+// may use the three-level LIST layout, the legacy two-level layout or a bare
+// repeated column (as parquet-go writes a Go slice); a bare repeated
+// per-token column cannot hold null, so an empty one is read as absent.
+// Structured fields may be JSON text (JSON logical type or plain string) or
+// native nested columns (struct, map, list), which are converted to JSON and
+// decoded like the JSONL field. Columns that credo does not know are kept in
+// Trajectory.Extra as JSON values: nested columns become JSON objects and
+// arrays, binary that is not UTF-8 becomes a base64 string, NaN and
+// infinities become the strings "NaN", "Infinity" and "-Infinity", and null
+// cells are left out.
+//
+// Reading is streamed: Reader.Next decodes one row at a time from the pages
+// of the current row group, so memory is bounded by a row group (in practice
+// by one page per column), not by the file. Every row is validated with
+// rollout.Trajectory.Validate; errors are *rollout.RecordError naming the
+// file and the row ("row N", counted from 1 over the whole file) and wrap a
+// *rollout.FieldError naming the field. Errors about the file as a whole
+// name Record "file" (not Parquet, truncated, corrupt footer) or "schema"
+// (missing or mistyped column); corruption found in the pages of a row group
+// is reported at the row about to be read. Trajectories without traj_uid get
+// the ID "row-N". ReadAll and ReadFile also validate the batch (unique ids,
+// parent links).
+//
+// Corrupt files give errors, never panics or runaway allocations: the footer
+// and the page headers of each row group are checked before the Parquet
+// library decodes them (sizes must fit in the file, pages are limited to
+// MaxPageBytes and MaxPageValues), and internal failures of the library's
+// decoder are recovered and reported as corrupt-file errors. (On some
+// corrupt pages the library also prints a warning to standard error.)
+package parquet

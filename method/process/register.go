@@ -1,0 +1,453 @@
+package process
+
+import (
+	"fmt"
+	"maps"
+	"strings"
+
+	"github.com/credo-rl/credo/anchor/pure"
+	"github.com/credo-rl/credo/anchor/verl"
+	"github.com/credo-rl/credo/credit"
+	"github.com/credo-rl/credo/rollout"
+)
+
+// Registry bindings. Steps are the trajectory's top-level steps (no
+// parent), in order; a step's reward is placed on its last token.
+
+// stages are the methods of this package that shape token rewards; they
+// cannot be each other's estimator.
+var stages = map[string]bool{"pure.min_form": true, "clip_delta": true, "vsrm": true}
+
+func pEstimator() credit.Param {
+	return credit.Param{Name: "estimator", Kind: credit.String, Default: "returns",
+		Doc: "turns the shaped token rewards into advantages: returns (undiscounted reverse sum, advantage = return·mask) or a registered method that reads token_level_rewards (with estimator_params)"}
+}
+
+func pOutcomeCoef(def float64) credit.Param {
+	return credit.Param{Name: "outcome_coef", Kind: credit.Float, Default: def, Doc: "weight of rewards.<reward> added on the last token with a non-zero mask (0 = process reward only)"}
+}
+
+func pMaskSeparator(def bool) credit.Param {
+	return credit.Param{Name: "mask_separator", Kind: credit.Bool, Default: def, Doc: "zero the advantage on each step's last (separator) token, as PURE does"}
+}
+
+var pEstimatorParams = credit.Param{Name: "estimator_params", Kind: credit.String, Default: "",
+	Doc: "parameters of a registered estimator as comma-separated key=value"}
+
+// stageScope: the built-in returns are per trajectory (group scope); a
+// registered estimator brings its own scope; batch-wide parameters widen it.
+func stageScope(batchWide func(v credit.Values) bool) func(credit.Values) credit.Scope {
+	return func(v credit.Values) credit.Scope {
+		if batchWide != nil && batchWide(v) {
+			return credit.ScopeBatch
+		}
+		if v.String("estimator") == "returns" {
+			return credit.ScopeGroup
+		}
+		return credit.BaseScope("estimator", "estimator_params")(v)
+	}
+}
+
+var pWriteTokenRewards = credit.Param{Name: "write_token_rewards", Kind: credit.Bool, Default: false,
+	Doc: "also store the shaped rewards as token_level_rewards (replacing the input's)"}
+
+// inStepSignal requires every top-level step to carry a named number.
+func inStepSignal(name, doc string, get func(s rollout.Step, v credit.Values) bool) credit.Input {
+	return credit.Input{Name: name, Doc: doc, Has: func(t *rollout.Trajectory, v credit.Values) bool {
+		top := t.TopSteps()
+		if len(top) == 0 {
+			return false
+		}
+		for _, k := range top {
+			if !get(t.Steps[k], v) {
+				return false
+			}
+		}
+		return true
+	}}
+}
+
+var inOutcomeIfCoef = credit.Input{Name: "rewards.<reward> (outcome_coef != 0)", Doc: "the outcome reward",
+	Has: func(t *rollout.Trajectory, v credit.Values) bool {
+		if v.Float("outcome_coef") == 0 {
+			return true
+		}
+		_, ok := t.Rewards[v.String("reward")]
+		return ok
+	}}
+
+func stepSpans(t *rollout.Trajectory) [][2]int {
+	top := t.TopSteps()
+	out := make([][2]int, len(top))
+	for k, i := range top {
+		out[k] = [2]int{t.Steps[i].Start, t.Steps[i].End}
+	}
+	return out
+}
+
+func init() {
+	credit.Register(&credit.Method{
+		Name:    "pure.min_form",
+		Summary: "PURE's min-form credit at any temperature: softmin-weighted PRM step rewards, undiscounted returns (stage)",
+		Params: []credit.Param{
+			{Name: "temperature", Kind: credit.Float, Default: pure.DefaultTemperature, Doc: "softmin temperature (0 = the exact minimum)"},
+			{Name: "form", Kind: credit.String, Default: string(FormMin), Choices: []string{string(FormMin), string(FormFutureMin), string(FormSum), string(FormMean)},
+				Doc: "min: PURE's weights over all steps; future_min: soft minimum of the future steps; sum: plain sum-form; mean: uniform weights"},
+			pOutcomeCoef(0), pMaskSeparator(true), pEstimator(), pEstimatorParams, pWriteTokenRewards, credit.RewardParam,
+		},
+		Inputs: []credit.Input{
+			inStepSignal("steps[].rewards.prm", "PRM score per reasoning step (e.g. p(correct) − p(wrong) in [−1, 1])",
+				func(s rollout.Step, _ credit.Values) bool { _, ok := s.Rewards["prm"]; return ok }),
+			inOutcomeIfCoef,
+		},
+		Outputs: []string{"advantages", "returns", "token_level_rewards (write_token_rewards)"},
+		Scope:   credit.ScopeGroup,
+		ScopeOf: stageScope(nil),
+		Provenance: credit.Provenance{Paper: "Stop Summation: Min-Form Credit Assignment Is All Process Reward Model Needs for Reasoning", ArXiv: "2504.15275", SpecRow: 16,
+			Reference: "CJReinforce/PURE@41f9363b8cc4af044b7fc5f7f9bbbf62139e9553 openrlhf/utils/utils.py::turn_process_reward_logits_to_reward"},
+		Notes: "reads steps[].rewards.prm, response_mask, rewards.<reward> when outcome_coef != 0; no group baseline and no normalisation " +
+			"(pure.credit_assignment is the full reference pipeline); scope is the estimator's",
+		Run: runStage(func(t *rollout.Trajectory, v credit.Values) ([]float64, error) {
+			r := stepReward(t, "prm")
+			return MinForm(r, v.Float("temperature"), Form(v.String("form")))
+		}),
+	})
+	credit.Register(&credit.Method{
+		Name:    "clip_delta",
+		Summary: "Clip / Delta refinement of PRM step rewards (bounded cumulative reward), plus the success reward (stage)",
+		Params: []credit.Param{
+			{Name: "refinement", Kind: credit.String, Default: string(RefineClipDelta), Choices: []string{string(RefineClip), string(RefineDelta), string(RefineClipDelta), string(RefineNone)}, Doc: "clip: min(r − eta, 0); delta: r_k − r_{k+1}; clip_delta: both"},
+			{Name: "eta", Kind: credit.Float, Default: 0.0, Doc: "Clip threshold (eta_mode=fixed)"},
+			{Name: "eta_mode", Kind: credit.String, Default: "fixed", Choices: []string{"fixed", "batch_mean"}, Doc: "fixed eta, or the mean PRM step score of the batch"},
+			pOutcomeCoef(1), pMaskSeparator(false), pEstimator(), pEstimatorParams, pWriteTokenRewards, credit.RewardParam,
+		},
+		Inputs: []credit.Input{
+			inStepSignal("steps[].rewards.prm", "PRM score per reasoning step",
+				func(s rollout.Step, _ credit.Values) bool { _, ok := s.Rewards["prm"]; return ok }),
+			inOutcomeIfCoef,
+		},
+		Outputs:    []string{"advantages", "returns", "token_level_rewards (write_token_rewards)"},
+		Scope:      credit.ScopeGroup,
+		ScopeOf:    stageScope(func(v credit.Values) bool { return v.String("eta_mode") == "batch_mean" }),
+		Provenance: credit.Provenance{Paper: "On Designing Effective RL Reward at Training Time for LLM Reasoning", ArXiv: "2410.15115", SpecRow: 35},
+		Notes:      "reads steps[].rewards.prm, rewards.<reward>, response_mask; no reference code: eta's default (0) and the clip_delta default are credo's choices",
+		Run:        runClipDelta,
+	})
+	credit.Register(&credit.Method{
+		Name:    "vsrm",
+		Summary: "VSRM: step reward = change in the accuracy of intermediate states, with a decayed look-ahead over idle steps (stage)",
+		Params: []credit.Param{
+			{Name: "lookahead_window", Kind: credit.Int, Default: 0, Doc: "later steps the look-ahead inspects (0 = unbounded)"},
+			{Name: "decay", Kind: credit.Float, Default: 0.7, Doc: "decay per step of a borrowed difference"},
+			{Name: "value_key", Kind: credit.String, Default: "mc", Doc: "step value channel with the accuracy after the step"},
+			{Name: "init_feature", Kind: credit.String, Default: "mc_init", Doc: "feature with the accuracy before the first step (absent: d_0 = 0)"},
+			pOutcomeCoef(1), pMaskSeparator(false), pEstimator(), pEstimatorParams, pWriteTokenRewards, credit.RewardParam,
+		},
+		Inputs: []credit.Input{
+			inStepSignal("steps[].values.<value_key>", "accuracy of forced answers after each step (MC probes)",
+				func(s rollout.Step, v credit.Values) bool { _, ok := s.Values[v.String("value_key")]; return ok }),
+			inOutcomeIfCoef,
+		},
+		Outputs:    []string{"advantages", "returns", "token_level_rewards (write_token_rewards)"},
+		Scope:      credit.ScopeGroup,
+		ScopeOf:    stageScope(nil),
+		Provenance: credit.Provenance{Paper: "Promoting Efficient Reasoning with Verifiable Stepwise Reward", ArXiv: "2508.10293", SpecRow: 39},
+		Notes:      "reads steps[].values.mc, features.mc_init, rewards.<reward>, response_mask; no reference code: window and decay are credo's choices",
+		Run: runStage(func(t *rollout.Trajectory, v credit.Values) ([]float64, error) {
+			acc := stepValue(t, v.String("value_key"))
+			init, ok := numericFeature(t, v.String("init_feature"))
+			return VSRMStepRewards(acc, init, ok, VSRMOptions{Window: v.Int("lookahead_window"), Decay: v.Float("decay")})
+		}),
+	})
+	credit.Register(&credit.Method{
+		Name:    "tp_grpo",
+		Summary: "TP-GRPO: GRPO advantage scaled per thought (merged steps of equal correctness) by a capability-adaptive weight",
+		Params: []credit.Param{
+			{Name: "epsilon", Kind: credit.Float, Default: 1e-6, Doc: "added to the group standard deviation"},
+			{Name: "norm_adv_by_std_in_grpo", Kind: credit.Bool, Default: true, Doc: "divide by the group std (false = Dr.GRPO)"},
+			{Name: "alpha", Kind: credit.Float, Default: 0.5, Doc: "strength of the thought weighting in [0, 1] (0 = GRPO)"},
+			{Name: "correct_threshold", Kind: credit.Float, Default: 0.5, Doc: "a response is correct when its reward is above it"},
+			{Name: "label_key", Kind: credit.String, Default: "correct", Doc: "step label: >= 0.5 = correct step (judge verdict)"},
+			credit.RewardParam,
+		},
+		Inputs: []credit.Input{credit.InGroup, credit.InOutcome,
+			{Name: "steps[].labels.<label_key>", Doc: "judge verdict per top-level step", Has: func(t *rollout.Trajectory, v credit.Values) bool {
+				for _, k := range t.TopSteps() {
+					if _, ok := t.Steps[k].Labels[v.String("label_key")]; !ok {
+						return false
+					}
+				}
+				return true
+			}},
+		},
+		Outputs:    []string{"advantages", "returns"},
+		Scope:      credit.ScopeGroup,
+		Provenance: credit.Provenance{Paper: "Good Learners Think Their Thinking: Generative PRM Makes Large Reasoning Model More Efficient Math Learner", ArXiv: "2507.23317", SpecRow: 15},
+		Notes: "reads rewards.<reward>, uid, steps[].labels.correct, response_mask; thoughts follow the paper, the weight " +
+			"(1 − α·p on wrong thoughts of correct responses, 1 − α·(1 − p) on correct thoughts of wrong ones, p = group accuracy) is credo's reconstruction; returns == advantages",
+		Run: runTPGRPO,
+	})
+	credit.Register(&credit.Method{
+		Name:    "omegaprm.labels",
+		Summary: "OmegaPRM step labels from MC values: binary search for the first error (writes step labels, not advantages)",
+		Params: []credit.Param{
+			{Name: "search", Kind: credit.String, Default: "binary", Choices: []string{"binary", "linear"}, Doc: "OmegaPRM's binary search over the values, or a linear scan"},
+			{Name: "threshold", Kind: credit.Float, Default: 0.0, Doc: "a prefix is correct when its MC value is above it"},
+			{Name: "soft", Kind: credit.Bool, Default: false, Doc: "label = the MC value instead of 1/0"},
+			{Name: "label_after_error", Kind: credit.Bool, Default: false, Doc: "also label the steps after the first error (0)"},
+			{Name: "value_key", Kind: credit.String, Default: "mc", Doc: "step value channel with the MC estimate after the step"},
+			{Name: "label_key", Kind: credit.String, Default: "prm", Doc: "step label written"},
+		},
+		Inputs: []credit.Input{inStepSignal("steps[].values.<value_key>", "MC estimate of the prefix ending with the step",
+			func(s rollout.Step, v credit.Values) bool { _, ok := s.Values[v.String("value_key")]; return ok })},
+		Outputs:    []string{"steps[].labels.<label_key>"},
+		Scope:      credit.ScopeGroup,
+		Provenance: credit.Provenance{Paper: "Improve Mathematical Reasoning in Language Models by Automated Process Supervision", ArXiv: "2406.06592", SpecRow: 75},
+		Notes:      "reads steps[].values.mc; writes labels only (advantages untouched); steps after the first error stay unlabelled by default",
+		Run:        runOmegaLabels,
+	})
+	credit.Register(&credit.Method{
+		Name:    "groundedprm.labels",
+		Summary: "GroundedPRM-style hybrid step labels from tool verdicts and MC values (writes step labels, not advantages)",
+		Params: []credit.Param{
+			{Name: "fusion", Kind: credit.String, Default: string(FuseWeighted), Choices: []string{string(FuseWeighted), string(FuseAnd), string(FuseToolFirst)}, Doc: "how the verdict and the MC value combine"},
+			{Name: "tool_weight", Kind: credit.Float, Default: 0.5, Doc: "weight of the verdict (weighted)"},
+			{Name: "threshold", Kind: credit.Float, Default: 0.5, Doc: "decision threshold of the weighted score"},
+			{Name: "mc_threshold", Kind: credit.Float, Default: 0.0, Doc: "MC values above it count as correct (and, tool_first)"},
+			{Name: "soft", Kind: credit.Bool, Default: false, Doc: "weighted: write the score instead of 1/0"},
+			{Name: "value_key", Kind: credit.String, Default: "mc", Doc: "step value channel with the MC/MCTS value"},
+			{Name: "tool_key", Kind: credit.String, Default: "tool", Doc: "step label with the tool verdict (1 correct, 0 wrong; absent = not checkable)"},
+			{Name: "label_key", Kind: credit.String, Default: "prm", Doc: "step label written"},
+		},
+		Inputs: []credit.Input{inStepSignal("steps[].values.<value_key>", "MC/MCTS value of the step",
+			func(s rollout.Step, v credit.Values) bool { _, ok := s.Values[v.String("value_key")]; return ok })},
+		Outputs:    []string{"steps[].labels.<label_key>"},
+		Scope:      credit.ScopeGroup,
+		Provenance: credit.Provenance{Paper: "GroundedPRM: Tree-Guided and Fidelity-Aware Process Reward Modeling for Step-Level Reasoning", ArXiv: "2510.14942", SpecRow: 31},
+		Notes:      "reads steps[].values.mc and steps[].labels.tool; the paper's fusion formula is unknown, the fusions are credo's; writes labels only",
+		Run:        runGroundedLabels,
+	})
+}
+
+func stepReward(t *rollout.Trajectory, key string) []float64 {
+	top := t.TopSteps()
+	out := make([]float64, len(top))
+	for k, i := range top {
+		out[k] = t.Steps[i].Rewards[key]
+	}
+	return out
+}
+
+func stepValue(t *rollout.Trajectory, key string) []float64 {
+	top := t.TopSteps()
+	out := make([]float64, len(top))
+	for k, i := range top {
+		out[k] = t.Steps[i].Values[key]
+	}
+	return out
+}
+
+// runStage builds a stage from a per-trajectory step-reward function:
+// step rewards on step-end tokens, outcome_coef × outcome on the last valid
+// token, then the estimator.
+func runStage(stepRewards func(t *rollout.Trajectory, v credit.Values) ([]float64, error)) func(*rollout.Batch, credit.Values) error {
+	return func(b *rollout.Batch, v credit.Values) error {
+		shaped := make([][]float64, len(b.Trajectories))
+		for i, t := range b.Trajectories {
+			r, err := stepRewards(t, v)
+			if err != nil {
+				return fmt.Errorf("trajectory %d (traj_uid %q): %w", i, t.ID, err)
+			}
+			if shaped[i], err = tokenRewards(t, r, v); err != nil {
+				return fmt.Errorf("trajectory %d (traj_uid %q): %w", i, t.ID, err)
+			}
+		}
+		return estimate(b, v, shaped)
+	}
+}
+
+func tokenRewards(t *rollout.Trajectory, stepRewards []float64, v credit.Values) ([]float64, error) {
+	row, err := PlaceStepRewards(t.Len(), stepSpans(t), stepRewards)
+	if err != nil {
+		return nil, err
+	}
+	if c := v.Float("outcome_coef"); c != 0 {
+		last := t.LastValid()
+		if last < 0 {
+			return nil, fmt.Errorf("no token with a non-zero mask to carry the outcome reward")
+		}
+		row[last] += c * t.Rewards[v.String("reward")]
+	}
+	return row, nil
+}
+
+// estimate turns shaped token rewards into advantages with the estimator,
+// then applies the separator mask.
+func estimate(b *rollout.Batch, v credit.Values, shaped [][]float64) error {
+	est := v.String("estimator")
+	if est == "returns" {
+		for i, t := range b.Trajectories {
+			ret := Returns(shaped[i])
+			adv := make([]float64, len(ret))
+			for u, g := range ret {
+				adv[u] = g * t.MaskAt(u)
+			}
+			t.Advantages, t.Returns = adv, ret
+		}
+	} else {
+		if stages[est] {
+			return fmt.Errorf("estimator %q is itself a reward-shaping stage", est)
+		}
+		m, err := credit.Lookup(est)
+		if err != nil {
+			return fmt.Errorf("estimator: %w", err)
+		}
+		cb := &rollout.Batch{Trajectories: make([]*rollout.Trajectory, len(b.Trajectories))}
+		for i, t := range b.Trajectories {
+			c := *t
+			c.TokenRewards = shaped[i]
+			c.Advantages, c.Returns = nil, nil
+			cb.Trajectories[i] = &c
+		}
+		ev := m.Defaults()
+		for _, kv := range strings.Split(v.String("estimator_params"), ",") {
+			if kv = strings.TrimSpace(kv); kv == "" {
+				continue
+			}
+			k, val, ok := strings.Cut(kv, "=")
+			if !ok {
+				return fmt.Errorf("estimator_params: %q is not key=value", kv)
+			}
+			if err := m.Set(ev, strings.TrimSpace(k), strings.TrimSpace(val)); err != nil {
+				return fmt.Errorf("estimator_params: %w", err)
+			}
+		}
+		if err := m.Assign(cb, ev); err != nil {
+			return fmt.Errorf("estimator %s: %w", est, err)
+		}
+		for i, t := range b.Trajectories {
+			t.Advantages, t.Returns = cb.Trajectories[i].Advantages, cb.Trajectories[i].Returns
+		}
+	}
+	for i, t := range b.Trajectories {
+		if v.Bool("mask_separator") && t.Advantages != nil {
+			adv := append([]float64(nil), t.Advantages...)
+			for _, s := range stepSpans(t) {
+				if s[1] > 0 && s[1] <= len(adv) {
+					adv[s[1]-1] = 0
+				}
+			}
+			t.Advantages = adv
+		}
+		if v.Bool("write_token_rewards") {
+			t.TokenRewards = shaped[i]
+		}
+	}
+	return nil
+}
+
+func runClipDelta(b *rollout.Batch, v credit.Values) error {
+	eta := v.Float("eta")
+	if v.String("eta_mode") == "batch_mean" {
+		s, n := 0.0, 0
+		for _, t := range b.Trajectories {
+			for _, r := range stepReward(t, "prm") {
+				s += r
+				n++
+			}
+		}
+		if n > 0 {
+			eta = s / float64(n)
+		}
+	}
+	how := Refinement(v.String("refinement"))
+	return runStage(func(t *rollout.Trajectory, _ credit.Values) ([]float64, error) {
+		return Refine(stepReward(t, "prm"), eta, how)
+	})(b, v)
+}
+
+func runTPGRPO(b *rollout.Batch, v credit.Values) error {
+	n := len(b.Trajectories)
+	scores := make([]float64, n)
+	spans := make([][][2]int, n)
+	labels := make([][]bool, n)
+	for i, t := range b.Trajectories {
+		s, ok := credit.Outcome(t, v.String("reward"))
+		if !ok {
+			return fmt.Errorf("trajectory %d (traj_uid %q) has no rewards.%s", i, t.ID, v.String("reward"))
+		}
+		scores[i] = s
+		spans[i] = stepSpans(t)
+		for _, k := range t.TopSteps() {
+			labels[i] = append(labels[i], t.Steps[k].Labels[v.String("label_key")] >= 0.5)
+		}
+	}
+	adv, err := TPGRPO(scores, spans, labels, credit.Masks(b), credit.GroupIDs(b), TPGRPOOptions{
+		GRPO:             verl.GRPOOptions{Epsilon: v.Float("epsilon"), NormByStd: v.Bool("norm_adv_by_std_in_grpo")},
+		Alpha:            v.Float("alpha"),
+		CorrectThreshold: v.Float("correct_threshold"),
+	})
+	if err != nil {
+		return err
+	}
+	credit.Store(b, adv, adv)
+	return nil
+}
+
+// setLabel writes a step label into a fresh copy of the step's label map.
+func setLabel(s *rollout.Step, key string, x float64) {
+	m := make(map[string]float64, len(s.Labels)+1)
+	maps.Copy(m, s.Labels)
+	m[key] = x
+	s.Labels = m
+}
+
+func runOmegaLabels(b *rollout.Batch, v credit.Values) error {
+	thr := v.Float("threshold")
+	for i, t := range b.Trajectories {
+		mc := stepValue(t, v.String("value_key"))
+		var first int
+		if v.String("search") == "linear" {
+			first = LinearFirstError(mc, thr)
+		} else {
+			var err error
+			if first, err = FirstErrorFromValues(mc, thr); err != nil {
+				return fmt.Errorf("trajectory %d (traj_uid %q): %w", i, t.ID, err)
+			}
+		}
+		labels, labelled, err := StepLabels(len(mc), first, mc, v.Bool("soft"))
+		if err != nil {
+			return fmt.Errorf("trajectory %d (traj_uid %q): %w", i, t.ID, err)
+		}
+		steps := append([]rollout.Step(nil), t.Steps...)
+		for k, si := range t.TopSteps() {
+			switch {
+			case labelled[k]:
+				setLabel(&steps[si], v.String("label_key"), labels[k])
+			case v.Bool("label_after_error"):
+				setLabel(&steps[si], v.String("label_key"), 0)
+			}
+		}
+		t.Steps = steps
+	}
+	return nil
+}
+
+func runGroundedLabels(b *rollout.Batch, v credit.Values) error {
+	o := HybridOptions{Mode: Fusion(v.String("fusion")), ToolWeight: v.Float("tool_weight"), Threshold: v.Float("threshold"),
+		MCThreshold: v.Float("mc_threshold"), Soft: v.Bool("soft")}
+	for i, t := range b.Trajectories {
+		steps := append([]rollout.Step(nil), t.Steps...)
+		for _, si := range t.TopSteps() {
+			s := &steps[si]
+			tool, has := s.Labels[v.String("tool_key")]
+			l, err := HybridLabel(tool, has, s.Values[v.String("value_key")], o)
+			if err != nil {
+				return fmt.Errorf("trajectory %d (traj_uid %q) step %d: %w", i, t.ID, si, err)
+			}
+			setLabel(s, v.String("label_key"), l)
+		}
+		t.Steps = steps
+	}
+	return nil
+}
