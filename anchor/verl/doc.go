@@ -17,6 +17,13 @@
 //   - Outputs are freshly allocated; inputs are never modified. Where the
 //     reference returns one tensor as both advantages and returns, the two
 //     results share their backing array (documented per function).
+//   - The hot estimators also come as ...Into functions (GRPOInto, RLOOInto,
+//     GAEInto, ReinforcePlusPlusInto) that write into caller-owned rows of
+//     the input's shape and take dense group numbers and a reusable
+//     Workspace, so that a training loop calling them every step allocates
+//     nothing. The allocating functions are thin wrappers around them, so
+//     there is one implementation of each. Measured throughput (≥ 200 M
+//     valid tokens/s on one core at 4096 × 2048) is in docs/benchmarks.md.
 //
 // The outcome estimators (GRPO, RLOO, OPO, GPG, REINFORCE++-baseline) are
 // also exposed on per-row scalar scores (the *Scalar functions), which take

@@ -23,36 +23,62 @@ import "fmt"
 // over all masked tokens of the batch (unbiased variance, rsqrt(var+1e-8))
 // and fails when the mask sums to 0 or 1, as verl's masked_var raises.
 //
-// Cost: one backward pass per row (the row is visited a second time while
-// in cache for the statistics) and one pass whitening the advantages.
+// Cost: see GAEInto, which GAE calls on freshly allocated outputs.
 //
 // Paper: "High-Dimensional Continuous Control Using Generalized Advantage
 // Estimation" (arXiv:1506.02438).
 // Reference: volcengine/verl@b178a3cd56f58b2d502255daba591e92833930a7
 // verl/trainer/ppo/core_algos.py::compute_gae_advantage_return.
 func GAE(tokenLevelRewards, values, responseMask [][]float64, gamma, lam float64) (advantages, returns [][]float64, err error) {
-	const est = "verl.gae"
-	if err := checkLike(est, "values", values, "token_level_rewards", tokenLevelRewards); err != nil {
-		return nil, nil, err
-	}
-	if err := checkLike(est, "response_mask", responseMask, "token_level_rewards", tokenLevelRewards); err != nil {
-		return nil, nil, err
-	}
-	if !finite(gamma) || !finite(lam) {
-		return nil, nil, fmt.Errorf("%s: gamma = %v and lam = %v must be finite", est, gamma, lam)
-	}
 	adv := allocLike(tokenLevelRewards)
 	ret := allocLike(tokenLevelRewards)
+	if err := GAEInto(adv, ret, tokenLevelRewards, values, responseMask, gamma, lam); err != nil {
+		return nil, nil, err
+	}
+	return adv, ret, nil
+}
+
+// GAEInto is GAE writing into caller-owned memory: adv and ret must have
+// exactly the (ragged) shape of tokenLevelRewards, must not overlap each
+// other or the inputs, and every position of both is overwritten. It
+// allocates nothing.
+//
+// Cost: two passes over memory. The backward scan of each row computes the
+// raw advantages and returns and, in the same loop, the row's mask-weighted
+// sums Σm·(a-c) and Σm·(a-c)² in float64, shifted by c, the running mean of
+// the rows before it (which keeps the one-pass variance free of
+// cancellation; the first row with mask weight is instead summed in two
+// passes while it is in cache); rows are combined with the pairwise update
+// of Chan, Golub & LeVeque. A second pass whitens adv in place.
+func GAEInto(adv, ret, tokenLevelRewards, values, responseMask [][]float64, gamma, lam float64) error {
+	const est = "verl.gae"
+	if err := checkLike(est, "values", values, "token_level_rewards", tokenLevelRewards); err != nil {
+		return err
+	}
+	if err := checkLike(est, "response_mask", responseMask, "token_level_rewards", tokenLevelRewards); err != nil {
+		return err
+	}
+	if err := checkLike(est, "advantages", adv, "token_level_rewards", tokenLevelRewards); err != nil {
+		return err
+	}
+	if err := checkLike(est, "returns", ret, "token_level_rewards", tokenLevelRewards); err != nil {
+		return err
+	}
+	if !finite(gamma) || !finite(lam) {
+		return fmt.Errorf("%s: gamma = %v and lam = %v must be finite", est, gamma, lam)
+	}
 	gl := gamma * lam
 	var st whitenStats
 	for i, r := range tokenLevelRewards {
-		v, m := values[i], responseMask[i]
-		a, g := adv[i], ret[i]
+		n := len(r)
+		v, m := values[i][:n], responseMask[i][:n]
+		a, g := adv[i][:n], ret[i][:n]
+		c := st.mean
 		nextv, last := 0.0, 0.0
-		rs, vs, ms := 0.0, 0.0, 0.0
-		for t := len(r) - 1; t >= 0; t-- {
-			mt, vt := m[t], v[t]
-			l := r[t] + gamma*nextv - vt + gl*last
+		var chk, ms, s1, s2 float64
+		for t := n - 1; t >= 0; t-- {
+			rt, vt, mt := r[t], v[t], m[t]
+			l := rt + gamma*nextv - vt + gl*last
 			// For a 0/1 mask the blend below reduces exactly to one of
 			// its terms; the branches only shorten the dependency chain.
 			switch mt {
@@ -65,29 +91,31 @@ func GAE(tokenLevelRewards, values, responseMask [][]float64, gamma, lam float64
 			}
 			a[t] = last
 			g[t] = last + vt
-			rs += r[t]
-			vs += vt
+			chk += l // l is finite iff r[t] and v[t] are (l may be discarded above)
 			ms += mt
+			d := last - c
+			dm := d * mt
+			s1 += dm
+			s2 += d * dm
 		}
-		if !finite(rs) {
-			return nil, nil, errNonFinite(est, "token_level_rewards", i)
+		if !finite(chk) || !finite(ms) {
+			return firstNonFinite(est, i, named{"token_level_rewards", r}, named{"values", v}, named{"response_mask", m})
 		}
-		if !finite(vs) {
-			return nil, nil, errNonFinite(est, "values", i)
+		switch {
+		case st.w == 0:
+			st.addRow(a, m)
+		case ms != 0:
+			st.merge(ms, c+s1/ms, s2-s1*s1/ms)
 		}
-		if !finite(ms) {
-			return nil, nil, errNonFinite(est, "response_mask", i)
-		}
-		st.addRow(a, m)
 	}
 	mean, scale, err := st.params(est)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
 	for _, a := range adv {
 		for t, x := range a {
 			a[t] = (x - mean) * scale
 		}
 	}
-	return adv, ret, nil
+	return nil
 }

@@ -63,7 +63,7 @@ func gpgInto(out, scores []float64, g []int, n int, opt GPGOptions) {
 		}
 	}
 	alpha := float64(len(scores)) / math.Max(float64(nz), 1)
-	st := meanStd(scores, g, n, false)
+	st := meanStd(nil, scores, g, n, false)
 	for i, s := range scores {
 		out[i] = alpha * (s - st.mean[g[i]]) / opt.FNorm
 	}

@@ -2,7 +2,8 @@ package verl
 
 import "math"
 
-// groupStats holds per-group accumulators, allocated once per call.
+// groupStats holds per-group accumulators, allocated once per call (or
+// borrowed from a Workspace).
 type groupStats struct {
 	count []int
 	mean  []float64 // verl convention: 0 for singleton groups
@@ -12,9 +13,14 @@ type groupStats struct {
 // meanStd computes per-group count, mean and (when withStd) the unbiased
 // standard deviation of scores, in two passes over the rows (not the
 // tokens). Singleton groups get mean 0 and std 1, as in verl's dictionaries
-// id2mean/id2std. Groups with no rows keep zeros.
-func meanStd(scores []float64, g []int, n int, withStd bool) groupStats {
-	st := groupStats{count: make([]int, n), mean: make([]float64, n)}
+// id2mean/id2std. Groups with no rows keep zeros. The scratch comes from ws
+// (nil: freshly allocated).
+func meanStd(ws *Workspace, scores []float64, g []int, n int, withStd bool) groupStats {
+	if ws == nil {
+		ws = new(Workspace)
+	}
+	var st groupStats
+	st.count, st.mean, st.std = ws.groupBufs(n)
 	for i, s := range scores {
 		k := g[i]
 		st.count[k]++
@@ -28,9 +34,9 @@ func meanStd(scores []float64, g []int, n int, withStd bool) groupStats {
 		}
 	}
 	if !withStd {
+		st.std = nil
 		return st
 	}
-	st.std = make([]float64, n)
 	for i, s := range scores {
 		k := g[i]
 		d := s - st.mean[k]

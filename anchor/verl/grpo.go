@@ -46,13 +46,13 @@ func GRPOScalar(scores []float64, g []int, nGroups int, opt GRPOOptions) ([]floa
 		return nil, err
 	}
 	out := make([]float64, len(scores))
-	grpoInto(out, scores, g, nGroups, opt)
+	grpoInto(out, scores, g, nGroups, opt, nil)
 	return out, nil
 }
 
-// grpoInto writes the GRPO scalars of scores into out.
-func grpoInto(out, scores []float64, g []int, n int, opt GRPOOptions) {
-	st := meanStd(scores, g, n, opt.NormByStd)
+// grpoInto writes the GRPO scalars of scores into out (which may be scores).
+func grpoInto(out, scores []float64, g []int, n int, opt GRPOOptions, ws *Workspace) {
+	st := meanStd(ws, scores, g, n, opt.NormByStd)
 	for i, s := range scores {
 		k := g[i]
 		if opt.NormByStd {
@@ -84,16 +84,47 @@ func GRPO(tokenLevelRewards, responseMask [][]float64, index []string, opt GRPOO
 	if err != nil {
 		return nil, nil, err
 	}
-	scores, err := rowScores(est, tokenLevelRewards)
-	if err != nil {
-		return nil, nil, err
-	}
-	grpoInto(scores, scores, g, n, opt)
-	adv, err := broadcast(est, scores, responseMask)
-	if err != nil {
+	adv := allocLike(tokenLevelRewards)
+	if err := GRPOInto(adv, tokenLevelRewards, responseMask, g, n, opt, nil); err != nil {
 		return nil, nil, err
 	}
 	return adv, adv, nil
+}
+
+// GRPOInto is GRPO writing into caller-owned memory, for callers that reuse
+// their buffers from step to step. adv must have exactly the (ragged) shape
+// of tokenLevelRewards; every position of it is overwritten with
+// A_i·mask[i][t] (the reference's advantages, which are also its returns).
+// adv may be tokenLevelRewards or responseMask itself (in-place update) but
+// must not otherwise overlap them. g holds one dense group number in
+// [0, nGroups) per row (string ids are turned into these once, e.g. with
+// internal/groups.Index as GRPO does). The per-row scores and per-group
+// statistics live in ws, so with a reused Workspace the call allocates
+// nothing (nil ws: O(rows + groups) scratch is allocated).
+//
+// Cost: one pass over the rewards (row scores, four float64 accumulators),
+// O(rows) group statistics in float64, and one pass over the mask writing
+// adv. Same formula, quirks and provenance as GRPO.
+func GRPOInto(adv, tokenLevelRewards, responseMask [][]float64, g []int, nGroups int, opt GRPOOptions, ws *Workspace) error {
+	const est = "verl.grpo"
+	if err := checkLike(est, "response_mask", responseMask, "token_level_rewards", tokenLevelRewards); err != nil {
+		return err
+	}
+	if err := checkLike(est, "advantages", adv, "token_level_rewards", tokenLevelRewards); err != nil {
+		return err
+	}
+	if err := checkDenseRows(est, g, nGroups, len(tokenLevelRewards)); err != nil {
+		return err
+	}
+	if ws == nil {
+		ws = new(Workspace)
+	}
+	scores := ws.rowBuf(len(tokenLevelRewards))
+	if err := rowScoresInto(est, scores, tokenLevelRewards); err != nil {
+		return err
+	}
+	grpoInto(scores, scores, g, nGroups, opt, ws)
+	return broadcastInto(est, adv, scores, responseMask)
 }
 
 // GRPOVectorizedOptions are the hyper-parameters of GRPOVectorized.
@@ -159,7 +190,7 @@ func GRPOVectorized(tokenLevelRewards, responseMask [][]float64, index []string,
 		return nil, nil, err
 	}
 	if opt.Corrected {
-		grpoInto(scores, scores, g, n, GRPOOptions{Epsilon: opt.Epsilon, NormByStd: opt.NormByStd})
+		grpoInto(scores, scores, g, n, GRPOOptions{Epsilon: opt.Epsilon, NormByStd: opt.NormByStd}, nil)
 	} else {
 		grpoVectorizedInto(scores, scores, g, n, opt)
 	}
@@ -233,7 +264,7 @@ func GRPOPassK(tokenLevelRewards, responseMask [][]float64, index []string, opt 
 	if err != nil {
 		return nil, nil, err
 	}
-	st := meanStd(scores, g, n, opt.NormByStd)
+	st := meanStd(nil, scores, g, n, opt.NormByStd)
 	best := make([]int, n)
 	first := make([]float64, n)
 	second := make([]float64, n)

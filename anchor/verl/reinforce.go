@@ -16,57 +16,108 @@ import "fmt"
 // is global over all masked tokens of the batch (token-weighted, unbiased
 // variance, rsqrt(var + 1e-8)); it fails when the mask sums to 0 or 1.
 //
-// Cost: one backward pass per row (rows visited twice while in cache for the
-// statistics) and one pass writing the advantages.
+// Cost: see ReinforcePlusPlusInto, which this calls on fresh outputs.
 //
 // Paper: "REINFORCE++: A Simple and Efficient Approach for Aligning Large
 // Language Models" (arXiv:2501.03262).
 // Reference: volcengine/verl@b178a3cd56f58b2d502255daba591e92833930a7
 // verl/trainer/ppo/core_algos.py::compute_reinforce_plus_plus_outcome_advantage.
 func ReinforcePlusPlus(tokenLevelRewards, responseMask [][]float64, gamma float64) (advantages, returns [][]float64, err error) {
-	const est = "verl.reinforce_plus_plus"
-	if err := checkLike(est, "response_mask", responseMask, "token_level_rewards", tokenLevelRewards); err != nil {
+	adv := allocLike(tokenLevelRewards)
+	ret := allocLike(tokenLevelRewards)
+	if err := ReinforcePlusPlusInto(adv, ret, tokenLevelRewards, responseMask, gamma, nil); err != nil {
 		return nil, nil, err
 	}
-	if !finite(gamma) {
-		return nil, nil, fmt.Errorf("%s: gamma = %v must be finite", est, gamma)
+	return adv, ret, nil
+}
+
+// ReinforcePlusPlusInto is ReinforcePlusPlus writing into caller-owned
+// memory: adv and ret must have exactly the (ragged) shape of
+// tokenLevelRewards, must not overlap each other or the inputs, and every
+// position of both is overwritten. A per-row flag lives in ws (nil:
+// allocated), so with a reused Workspace the call allocates nothing.
+//
+// Cost: the backward scan of each row writes the returns and, in the same
+// loop, accumulates the row's mask-weighted sums Σm·(G-c), Σm·(G-c)² in
+// float64, shifted by the running mean c of the rows before it (the first
+// row with mask weight is summed in two passes while in cache); rows are
+// combined with the pairwise update of Chan, Golub & LeVeque. A second pass
+// writes adv from ret; for rows whose mask is all ones (recorded during the
+// scan) it does not read the mask again.
+func ReinforcePlusPlusInto(adv, ret, tokenLevelRewards, responseMask [][]float64, gamma float64, ws *Workspace) error {
+	const est = "verl.reinforce_plus_plus"
+	if err := checkLike(est, "response_mask", responseMask, "token_level_rewards", tokenLevelRewards); err != nil {
+		return err
 	}
-	ret := allocLike(tokenLevelRewards)
+	if err := checkLike(est, "advantages", adv, "token_level_rewards", tokenLevelRewards); err != nil {
+		return err
+	}
+	if err := checkLike(est, "returns", ret, "token_level_rewards", tokenLevelRewards); err != nil {
+		return err
+	}
+	if !finite(gamma) {
+		return fmt.Errorf("%s: gamma = %v must be finite", est, gamma)
+	}
+	if ws == nil {
+		ws = new(Workspace)
+	}
+	ones := ws.rowBuf(len(tokenLevelRewards)) // 1: the row's mask is all ones
 	var st whitenStats
 	for i, r := range tokenLevelRewards {
-		m := responseMask[i]
-		g := ret[i]
-		run, rs, ms := 0.0, 0.0, 0.0
-		for t := len(r) - 1; t >= 0; t-- {
+		n := len(r)
+		m, g := responseMask[i][:n], ret[i][:n]
+		c := st.mean
+		run := 0.0
+		other := 0
+		var ms, s1, s2 float64
+		for t := n - 1; t >= 0; t-- {
+			mt := m[t]
 			run = r[t] + gamma*run
 			g[t] = run
-			if mt := m[t]; mt != 1 { // exact shortcut for the common mask value 1
+			d := run - c
+			if mt != 1 { // exact shortcut for the common mask value 1
 				run *= mt
+				other++
 			}
-			rs += r[t]
-			ms += m[t]
+			dm := d * mt
+			s1 += dm
+			s2 += d * dm
+			ms += mt
 		}
-		if !finite(rs) {
-			return nil, nil, errNonFinite(est, "token_level_rewards", i)
+		// A non-finite reward makes run, and so d·m_t, non-finite from there
+		// on (Inf·0 is NaN); a non-finite mask value makes ms non-finite.
+		if !finite(s1) || !finite(ms) {
+			return firstNonFinite(est, i, named{"token_level_rewards", r}, named{"response_mask", m})
 		}
-		if !finite(ms) {
-			return nil, nil, errNonFinite(est, "response_mask", i)
+		ones[i] = 0
+		if other == 0 {
+			ones[i] = 1
 		}
-		st.addRow(g, m)
+		switch {
+		case st.w == 0:
+			st.addRow(g, m)
+		case ms != 0:
+			st.merge(ms, c+s1/ms, s2-s1*s1/ms)
+		}
 	}
 	mean, scale, err := st.params(est)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	adv := allocLike(tokenLevelRewards)
 	for i, g := range ret {
-		m := responseMask[i]
-		a := adv[i]
+		a := adv[i][:len(g)]
+		if ones[i] == 1 {
+			for t, x := range g {
+				a[t] = (x - mean) * scale
+			}
+			continue
+		}
+		m := responseMask[i][:len(g)]
 		for t, x := range g {
 			a[t] = (x - mean) * scale * m[t]
 		}
 	}
-	return adv, ret, nil
+	return nil
 }
 
 // ReinforcePlusPlusBaselineScalar computes the per-row part of
@@ -93,7 +144,7 @@ func ReinforcePlusPlusBaselineScalar(scores []float64, g []int, nGroups int) ([]
 }
 
 func rfppBaselineInto(out, scores []float64, g []int, n int) {
-	st := meanStd(scores, g, n, false)
+	st := meanStd(nil, scores, g, n, false)
 	for i, s := range scores {
 		out[i] = s - st.mean[g[i]]
 	}

@@ -23,12 +23,13 @@ func RLOOScalar(scores []float64, g []int, nGroups int) ([]float64, error) {
 		return nil, err
 	}
 	out := make([]float64, len(scores))
-	rlooInto(out, scores, g, nGroups)
+	rlooInto(out, scores, g, nGroups, nil)
 	return out, nil
 }
 
-func rlooInto(out, scores []float64, g []int, n int) {
-	st := meanStd(scores, g, n, false)
+// rlooInto writes the RLOO scalars of scores into out (which may be scores).
+func rlooInto(out, scores []float64, g []int, n int, ws *Workspace) {
+	st := meanStd(ws, scores, g, n, false)
 	for i, s := range scores {
 		k := g[i]
 		c := float64(st.count[k])
@@ -58,16 +59,42 @@ func RLOO(tokenLevelRewards, responseMask [][]float64, index []string) (advantag
 	if err != nil {
 		return nil, nil, err
 	}
-	scores, err := rowScores(est, tokenLevelRewards)
-	if err != nil {
-		return nil, nil, err
-	}
-	rlooInto(scores, scores, g, n)
-	adv, err := broadcast(est, scores, responseMask)
-	if err != nil {
+	adv := allocLike(tokenLevelRewards)
+	if err := RLOOInto(adv, tokenLevelRewards, responseMask, g, n, nil); err != nil {
 		return nil, nil, err
 	}
 	return adv, adv, nil
+}
+
+// RLOOInto is RLOO writing into caller-owned memory. adv must have exactly
+// the (ragged) shape of tokenLevelRewards; every position is overwritten
+// with A_i·mask[i][t]. adv may be tokenLevelRewards or responseMask itself
+// but must not otherwise overlap them. g holds one dense group number in
+// [0, nGroups) per row; the scratch lives in ws (nil: allocated), so with a
+// reused Workspace the call allocates nothing.
+//
+// Cost: one pass over the rewards, O(rows) float64 group statistics, one
+// pass over the mask writing adv. Same formula and provenance as RLOO.
+func RLOOInto(adv, tokenLevelRewards, responseMask [][]float64, g []int, nGroups int, ws *Workspace) error {
+	const est = "verl.rloo"
+	if err := checkLike(est, "response_mask", responseMask, "token_level_rewards", tokenLevelRewards); err != nil {
+		return err
+	}
+	if err := checkLike(est, "advantages", adv, "token_level_rewards", tokenLevelRewards); err != nil {
+		return err
+	}
+	if err := checkDenseRows(est, g, nGroups, len(tokenLevelRewards)); err != nil {
+		return err
+	}
+	if ws == nil {
+		ws = new(Workspace)
+	}
+	scores := ws.rowBuf(len(tokenLevelRewards))
+	if err := rowScoresInto(est, scores, tokenLevelRewards); err != nil {
+		return err
+	}
+	rlooInto(scores, scores, g, nGroups, ws)
+	return broadcastInto(est, adv, scores, responseMask)
 }
 
 // RLOOVectorizedOptions are the options of RLOOVectorized.

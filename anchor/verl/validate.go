@@ -35,6 +35,26 @@ func errNonFinite(est, name string, row int) error {
 	return fmt.Errorf("%s: %s row %d contains a NaN or infinite value", est, name, row)
 }
 
+// named is one input row with its argument name, for error reports.
+type named struct {
+	name string
+	row  []float64
+}
+
+// firstNonFinite names the first of rows that holds a NaN or infinite value
+// (the slow path after a fused finiteness check failed).
+func firstNonFinite(est string, i int, rows ...named) error {
+	for _, x := range rows {
+		for _, v := range x.row {
+			if !finite(v) {
+				return errNonFinite(est, x.name, i)
+			}
+		}
+	}
+	// Finite values whose sum overflows.
+	return fmt.Errorf("%s: row %d: the sum of its values overflows", est, i)
+}
+
 // indexGroups converts string group ids to dense group numbers.
 func indexGroups(est string, index []string, rows int) ([]int, int, error) {
 	if len(index) != rows {
@@ -49,6 +69,20 @@ func checkDense(est string, g []int, nGroups, rows int) error {
 	if len(g) != rows {
 		return fmt.Errorf("%s: group ids have %d values, scores has %d", est, len(g), rows)
 	}
+	return checkGroupRange(est, g, nGroups)
+}
+
+// checkDenseRows validates dense group numbers for the token-level Into
+// entry points (one id per row of token_level_rewards).
+func checkDenseRows(est string, g []int, nGroups, rows int) error {
+	if len(g) != rows {
+		return fmt.Errorf("%s: group ids have %d values, token_level_rewards has %d rows", est, len(g), rows)
+	}
+	return checkGroupRange(est, g, nGroups)
+}
+
+// checkGroupRange verifies 0 <= g[i] < nGroups.
+func checkGroupRange(est string, g []int, nGroups int) error {
 	for i, k := range g {
 		if k < 0 || k >= nGroups {
 			return fmt.Errorf("%s: group id of row %d is %d, want 0 <= id < %d", est, i, k, nGroups)
@@ -85,40 +119,77 @@ func allocLike(like [][]float64) [][]float64 {
 	return out
 }
 
-// rowScores returns the sequence scores s_i = Σ_t r[i][t], summed over every
-// position of the row (padding included, as verl's token_level_rewards.sum(-1)
-// does). A non-finite sum means a non-finite reward and is rejected.
+// rowScores returns the sequence scores s_i = Σ_t r[i][t]; see rowScoresInto.
 func rowScores(est string, rewards [][]float64) ([]float64, error) {
 	scores := make([]float64, len(rewards))
-	for i, row := range rewards {
-		s := 0.0
-		for _, x := range row {
-			s += x
-		}
-		if !finite(s) {
-			return nil, errNonFinite(est, "token_level_rewards", i)
-		}
-		scores[i] = s
+	if err := rowScoresInto(est, scores, rewards); err != nil {
+		return nil, err
 	}
 	return scores, nil
 }
 
-// broadcast writes a[i]*mask[i][t] into a fresh batch shaped like mask. It
-// rejects a non-finite mask (detected through the row sum of the mask, which
-// costs one addition per token in the same pass).
+// rowScoresInto writes the sequence scores s_i = Σ_t r[i][t] into scores,
+// summed over every position of the row (padding included, as verl's
+// token_level_rewards.sum(-1) does) with four independent float64
+// accumulators. A non-finite sum means a non-finite reward and is rejected.
+func rowScoresInto(est string, scores []float64, rewards [][]float64) error {
+	for i, row := range rewards {
+		var s0, s1, s2, s3 float64
+		n := len(row) &^ 3
+		for t := 0; t < n; t += 4 {
+			x := row[t : t+4 : t+4]
+			s0 += x[0]
+			s1 += x[1]
+			s2 += x[2]
+			s3 += x[3]
+		}
+		for t := n; t < len(row); t++ {
+			s0 += row[t]
+		}
+		s := (s0 + s1) + (s2 + s3)
+		if !finite(s) {
+			return errNonFinite(est, "token_level_rewards", i)
+		}
+		scores[i] = s
+	}
+	return nil
+}
+
+// broadcast writes a[i]*mask[i][t] into a fresh batch shaped like mask; see
+// broadcastInto.
 func broadcast(est string, a []float64, mask [][]float64) ([][]float64, error) {
 	out := allocLike(mask)
-	for i, mrow := range mask {
-		orow := out[i]
-		ai := a[i]
-		ms := 0.0
-		for t, m := range mrow {
-			orow[t] = ai * m
-			ms += m
-		}
-		if !finite(ms) {
-			return nil, errNonFinite(est, "response_mask", i)
-		}
+	if err := broadcastInto(est, out, a, mask); err != nil {
+		return nil, err
 	}
 	return out, nil
+}
+
+// broadcastInto writes out[i][t] = a[i]*mask[i][t] at every position (out
+// has the shape of mask and may be mask itself). It rejects a non-finite
+// mask, detected through the row sum of the mask, which costs one addition
+// per token in the same pass.
+func broadcastInto(est string, out [][]float64, a []float64, mask [][]float64) error {
+	for i, m := range mask {
+		o := out[i][:len(m)]
+		ai := a[i]
+		var c0, c1 float64
+		n := len(m) &^ 1
+		for t := 0; t < n; t += 2 {
+			v := m[t : t+2 : t+2]
+			w := o[t : t+2 : t+2]
+			w[0] = ai * v[0]
+			w[1] = ai * v[1]
+			c0 += v[0]
+			c1 += v[1]
+		}
+		if n < len(m) {
+			o[n] = ai * m[n]
+			c0 += m[n]
+		}
+		if !finite(c0 + c1) {
+			return errNonFinite(est, "response_mask", i)
+		}
+	}
+	return nil
 }
