@@ -1,6 +1,10 @@
 package credit
 
 import (
+	"fmt"
+	"math"
+	"strings"
+
 	"github.com/credo-rl/credo/anchor/igpo"
 	"github.com/credo-rl/credo/rollout"
 )
@@ -13,6 +17,13 @@ import (
 // faithful profile (IGPO's quirk) and the last valid token in the corrected
 // one. An ig reward that lands on the final-reward position is overwritten
 // by the outcome, as in IGPO where the last turn carries F1.
+//
+// With ig_source=beliefs the information-gain rewards are computed, not
+// given: the belief in the ground-truth answer after each turn is read from
+// steps[].values.belief (a probability) or steps[].values.answer_logprob
+// (the mean log-prob of the answer tokens, belief = exp of it), the belief
+// before the first turn from features.belief0 (or features.answer_logprob0),
+// and turn t < T gets b_t − b_{t−1} (igpo.InformationGain).
 
 func init() {
 	for _, corrected := range []bool{false, true} {
@@ -28,8 +39,19 @@ func init() {
 				{Name: "info_gain_norm_mode", Kind: String, Default: "joint", Choices: []string{"joint", "separate"}, Doc: "normalise F1 and IG rewards together or apart"},
 				{Name: "curriculum_f1_weight", Kind: Float, Default: 1.0, Doc: "scale of the F1 reward"},
 				{Name: "curriculum_ig_weight", Kind: Float, Default: 1.0, Doc: "scale of the IG rewards"},
+				{Name: "ig_source", Kind: String, Default: "rewards", Choices: []string{"rewards", "beliefs"}, Doc: "IG rewards given as steps[].rewards.ig, or computed from per-turn beliefs in the ground truth"},
 				RewardParam},
-			Inputs:     []Input{InGroup, InTokenRewards},
+			Inputs: []Input{InGroup, InTokenRewards, {Name: "steps[].values.belief|answer_logprob + features.belief0|answer_logprob0 (ig_source=beliefs)",
+				Doc: "belief in the ground-truth answer after each turn and before the first",
+				Has: func(t *rollout.Trajectory, v Values) bool {
+					if v.String("ig_source") != "beliefs" || t.TokenRewards != nil {
+						return true
+					}
+					if _, err := beliefs(t); err != nil {
+						return false
+					}
+					return true
+				}}},
 			Outputs:    []string{"advantages", "returns"},
 			Scope:      ScopeGroup,
 			Provenance: Provenance{Paper: "Information Gain-based Policy Optimization: A Simple and Effective Approach for Multi-Turn LLM Agents", ArXiv: "2510.14967", SpecRow: 50, Reference: "GuoqingWang1/IGPO@49a8c4ec025316a686fb639478a418abc472171c verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage"},
@@ -49,11 +71,28 @@ func runIGPO(corrected bool) func(*rollout.Batch, Values) error {
 				continue
 			}
 			row := make([]float64, t.Len())
-			for _, k := range t.TopSteps() {
+			top := t.TopSteps()
+			ig := make([]float64, len(top))
+			if v.String("ig_source") == "beliefs" {
+				b, err := beliefs(t)
+				if err != nil {
+					return err
+				}
+				gains, err := igpo.InformationGain(b[0], b[1:])
+				if err != nil {
+					return fmt.Errorf("trajectory %q: %w", t.ID, err)
+				}
+				copy(ig, gains)
+			} else {
+				for j, k := range top {
+					ig[j] = t.Steps[k].Rewards["ig"]
+				}
+			}
+			for j, k := range top {
 				s := t.Steps[k]
 				for p := s.End - 1; p >= s.Start; p-- {
 					if ms[i][p] != 0 {
-						row[p] += s.Rewards["ig"]
+						row[p] += ig[j]
 						break
 					}
 				}
@@ -80,4 +119,37 @@ func runIGPO(corrected bool) func(*rollout.Batch, Values) error {
 		Store(b, adv, adv)
 		return nil
 	}
+}
+
+// beliefs returns b_0 (before the first turn) and the belief after each
+// top-level step.
+func beliefs(t *rollout.Trajectory) ([]float64, error) {
+	read := func(m map[string]float64, what string) (float64, error) {
+		if b, ok := m["belief"]; ok {
+			return b, nil
+		}
+		if lp, ok := m["answer_logprob"]; ok {
+			return math.Exp(lp), nil
+		}
+		return 0, fmt.Errorf("trajectory %q: %s has neither belief nor answer_logprob", t.ID, what)
+	}
+	f := map[string]float64{}
+	for _, k := range []string{"belief0", "answer_logprob0"} {
+		if x, ok := t.Features[k].(float64); ok {
+			f[strings.TrimSuffix(k, "0")] = x
+		}
+	}
+	b0, err := read(f, "features")
+	if err != nil {
+		return nil, err
+	}
+	out := []float64{b0}
+	for j, k := range t.TopSteps() {
+		b, err := read(t.Steps[k].Values, fmt.Sprintf("turn %d (steps[].values)", j))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, nil
 }

@@ -312,3 +312,21 @@ func TestParquetRoundTrip(t *testing.T) {
 		t.Fatalf("%d records", len(trs))
 	}
 }
+
+// TestAssignIGPOBeliefs: one group of two two-turn trajectories, γ = 1,
+// joint normalisation, ig_source=beliefs. a: b0 = 0.2, b1 = 0.6, F1 = 1 ->
+// rewards (0.4 at turn 1's end, 1 at the last token). b: b0 = 0.2,
+// b1 = 0.1, F1 = 0 -> (-0.1, 0). Pooled: 0.4, 1, -0.1, 0: mean 0.325,
+// population variance (0.075² + 0.675² + 0.425² + 0.325²)/4 = 0.7475/4 = 0.186875, so
+// std = sqrt(0.186875 + 1e-8). Normalised n = (r - 0.325)/(std + 1e-6);
+// turn 2 tokens get n_F1, turn 1 tokens n_IG + n_F1 (γ = 1).
+func TestAssignIGPOBeliefs(t *testing.T) {
+	in := writeFile(t, "igpo.jsonl",
+		`{"uid":"q","traj_uid":"a","responses":[1,2,3,4],"rewards":{"outcome":1},"features":{"belief0":0.2},"steps":[{"start":0,"end":2,"values":{"belief":0.6}},{"start":2,"end":4,"values":{"belief":0.9}}]}`+"\n"+
+			`{"uid":"q","traj_uid":"b","responses":[5,6,7,8],"rewards":{"outcome":0},"features":{"belief0":0.2},"steps":[{"start":0,"end":2,"values":{"belief":0.1}},{"start":2,"end":4,"values":{"belief":0.3}}]}`+"\n")
+	got := assignOK(t, in, "--method", "igpo.grpo_turn_level", "--set", "ig_source=beliefs")
+	std := math.Sqrt(0.186875+1e-8) + 1e-6
+	n := func(r float64) float64 { return (r - 0.325) / std }
+	checkVec(t, "a", got["a"].Advantages, []float64{n(0.4) + n(1), n(0.4) + n(1), n(1), n(1)})
+	checkVec(t, "b", got["b"].Advantages, []float64{n(-0.1) + n(0), n(-0.1) + n(0), n(0), n(0)})
+}
