@@ -2,6 +2,7 @@ package openrlhf
 
 import (
 	"fmt"
+	"github.com/credo-rl/credo/internal/arrays"
 	"math"
 )
 
@@ -161,7 +162,7 @@ func ComputeAdvantagesAndReturns(exps []Experience, opt Options) (*Result, error
 		e := &exps[k]
 		out := &res.Experiences[k]
 		b := len(e.Rewards)
-		reward := like(e.KL)
+		reward := arrays.Like(e.KL)
 		computeRewardInto(reward, shaped[off:off+b], e.KL, e.ActionMask, opt.KLCoef, opt.RewardClip)
 		off += b
 		out.ReturnSums = make([]float64, b)
@@ -172,13 +173,13 @@ func ComputeAdvantagesAndReturns(exps []Experience, opt Options) (*Result, error
 			}
 			out.ReturnSums[i] = s
 		}
-		out.Returns = like(e.KL)
+		out.Returns = arrays.Like(e.KL)
 		if est == EstimatorGAE {
-			out.Advantages = like(e.KL)
+			out.Advantages = arrays.Like(e.KL)
 			gaeInto(out.Advantages, out.Returns, e.Values, reward, e.ActionMask, gamma, opt.Lambda)
 		} else {
 			cumulativeReturnsInto(out.Returns, reward, e.ActionMask, gamma)
-			out.Advantages = like(e.KL)
+			out.Advantages = arrays.Like(e.KL)
 			for i, row := range out.Returns {
 				copy(out.Advantages[i], row)
 			}
@@ -205,13 +206,13 @@ func ComputeAdvantagesAndReturns(exps []Experience, opt Options) (*Result, error
 }
 
 func checkOptions(fn string, opt *Options) error {
-	if err := finiteScalar(fn, "gamma", opt.Gamma); err != nil {
+	if err := arrays.FiniteScalar(fn, "gamma", opt.Gamma); err != nil {
 		return err
 	}
-	if err := finiteScalar(fn, "lambd", opt.Lambda); err != nil {
+	if err := arrays.FiniteScalar(fn, "lambd", opt.Lambda); err != nil {
 		return err
 	}
-	if err := finiteScalar(fn, "kl_coef", opt.KLCoef); err != nil {
+	if err := arrays.FiniteScalar(fn, "kl_coef", opt.KLCoef); err != nil {
 		return err
 	}
 	if opt.RewardClip != nil && !(opt.RewardClip.Low <= opt.RewardClip.High) {
@@ -224,15 +225,15 @@ func checkOptions(fn string, opt *Options) error {
 		if !(opt.MaxNewTokens >= *b) {
 			return fmt.Errorf("%s: generate_max_len (%v) must be >= overlong_buffer_len (%v)", fn, opt.MaxNewTokens, *b)
 		}
-		if err := finiteScalar(fn, "overlong_penalty_factor", opt.OverlongPenaltyFactor); err != nil {
+		if err := arrays.FiniteScalar(fn, "overlong_penalty_factor", opt.OverlongPenaltyFactor); err != nil {
 			return err
 		}
-		if err := finiteScalar(fn, "generate_max_len", opt.MaxNewTokens); err != nil {
+		if err := arrays.FiniteScalar(fn, "generate_max_len", opt.MaxNewTokens); err != nil {
 			return err
 		}
 	}
 	if c := opt.StopProperlyPenaltyCoef; c != nil {
-		if err := finiteScalar(fn, "stop_properly_penalty_coef", *c); err != nil {
+		if err := arrays.FiniteScalar(fn, "stop_properly_penalty_coef", *c); err != nil {
 			return err
 		}
 	}
@@ -248,26 +249,26 @@ func checkExperience(fn string, k int, e *Experience, opt *Options) error {
 	if len(e.KL) != b {
 		return fmt.Errorf("%s: %s has %d rows, rewards has %d", fn, where("kl"), len(e.KL), b)
 	}
-	if err := sameShape(fn, where("kl"), e.KL, where("action_mask"), e.ActionMask); err != nil {
+	if err := arrays.SameShape(fn, where("kl"), e.KL, where("action_mask"), e.ActionMask); err != nil {
 		return err
 	}
-	if err := finiteVector(fn, where("rewards"), e.Rewards); err != nil {
+	if err := arrays.FiniteVector(fn, where("rewards"), e.Rewards); err != nil {
 		return err
 	}
-	if err := finiteMatrix(fn, where("kl"), e.KL); err != nil {
+	if err := arrays.FiniteMatrix(fn, where("kl"), e.KL); err != nil {
 		return err
 	}
-	if err := finiteMatrix(fn, where("action_mask"), e.ActionMask); err != nil {
+	if err := arrays.FiniteMatrix(fn, where("action_mask"), e.ActionMask); err != nil {
 		return err
 	}
 	if opt.Estimator == EstimatorGAE {
 		if e.Values == nil {
 			return fmt.Errorf("%s: %s is missing; gae needs critic values", fn, where("values"))
 		}
-		if err := sameShape(fn, where("kl"), e.KL, where("values"), e.Values); err != nil {
+		if err := arrays.SameShape(fn, where("kl"), e.KL, where("values"), e.Values); err != nil {
 			return err
 		}
-		if err := finiteMatrix(fn, where("values"), e.Values); err != nil {
+		if err := arrays.FiniteMatrix(fn, where("values"), e.Values); err != nil {
 			return err
 		}
 	}
@@ -275,7 +276,7 @@ func checkExperience(fn string, k int, e *Experience, opt *Options) error {
 		if len(e.ResponseLength) != b {
 			return fmt.Errorf("%s: %s has %d values, rewards has %d", fn, where("response_length"), len(e.ResponseLength), b)
 		}
-		if err := finiteVector(fn, where("response_length"), e.ResponseLength); err != nil {
+		if err := arrays.FiniteVector(fn, where("response_length"), e.ResponseLength); err != nil {
 			return err
 		}
 	}

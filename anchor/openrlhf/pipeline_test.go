@@ -2,6 +2,7 @@ package openrlhf
 
 import (
 	"fmt"
+	"github.com/credo-rl/credo/internal/arrays"
 	"math"
 	"testing"
 )
@@ -87,7 +88,7 @@ func TestComputeAdvantagesAndReturnsErrors(t *testing.T) {
 func TestIntoVariants(t *testing.T) {
 	v, r, m := benchRows(3, 10)
 	a1, r1, _ := GAE(v, r, m, 0.9, 0.8)
-	a2, r2 := like(r), like(r)
+	a2, r2 := arrays.Like(r), arrays.Like(r)
 	if err := GAEInto(a2, r2, v, r, m, 0.9, 0.8); err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +100,7 @@ func TestIntoVariants(t *testing.T) {
 	}
 	wantMat(t, "cum", r, c1)
 	r[1][3] = math.NaN()
-	wantErr(t, CumulativeReturnsInto(like(r), r, m, 0.9), "rewards row 1 position 3 is NaN")
+	wantErr(t, CumulativeReturnsInto(arrays.Like(r), r, m, 0.9), "rewards row 1 position 3 is NaN")
 }
 
 func ExampleComputeAdvantagesAndReturns() {

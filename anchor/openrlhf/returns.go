@@ -1,5 +1,7 @@
 package openrlhf
 
+import "github.com/credo-rl/credo/internal/arrays"
+
 // CumulativeReturns computes OpenRLHF's REINFORCE return of every token:
 //
 //	G[t] = m[t]·r[t] + γ·G[t+1],   G[T] = 0
@@ -14,15 +16,15 @@ package openrlhf
 // Large Language Models", arXiv:2501.03262.
 func CumulativeReturns(rewards, actionMask [][]float64, gamma float64) ([][]float64, error) {
 	const fn = "openrlhf.cumulative_returns"
-	if err := sameShape(fn, "rewards", rewards, "action_mask", actionMask); err != nil {
+	if err := arrays.SameShape(fn, "rewards", rewards, "action_mask", actionMask); err != nil {
 		return nil, err
 	}
-	if err := finiteScalar(fn, "gamma", gamma); err != nil {
+	if err := arrays.FiniteScalar(fn, "gamma", gamma); err != nil {
 		return nil, err
 	}
-	out := like(rewards)
+	out := arrays.Like(rewards)
 	if !cumulativeReturnsInto(out, rewards, actionMask, gamma) {
-		return nil, firstNonFinite(fn, []string{"rewards", "action_mask"}, rewards, actionMask)
+		return nil, arrays.FirstNonFinite(fn, []string{"rewards", "action_mask"}, rewards, actionMask)
 	}
 	return out, nil
 }
@@ -32,17 +34,17 @@ func CumulativeReturns(rewards, actionMask [][]float64, gamma float64) ([][]floa
 // rewards.
 func CumulativeReturnsInto(dst, rewards, actionMask [][]float64, gamma float64) error {
 	const fn = "openrlhf.cumulative_returns"
-	if err := sameShape(fn, "rewards", rewards, "action_mask", actionMask); err != nil {
+	if err := arrays.SameShape(fn, "rewards", rewards, "action_mask", actionMask); err != nil {
 		return err
 	}
-	if err := sameShape(fn, "rewards", rewards, "dst", dst); err != nil {
+	if err := arrays.SameShape(fn, "rewards", rewards, "dst", dst); err != nil {
 		return err
 	}
-	if err := finiteScalar(fn, "gamma", gamma); err != nil {
+	if err := arrays.FiniteScalar(fn, "gamma", gamma); err != nil {
 		return err
 	}
 	if !cumulativeReturnsInto(dst, rewards, actionMask, gamma) {
-		return firstNonFinite(fn, []string{"rewards", "action_mask"}, rewards, actionMask)
+		return arrays.FirstNonFinite(fn, []string{"rewards", "action_mask"}, rewards, actionMask)
 	}
 	return nil
 }
@@ -85,21 +87,21 @@ func cumulativeReturnsInto(out, rewards, actionMask [][]float64, gamma float64) 
 // Estimation", arXiv:1506.02438.
 func GAE(values, rewards, actionMask [][]float64, gamma, lambda float64) (advantages, returns [][]float64, err error) {
 	const fn = "openrlhf.gae"
-	if err := sameShape(fn, "rewards", rewards, "action_mask", actionMask); err != nil {
+	if err := arrays.SameShape(fn, "rewards", rewards, "action_mask", actionMask); err != nil {
 		return nil, nil, err
 	}
-	if err := sameShape(fn, "rewards", rewards, "values", values); err != nil {
+	if err := arrays.SameShape(fn, "rewards", rewards, "values", values); err != nil {
 		return nil, nil, err
 	}
-	if err := finiteScalar(fn, "gamma", gamma); err != nil {
+	if err := arrays.FiniteScalar(fn, "gamma", gamma); err != nil {
 		return nil, nil, err
 	}
-	if err := finiteScalar(fn, "lambd", lambda); err != nil {
+	if err := arrays.FiniteScalar(fn, "lambd", lambda); err != nil {
 		return nil, nil, err
 	}
-	advantages, returns = like(rewards), like(rewards)
+	advantages, returns = arrays.Like(rewards), arrays.Like(rewards)
 	if !gaeInto(advantages, returns, values, rewards, actionMask, gamma, lambda) {
-		return nil, nil, firstNonFinite(fn, []string{"values", "rewards", "action_mask"}, values, rewards, actionMask)
+		return nil, nil, arrays.FirstNonFinite(fn, []string{"values", "rewards", "action_mask"}, values, rewards, actionMask)
 	}
 	return advantages, returns, nil
 }
@@ -113,18 +115,18 @@ func GAEInto(advDst, retDst, values, rewards, actionMask [][]float64, gamma, lam
 		name string
 		m    [][]float64
 	}{{"action_mask", actionMask}, {"values", values}, {"advantages dst", advDst}, {"returns dst", retDst}} {
-		if err := sameShape(fn, "rewards", rewards, c.name, c.m); err != nil {
+		if err := arrays.SameShape(fn, "rewards", rewards, c.name, c.m); err != nil {
 			return err
 		}
 	}
-	if err := finiteScalar(fn, "gamma", gamma); err != nil {
+	if err := arrays.FiniteScalar(fn, "gamma", gamma); err != nil {
 		return err
 	}
-	if err := finiteScalar(fn, "lambd", lambda); err != nil {
+	if err := arrays.FiniteScalar(fn, "lambd", lambda); err != nil {
 		return err
 	}
 	if !gaeInto(advDst, retDst, values, rewards, actionMask, gamma, lambda) {
-		return firstNonFinite(fn, []string{"values", "rewards", "action_mask"}, values, rewards, actionMask)
+		return arrays.FirstNonFinite(fn, []string{"values", "rewards", "action_mask"}, values, rewards, actionMask)
 	}
 	return nil
 }

@@ -1,6 +1,10 @@
 package openrlhf
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/credo-rl/credo/internal/arrays"
+)
 
 // Range is a closed interval [Low, High] used to clamp scalar rewards.
 type Range struct{ Low, High float64 }
@@ -33,21 +37,21 @@ func ComputeReward(r []float64, kl, actionMask [][]float64, klCoef float64, clip
 	if len(r) != len(kl) {
 		return nil, fmt.Errorf("%s: r has %d values, kl has %d rows", fn, len(r), len(kl))
 	}
-	if err := sameShape(fn, "kl", kl, "action_mask", actionMask); err != nil {
+	if err := arrays.SameShape(fn, "kl", kl, "action_mask", actionMask); err != nil {
 		return nil, err
 	}
-	if err := finiteVector(fn, "r", r); err != nil {
+	if err := arrays.FiniteVector(fn, "r", r); err != nil {
 		return nil, err
 	}
-	if err := finiteScalar(fn, "kl_coef", klCoef); err != nil {
+	if err := arrays.FiniteScalar(fn, "kl_coef", klCoef); err != nil {
 		return nil, err
 	}
 	if clip != nil && !(clip.Low <= clip.High) {
 		return nil, fmt.Errorf("%s: reward_clip_range (%v, %v) is empty", fn, clip.Low, clip.High)
 	}
-	out := like(kl)
+	out := arrays.Like(kl)
 	if !computeRewardInto(out, r, kl, actionMask, klCoef, clip) {
-		return nil, firstNonFinite(fn, []string{"kl"}, kl)
+		return nil, arrays.FirstNonFinite(fn, []string{"kl"}, kl)
 	}
 	return out, nil
 }

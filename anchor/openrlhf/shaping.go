@@ -2,6 +2,7 @@ package openrlhf
 
 import (
 	"fmt"
+	"github.com/credo-rl/credo/internal/arrays"
 	"math"
 )
 
@@ -65,10 +66,10 @@ func OverlongPenalty(rewards, responseLength []float64, maxNewTokens, bufferLen,
 	if !(maxNewTokens >= bufferLen) || math.IsInf(maxNewTokens, 0) {
 		return nil, fmt.Errorf("%s: max_new_tokens (%v) must be >= overlong_buffer_len (%v)", fn, maxNewTokens, bufferLen)
 	}
-	if err := finiteScalar(fn, "overlong_penalty_factor", factor); err != nil {
+	if err := arrays.FiniteScalar(fn, "overlong_penalty_factor", factor); err != nil {
 		return nil, err
 	}
-	if err := finiteVector(fn, "response_length", responseLength); err != nil {
+	if err := arrays.FiniteVector(fn, "response_length", responseLength); err != nil {
 		return nil, err
 	}
 	out := make([]float64, len(rewards))
@@ -103,7 +104,7 @@ func StopProperlyPenalty(rewards []float64, truncated []bool, coef float64) ([]f
 	if len(truncated) != len(rewards) {
 		return nil, fmt.Errorf("%s: truncated has %d values, rewards has %d", fn, len(truncated), len(rewards))
 	}
-	if err := finiteScalar(fn, "stop_properly_penalty_coef", coef); err != nil {
+	if err := arrays.FiniteScalar(fn, "stop_properly_penalty_coef", coef); err != nil {
 		return nil, err
 	}
 	out := make([]float64, len(rewards))
@@ -153,7 +154,7 @@ func ShapeGroupRewards(rewards []float64, index []int, n int, est Estimator) ([]
 	if !est.Valid() {
 		return nil, fmt.Errorf("%s: unknown advantage estimator %q", fn, est)
 	}
-	if err := finiteVector(fn, "rewards", rewards); err != nil {
+	if err := arrays.FiniteVector(fn, "rewards", rewards); err != nil {
 		return nil, err
 	}
 	if err := checkIndex(fn, index, len(rewards), n, est); err != nil {

@@ -2,6 +2,7 @@ package openrlhf
 
 import (
 	"fmt"
+	"github.com/credo-rl/credo/internal/arrays"
 	"math"
 )
 
@@ -28,13 +29,13 @@ func WhitenGlobal(advantages, masks [][][]float64, noStdNorm bool) ([][][]float6
 		return nil, fmt.Errorf("%s: %d mask batches for %d advantage batches", fn, len(masks), len(advantages))
 	}
 	for k := range advantages {
-		if err := sameShape(fmt.Sprintf("%s: batch %d", fn, k), "advantages", advantages[k], "action_mask", masks[k]); err != nil {
+		if err := arrays.SameShape(fmt.Sprintf("%s: batch %d", fn, k), "advantages", advantages[k], "action_mask", masks[k]); err != nil {
 			return nil, err
 		}
-		if err := finiteMatrix(fn, fmt.Sprintf("advantages batch %d", k), advantages[k]); err != nil {
+		if err := arrays.FiniteMatrix(fn, fmt.Sprintf("advantages batch %d", k), advantages[k]); err != nil {
 			return nil, err
 		}
-		if err := finiteMatrix(fn, fmt.Sprintf("action_mask batch %d", k), masks[k]); err != nil {
+		if err := arrays.FiniteMatrix(fn, fmt.Sprintf("action_mask batch %d", k), masks[k]); err != nil {
 			return nil, err
 		}
 	}
@@ -44,7 +45,7 @@ func WhitenGlobal(advantages, masks [][][]float64, noStdNorm bool) ([][][]float6
 	}
 	out := make([][][]float64, len(advantages))
 	for k, a := range advantages {
-		out[k] = like(a)
+		out[k] = arrays.Like(a)
 		applyWhiten(out[k], a, mean, rstd)
 	}
 	return out, nil

@@ -1,6 +1,10 @@
 package pure
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/credo-rl/credo/internal/arrays"
+)
 
 // checkGroups validates that rows split into groups of n consecutive rows.
 func checkGroups(fn string, rows, n int) error {
@@ -29,7 +33,7 @@ func checkGroups(fn string, rows, n int) error {
 // openrlhf/trainer/ppo_utils/experience_maker.py::NaiveExperienceMaker.process_experiences.
 func StepBaseline(processReward, rewardMask [][]float64, numSteps []float64, n int) ([][]float64, error) {
 	const fn = "pure.step_baseline"
-	if err := sameShape(fn, "process_reward", processReward, "reward_mask", rewardMask); err != nil {
+	if err := arrays.SameShape(fn, "process_reward", processReward, "reward_mask", rewardMask); err != nil {
 		return nil, err
 	}
 	if len(numSteps) != len(processReward) {
@@ -38,7 +42,7 @@ func StepBaseline(processReward, rewardMask [][]float64, numSteps []float64, n i
 	if err := checkGroups(fn, len(processReward), n); err != nil {
 		return nil, err
 	}
-	if err := finiteMatrix(fn, "process_reward", processReward); err != nil {
+	if err := arrays.FiniteMatrix(fn, "process_reward", processReward); err != nil {
 		return nil, err
 	}
 	for i, k := range numSteps {
@@ -46,7 +50,7 @@ func StepBaseline(processReward, rewardMask [][]float64, numSteps []float64, n i
 			return nil, fmt.Errorf("%s: row %d has %v steps; the per-step average is undefined", fn, i, k)
 		}
 	}
-	out := like(processReward)
+	out := arrays.Like(processReward)
 	stepBaselineInto(out, processReward, rewardMask, rowSums(processReward), numSteps, n)
 	return out, nil
 }
@@ -92,7 +96,7 @@ func stepBaselineInto(out, pr, rewardMask [][]float64, sums, numSteps []float64,
 // openrlhf/trainer/ppo_utils/experience_maker.py::NaiveExperienceMaker.process_experiences.
 func TokenBaseline(processReward, rewardMask [][]float64, responseLength []float64, stepTokens [][]float64, n int) ([][]float64, error) {
 	const fn = "pure.token_baseline"
-	if err := sameShape(fn, "process_reward", processReward, "reward_mask", rewardMask); err != nil {
+	if err := arrays.SameShape(fn, "process_reward", processReward, "reward_mask", rewardMask); err != nil {
 		return nil, err
 	}
 	if len(responseLength) != len(processReward) {
@@ -104,13 +108,13 @@ func TokenBaseline(processReward, rewardMask [][]float64, responseLength []float
 	if err := checkGroups(fn, len(processReward), n); err != nil {
 		return nil, err
 	}
-	if err := finiteMatrix(fn, "process_reward", processReward); err != nil {
+	if err := arrays.FiniteMatrix(fn, "process_reward", processReward); err != nil {
 		return nil, err
 	}
-	if err := finiteMatrix(fn, "num_tokens_per_step", stepTokens); err != nil {
+	if err := arrays.FiniteMatrix(fn, "num_tokens_per_step", stepTokens); err != nil {
 		return nil, err
 	}
-	if err := finiteVector(fn, "response_length", responseLength); err != nil {
+	if err := arrays.FiniteVector(fn, "response_length", responseLength); err != nil {
 		return nil, err
 	}
 	for i, m := range rewardMask {
@@ -129,7 +133,7 @@ func TokenBaseline(processReward, rewardMask [][]float64, responseLength []float
 			}
 		}
 	}
-	out := like(processReward)
+	out := arrays.Like(processReward)
 	tokenBaselineInto(out, processReward, rewardMask, rowSums(processReward), responseLength, stepTokens, n)
 	return out, nil
 }
@@ -176,7 +180,7 @@ func tokenBaselineInto(out, pr, rewardMask [][]float64, sums, responseLength []f
 // openrlhf/trainer/ppo_utils/experience_maker.py::NaiveExperienceMaker.process_experiences.
 func AddVerifiableReward(processReward, actionMask [][]float64, solved []float64, n int, coef float64) ([][]float64, error) {
 	const fn = "pure.verifiable_reward"
-	if err := sameShape(fn, "process_reward", processReward, "action_mask", actionMask); err != nil {
+	if err := arrays.SameShape(fn, "process_reward", processReward, "action_mask", actionMask); err != nil {
 		return nil, err
 	}
 	if len(solved) != len(processReward) {
@@ -185,13 +189,13 @@ func AddVerifiableReward(processReward, actionMask [][]float64, solved []float64
 	if err := checkGroups(fn, len(processReward), n); err != nil {
 		return nil, err
 	}
-	if err := finiteVector(fn, "solved", solved); err != nil {
+	if err := arrays.FiniteVector(fn, "solved", solved); err != nil {
 		return nil, err
 	}
-	if err := finiteScalar(fn, "verifiable_reward_coef", coef); err != nil {
+	if err := arrays.FiniteScalar(fn, "verifiable_reward_coef", coef); err != nil {
 		return nil, err
 	}
-	out := like(processReward)
+	out := arrays.Like(processReward)
 	for i, row := range processReward {
 		copy(out[i], row)
 	}

@@ -2,6 +2,7 @@ package pure
 
 import (
 	"fmt"
+	"github.com/credo-rl/credo/internal/arrays"
 	"math"
 )
 
@@ -34,13 +35,13 @@ import (
 // (+ remove_padding_in_sequences).
 func NormalizeAdvantages(advantages, actionMask [][]float64, corrected bool) ([][]float64, error) {
 	const fn = "pure.normalize_advantages"
-	if err := sameShape(fn, "advantages", advantages, "action_mask", actionMask); err != nil {
+	if err := arrays.SameShape(fn, "advantages", advantages, "action_mask", actionMask); err != nil {
 		return nil, err
 	}
-	if err := finiteMatrix(fn, "advantages", advantages); err != nil {
+	if err := arrays.FiniteMatrix(fn, "advantages", advantages); err != nil {
 		return nil, err
 	}
-	if err := finiteMatrix(fn, "action_mask", actionMask); err != nil {
+	if err := arrays.FiniteMatrix(fn, "action_mask", actionMask); err != nil {
 		return nil, err
 	}
 	keep := make([]int, len(advantages))
@@ -61,7 +62,7 @@ func normalize(fn string, advantages, actionMask [][]float64, keep []int, correc
 	if err != nil {
 		return nil, err
 	}
-	out := like(kept)
+	out := arrays.Like(kept)
 	for i, row := range kept {
 		o := out[i][:len(row)]
 		for t, a := range row {

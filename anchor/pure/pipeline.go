@@ -2,6 +2,7 @@ package pure
 
 import (
 	"fmt"
+	"github.com/credo-rl/credo/internal/arrays"
 	"math"
 	"strings"
 )
@@ -181,7 +182,7 @@ func CreditAssignment(exps []Experience, opt Options) (*Result, error) {
 	for k := range exps {
 		e := &exps[k]
 		out := &res.Experiences[k]
-		tok := like(e.RewardMask)
+		tok := arrays.Like(e.RewardMask)
 		b := len(e.ActionMask)
 		out.Reward = make([]float64, b)
 		out.Match = make([]float64, b)
@@ -255,12 +256,12 @@ func CreditAssignment(exps []Experience, opt Options) (*Result, error) {
 		b := len(e.ActionMask)
 		out.ProcessRewardsAfterBaseline = pr[off : off+b : off+b]
 		off += b
-		out.Returns = like(e.ActionMask)
+		out.Returns = arrays.Like(e.ActionMask)
 		out.Advantages = out.Returns
 		out.Return = make([]float64, b)
 		if !returnsKLInto(out.Returns, out.Return, out.ProcessRewardsAfterBaseline, e.LogProbs, e.BaseLogProbs,
 			e.ActionMask, e.RewardMask, opt.KLCoef, opt.UseKLEstimatorK3, !opt.NoMaskSeparatorAdv) {
-			return nil, firstNonFinite(fn, []string{fmt.Sprintf("experience %d token_log_probs", k), fmt.Sprintf("experience %d base_token_log_probs", k)}, e.LogProbs, e.BaseLogProbs)
+			return nil, arrays.FirstNonFinite(fn, []string{fmt.Sprintf("experience %d token_log_probs", k), fmt.Sprintf("experience %d base_token_log_probs", k)}, e.LogProbs, e.BaseLogProbs)
 		}
 		allAdv = append(allAdv, out.Advantages...)
 	}
@@ -343,10 +344,10 @@ func checkOptions(fn string, opt *Options) error {
 	if opt.RewardBaseline != BaselineStep && opt.RewardBaseline != BaselineToken {
 		return fmt.Errorf("%s: unknown reward_baseline %q (want step or token)", fn, opt.RewardBaseline)
 	}
-	if err := finiteScalar(fn, "kl_coef", opt.KLCoef); err != nil {
+	if err := arrays.FiniteScalar(fn, "kl_coef", opt.KLCoef); err != nil {
 		return err
 	}
-	if err := finiteScalar(fn, "verifiable_reward_coef", opt.VerifiableRewardCoef); err != nil {
+	if err := arrays.FiniteScalar(fn, "verifiable_reward_coef", opt.VerifiableRewardCoef); err != nil {
 		return err
 	}
 	return nil
@@ -355,13 +356,13 @@ func checkOptions(fn string, opt *Options) error {
 func checkExperience(fn string, k int, e *Experience, opt *Options) error {
 	w := func(name string) string { return fmt.Sprintf("experience %d %s", k, name) }
 	b := len(e.ActionMask)
-	if err := sameShape(fn, w("action_mask"), e.ActionMask, w("reward_mask"), e.RewardMask); err != nil {
+	if err := arrays.SameShape(fn, w("action_mask"), e.ActionMask, w("reward_mask"), e.RewardMask); err != nil {
 		return err
 	}
-	if err := sameShape(fn, w("action_mask"), e.ActionMask, w("token_log_probs"), e.LogProbs); err != nil {
+	if err := arrays.SameShape(fn, w("action_mask"), e.ActionMask, w("token_log_probs"), e.LogProbs); err != nil {
 		return err
 	}
-	if err := sameShape(fn, w("action_mask"), e.ActionMask, w("base_token_log_probs"), e.BaseLogProbs); err != nil {
+	if err := arrays.SameShape(fn, w("action_mask"), e.ActionMask, w("base_token_log_probs"), e.BaseLogProbs); err != nil {
 		return err
 	}
 	if len(e.ScoreMask) != b {
@@ -373,14 +374,14 @@ func checkExperience(fn string, k int, e *Experience, opt *Options) error {
 	if len(e.HaveAnswers) != b {
 		return fmt.Errorf("%s: %s has %d values, action_mask has %d rows", fn, w("have_answers"), len(e.HaveAnswers), b)
 	}
-	if err := finiteVector(fn, w("solved"), e.Solved); err != nil {
+	if err := arrays.FiniteVector(fn, w("solved"), e.Solved); err != nil {
 		return err
 	}
 	if opt.RewardMode.usesPRM() && len(e.Logits) != b {
 		return fmt.Errorf("%s: %s has %d rows, action_mask has %d", fn, w("logits"), len(e.Logits), b)
 	}
 	if opt.RewardBaseline == BaselineToken {
-		if err := sameShape(fn, w("score_mask"), e.ScoreMask, w("num_tokens_per_step"), e.NumTokensPerStep); err != nil {
+		if err := arrays.SameShape(fn, w("score_mask"), e.ScoreMask, w("num_tokens_per_step"), e.NumTokensPerStep); err != nil {
 			return err
 		}
 	}

@@ -1,6 +1,10 @@
 package pure
 
-import "math"
+import (
+	"math"
+
+	"github.com/credo-rl/credo/internal/arrays"
+)
 
 // ApproxKL is the per-token KL estimate of the OpenRLHF version PURE forks:
 //
@@ -16,19 +20,19 @@ import "math"
 // "Approximating KL Divergence" (http://joschu.net/blog/kl-approx.html).
 func ApproxKL(logProbs, baseLogProbs, actionMask [][]float64, useK3 bool) ([][]float64, error) {
 	const fn = "pure.approx_kl"
-	if err := sameShape(fn, "token_log_probs", logProbs, "base_token_log_probs", baseLogProbs); err != nil {
+	if err := arrays.SameShape(fn, "token_log_probs", logProbs, "base_token_log_probs", baseLogProbs); err != nil {
 		return nil, err
 	}
-	if err := sameShape(fn, "token_log_probs", logProbs, "action_mask", actionMask); err != nil {
+	if err := arrays.SameShape(fn, "token_log_probs", logProbs, "action_mask", actionMask); err != nil {
 		return nil, err
 	}
-	if err := finiteMatrix(fn, "token_log_probs", logProbs); err != nil {
+	if err := arrays.FiniteMatrix(fn, "token_log_probs", logProbs); err != nil {
 		return nil, err
 	}
-	if err := finiteMatrix(fn, "base_token_log_probs", baseLogProbs); err != nil {
+	if err := arrays.FiniteMatrix(fn, "base_token_log_probs", baseLogProbs); err != nil {
 		return nil, err
 	}
-	out := like(logProbs)
+	out := arrays.Like(logProbs)
 	approxKLInto(out, logProbs, baseLogProbs, actionMask, useK3)
 	return out, nil
 }
@@ -61,22 +65,22 @@ func approxKLInto(out, logProbs, baseLogProbs, actionMask [][]float64, useK3 boo
 // openrlhf/trainer/ppo_utils/experience_maker.py::NaiveExperienceMaker.make_experience_list.
 func Returns(processReward, kl, rewardMask [][]float64, klCoef float64, maskSeparators bool) (returns [][]float64, rewardSums []float64, err error) {
 	const fn = "pure.returns"
-	if err := sameShape(fn, "process_reward", processReward, "kl", kl); err != nil {
+	if err := arrays.SameShape(fn, "process_reward", processReward, "kl", kl); err != nil {
 		return nil, nil, err
 	}
-	if err := sameShape(fn, "process_reward", processReward, "reward_mask", rewardMask); err != nil {
+	if err := arrays.SameShape(fn, "process_reward", processReward, "reward_mask", rewardMask); err != nil {
 		return nil, nil, err
 	}
-	if err := finiteMatrix(fn, "process_reward", processReward); err != nil {
+	if err := arrays.FiniteMatrix(fn, "process_reward", processReward); err != nil {
 		return nil, nil, err
 	}
-	if err := finiteMatrix(fn, "kl", kl); err != nil {
+	if err := arrays.FiniteMatrix(fn, "kl", kl); err != nil {
 		return nil, nil, err
 	}
-	if err := finiteScalar(fn, "kl_coef", klCoef); err != nil {
+	if err := arrays.FiniteScalar(fn, "kl_coef", klCoef); err != nil {
 		return nil, nil, err
 	}
-	returns = like(processReward)
+	returns = arrays.Like(processReward)
 	rewardSums = make([]float64, len(processReward))
 	returnsInto(returns, rewardSums, processReward, kl, rewardMask, klCoef, maskSeparators)
 	return returns, rewardSums, nil

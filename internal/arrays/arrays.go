@@ -1,13 +1,15 @@
-package pure
+// Package arrays holds the shape and finiteness checks shared by the estimator
+// packages, and a helper that allocates ragged matrices in one block.
+package arrays
 
 import (
 	"fmt"
 	"math"
 )
 
-// like allocates a ragged matrix with the row lengths of rows, backed by a
+// Like allocates a ragged matrix with the row lengths of rows, backed by a
 // single slice.
-func like(rows [][]float64) [][]float64 {
+func Like(rows [][]float64) [][]float64 {
 	n := 0
 	for _, r := range rows {
 		n += len(r)
@@ -22,8 +24,8 @@ func like(rows [][]float64) [][]float64 {
 	return out
 }
 
-// sameShape checks that b has the row count and row lengths of a.
-func sameShape(fn, aName string, a [][]float64, bName string, b [][]float64) error {
+// SameShape checks that b has the row count and row lengths of a.
+func SameShape(fn, aName string, a [][]float64, bName string, b [][]float64) error {
 	if len(b) != len(a) {
 		return fmt.Errorf("%s: %s has %d rows, %s has %d", fn, bName, len(b), aName, len(a))
 	}
@@ -35,8 +37,8 @@ func sameShape(fn, aName string, a [][]float64, bName string, b [][]float64) err
 	return nil
 }
 
-// finiteMatrix reports the first non-finite value of m.
-func finiteMatrix(fn, name string, m [][]float64) error {
+// FiniteMatrix reports the first non-finite value of m.
+func FiniteMatrix(fn, name string, m [][]float64) error {
 	for i, row := range m {
 		var acc float64
 		for _, v := range row {
@@ -53,8 +55,8 @@ func finiteMatrix(fn, name string, m [][]float64) error {
 	return nil
 }
 
-// finiteVector reports the first non-finite value of v.
-func finiteVector(fn, name string, v []float64) error {
+// FiniteVector reports the first non-finite value of v.
+func FiniteVector(fn, name string, v []float64) error {
 	for i, x := range v {
 		if math.IsNaN(x) || math.IsInf(x, 0) {
 			return fmt.Errorf("%s: %s[%d] is %v", fn, name, i, x)
@@ -63,18 +65,19 @@ func finiteVector(fn, name string, v []float64) error {
 	return nil
 }
 
-func finiteScalar(fn, name string, x float64) error {
+// FiniteScalar reports x when it is not finite.
+func FiniteScalar(fn, name string, x float64) error {
 	if math.IsNaN(x) || math.IsInf(x, 0) {
 		return fmt.Errorf("%s: %s is %v", fn, name, x)
 	}
 	return nil
 }
 
-// firstNonFinite returns the error for the first non-finite value among the
+// FirstNonFinite returns the error for the first non-finite value among the
 // named matrices (the slow path after a fused check failed).
-func firstNonFinite(fn string, names []string, ms ...[][]float64) error {
+func FirstNonFinite(fn string, names []string, ms ...[][]float64) error {
 	for k, m := range ms {
-		if err := finiteMatrix(fn, names[k], m); err != nil {
+		if err := FiniteMatrix(fn, names[k], m); err != nil {
 			return err
 		}
 	}
