@@ -150,8 +150,11 @@ func syntaxError(b []byte, err error) error {
 		off := int(se.Offset)
 		if off > 0 && off <= len(b) {
 			rest := b[off-1:]
-			for _, lit := range []string{"NaN", "Infinity", "-Infinity", "inf", "nan"} {
+			for _, lit := range []string{"NaN", "Infinity", "inf", "nan"} {
 				if bytes.HasPrefix(rest, []byte(lit)) {
+					if off >= 2 && b[off-2] == '-' {
+						lit = "-" + lit
+					}
 					return fmt.Errorf("non-finite number %s at byte %d: want finite numbers (JSON has no NaN or Infinity)", lit, off)
 				}
 			}
