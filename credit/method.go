@@ -76,6 +76,11 @@ type Method struct {
 	// Notes records quirks of the reference that are reproduced, and how a
 	// corrected variant differs.
 	Notes string `json:"notes,omitempty"`
+	// GoAPI, when set, marks an entry that assigns no credit: a Go function
+	// of the catalogue (an allocator, a configuration chooser, a value mixer)
+	// listed so that `credo methods` covers every catalogued method. It names
+	// the function, e.g. "method/group.BStarChoose".
+	GoAPI string `json:"go_api,omitempty"`
 	// Stateful methods carry state across calls (an EMA baseline per role,
 	// per-prompt success estimates, an annealing schedule).
 	Stateful bool `json:"stateful,omitempty"`
@@ -151,7 +156,11 @@ func Register(m *Method) {
 	if _, dup := methods[m.Name]; dup {
 		panic("credit: method registered twice: " + m.Name)
 	}
-	if (m.Run == nil) == (m.RunState == nil) {
+	if m.GoAPI != "" {
+		if m.Run != nil || m.RunState != nil {
+			panic("credit: a Go API entry has no Run: " + m.Name)
+		}
+	} else if (m.Run == nil) == (m.RunState == nil) {
 		panic("credit: method needs exactly one of Run and RunState: " + m.Name)
 	}
 	m.Stateful = m.RunState != nil
@@ -306,6 +315,9 @@ func (m *Method) Assign(b *rollout.Batch, v Values) error {
 // and updated by stateful methods (nil = fresh state, discarded after the
 // call) and ignored by stateless ones.
 func (m *Method) AssignState(b *rollout.Batch, v Values, st *State) error {
+	if m.GoAPI != "" {
+		return fmt.Errorf("%s assigns no credit: it is the Go function %s (%s)", m.Name, m.GoAPI, m.Summary)
+	}
 	if v == nil {
 		v = m.Defaults()
 	}

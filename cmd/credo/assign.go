@@ -42,6 +42,9 @@ largest group, not by the file.`,
 			if err != nil {
 				return usageError{err}
 			}
+			if m.GoAPI != "" {
+				return usageError{fmt.Errorf("%s assigns no credit: use the Go function %s", m.Name, m.GoAPI)}
+			}
 			v, err := m.Parse(sets)
 			if err != nil {
 				return usageError{err}

@@ -58,7 +58,7 @@ With names, only those; with --format json, a machine-readable list.`,
 					if m.Provenance.SpecRow > 0 {
 						row = fmt.Sprint("#", m.Provenance.SpecRow)
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", m.Name, m.Scope, row, m.Summary)
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", m.Name, scopeCol(m), row, m.Summary)
 				}
 				tw.Flush()
 				fmt.Fprintln(w, "\ncredo methods NAME shows parameters, inputs and provenance.")
@@ -92,7 +92,10 @@ func describe(w interface{ Write([]byte) (int, error) }, m *credit.Method) {
 	if p.SpecRow > 0 {
 		fmt.Fprintf(w, "  spec row:  #%d\n", p.SpecRow)
 	}
-	fmt.Fprintf(w, "  scope:     %s; outputs: %s\n", m.Scope, strings.Join(m.Outputs, ", "))
+	if m.GoAPI != "" {
+		fmt.Fprintf(w, "  go api:    %s (assigns no credit)\n", m.GoAPI)
+	}
+	fmt.Fprintf(w, "  scope:     %s; outputs: %s\n", scopeCol(m), strings.Join(m.Outputs, ", "))
 	fmt.Fprintln(w, "  inputs:")
 	for _, in := range m.Inputs {
 		fmt.Fprintf(w, "    %-28s %s\n", in.Name, in.Doc)
@@ -125,6 +128,14 @@ func markdownTable(w io.Writer, ms []*credit.Method) {
 		if m.Provenance.ArXiv != "" {
 			paper += " (arXiv:" + m.Provenance.ArXiv + ")"
 		}
-		fmt.Fprintf(w, "| `%s` | %s | %s | %s | %s |\n", m.Name, m.Scope, row, paper, m.Summary)
+		fmt.Fprintf(w, "| `%s` | %s | %s | %s | %s |\n", m.Name, scopeCol(m), row, paper, m.Summary)
 	}
+}
+
+// scopeCol is the scope, or "go api" for entries that assign no credit.
+func scopeCol(m *credit.Method) string {
+	if m.GoAPI != "" {
+		return "go api"
+	}
+	return string(m.Scope)
 }
