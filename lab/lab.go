@@ -1,0 +1,287 @@
+// Package lab is credo's credit-assignment lab: it trains lab policies
+// (lab/policy) with any registered credit method on the built-in
+// environments (lab/env), scores each method's per-step credit against the
+// exact advantage A^π_t(s,a) = Q^π_t(s,a) − V^π_t(s) computed by backward
+// induction (lab/truth), and reproduces the headline findings of the
+// credit-assignment papers in miniature.
+//
+// Experiments() lists the experiments; Run executes some of them over
+// several seeds and writes results.json, results.csv, the plots (PNG and
+// SVG), report.html (self-contained) and lab.md into Options.OutDir. The
+// lab has no credit code of its own: advantages come from the method
+// registry (credit.Lookup(name).AssignState), exactly as `credo assign`
+// computes them, and policy updates use the engine's loss functions.
+//
+// Everything is deterministic for a seed: random streams are PCG streams
+// derived from (seed, experiment, environment, method), work is split over
+// goroutines by seed and reassembled in order.
+package lab
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/credo-rl/credo/lab/score"
+	_ "github.com/credo-rl/credo/method/all" // the credit-accuracy matrix covers every registered method
+)
+
+// Verdicts of a finding.
+const (
+	Agree        = "agree"
+	Disagree     = "disagree"
+	Inconclusive = "inconclusive"
+)
+
+// Experiment describes one experiment of the lab.
+type Experiment struct {
+	Name  string   `json:"name"`
+	Title string   `json:"title"`
+	Paper string   `json:"paper"`
+	ArXiv string   `json:"arxiv,omitempty"`
+	Claim string   `json:"claim"`
+	Envs  []string `json:"envs"`
+	// Methods are the registry names the experiment compares (the
+	// credit-accuracy matrix takes every registered method).
+	Methods []string `json:"methods,omitempty"`
+
+	run func(ctx context.Context, x *runCtx) (*Result, error)
+}
+
+// Options configure Run.
+type Options struct {
+	// Seeds is the number of seeds (0: 3 in quick mode, 5 otherwise).
+	Seeds int `json:"seeds"`
+	// Seed is the first seed (seeds are Seed, Seed+1, ...).
+	Seed uint64 `json:"seed"`
+	// Quick shrinks every experiment to fit the whole lab in ~3 minutes on 2 cores.
+	Quick bool `json:"quick"`
+	// OutDir receives the outputs ("" = write nothing).
+	OutDir string `json:"-"`
+	// Docs, when set, is a second path for the Markdown page (e.g.
+	// "docs/lab.md": the documentation is generated, never edited by hand).
+	Docs string `json:"-"`
+	// Progress receives progress bars (nil = silent).
+	Progress io.Writer `json:"-"`
+	// Workers bounds parallelism (0 = GOMAXPROCS).
+	Workers int `json:"workers,omitempty"`
+}
+
+// Interval is a mean with its 95% confidence interval over seeds.
+type Interval = score.Interval
+
+// Finding is one claim of a paper checked against the lab's measurement.
+type Finding struct {
+	Claim string `json:"claim"`
+	// Metric names what was measured and in which direction the claim points.
+	Metric string `json:"metric"`
+	Env    string `json:"env,omitempty"`
+	// A and B are the compared methods or variants; Diff is B − A over
+	// seeds (paired), when the finding compares two.
+	A      string    `json:"a,omitempty"`
+	B      string    `json:"b,omitempty"`
+	ValueA *Interval `json:"value_a,omitempty"`
+	ValueB *Interval `json:"value_b,omitempty"`
+	Diff   *Interval `json:"diff,omitempty"`
+	// Verdict is agree, disagree or inconclusive.
+	Verdict string `json:"verdict"`
+	Detail  string `json:"detail,omitempty"`
+}
+
+// Row is one measured quantity of one method on one environment.
+type Row struct {
+	Env    string   `json:"env"`
+	Method string   `json:"method"`
+	Metric string   `json:"metric"`
+	Value  Interval `json:"value"`
+	// Seeds are the per-seed values.
+	Seeds score.Floats `json:"seeds"`
+}
+
+// Curve is a learning curve: a metric per training iteration, mean and
+// 95% interval over seeds.
+type Curve struct {
+	Env    string       `json:"env"`
+	Method string       `json:"method"`
+	Metric string       `json:"metric"`
+	X      score.Floats `json:"x"`
+	Mean   score.Floats `json:"mean"`
+	Lo     score.Floats `json:"lo"`
+	Hi     score.Floats `json:"hi"`
+}
+
+// Cell is one (method, environment) entry of the credit-accuracy matrix.
+type Cell struct {
+	Method string `json:"method"`
+	Env    string `json:"env"`
+	// Status is "ok", "n/a" (the lab cannot provide an input the method
+	// needs) or "error" (the method failed on the lab's data).
+	Status string `json:"status"`
+	Reason string `json:"reason,omitempty"`
+	// Metrics holds pearson, spearman, sign_agreement, rel_mse, rel_bias,
+	// rel_var and cosine (mean and interval over seeds).
+	Metrics map[string]Interval `json:"metrics,omitempty"`
+}
+
+// Matrix is the headline credit-accuracy matrix.
+type Matrix struct {
+	Methods []string `json:"methods"`
+	Envs    []string `json:"envs"`
+	Cells   []Cell   `json:"cells"`
+}
+
+// Cell returns the cell of (method, env), or nil.
+func (m *Matrix) Cell(method, env string) *Cell {
+	for i := range m.Cells {
+		if m.Cells[i].Method == method && m.Cells[i].Env == env {
+			return &m.Cells[i]
+		}
+	}
+	return nil
+}
+
+// Result is what one experiment produced.
+type Result struct {
+	Experiment Experiment     `json:"experiment"`
+	Config     map[string]any `json:"config"`
+	Findings   []Finding      `json:"findings"`
+	Rows       []Row          `json:"rows"`
+	Curves     []Curve        `json:"curves,omitempty"`
+	Matrix     *Matrix        `json:"matrix,omitempty"`
+	Notes      []string       `json:"notes,omitempty"`
+	// Plots are the file names (without extension) of the plots written.
+	Plots []string `json:"plots,omitempty"`
+	// Seconds is the wall time (not part of the deterministic numbers).
+	Seconds float64 `json:"seconds"`
+}
+
+// Verdict summarises the findings: agree when every finding agrees,
+// disagree when at least one disagrees and none agrees, inconclusive
+// otherwise (also for mixed outcomes: the findings table has the detail).
+func (r *Result) Verdict() string {
+	agree, disagree := 0, 0
+	for _, f := range r.Findings {
+		switch f.Verdict {
+		case Agree:
+			agree++
+		case Disagree:
+			disagree++
+		}
+	}
+	switch {
+	case len(r.Findings) > 0 && agree == len(r.Findings):
+		return Agree
+	case disagree > 0 && agree == 0:
+		return Disagree
+	}
+	return Inconclusive
+}
+
+// Report is the outcome of Run.
+type Report struct {
+	Options Options   `json:"options"`
+	Seeds   []uint64  `json:"seeds"`
+	Results []*Result `json:"results"`
+	// Methods lists every registered credit method at run time.
+	Methods []string `json:"methods"`
+	Seconds float64  `json:"seconds"`
+}
+
+var experiments []Experiment
+
+func register(e Experiment) { experiments = append(experiments, e) }
+
+// Experiments lists the lab's experiments in their canonical order.
+func Experiments() []Experiment {
+	out := append([]Experiment(nil), experiments...)
+	sort.SliceStable(out, func(i, j int) bool { return order(out[i].Name) < order(out[j].Name) })
+	return out
+}
+
+var canonical = []string{"matrix", "gigpo_sokoban", "stratified_kbhop", "rae_selfplay", "pure_hacking",
+	"tree_decisive", "knapsack_budget", "brpo_variance", "gae_chains"}
+
+func order(name string) int {
+	for i, n := range canonical {
+		if n == name {
+			return i
+		}
+	}
+	return len(canonical)
+}
+
+// Lookup finds an experiment by name.
+func Lookup(name string) (Experiment, error) {
+	for _, e := range Experiments() {
+		if e.Name == name {
+			return e, nil
+		}
+	}
+	var names []string
+	for _, e := range Experiments() {
+		names = append(names, e.Name)
+	}
+	return Experiment{}, fmt.Errorf("unknown experiment %q (have: all, %s)", name, strings.Join(names, ", "))
+}
+
+// Run executes the named experiments ("all" = every experiment) and writes
+// the outputs into opt.OutDir.
+func Run(ctx context.Context, names []string, opt Options) (*Report, error) {
+	t0 := time.Now()
+	var exps []Experiment
+	for _, n := range names {
+		if n == "all" {
+			exps = Experiments()
+			break
+		}
+		e, err := Lookup(n)
+		if err != nil {
+			return nil, err
+		}
+		exps = append(exps, e)
+	}
+	if len(exps) == 0 {
+		return nil, fmt.Errorf("no experiment named; use one of lab.Experiments() or all")
+	}
+	if opt.Seeds <= 0 {
+		opt.Seeds = 5
+		if opt.Quick {
+			opt.Seeds = 3
+		}
+	}
+	rep := &Report{Options: opt, Methods: registeredMethods()}
+	for i := 0; i < opt.Seeds; i++ {
+		rep.Seeds = append(rep.Seeds, opt.Seed+uint64(i))
+	}
+	for _, e := range exps {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		x := newRunCtx(e, opt, rep.Seeds)
+		t1 := time.Now()
+		res, err := e.run(ctx, x)
+		x.done()
+		if err != nil {
+			return nil, fmt.Errorf("experiment %s: %w", e.Name, err)
+		}
+		res.Experiment = e
+		res.Seconds = time.Since(t1).Seconds()
+		rep.Results = append(rep.Results, res)
+	}
+	rep.Seconds = time.Since(t0).Seconds()
+	if opt.OutDir != "" {
+		if err := Write(rep, opt.OutDir); err != nil {
+			return rep, err
+		}
+	}
+	if opt.Docs != "" {
+		if err := os.WriteFile(opt.Docs, []byte(Markdown(rep)), 0o644); err != nil {
+			return rep, err
+		}
+	}
+	return rep, nil
+}

@@ -1,0 +1,401 @@
+package lab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sort"
+
+	"github.com/credo-rl/credo/credit"
+	"github.com/credo-rl/credo/lab/critic"
+	"github.com/credo-rl/credo/lab/env"
+	"github.com/credo-rl/credo/lab/policy"
+	"github.com/credo-rl/credo/lab/sample"
+	"github.com/credo-rl/credo/lab/score"
+	"github.com/credo-rl/credo/lab/train"
+)
+
+func init() {
+	register(Experiment{
+		Name:  "matrix",
+		Title: "Credit-accuracy matrix: every method × every environment",
+		Paper: "credo lab (no paper; metrics after Ilyas et al., A Closer Look at Deep Policy Gradients)",
+		ArXiv: "1811.02553",
+		Claim: "No prior work scores the LLM-era credit estimators against the exact A^π on shared environments " +
+			"(environments.md §4). Expected: methods with a per-step comparison set (GiGPO anchors, critics, trees) " +
+			"correlate better with A^π than trajectory-level group baselines on long-horizon tasks, and all methods " +
+			"agree on one-step tasks.",
+		run: runMatrix,
+	})
+}
+
+// matrixEnvs are the environments of the matrix (every registered one).
+func matrixEnvs() []string {
+	names := builtinEnvNames()
+	if len(names) == 0 {
+		return []string{"toy_corridor", "toy_nim"}
+	}
+	return names
+}
+
+// world is a fixed random tabular policy on one environment with R scoring
+// batches, a warm-up critic and the exact solutions.
+type world struct {
+	e       env.Env
+	pol     *policy.Tabular
+	or      *oracle
+	vtab    *critic.Table
+	qtab    *critic.Table
+	batches [][]sample.Episode // R batches of grouped episodes
+	trees   [][]sample.Episode // R batches of rollout trees (same episode budget)
+	greedy  [][]sample.Episode
+	seed    uint64
+	name    string
+	// warm-up data (critic inputs and Monte Carlo returns)
+	warmIn []critic.Input
+	warmTg []float64
+	lin    *critic.Linear
+}
+
+// linear returns a linear critic over the state features (and t/H) fitted
+// to the warm-up returns with the engine's value loss (300 Adam steps):
+// the deliberately under-fitted critic of environments.md §3.2.
+func (w *world) linear() (*critic.Linear, error) {
+	if w.lin != nil {
+		return w.lin, nil
+	}
+	c := critic.NewLinear(w.e, w.batches[0][0].Start, true, 0.05)
+	ins := [][]critic.Input{w.warmIn}
+	tg := [][]float64{w.warmTg}
+	old := [][]float64{make([]float64, len(w.warmIn))}
+	for k := 0; k < 300; k++ {
+		if _, err := c.Update(ins, old, tg); err != nil {
+			return nil, err
+		}
+	}
+	w.lin = c
+	return c, nil
+}
+
+type worldSize struct{ P, N, R, Warm int }
+
+func newWorld(x *runCtx, envName string, seed uint64, sz worldSize) (*world, error) {
+	e, err := newEnv(envName, seed)
+	if err != nil {
+		return nil, err
+	}
+	w := &world{e: e, pol: policy.NewTabular(e, 1.0, seed), seed: seed, name: envName}
+	w.or = newOracle(e, w.pol)
+	rng := x.rng(seed, envName, "world")
+	sm := &sample.Sampler{Env: e, Pi: w.pol.Probs, Rng: rng}
+	// Warm-up critic: V and Q tables (time-indexed) fitted to Monte Carlo
+	// returns of Warm independent batches.
+	w.vtab = critic.NewTable(true, 0.1)
+	w.qtab = critic.NewTable(true, 0.1)
+	w.qtab.Action = true
+	var ins []critic.Input
+	var tg []float64
+	for k := 0; k < sz.Warm; k++ {
+		eps := sm.Groups(sample.Starts(e, rng, sz.P), sample.Uniform(sz.P, sz.N))
+		for _, ep := range eps {
+			for r := 0; r < e.Roles(); r++ {
+				rtg := sample.ReturnToGo(ep, r)
+				for j, st := range ep.Steps {
+					if st.Role != r {
+						continue
+					}
+					ins = append(ins, critic.Input{S: st.S, T: st.T, Role: r, A: st.A})
+					tg = append(tg, rtg[j])
+				}
+			}
+		}
+	}
+	w.warmIn, w.warmTg = ins, tg
+	w.vtab.Fit(ins, tg)
+	w.qtab.Fit(ins, tg)
+	for k := 0; k < sz.R; k++ {
+		starts := sample.Starts(e, rng, sz.P)
+		w.batches = append(w.batches, sm.Groups(starts, sample.Uniform(sz.P, sz.N)))
+		w.greedy = append(w.greedy, sm.Greedy(starts))
+		roots := max(sz.N/2, 1)
+		w.trees = append(w.trees, sm.Tree(starts, sample.TreeOptions{Roots: roots, Rounds: 1, Branches: 1}))
+	}
+	return w, nil
+}
+
+// buildVariant says how a scoring batch is built beyond the method profile.
+type buildVariant struct {
+	// v replaces the warm-up table critic (nil: the table).
+	v func(s env.State, t, role int) float64
+	// edit rewrites the built batch (e.g. BRPO's budget steps); nil: none.
+	edit func(b *sample.Built, eps []sample.Episode) error
+}
+
+// build turns batch k into the data model for a method profile.
+func (w *world) build(k int, p profile, tree bool, bv buildVariant) (*sample.Built, []sample.Episode, error) {
+	eps := w.batches[k]
+	if tree {
+		eps = w.trees[k]
+	}
+	o := sample.BuildOptions{
+		TokenRewards: !p.noTokenRewards,
+		V:            w.vtab.V,
+		Q:            w.qtab.Q,
+		Ref:          uniformPolicy(w.e),
+		Pi:           w.pol.Probs,
+		Greedy:       w.greedy[k],
+		Game:         w.e.Name(),
+		PRMJudge:     true,
+	}
+	if bv.v != nil {
+		o.V = bv.v
+	}
+	b, err := sample.Build(w.e, eps, o)
+	if err == nil && p.probes {
+		rng := rand.New(rand.NewPCG(w.seed, streamID("probes", w.name, itoa(k))))
+		b, eps, err = withChainProbes(w.e, w.pol.Probs, rng, b, eps, o, probeInterval(w.e))
+	}
+	if err == nil && bv.edit != nil {
+		err = bv.edit(b, eps)
+	}
+	return b, eps, err
+}
+
+func uniformPolicy(e env.Env) sample.Act {
+	return func(s env.State, t int) []float64 {
+		l := e.Legal(s)
+		p := make([]float64, len(e.Actions()))
+		n := 0.0
+		for a := range p {
+			if l == nil || l[a] {
+				p[a] = 1
+				n++
+			}
+		}
+		for a := range p {
+			p[a] /= n
+		}
+		return p
+	}
+}
+
+// cellScore is one (method, env, seed) measurement.
+type cellScore struct {
+	status, reason string
+	m              map[string]float64
+}
+
+// scoreMethod runs one method with the lab's profile on every scoring batch of w.
+func (w *world) scoreMethod(m *credit.Method) cellScore {
+	prof, set := methodProfile(m, w.e)
+	return w.score(m, prof, set, buildVariant{}, nil)
+}
+
+// score runs a method on every scoring batch and measures its credit
+// against A^π. keep, when not nil, restricts the credit metrics to some
+// samples (reported with the prefix "sub_"); the gradient metrics always
+// use the whole batch.
+func (w *world) score(m *credit.Method, prof profile, set map[string]any, bv buildVariant, keep func(tok sample.Token) bool) cellScore {
+	if m.GoAPI != "" {
+		return cellScore{status: "n/a", reason: "assigns no credit (Go API " + m.GoAPI + ")"}
+	}
+	tm, err := train.NewMethod(m.Name, set)
+	if err != nil {
+		return cellScore{status: "error", reason: err.Error()}
+	}
+	var all samples
+	var cos []float64
+	var grads []map[string][]float64
+	var sub samples
+	for k := range w.batches {
+		b, eps, err := w.build(k, prof, prof.tree, bv)
+		if err != nil {
+			var na notApplicable
+			if errors.As(err, &na) {
+				return cellScore{status: "n/a", reason: na.Error()}
+			}
+			return cellScore{status: "error", reason: err.Error()}
+		}
+		if err := m.Check(b.Batch, tm.Values); err != nil {
+			var ie *credit.InputError
+			if errors.As(err, &ie) {
+				return cellScore{status: "n/a", reason: fmt.Sprintf("needs %s (%s)", ie.Input.Name, ie.Input.Doc)}
+			}
+			return cellScore{status: "n/a", reason: err.Error()}
+		}
+		if err := tm.Assign(b); err != nil {
+			return cellScore{status: "error", reason: err.Error()}
+		}
+		s, err := w.or.collect(b, eps)
+		if err != nil {
+			return cellScore{status: "error", reason: err.Error()}
+		}
+		all.add(s)
+		if keep != nil {
+			s, err := w.or.collectIf(b, eps, keep)
+			if err != nil {
+				return cellScore{status: "error", reason: err.Error()}
+			}
+			sub.add(s)
+		}
+		g, err := estimatedGradient(w.pol, b)
+		if err != nil {
+			return cellScore{status: "error", reason: err.Error()}
+		}
+		grads = append(grads, g)
+		ex, err := w.or.exactGradient(w.pol, b, eps)
+		if err != nil {
+			return cellScore{status: "error", reason: err.Error()}
+		}
+		cos = append(cos, score.Cosine(g, ex))
+	}
+	c := all.metrics()
+	gv, grv := gradVariance(grads)
+	out := map[string]float64{
+		"pearson": c.Pearson, "spearman": c.Spearman, "sign_agreement": c.Sign,
+		"rel_mse": c.RelMSE, "rel_bias": c.RelBias, "rel_var": c.RelVar,
+		"cosine": nanMean(cos), "samples": float64(c.N), "coverage": float64(c.N) / float64(max(all.total, 1)),
+		"grad_var": gv, "grad_rel_var": grv,
+	}
+	if keep != nil {
+		c := sub.metrics()
+		out["sub_pearson"], out["sub_sign_agreement"], out["sub_rel_mse"] = c.Pearson, c.Sign, c.RelMSE
+		out["sub_rel_bias"], out["sub_rel_var"], out["sub_scale"] = c.RelBias, c.RelVar, c.Scale
+	}
+	return cellScore{status: "ok", m: out}
+}
+
+func nanMean(x []float64) float64 {
+	s, n := 0.0, 0
+	for _, v := range x {
+		if !math.IsNaN(v) {
+			s += v
+			n++
+		}
+	}
+	if n == 0 {
+		return math.NaN()
+	}
+	return s / float64(n)
+}
+
+func runMatrix(ctx context.Context, x *runCtx) (*Result, error) {
+	envs := matrixEnvs()
+	methods := credit.All()
+	sz := worldSize{P: 4, N: 8, R: x.pick(4, 8), Warm: x.pick(4, 16)}
+	S := len(x.seeds)
+	x.total(S * len(envs))
+	// scores[seed][env][method]
+	scores := make([][][]cellScore, S)
+	envErr := make([]string, len(envs))
+	jobs := S * len(envs)
+	err := x.parallel(jobs, func(j int) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		si, ei := j/len(envs), j%len(envs)
+		w, err := newWorld(x, envs[ei], x.seeds[si], sz)
+		row := make([]cellScore, len(methods))
+		if err != nil {
+			for i := range row {
+				row[i] = cellScore{status: "error", reason: "environment: " + err.Error()}
+			}
+			envErr[ei] = err.Error()
+		} else {
+			for i, m := range methods {
+				row[i] = w.scoreMethod(m)
+			}
+		}
+		x.mu.Lock()
+		if scores[si] == nil {
+			scores[si] = make([][]cellScore, len(envs))
+		}
+		scores[si][ei] = row
+		x.mu.Unlock()
+		x.tick(1)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	mx := &Matrix{Envs: envs}
+	for _, m := range methods {
+		mx.Methods = append(mx.Methods, m.Name)
+	}
+	res := &Result{Config: map[string]any{
+		"policy":            "tabular softmax over observation keys, logits ~ N(0, 1) per (state, action), seeded",
+		"prompts_per_batch": sz.P, "group_size": sz.N, "batches": sz.R, "warmup_batches": sz.Warm,
+		"critic":    "tables V(role, state, t) and Q(role, state, t, a) fitted to Monte Carlo returns of the warm-up batches",
+		"reference": "uniform policy over legal actions (ref_log_prob)",
+		"gamma":     "1 for every method with a gamma parameter (A^π is undiscounted)",
+		"trees":     fmt.Sprintf("tree methods: %d roots per prompt, each forking once at a uniform interior step", max(sz.N/2, 1)),
+		"envs":      envs,
+	}}
+	for ei, en := range envs {
+		for mi, m := range methods {
+			cell := Cell{Method: m.Name, Env: en, Status: "ok"}
+			per := map[string][]float64{}
+			for si := 0; si < S; si++ {
+				c := scores[si][ei][mi]
+				if c.status != "ok" {
+					cell.Status, cell.Reason = c.status, c.reason
+					break
+				}
+				for k, v := range c.m {
+					per[k] = append(per[k], v)
+				}
+			}
+			if cell.Status == "ok" {
+				cell.Metrics = map[string]Interval{}
+				keys := make([]string, 0, len(per))
+				for k := range per {
+					keys = append(keys, k)
+				}
+				sort.Strings(keys)
+				for _, k := range keys {
+					cell.Metrics[k] = score.CI95(per[k])
+					res.Rows = append(res.Rows, Row{Env: en, Method: m.Name, Metric: k, Value: cell.Metrics[k], Seeds: per[k]})
+				}
+			}
+			mx.Cells = append(mx.Cells, cell)
+		}
+	}
+	res.Matrix = mx
+	for ei, e := range envErr {
+		if e != "" {
+			res.Notes = append(res.Notes, fmt.Sprintf("environment %s could not be built: %s", envs[ei], e))
+		}
+	}
+	res.Findings = matrixFindings(res)
+	return res, nil
+}
+
+// matrixFindings checks two expectations on the matrix, paired over seeds
+// (every method of a seed is scored on the same episodes): GiGPO's anchor
+// groups beat trajectory-level GRPO in correlation on Sokoban6, and a
+// critic-based GAE beats GRPO on the noisy delayed-reward chain.
+func matrixFindings(res *Result) []Finding {
+	seeds := func(method, env string) []float64 {
+		for _, r := range res.Rows {
+			if r.Method == method && r.Env == env && r.Metric == "pearson" {
+				return r.Seeds
+			}
+		}
+		return nil
+	}
+	var out []Finding
+	cmp := func(claim, env, a, b string) {
+		va, vb := seeds(a, env), seeds(b, env)
+		if va == nil || vb == nil {
+			out = append(out, Finding{Claim: claim, Metric: "Pearson(Â, A^π)", Env: env, A: a, B: b, Verdict: Inconclusive,
+				Detail: "a method or the environment is unavailable"})
+			return
+		}
+		out = append(out, paired(claim, "Pearson(Â, A^π) at a random policy", env, a, b, va, vb, true))
+	}
+	cmp("GiGPO's anchor-state groups give step credit closer to A^π than trajectory-level GRPO on Sokoban6", "sokoban6", "verl_agent.grpo", "verl_agent.gigpo")
+	cmp("A critic (GAE) gives credit closer to A^π than GRPO's group baseline on the noisy delayed-reward chain", "umbrella", "verl.grpo", "verl.gae")
+	return out
+}

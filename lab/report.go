@@ -1,0 +1,420 @@
+package lab
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Write stores a report in dir: results.json (everything, with the full
+// configuration of every experiment), results.csv (one line per measured
+// quantity), findings.csv (one line per checked claim), the plots (PNG and
+// SVG), report.html (self-contained, images embedded as data URIs) and
+// lab.md (the claims against credo's results, for docs/lab.md).
+func Write(rep *Report, dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, r := range rep.Results {
+		r.Plots = nil
+		names, err := plotCurves(r, dir)
+		if err != nil {
+			return err
+		}
+		r.Plots = append(r.Plots, names...)
+		for _, m := range r.barMetrics() {
+			names, err := plotBars(r, m, dir)
+			if err != nil {
+				return err
+			}
+			r.Plots = append(r.Plots, names...)
+		}
+		if r.Matrix != nil {
+			for _, m := range []struct {
+				metric string
+				lo, hi float64
+			}{{"pearson", -1, 1}, {"sign_agreement", 0, 1}, {"cosine", -1, 1}, {"rel_mse", 0, 1}} {
+				name := "matrix_" + m.metric
+				if err := plotMatrix(r.Matrix, m.metric, m.lo, m.hi, dir, name); err != nil {
+					return err
+				}
+				r.Plots = append(r.Plots, name)
+			}
+		}
+	}
+	js, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "results.json"), append(js, '\n'), 0o644); err != nil {
+		return err
+	}
+	if err := writeCSV(rep, dir); err != nil {
+		return err
+	}
+	md := Markdown(rep)
+	if err := os.WriteFile(filepath.Join(dir, "lab.md"), []byte(md), 0o644); err != nil {
+		return err
+	}
+	h, err := HTML(rep, dir)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "report.html"), h, 0o644)
+}
+
+// barMetrics are the row metrics drawn as error-bar plots.
+func (r *Result) barMetrics() []string {
+	if r.Matrix != nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, row := range r.Rows {
+		if !seen[row.Metric] {
+			seen[row.Metric] = true
+			out = append(out, row.Metric)
+		}
+	}
+	return out
+}
+
+// fixAny replaces non-finite numbers of a configuration by nil.
+func fixAny(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := map[string]any{}
+		for k, e := range x {
+			out[k] = fixAny(e)
+		}
+		return out
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil
+		}
+	}
+	return v
+}
+
+func fmtF(x float64) string {
+	if math.IsNaN(x) {
+		return "NaN"
+	}
+	return strconv.FormatFloat(x, 'g', 8, 64)
+}
+
+func writeCSV(rep *Report, dir string) error {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	_ = w.Write([]string{"experiment", "env", "method", "metric", "mean", "lo95", "hi95", "n_seeds", "per_seed", "config"})
+	for _, r := range rep.Results {
+		cfg, _ := json.Marshal(fixAny(r.Config))
+		for _, row := range r.Rows {
+			ps := make([]string, len(row.Seeds))
+			for i, v := range row.Seeds {
+				ps[i] = fmtF(v)
+			}
+			_ = w.Write([]string{r.Experiment.Name, row.Env, row.Method, row.Metric, fmtF(row.Value.Mean),
+				fmtF(row.Value.Lo), fmtF(row.Value.Hi), strconv.Itoa(row.Value.N), strings.Join(ps, ";"), string(cfg)})
+		}
+	}
+	w.Flush()
+	if err := os.WriteFile(filepath.Join(dir, "results.csv"), buf.Bytes(), 0o644); err != nil {
+		return err
+	}
+	buf.Reset()
+	w = csv.NewWriter(&buf)
+	_ = w.Write([]string{"experiment", "claim", "metric", "env", "a", "b", "value_a", "value_b", "diff_mean", "diff_lo95", "diff_hi95", "verdict", "detail"})
+	for _, r := range rep.Results {
+		for _, f := range r.Findings {
+			_ = w.Write([]string{r.Experiment.Name, f.Claim, f.Metric, f.Env, f.A, f.B, ivText(f.ValueA), ivText(f.ValueB),
+				ivPart(f.Diff, 0), ivPart(f.Diff, 1), ivPart(f.Diff, 2), f.Verdict, f.Detail})
+		}
+	}
+	w.Flush()
+	return os.WriteFile(filepath.Join(dir, "findings.csv"), buf.Bytes(), 0o644)
+}
+
+func ivPart(v *Interval, k int) string {
+	if v == nil {
+		return ""
+	}
+	return fmtF([]float64{v.Mean, v.Lo, v.Hi}[k])
+}
+
+// ivText renders "m [lo, hi]" with 3 significant decimals.
+func ivText(v *Interval) string {
+	if v == nil {
+		return ""
+	}
+	return ivString(*v)
+}
+
+func ivString(v Interval) string {
+	if math.IsNaN(v.Mean) {
+		return "n/a"
+	}
+	if v.N < 2 {
+		return num(v.Mean)
+	}
+	return fmt.Sprintf("%s [%s, %s]", num(v.Mean), num(v.Lo), num(v.Hi))
+}
+
+func num(x float64) string {
+	if math.IsNaN(x) {
+		return "NaN"
+	}
+	a := math.Abs(x)
+	switch {
+	case a != 0 && (a < 1e-3 || a >= 1e4):
+		return fmt.Sprintf("%.2e", x)
+	default:
+		return fmt.Sprintf("%.3f", x)
+	}
+}
+
+// Markdown renders the report as the lab's documentation page: every
+// experiment with the paper's claim, credo's measurement with intervals,
+// and the verdict.
+func Markdown(rep *Report) string {
+	var b strings.Builder
+	b.WriteString("# credo lab: paper claims in miniature\n\n")
+	b.WriteString("<!-- Generated by `credo lab run`; do not edit by hand. -->\n\n")
+	mode := "full"
+	if rep.Options.Quick {
+		mode = "quick"
+	}
+	fmt.Fprintf(&b, "Generated by `credo lab run` (%s mode, %d seeds: %s). Intervals are 95%% Student-t intervals over seeds; "+
+		"a comparison agrees with the paper when the interval of the paired difference excludes zero in the claimed direction, "+
+		"disagrees when it excludes zero the other way, and is inconclusive otherwise; an experiment agrees when every one of its "+
+		"findings agrees, disagrees when at least one disagrees and none agrees, and is inconclusive otherwise (mixed outcomes included). Credit is scored against the exact "+
+		"advantage A^π_t(s,a) = Q^π_t(s,a) − V^π_t(s) of the lab policy, computed by backward induction.\n\n",
+		mode, len(rep.Seeds), seedList(rep.Seeds))
+	b.WriteString("| experiment | paper | verdict |\n|---|---|---|\n")
+	for _, r := range rep.Results {
+		fmt.Fprintf(&b, "| [%s](#%s) | %s | **%s** |\n", r.Experiment.Name, r.Experiment.Name, mdEsc(paperRef(r.Experiment)), r.Verdict())
+	}
+	b.WriteString("\n")
+	for _, r := range rep.Results {
+		e := r.Experiment
+		fmt.Fprintf(&b, "## %s\n\n", e.Name)
+		fmt.Fprintf(&b, "**%s**\n\n", e.Title)
+		fmt.Fprintf(&b, "- Paper: %s\n", paperRef(e))
+		fmt.Fprintf(&b, "- Claim: %s\n", e.Claim)
+		if len(e.Envs) > 0 {
+			fmt.Fprintf(&b, "- Environments: %s\n", strings.Join(e.Envs, ", "))
+		}
+		fmt.Fprintf(&b, "- Verdict: **%s**\n\n", r.Verdict())
+		if len(r.Findings) > 0 {
+			b.WriteString("| claim | metric | env | A | B | A value | B value | B − A | verdict |\n|---|---|---|---|---|---|---|---|---|\n")
+			for _, f := range r.Findings {
+				fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", mdEsc(f.Claim), mdEsc(f.Metric), f.Env,
+					mdEsc(f.A), mdEsc(f.B), ivText(f.ValueA), ivText(f.ValueB), ivText(f.Diff), f.Verdict)
+			}
+			b.WriteString("\n")
+			for _, f := range r.Findings {
+				if f.Detail != "" {
+					fmt.Fprintf(&b, "- %s: %s\n", mdEsc(f.Claim), mdEsc(f.Detail))
+				}
+			}
+			b.WriteString("\n")
+		}
+		if r.Matrix != nil {
+			writeMatrixMD(&b, r.Matrix)
+		} else if len(r.Rows) > 0 {
+			b.WriteString("<details><summary>All measurements</summary>\n\n| env | method | metric | value |\n|---|---|---|---|\n")
+			for _, row := range r.Rows {
+				fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", row.Env, mdEsc(row.Method), row.Metric, ivString(row.Value))
+			}
+			b.WriteString("\n</details>\n\n")
+		}
+		for _, n := range r.Notes {
+			fmt.Fprintf(&b, "- Note: %s\n", mdEsc(n))
+		}
+		if len(r.Notes) > 0 {
+			b.WriteString("\n")
+		}
+	}
+	return b.String()
+}
+
+func seedList(s []uint64) string {
+	var p []string
+	for _, x := range s {
+		p = append(p, strconv.FormatUint(x, 10))
+	}
+	return strings.Join(p, ", ")
+}
+
+func paperRef(e Experiment) string {
+	if e.ArXiv != "" {
+		return fmt.Sprintf("%s (arXiv:%s)", e.Paper, e.ArXiv)
+	}
+	return e.Paper
+}
+
+func mdEsc(s string) string { return strings.ReplaceAll(s, "|", "\\|") }
+
+func writeMatrixMD(b *strings.Builder, mx *Matrix) {
+	b.WriteString("Pearson correlation of the method's credit with A^π (mean over seeds; `n/a`: the lab cannot provide an input the method needs, " +
+		"`err`: the method failed on the lab's data, `NaN`: the method's credit was constant, e.g. all zero, on every scored token). " +
+		"results.json has every metric per cell: Spearman, sign agreement, relative MSE split into bias and variance after the best rescaling, " +
+		"the cosine with the exact policy gradient, coverage and gradient variance.\n\n")
+	b.WriteString("| method | " + strings.Join(mx.Envs, " | ") + " |\n|---|" + strings.Repeat("---|", len(mx.Envs)) + "\n")
+	reasons := map[string][]string{}
+	for _, m := range mx.Methods {
+		cells := make([]string, len(mx.Envs))
+		for j, e := range mx.Envs {
+			c := mx.Cell(m, e)
+			switch {
+			case c == nil:
+				cells[j] = ""
+			case c.Status == "ok":
+				cells[j] = num(c.Metrics["pearson"].Mean)
+			case c.Status == "n/a":
+				cells[j] = "n/a"
+				reasons[m] = appendUnique(reasons[m], c.Reason)
+			default:
+				cells[j] = "err"
+				reasons[m] = appendUnique(reasons[m], e+": "+c.Reason)
+			}
+		}
+		fmt.Fprintf(b, "| %s | %s |\n", m, strings.Join(cells, " | "))
+	}
+	b.WriteString("\n")
+	if len(reasons) > 0 {
+		b.WriteString("Methods not scored everywhere, and why:\n\n")
+		var ms []string
+		for m := range reasons {
+			ms = append(ms, m)
+		}
+		sort.Strings(ms)
+		for _, m := range ms {
+			fmt.Fprintf(b, "- `%s`: %s\n", m, mdEsc(strings.Join(reasons[m], "; ")))
+		}
+		b.WriteString("\n")
+	}
+}
+
+func appendUnique(xs []string, s string) []string {
+	for _, x := range xs {
+		if x == s {
+			return xs
+		}
+	}
+	return append(xs, s)
+}
+
+var htmlTmpl = template.Must(template.New("r").Funcs(template.FuncMap{
+	"iv":  ivText,
+	"ivs": ivString,
+	"json": func(v any) string {
+		b, _ := json.MarshalIndent(fixAny(v), "", "  ")
+		return string(b)
+	},
+	"paper": paperRef,
+}).Parse(`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>credo lab report</title>
+<style>
+body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;margin:1em 0;font-size:13px}td,th{border:1px solid #ccc;padding:3px 6px;text-align:left}
+th{background:#f3f3f3}.agree{color:#176b17;font-weight:bold}.disagree{color:#a31515;font-weight:bold}
+.inconclusive{color:#8a6d00;font-weight:bold}img{max-width:100%;border:1px solid #eee;margin:4px 0}
+pre{background:#f7f7f7;padding:8px;font-size:12px;overflow:auto}section{border-top:2px solid #ddd;margin-top:2em}
+</style></head><body>
+<h1>credo lab report</h1>
+<p>{{if .Rep.Options.Quick}}Quick{{else}}Full{{end}} mode, seeds {{.Seeds}}; {{len .Rep.Methods}} registered credit methods; total {{printf "%.1f" .Rep.Seconds}} s.
+Credit is scored against the exact advantage A<sup>π</sup><sub>t</sub>(s,a) = Q<sup>π</sup><sub>t</sub>(s,a) − V<sup>π</sup><sub>t</sub>(s) (backward induction). Intervals: 95% Student-t over seeds.</p>
+<table><tr><th>experiment</th><th>paper</th><th>verdict</th><th>time (s)</th></tr>
+{{range .Sections}}<tr><td><a href="#{{.R.Experiment.Name}}">{{.R.Experiment.Name}}</a></td><td>{{paper .R.Experiment}}</td><td class="{{.R.Verdict}}">{{.R.Verdict}}</td><td>{{printf "%.1f" .R.Seconds}}</td></tr>
+{{end}}</table>
+{{range .Sections}}<section id="{{.R.Experiment.Name}}">
+<h2>{{.R.Experiment.Name}}: {{.R.Experiment.Title}}</h2>
+<p><b>Paper:</b> {{paper .R.Experiment}}<br><b>Claim:</b> {{.R.Experiment.Claim}}<br><b>Verdict:</b> <span class="{{.R.Verdict}}">{{.R.Verdict}}</span></p>
+{{if .R.Findings}}<table><tr><th>claim</th><th>metric</th><th>env</th><th>A</th><th>B</th><th>A value</th><th>B value</th><th>B − A</th><th>verdict</th></tr>
+{{range .R.Findings}}<tr><td>{{.Claim}}</td><td>{{.Metric}}</td><td>{{.Env}}</td><td>{{.A}}</td><td>{{.B}}</td><td>{{iv .ValueA}}</td><td>{{iv .ValueB}}</td><td>{{iv .Diff}}</td><td class="{{.Verdict}}">{{.Verdict}}</td></tr>
+{{end}}</table>{{range .R.Findings}}{{if .Detail}}<p><small>{{.Claim}}: {{.Detail}}</small></p>{{end}}{{end}}{{end}}
+{{range .Images}}<img alt="{{.Name}}" src="{{.URI}}">
+{{end}}
+{{if .MatrixRows}}<details><summary>Matrix cells (Pearson / sign agreement / cosine)</summary><table><tr><th>method</th>{{range .R.Matrix.Envs}}<th>{{.}}</th>{{end}}</tr>
+{{range .MatrixRows}}<tr><td>{{.Method}}</td>{{range .Cells}}<td title="{{.Title}}">{{.Text}}</td>{{end}}</tr>
+{{end}}</table></details>{{end}}
+{{if .R.Rows}}{{if not .MatrixRows}}<details><summary>All measurements</summary><table><tr><th>env</th><th>method</th><th>metric</th><th>value</th><th>per seed</th></tr>
+{{range .R.Rows}}<tr><td>{{.Env}}</td><td>{{.Method}}</td><td>{{.Metric}}</td><td>{{ivs .Value}}</td><td>{{.Seeds}}</td></tr>
+{{end}}</table></details>{{end}}{{end}}
+{{range .R.Notes}}<p><small>Note: {{.}}</small></p>{{end}}
+<details><summary>Configuration</summary><pre>{{json .R.Config}}</pre></details>
+</section>
+{{end}}</body></html>
+`))
+
+type htmlImage struct {
+	Name string
+	URI  template.URL
+}
+
+type htmlCell struct{ Text, Title string }
+
+type htmlMatrixRow struct {
+	Method string
+	Cells  []htmlCell
+}
+
+type htmlSection struct {
+	R          *Result
+	Images     []htmlImage
+	MatrixRows []htmlMatrixRow
+}
+
+// HTML renders the self-contained report; the PNG plots named in the
+// results are read from dir and embedded as data URIs.
+func HTML(rep *Report, dir string) ([]byte, error) {
+	data := struct {
+		Rep      *Report
+		Seeds    string
+		Sections []htmlSection
+	}{Rep: rep, Seeds: seedList(rep.Seeds)}
+	for _, r := range rep.Results {
+		s := htmlSection{R: r}
+		for _, p := range r.Plots {
+			png, err := os.ReadFile(filepath.Join(dir, p+".png"))
+			if err != nil {
+				return nil, err
+			}
+			s.Images = append(s.Images, htmlImage{Name: p, URI: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))})
+		}
+		if r.Matrix != nil {
+			for _, m := range r.Matrix.Methods {
+				row := htmlMatrixRow{Method: m}
+				for _, e := range r.Matrix.Envs {
+					c := r.Matrix.Cell(m, e)
+					hc := htmlCell{}
+					switch {
+					case c == nil:
+					case c.Status == "ok":
+						hc.Text = fmt.Sprintf("%s / %s / %s", num(c.Metrics["pearson"].Mean), num(c.Metrics["sign_agreement"].Mean), num(c.Metrics["cosine"].Mean))
+					default:
+						hc.Text, hc.Title = c.Status, c.Reason
+					}
+					row.Cells = append(row.Cells, hc)
+				}
+				s.MatrixRows = append(s.MatrixRows, row)
+			}
+		}
+		data.Sections = append(data.Sections, s)
+	}
+	var buf bytes.Buffer
+	if err := htmlTmpl.Execute(&buf, data); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
