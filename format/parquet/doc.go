@@ -15,7 +15,8 @@
 //	token_level_rewards   list<double>, optional   | null = absent
 //	values                list<double>, optional   |
 //	advantages            list<double>, optional   |
-//	returns               list<double>, optional  /
+//	returns               list<double>, optional  |
+//	loss_weights          list<double>, optional  /
 //	parent                struct<traj_uid: string, token: int64>, optional
 //	probe                 boolean, optional
 //	ground_truth          string, optional (null when empty)

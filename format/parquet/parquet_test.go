@@ -47,6 +47,7 @@ func rich(id string) *rollout.Trajectory {
 		Tags:         map[string][]int8{"planning": {1, 0, 0, 1}},
 		Advantages:   []float64{0.3, 0.3, 0, 0.3},
 		Returns:      []float64{1, 1, 1, 1},
+		LossWeights:  []float64{1, 0, 1, 1},
 		Extra:        map[string]json.RawMessage{"prompt": json.RawMessage(`"2+2?"`), "meta": json.RawMessage(`{"a":[1,null,"x"]}`), "nothing": json.RawMessage(`null`)},
 	}
 }
@@ -445,7 +446,7 @@ func benchBatch(rows, tokens int) []*rollout.Trajectory {
 	trs := make([]*rollout.Trajectory, rows)
 	for i := range trs {
 		t := &rollout.Trajectory{ID: fmt.Sprint(i), Group: fmt.Sprint(i / 8), Tokens: make([]int64, tokens), Rewards: map[string]float64{"outcome": 1}}
-		for _, p := range []*[]float64{&t.Mask, &t.OldLogProbs, &t.RefLogProbs, &t.TokenRewards, &t.Values, &t.Advantages, &t.Returns} {
+		for _, p := range []*[]float64{&t.Mask, &t.OldLogProbs, &t.RefLogProbs, &t.TokenRewards, &t.Values, &t.Advantages, &t.Returns, &t.LossWeights} {
 			*p = make([]float64, tokens)
 			for k := range *p {
 				(*p)[k] = rng.Float64()

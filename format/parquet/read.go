@@ -38,7 +38,7 @@ var known = map[string]colKind{
 	"credo_version": kindVersion, "probe": kindBool,
 	"responses":     kindTokens,
 	"response_mask": kindFloats, "old_log_probs": kindFloats, "ref_log_prob": kindFloats,
-	"token_level_rewards": kindFloats, "values": kindFloats, "advantages": kindFloats, "returns": kindFloats,
+	"token_level_rewards": kindFloats, "values": kindFloats, "advantages": kindFloats, "returns": kindFloats, "loss_weights": kindFloats,
 	"rewards": kindJSON, "features": kindJSON, "steps": kindJSON, "parent": kindJSON,
 	"log_probs": kindJSON, "token_scores": kindJSON, "token_tags": kindJSON,
 	"credo_extra": kindCredoExtra,
@@ -468,6 +468,8 @@ func (r *Reader) decode(row pq.Row) (*rollout.Trajectory, error) {
 				t.Advantages = xs
 			case "returns":
 				t.Returns = xs
+			case "loss_weights":
+				t.LossWeights = xs
 			}
 		case kindString:
 			var s string

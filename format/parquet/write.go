@@ -56,10 +56,10 @@ type outColumn struct {
 	name  string // outExtra: the Extra key
 }
 
-var floatFields = []string{"response_mask", "old_log_probs", "ref_log_prob", "token_level_rewards", "values", "advantages", "returns"}
+var floatFields = []string{"response_mask", "old_log_probs", "ref_log_prob", "token_level_rewards", "values", "advantages", "returns", "loss_weights"}
 
-func floatsOf(t *rollout.Trajectory) [7][]float64 {
-	return [7][]float64{t.Mask, t.OldLogProbs, t.RefLogProbs, t.TokenRewards, t.Values, t.Advantages, t.Returns}
+func floatsOf(t *rollout.Trajectory) [8][]float64 {
+	return [8][]float64{t.Mask, t.OldLogProbs, t.RefLogProbs, t.TokenRewards, t.Values, t.Advantages, t.Returns, t.LossWeights}
 }
 
 var jsonFields = []string{"rewards", "features", "log_probs", "token_scores", "token_tags", "steps"}
@@ -71,7 +71,7 @@ type prepared struct {
 	parent                 *rollout.Branch
 	probe                  bool
 	tokens                 []int64
-	floats                 [7][]float64
+	floats                 [8][]float64
 	json                   [6][]byte // nil = null
 	extra                  map[string]json.RawMessage
 }
