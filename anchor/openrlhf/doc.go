@@ -28,5 +28,8 @@
 // Outputs are freshly allocated; inputs are never modified. Computation is
 // in float64, which matches the reference's float32 results within the
 // golden tolerance (rtol 1e-5, atol 1e-6). Non-finite inputs are rejected
-// with an error instead of being propagated.
+// with an error instead of being propagated, and so are the two degenerate
+// inputs on which the reference produces NaN (rloo/group_norm with
+// n_samples_per_prompt = 1, whitening with no action token) unless
+// Options.PropagateNaN asks for the reference's NaN results.
 package openrlhf

@@ -3,7 +3,6 @@ package openrlhf
 import (
 	"fmt"
 	"github.com/credo-rl/credo/internal/arrays"
-	"math"
 )
 
 // Experience is one micro-batch of OpenRLHF's experience list, reduced to
@@ -50,6 +49,17 @@ type Options struct {
 	// StopProperlyPenaltyCoef enables ProRL's penalty on truncated rows
 	// when non-nil (--stop_properly_penalty_coef).
 	StopProperlyPenaltyCoef *float64
+
+	// PropagateNaN reproduces the reference's non-finite results on the two
+	// degenerate inputs that are rejected by default: with
+	// n_samples_per_prompt = 1, rloo's leave-one-out baseline (sum−r)/(n−1)
+	// is 0/0 and group_norm's unbiased std of one sample is NaN, so every
+	// shaped reward, and every return up to the row's last action token, is
+	// NaN; and when every action mask is zero, the whitening mean is 0/0 and
+	// every whitened advantage is NaN. Default false: these inputs return an
+	// error. The golden adapter sets it, the reference being the contract
+	// there.
+	PropagateNaN bool
 }
 
 // DefaultOptions returns OpenRLHF's defaults.
@@ -145,7 +155,7 @@ func ComputeAdvantagesAndReturns(exps []Experience, opt Options) (*Result, error
 	}
 
 	// (2) group baseline over all rows.
-	if err := checkIndex(fn, index, total, opt.NSamplesPerPrompt, est); err != nil {
+	if err := checkIndex(fn, index, total, opt.NSamplesPerPrompt, est, opt.PropagateNaN); err != nil {
 		return nil, err
 	}
 	shaped := make([]float64, total)
@@ -194,7 +204,7 @@ func ComputeAdvantagesAndReturns(exps []Experience, opt Options) (*Result, error
 			advs[k] = res.Experiences[k].Advantages
 			masks[k] = exps[k].ActionMask
 		}
-		mean, rstd, err := whitenStats(fn, advs, masks, opt.NoStdNorm)
+		mean, rstd, err := whitenStats(fn, advs, masks, opt.NoStdNorm, opt.PropagateNaN)
 		if err != nil {
 			return nil, err
 		}
@@ -219,8 +229,8 @@ func checkOptions(fn string, opt *Options) error {
 		return fmt.Errorf("%s: reward_clip_range (%v, %v) is empty", fn, opt.RewardClip.Low, opt.RewardClip.High)
 	}
 	if b := opt.OverlongBufferLen; b != nil {
-		if !(*b > 0) || math.IsInf(*b, 0) {
-			return fmt.Errorf("%s: overlong_buffer_len must be positive and finite, got %v", fn, *b)
+		if err := arrays.FiniteScalar(fn, "overlong_buffer_len", *b); err != nil {
+			return err
 		}
 		if !(opt.MaxNewTokens >= *b) {
 			return fmt.Errorf("%s: generate_max_len (%v) must be >= overlong_buffer_len (%v)", fn, opt.MaxNewTokens, *b)

@@ -127,3 +127,55 @@ func ExampleComputeAdvantagesAndReturns() {
 	// [0 0 0]
 	// [0 0 0]
 }
+
+// n_samples_per_prompt = 1 with rloo is rejected by default and gives the
+// reference's NaN (leave-one-out baseline 0/0) with PropagateNaN.
+func TestPropagateNaNRLOOSingleSample(t *testing.T) {
+	exps := []Experience{{
+		Index:      []int{0, 1},
+		Rewards:    []float64{1, 0},
+		KL:         [][]float64{{0, 0}, {0, 0}},
+		ActionMask: [][]float64{{1, 0}, {1, 1}},
+	}}
+	opt := DefaultOptions()
+	opt.Estimator = EstimatorRLOO
+	_, err := ComputeAdvantagesAndReturns(exps, opt)
+	wantErr(t, err, "needs n_samples_per_prompt > 1")
+	opt.PropagateNaN = true
+	res, err := ComputeAdvantagesAndReturns(exps, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The NaN reward sits on the last action token; padding after it
+	// returns 0, everything up to it NaN.
+	got := res.Experiences[0].Returns
+	if !math.IsNaN(got[0][0]) || got[0][1] != 0 || !math.IsNaN(got[1][0]) || !math.IsNaN(got[1][1]) {
+		t.Errorf("returns = %v, want [[NaN 0] [NaN NaN]]", got)
+	}
+}
+
+// All-zero action masks: an error by default; with PropagateNaN the
+// whitening mean is 0/0 and every advantage NaN, returns stay finite.
+func TestPropagateNaNEmptyMasks(t *testing.T) {
+	exps := []Experience{{
+		Index:      []int{0},
+		Rewards:    []float64{1},
+		KL:         [][]float64{{0, 0}},
+		Values:     [][]float64{{1, 1}},
+		ActionMask: [][]float64{{0, 0}},
+	}}
+	opt := DefaultOptions()
+	_, err := ComputeAdvantagesAndReturns(exps, opt)
+	wantErr(t, err, "action masks are all zero")
+	opt.PropagateNaN = true
+	res, err := ComputeAdvantagesAndReturns(exps, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := res.Experiences[0]
+	for t2, a := range e.Advantages[0] {
+		if !math.IsNaN(a) || e.Returns[0][t2] != 0 {
+			t.Errorf("t=%d: advantage %v, return %v; want NaN, 0", t2, a, e.Returns[0][t2])
+		}
+	}
+}

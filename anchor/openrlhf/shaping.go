@@ -49,7 +49,9 @@ func (e Estimator) whitened() bool {
 //	exceed   = min(len − expected, bufferLen)
 //	r'       = r − exceed/bufferLen·factor   when exceed > 0, else r
 //
-// The reference asserts maxNewTokens >= bufferLen; bufferLen must be > 0.
+// The reference asserts maxNewTokens >= bufferLen (an error here). A
+// bufferLen <= 0 is accepted as the reference does: exceed <= bufferLen <= 0
+// then, so no row is penalised.
 //
 // Provenance: OpenRLHF/OpenRLHF@3c3be6234e0cb353e76bb8019947db9dfe99fca7
 // openrlhf/trainer/ppo_utils/experience_maker.py::RemoteExperienceMaker.compute_advantages_and_returns
@@ -60,8 +62,8 @@ func OverlongPenalty(rewards, responseLength []float64, maxNewTokens, bufferLen,
 	if len(responseLength) != len(rewards) {
 		return nil, fmt.Errorf("%s: response_length has %d values, rewards has %d", fn, len(responseLength), len(rewards))
 	}
-	if !(bufferLen > 0) || math.IsInf(bufferLen, 0) {
-		return nil, fmt.Errorf("%s: overlong_buffer_len must be positive and finite, got %v", fn, bufferLen)
+	if err := arrays.FiniteScalar(fn, "overlong_buffer_len", bufferLen); err != nil {
+		return nil, err
 	}
 	if !(maxNewTokens >= bufferLen) || math.IsInf(maxNewTokens, 0) {
 		return nil, fmt.Errorf("%s: max_new_tokens (%v) must be >= overlong_buffer_len (%v)", fn, maxNewTokens, bufferLen)
@@ -138,7 +140,8 @@ func stopProperlyInto(out, rewards []float64, truncated []bool, coef float64) {
 //	gae, reinforce               r (unchanged)
 //
 // rloo and group_norm need n >= 2 (with n = 1 the reference divides by
-// zero); reinforce_baseline and dr_grpo accept n = 1 and then give 0, as
+// zero and yields NaN; ComputeAdvantagesAndReturns reproduces that with
+// Options.PropagateNaN); reinforce_baseline and dr_grpo accept n = 1 and then give 0, as
 // the reference function does (OpenRLHF's launcher asserts n > 1 for all
 // four, this function does not).
 //
@@ -157,7 +160,7 @@ func ShapeGroupRewards(rewards []float64, index []int, n int, est Estimator) ([]
 	if err := arrays.FiniteVector(fn, "rewards", rewards); err != nil {
 		return nil, err
 	}
-	if err := checkIndex(fn, index, len(rewards), n, est); err != nil {
+	if err := checkIndex(fn, index, len(rewards), n, est, false); err != nil {
 		return nil, err
 	}
 	out := make([]float64, len(rewards))
@@ -165,15 +168,17 @@ func ShapeGroupRewards(rewards []float64, index []int, n int, est Estimator) ([]
 	return out, nil
 }
 
-// checkIndex validates the rollout positions and the group size.
-func checkIndex(fn string, index []int, rows, n int, est Estimator) error {
+// checkIndex validates the rollout positions and the group size. With
+// allowNaN, n = 1 is accepted for rloo and group_norm (the reference then
+// yields NaN).
+func checkIndex(fn string, index []int, rows, n int, est Estimator, allowNaN bool) error {
 	if len(index) != rows {
 		return fmt.Errorf("%s: index has %d values, rewards has %d", fn, len(index), rows)
 	}
 	if n < 1 {
 		return fmt.Errorf("%s: n_samples_per_prompt must be >= 1, got %d", fn, n)
 	}
-	if (est == EstimatorRLOO || est == EstimatorGroupNorm) && n < 2 {
+	if (est == EstimatorRLOO || est == EstimatorGroupNorm) && n < 2 && !allowNaN {
 		return fmt.Errorf("%s: estimator %s needs n_samples_per_prompt > 1, got %d", fn, est, n)
 	}
 	if rows%n != 0 {

@@ -119,3 +119,15 @@ func TestStopProperlyPenalty(t *testing.T) {
 	got, _ = StopProperlyPenalty(r, tr, -0.5)
 	wantVec(t, "coef -0.5", got, []float64{-0.5, 2, -0.5})
 }
+
+// A zero or negative buffer passes the reference's assertion and penalises
+// nothing (exceed = min(len − max, buffer) <= 0).
+func TestOverlongPenaltyZeroBuffer(t *testing.T) {
+	for _, b := range []float64{0, -2} {
+		got, err := OverlongPenalty([]float64{1, 0.5}, []float64{100, 3}, 4, b, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantVec(t, "rewards", got, []float64{1, 0.5})
+	}
+}

@@ -39,7 +39,7 @@ func WhitenGlobal(advantages, masks [][][]float64, noStdNorm bool) ([][][]float6
 			return nil, err
 		}
 	}
-	mean, rstd, err := whitenStats(fn, advantages, masks, noStdNorm)
+	mean, rstd, err := whitenStats(fn, advantages, masks, noStdNorm, false)
 	if err != nil {
 		return nil, err
 	}
@@ -51,8 +51,10 @@ func WhitenGlobal(advantages, masks [][][]float64, noStdNorm bool) ([][][]float6
 	return out, nil
 }
 
-// whitenStats returns the global mean and inverse standard deviation.
-func whitenStats(fn string, advantages, masks [][][]float64, noStdNorm bool) (mean, rstd float64, err error) {
+// whitenStats returns the global mean and inverse standard deviation. With
+// allowNaN an all-zero mask is not an error: the statistics are then NaN
+// (0/0), as in the reference.
+func whitenStats(fn string, advantages, masks [][][]float64, noStdNorm, allowNaN bool) (mean, rstd float64, err error) {
 	var n, s float64
 	for k, batch := range advantages {
 		for i, row := range batch {
@@ -63,7 +65,7 @@ func whitenStats(fn string, advantages, masks [][][]float64, noStdNorm bool) (me
 			}
 		}
 	}
-	if n == 0 {
+	if n == 0 && !allowNaN {
 		return 0, 0, fmt.Errorf("%s: the action masks are all zero; the whitening statistics are undefined", fn)
 	}
 	mean = s / n

@@ -220,7 +220,7 @@ func addVerifiableInto(out, actionMask [][]float64, solved []float64, n int, coe
 			if eos < 0 {
 				eos = maxLen - 1
 			}
-			if eos < len(out[i]) {
+			if eos >= 0 && eos < len(out[i]) {
 				out[i][eos] += (v - (s-v)/float64(n-1)) * coef
 			}
 		}

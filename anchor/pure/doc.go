@@ -31,5 +31,8 @@
 // the reference: groups are n consecutive rows of the concatenated batch.
 // Outputs are freshly allocated; inputs are never modified. Computation is
 // in float64, which matches the reference's float32 results within the
-// golden tolerance.
+// golden tolerance. Degenerate groups on which the reference divides by zero
+// (n_samples_per_prompt = 1, a row without a valid step, a group whose other
+// samples have no token) are rejected with an error unless
+// Options.PropagateNaN asks for the reference's NaN/Inf results.
 package pure

@@ -48,17 +48,25 @@ func NormalizeAdvantages(advantages, actionMask [][]float64, corrected bool) ([]
 	for i := range advantages {
 		keep[i] = countNonZero(actionMask[i]) // = len − #zeros: the right padding is cut
 	}
-	return normalize(fn, advantages, actionMask, keep, corrected)
+	return normalize(fn, advantages, actionMask, keep, corrected, false)
 }
 
 // normalize is NormalizeAdvantages without input validation; row i keeps
-// its first keep[i] tokens.
-func normalize(fn string, advantages, actionMask [][]float64, keep []int, corrected bool) ([][]float64, error) {
+// its first keep[i] tokens. With ieee (and !corrected) the statistics are
+// computed exactly as the reference does even when the count is <= 0 or an
+// advantage is not finite (see Options.PropagateNaN).
+func normalize(fn string, advantages, actionMask [][]float64, keep []int, corrected, ieee bool) ([][]float64, error) {
 	kept := make([][]float64, len(advantages))
 	for i, row := range advantages {
 		kept[i] = row[:keep[i]]
 	}
-	mean, rstd, err := normStats(fn, kept, actionMask, corrected)
+	var mean, rstd float64
+	var err error
+	if ieee && !corrected {
+		mean, rstd = normStatsIEEE(kept, actionMask)
+	} else {
+		mean, rstd, err = normStats(fn, kept, actionMask, corrected)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -117,4 +125,42 @@ func normStats(fn string, kept, actionMask [][]float64, corrected bool) (mean, r
 	}
 	v /= count
 	return mean, 1 / math.Sqrt(math.Max(v, 1e-8)), nil
+}
+
+// normStatsIEEE is the reference's faithful statistics with IEEE semantics
+// throughout: mean = Σa/N with N = Σm − |Z| (0/0 = NaN, x/0 = ±Inf, N < 0
+// allowed), σ² = Σ m·(a − μ)²/N (the mask multiplies, so 0·Inf = NaN as in
+// the reference), rstd = max(σ², 1e-8)^(-1/2) with NaN kept.
+func normStatsIEEE(kept, actionMask [][]float64) (mean, rstd float64) {
+	var sum, count float64
+	for i, row := range kept {
+		m := actionMask[i][:len(row)]
+		for t, a := range row {
+			sum += a
+			if m[t] != 0 { // the reference's mask is boolean
+				count++
+			}
+			if a == 0 {
+				count--
+			}
+		}
+	}
+	mean = sum / count
+	var v float64
+	for i, row := range kept {
+		m := actionMask[i][:len(row)]
+		for t, a := range row {
+			mb := 0.0
+			if m[t] != 0 {
+				mb = 1
+			}
+			d := a - mean
+			v += d * d * mb
+		}
+	}
+	v /= count
+	if !math.IsNaN(v) {
+		v = math.Max(v, 1e-8)
+	}
+	return mean, 1 / math.Sqrt(v)
 }

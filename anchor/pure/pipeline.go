@@ -74,6 +74,17 @@ type Options struct {
 	// replay-buffer normalisation; see NormalizeAdvantages. Default false
 	// (faithful to the reference).
 	CorrectedNormalization bool
+	// PropagateNaN reproduces the reference's non-finite results on the
+	// degenerate inputs that are rejected by default: n_samples_per_prompt
+	// = 1 (every leave-one-out baseline is 0/0 = NaN), a row without a
+	// valid step under the step baseline (R/0 = NaN for its whole group), a
+	// group whose other samples have no action token under the token
+	// baseline (x/0 = ±Inf or NaN), and a replay-buffer normalisation
+	// count <= 0 (the statistics are then computed as the reference does:
+	// 0/0 gives NaN on every non-zero advantage, a negative count a
+	// variance clamped to 1e-8). Default false. The golden adapter sets it,
+	// the reference being the contract there.
+	PropagateNaN bool
 }
 
 // DefaultOptions returns PURE's defaults with n_samples_per_prompt = n.
@@ -136,7 +147,8 @@ type Result struct {
 // Notes. Each row's valid steps (ScoreMask) and step-end tokens
 // (RewardMask) must agree in number (PRM modes). A row without a valid step
 // gets no step reward (its NaN softmin weights are never placed), and the
-// step baseline then rejects it (division by zero steps). The reference
+// step baseline then rejects it (division by zero steps), or, with
+// Options.PropagateNaN, gives its whole group NaN as the reference does. The reference
 // slices its outputs back to micro-batches by --micro_rollout_batch_size;
 // here each experience's own row count is used, which is the same when
 // every micro-batch is full. StepProcessReward is nil in VR mode.
@@ -162,7 +174,7 @@ func CreditAssignment(exps []Experience, opt Options) (*Result, error) {
 		total += len(exps[k].ActionMask)
 	}
 	n := opt.NSamplesPerPrompt
-	if err := checkGroups(fn, total, n); err != nil {
+	if err := checkGroups(fn, total, n); err != nil && !(opt.PropagateNaN && n == 1) {
 		return nil, err
 	}
 	res := &Result{Experiences: make([]ExperienceResult, len(exps))}
@@ -230,13 +242,13 @@ func CreditAssignment(exps []Experience, opt Options) (*Result, error) {
 	// (2) baseline over groups of n consecutive rows, in place.
 	if opt.RewardBaseline == BaselineStep {
 		for i, k := range numSteps {
-			if !(k > 0) {
+			if !(k > 0) && !opt.PropagateNaN {
 				return nil, fmt.Errorf("%s: row %d has no valid step; the per-step average is undefined", fn, i)
 			}
 		}
 		stepBaselineInto(pr, pr, rewardMask, sums, numSteps, n)
 	} else {
-		if err := checkTokenBaseline(fn, rewardMask, respLen, stepTokens, n); err != nil {
+		if err := checkTokenBaseline(fn, rewardMask, respLen, stepTokens, n, opt.PropagateNaN); err != nil {
 			return nil, err
 		}
 		tokenBaselineInto(pr, pr, rewardMask, sums, respLen, stepTokens, n)
@@ -244,6 +256,14 @@ func CreditAssignment(exps []Experience, opt Options) (*Result, error) {
 
 	// (3) verifiable reward at EOS.
 	if opt.RewardMode.usesVR() {
+		maxLen := 0
+		for _, m := range actionMask {
+			maxLen = max(maxLen, len(m))
+		}
+		if maxLen == 0 {
+			// The reference's argmax over an empty axis raises.
+			return nil, fmt.Errorf("%s: action_mask has no token position; there is no EOS for the verifiable reward", fn)
+		}
 		addVerifiableInto(pr, actionMask, solved, n, opt.VerifiableRewardCoef)
 	}
 
@@ -269,7 +289,7 @@ func CreditAssignment(exps []Experience, opt Options) (*Result, error) {
 	// (5) replay-buffer normalisation.
 	if !opt.DisableAdvantageNormalization {
 		var err error
-		res.AdvantagesNormalized, err = normalize(fn, allAdv, actionMask, keep, opt.CorrectedNormalization)
+		res.AdvantagesNormalized, err = normalize(fn, allAdv, actionMask, keep, opt.CorrectedNormalization, opt.PropagateNaN)
 		if err != nil {
 			return nil, err
 		}
@@ -277,8 +297,9 @@ func CreditAssignment(exps []Experience, opt Options) (*Result, error) {
 	return res, nil
 }
 
-// checkTokenBaseline validates the inputs of the token baseline.
-func checkTokenBaseline(fn string, rewardMask [][]float64, respLen []float64, stepTokens [][]float64, n int) error {
+// checkTokenBaseline validates the inputs of the token baseline; with
+// allowNaN a group whose other samples have no token is accepted.
+func checkTokenBaseline(fn string, rewardMask [][]float64, respLen []float64, stepTokens [][]float64, n int, allowNaN bool) error {
 	for i, m := range rewardMask {
 		if c := countNonZero(m); c != len(stepTokens[i]) {
 			return fmt.Errorf("%s: row %d has %d step ends in reward_mask but %d step lengths", fn, i, c, len(stepTokens[i]))
@@ -288,6 +309,9 @@ func checkTokenBaseline(fn string, rewardMask [][]float64, respLen []float64, st
 				return fmt.Errorf("%s: row %d num_tokens_per_step is %v", fn, i, x)
 			}
 		}
+	}
+	if allowNaN {
+		return nil
 	}
 	for g := 0; g < len(respLen); g += n {
 		sl := 0.0

@@ -112,3 +112,46 @@ func ExampleCreditAssignment() {
 	// advantages: [[1 0] [-1 0]]
 	// normalised: [[1 0] [-1 0]]
 }
+
+// n_samples_per_prompt = 1 is rejected by default; with PropagateNaN every
+// leave-one-out baseline is 0/0 = NaN, as in the reference.
+func TestCreditAssignmentPropagateNaNSingleSample(t *testing.T) {
+	e := smallExperience()
+	opt := DefaultOptions(1)
+	opt.RewardMode = ModePRM
+	if _, err := CreditAssignment([]Experience{e}, opt); err == nil {
+		t.Fatal("n_samples_per_prompt=1: want an error by default")
+	}
+	opt.PropagateNaN = true
+	res, err := CreditAssignment([]Experience{e}, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := res.Experiences[0]
+	// Step-end tokens get r − NaN; other tokens stay 0.
+	if p := x.ProcessRewardsAfterBaseline[0]; p[0] != 0 || p[1] != 0 || !math.IsNaN(p[2]) {
+		t.Errorf("row 0 after baseline = %v, want [0 0 NaN]", p)
+	}
+	// Normalised: NaN where the advantage is not 0, 0 where it is.
+	for i, row := range res.AdvantagesNormalized {
+		for t2, a := range row {
+			if adv := x.Advantages[i][t2]; (adv == 0) != (a == 0) || (adv != 0 && !math.IsNaN(a)) {
+				t.Errorf("normalised[%d][%d] = %v for advantage %v", i, t2, a, adv)
+			}
+		}
+	}
+}
+
+// The faithful normalisation with a zero count (every kept advantage 0) is
+// all zero in both modes.
+func TestNormalizeZeroCountIEEE(t *testing.T) {
+	adv := [][]float64{{0, 0}, {0}}
+	mask := [][]float64{{1, 1}, {1}}
+	for _, ieee := range []bool{false, true} {
+		out, err := normalize("test", adv, mask, []int{2, 1}, false, ieee)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantMat(t, "normalised", out, [][]float64{{0, 0}, {0}})
+	}
+}

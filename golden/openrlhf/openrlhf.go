@@ -161,6 +161,10 @@ func computeAdvantagesAndReturns(c *golden.Case) (golden.Outputs, error) {
 		return nil, fmt.Errorf("case %q: experiences is missing", c.Name)
 	}
 	opt := openrlhf.DefaultOptions()
+	// The reference is the contract here: n_samples_per_prompt=1 with rloo
+	// or group_norm, and all-zero action masks under whitening, give NaN
+	// in OpenRLHF instead of an error.
+	opt.PropagateNaN = true
 	est, err := c.String("estimator", string(opt.Estimator))
 	if err != nil {
 		return nil, err

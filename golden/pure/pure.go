@@ -98,6 +98,9 @@ func creditAssignment(c *golden.Case) (golden.Outputs, error) {
 		return nil, err
 	}
 	opt := pure.DefaultOptions(n)
+	// The reference is the contract here: degenerate groups give NaN/Inf in
+	// PURE instead of an error.
+	opt.PropagateNaN = true
 	s, err := c.String("reward_baseline", string(opt.RewardBaseline))
 	if err != nil {
 		return nil, err

@@ -21,7 +21,7 @@ type turn struct {
 	PlayerID    json.RawMessage `json:"player_id"`
 	Turn        int             `json:"turn"`
 	ResponseLen int             `json:"response_len"`
-	Truncated   bool            `json:"response_is_truncated"`
+	Truncated   golden.Num      `json:"response_is_truncated"` // true/false or 0/1
 }
 
 type game struct {
@@ -80,7 +80,7 @@ func rae(c *golden.Case) (golden.Outputs, error) {
 		}
 		in.Rewards = [2]float64{float64(gm.Rewards[0]), float64(gm.Rewards[1])}
 		for k, t := range gm.Turns {
-			in.Turns[k] = spiral.Turn{Turn: t.Turn, ResponseLen: t.ResponseLen, Truncated: t.Truncated}
+			in.Turns[k] = spiral.Turn{Turn: t.Turn, ResponseLen: t.ResponseLen, Truncated: t.Truncated != 0}
 			var name string
 			if json.Unmarshal(t.PlayerID, &name) == nil {
 				in.Turns[k].PlayerID = 1 - o.OnlineModelPlayer

@@ -121,12 +121,12 @@ func treeEdges(c *golden.Case) (golden.Outputs, error) {
 	if opts.OnlyNonZero, err = c.Bool("only_adv_greater_than_zero", true); err != nil {
 		return nil, err
 	}
-	hard, err := c.Bool("use_hard_estimation", false)
-	if err != nil {
+	// use_hard_estimation selects how node rewards are estimated when the
+	// tree is built (hard: any correct leaf below -> 1; soft: the mean);
+	// extract_edges_from_tree only reads the resulting reward/reward_std,
+	// which are inputs here, so the flag does not change the edges.
+	if _, err := c.Bool("use_hard_estimation", false); err != nil {
 		return nil, err
-	}
-	if hard {
-		return nil, fmt.Errorf("%s: use_hard_estimation is not supported", fn)
 	}
 	var tree treeJSON
 	ok, err := c.Decode("tree", &tree)
