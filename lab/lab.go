@@ -132,6 +132,9 @@ type Matrix struct {
 	Methods []string `json:"methods"`
 	Envs    []string `json:"envs"`
 	Cells   []Cell   `json:"cells"`
+	// Inputs documents the inputs the lab derives from the environments
+	// for particular methods (and why some methods stay n/a).
+	Inputs []string `json:"inputs,omitempty"`
 }
 
 // Cell returns the cell of (method, env), or nil.

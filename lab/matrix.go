@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
+	"strings"
 
 	"github.com/credo-rl/credo/credit"
 	"github.com/credo-rl/credo/lab/critic"
@@ -56,7 +57,9 @@ type world struct {
 	// warm-up data (critic inputs and Monte Carlo returns)
 	warmIn []critic.Input
 	warmTg []float64
+	warm   []sample.Episode // the warm-up episodes (LaRe's decoder is fitted on them)
 	lin    *critic.Linear
+	lare   *lareDec
 }
 
 // linear returns a linear critic over the state features (and t/H) fitted
@@ -99,6 +102,7 @@ func newWorld(x *runCtx, envName string, seed uint64, sz worldSize) (*world, err
 	var tg []float64
 	for k := 0; k < sz.Warm; k++ {
 		eps := sm.Groups(sample.Starts(e, rng, sz.P), sample.Uniform(sz.P, sz.N))
+		w.warm = append(w.warm, eps...)
 		for _, ep := range eps {
 			for r := 0; r < e.Roles(); r++ {
 				rtg := sample.ReturnToGo(ep, r)
@@ -131,6 +135,9 @@ type buildVariant struct {
 	v func(s env.State, t, role int) float64
 	// edit rewrites the built batch (e.g. BRPO's budget steps); nil: none.
 	edit func(b *sample.Built, eps []sample.Episode) error
+	// opts adds derived inputs to the build options of batch k (see
+	// inputs.go); nil: none.
+	opts func(k int, eps []sample.Episode, o *sample.BuildOptions) error
 }
 
 // build turns batch k into the data model for a method profile.
@@ -151,6 +158,11 @@ func (w *world) build(k int, p profile, tree bool, bv buildVariant) (*sample.Bui
 	}
 	if bv.v != nil {
 		o.V = bv.v
+	}
+	if bv.opts != nil {
+		if err := bv.opts(k, eps, &o); err != nil {
+			return nil, nil, err
+		}
 	}
 	b, err := sample.Build(w.e, eps, o)
 	if err == nil && p.probes {
@@ -187,10 +199,27 @@ type cellScore struct {
 	m              map[string]float64
 }
 
-// scoreMethod runs one method with the lab's profile on every scoring batch of w.
+// scoreMethod runs one method with the lab's profile, and the inputs the
+// lab derives for it from the environment (inputs.go), on every scoring
+// batch of w.
 func (w *world) scoreMethod(m *credit.Method) cellScore {
 	prof, set := methodProfile(m, w.e)
-	return w.score(m, prof, set, buildVariant{}, nil)
+	var bv buildVariant
+	if src, ok := derivedInputs[m.Name]; ok && m.GoAPI == "" {
+		plan, err := src.plan(w, m)
+		if err != nil {
+			var na notApplicable
+			if errors.As(err, &na) {
+				return cellScore{status: "n/a", reason: na.Error()}
+			}
+			return cellScore{status: "error", reason: err.Error()}
+		}
+		for k, v := range plan.set {
+			set[k] = v
+		}
+		bv.opts, bv.edit = plan.opts, plan.edit
+	}
+	return w.score(m, prof, set, bv, nil)
 }
 
 // score runs a method on every scoring batch and measures its credit
@@ -200,6 +229,9 @@ func (w *world) scoreMethod(m *credit.Method) cellScore {
 func (w *world) score(m *credit.Method, prof profile, set map[string]any, bv buildVariant, keep func(tok sample.Token) bool) cellScore {
 	if m.GoAPI != "" {
 		return cellScore{status: "n/a", reason: "assigns no credit (Go API " + m.GoAPI + ")"}
+	}
+	if !assignsAdvantages(m) {
+		return cellScore{status: "n/a", reason: "writes " + strings.Join(m.Outputs, ", ") + ", not advantages: no credit to score against A^π"}
 	}
 	tm, err := train.NewMethod(m.Name, set)
 	if err != nil {
@@ -327,11 +359,12 @@ func runMatrix(ctx context.Context, x *runCtx) (*Result, error) {
 	res := &Result{Config: map[string]any{
 		"policy":            "tabular softmax over observation keys, logits ~ N(0, 1) per (state, action), seeded",
 		"prompts_per_batch": sz.P, "group_size": sz.N, "batches": sz.R, "warmup_batches": sz.Warm,
-		"critic":    "tables V(role, state, t) and Q(role, state, t, a) fitted to Monte Carlo returns of the warm-up batches",
-		"reference": "uniform policy over legal actions (ref_log_prob)",
-		"gamma":     "1 for every method with a gamma parameter (A^π is undiscounted)",
-		"trees":     fmt.Sprintf("tree methods: %d roots per prompt, each forking once at a uniform interior step", max(sz.N/2, 1)),
-		"envs":      envs,
+		"critic":         "tables V(role, state, t) and Q(role, state, t, a) fitted to Monte Carlo returns of the warm-up batches",
+		"reference":      "uniform policy over legal actions (ref_log_prob)",
+		"gamma":          "1 for every method with a gamma parameter (A^π is undiscounted)",
+		"trees":          fmt.Sprintf("tree methods: %d roots per prompt, each forking once at a uniform interior step", max(sz.N/2, 1)),
+		"envs":           envs,
+		"derived_inputs": "inputs the lab derives from the environments for particular methods: matrix.inputs",
 	}}
 	for ei, en := range envs {
 		for mi, m := range methods {
@@ -362,6 +395,7 @@ func runMatrix(ctx context.Context, x *runCtx) (*Result, error) {
 			mx.Cells = append(mx.Cells, cell)
 		}
 	}
+	mx.Inputs = derivedInputDocs()
 	res.Matrix = mx
 	for ei, e := range envErr {
 		if e != "" {

@@ -268,7 +268,9 @@ func writeMatrixMD(b *strings.Builder, mx *Matrix) {
 	b.WriteString("Pearson correlation of the method's credit with A^π (mean over seeds; `n/a`: the lab cannot provide an input the method needs, " +
 		"`err`: the method failed on the lab's data, `NaN`: the method's credit was constant, e.g. all zero, on every scored token). " +
 		"results.json has every metric per cell: Spearman, sign agreement, relative MSE split into bias and variance after the best rescaling, " +
-		"the cosine with the exact policy gradient, coverage and gradient variance.\n\n")
+		"the cosine with the exact policy gradient, coverage and gradient variance. Some methods read an input that the default batch " +
+		"lacks; where the environment's own structure supplies it faithfully the lab derives it (listed below the table), and " +
+		"elsewhere the cell stays `n/a` with the reason.\n\n")
 	b.WriteString("| method | " + strings.Join(mx.Envs, " | ") + " |\n|---|" + strings.Repeat("---|", len(mx.Envs)) + "\n")
 	reasons := map[string][]string{}
 	for _, m := range mx.Methods {
@@ -300,6 +302,13 @@ func writeMatrixMD(b *strings.Builder, mx *Matrix) {
 		sort.Strings(ms)
 		for _, m := range ms {
 			fmt.Fprintf(b, "- `%s`: %s\n", m, mdEsc(strings.Join(reasons[m], "; ")))
+		}
+		b.WriteString("\n")
+	}
+	if len(mx.Inputs) > 0 {
+		b.WriteString("Inputs the lab derives from the environments' own structure, method by method (and why some methods stay n/a):\n\n")
+		for _, s := range mx.Inputs {
+			fmt.Fprintf(b, "- %s\n", mdEsc(s))
 		}
 		b.WriteString("\n")
 	}
@@ -348,6 +357,7 @@ Credit is scored against the exact advantage A<sup>π</sup><sub>t</sub>(s,a) = Q
 {{if .MatrixRows}}<details><summary>Matrix cells (Pearson / sign agreement / cosine)</summary><table><tr><th>method</th>{{range .R.Matrix.Envs}}<th>{{.}}</th>{{end}}</tr>
 {{range .MatrixRows}}<tr><td>{{.Method}}</td>{{range .Cells}}<td title="{{.Title}}">{{.Text}}</td>{{end}}</tr>
 {{end}}</table></details>{{end}}
+{{if .R.Matrix}}{{if .R.Matrix.Inputs}}<details><summary>Inputs the lab derives for particular methods</summary><ul>{{range .R.Matrix.Inputs}}<li>{{.}}</li>{{end}}</ul></details>{{end}}{{end}}
 {{if .R.Rows}}{{if not .MatrixRows}}<details><summary>All measurements</summary><table><tr><th>env</th><th>method</th><th>metric</th><th>value</th><th>per seed</th></tr>
 {{range .R.Rows}}<tr><td>{{.Env}}</td><td>{{.Method}}</td><td>{{.Metric}}</td><td>{{ivs .Value}}</td><td>{{.Seeds}}</td></tr>
 {{end}}</table></details>{{end}}{{end}}

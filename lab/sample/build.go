@@ -53,6 +53,41 @@ type BuildOptions struct {
 	PRMJudge bool
 	// DropProbes leaves probe episodes out of the batch.
 	DropProbes bool
+
+	// Extra inputs some methods read, derived by the lab from the
+	// environment (nil: none). Each must be deterministic.
+
+	// LogProbs adds log_probs.<name>: log π_name(a|s, t) of every token
+	// under a second policy (e.g. OPRL's implicit PRM π_φ).
+	LogProbs map[string]Act
+	// StepRewards adds step reward channels (steps[].rewards.<name>) to the
+	// step of role's trajectory encoding st (e.g. the terms of a composite
+	// environment reward).
+	StepRewards func(st Step, role int) map[string]float64
+	// StepLabels adds step labels (steps[].labels.<name>), e.g. a rule-based
+	// subgoal detector's verdict.
+	StepLabels func(st Step, role int) map[string]float64
+	// StepValues adds step values (steps[].values.<name>), e.g. a learned
+	// per-step score.
+	StepValues func(st Step, role int) map[string]float64
+	// Rewards adds trajectory reward channels (rewards.<name>) to role's
+	// trajectory of ep (e.g. a judge's score of the whole response, or a
+	// per-prompt reference reward).
+	Rewards func(ep Episode, role int) map[string]float64
+}
+
+// merge copies src into dst (allocating it when nil) and returns it.
+func merge(dst, src map[string]float64) map[string]float64 {
+	if len(src) == 0 {
+		return dst
+	}
+	if dst == nil {
+		dst = make(map[string]float64, len(src))
+	}
+	for k, v := range src {
+		dst[k] = v
+	}
+	return dst
 }
 
 // roleTraj is one role's view of an episode: its steps and the rewards
@@ -142,6 +177,15 @@ func Build(e env.Env, eps []Episode, o BuildOptions) (*Built, error) {
 			if o.Pi != nil {
 				tr.Scores = map[string][]float64{"sum_pi_squared": make([]float64, n)}
 			}
+			if len(o.LogProbs) > 0 {
+				tr.LogProbs = make(map[string][]float64, len(o.LogProbs))
+				for name := range o.LogProbs {
+					tr.LogProbs[name] = make([]float64, n)
+				}
+			}
+			if o.Rewards != nil {
+				tr.Rewards = merge(tr.Rewards, o.Rewards(ep, role))
+			}
 			toks := make([]Token, n)
 			search := 0
 			for k, j := range steps {
@@ -187,6 +231,18 @@ func Build(e env.Env, eps []Episode, o BuildOptions) (*Built, error) {
 						s2 += p * p
 					}
 					tr.Scores["sum_pi_squared"][k] = s2
+				}
+				for name, pi := range o.LogProbs {
+					tr.LogProbs[name][k] = math.Log(math.Max(pi(st.S, st.T)[st.A], 1e-300))
+				}
+				if o.StepRewards != nil {
+					step.Rewards = merge(step.Rewards, o.StepRewards(st, role))
+				}
+				if o.StepLabels != nil {
+					step.Labels = merge(step.Labels, o.StepLabels(st, role))
+				}
+				if o.StepValues != nil {
+					step.Values = merge(step.Values, o.StepValues(st, role))
 				}
 				tr.Steps[k] = step
 				toks[k] = Token{Ep: i, Step: j, S: st.S, T: st.T, A: st.A, Role: role}

@@ -28,6 +28,9 @@ type Step struct {
 	Signals map[string]float64
 	LogP    float64 // log π(a|s, t) under the sampling policy
 	Done    bool
+	// Next is the successor state the transition drew (the environment
+	// may leave it nil on a transition that ends the episode).
+	Next env.State
 }
 
 // Episode is one sampled episode (or the continuation of a prefix).
@@ -112,7 +115,7 @@ func (sm *Sampler) Continue(prompt int, start env.State, prefix []Step, s env.St
 		tr := trs[Draw(sm.Rng, probs)]
 		rw := make([]float64, R)
 		copy(rw, tr.Reward)
-		ep.Steps = append(ep.Steps, Step{S: s, T: t, A: a, Role: e.Role(s), Reward: rw, Signals: tr.Signals, LogP: math.Log(p[a]), Done: tr.Done})
+		ep.Steps = append(ep.Steps, Step{S: s, T: t, A: a, Role: e.Role(s), Reward: rw, Signals: tr.Signals, LogP: math.Log(p[a]), Done: tr.Done, Next: tr.Next})
 		for r := 0; r < R; r++ {
 			ep.Return[r] += rw[r]
 		}

@@ -125,3 +125,53 @@ func TestTreeSharesPrefix(t *testing.T) {
 		t.Fatal("no forks")
 	}
 }
+
+// The derived-input hooks put every channel where the methods read it:
+// one value per token for log_probs.<name>, on the step of the token for
+// step rewards, labels and values (next to the default ones), and on the
+// trajectory for reward channels; and every step records its successor.
+func TestBuildDerivedInputs(t *testing.T) {
+	e := toyenv.NewCorridor()
+	sm := &Sampler{Env: e, Pi: uniform(e), Rng: rand.New(rand.NewPCG(7, 8))}
+	eps := sm.Groups(Starts(e, sm.Rng, 2), Uniform(2, 4))
+	half := func(s env.State, t int) []float64 { return []float64{0.5, 0.25, 0.25} }
+	b, err := Build(e, eps, BuildOptions{
+		TokenRewards: true,
+		V:            func(s env.State, t, role int) float64 { return float64(t) },
+		LogProbs:     map[string]Act{"phi": half},
+		StepRewards:  func(st Step, role int) map[string]float64 { return map[string]float64{"twice": 2 * st.Reward[role]} },
+		StepLabels:   func(st Step, role int) map[string]float64 { return map[string]float64{"right": float64(st.A)} },
+		StepValues:   func(st Step, role int) map[string]float64 { return map[string]float64{"t": float64(st.T)} },
+		Rewards: func(ep Episode, role int) map[string]float64 {
+			return map[string]float64{"len": float64(len(ep.Steps)), "prompt": float64(ep.Prompt)}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, tr := range b.Batch.Trajectories {
+		ep := eps[b.Ep[i]]
+		if lp := tr.LogProbs["phi"]; len(lp) != tr.Len() {
+			t.Fatalf("trajectory %d: %d log_probs.phi for %d tokens", i, len(lp), tr.Len())
+		}
+		if tr.Rewards["len"] != float64(len(ep.Steps)) || tr.Rewards["prompt"] != float64(ep.Prompt) || tr.Rewards["outcome"] != ep.Return[0] {
+			t.Fatalf("trajectory %d rewards %v", i, tr.Rewards)
+		}
+		for j, st := range ep.Steps {
+			s := tr.Steps[j]
+			want := math.Log([]float64{0.5, 0.25, 0.25}[st.A])
+			if math.Abs(tr.LogProbs["phi"][j]-want) > 1e-12 {
+				t.Fatalf("log_probs.phi %v, want %v", tr.LogProbs["phi"][j], want)
+			}
+			if s.Rewards["twice"] != 2*st.Reward[0] || s.Rewards["reward"] != st.Reward[0] {
+				t.Fatalf("step rewards %v for reward %v", s.Rewards, st.Reward[0])
+			}
+			if s.Labels["right"] != float64(st.A) || s.Values["t"] != float64(st.T) || s.Values["v"] != float64(st.T) {
+				t.Fatalf("step %d labels %v values %v", j, s.Labels, s.Values)
+			}
+			if st.Next == nil || (j+1 < len(ep.Steps) && st.Next.Key() != ep.Steps[j+1].S.Key()) {
+				t.Fatalf("step %d: Next %v, next step starts in %v", j, st.Next, ep.Steps[min(j+1, len(ep.Steps)-1)].S)
+			}
+		}
+	}
+}
