@@ -17,10 +17,12 @@ import (
 //	ℓ = w · (-A·r + [selected]·PPOKLCoef·|d|)
 //	pg_loss = agg_loss(ℓ, mask, AggMode, Global)
 //
-// Metrics: ppo_kl = masked_mean[|d|] (the only metric). Ties in cov are
-// broken by the lower (row, column); torch.topk leaves their order
-// unspecified. KLCovRatio > 1 makes k exceed n, on which torch.topk raises:
-// an error is returned.
+// Metrics: ppo_kl = masked_mean[|d|] (the only metric). Ties in cov (e.g.
+// all-zero or row-constant advantages) are broken exactly as torch 1.13's
+// CPU topk breaks them, which is NOT by lowest index (see torchTopK).
+// KLCovRatio > 1 makes k exceed n, on which torch.topk raises: an error is
+// returned. With no valid token nothing is selected (the reference's
+// k = min(ratio, 0) = 0 skips the selection).
 //
 // Gradient (the selection is index-only):
 //
@@ -74,7 +76,7 @@ func PolicyLossKLCov(in PolicyBatch, cfg VerlPolicyConfig) (PolicyResult, error)
 				}
 			}
 		}
-		selectTopCov(items, k)
+		torchTopK(items, k)
 		sel = make([]tokenPos, k)
 		for j := range sel {
 			sel[j] = items[j].pos
@@ -126,48 +128,4 @@ func PolicyLossKLCov(in PolicyBatch, cfg VerlPolicyConfig) (PolicyResult, error)
 type covItem struct {
 	cov float64
 	pos tokenPos
-}
-
-// before is the selection order: larger cov first, then lower position.
-func (x covItem) before(y covItem) bool {
-	if x.cov != y.cov {
-		return x.cov > y.cov
-	}
-	return cmpPos(x.pos, y.pos) < 0
-}
-
-// selectTopCov partially orders items so that items[:k] are the k first
-// items in the `before` order (quickselect, expected O(n)).
-func selectTopCov(items []covItem, k int) {
-	lo, hi := 0, len(items)-1
-	for lo < hi {
-		// Median of three as the pivot, moved to hi.
-		mid := lo + (hi-lo)/2
-		if items[mid].before(items[lo]) {
-			items[lo], items[mid] = items[mid], items[lo]
-		}
-		if items[hi].before(items[lo]) {
-			items[lo], items[hi] = items[hi], items[lo]
-		}
-		if items[mid].before(items[hi]) {
-			items[mid], items[hi] = items[hi], items[mid]
-		}
-		pivot := items[hi]
-		p := lo
-		for j := lo; j < hi; j++ {
-			if items[j].before(pivot) {
-				items[p], items[j] = items[j], items[p]
-				p++
-			}
-		}
-		items[p], items[hi] = items[hi], items[p]
-		switch {
-		case p == k || p == k-1:
-			return
-		case p < k:
-			lo = p + 1
-		default:
-			hi = p - 1
-		}
-	}
 }

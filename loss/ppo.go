@@ -186,8 +186,12 @@ type OpenRLHFPolicyResult struct {
 // Metrics (masked_mean, no epsilon): clip_ratio = mean[s2 < s1], ppo_kl =
 // mean[old - logp] (unclamped), vllm_kl = mean[rollout - old] (ppo with
 // correction only, else nil). A batch without any valid token yields NaN for
-// the loss, the metrics and every gradient entry, like the reference (its
-// masked means have no epsilon).
+// the loss and the metrics, like the reference (its masked means have no
+// epsilon), and the reference's gradient pattern: autograd multiplies
+// 1/0 = inf by the zero mask, so every token whose path to log_probs is
+// live gets NaN, while a token whose path is cut by a selection (a clamp
+// outside its range, the branch min/max/where did not pick) gets exactly 0
+// (see openrlhfEmptyGrad).
 //
 // Gradient: ∂ℓ/∂r follows the min/max/clamp conventions (half each on ties,
 // zero on clipped or dual-clipped tokens); ppo: ∂r/∂logp = r·[|logp-old| ≤ 20];
@@ -352,13 +356,7 @@ func OpenRLHFPolicyLoss(in OpenRLHFPolicyBatch, o OpenRLHFPolicyOptions) (OpenRL
 		}
 	}
 	if agg.den == 0 {
-		// No valid token: the reference's gradient is NaN everywhere.
-		nan := math.NaN()
-		for _, row := range grad {
-			for t := range row {
-				row[t] = nan
-			}
-		}
+		openrlhfEmptyGrad(grad, in, o, gspo)
 	}
 	res.Loss = agg.value()
 	res.ClipRatio = clipSum / msum
@@ -369,4 +367,89 @@ func OpenRLHFPolicyLoss(in OpenRLHFPolicyBatch, o OpenRLHFPolicyOptions) (OpenRL
 	}
 	res.GradLogProbs = grad
 	return res, nil
+}
+
+// openrlhfEmptyGrad writes the reference's gradient for a batch without any
+// valid token (the aggregation divides by a zero count). Autograd then sends
+// inf·m = NaN into every position of the per-token loss; multiplications
+// (by the advantage, the mask, the detached IS weights) keep it NaN, while
+// the selection ops zero it where they do not pass the gradient: clamp
+// outside [min, max] (the ±20 log-ratio clamp, the ratio clip), the branch
+// not selected by torch.min/torch.max (a tie passes half of NaN: NaN), and
+// the branch not selected by torch.where of the dual clip. So a token gets
+// NaN when its path to log_probs is live and 0 when it is cut. For GSPO the
+// sequence ratio couples the tokens of a row: every token of the row gets
+// NaN when any token of the row is live (through sum(log_ratio·mask)·mask,
+// NaN·0 = NaN), 0 otherwise.
+func openrlhfEmptyGrad(grad [][]float64, in OpenRLHFPolicyBatch, o OpenRLHFPolicyOptions, gspo bool) {
+	nan := math.NaN()
+	rlo, rhi := 1-o.ClipEpsLow, 1+o.ClipEpsHigh
+	for i, lpRow := range in.LogProbs {
+		oldRow, advRow, mRow := in.OldLogProbs[i], in.Advantages[i], in.ActionMask[i]
+		seqR := 1.0
+		if gspo {
+			// Σ m·log_ratio / max(Σ m, 1) with an all-zero mask row.
+			var sLR, sM float64
+			for t, lp := range lpRow {
+				base := oldRow[t]
+				if o.EnableVLLMISCorrection {
+					base = in.RolloutLogProbs[i][t]
+				}
+				sLR += (lp - base) * mRow[t]
+				sM += mRow[t]
+			}
+			seqR = math.Exp(sLR / fmax(sM, 1))
+		}
+		rowLive := false
+		for t, lp := range lpRow {
+			var r float64
+			pathLive := true
+			if gspo {
+				r = seqR * mRow[t]
+			} else {
+				raw := lp - oldRow[t]
+				r = math.Exp(clamp(raw, -20, 20))
+				pathLive = dClamp(raw, -20, 20) == 1
+			}
+			live := pathLive && openrlhfTokenLive(r, advRow[t], rlo, rhi, o.DualClip)
+			if gspo {
+				rowLive = rowLive || live
+				continue
+			}
+			if live {
+				grad[i][t] = nan
+			} else {
+				grad[i][t] = 0
+			}
+		}
+		if gspo {
+			v := 0.0
+			if rowLive {
+				v = nan
+			}
+			for t := range grad[i] {
+				grad[i][t] = v
+			}
+		}
+	}
+}
+
+// openrlhfTokenLive reports whether the gradient of one token's loss
+// -min(s1, s2) (or its dual-clip form) reaches the ratio r through the
+// selections, with s1 = r·a and s2 = clamp(r, lo, hi)·a.
+func openrlhfTokenLive(r, a, lo, hi, dual float64) bool {
+	s1 := r * a
+	s2 := clamp(r, lo, hi) * a
+	c1, c1Live := s1, true
+	switch {
+	case s2 < s1:
+		c1, c1Live = s2, r >= lo && r <= hi
+	case s1 == s2:
+		c1Live = true // half to each branch; s1's half is NaN
+	}
+	if dual != 0 && a < 0 {
+		// max(c1, dual·a): the constant branch cuts the path when it wins.
+		return c1Live && !(dual*a > c1)
+	}
+	return c1Live
 }

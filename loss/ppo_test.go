@@ -252,3 +252,46 @@ func TestOpenRLHFErrors(t *testing.T) {
 	_, err = OpenRLHFPolicyLoss(openrlhfBatch(), o)
 	wantErr(t, err, "rollout_log_probs is missing")
 }
+
+// An empty batch divides by a zero token count: autograd sends inf·0 = NaN
+// back to every token, and only selections cut it. Token 0 (ratio 1, surr1 =
+// surr2: min passes half of NaN) is NaN; token 1 (log ratio 25, outside the
+// ±20 clamp) is 0. With A = -1 and dual clip 3, token 1 at log ratio 1.5
+// (min = -e^1.5 < -3) takes the constant dual branch: 0. GSPO (ratio
+// exp(0)·0 = 0): with A = 1 surr1 = 0 < surr2 = 0.8 keeps the live branch and
+// the whole row is NaN; with A = -1 the inactive clamp branch wins: 0.
+func TestOpenRLHFEmptyBatchGradPattern(t *testing.T) {
+	isNaN := func(name string, got []float64, want []bool) {
+		t.Helper()
+		for i, w := range want {
+			if math.IsNaN(got[i]) != w || (!w && got[i] != 0) {
+				t.Errorf("%s[%d] = %v, want NaN: %v (else 0)", name, i, got[i], w)
+			}
+		}
+	}
+	in := OpenRLHFPolicyBatch{
+		LogProbs: [][]float64{{0, 25}}, OldLogProbs: [][]float64{{0, 0}},
+		Advantages: [][]float64{{1, 1}}, ActionMask: [][]float64{{0, 0}},
+	}
+	o := DefaultOpenRLHFPolicyOptions()
+	r, err := OpenRLHFPolicyLoss(in, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	approx(t, "loss", r.Loss, math.NaN(), 0)
+	isNaN("ppo", r.GradLogProbs[0], []bool{true, false})
+
+	in.LogProbs[0][1], in.Advantages = 1.5, [][]float64{{-1, -1}}
+	o.DualClip = 3
+	r, _ = OpenRLHFPolicyLoss(in, o)
+	isNaN("dual", r.GradLogProbs[0], []bool{true, false})
+
+	o = DefaultOpenRLHFPolicyOptions()
+	o.PolicyLossType = OpenRLHFGSPO
+	in.Advantages = [][]float64{{1, 1}}
+	r, _ = OpenRLHFPolicyLoss(in, o)
+	isNaN("gspo live", r.GradLogProbs[0], []bool{true, true})
+	in.Advantages = [][]float64{{-1, -1}}
+	r, _ = OpenRLHFPolicyLoss(in, o)
+	isNaN("gspo cut", r.GradLogProbs[0], []bool{false, false})
+}

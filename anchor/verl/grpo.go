@@ -3,6 +3,7 @@ package verl
 import (
 	"fmt"
 	"math"
+	"strings"
 )
 
 // GRPOOptions are the hyper-parameters of the GRPO family.
@@ -134,14 +135,23 @@ type GRPOVectorizedOptions struct {
 	Epsilon float64
 	// NormByStd: see GRPOOptions (default true).
 	NormByStd bool
-	// Corrected replaces the reference's statistics (one-pass variance
-	// floored at Epsilon) by those of GRPO (two-pass unbiased variance, no
-	// floor), so that GRPOVectorized equals GRPO. Default false (faithful).
+	// Corrected replaces the reference's statistics (one-pass float32
+	// variance floored at Epsilon) by those of GRPO (two-pass unbiased
+	// variance in float64, no floor), so that GRPOVectorized equals GRPO.
+	// Default false (faithful).
 	Corrected bool
+	// StringIDs groups rows by exact string equality of their ids. Default
+	// false (faithful): when every id parses as a base-10 integer (Python
+	// int() syntax: surrounding spaces, a sign, digits with single '_'
+	// separators), rows are grouped by that integer value, as verl's
+	// as_torch_index does, so "01", "1" and " +1" share a group; a negative
+	// integer id is then an error (the reference's index_add_ raises).
+	// Ids that are not all integers are compared as strings either way.
+	StringIDs bool
 }
 
 // DefaultGRPOVectorizedOptions returns verl's defaults: Epsilon 1e-6,
-// NormByStd true, and the faithful (uncorrected) statistics.
+// NormByStd true, and the faithful (uncorrected) statistics and grouping.
 func DefaultGRPOVectorizedOptions() GRPOVectorizedOptions {
 	return GRPOVectorizedOptions{Epsilon: 1e-6, NormByStd: true}
 }
@@ -161,27 +171,42 @@ func DefaultGRPOVectorizedOptions() GRPOVectorizedOptions {
 // eps = 1e-6 bounds std_g below by 1e-3, so a group whose true standard
 // deviation is below ~1e-3 is divided by ~1e-3 instead of by its std and is
 // heavily under-scaled compared with verl.grpo (fixed upstream after the
-// pinned commit, verl #6348). The one-pass variance also cancels
-// catastrophically for large scores; here it is accumulated in float64.
-// With opt.Corrected the statistics are exactly those of GRPO (two-pass,
-// unbiased, no floor) and the result equals GRPO's.
+// pinned commit, verl #6348). With opt.Corrected the statistics are exactly
+// those of GRPO (two-pass, unbiased, no floor) and the result equals GRPO's.
 //
-// Grouping: the reference maps ids through as_torch_index (np.unique for
-// string uids; numeric strings are parsed as integers, so "01" and "1" would
-// share a group there). Here ids are compared as strings.
+// Float32 emulation (faithful mode only): group_mean_std casts the scores to
+// float32 and accumulates S1 and S2 with index_add_ in float32 in batch
+// order, so its one-pass variance cancels catastrophically when the scores
+// are large or their spread is small, and the reference's own float64 rerun
+// keeps that float32 step. Those sums, the mean, the variance, the floor, the
+// square root and the final (s - mean)/(std + eps) are therefore rounded to
+// float32 step by step here, which reproduces the reference to its float32
+// rounding instead of being off by up to 1e-3 relative.
+//
+// Grouping: the reference maps ids through as_torch_index: when every id is
+// an integer literal, rows are grouped by integer VALUE ("01" and "1" share a
+// group) and a negative id makes index_add_ raise (an error here); otherwise
+// np.unique factorises the ids (exact equality). opt.StringIDs always
+// compares ids as strings.
 //
 // returns == advantages (shared backing array).
 //
 // Paper: "DeepSeekMath" (arXiv:2402.03300).
 // Reference: volcengine/verl@b178a3cd56f58b2d502255daba591e92833930a7
 // verl/trainer/ppo/core_algos.py::compute_grpo_vectorized_outcome_advantage
-// (+ verl/utils/groupwise.py::group_mean_std).
+// (+ verl/utils/groupwise.py::as_torch_index, group_mean_std).
 func GRPOVectorized(tokenLevelRewards, responseMask [][]float64, index []string, opt GRPOVectorizedOptions) (advantages, returns [][]float64, err error) {
 	const est = "verl.grpo_vectorized"
 	if err := checkLike(est, "response_mask", responseMask, "token_level_rewards", tokenLevelRewards); err != nil {
 		return nil, nil, err
 	}
-	g, n, err := indexGroups(est, index, len(tokenLevelRewards))
+	var g []int
+	var n int
+	if opt.StringIDs {
+		g, n, err = indexGroups(est, index, len(tokenLevelRewards))
+	} else {
+		g, n, err = torchIndexGroups(est, index, len(tokenLevelRewards))
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -201,34 +226,113 @@ func GRPOVectorized(tokenLevelRewards, responseMask [][]float64, index []string,
 	return adv, adv, nil
 }
 
-// grpoVectorizedInto applies the faithful group_mean_std statistics.
+// torchIndexGroups groups ids like verl's as_torch_index: by integer value
+// when every id is an integer literal (see parsePyInt), else by string.
+// Groups are numbered densely in first-appearance order either way (the
+// numbering does not change any per-row result).
+func torchIndexGroups(est string, index []string, rows int) ([]int, int, error) {
+	if len(index) != rows {
+		return nil, 0, fmt.Errorf("%s: index has %d ids, token_level_rewards has %d rows", est, len(index), rows)
+	}
+	vals := make([]int64, len(index))
+	for i, id := range index {
+		v, ok := parsePyInt(id)
+		if !ok {
+			return indexGroups(est, index, rows)
+		}
+		vals[i] = v
+	}
+	g := make([]int, len(index))
+	dense := make(map[int64]int)
+	for i, v := range vals {
+		if v < 0 {
+			return nil, 0, fmt.Errorf("%s: index[%d] = %q is a negative integer id (the reference's index_add_ raises: index out of range)", est, i, index[i])
+		}
+		k, ok := dense[v]
+		if !ok {
+			k = len(dense)
+			dense[v] = k
+		}
+		g[i] = k
+	}
+	return g, len(dense), nil
+}
+
+// parsePyInt parses s like Python's int(s) (the conversion numpy's
+// astype(np.int64) applies to strings) for ASCII input: optional surrounding
+// whitespace, an optional sign, decimal digits with single underscores
+// between digits, within the int64 range.
+func parsePyInt(s string) (int64, bool) {
+	s = strings.TrimSpace(s)
+	neg := false
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		neg = s[0] == '-'
+		s = s[1:]
+	}
+	if s == "" || s[0] == '_' || s[len(s)-1] == '_' || strings.Contains(s, "__") {
+		return 0, false
+	}
+	var u uint64
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '_' {
+			continue
+		}
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		if u > (math.MaxUint64-9)/10 {
+			return 0, false
+		}
+		u = u*10 + uint64(c-'0')
+	}
+	switch {
+	case !neg && u <= math.MaxInt64:
+		return int64(u), true
+	case neg && u <= 1<<63:
+		return -int64(u-1) - 1, true
+	}
+	return 0, false
+}
+
+// grpoVectorizedInto applies the faithful group_mean_std statistics with
+// the reference's float32 arithmetic (see GRPOVectorized). Every float32
+// operation is written with an explicit conversion so that the compiler
+// cannot fuse it into a wider multiply-add.
 func grpoVectorizedInto(out, scores []float64, g []int, n int, opt GRPOVectorizedOptions) {
-	cnt := make([]float64, n)
-	s1 := make([]float64, n)
-	s2 := make([]float64, n)
+	cnt := make([]float32, n)
+	s1 := make([]float32, n)
+	s2 := make([]float32, n)
 	for i, s := range scores {
 		k := g[i]
-		cnt[k]++
-		s1[k] += s
-		s2[k] += s * s
+		x := float32(s)
+		cnt[k] = float32(cnt[k] + 1)
+		s1[k] = float32(s1[k] + x)
+		s2[k] = float32(s2[k] + float32(x*x))
 	}
+	eps := float32(opt.Epsilon)
 	// Reuse s1 as the mean and s2 as the std.
 	for k, c := range cnt {
 		if c <= 1 {
 			s1[k], s2[k] = 0, 1
 			continue
 		}
-		mean := s1[k] / c
-		v := (s2[k] - s1[k]*s1[k]/c) / (c - 1)
+		mean := float32(s1[k] / c)
+		num := float32(s2[k] - float32(float32(s1[k]*s1[k])/c))
+		v := float32(num / float32(c-1))
+		if !(v >= eps) { // torch.clamp(var, min=eps); NaN cannot occur for finite scores
+			v = eps
+		}
 		s1[k] = mean
-		s2[k] = math.Sqrt(math.Max(v, opt.Epsilon))
+		s2[k] = float32(math.Sqrt(float64(v)))
 	}
 	for i, s := range scores {
 		k := g[i]
+		d := float32(float32(s) - s1[k])
 		if opt.NormByStd {
-			out[i] = (s - s1[k]) / (s2[k] + opt.Epsilon)
+			out[i] = float64(float32(d / float32(s2[k]+eps)))
 		} else {
-			out[i] = s - s1[k]
+			out[i] = float64(d)
 		}
 	}
 }

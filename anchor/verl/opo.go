@@ -1,6 +1,9 @@
 package verl
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // OPOScalar computes OPO's per-row advantage from per-row scores and
 // response lengths:
@@ -10,7 +13,8 @@ import "fmt"
 //
 // The length-weighted baseline is the optimal reward baseline of the OPO
 // paper. A group of two or more rows whose lengths sum to 0 is an error (the
-// reference divides 0 by 0 and returns NaN).
+// reference divides 0 by 0 and returns NaN; OPOWithOptions with
+// EmptyGroupNaN reproduces that NaN).
 //
 // g holds dense group numbers in [0, nGroups) (see internal/groups.Index).
 //
@@ -34,13 +38,16 @@ func OPOScalar(scores, lengths []float64, g []int, nGroups int) ([]float64, erro
 		}
 	}
 	out := make([]float64, len(scores))
-	if err := opoInto(est, out, scores, lengths, g, nGroups); err != nil {
+	if err := opoInto(est, out, scores, lengths, g, nGroups, OPOOptions{}); err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-func opoInto(est string, out, scores, lengths []float64, g []int, n int) error {
+// opoInto writes s_i - b_g into out (which may be scores). A group of two
+// or more rows with total length 0 is an error unless opt.EmptyGroupNaN,
+// which gives it the reference's 0/0 = NaN baseline.
+func opoInto(est string, out, scores, lengths []float64, g []int, n int, opt OPOOptions) error {
 	cnt := make([]int, n)
 	num := make([]float64, n)
 	den := make([]float64, n)
@@ -54,6 +61,8 @@ func opoInto(est string, out, scores, lengths []float64, g []int, n int) error {
 		switch {
 		case c <= 1:
 			num[k] = 0
+		case den[k] == 0 && opt.EmptyGroupNaN:
+			num[k] = math.NaN()
 		case den[k] == 0:
 			return fmt.Errorf("%s: a group of %d rows has total response length 0 (the reference's baseline is 0/0)", est, c)
 		default:
@@ -80,6 +89,23 @@ func opoInto(est string, out, scores, lengths []float64, g []int, n int) error {
 // Reference: volcengine/verl@b178a3cd56f58b2d502255daba591e92833930a7
 // verl/trainer/ppo/core_algos.py::compute_opo_outcome_advantage.
 func OPO(tokenLevelRewards, responseMask [][]float64, index []string) (advantages, returns [][]float64, err error) {
+	return OPOWithOptions(tokenLevelRewards, responseMask, index, OPOOptions{})
+}
+
+// OPOOptions are the options of OPOWithOptions.
+type OPOOptions struct {
+	// EmptyGroupNaN reproduces the reference on a group of two or more rows
+	// whose response_mask is all zero: its baseline is 0/0 = NaN, and since
+	// NaN·0 = NaN every position of those rows (padding included) gets a NaN
+	// advantage. Default false: such a batch is rejected with an error,
+	// which protects training code from silently propagating NaN. The
+	// golden adapter sets it (the reference's NaN is the contract there).
+	EmptyGroupNaN bool
+}
+
+// OPOWithOptions is OPO with options (see OPOOptions). Same formula,
+// quirks and provenance as OPO.
+func OPOWithOptions(tokenLevelRewards, responseMask [][]float64, index []string, opt OPOOptions) (advantages, returns [][]float64, err error) {
 	const est = "verl.opo"
 	if err := checkLike(est, "response_mask", responseMask, "token_level_rewards", tokenLevelRewards); err != nil {
 		return nil, nil, err
@@ -103,7 +129,7 @@ func OPO(tokenLevelRewards, responseMask [][]float64, index []string) (advantage
 		}
 		lengths[i] = l
 	}
-	if err := opoInto(est, scores, scores, lengths, g, n); err != nil {
+	if err := opoInto(est, scores, scores, lengths, g, n, opt); err != nil {
 		return nil, nil, err
 	}
 	adv, err := broadcast(est, scores, responseMask)

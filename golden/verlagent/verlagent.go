@@ -142,6 +142,26 @@ func anchorKeys(c *golden.Case) (keys []string, text bool, err error) {
 	return keys, text, nil
 }
 
+// checkSimilarityText reproduces when the reference's similarity grouping
+// raises on non-text observations: are_similar raises only when it compares
+// two observations, and in a group (same index) of two or more rows every
+// observation is compared at least with the group's first one, so the
+// reference raises iff such a group holds a non-string observation. A
+// non-string observation alone in its group is never compared and forms its
+// own cluster.
+func checkSimilarityText(keys, index []string) error {
+	size := map[string]int{}
+	for _, id := range index {
+		size[id]++
+	}
+	for i, k := range keys {
+		if len(k) > 0 && k[0] == 0 && i < len(index) && size[index[i]] > 1 {
+			return fmt.Errorf("verl_agent.gigpo: anchor_obs[%d] is not text; similarity grouping compares text observations only (the reference raises ValueError)", i)
+		}
+	}
+	return nil
+}
+
 func gigpo(c *golden.Case) (golden.Outputs, error) {
 	b, err := readBatch(c)
 	if err != nil {
@@ -185,7 +205,9 @@ func gigpo(c *golden.Case) (golden.Outputs, error) {
 		return nil, err
 	}
 	if o.EnableSimilarity && !text {
-		return nil, fmt.Errorf("verl_agent.gigpo: similarity grouping supports text observations only")
+		if err := checkSimilarityText(keys, b.index); err != nil {
+			return nil, err
+		}
 	}
 	stepRewards, err := verlagent.StepDiscountedReturns(envRewards, b.traj, gamma)
 	if err != nil {
