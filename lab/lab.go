@@ -20,8 +20,8 @@ package lab
 import (
 	"context"
 	"fmt"
+	"github.com/credo-rl/credo/internal/atomicfile"
 	"io"
-	"os"
 	"sort"
 	"strings"
 	"time"
@@ -282,7 +282,7 @@ func Run(ctx context.Context, names []string, opt Options) (*Report, error) {
 		}
 	}
 	if opt.Docs != "" {
-		if err := os.WriteFile(opt.Docs, []byte(Markdown(rep)), 0o644); err != nil {
+		if err := atomicfile.WriteFile(opt.Docs, []byte(Markdown(rep)), 0o644); err != nil {
 			return rep, err
 		}
 	}

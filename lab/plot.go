@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"bytes"
 	"fmt"
 	"image/color"
 	"math"
@@ -13,6 +14,8 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/credo-rl/credo/internal/atomicfile"
 )
 
 // Plots are drawn with gonum.org/v1/plot and saved as PNG and SVG.
@@ -23,9 +26,17 @@ var lineColors = []color.RGBA{
 }
 
 func savePlot(p *plot.Plot, w, h vg.Length, dir, name string) error {
-	for _, ext := range []string{".png", ".svg"} {
-		if err := p.Save(w, h, filepath.Join(dir, name+ext)); err != nil {
-			return fmt.Errorf("plot %s%s: %w", name, ext, err)
+	for _, ext := range []string{"png", "svg"} {
+		wt, err := p.WriterTo(w, h, ext)
+		if err != nil {
+			return fmt.Errorf("plot %s.%s: %w", name, ext, err)
+		}
+		var buf bytes.Buffer
+		if _, err := wt.WriteTo(&buf); err != nil {
+			return fmt.Errorf("plot %s.%s: %w", name, ext, err)
+		}
+		if err := atomicfile.WriteFile(filepath.Join(dir, name+"."+ext), buf.Bytes(), 0o644); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/credo-rl/credo/internal/atomicfile"
 )
 
 // Write stores a report in dir: results.json (everything, with the full
@@ -55,21 +57,21 @@ func Write(rep *Report, dir string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "results.json"), append(js, '\n'), 0o644); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, "results.json"), append(js, '\n'), 0o644); err != nil {
 		return err
 	}
 	if err := writeCSV(rep, dir); err != nil {
 		return err
 	}
 	md := Markdown(rep)
-	if err := os.WriteFile(filepath.Join(dir, "lab.md"), []byte(md), 0o644); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, "lab.md"), []byte(md), 0o644); err != nil {
 		return err
 	}
 	h, err := HTML(rep, dir)
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, "report.html"), h, 0o644)
+	return atomicfile.WriteFile(filepath.Join(dir, "report.html"), h, 0o644)
 }
 
 // barMetrics are the row metrics drawn as error-bar plots.
@@ -128,7 +130,7 @@ func writeCSV(rep *Report, dir string) error {
 		}
 	}
 	w.Flush()
-	if err := os.WriteFile(filepath.Join(dir, "results.csv"), buf.Bytes(), 0o644); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, "results.csv"), buf.Bytes(), 0o644); err != nil {
 		return err
 	}
 	buf.Reset()
@@ -141,7 +143,7 @@ func writeCSV(rep *Report, dir string) error {
 		}
 	}
 	w.Flush()
-	return os.WriteFile(filepath.Join(dir, "findings.csv"), buf.Bytes(), 0o644)
+	return atomicfile.WriteFile(filepath.Join(dir, "findings.csv"), buf.Bytes(), 0o644)
 }
 
 func ivPart(v *Interval, k int) string {

@@ -58,3 +58,20 @@ func (f *File) Abort() {
 	f.File.Close()
 	os.Remove(f.File.Name())
 }
+
+// WriteFile is os.WriteFile through a temporary file: dest is either left
+// as it was or replaced by the whole of data.
+func WriteFile(dest string, data []byte, perm os.FileMode) error {
+	f, err := Create(dest)
+	if err != nil {
+		return err
+	}
+	defer f.Abort()
+	if _, err := f.Write(data); err != nil {
+		return fmt.Errorf("write output %s: %w", dest, err)
+	}
+	if err := f.Chmod(perm); err != nil {
+		return fmt.Errorf("write output %s: %w", dest, err)
+	}
+	return f.Commit()
+}

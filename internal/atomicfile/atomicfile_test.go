@@ -32,3 +32,17 @@ func TestCommitAndAbort(t *testing.T) {
 		t.Fatalf("got %q, %v", b, err)
 	}
 }
+
+func TestWriteFile(t *testing.T) {
+	dest := filepath.Join(t.TempDir(), "a.json")
+	if err := WriteFile(dest, []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(dest)
+	if err != nil || string(b) != "{}" {
+		t.Fatalf("got %q, %v", b, err)
+	}
+	if st, _ := os.Stat(dest); st.Mode().Perm() != 0o644 {
+		t.Fatalf("mode %v", st.Mode())
+	}
+}
