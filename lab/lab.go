@@ -20,12 +20,12 @@ package lab
 import (
 	"context"
 	"fmt"
-	"github.com/credo-rl/credo/internal/atomicfile"
 	"io"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/credo-rl/credo/internal/atomicfile"
 	"github.com/credo-rl/credo/lab/score"
 	_ "github.com/credo-rl/credo/method/all" // the credit-accuracy matrix covers every registered method
 )
