@@ -62,29 +62,15 @@ func treePaths(c *golden.Case) (golden.Outputs, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch norm {
-	case "token":
-		opts.NormStyle = treerl.NormToken
-	case "step":
-		opts.NormStyle = treerl.NormStep
-	default: // the reference returns without normalising
-		opts.NormStyle = treerl.NormNone
+	if opts.NormStyle, err = treerl.ParseNormStyle(norm); err != nil {
+		opts.NormStyle = treerl.NormNone // the reference returns without normalising
 	}
 	weight, err := c.String("weighted_value_style", "uniform")
 	if err != nil {
 		return nil, err
 	}
-	switch weight {
-	case "uniform":
-		opts.WeightStyle = treerl.WeightUniform
-	case "sqrt":
-		opts.WeightStyle = treerl.WeightSqrt
-	case "original":
-		opts.WeightStyle = treerl.WeightOriginal
-	default:
-		if opts.UseWeightedValue {
-			return nil, fmt.Errorf("%s: weighted_value_style %q is not supported", fn, weight)
-		}
+	if opts.WeightStyle, err = treerl.ParseWeightStyle(weight); err != nil && opts.UseWeightedValue {
+		return nil, fmt.Errorf("%s: %w", fn, err)
 	}
 	switch {
 	case ancestor:

@@ -253,41 +253,15 @@ func probMask(b *rollout.Batch, adv, train [][]float64, thr float64) error {
 
 func runTreeRL(b *rollout.Batch, v credit.Values) error {
 	var opts treerl.Options
-	switch v.String("mode") {
-	case "advantage":
-		opts.Mode = treerl.ModeAdvantage
-	case "state_value":
-		opts.Mode = treerl.ModeStateValue
-	case "value_only":
-		opts.Mode = treerl.ModeValueOnly
-	case "orm":
-		opts.Mode = treerl.ModeORM
-	case "chain":
-		opts.Mode = treerl.ModeChain
-	case "ancestor":
-		opts.Mode = treerl.ModeAncestor
-	default:
-		return fmt.Errorf("unknown mode %q", v.String("mode"))
+	var err error
+	if opts.Mode, err = treerl.ParseMode(v.String("mode")); err != nil {
+		return err
 	}
-	switch v.String("norm_style") {
-	case "token":
-		opts.NormStyle = treerl.NormToken
-	case "step":
-		opts.NormStyle = treerl.NormStep
-	case "none":
-		opts.NormStyle = treerl.NormNone
-	default:
-		return fmt.Errorf("unknown norm_style %q", v.String("norm_style"))
+	if opts.NormStyle, err = treerl.ParseNormStyle(v.String("norm_style")); err != nil {
+		return err
 	}
-	switch v.String("weighted_value_style") {
-	case "uniform":
-		opts.WeightStyle = treerl.WeightUniform
-	case "sqrt":
-		opts.WeightStyle = treerl.WeightSqrt
-	case "original":
-		opts.WeightStyle = treerl.WeightOriginal
-	default:
-		return fmt.Errorf("unknown weighted_value_style %q", v.String("weighted_value_style"))
+	if opts.WeightStyle, err = treerl.ParseWeightStyle(v.String("weighted_value_style")); err != nil {
+		return err
 	}
 	opts.UseWeightedValue = v.Bool("use_weighted_value")
 	opts.AverageOneGeneration = v.Bool("average_one_generation")
