@@ -8,6 +8,7 @@
 //	credo convert IN OUT
 //	credo conformance DIR
 //	credo lab list | run NAME... [--seeds K] [--quick]
+//	credo allocate --state FILE --budget N --min A --max B
 //
 // Exit codes: 0 success, 1 failure (a failing conformance case, an internal
 // error), 2 bad input or usage.
@@ -62,7 +63,7 @@ SPIRAL and more, each reproduced to float tolerance.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
 	})
-	root.AddCommand(newAssign(), newMethods(), newValidate(), newConvert(), newConformance(), newLab())
+	root.AddCommand(newAssign(), newMethods(), newValidate(), newConvert(), newConformance(), newLab(), newAllocate())
 	return root
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
@@ -333,4 +334,28 @@ func TestAssignIGPOBeliefs(t *testing.T) {
 	n := func(r float64) float64 { return (r - 0.325) / std }
 	checkVec(t, "a", got["a"].Advantages, []float64{n(0.4) + n(1), n(0.4) + n(1), n(1), n(1)})
 	checkVec(t, "b", got["b"].Advantages, []float64{n(-0.1) + n(0), n(-0.1) + n(0), n(0), n(0)})
+}
+
+// TestAllocateFromKnapsackState: knapsack.grpo on examples/grpo.jsonl stores
+// p̂ = 1/2 for p0 (outcomes 1,0,0,1) and 3/4 for p1 (1,1,1,0). With budget
+// 10 and sizes in [2, 8] the value Σ (1 - p^N - (1-p)^N)·p(1-p)² is largest
+// at (6, 4): 0.96875·0.125 + 0.6796875·0.046875 = 0.152954, just above
+// (5, 5) = 0.9375·0.125 + 0.76171875·0.046875 = 0.152893.
+func TestAllocateFromKnapsackState(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "state.json")
+	assignOK(t, "../../examples/grpo.jsonl", "--method", "knapsack.grpo", "--state", state)
+	code, out, stderr := credo(t, "allocate", "--state", state, "--budget", "10", "--min", "2", "--max", "8")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var got map[string]int
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if got["p0"] != 6 || got["p1"] != 4 {
+		t.Fatalf("allocation %v, want p0: 6, p1: 4", got)
+	}
+	if code, _, _ := credo(t, "allocate", "--state", state, "--budget", "3", "--min", "2", "--max", "8"); code != 2 {
+		t.Fatalf("an infeasible budget gave exit %d, want 2", code)
+	}
 }
