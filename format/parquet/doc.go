@@ -42,6 +42,9 @@
 // seen in the first row group gets its own JSON column of that name; keys
 // that first appear later, when the schema is already fixed, go into the
 // credo_extra column as one JSON object. Nothing a user gave is lost.
+// Without such columns the per-token arrays are written straight from the Go
+// slices; with them every value goes through parquet.Value, which is several
+// times slower (the file is the same either way).
 //
 // # Reading
 //
@@ -62,7 +65,8 @@
 //
 // Reading is streamed: Reader.Next decodes one row at a time from the pages
 // of the current row group, so memory is bounded by a row group (in practice
-// by one page per column), not by the file. Every row is validated with
+// by a page or two per column), not by the file. Per-token arrays are copied
+// from the typed values of their pages, not assembled value by value. Every row is validated with
 // rollout.Trajectory.Validate; errors are *rollout.RecordError naming the
 // file and the row ("row N", counted from 1 over the whole file) and wrap a
 // *rollout.FieldError naming the field. Errors about the file as a whole

@@ -16,7 +16,8 @@ import (
 	"github.com/credo-rl/credo/rollout"
 )
 
-// readBatch is the number of rows fetched from the row group at a time.
+// readBatch is the number of rows fetched from the row group at a time
+// (see rows.go).
 const readBatch = 16
 
 type colKind int
@@ -74,12 +75,13 @@ type Reader struct {
 
 	groups []pq.RowGroup
 	g      int
-	rows   pq.Rows
-	buf    []pq.Row
-	n, i   int
-	empty  int   // consecutive reads that returned no rows
-	row    int   // number of the row last returned
-	err    error // sticky: returned once the buffered rows are used up
+	leaf   []leafReader // per leaf column, for the current row group
+	open   bool         // a row group is being read
+	seeked bool         // its pages were sought to the first row
+	n, i   int          // rows in the batch, next row of the batch
+	empty  int          // consecutive reads that returned no rows
+	row    int          // number of the row last returned
+	err    error        // sticky: returned once the buffered rows are used up
 	cols   [][]pq.Value
 	jw     jsonWriter
 }
@@ -111,7 +113,7 @@ func NewReader(r io.ReaderAt, size int64, name string) (rd *Reader, err error) {
 	if err := checkChunks(f, size); err != nil {
 		return nil, fileErr(name, "file", err)
 	}
-	rd = &Reader{name: name, file: f, r: r, groups: f.RowGroups(), buf: make([]pq.Row, readBatch)}
+	rd = &Reader{name: name, file: f, r: r, groups: f.RowGroups()}
 	if err := rd.planColumns(f.Schema()); err != nil {
 		return nil, fileErr(name, "schema", err)
 	}
@@ -345,10 +347,7 @@ func (r *Reader) NumRows() int64 { return r.file.NumRows() }
 // Close releases the current row group and closes the file if the reader
 // was made by Open.
 func (r *Reader) Close() error {
-	if r.rows != nil {
-		r.rows.Close()
-		r.rows = nil
-	}
+	r.closeGroup()
 	if r.err == nil {
 		r.err = errors.New("parquet: reader is closed")
 	}
@@ -378,10 +377,10 @@ func (r *Reader) Next() (t *rollout.Trajectory, err error) {
 		}
 		r.fill()
 	}
-	row := r.buf[r.i]
+	k := r.i
 	r.i++
 	r.row++
-	t, err = r.decode(row)
+	t, err = r.decode(k)
 	if err != nil {
 		return nil, &rollout.RecordError{File: r.name, Record: fmt.Sprintf("row %d", r.row), Err: err}
 	}
@@ -395,7 +394,7 @@ func (r *Reader) Next() (t *rollout.Trajectory, err error) {
 // row group when it is exhausted.
 func (r *Reader) fill() {
 	r.n, r.i = 0, 0
-	if r.rows == nil {
+	if !r.open {
 		if r.g >= len(r.groups) {
 			r.err = io.EOF
 			return
@@ -404,42 +403,36 @@ func (r *Reader) fill() {
 			r.err = &rollout.RecordError{File: r.name, Record: fmt.Sprintf("row %d", r.row+1), Err: err}
 			return
 		}
-		r.rows = r.groups[r.g].Rows()
+		r.openGroup(r.groups[r.g])
 		r.g++
 	}
-	n, err := r.rows.ReadRows(r.buf)
+	n, eof, err := r.readRows()
 	r.n = n
-	if n == 0 && err == nil {
+	if n == 0 && !eof && err == nil {
 		if r.empty++; r.empty > 100 {
 			err = errors.New("the row group yields no rows")
 		}
 	} else {
 		r.empty = 0
 	}
-	if err == io.EOF {
-		r.rows.Close()
-		r.rows = nil
+	if err != nil {
+		r.closeGroup()
+		r.n = 0
+		r.err = &rollout.RecordError{File: r.name, Record: fmt.Sprintf("row %d", r.row+1), Err: fmt.Errorf("corrupt or truncated file: %v", err)}
 		return
 	}
-	if err != nil {
-		r.rows.Close()
-		r.rows = nil
-		r.err = &rollout.RecordError{File: r.name, Record: fmt.Sprintf("row %d", r.row+n+1), Err: fmt.Errorf("corrupt or truncated file: %v", err)}
+	if eof {
+		r.closeGroup()
 	}
 }
 
-func (r *Reader) decode(row pq.Row) (*rollout.Trajectory, error) {
-	clear(r.cols)
-	row.Range(func(ci int, vs []pq.Value) bool {
-		if ci < len(r.cols) {
-			r.cols[ci] = vs
-		}
-		return ci < len(r.cols)
-	})
-	for _, vs := range r.cols {
-		if len(vs) == 0 {
+// decode decodes row k of the batch.
+func (r *Reader) decode(k int) (*rollout.Trajectory, error) {
+	for i := range r.cols {
+		if !r.present(i, k) {
 			return nil, errCorrupt
 		}
+		r.cols[i] = r.rowValues(i, k)
 	}
 	t := new(rollout.Trajectory)
 	var credoExtra []byte
@@ -449,10 +442,12 @@ func (r *Reader) decode(row pq.Row) (*rollout.Trajectory, error) {
 		var err error
 		switch c.kind {
 		case kindTokens:
-			t.Tokens, err = c.tokens(vs[0])
+			res := &r.leaf[c.first].res[k]
+			t.Tokens, err = res.ints, res.err
 		case kindFloats:
-			var xs []float64
-			xs, err = c.floats(vs[0])
+			res := &r.leaf[c.first].res[k]
+			xs := res.flts
+			err = res.err
 			switch c.name {
 			case "response_mask":
 				t.Mask = xs
@@ -581,99 +576,6 @@ func (c *column) str(vs []pq.Value) (string, error) {
 		return strconv.FormatInt(c.integer(v), 10), nil
 	}
 	return string(v.ByteArray()), nil
-}
-
-// listLen returns the number of elements of a list column, or -1 for null.
-// Elements are checked by the callers, which read them in the same pass:
-// ReadRows already splits rows at repetition level 0 and a leaf holds values
-// of its own kind, so only null elements remain to be caught.
-func (c *column) listLen(vs []pq.Value) (int, error) {
-	d := vs[0].DefinitionLevel()
-	switch {
-	case d < c.nullBelow:
-		if len(vs) != 1 {
-			return 0, errCorrupt
-		}
-		return -1, nil
-	case d < c.emptyBelow:
-		if len(vs) != 1 {
-			return 0, errCorrupt
-		}
-		if c.bare && c.kind == kindFloats {
-			return -1, nil // a bare repeated column cannot say null
-		}
-		return 0, nil
-	}
-	return len(vs), nil
-}
-
-func (c *column) nullElement(vs []pq.Value) error {
-	for i, v := range vs {
-		if v.DefinitionLevel() != c.maxDef {
-			return &rollout.FieldError{Field: fmt.Sprintf("%s[%d]", c.name, i), Msg: "null, want a number"}
-		}
-	}
-	return nil
-}
-
-func (c *column) tokens(vs []pq.Value) ([]int64, error) {
-	n, err := c.listLen(vs)
-	if err != nil || n < 0 {
-		return nil, err
-	}
-	vs = vs[:n]
-	out := make([]int64, n)
-	bad := false
-	for i, v := range vs {
-		bad = bad || v.DefinitionLevel() != c.maxDef
-		if c.unsigned && c.leafKind == pq.Int64 && v.Uint64() > math.MaxInt64 {
-			return nil, &rollout.FieldError{Field: fmt.Sprintf("%s[%d]", c.name, i), Msg: fmt.Sprintf("token id %d does not fit in int64", v.Uint64())}
-		}
-		out[i] = c.integer(v)
-	}
-	if bad {
-		return nil, c.nullElement(vs)
-	}
-	return out, nil
-}
-
-func (c *column) floats(vs []pq.Value) ([]float64, error) {
-	n, err := c.listLen(vs)
-	if err != nil || n < 0 {
-		return nil, err
-	}
-	vs = vs[:n]
-	out := make([]float64, n)
-	def := c.maxDef
-	bad := false
-	switch c.leafKind {
-	case pq.Double:
-		for i, v := range vs {
-			bad = bad || v.DefinitionLevel() != def
-			out[i] = v.Double()
-		}
-	case pq.Float:
-		for i, v := range vs {
-			bad = bad || v.DefinitionLevel() != def
-			out[i] = float64(v.Float())
-		}
-	case pq.Boolean:
-		for i, v := range vs {
-			bad = bad || v.DefinitionLevel() != def
-			if v.Boolean() {
-				out[i] = 1
-			}
-		}
-	default:
-		for i, v := range vs {
-			bad = bad || v.DefinitionLevel() != def
-			out[i] = float64(c.integer(v))
-		}
-	}
-	if bad {
-		return nil, c.nullElement(vs)
-	}
-	return out, nil
 }
 
 // jsonOf returns the JSON of a structured or unknown column, or nil when

@@ -24,7 +24,12 @@ type Writer struct {
 	RowGroupRows int
 
 	out     io.Writer
-	pw      *pq.GenericWriter[any]
+	pw      *pq.GenericWriter[any]      // writes value by value (with Extra columns)
+	fw      *pq.GenericWriter[fixedRow] // writes Go values (credo's columns only)
+	general bool                        // tests: always write value by value
+	row     [1]fixedRow
+	probe   bool
+	parent  fixedParent
 	cols    []outColumn // per leaf column, in schema order
 	extras  map[string]bool
 	pending []*prepared // rows of the first row group, before the schema is fixed
@@ -95,11 +100,11 @@ func (w *Writer) Write(t *rollout.Trajectory) error {
 	if w.closed {
 		return fmt.Errorf("parquet: write after Close")
 	}
-	p, err := prepare(t, w.pw == nil)
+	p, err := prepare(t, !w.started())
 	if err != nil {
 		return fmt.Errorf("trajectory %q: %w", t.ID, err)
 	}
-	if w.pw == nil {
+	if !w.started() {
 		w.pending = append(w.pending, p)
 		if len(w.pending) >= w.groupRows() {
 			return w.start()
@@ -124,7 +129,7 @@ func (w *Writer) Close() error {
 	if w.err != nil {
 		return w.err
 	}
-	if w.pw == nil {
+	if !w.started() {
 		if err := w.start(); err != nil {
 			return err
 		}
@@ -132,11 +137,19 @@ func (w *Writer) Close() error {
 	if err := w.flush(); err != nil {
 		return err
 	}
-	if err := w.pw.Close(); err != nil {
+	var err error
+	if w.fw != nil {
+		err = w.fw.Close()
+	} else {
+		err = w.pw.Close()
+	}
+	if err != nil {
 		w.err = err
 	}
 	return w.err
 }
+
+func (w *Writer) started() bool { return w.pw != nil || w.fw != nil }
 
 var listOfDouble = pq.Optional(pq.List(pq.Leaf(pq.DoubleType)))
 
@@ -198,7 +211,14 @@ func (w *Writer) start() error {
 		}
 		w.cols = append(w.cols, c)
 	}
-	w.pw = pq.NewGenericWriter[any](w.out, schema, pq.Compression(&pq.Snappy), pq.CreatedBy("credo", "", ""))
+	opts := []pq.WriterOption{schema, pq.Compression(&pq.Snappy), pq.CreatedBy("credo", "", "")}
+	if len(w.extras) == 0 && !w.general {
+		// The schema is that of fixedRow: the library writes the per-token
+		// arrays straight from the Go slices.
+		w.fw = pq.NewGenericWriter[fixedRow](w.out, opts...)
+	} else {
+		w.pw = pq.NewGenericWriter[any](w.out, opts...)
+	}
 	pending := w.pending
 	w.pending = nil
 	for _, p := range pending {
@@ -211,6 +231,9 @@ func (w *Writer) start() error {
 
 // add writes the row of p column by column into the current row group.
 func (w *Writer) add(p *prepared) error {
+	if w.fw != nil {
+		return w.addFixed(p)
+	}
 	cws := w.pw.ColumnWriters()
 	for i := range w.cols {
 		w.scratch = w.appendColumn(w.scratch[:0], p, i)
@@ -228,7 +251,13 @@ func (w *Writer) flush() error {
 	if w.n == 0 {
 		return nil
 	}
-	if err := w.pw.Flush(); err != nil {
+	var err error
+	if w.fw != nil {
+		err = w.fw.Flush()
+	} else {
+		err = w.pw.Flush()
+	}
+	if err != nil {
 		w.err = err
 		return err
 	}
@@ -298,24 +327,94 @@ func (w *Writer) appendColumn(row []pq.Value, p *prepared, i int) []pq.Value {
 	case outJSON:
 		row = optionalBytes(row, p.json[c.field], i)
 	case outCredoExtra:
-		var overflow map[string]json.RawMessage
-		for k, v := range p.extra {
-			if !w.extras[k] {
-				if overflow == nil {
-					overflow = map[string]json.RawMessage{}
-				}
-				overflow[k] = v
-			}
-		}
-		var b []byte
-		if overflow != nil {
-			b, _ = json.Marshal(overflow) // values checked valid in prepare
-		}
-		row = optionalBytes(row, b, i)
+		row = optionalBytes(row, w.credoExtra(p), i)
 	case outExtra:
 		row = optionalBytes(row, p.extra[c.name], i)
 	}
 	return row
+}
+
+// credoExtra returns the JSON object of the Extra keys of p that have no
+// column of their own, or nil.
+func (w *Writer) credoExtra(p *prepared) []byte {
+	var overflow map[string]json.RawMessage
+	for k, v := range p.extra {
+		if !w.extras[k] {
+			if overflow == nil {
+				overflow = map[string]json.RawMessage{}
+			}
+			overflow[k] = v
+		}
+	}
+	if overflow == nil {
+		return nil
+	}
+	b, _ := json.Marshal(overflow) // values checked valid in prepare
+	return b
+}
+
+// fixedRow is a row of the schema written when the first row group has no
+// Extra fields. Its columns, types and order (by name) are those that
+// start builds; nil slices and empty strings are null, as written by
+// appendColumn.
+type fixedRow struct {
+	Advantages        []float64       `parquet:"advantages,optional,list"`
+	CredoExtra        json.RawMessage `parquet:"credo_extra,optional,json"`
+	CredoVersion      *int32          `parquet:"credo_version"`
+	Features          json.RawMessage `parquet:"features,optional,json"`
+	GroundTruth       string          `parquet:"ground_truth,optional"`
+	LogProbs          json.RawMessage `parquet:"log_probs,optional,json"`
+	LossWeights       []float64       `parquet:"loss_weights,optional,list"`
+	OldLogProbs       []float64       `parquet:"old_log_probs,optional,list"`
+	Parent            *fixedParent    `parquet:"parent"`
+	Probe             *bool           `parquet:"probe"`
+	RefLogProb        []float64       `parquet:"ref_log_prob,optional,list"`
+	ResponseMask      []float64       `parquet:"response_mask,optional,list"`
+	Responses         []int64         `parquet:"responses,list"`
+	Returns           []float64       `parquet:"returns,optional,list"`
+	Rewards           json.RawMessage `parquet:"rewards,optional,json"`
+	Steps             json.RawMessage `parquet:"steps,optional,json"`
+	TokenLevelRewards []float64       `parquet:"token_level_rewards,optional,list"`
+	TokenScores       json.RawMessage `parquet:"token_scores,optional,json"`
+	TokenTags         json.RawMessage `parquet:"token_tags,optional,json"`
+	TrajUID           string          `parquet:"traj_uid"`
+	UID               string          `parquet:"uid"`
+	Values            []float64       `parquet:"values,optional,list"`
+}
+
+type fixedParent struct {
+	Token   int64  `parquet:"token"`
+	TrajUID string `parquet:"traj_uid"`
+}
+
+var formatVersion32 int32 = rollout.FormatVersion
+
+// addFixed writes the row of p through the fixedRow writer. Rows are
+// written one at a time so that pages end where appendColumn's do.
+func (w *Writer) addFixed(p *prepared) error {
+	w.probe = p.probe
+	r := &w.row[0]
+	*r = fixedRow{
+		UID: p.group, TrajUID: p.id, CredoVersion: &formatVersion32, Responses: p.tokens,
+		Probe: &w.probe, GroundTruth: p.groundTruth,
+		ResponseMask: p.floats[0], OldLogProbs: p.floats[1], RefLogProb: p.floats[2], TokenLevelRewards: p.floats[3],
+		Values: p.floats[4], Advantages: p.floats[5], Returns: p.floats[6], LossWeights: p.floats[7],
+		Rewards: p.json[0], Features: p.json[1], LogProbs: p.json[2],
+		TokenScores: p.json[3], TokenTags: p.json[4], Steps: p.json[5],
+		CredoExtra: w.credoExtra(p),
+	}
+	if p.parent != nil {
+		w.parent = fixedParent{Token: int64(p.parent.Token), TrajUID: p.parent.Trajectory}
+		r.Parent = &w.parent
+	}
+	_, err := w.fw.Write(w.row[:])
+	*r = fixedRow{}
+	if err != nil {
+		w.err = err
+		return err
+	}
+	w.n++
+	return nil
 }
 
 // prepare encodes the structured fields of t and checks Extra. The rows
