@@ -114,7 +114,7 @@ func ReadAll(path string) (*rollout.Batch, error) {
 		}
 		b.Trajectories = append(b.Trajectories, t)
 	}
-	if err := b.Validate(); err != nil {
+	if err := b.ValidateLinks(); err != nil { // records were validated by Next
 		if re, ok := err.(*rollout.RecordError); ok {
 			re.File = path
 		}

@@ -20,15 +20,28 @@ func (e *RecordError) Unwrap() error { return e.Err }
 
 // Validate checks every trajectory, unique ids and parent links.
 func (b *Batch) Validate() error {
+	for i, t := range b.Trajectories {
+		if err := t.Validate(); err != nil {
+			return &RecordError{Record: record(i, t), Err: err}
+		}
+	}
+	return b.ValidateLinks()
+}
+
+func record(i int, t *Trajectory) string {
+	if t.ID != "" {
+		return fmt.Sprintf("trajectory %d (traj_uid %q)", i, t.ID)
+	}
+	return fmt.Sprintf("trajectory %d", i)
+}
+
+// ValidateLinks checks what involves several trajectories: unique ids and
+// parent links. Readers that validated each record as they read it call
+// this instead of Validate.
+func (b *Batch) ValidateLinks() error {
 	seen := make(map[string]int, len(b.Trajectories))
 	for i, t := range b.Trajectories {
-		rec := fmt.Sprintf("trajectory %d", i)
-		if t.ID != "" {
-			rec = fmt.Sprintf("trajectory %d (traj_uid %q)", i, t.ID)
-		}
-		if err := t.Validate(); err != nil {
-			return &RecordError{Record: rec, Err: err}
-		}
+		rec := record(i, t)
 		if t.ID != "" {
 			if j, dup := seen[t.ID]; dup {
 				return &RecordError{Record: rec, Err: ferr("traj_uid", "duplicate id %q, also trajectory %d", t.ID, j)}

@@ -181,7 +181,7 @@ func ReadAll(r io.Reader, name string) (*rollout.Batch, error) {
 		}
 		b.Trajectories = append(b.Trajectories, t)
 	}
-	if err := b.Validate(); err != nil {
+	if err := b.ValidateLinks(); err != nil { // records were validated by Next
 		var re *rollout.RecordError
 		if errors.As(err, &re) {
 			re.File = name

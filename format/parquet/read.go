@@ -691,7 +691,7 @@ func readAll(rd *Reader, name string) (*rollout.Batch, error) {
 		}
 		b.Trajectories = append(b.Trajectories, t)
 	}
-	if err := b.Validate(); err != nil {
+	if err := b.ValidateLinks(); err != nil { // records were validated by Next
 		var re *rollout.RecordError
 		if errors.As(err, &re) {
 			re.File = name
