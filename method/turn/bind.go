@@ -29,6 +29,18 @@ func turnsOf(t *rollout.Trajectory, i int) ([]int, []Span, error) {
 }
 
 // spread writes vals[k] to every token of spans[k] whose mask is non-zero.
+// storeSpread writes per-turn advantages (and returns, when ret is not nil)
+// onto the turns' tokens of every trajectory.
+func storeSpread(b *rollout.Batch, spans [][]Span, adv, ret [][]float64) {
+	for i, t := range b.Trajectories {
+		t.Advantages = spread(t, spans[i], adv[i])
+		t.Returns = nil
+		if ret != nil {
+			t.Returns = spread(t, spans[i], ret[i])
+		}
+	}
+}
+
 func spread(t *rollout.Trajectory, spans []Span, vals []float64) []float64 {
 	out := make([]float64, t.Len())
 	for k, s := range spans {

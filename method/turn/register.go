@@ -193,10 +193,7 @@ func runOPRL(b *rollout.Batch, v credit.Values) error {
 	if err != nil {
 		return err
 	}
-	for i, t := range b.Trajectories {
-		t.Advantages = spread(t, spans[i], adv[i])
-		t.Returns = nil
-	}
+	storeSpread(b, spans, adv, nil)
 	return nil
 }
 
@@ -290,10 +287,7 @@ func runArCHer(b *rollout.Batch, v credit.Values) error {
 	if err != nil {
 		return err
 	}
-	for i, t := range b.Trajectories {
-		t.Advantages = spread(t, spans[i], adv[i])
-		t.Returns = spread(t, spans[i], ret[i])
-	}
+	storeSpread(b, spans, adv, ret)
 	return nil
 }
 
@@ -413,10 +407,7 @@ func storeTurnCredit(b *rollout.Batch, spans [][]Span, rewards [][]float64, v cr
 	if err != nil {
 		return err
 	}
-	for i, t := range b.Trajectories {
-		t.Advantages = spread(t, spans[i], adv[i])
-		t.Returns = spread(t, spans[i], ret[i])
-	}
+	storeSpread(b, spans, adv, ret)
 	return nil
 }
 
