@@ -2,6 +2,7 @@ package credit
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -9,26 +10,6 @@ import (
 
 	"github.com/credo-rl/credo/rollout"
 )
-
-// ParamKind is the type of a method parameter.
-type ParamKind string
-
-// Parameter kinds.
-const (
-	Float  ParamKind = "float"
-	Int    ParamKind = "int"
-	Bool   ParamKind = "bool"
-	String ParamKind = "string"
-)
-
-// Param describes one hyper-parameter of a method.
-type Param struct {
-	Name    string    `json:"name"`
-	Kind    ParamKind `json:"kind"`
-	Default any       `json:"default"`
-	Choices []string  `json:"choices,omitempty"`
-	Doc     string    `json:"doc"`
-}
 
 // Provenance says where a method comes from.
 type Provenance struct {
@@ -187,6 +168,13 @@ func Lookup(name string) (*Method, error) {
 	if ok {
 		return m, nil
 	}
+	// verl-agent's methods are spelled verl_agent.*; accept the repository's
+	// spelling and the Go package's.
+	for _, p := range []string{"verl-agent.", "verlagent."} {
+		if rest, cut := strings.CutPrefix(name, p); cut {
+			return Lookup("verl_agent." + rest)
+		}
+	}
 	var near []string
 	for _, x := range All() {
 		if strings.Contains(x.Name, name) || strings.Contains(name, x.Name) ||
@@ -201,11 +189,14 @@ func Lookup(name string) (*Method, error) {
 	return nil, fmt.Errorf("%s (credo methods lists them all)", msg)
 }
 
-// Defaults returns the default parameter values.
+// Defaults returns the default parameter values (required parameters,
+// which have none, are absent).
 func (m *Method) Defaults() Values {
 	v := Values{}
 	for _, p := range m.Params {
-		v[p.Name] = p.Default
+		if !p.Required {
+			v[p.Name] = p.Default
+		}
 	}
 	return v
 }
@@ -226,14 +217,29 @@ func (m *Method) Parse(sets []string) (Values, error) {
 	return v, nil
 }
 
-// Set parses one parameter value into v.
-func (m *Method) Set(v Values, key, val string) error {
-	var p *Param
+// Param finds the parameter called key, by its name or one of its
+// aliases; alias is nil when key is the name itself.
+func (m *Method) Param(key string) (p *Param, alias *Alias) {
 	for i := range m.Params {
 		if m.Params[i].Name == key {
-			p = &m.Params[i]
+			return &m.Params[i], nil
 		}
 	}
+	for i := range m.Params {
+		for j := range m.Params[i].Aliases {
+			if m.Params[i].Aliases[j].Name == key {
+				return &m.Params[i], &m.Params[i].Aliases[j]
+			}
+		}
+	}
+	return nil, nil
+}
+
+// Set parses one parameter value into v. key is the parameter's name or
+// one of its aliases; the value is checked against the parameter's kind,
+// range (floats must be finite) and choices.
+func (m *Method) Set(v Values, key, val string) error {
+	p, alias := m.Param(key)
 	if p == nil {
 		names := make([]string, len(m.Params))
 		for i, q := range m.Params {
@@ -241,36 +247,70 @@ func (m *Method) Set(v Values, key, val string) error {
 		}
 		return fmt.Errorf("method %s has no parameter %q (parameters: %s)", m.Name, key, strings.Join(names, ", "))
 	}
-	switch p.Kind {
-	case Float:
-		f, err := strconv.ParseFloat(val, 64)
-		if err != nil {
-			return fmt.Errorf("method %s: parameter %s: want a number, got %q", m.Name, key, val)
+	if alias != nil && alias.Apply != nil {
+		if err := alias.Apply(v, val); err != nil {
+			return fmt.Errorf("method %s: parameter %s (alias of %s): %w", m.Name, key, p.Name, err)
 		}
-		v[key] = f
-	case Int:
-		i, err := strconv.Atoi(val)
-		if err != nil {
-			return fmt.Errorf("method %s: parameter %s: want an integer, got %q", m.Name, key, val)
+		return nil
+	}
+	x, err := p.parse(m.Name, val)
+	if err != nil {
+		return err
+	}
+	v[p.Name] = x
+	return nil
+}
+
+// SetValue stores a typed value (from JSON or Go code) for the parameter
+// key (a name or an alias), with the same checks as Set: a float64 for an
+// Int parameter must be whole, a value of another kind is an error.
+func (m *Method) SetValue(v Values, key string, x any) error {
+	var s string
+	switch y := x.(type) {
+	case string:
+		s = y
+	case bool:
+		s = strconv.FormatBool(y)
+	case int:
+		s = strconv.Itoa(y)
+	case float64:
+		if p, _ := m.Param(key); p != nil && p.Kind == Int && y == math.Trunc(y) && math.Abs(y) < 1<<53 {
+			s = strconv.FormatInt(int64(y), 10)
+		} else {
+			s = strconv.FormatFloat(y, 'g', -1, 64)
 		}
-		v[key] = i
-	case Bool:
-		b, err := strconv.ParseBool(val)
-		if err != nil {
-			return fmt.Errorf("method %s: parameter %s: want true or false, got %q", m.Name, key, val)
+	default:
+		return fmt.Errorf("method %s: parameter %s: unsupported value %v (%T)", m.Name, key, x, x)
+	}
+	if p, _ := m.Param(key); p != nil && p.Kind == String {
+		if _, ok := x.(string); !ok {
+			return fmt.Errorf("method %s: parameter %s: want a string, got %v (%T)", m.Name, key, x, x)
 		}
-		v[key] = b
-	case String:
-		if len(p.Choices) > 0 {
-			ok := false
-			for _, c := range p.Choices {
-				ok = ok || c == val
-			}
-			if !ok {
-				return fmt.Errorf("method %s: parameter %s: want one of %s, got %q", m.Name, key, strings.Join(p.Choices, ", "), val)
-			}
+	}
+	return m.Set(v, key, s)
+}
+
+// Deprecations returns a note for each "key=value" setting that uses a
+// deprecated alias (the CLI prints them as warnings).
+func (m *Method) Deprecations(sets []string) []string {
+	var out []string
+	for _, s := range sets {
+		k, _, _ := strings.Cut(s, "=")
+		k = strings.TrimSpace(k)
+		if p, a := m.Param(k); a != nil && a.Deprecated {
+			out = append(out, fmt.Sprintf("method %s: parameter %q is deprecated: use %s (%s)", m.Name, k, p.Name, a.Note))
 		}
-		v[key] = val
+	}
+	return out
+}
+
+// checkRequired fails when a required parameter has no value in v.
+func (m *Method) checkRequired(v Values) error {
+	for _, p := range m.Params {
+		if _, ok := v[p.Name]; p.Required && !ok {
+			return fmt.Errorf("method %s: parameter %s is required (it has no default: %s); pass --set %s=VALUE",
+				m.Name, p.Name, p.Origin.Where, p.Name)
+		}
 	}
 	return nil
 }
@@ -320,6 +360,9 @@ func (m *Method) AssignState(b *rollout.Batch, v Values, st *State) error {
 	}
 	if v == nil {
 		v = m.Defaults()
+	}
+	if err := m.checkRequired(v); err != nil {
+		return err
 	}
 	if err := m.Check(b, v); err != nil {
 		return err

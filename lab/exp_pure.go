@@ -78,7 +78,7 @@ func runPURE(ctx context.Context, x *runCtx) (*Result, error) {
 	// outcome reward) and hands them to REINFORCE++ (γ = 1).
 	refine := func(kind string) map[string]any {
 		return map[string]any{"refinement": kind, "eta_mode": "batch_mean", "outcome_coef": 0.0,
-			"estimator": "verl.reinforce_plus_plus", "estimator_params": "gamma=1"}
+			"base": "verl.reinforce_plus_plus", "base_params": "gamma=1"}
 	}
 	vs := []trainSpec{
 		prm("min-form (PURE)", "pure.credit_assignment", map[string]any{"reward_mode": "PRM"}, nil),

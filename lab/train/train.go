@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"sort"
 
 	"github.com/credo-rl/credo/credit"
 	"github.com/credo-rl/credo/lab/critic"
@@ -42,12 +43,20 @@ func NewMethod(name string, set map[string]any) (*Method, error) {
 		return nil, err
 	}
 	v := m.Defaults()
-	for _, p := range m.Params {
-		if x, ok := set[p.Name]; ok {
-			if fmt.Sprintf("%T", x) != fmt.Sprintf("%T", p.Default) {
-				return nil, fmt.Errorf("method %s: parameter %s wants %T, got %T", name, p.Name, p.Default, x)
-			}
-			v[p.Name] = x
+	keys := make([]string, 0, len(set))
+	for k := range set {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		// Names the method does not have are skipped (a profile may set
+		// gamma for every method); names and aliases are checked by kind
+		// and range.
+		if p, _ := m.Param(k); p == nil {
+			continue
+		}
+		if err := m.SetValue(v, k, set[k]); err != nil {
+			return nil, err
 		}
 	}
 	return &Method{M: m, Values: v, State: credit.NewState()}, nil

@@ -21,8 +21,11 @@ const KnapsackMethod = "knapsack.grpo"
 const transformedChannel = "credo.transformed"
 
 var (
-	pBase = credit.Param{Name: "base", Kind: credit.String, Default: "verl.grpo",
-		Doc: "method that turns the transformed reward into advantages (it reads rewards.<reward>)"}
+	pBase = credit.BaseParam("verl.grpo", "method that turns the transformed reward into advantages (it reads the transformed reward as its rewards.<reward>)")
+	// pBaseParams: the base's parameters; the stage's old epsilon and
+	// norm_adv_by_std_in_grpo, which passed to the base under the same
+	// names, are deprecated aliases.
+	pBaseParams = credit.BaseParamsParam(credit.PassThrough("epsilon"), credit.PassThrough("norm_adv_by_std_in_grpo"))
 	pEpsilon = credit.Param{Name: "epsilon", Kind: credit.Float, Default: 1e-6, Doc: "added to the group standard deviation (passed to the base method when it has it)"}
 	pNormStd = credit.Param{Name: "norm_adv_by_std_in_grpo", Kind: credit.Bool, Default: true, Doc: "divide by the group std (passed to the base method when it has it)"}
 	pThresh  = credit.Param{Name: "threshold", Kind: credit.Float, Default: 0.5, Doc: "a response is correct when its outcome >= threshold"}
@@ -70,35 +73,12 @@ func channel(b *rollout.Batch, name string) ([]float64, error) {
 	return out, nil
 }
 
-// baseValues resolves the base method and its parameter values: its
-// defaults, with every parameter the calling method also has (same name and
-// type, other than "base") passed through.
-func baseValues(v credit.Values) (*credit.Method, credit.Values, error) {
-	name := v.String("base")
-	m, err := credit.Lookup(name)
-	if err != nil {
-		return nil, nil, fmt.Errorf("base: %w", err)
-	}
-	bv := m.Defaults()
-	for _, p := range m.Params {
-		if p.Name == "base" {
-			continue
-		}
-		if x, ok := v[p.Name]; ok {
-			if fmt.Sprintf("%T", x) == fmt.Sprintf("%T", p.Default) {
-				bv[p.Name] = x
-			}
-		}
-	}
-	return m, bv, nil
-}
-
 // runBase hands one transformed reward per trajectory to the base method:
 // it runs on a private copy of the batch whose only reward is that value
 // (token_level_rewards removed, so the reward sits on the last valid token)
 // and its advantages and returns are copied back.
-func runBase(b *rollout.Batch, v credit.Values, r []float64) error {
-	m, bv, err := baseValues(v)
+func runBase(stage string, b *rollout.Batch, v credit.Values, r []float64) error {
+	m, bv, err := credit.BaseValues(stage, v, nil)
 	if err != nil {
 		return err
 	}
@@ -273,13 +253,13 @@ func init() {
 			pThresh,
 			{Name: "anneal_T", Kind: credit.Float, Default: 0.0, Doc: "time constant T of the annealing weight e^{-step/T}; 0 = no annealing (paper value not found)"},
 			{Name: "step", Kind: credit.Int, Default: -1, Doc: "training step for the annealing; -1 = the step counter kept in the method state"},
-			pEpsilon, pNormStd,
+			pBaseParams,
 		},
 		Inputs: []credit.Input{credit.InGroup, credit.InOutcome,
 			channelInput("thinking", "thinking-quality reward in [0, 1] of each response")},
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeGroup,
-		ScopeOf:    credit.BaseScope("base", ""),
+		ScopeOf:    credit.StageScope,
 		Provenance: credit.Provenance{Paper: "SophiaVL-R1: Reinforcing MLLMs Reasoning with Thinking Reward", ArXiv: "2505.17018", Reference: "kxfan2002/SophiaVL-R1 (trust weighting not located in the code)", SpecRow: 40},
 		Notes: "γ = 1 if mean thinking reward of correct >= that of incorrect responses, else exp(μ_c - μ_w); γ = 1 when a group lacks either; " +
 			"state: \"step\" counts calls (one call = one training step); the scope and returns are those of the base method",
@@ -303,7 +283,7 @@ func init() {
 			if err != nil {
 				return err
 			}
-			if err := runBase(b, v, r); err != nil {
+			if err := runBase("trust_grpo", b, v, r); err != nil {
 				return err
 			}
 			return st.Put("step", step+1)
@@ -316,14 +296,14 @@ func init() {
 		Params: []credit.Param{
 			pBase, credit.RewardParam, pThink,
 			{Name: "format", Kind: credit.String, Default: "format", Doc: "reward channel of the format reward (empty = none)"},
-			pEpsilon, pNormStd,
+			pBaseParams,
 		},
 		Inputs: []credit.Input{credit.InGroup, credit.InOutcome,
 			channelInput("thinking", "thinking-quality reward of each response"),
 			channelInput("format", "format reward of each response")},
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeGroup,
-		ScopeOf:    credit.BaseScope("base", ""),
+		ScopeOf:    credit.StageScope,
 		Provenance: credit.Provenance{Paper: "Posterior-GRPO: Rewarding Reasoning Processes in Code Generation", ArXiv: "2508.05170", Reference: "formula from the third-party Wodlfvllf/grpo-composer", SpecRow: 86},
 		Notes:      "R = R_f + R_o + R_o·R_t with R_o the outcome channel (0/1); the scope and returns are those of the base method",
 		Run: func(b *rollout.Batch, v credit.Values) error {
@@ -345,7 +325,7 @@ func init() {
 			if err != nil {
 				return err
 			}
-			return runBase(b, v, r)
+			return runBase("posterior_grpo", b, v, r)
 		},
 	})
 
@@ -359,7 +339,7 @@ func init() {
 			{Name: "ref", Kind: credit.String, Default: "channel", Choices: []string{"channel", "group_quantile"}, Doc: "reference reward: rewards.<channel><ref_suffix> per trajectory, or a quantile of the group's own rewards"},
 			{Name: "ref_suffix", Kind: credit.String, Default: "_ref", Doc: "suffix of the reference channels when ref=channel"},
 			{Name: "quantile", Kind: credit.Float, Default: 0.85, Doc: "quantile of the group's rewards when ref=group_quantile (paper: a high quantile of base-policy rewards, ~0.85 recalled)"},
-			pEpsilon, pNormStd,
+			pBaseParams,
 		},
 		Inputs: []credit.Input{credit.InGroup, {Name: "rewards.<channels> (+ rewards.<channel><ref_suffix> when ref=channel)", Doc: "reward-model scores and their per-prompt reference",
 			Has: func(t *rollout.Trajectory, v credit.Values) bool {
@@ -377,7 +357,7 @@ func init() {
 			}}},
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeGroup,
-		ScopeOf:    credit.BaseScope("base", ""),
+		ScopeOf:    credit.StageScope,
 		Provenance: credit.Provenance{Paper: "Transforming and Combining Rewards for Aligning Large Language Models", ArXiv: "2402.00742", SpecRow: 60},
 		Notes:      "the paper trains with KL-regularised PPO; here the transformed reward goes to the base method (default verl.grpo); group_quantile approximates the base-policy reference with the group's own samples",
 		Run: func(b *rollout.Batch, v credit.Values) error {
@@ -406,7 +386,7 @@ func init() {
 			if err != nil {
 				return err
 			}
-			return runBase(b, v, u)
+			return runBase("lsc", b, v, u)
 		},
 	})
 
@@ -416,7 +396,7 @@ func init() {
 		Params: []credit.Param{
 			pBase, credit.RewardParam,
 			{Name: "lambda", Kind: credit.Float, Default: 0.2, Doc: "fraction of the batch's groups (highest correctness ratio) that get the length penalty (paper default not found)"},
-			pThresh, pEpsilon, pNormStd,
+			pThresh, pBaseParams,
 		},
 		Inputs:     []credit.Input{credit.InGroup, credit.InOutcome},
 		Outputs:    []string{"advantages", "returns"},
@@ -441,7 +421,7 @@ func init() {
 			if err != nil {
 				return err
 			}
-			return runBase(b, v, r)
+			return runBase("grpo_lambda", b, v, r)
 		},
 	})
 
@@ -527,12 +507,12 @@ func init() {
 			pBase, credit.RewardParam, pThresh,
 			{Name: "prompt_key", Kind: credit.String, Default: "uid", Doc: "what identifies a prompt across batches: uid or features.<name> (verl's uid is new every batch; use a stable feature)"},
 			{Name: "ema", Kind: credit.Float, Default: 0.0, Doc: "p̂ ← ema·p̂ + (1-ema)·observed success rate; 0 = the last observed rate"},
-			pEpsilon, pNormStd,
+			pBaseParams,
 		},
 		Inputs:     []credit.Input{credit.InGroup, credit.InOutcome, keyInput("prompt_key", "a prompt id stable across batches")},
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeGroup,
-		ScopeOf:    credit.BaseScope("base", ""),
+		ScopeOf:    credit.StageScope,
 		Provenance: credit.Provenance{Paper: "Knapsack RL: Unlocking Exploration of LLMs via Optimizing Budget Allocation", ArXiv: "2509.25849", Reference: "no official code", SpecRow: 41},
 		Notes: "state: \"p_hat\" and \"rollouts\" per prompt key, \"effective_ratio\" of the last batch (share of groups with non-equal outcomes); " +
 			"the allocation itself is the Go function KnapsackAllocate (read p̂ with KnapsackEstimates); advantages and returns are the base method's",
@@ -548,7 +528,7 @@ func runKnapsack(b *rollout.Batch, v credit.Values, st *credit.State) error {
 	if !(ema >= 0 && ema < 1) {
 		return fmt.Errorf("parameter ema is %v, want 0 <= ema < 1", ema)
 	}
-	m, bv, err := baseValues(v)
+	m, bv, err := credit.BaseValues(KnapsackMethod, v, credit.Values{"reward": v.String("reward")})
 	if err != nil {
 		return err
 	}

@@ -3,7 +3,6 @@ package process
 import (
 	"fmt"
 	"maps"
-	"strings"
 
 	"github.com/credo-rl/credo/anchor/pure"
 	"github.com/credo-rl/credo/anchor/verl"
@@ -19,8 +18,10 @@ import (
 var stages = map[string]bool{"pure.min_form": true, "clip_delta": true, "vsrm": true}
 
 func pEstimator() credit.Param {
-	return credit.Param{Name: "estimator", Kind: credit.String, Default: "returns",
-		Doc: "turns the shaped token rewards into advantages: returns (undiscounted reverse sum, advantage = return·mask) or a registered method that reads token_level_rewards (with estimator_params)"}
+	p := credit.BaseParam("returns", "turns the shaped token rewards into advantages: returns (undiscounted reverse sum, advantage = return·mask) or a registered method that reads token_level_rewards (with base_params)",
+		credit.Deprecated("estimator", "base"))
+	p.Origin = credit.ByCredo("the papers sum the shaped rewards into undiscounted returns (PURE's reference, Clip/Delta's REINFORCE-style training); a registered method can be named")
+	return p
 }
 
 func pOutcomeCoef(def float64) credit.Param {
@@ -31,8 +32,7 @@ func pMaskSeparator(def bool) credit.Param {
 	return credit.Param{Name: "mask_separator", Kind: credit.Bool, Default: def, Doc: "zero the advantage on each step's last (separator) token, as PURE does"}
 }
 
-var pEstimatorParams = credit.Param{Name: "estimator_params", Kind: credit.String, Default: "",
-	Doc: "parameters of a registered estimator as comma-separated key=value"}
+var pEstimatorParams = credit.BaseParamsParam(credit.Deprecated("estimator_params", "base_params"))
 
 // stageScope: the built-in returns are per trajectory (group scope); a
 // registered estimator brings its own scope; batch-wide parameters widen it.
@@ -41,10 +41,10 @@ func stageScope(batchWide func(v credit.Values) bool) func(credit.Values) credit
 		if batchWide != nil && batchWide(v) {
 			return credit.ScopeBatch
 		}
-		if v.String("estimator") == "returns" {
+		if v.String("base") == "returns" {
 			return credit.ScopeGroup
 		}
-		return credit.BaseScope("estimator", "estimator_params")(v)
+		return credit.StageScope(v)
 	}
 }
 
@@ -284,7 +284,7 @@ func tokenRewards(t *rollout.Trajectory, stepRewards []float64, v credit.Values)
 // estimate turns shaped token rewards into advantages with the estimator,
 // then applies the separator mask.
 func estimate(b *rollout.Batch, v credit.Values, shaped [][]float64) error {
-	est := v.String("estimator")
+	est := v.String("base")
 	if est == "returns" {
 		for i, t := range b.Trajectories {
 			ret := Returns(shaped[i])
@@ -296,11 +296,11 @@ func estimate(b *rollout.Batch, v credit.Values, shaped [][]float64) error {
 		}
 	} else {
 		if stages[est] {
-			return fmt.Errorf("estimator %q is itself a reward-shaping stage", est)
+			return fmt.Errorf("base %q is itself a reward-shaping stage", est)
 		}
-		m, err := credit.Lookup(est)
+		m, ev, err := credit.BaseValues("", v, nil)
 		if err != nil {
-			return fmt.Errorf("estimator: %w", err)
+			return err
 		}
 		cb := &rollout.Batch{Trajectories: make([]*rollout.Trajectory, len(b.Trajectories))}
 		for i, t := range b.Trajectories {
@@ -309,21 +309,8 @@ func estimate(b *rollout.Batch, v credit.Values, shaped [][]float64) error {
 			c.Advantages, c.Returns = nil, nil
 			cb.Trajectories[i] = &c
 		}
-		ev := m.Defaults()
-		for _, kv := range strings.Split(v.String("estimator_params"), ",") {
-			if kv = strings.TrimSpace(kv); kv == "" {
-				continue
-			}
-			k, val, ok := strings.Cut(kv, "=")
-			if !ok {
-				return fmt.Errorf("estimator_params: %q is not key=value", kv)
-			}
-			if err := m.Set(ev, strings.TrimSpace(k), strings.TrimSpace(val)); err != nil {
-				return fmt.Errorf("estimator_params: %w", err)
-			}
-		}
 		if err := m.Assign(cb, ev); err != nil {
-			return fmt.Errorf("estimator %s: %w", est, err)
+			return fmt.Errorf("base %s: %w", est, err)
 		}
 		for i, t := range b.Trajectories {
 			t.Advantages, t.Returns = cb.Trajectories[i].Advantages, cb.Trajectories[i].Returns

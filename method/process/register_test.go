@@ -51,7 +51,7 @@ func TestRegisteredMinForm(t *testing.T) {
 	// Sum form through a registered estimator (OpenRLHF's cumulative
 	// returns, gamma 1) and without separator masking: [1.8 1.8 0.9 0.9 0.1
 	// 0.1 0.7 0.7].
-	run(t, b, "pure.min_form", "form=sum", "mask_separator=false", "estimator=openrlhf.cumulative_returns", "write_token_rewards=true")
+	run(t, b, "pure.min_form", "form=sum", "mask_separator=false", "base=openrlhf.cumulative_returns", "write_token_rewards=true")
 	checkVec(t, "sum-form advantages", tr.Advantages, []float64{1.8, 1.8, 0.9, 0.9, 0.1, 0.1, 0.7, 0.7}, 1e-12)
 	checkVec(t, "token rewards", tr.TokenRewards, []float64{0, 0.9, 0, 0.8, 0, -0.6, 0, 0.7}, 0)
 	// estimator_params reach the estimator: gamma 0.5 on rewards
@@ -61,7 +61,7 @@ func TestRegisteredMinForm(t *testing.T) {
 	run(t, b, "pure.min_form", "form=sum", "mask_separator=false", "estimator=openrlhf.cumulative_returns", "estimator_params=gamma=0.5")
 	checkVec(t, "gamma 0.5", tr.Advantages, []float64{0.53671875, 1.0734375, 0.346875, 0.69375, -0.2125, -0.425, 0.35, 0.7}, 1e-12)
 	m, _ := credit.Lookup("pure.min_form")
-	v, _ := m.Parse([]string{"estimator=clip_delta"})
+	v, _ := m.Parse([]string{"base=clip_delta"})
 	if err := m.Assign(b, v); err == nil {
 		t.Error("a stage accepted as estimator")
 	}
@@ -70,7 +70,7 @@ func TestRegisteredMinForm(t *testing.T) {
 	if s := m.ScopeFor(nil); s != credit.ScopeGroup {
 		t.Errorf("default scope %s", s)
 	}
-	v, _ = m.Parse([]string{"estimator=verl.reinforce_plus_plus"})
+	v, _ = m.Parse([]string{"base=verl.reinforce_plus_plus"})
 	if s := m.ScopeFor(v); s != credit.ScopeBatch {
 		t.Errorf("scope with a whitening estimator: %s", s)
 	}

@@ -3,7 +3,6 @@ package token
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/credo-rl/credo/credit"
 	"github.com/credo-rl/credo/rollout"
@@ -19,8 +18,8 @@ var (
 	paperTREG    = credit.Provenance{Paper: "T-REG: Preference Optimization with Token-Level Reward Regularization", ArXiv: "2412.02685", SpecRow: 18}
 	paperOREO    = credit.Provenance{Paper: "Offline Reinforcement Learning for LLM Multi-Step Reasoning (OREO)", ArXiv: "2412.16145", SpecRow: 52}
 	paperCAPO    = credit.Provenance{Paper: "CAPO: Towards Enhancing LLM Reasoning through Verifiable Generative Credit Assignment", ArXiv: "2508.02298", SpecRow: 9}
-	pBase        = credit.Param{Name: "base", Kind: credit.String, Default: "verl.grpo", Doc: "method computing the base advantages, run first"}
-	pBaseParams  = credit.Param{Name: "base_params", Kind: credit.String, Default: "", Doc: "parameters of the base method as comma-separated key=value"}
+	pBase        = credit.BaseParam("verl.grpo", "method computing the base advantages, run first")
+	pBaseParams  = credit.BaseParamsParam()
 	pBeta        = credit.Param{Name: "beta", Kind: credit.Float, Default: DefaultBeta, Doc: "KL coefficient β of the implicit reward β·log(π/π_ref)"}
 	pPolicy      = credit.Param{Name: "policy", Kind: credit.String, Default: "auto", Doc: "policy log-probs: auto (log_probs.policy if present, else old_log_probs), old_log_probs, or a log_probs key"}
 	advOut       = []string{"advantages", "returns"}
@@ -69,30 +68,11 @@ func scoreInput(key, doc string, need func(credit.Values) bool) credit.Input {
 // runBase runs the base method of a stage on b: its defaults, the stage's
 // reward channel where the base has one, then base_params.
 func runBase(stage string, b *rollout.Batch, v credit.Values) error {
-	name := v.String("base")
-	if name == stage {
-		return fmt.Errorf("base %q: a stage cannot be its own base", name)
-	}
-	m, err := credit.Lookup(name)
+	m, bv, err := credit.BaseValues(stage, v, credit.Values{"reward": v.String("reward")})
 	if err != nil {
-		return fmt.Errorf("base: %w", err)
+		return err
 	}
-	bv := m.Defaults()
-	if _, ok := bv["reward"]; ok {
-		bv["reward"] = v.String("reward")
-	}
-	for _, kv := range strings.Split(v.String("base_params"), ",") {
-		if kv = strings.TrimSpace(kv); kv == "" {
-			continue
-		}
-		k, val, ok := strings.Cut(kv, "=")
-		if !ok {
-			return fmt.Errorf("base_params: %q is not key=value", kv)
-		}
-		if err := m.Set(bv, strings.TrimSpace(k), strings.TrimSpace(val)); err != nil {
-			return fmt.Errorf("base_params: %w", err)
-		}
-	}
+	name := m.Name
 	if err := m.Assign(b, bv); err != nil {
 		return err
 	}
@@ -153,7 +133,7 @@ func init() {
 		}}, {Name: "inputs of the base method", Doc: "checked when the base runs"}},
 		Outputs:    stageOutputs,
 		Scope:      credit.ScopeGroup,
-		ScopeOf:    credit.BaseScope("base", "base_params"),
+		ScopeOf:    credit.StageScope,
 		Provenance: paperHICRA,
 		Notes:      "stage: runs base (default verl.grpo, with base_params) and rescales its advantages in place; reads token_tags.<tag> or tags responses from strategic_grams; returns are left as the base wrote them; the scope is the base's (group for verl.grpo); a stateful base starts from fresh state",
 		Run:        runHICRA,
@@ -175,7 +155,7 @@ func init() {
 			{Name: "inputs of the base method", Doc: "checked when the base runs"}},
 		Outputs:    stageOutputs,
 		Scope:      credit.ScopeGroup,
-		ScopeOf:    credit.BaseScope("base", "base_params"),
+		ScopeOf:    credit.StageScope,
 		Provenance: paperAttn,
 		Notes:      "stage: runs base and multiplies its advantages by scale on the selected tokens; reads token_scores.waad and token_scores.fai; selection rules, scale and ratios are credo's choices (paper's NOT FOUND); returns are the base's",
 		Run:        runPreplanAnchor,

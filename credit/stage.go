@@ -1,0 +1,134 @@
+package credit
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// Stages. A stage method transforms rewards or advantages and hands the
+// rest to a base method. Every stage composes the same way: parameter
+// "base" names the base method and "base_params" holds the base's own
+// parameters as comma-separated key=value (the base's defaults otherwise).
+// Nothing passes implicitly from the stage to its base, except the reward
+// channel that the stage itself hands over.
+
+// passKey holds the settings given through deprecated pass-through aliases
+// (a stage's old same-name parameters); BaseValues applies them before
+// base_params, so base_params wins.
+const passKey = "base_params (deprecated pass-through)"
+
+// BaseParam declares a stage's "base" parameter with its default base
+// method; aliases are the stage's old names for it.
+func BaseParam(def, doc string, aliases ...Alias) Param {
+	return Param{Name: "base", Kind: String, Default: def, Doc: doc, Aliases: aliases,
+		Origin: ByCredo("the stage's paper trains with this estimator; any registered method can be named")}
+}
+
+// BaseParamsParam declares a stage's "base_params" parameter; aliases are
+// old names (estimator_params) and deprecated pass-throughs (PassThrough).
+func BaseParamsParam(aliases ...Alias) Param {
+	return Param{Name: "base_params", Kind: String, Default: "",
+		Doc:     "parameters of the base method as comma-separated key=value (empty = the base's defaults)",
+		Origin:  ByCredo("empty: the base method's own defaults"),
+		Aliases: aliases, Validate: validKVList}
+}
+
+// PassThrough is a deprecated alias for a parameter that a stage used to
+// pass to its base under the same name; name=value now goes to base_params.
+func PassThrough(name string) Alias {
+	return Alias{Name: name, Deprecated: true,
+		Note: "deprecated: use base_params=" + name + "=VALUE (passed to the base method)",
+		Apply: func(v Values, raw string) error {
+			if strings.ContainsAny(raw, ",=") {
+				return fmt.Errorf("value %q may not contain ',' or '='", raw)
+			}
+			prev, _ := v[passKey].(string)
+			if prev != "" {
+				prev += ","
+			}
+			v[passKey] = prev + name + "=" + strings.TrimSpace(raw)
+			return nil
+		}}
+}
+
+func validKVList(x any) error {
+	for _, kv := range SplitList(x.(string)) {
+		if k, _, ok := strings.Cut(kv, "="); !ok || strings.TrimSpace(k) == "" {
+			return fmt.Errorf("%q is not key=value", kv)
+		}
+	}
+	return nil
+}
+
+// SplitList splits a comma-separated list, trimming blanks and dropping
+// empty items.
+func SplitList(s string) []string {
+	var out []string
+	for _, x := range strings.Split(s, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// ParseFloats parses a comma-separated list of finite numbers; what names
+// the list in errors.
+func ParseFloats(what, s string) ([]float64, error) {
+	items := SplitList(s)
+	out := make([]float64, len(items))
+	for i, x := range items {
+		f, err := strconv.ParseFloat(x, 64)
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return nil, fmt.Errorf("%s: item %d (%q) is not a finite number", what, i+1, x)
+		}
+		out[i] = f
+	}
+	return out, nil
+}
+
+// BaseValues resolves a stage's base method and the base's parameter
+// values: the base's defaults, then preset (what the stage hands over, e.g.
+// its reward channel; keys the base lacks are skipped), then the deprecated
+// pass-through settings, then base_params. A stage cannot be its own base.
+func BaseValues(stage string, v Values, preset Values) (*Method, Values, error) {
+	name := v.String("base")
+	if name == stage {
+		return nil, nil, fmt.Errorf("base %q: a stage cannot be its own base", name)
+	}
+	m, err := Lookup(name)
+	if err != nil {
+		return nil, nil, fmt.Errorf("base: %w", err)
+	}
+	bv := m.Defaults()
+	for k, x := range preset {
+		if _, ok := bv[k]; ok {
+			bv[k] = x
+		}
+	}
+	for _, src := range []struct{ param, list string }{{"base_params (from deprecated pass-through parameters)", v.String(passKey)}, {"base_params", v.String("base_params")}} {
+		for _, kv := range SplitList(src.list) {
+			k, val, ok := strings.Cut(kv, "=")
+			if !ok {
+				return nil, nil, fmt.Errorf("%s: %q is not key=value", src.param, kv)
+			}
+			if err := m.Set(bv, strings.TrimSpace(k), strings.TrimSpace(val)); err != nil {
+				return nil, nil, fmt.Errorf("%s: %w", src.param, err)
+			}
+		}
+	}
+	return m, bv, nil
+}
+
+// StageScope is the ScopeOf of a stage: its base method's scope under the
+// base's values (ScopeBatch when the base cannot be resolved; the run then
+// fails with the proper error).
+func StageScope(v Values) Scope {
+	m, bv, err := BaseValues("", v, nil)
+	if err != nil {
+		return ScopeBatch
+	}
+	return m.ScopeFor(bv)
+}
