@@ -26,10 +26,10 @@ var (
 	// norm_adv_by_std_in_grpo, which passed to the base under the same
 	// names, are deprecated aliases.
 	pBaseParams = credit.BaseParamsParam(credit.PassThrough("epsilon"), credit.PassThrough("norm_adv_by_std_in_grpo"))
-	pEpsilon = credit.Param{Name: "epsilon", Kind: credit.Float, Default: 1e-6, Doc: "added to the group standard deviation (passed to the base method when it has it)"}
-	pNormStd = credit.Param{Name: "norm_adv_by_std_in_grpo", Kind: credit.Bool, Default: true, Doc: "divide by the group std (passed to the base method when it has it)"}
-	pThresh  = credit.Param{Name: "threshold", Kind: credit.Float, Default: 0.5, Doc: "a response is correct when its outcome >= threshold"}
-	pThink   = credit.Param{Name: "thinking", Kind: credit.String, Default: "thinking", Doc: "reward channel of the thinking-quality reward model"}
+	pEpsilon    = credit.Param{Name: "epsilon", Kind: credit.Float, Default: 1e-6, Doc: "added to the group standard deviation (passed to the base method when it has it)"}
+	pNormStd    = credit.Param{Name: "norm_adv_by_std_in_grpo", Kind: credit.Bool, Default: true, Doc: "divide by the group std (passed to the base method when it has it)"}
+	pThresh     = credit.Param{Name: "threshold", Kind: credit.Float, Default: 0.5, Doc: "a response is correct when its outcome >= threshold"}
+	pThink      = credit.Param{Name: "thinking", Kind: credit.String, Default: "thinking", Doc: "reward channel of the thinking-quality reward model"}
 )
 
 // channelInput requires the reward channel named by a parameter (an empty
