@@ -25,6 +25,8 @@ import (
 // before the first turn from features.belief0 (or features.answer_logprob0),
 // and turn t < T gets b_t − b_{t−1} (igpo.InformationGain).
 
+const igpoRef = "GuoqingWang1/IGPO verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage"
+
 func init() {
 	for _, corrected := range []bool{false, true} {
 		name, summary, notes := "igpo.grpo_turn_level", "IGPO: information-gain turn rewards and F1, group-normalised, discounted over turns",
@@ -35,11 +37,11 @@ func init() {
 		Register(&Method{
 			Name:    name,
 			Summary: summary,
-			Params: []Param{pEpsilon, pNormStd, pGamma,
-				{Name: "info_gain_norm_mode", Kind: String, Default: "joint", Choices: []string{"joint", "separate"}, Doc: "normalise F1 and IG rewards together or apart"},
-				{Name: "curriculum_f1_weight", Kind: Float, Default: 1.0, Doc: "scale of the F1 reward"},
-				{Name: "curriculum_ig_weight", Kind: Float, Default: 1.0, Doc: "scale of the IG rewards"},
-				{Name: "ig_source", Kind: String, Default: "rewards", Choices: []string{"rewards", "beliefs"}, Doc: "IG rewards given as steps[].rewards.ig, or computed from per-turn beliefs in the ground truth"},
+			Params: []Param{pEpsilon.From(FromReference(igpoRef + " (epsilon=1e-6)")), pNormStd.From(FromReference(igpoRef + " (norm_adv_by_std_in_grpo=True)")), pGamma.From(FromReference(igpoRef + " (gamma=1.0)")),
+				{Name: "info_gain_norm_mode", Kind: String, Default: "joint", Choices: []string{"joint", "separate"}, Doc: "normalise F1 and IG rewards together or apart", Origin: FromReference("GuoqingWang1/IGPO verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage (info_gain_norm_mode=\"joint\")")},
+				{Name: "curriculum_f1_weight", Kind: Float, Default: 1.0, Doc: "scale of the F1 reward", Origin: FromReference("GuoqingWang1/IGPO verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage (curriculum weights 1.0)")},
+				{Name: "curriculum_ig_weight", Kind: Float, Default: 1.0, Doc: "scale of the IG rewards", Origin: FromReference("GuoqingWang1/IGPO verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage (curriculum weights 1.0)")},
+				{Name: "ig_source", Kind: String, Default: "rewards", Choices: []string{"rewards", "beliefs"}, Doc: "IG rewards given as steps[].rewards.ig, or computed from per-turn beliefs in the ground truth", Origin: ByCredo("the IG rewards are given (the trainer computes them with its policy); beliefs derives them from per-turn answer probabilities")},
 				RewardParam},
 			Inputs: []Input{InGroup, InTokenRewards, {Name: "steps[].values.belief|answer_logprob + features.belief0|answer_logprob0 (ig_source=beliefs)",
 				Doc: "belief in the ground-truth answer after each turn and before the first",

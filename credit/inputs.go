@@ -9,7 +9,7 @@ import (
 // Shared inputs and the helpers that turn a batch into estimator arrays.
 
 // RewardParam is the parameter naming the outcome reward channel.
-var RewardParam = Param{Name: "reward", Kind: String, Default: rollout.DefaultReward,
+var RewardParam = Param{Name: "reward", Kind: String, Default: rollout.DefaultReward, Origin: Channel,
 	Doc: "outcome reward channel used when token_level_rewards is absent; it is placed on the last token whose mask is non-zero"}
 
 // InTokenRewards: token-level rewards, or an outcome reward to place on the last valid token.

@@ -1,6 +1,10 @@
 package credit
 
 import (
+	"fmt"
+	"strconv"
+	"strings"
+
 	"github.com/credo-rl/credo/anchor/openrlhf"
 	"github.com/credo-rl/credo/rollout"
 )
@@ -9,11 +13,44 @@ import (
 
 const openrlhfRef = "OpenRLHF/OpenRLHF@3c3be6234e0cb353e76bb8019947db9dfe99fca7 openrlhf/trainer/ppo_utils/experience_maker.py::"
 
+var (
+	// pLambd is OpenRLHF's GAE λ under verl's spelling.
+	pLambd = Param{Name: "lam", Kind: Float, Default: 0.95, Doc: "GAE lambda", Range: Unit,
+		Origin:  FromReference("openrlhf/cli/train_ppo_ray.py::--lambd (0.95)"),
+		Aliases: []Alias{{Name: "lambd", Note: "OpenRLHF's flag"}}}
+	pGammaOpenRLHF = pGamma.From(FromReference("openrlhf/cli/train_ppo_ray.py::--gamma (1)"))
+)
+
+// negated is an alias for a boolean flag of the opposite sense.
+func negated(name string, deprecated bool, note string) Alias {
+	return Alias{Name: name, Deprecated: deprecated, Note: note, Apply: func(v Values, raw string) error {
+		b, err := strconv.ParseBool(strings.TrimSpace(raw))
+		if err != nil {
+			return fmt.Errorf("want true or false, got %q", raw)
+		}
+		v["norm_adv_by_std_in_grpo"] = !b
+		return nil
+	}}
+}
+
+// setClipRange reads OpenRLHF's --reward_clip_range LOW,HIGH (symmetric).
+func setClipRange(v Values, raw string) error {
+	xs, err := ParseFloats("reward_clip_range", strings.NewReplacer("(", "", ")", "", "[", "", "]", "", " ", ",").Replace(raw))
+	if err != nil {
+		return err
+	}
+	if len(xs) != 2 || xs[0] != -xs[1] || xs[1] < 0 {
+		return fmt.Errorf("want LOW,HIGH with LOW = -HIGH (credo clamps to [-c, c]), got %q", raw)
+	}
+	v["reward_clip"] = xs[1]
+	return nil
+}
+
 func init() {
 	Register(&Method{
 		Name:       "openrlhf.gae",
 		Summary:    "OpenRLHF's GAE: masked values and rewards zeroed, no skipping, no whitening",
-		Params:     []Param{pGamma, {Name: "lambd", Kind: Float, Default: 0.95, Doc: "GAE lambda"}, RewardParam},
+		Params:     []Param{pGammaOpenRLHF, pLambd, RewardParam},
 		Inputs:     []Input{InTokenRewards, InValues},
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      ScopeGroup,
@@ -24,7 +61,7 @@ func init() {
 			if err != nil {
 				return err
 			}
-			adv, ret, err := openrlhf.GAE(TokenValues(b), r, Masks(b), v.Float("gamma"), v.Float("lambd"))
+			adv, ret, err := openrlhf.GAE(TokenValues(b), r, Masks(b), v.Float("gamma"), v.Float("lam"))
 			if err != nil {
 				return err
 			}
@@ -35,7 +72,7 @@ func init() {
 	Register(&Method{
 		Name:       "openrlhf.cumulative_returns",
 		Summary:    "discounted return of the masked token rewards; advantages = returns",
-		Params:     []Param{pGamma, RewardParam},
+		Params:     []Param{pGammaOpenRLHF, RewardParam},
 		Inputs:     []Input{InTokenRewards},
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      ScopeGroup,
@@ -57,14 +94,19 @@ func init() {
 		Name:    "openrlhf.compute_advantages_and_returns",
 		Summary: "OpenRLHF's whole shaping pipeline: length penalties, group baseline, KL reward, GAE or returns, whitening",
 		Params: []Param{
-			{Name: "estimator", Kind: String, Default: "gae", Choices: []string{"gae", "reinforce", "rloo", "reinforce_baseline", "group_norm", "dr_grpo"}, Doc: "advantage estimator (--advantage_estimator)"},
-			pGamma, {Name: "lambd", Kind: Float, Default: 0.95, Doc: "GAE lambda"},
-			{Name: "kl_coef", Kind: Float, Default: 0.0, Doc: "KL penalty coefficient (k1 = old_log_probs - ref_log_prob); 0 = off"},
-			{Name: "reward_clip", Kind: Float, Default: 10.0, Doc: "rewards are clamped to [-reward_clip, reward_clip]; 0 = no clamp"},
-			{Name: "no_std_norm", Kind: Bool, Default: false, Doc: "whitening only centres (--no_advantage_std_norm)"},
-			{Name: "overlong_buffer_len", Kind: Float, Default: 0.0, Doc: "DAPO overlong penalty buffer; 0 = off"},
-			{Name: "overlong_penalty_factor", Kind: Float, Default: 1.0, Doc: "DAPO overlong penalty factor"},
-			{Name: "max_new_tokens", Kind: Float, Default: 0.0, Doc: "generation limit for the overlong penalty"},
+			{Name: "estimator", Kind: String, Default: "gae", Choices: []string{"gae", "reinforce", "rloo", "reinforce_baseline", "group_norm", "dr_grpo"}, Doc: "advantage estimator (--advantage_estimator)", Origin: FromReference("openrlhf/cli/train_ppo_ray.py::--advantage_estimator (gae)")},
+			pGammaOpenRLHF, pLambd,
+			{Name: "kl_coef", Kind: Float, Default: 0.0, Doc: "KL penalty coefficient (k1 = old_log_probs - ref_log_prob); 0 = off", Origin: ByCredo("KL shaping off unless asked for, so the estimator alone is compared (OpenRLHF's --init_kl_coef defaults to 0.01)"), Range: NonNeg,
+				Aliases: []Alias{{Name: "init_kl_coef", Note: "OpenRLHF's flag"}}},
+			{Name: "reward_clip", Kind: Float, Default: 10.0, Doc: "rewards are clamped to [-reward_clip, reward_clip]; 0 = no clamp", Origin: FromReference("openrlhf/cli/train_ppo_ray.py::--reward_clip_range (-10, 10)"), Range: NonNeg,
+				Aliases: []Alias{{Name: "reward_clip_range", Note: "OpenRLHF's flag: LOW,HIGH with LOW = -HIGH (credo clamps symmetrically)", Apply: setClipRange}}},
+			{Name: "norm_adv_by_std_in_grpo", Kind: Bool, Default: true, Doc: "whitening divides by the std (false: it only centres, OpenRLHF's --no_advantage_std_norm)",
+				Origin:  FromReference("openrlhf/cli/train_ppo_ray.py::--no_advantage_std_norm (off, so the std divides)"),
+				Aliases: []Alias{negated("no_advantage_std_norm", false, "OpenRLHF's flag (true = do not divide by the std)"), negated("no_std_norm", true, "deprecated: use norm_adv_by_std_in_grpo=false (the opposite sense)")}},
+			{Name: "overlong_buffer_len", Kind: Float, Default: 0.0, Doc: "DAPO overlong penalty buffer; 0 = off", Origin: FromReference("openrlhf/cli/train_ppo_ray.py::--overlong_buffer_len (None = off)"), Range: NonNeg},
+			{Name: "overlong_penalty_factor", Kind: Float, Default: 1.0, Doc: "DAPO overlong penalty factor", Origin: FromReference("openrlhf/cli/train_ppo_ray.py::--overlong_penalty_factor (1.0)"), Range: NonNeg},
+			{Name: "max_new_tokens", Kind: Float, Default: 0.0, Doc: "generation limit for the overlong penalty", Origin: ByCredo("no limit known to credo: the penalty is off until overlong_buffer_len and this limit are set (OpenRLHF's --generate_max_len, default 1024)"), Range: NonNeg,
+				Aliases: []Alias{{Name: "generate_max_len", Note: "OpenRLHF's flag"}}},
 			RewardParam,
 		},
 		Inputs: []Input{InGroup, InOutcome,
@@ -77,6 +119,24 @@ func init() {
 		Notes:      "groups must all have n_samples_per_prompt rows (taken from the data); gamma is forced to 1 for rloo, reinforce_baseline, group_norm, dr_grpo; masked positions are not re-zeroed after whitening",
 		Run:        runOpenRLHF,
 	})
+	// OpenRLHF users pick the estimator with --advantage_estimator; each
+	// value is also a method name (openrlhf.gae is the bare GAE function
+	// above, so the pipeline with estimator=gae keeps the long name).
+	pipe, _ := Lookup("openrlhf.compute_advantages_and_returns")
+	for _, est := range []string{"reinforce", "rloo", "reinforce_baseline", "group_norm", "dr_grpo"} {
+		m := *pipe
+		m.Name = "openrlhf." + est
+		m.Summary = "OpenRLHF's pipeline with --advantage_estimator " + est
+		m.Notes = "the same as openrlhf.compute_advantages_and_returns with estimator=" + est + "; " + pipe.Notes
+		m.Params = append([]Param(nil), pipe.Params...)
+		for i := range m.Params {
+			if m.Params[i].Name == "estimator" {
+				m.Params[i].Default = est
+				m.Params[i].Origin = ByCredo("the method's name: OpenRLHF's --advantage_estimator " + est)
+			}
+		}
+		Register(&m)
+	}
 }
 
 func runOpenRLHF(b *rollout.Batch, v Values) error {
@@ -88,9 +148,9 @@ func runOpenRLHF(b *rollout.Batch, v Values) error {
 	opt.Estimator = openrlhf.Estimator(v.String("estimator"))
 	opt.NSamplesPerPrompt = n
 	opt.Gamma = v.Float("gamma")
-	opt.Lambda = v.Float("lambd")
+	opt.Lambda = v.Float("lam")
 	opt.KLCoef = v.Float("kl_coef")
-	opt.NoStdNorm = v.Bool("no_std_norm")
+	opt.NoStdNorm = !v.Bool("norm_adv_by_std_in_grpo")
 	if c := v.Float("reward_clip"); c > 0 {
 		opt.RewardClip = &openrlhf.Range{Low: -c, High: c}
 	} else {

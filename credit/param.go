@@ -262,3 +262,16 @@ func (p *Param) CheckDefault() error {
 	_, err := p.parse("", s)
 	return err
 }
+
+// From returns p with its origin set to o (a shared declaration used by a
+// method whose default comes from elsewhere).
+func (p Param) From(o Origin) Param {
+	p.Origin = o
+	return p
+}
+
+// WithDefault returns p with another default and its origin.
+func (p Param) WithDefault(def any, o Origin) Param {
+	p.Default, p.Origin = def, o
+	return p
+}

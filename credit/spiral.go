@@ -21,14 +21,14 @@ func init() {
 		Name:    "spiral.rae",
 		Summary: "SPIRAL role-conditioned advantage: reward minus an EMA baseline per (game, role), kept across batches",
 		Params: []Param{
-			{Name: "reward_scaling", Kind: Float, Default: 1.0, Doc: "multiplies the game reward"},
-			{Name: "use_role_baseline", Kind: Bool, Default: true, Doc: "subtract the per-role EMA baseline"},
-			{Name: "role_baseline_ema_gamma", Kind: Float, Default: 0.95, Doc: "EMA decay of the baseline"},
-			{Name: "use_intermediate_rewards", Kind: Bool, Default: true, Doc: "discount earlier turns by gamma^(turns to the player's last)"},
-			pGamma,
-			{Name: "filter_zero_adv", Kind: Bool, Default: true, Doc: "turns with zero reward get no credit"},
-			{Name: "fixed_opponent", Kind: Bool, Default: false, Doc: "train only online_model_player"},
-			{Name: "online_model_player", Kind: Int, Default: 0, Doc: "the trained seat with fixed_opponent"},
+			{Name: "reward_scaling", Kind: Float, Default: 1.0, Doc: "multiplies the game reward", Origin: FromReference("spiral-rl/spiral train_spiral.py::args.reward_scaling (1.0)")},
+			{Name: "use_role_baseline", Kind: Bool, Default: true, Doc: "subtract the per-role EMA baseline", Origin: FromReference("spiral-rl/spiral train_spiral.py::args.use_role_baseline (True)")},
+			{Name: "role_baseline_ema_gamma", Kind: Float, Default: 0.95, Doc: "EMA decay of the baseline", Origin: FromReference("spiral-rl/spiral train_spiral.py::args.role_baseline_ema_gamma (0.95)"), Range: Unit},
+			{Name: "use_intermediate_rewards", Kind: Bool, Default: true, Doc: "discount earlier turns by gamma^(turns to the player's last)", Origin: FromReference("spiral-rl/spiral train_spiral.py::args.use_intermediate_rewards (True)")},
+			pGamma.From(FromReference("spiral-rl/spiral train_spiral.py::args.gamma (1.0)")),
+			{Name: "filter_zero_adv", Kind: Bool, Default: true, Doc: "turns with zero reward get no credit", Origin: FromReference("spiral-rl/spiral train_spiral.py::args.filter_zero_adv (True)")},
+			{Name: "fixed_opponent", Kind: Bool, Default: false, Doc: "train only online_model_player", Origin: FromReference("spiral-rl/spiral train_spiral.py::args.fixed_opponent (off: both seats trained)")},
+			{Name: "online_model_player", Kind: Int, Default: 0, Doc: "the trained seat with fixed_opponent", Origin: FromReference("spiral-rl/spiral train_spiral.py::args.online_model_player (0)"), Range: AtLeast(0)},
 		},
 		Inputs: []Input{
 			{Name: "steps[].role in {0,1}", Doc: "turns with the acting player", Has: func(t *rollout.Trajectory, _ Values) bool {

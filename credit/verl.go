@@ -13,10 +13,10 @@ import (
 const verlRef = "volcengine/verl@b178a3cd56f58b2d502255daba591e92833930a7 verl/trainer/ppo/core_algos.py::"
 
 var (
-	pEpsilon = Param{Name: "epsilon", Kind: Float, Default: 1e-6, Doc: "added to the group standard deviation"}
-	pNormStd = Param{Name: "norm_adv_by_std_in_grpo", Kind: Bool, Default: true, Doc: "divide by the group std (false = Dr.GRPO's r - mean)"}
-	pGamma   = Param{Name: "gamma", Kind: Float, Default: 1.0, Doc: "discount factor"}
-	pLam     = Param{Name: "lam", Kind: Float, Default: 1.0, Doc: "GAE lambda"}
+	pEpsilon = Param{Name: "epsilon", Kind: Float, Default: 1e-6, Doc: "added to the group standard deviation", Origin: FromReference("verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage (epsilon=1e-6)"), Range: NonNeg}
+	pNormStd = Param{Name: "norm_adv_by_std_in_grpo", Kind: Bool, Default: true, Doc: "divide by the group std (false = Dr.GRPO's r - mean)", Origin: FromReference("verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage (norm_adv_by_std_in_grpo=True)")}
+	pGamma   = Param{Name: "gamma", Kind: Float, Default: 1.0, Doc: "discount factor", Origin: FromReference("verl/trainer/config/ppo_trainer.yaml::algorithm.gamma (1.0)"), Range: Unit}
+	pLam     = Param{Name: "lam", Kind: Float, Default: 1.0, Doc: "GAE lambda", Origin: FromReference("verl/trainer/config/ppo_trainer.yaml::algorithm.lam (1.0)"), Range: Unit}
 )
 
 var (
@@ -163,7 +163,7 @@ func init() {
 	Register(&Method{
 		Name:       "verl.gpg",
 		Summary:    "GPG: group-mean baseline scaled by B / #non-zero scores",
-		Params:     []Param{{Name: "f_norm", Kind: Float, Default: 1.0, Doc: "divisor of the advantage"}, RewardParam},
+		Params:     []Param{{Name: "f_norm", Kind: Float, Default: 1.0, Doc: "divisor of the advantage", Origin: FromReference("verl/trainer/ppo/core_algos.py::compute_gpg_outcome_advantage (f_norm=1.0)"), Range: Positive}, RewardParam},
 		Inputs:     outcomeInputs,
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      ScopeBatch,
@@ -279,8 +279,8 @@ func init() {
 	otbInputs := []Input{InGroup, InTokenRewards, InOldLogProbs, {Name: "token_scores.sum_pi_squared", Doc: "Σ_a π(a|s)² per token",
 		Has: func(t *rollout.Trajectory, _ Values) bool { _, ok := t.Scores["sum_pi_squared"]; return ok }},
 		{Name: "token_scores.rollout_is_weights (optional)", Doc: "importance weights per token"}}
-	otbParams := []Param{{Name: "epsilon", Kind: Float, Default: 1e-8, Doc: "added to the baseline denominator"},
-		{Name: "handle_zero_tail", Kind: Bool, Default: true, Doc: "zero the baseline past the second-longest response"}, RewardParam}
+	otbParams := []Param{{Name: "epsilon", Kind: Float, Default: 1e-8, Doc: "added to the baseline denominator", Origin: FromReference("verl/trainer/ppo/core_algos.py::compute_optimal_token_baseline_advantage (epsilon=1e-8)"), Range: NonNeg},
+		{Name: "handle_zero_tail", Kind: Bool, Default: true, Doc: "zero the baseline past the second-longest response", Origin: FromReference("verl/trainer/ppo/core_algos.py::compute_optimal_token_baseline_advantage (handle_zero_tail=True)")}, RewardParam}
 	Register(&Method{
 		Name: "verl.optimal_token_baseline", Summary: "optimal per-token baseline weighted by 1 - 2π + Σπ²",
 		Params: otbParams, Inputs: otbInputs, Outputs: []string{"advantages", "returns"}, Scope: ScopeGroup,
