@@ -113,6 +113,10 @@ func BaseScope(param, paramsParam string) func(Values) Scope {
 // Values are a method's resolved parameter values.
 type Values map[string]any
 
+// Has reports whether the parameter has a value (an Optional parameter
+// that was not set has none).
+func (v Values) Has(name string) bool { _, ok := v[name]; return ok }
+
 // Float returns a float parameter.
 func (v Values) Float(name string) float64 { f, _ := v[name].(float64); return f }
 
@@ -189,12 +193,12 @@ func Lookup(name string) (*Method, error) {
 	return nil, fmt.Errorf("%s (credo methods lists them all)", msg)
 }
 
-// Defaults returns the default parameter values (required parameters,
-// which have none, are absent).
+// Defaults returns the default parameter values (required and optional
+// parameters, which have none, are absent).
 func (m *Method) Defaults() Values {
 	v := Values{}
 	for _, p := range m.Params {
-		if !p.Required {
+		if !p.Required && !p.Optional {
 			v[p.Name] = p.Default
 		}
 	}

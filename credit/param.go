@@ -38,6 +38,10 @@ type Param struct {
 	// Required parameters have no default: a run fails unless they are set.
 	// Default then only gives the kind's zero value for documentation.
 	Required bool `json:"required,omitempty"`
+	// Optional parameters have no default either, but may stay unset: the
+	// method then does something else (Values.Has tells). Default gives the
+	// kind's zero value for documentation.
+	Optional bool `json:"optional,omitempty"`
 	// Aliases are other names accepted for the parameter.
 	Aliases []Alias `json:"aliases,omitempty"`
 }
@@ -229,7 +233,7 @@ func (p *Param) parse(method, val string) (any, error) {
 // CheckDefault reports whether p's default is of its kind and satisfies its
 // range, choices and validator (registry tests call it for every parameter).
 func (p *Param) CheckDefault() error {
-	if p.Required {
+	if p.Required || p.Optional {
 		return nil
 	}
 	var s string

@@ -26,10 +26,10 @@ var (
 	// norm_adv_by_std_in_grpo, which passed to the base under the same
 	// names, are deprecated aliases.
 	pBaseParams = credit.BaseParamsParam(credit.PassThrough("epsilon"), credit.PassThrough("norm_adv_by_std_in_grpo"))
-	pEpsilon    = credit.Param{Name: "epsilon", Kind: credit.Float, Default: 1e-6, Doc: "added to the group standard deviation (passed to the base method when it has it)"}
-	pNormStd    = credit.Param{Name: "norm_adv_by_std_in_grpo", Kind: credit.Bool, Default: true, Doc: "divide by the group std (passed to the base method when it has it)"}
-	pThresh     = credit.Param{Name: "threshold", Kind: credit.Float, Default: 0.5, Doc: "a response is correct when its outcome >= threshold"}
-	pThink      = credit.Param{Name: "thinking", Kind: credit.String, Default: "thinking", Doc: "reward channel of the thinking-quality reward model"}
+	pEpsilon    = credit.Param{Name: "epsilon", Kind: credit.Float, Default: 1e-6, Doc: "added to the group standard deviation (passed to the base method when it has it)", Origin: credit.FromReference("volcengine/verl verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage (epsilon=1e-6), the GRPO part"), Range: credit.NonNeg}
+	pNormStd    = credit.Param{Name: "norm_adv_by_std_in_grpo", Kind: credit.Bool, Default: true, Doc: "divide by the group std (passed to the base method when it has it)", Origin: credit.FromReference("volcengine/verl verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage (norm_adv_by_std_in_grpo=True)")}
+	pThresh     = credit.Param{Name: "threshold", Kind: credit.Float, Default: 0.5, Doc: "a response is correct when its outcome >= threshold", Origin: credit.ByCredo("0/1 outcomes: correct when outcome >= threshold, the convention for outcome correctness across credo (docs/methods.md)")}
+	pThink      = credit.Param{Name: "thinking", Kind: credit.String, Default: "thinking", Doc: "reward channel of the thinking-quality reward model", Origin: credit.Channel}
 )
 
 // channelInput requires the reward channel named by a parameter (an empty
@@ -193,10 +193,10 @@ func init() {
 		Name:    "stratified_grpo",
 		Summary: "Stratified GRPO: α·SAN (normalised inside strata of a trajectory feature) + (1-α)·GRPO",
 		Params: []credit.Param{
-			{Name: "stratum", Kind: credit.String, Default: "features.n_search_calls", Doc: "stratum key: features.<name>, steps (top-level step count) or steps.<kind> (count of steps of a kind)"},
-			{Name: "alpha", Kind: credit.Float, Default: 1.0, Doc: "weight of the stratified estimator (1 = pure SAN, 0 = GRPO); paper default not found"},
-			{Name: "singleton", Kind: credit.String, Default: SingletonGlobal, Choices: []string{SingletonGlobal, SingletonZero}, Doc: "stratum of one: take the group estimator (global) or 0 (zero) as its SAN"},
-			{Name: "scope", Kind: credit.String, Default: "group", Choices: []string{"group", "batch"}, Doc: "strata and global statistics inside each prompt group, or over the whole batch"},
+			{Name: "stratum", Kind: credit.String, Default: "features.n_search_calls", Doc: "stratum key: features.<name>, steps (top-level step count) or steps.<kind> (count of steps of a kind)", Origin: credit.FromPaper("§3 (the number of search calls is the paper's stratum key)")},
+			{Name: "alpha", Kind: credit.Float, Default: 1.0, Doc: "weight of the stratified estimator (1 = pure SAN, 0 = GRPO); paper default not found", Origin: credit.NotInPaper("1 (pure SAN) is the paper's main estimator and the only reimplementation found (grpo-composer) uses it"), Range: credit.Unit},
+			{Name: "singleton", Kind: credit.String, Default: SingletonGlobal, Choices: []string{SingletonGlobal, SingletonZero}, Doc: "stratum of one: take the group estimator (global) or 0 (zero) as its SAN", Origin: credit.NotInPaper("a stratum of one has no spread; its SAN falls back to the group estimator (not 0, which would null its signal)")},
+			{Name: "scope", Kind: credit.String, Default: "group", Choices: []string{"group", "batch"}, Doc: "strata and global statistics inside each prompt group, or over the whole batch", Origin: credit.ByCredo("strata inside each prompt group, as the catalogue infers \"global\" means the group")},
 			pEpsilon, pNormStd, credit.RewardParam,
 		},
 		Inputs: []credit.Input{credit.InGroup, credit.InTokenRewards,
@@ -249,10 +249,10 @@ func init() {
 		Summary: "Trust-GRPO: outcome + α·e^{-step/T}·γ_trust·thinking reward, then the base method (GRPO)",
 		Params: []credit.Param{
 			pBase, credit.RewardParam, pThink,
-			{Name: "alpha", Kind: credit.Float, Default: 1.0, Doc: "coefficient of the thinking reward (paper value not found)"},
-			pThresh,
-			{Name: "anneal_T", Kind: credit.Float, Default: 0.0, Doc: "time constant T of the annealing weight e^{-step/T}; 0 = no annealing (paper value not found)"},
-			{Name: "step", Kind: credit.Int, Default: -1, Doc: "training step for the annealing; -1 = the step counter kept in the method state"},
+			{Name: "alpha", Kind: credit.Float, Default: 1.0, Doc: "coefficient of the thinking reward (paper value not found)", Origin: credit.NotInPaper("1 weighs the thinking reward like the outcome reward, before the trust factor and annealing"), Range: credit.NonNeg},
+			pThresh.From(credit.FromPaper("Eqs. 1-2: 0.5 splits a group into correct and incorrect answers (inferred from a reviewer's list of the paper's hyper-parameters)")),
+			{Name: "anneal_T", Kind: credit.Float, Default: 0.0, Doc: "time constant T of the annealing weight e^{-step/T}; 0 = no annealing (paper value not found)", Origin: credit.NotInPaper("T is not given; 0 turns annealing off so the trust weight alone acts"), Range: credit.NonNeg},
+			{Name: "step", Kind: credit.Int, Default: -1, Doc: "training step for the annealing; -1 = the step counter kept in the method state", Origin: credit.ByCredo("-1 reads the step counter kept in the method state (one call = one training step)"), Range: credit.AtLeast(-1)},
 			pBaseParams,
 		},
 		Inputs: []credit.Input{credit.InGroup, credit.InOutcome,
@@ -295,7 +295,7 @@ func init() {
 		Summary: "Posterior-GRPO: format + outcome + outcome·thinking reward (thinking counts only on success), then the base method",
 		Params: []credit.Param{
 			pBase, credit.RewardParam, pThink,
-			{Name: "format", Kind: credit.String, Default: "format", Doc: "reward channel of the format reward (empty = none)"},
+			{Name: "format", Kind: credit.String, Default: "format", Doc: "reward channel of the format reward (empty = none)", Origin: credit.Channel},
 			pBaseParams,
 		},
 		Inputs: []credit.Input{credit.InGroup, credit.InOutcome,
@@ -335,10 +335,10 @@ func init() {
 		Summary: "LSC transform: u = Σ_k log σ(r_k - r_k,ref(x)) over reward channels (\"sum = AND\"), then the base method",
 		Params: []credit.Param{
 			pBase,
-			{Name: "channels", Kind: credit.String, Default: "outcome", Doc: "comma-separated reward channels (reward-model scores) to transform and sum"},
-			{Name: "ref", Kind: credit.String, Default: "channel", Choices: []string{"channel", "group_quantile"}, Doc: "reference reward: rewards.<channel><ref_suffix> per trajectory, or a quantile of the group's own rewards"},
-			{Name: "ref_suffix", Kind: credit.String, Default: "_ref", Doc: "suffix of the reference channels when ref=channel"},
-			{Name: "quantile", Kind: credit.Float, Default: 0.85, Doc: "quantile of the group's rewards when ref=group_quantile (paper: a high quantile of base-policy rewards, ~0.85 recalled)"},
+			{Name: "channels", Kind: credit.String, Default: "outcome", Doc: "comma-separated reward channels (reward-model scores) to transform and sum", Origin: credit.Channel},
+			{Name: "ref", Kind: credit.String, Default: "channel", Choices: []string{"channel", "group_quantile"}, Doc: "reference reward: rewards.<channel><ref_suffix> per trajectory, or a quantile of the group's own rewards", Origin: credit.ByCredo("the per-prompt reference r_ref(x) is supplied by the caller; group_quantile approximates it from the group")},
+			{Name: "ref_suffix", Kind: credit.String, Default: "_ref", Doc: "suffix of the reference channels when ref=channel", Origin: credit.Channel},
+			{Name: "quantile", Kind: credit.Float, Default: 0.85, Doc: "quantile of the group's rewards when ref=group_quantile (paper: a high quantile of base-policy rewards, ~0.85 recalled)", Origin: credit.FromPaper("§5 (a high quantile, about 0.85, of base-policy rewards; recalled, not verified)"), Range: credit.Unit},
 			pBaseParams,
 		},
 		Inputs: []credit.Input{credit.InGroup, {Name: "rewards.<channels> (+ rewards.<channel><ref_suffix> when ref=channel)", Doc: "reward-model scores and their per-prompt reference",
@@ -395,7 +395,7 @@ func init() {
 		Summary: "GRPO-λ: length-penalised reward for the top-λ groups by correctness ratio, 0/1 for the rest, then the base method",
 		Params: []credit.Param{
 			pBase, credit.RewardParam,
-			{Name: "lambda", Kind: credit.Float, Default: 0.2, Doc: "fraction of the batch's groups (highest correctness ratio) that get the length penalty (paper default not found)"},
+			{Name: "lambda", Kind: credit.Float, Default: 0.2, Doc: "fraction of the batch's groups (highest correctness ratio) that get the length penalty (paper default not found)", Origin: credit.NotInPaper("0.2 penalises length in the best fifth of the groups; λ is given no default in the paper"), Range: credit.Unit},
 			pThresh, pBaseParams,
 		},
 		Inputs:     []credit.Input{credit.InGroup, credit.InOutcome},
@@ -430,12 +430,12 @@ func init() {
 		Name:    "trl.grpo",
 		Summary: "TRL GRPO advantage over weighted reward channels: sum_then_normalize / normalize_then_sum, group / batch / none scaling",
 		Params: []credit.Param{
-			{Name: "reward_funcs", Kind: credit.String, Default: "outcome", Doc: "comma-separated reward channels, TRL's reward functions (a missing channel is TRL's None)"},
-			{Name: "reward_weights", Kind: credit.String, Default: "", Doc: "comma-separated weights, one per channel (empty = 1.0 each)"},
-			{Name: "multi_objective_aggregation", Kind: credit.String, Default: SumThenNormalize, Choices: []string{SumThenNormalize, NormalizeThenSum}, Doc: "sum then normalise, or normalise each channel in its group then sum (GDPO)"},
-			{Name: "scale_rewards", Kind: credit.String, Default: ScaleGroup, Choices: []string{ScaleGroup, ScaleBatch, ScaleNone}, Doc: "divide by the group std, the batch std or nothing (TRL True = group, False = none)"},
-			{Name: "epsilon", Kind: credit.Float, Default: 1e-4, Doc: "added to every standard deviation"},
-			{Name: "allow_unscorable", Kind: credit.Bool, Default: false, Doc: "accept trajectories with none of the channels (advantage 0, as TRL); otherwise they are an input error"},
+			{Name: "reward_funcs", Kind: credit.String, Default: "outcome", Doc: "comma-separated reward channels, TRL's reward functions (a missing channel is TRL's None)", Origin: credit.Channel},
+			{Name: "reward_weights", Kind: credit.String, Default: "", Doc: "comma-separated weights, one per channel (empty = 1.0 each)", Origin: credit.FromReference("huggingface/trl trl/trainer/grpo_config.py::GRPOConfig.reward_weights (None = 1.0 each)")},
+			{Name: "multi_objective_aggregation", Kind: credit.String, Default: SumThenNormalize, Choices: []string{SumThenNormalize, NormalizeThenSum}, Doc: "sum then normalise, or normalise each channel in its group then sum (GDPO)", Origin: credit.FromReference("huggingface/trl trl/trainer/grpo_config.py::GRPOConfig (sum_then_normalize)")},
+			{Name: "scale_rewards", Kind: credit.String, Default: ScaleGroup, Choices: []string{ScaleGroup, ScaleBatch, ScaleNone}, Doc: "divide by the group std, the batch std or nothing (TRL True = group, False = none)", Origin: credit.FromReference("huggingface/trl trl/trainer/grpo_config.py::GRPOConfig.scale_rewards (\"group\")")},
+			{Name: "epsilon", Kind: credit.Float, Default: 1e-4, Doc: "added to every standard deviation", Origin: credit.FromReference("huggingface/trl trl/trainer/grpo_trainer.py::GRPOTrainer._generate_and_score_completions (std + 1e-4)"), Range: credit.NonNeg},
+			{Name: "allow_unscorable", Kind: credit.Bool, Default: false, Doc: "accept trajectories with none of the channels (advantage 0, as TRL); otherwise they are an input error", Origin: credit.ByCredo("a trajectory with none of the channels is more likely a misnamed channel than TRL's None; accept it only when asked")},
 		},
 		Inputs: []credit.Input{credit.InGroup, {Name: "rewards.<reward_funcs>", Doc: "at least one of the reward channels",
 			Has: func(t *rollout.Trajectory, v credit.Values) bool {
@@ -505,8 +505,8 @@ func init() {
 		Summary: "Knapsack RL bookkeeping: the base method's advantages (GRPO on variable-size groups) plus per-prompt success estimates p̂ kept in state for the allocator",
 		Params: []credit.Param{
 			pBase, credit.RewardParam, pThresh,
-			{Name: "prompt_key", Kind: credit.String, Default: "uid", Doc: "what identifies a prompt across batches: uid or features.<name> (verl's uid is new every batch; use a stable feature)"},
-			{Name: "ema", Kind: credit.Float, Default: 0.0, Doc: "p̂ ← ema·p̂ + (1-ema)·observed success rate; 0 = the last observed rate"},
+			{Name: "prompt_key", Kind: credit.String, Default: "uid", Doc: "what identifies a prompt across batches: uid or features.<name> (verl's uid is new every batch; use a stable feature)", Origin: credit.ByCredo("verl's uid; pass a stable feature to keep estimates across batches")},
+			{Name: "ema", Kind: credit.Float, Default: 0.0, Doc: "p̂ ← ema·p̂ + (1-ema)·observed success rate; 0 = the last observed rate", Origin: credit.NotInPaper("p̂ estimator not given; 0 keeps the last observed rate"), Range: &credit.Range{Min: new(0.0), Max: new(1.0), MaxOpen: true}},
 			pBaseParams,
 		},
 		Inputs:     []credit.Input{credit.InGroup, credit.InOutcome, keyInput("prompt_key", "a prompt id stable across batches")},
@@ -604,8 +604,8 @@ func init() {
 		Name:    "bstar",
 		Summary: "B-STaR: balance score of a query's kept samples and the choice of sampling configuration (temperature, reward threshold) that maximises it",
 		Params: []credit.Param{
-			{Name: "n_star", Kind: credit.Float, Default: 0.0, Doc: "target count n* of unique correct responses per query (no default; pass it)"},
-			{Name: "thresholds", Kind: credit.String, Default: "", Doc: "candidate reward thresholds τ (function argument)"},
+			{Name: "n_star", Kind: credit.Float, Default: 0.0, Doc: "target count n* of unique correct responses per query (no default; pass it)", Required: true, Origin: credit.NotInPaper("n* is a per-task target; there is no default, pass it"), Range: credit.Positive},
+			{Name: "thresholds", Kind: credit.String, Default: "", Doc: "candidate reward thresholds τ (function argument)", Origin: credit.ByCredo("function argument: the candidate thresholds are the caller's")},
 		},
 		Inputs:     []credit.Input{{Name: "BStarPool per configuration", Doc: "per query: sampled answers, verifier verdicts, reward scores"}},
 		Outputs:    []string{"the chosen configuration and threshold (BStarChoice)"},

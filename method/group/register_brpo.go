@@ -97,12 +97,12 @@ func registerBRPO() {
 		Name:    "brpo",
 		Summary: "BRPO (AnytimeReasoner): budget-relative advantage per thinking segment, baseline mixing the group mean and the trace's own earlier budgets",
 		Params: []credit.Param{
-			{Name: "score", Kind: credit.String, Default: "score", Doc: "step reward channel holding the score at a budget (on the budget step or on its summary children)"},
-			{Name: "budget_kind", Kind: credit.String, Default: "budget", Doc: "step kind of the thinking segments, in budget order"},
-			{Name: "summary_kind", Kind: credit.String, Default: "summary", Doc: "step kind of the forced answers (children of a budget step)"},
-			{Name: "budget_probs", Kind: credit.String, Default: "uniform", Doc: "budget prior p_B: uniform, linear (∝ j+1), base (all on the last) or comma-separated weights"},
-			{Name: "discount", Kind: credit.Float, Default: 2.0, Doc: "base of the weights of the own-history baseline V1"},
-			{Name: "baseline", Kind: credit.String, Default: BRPOBaseline, Choices: []string{BRPOBaseline, BRPOV1Only, BRPOV2Only, BRPONone}, Doc: "variance reduction: brpo mix, v1only, v2only (GRPO-like) or none"},
+			{Name: "score", Kind: credit.String, Default: "score", Doc: "step reward channel holding the score at a budget (on the budget step or on its summary children)", Origin: credit.Channel},
+			{Name: "budget_kind", Kind: credit.String, Default: "budget", Doc: "step kind of the thinking segments, in budget order", Origin: credit.Channel},
+			{Name: "summary_kind", Kind: credit.String, Default: "summary", Doc: "step kind of the forced answers (children of a budget step)", Origin: credit.Channel},
+			{Name: "budget_probs", Kind: credit.String, Default: "uniform", Doc: "budget prior p_B: uniform, linear (∝ j+1), base (all on the last) or comma-separated weights", Origin: credit.FromReference("sail-sg/AnytimeReasoner verl/verl/trainer/ppo/brpo.py::compute_cot_advantage (budget_probs uniform)")},
+			{Name: "discount", Kind: credit.Float, Default: 2.0, Doc: "base of the weights of the own-history baseline V1", Origin: credit.FromReference("sail-sg/AnytimeReasoner verl/verl/trainer/ppo/brpo.py::compute_cot_advantage (discount factor 2.0 of V1)"), Range: credit.Positive},
+			{Name: "baseline", Kind: credit.String, Default: BRPOBaseline, Choices: []string{BRPOBaseline, BRPOV1Only, BRPOV2Only, BRPONone}, Doc: "variance reduction: brpo mix, v1only, v2only (GRPO-like) or none", Origin: credit.FromReference("sail-sg/AnytimeReasoner verl/verl/trainer/ppo/brpo.py::compute_cot_advantage (brpo)")},
 		},
 		Inputs: []credit.Input{credit.InGroup, {Name: "steps[kind=<budget_kind>].rewards.<score>", Doc: "per-budget scores (on budget steps or their summary children)",
 			Has: func(t *rollout.Trajectory, v credit.Values) bool {

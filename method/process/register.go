@@ -24,12 +24,12 @@ func pEstimator() credit.Param {
 	return p
 }
 
-func pOutcomeCoef(def float64) credit.Param {
-	return credit.Param{Name: "outcome_coef", Kind: credit.Float, Default: def, Doc: "weight of rewards.<reward> added on the last token with a non-zero mask (0 = process reward only)"}
+func pOutcomeCoef(def float64, o credit.Origin) credit.Param {
+	return credit.Param{Name: "outcome_coef", Kind: credit.Float, Default: def, Origin: o, Doc: "weight of rewards.<reward> added on the last token with a non-zero mask (0 = process reward only)"}
 }
 
-func pMaskSeparator(def bool) credit.Param {
-	return credit.Param{Name: "mask_separator", Kind: credit.Bool, Default: def, Doc: "zero the advantage on each step's last (separator) token, as PURE does"}
+func pMaskSeparator(def bool, o credit.Origin) credit.Param {
+	return credit.Param{Name: "mask_separator", Kind: credit.Bool, Default: def, Origin: o, Doc: "zero the advantage on each step's last (separator) token, as PURE does"}
 }
 
 var pEstimatorParams = credit.BaseParamsParam(credit.Deprecated("estimator_params", "base_params"))
@@ -48,7 +48,7 @@ func stageScope(batchWide func(v credit.Values) bool) func(credit.Values) credit
 	}
 }
 
-var pWriteTokenRewards = credit.Param{Name: "write_token_rewards", Kind: credit.Bool, Default: false,
+var pWriteTokenRewards = credit.Param{Name: "write_token_rewards", Kind: credit.Bool, Default: false, Origin: credit.ByCredo("the input's token rewards are kept unless asked for"),
 	Doc: "also store the shaped rewards as token_level_rewards (replacing the input's)"}
 
 // inStepSignal requires every top-level step to carry a named number.
@@ -90,10 +90,10 @@ func init() {
 		Name:    "pure.min_form",
 		Summary: "PURE's min-form credit at any temperature: softmin-weighted PRM step rewards, undiscounted returns (stage)",
 		Params: []credit.Param{
-			{Name: "temperature", Kind: credit.Float, Default: pure.DefaultTemperature, Doc: "softmin temperature (0 = the exact minimum)"},
+			{Name: "temperature", Kind: credit.Float, Default: pure.DefaultTemperature, Doc: "softmin temperature (0 = the exact minimum)", Origin: credit.FromReference("CJReinforce/PURE openrlhf/utils/utils.py::turn_process_reward_logits_to_reward (temperature 0.1)"), Range: credit.NonNeg},
 			{Name: "form", Kind: credit.String, Default: string(FormMin), Choices: []string{string(FormMin), string(FormFutureMin), string(FormSum), string(FormMean)},
-				Doc: "min: PURE's weights over all steps; future_min: soft minimum of the future steps; sum: plain sum-form; mean: uniform weights"},
-			pOutcomeCoef(0), pMaskSeparator(true), pEstimator(), pEstimatorParams, pWriteTokenRewards, credit.RewardParam,
+				Doc: "min: PURE's weights over all steps; future_min: soft minimum of the future steps; sum: plain sum-form; mean: uniform weights", Origin: credit.FromReference("CJReinforce/PURE openrlhf/utils/utils.py::turn_process_reward_logits_to_reward (min-form weights over all steps)")},
+			pOutcomeCoef(0, credit.ByCredo("min-form credit alone; pure.credit_assignment adds the verifiable reward")), pMaskSeparator(true, credit.FromReference("CJReinforce/PURE openrlhf/trainer/ppo_utils/experience_maker.py (separator tokens get advantage 0)")), pEstimator(), pEstimatorParams, pWriteTokenRewards, credit.RewardParam,
 		},
 		Inputs: []credit.Input{
 			inStepSignal("steps[].rewards.prm", "PRM score per reasoning step (e.g. p(correct) − p(wrong) in [−1, 1])",
@@ -116,10 +116,12 @@ func init() {
 		Name:    "clip_delta",
 		Summary: "Clip / Delta refinement of PRM step rewards (bounded cumulative reward), plus the success reward (stage)",
 		Params: []credit.Param{
-			{Name: "refinement", Kind: credit.String, Default: string(RefineClipDelta), Choices: []string{string(RefineClip), string(RefineDelta), string(RefineClipDelta), string(RefineNone)}, Doc: "clip: min(r − eta, 0); delta: r_k − r_{k+1}; clip_delta: both"},
-			{Name: "eta", Kind: credit.Float, Default: 0.0, Doc: "Clip threshold (eta_mode=fixed)"},
-			{Name: "eta_mode", Kind: credit.String, Default: "fixed", Choices: []string{"fixed", "batch_mean"}, Doc: "fixed eta, or the mean PRM step score of the batch"},
-			pOutcomeCoef(1), pMaskSeparator(false), pEstimator(), pEstimatorParams, pWriteTokenRewards, credit.RewardParam,
+			{Name: "refinement", Kind: credit.String, Default: string(RefineClipDelta), Choices: []string{string(RefineClip), string(RefineDelta), string(RefineClipDelta), string(RefineNone)}, Doc: "clip: min(r − eta, 0); delta: r_k − r_{k+1}; clip_delta: both", Origin: credit.NotInPaper("Clip and Delta combined is the paper's recommended setting (both bound the cumulative reward)")},
+			{Name: "eta", Kind: credit.Float, Default: 0.0, Optional: true, Doc: "Clip threshold η; unset: the batch's mean PRM step score (eta_mode=auto)",
+				Origin: credit.NotInPaper("η is a per-PRM threshold with no value in the paper; unset, η is the batch's mean PRM step score (the catalogue recalls the mean PRM score) because a fixed η = 0 zeroes every score of a PRM in [0, 1] (issue 8, defect 3)")},
+			{Name: "eta_mode", Kind: credit.String, Default: "auto", Choices: []string{"auto", "fixed", "batch_mean"}, Doc: "auto: eta when set, else the batch mean; fixed: eta (required); batch_mean: the mean PRM step score of the batch",
+				Origin: credit.ByCredo("auto: a given eta is used, otherwise the batch mean, which cannot null the signal of a [0, 1] PRM")},
+			pOutcomeCoef(1, credit.FromPaper("§4: the success reward is added at the end")), pMaskSeparator(false, credit.ByCredo("no separator masking: the paper trains every token")), pEstimator(), pEstimatorParams, pWriteTokenRewards, credit.RewardParam,
 		},
 		Inputs: []credit.Input{
 			inStepSignal("steps[].rewards.prm", "PRM score per reasoning step",
@@ -128,20 +130,21 @@ func init() {
 		},
 		Outputs:    []string{"advantages", "returns", "token_level_rewards (write_token_rewards)"},
 		Scope:      credit.ScopeGroup,
-		ScopeOf:    stageScope(func(v credit.Values) bool { return v.String("eta_mode") == "batch_mean" }),
+		ScopeOf:    stageScope(clipDeltaBatchMean),
 		Provenance: credit.Provenance{Paper: "On Designing Effective RL Reward at Training Time for LLM Reasoning", ArXiv: "2410.15115", SpecRow: 35},
-		Notes:      "reads steps[].rewards.prm, rewards.<reward>, response_mask; no reference code: eta's default (0) and the clip_delta default are credo's choices",
-		Run:        runClipDelta,
+		Notes: "reads steps[].rewards.prm, rewards.<reward>, response_mask; no reference code: η is the batch's mean PRM step score by default " +
+			"(a fixed η = 0 would zero every score of a PRM in [0, 1]); eta_mode=fixed uses eta; the clip_delta default is credo's choice",
+		Run: runClipDelta,
 	})
 	credit.Register(&credit.Method{
 		Name:    "vsrm",
 		Summary: "VSRM: step reward = change in the accuracy of intermediate states, with a decayed look-ahead over idle steps (stage)",
 		Params: []credit.Param{
-			{Name: "lookahead_window", Kind: credit.Int, Default: 0, Doc: "later steps the look-ahead inspects (0 = unbounded)"},
-			{Name: "decay", Kind: credit.Float, Default: 0.7, Doc: "decay per step of a borrowed difference"},
-			{Name: "value_key", Kind: credit.String, Default: "mc", Doc: "step value channel with the accuracy after the step"},
-			{Name: "init_feature", Kind: credit.String, Default: "mc_init", Doc: "feature with the accuracy before the first step (absent: d_0 = 0)"},
-			pOutcomeCoef(1), pMaskSeparator(false), pEstimator(), pEstimatorParams, pWriteTokenRewards, credit.RewardParam,
+			{Name: "lookahead_window", Kind: credit.Int, Default: 0, Doc: "later steps the look-ahead inspects (0 = unbounded)", Origin: credit.NotInPaper("the look-ahead reaches the next non-zero difference however far it is (the paper's idea; no window is given)"), Range: credit.AtLeast(0)},
+			{Name: "decay", Kind: credit.Float, Default: 0.7, Doc: "decay per step of a borrowed difference", Origin: credit.NotInPaper("0.7 per step makes a borrowed difference fade within a few idle steps; the paper gives no value"), Range: credit.Unit},
+			{Name: "value_key", Kind: credit.String, Default: "mc", Doc: "step value channel with the accuracy after the step", Origin: credit.Channel},
+			{Name: "init_feature", Kind: credit.String, Default: "mc_init", Doc: "feature with the accuracy before the first step (absent: d_0 = 0)", Origin: credit.Channel},
+			pOutcomeCoef(1, credit.FromPaper("abstract: step rewards are added to the outcome reward")), pMaskSeparator(false, credit.ByCredo("no separator masking: the paper trains every token")), pEstimator(), pEstimatorParams, pWriteTokenRewards, credit.RewardParam,
 		},
 		Inputs: []credit.Input{
 			inStepSignal("steps[].values.<value_key>", "accuracy of forced answers after each step (MC probes)",
@@ -163,11 +166,11 @@ func init() {
 		Name:    "tp_grpo",
 		Summary: "TP-GRPO: GRPO advantage scaled per thought (merged steps of equal correctness) by a capability-adaptive weight",
 		Params: []credit.Param{
-			{Name: "epsilon", Kind: credit.Float, Default: 1e-6, Doc: "added to the group standard deviation"},
-			{Name: "norm_adv_by_std_in_grpo", Kind: credit.Bool, Default: true, Doc: "divide by the group std (false = Dr.GRPO)"},
-			{Name: "alpha", Kind: credit.Float, Default: 0.5, Doc: "strength of the thought weighting in [0, 1] (0 = GRPO)"},
-			{Name: "correct_threshold", Kind: credit.Float, Default: 0.5, Doc: "a response is correct when its reward is above it"},
-			{Name: "label_key", Kind: credit.String, Default: "correct", Doc: "step label: >= 0.5 = correct step (judge verdict)"},
+			{Name: "epsilon", Kind: credit.Float, Default: 1e-6, Doc: "added to the group standard deviation", Origin: credit.FromReference("volcengine/verl verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage (epsilon=1e-6), the GRPO part"), Range: credit.NonNeg},
+			{Name: "norm_adv_by_std_in_grpo", Kind: credit.Bool, Default: true, Doc: "divide by the group std (false = Dr.GRPO)", Origin: credit.FromReference("volcengine/verl verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage (norm_adv_by_std_in_grpo=True)")},
+			{Name: "alpha", Kind: credit.Float, Default: 0.5, Doc: "strength of the thought weighting in [0, 1] (0 = GRPO)", Origin: credit.NotInPaper("0.5 halves the blame or praise of a thought at the most uncertain group accuracy; the paper's capability-adaptive formula is not known"), Range: credit.Unit},
+			{Name: "threshold", Kind: credit.Float, Default: 0.5, Doc: "a response is correct when its outcome >= threshold", Aliases: []credit.Alias{credit.Deprecated("correct_threshold", "threshold")}, Origin: credit.ByCredo("0/1 or ±1 outcomes: correct when outcome >= threshold, the convention for outcome correctness across credo (docs/methods.md)")},
+			{Name: "label_key", Kind: credit.String, Default: "correct", Doc: "step label: >= 0.5 = correct step (judge verdict)", Origin: credit.Channel},
 			credit.RewardParam,
 		},
 		Inputs: []credit.Input{credit.InGroup, credit.InOutcome,
@@ -191,12 +194,12 @@ func init() {
 		Name:    "omegaprm.labels",
 		Summary: "OmegaPRM step labels from MC values: binary search for the first error (writes step labels, not advantages)",
 		Params: []credit.Param{
-			{Name: "search", Kind: credit.String, Default: "binary", Choices: []string{"binary", "linear"}, Doc: "OmegaPRM's binary search over the values, or a linear scan"},
-			{Name: "threshold", Kind: credit.Float, Default: 0.0, Doc: "a prefix is correct when its MC value is above it"},
-			{Name: "soft", Kind: credit.Bool, Default: false, Doc: "label = the MC value instead of 1/0"},
-			{Name: "label_after_error", Kind: credit.Bool, Default: false, Doc: "also label the steps after the first error (0)"},
-			{Name: "value_key", Kind: credit.String, Default: "mc", Doc: "step value channel with the MC estimate after the step"},
-			{Name: "label_key", Kind: credit.String, Default: "prm", Doc: "step label written"},
+			{Name: "search", Kind: credit.String, Default: "binary", Choices: []string{"binary", "linear"}, Doc: "OmegaPRM's binary search over the values, or a linear scan", Origin: credit.FromPaper("§3.2 (binary search for the first error)")},
+			{Name: "threshold", Kind: credit.Float, Default: 0.0, Doc: "a prefix is correct when its MC value is above it", Origin: credit.FromPaper("§3.2: a step is correct when MC(s) > 0")},
+			{Name: "soft", Kind: credit.Bool, Default: false, Doc: "label = the MC value instead of 1/0", Origin: credit.FromPaper("§3.2 (hard labels; soft MC labels are the alternative the paper also trains)")},
+			{Name: "label_after_error", Kind: credit.Bool, Default: false, Doc: "also label the steps after the first error (0)", Origin: credit.ByCredo("the binary search only knows the steps up to the first error; later steps stay unlabelled")},
+			{Name: "value_key", Kind: credit.String, Default: "mc", Doc: "step value channel with the MC estimate after the step", Origin: credit.Channel},
+			{Name: "label_key", Kind: credit.String, Default: "prm", Doc: "step label written", Origin: credit.Channel},
 		},
 		Inputs: []credit.Input{inStepSignal("steps[].values.<value_key>", "MC estimate of the prefix ending with the step",
 			func(s rollout.Step, v credit.Values) bool { _, ok := s.Values[v.String("value_key")]; return ok })},
@@ -210,14 +213,14 @@ func init() {
 		Name:    "groundedprm.labels",
 		Summary: "GroundedPRM-style hybrid step labels from tool verdicts and MC values (writes step labels, not advantages)",
 		Params: []credit.Param{
-			{Name: "fusion", Kind: credit.String, Default: string(FuseWeighted), Choices: []string{string(FuseWeighted), string(FuseAnd), string(FuseToolFirst)}, Doc: "how the verdict and the MC value combine"},
-			{Name: "tool_weight", Kind: credit.Float, Default: 0.5, Doc: "weight of the verdict (weighted)"},
-			{Name: "threshold", Kind: credit.Float, Default: 0.5, Doc: "decision threshold of the weighted score"},
-			{Name: "mc_threshold", Kind: credit.Float, Default: 0.0, Doc: "MC values above it count as correct (and, tool_first)"},
-			{Name: "soft", Kind: credit.Bool, Default: false, Doc: "weighted: write the score instead of 1/0"},
-			{Name: "value_key", Kind: credit.String, Default: "mc", Doc: "step value channel with the MC/MCTS value"},
-			{Name: "tool_key", Kind: credit.String, Default: "tool", Doc: "step label with the tool verdict (1 correct, 0 wrong; absent = not checkable)"},
-			{Name: "label_key", Kind: credit.String, Default: "prm", Doc: "step label written"},
+			{Name: "fusion", Kind: credit.String, Default: string(FuseWeighted), Choices: []string{string(FuseWeighted), string(FuseAnd), string(FuseToolFirst)}, Doc: "how the verdict and the MC value combine", Origin: credit.NotInPaper("the fusion formula is not given; a weighted vote of the tool verdict and the MC value")},
+			{Name: "tool_weight", Kind: credit.Float, Default: 0.5, Doc: "weight of the verdict (weighted)", Origin: credit.NotInPaper("equal weight to the tool verdict and the MC value"), Range: credit.Unit},
+			{Name: "threshold", Kind: credit.Float, Default: 0.5, Doc: "decision threshold of the weighted score", Origin: credit.NotInPaper("the midpoint of the [0, 1] score")},
+			{Name: "mc_threshold", Kind: credit.Float, Default: 0.0, Doc: "MC values above it count as correct (and, tool_first)", Origin: credit.ByCredo("MC > 0 counts as correct, as OmegaPRM's labels (§3.2 of arXiv:2406.06592)")},
+			{Name: "soft", Kind: credit.Bool, Default: false, Doc: "weighted: write the score instead of 1/0", Origin: credit.ByCredo("hard 1/0 labels unless asked for")},
+			{Name: "value_key", Kind: credit.String, Default: "mc", Doc: "step value channel with the MC/MCTS value", Origin: credit.Channel},
+			{Name: "tool_key", Kind: credit.String, Default: "tool", Doc: "step label with the tool verdict (1 correct, 0 wrong; absent = not checkable)", Origin: credit.Channel},
+			{Name: "label_key", Kind: credit.String, Default: "prm", Doc: "step label written", Origin: credit.Channel},
 		},
 		Inputs: []credit.Input{inStepSignal("steps[].values.<value_key>", "MC/MCTS value of the step",
 			func(s rollout.Step, v credit.Values) bool { _, ok := s.Values[v.String("value_key")]; return ok })},
@@ -333,9 +336,23 @@ func estimate(b *rollout.Batch, v credit.Values, shaped [][]float64) error {
 	return nil
 }
 
+// clipDeltaBatchMean reports whether clip_delta's η is the batch mean.
+func clipDeltaBatchMean(v credit.Values) bool {
+	switch v.String("eta_mode") {
+	case "batch_mean":
+		return true
+	case "auto":
+		return !v.Has("eta")
+	}
+	return false
+}
+
 func runClipDelta(b *rollout.Batch, v credit.Values) error {
+	if v.String("eta_mode") == "fixed" && !v.Has("eta") {
+		return fmt.Errorf("eta_mode=fixed needs eta (the Clip threshold η; no default: a fixed η = 0 zeroes every score of a PRM in [0, 1])")
+	}
 	eta := v.Float("eta")
-	if v.String("eta_mode") == "batch_mean" {
+	if clipDeltaBatchMean(v) {
 		s, n := 0.0, 0
 		for _, t := range b.Trajectories {
 			for _, r := range stepReward(t, "prm") {
@@ -372,7 +389,7 @@ func runTPGRPO(b *rollout.Batch, v credit.Values) error {
 	adv, err := TPGRPO(scores, spans, labels, credit.Masks(b), credit.GroupIDs(b), TPGRPOOptions{
 		GRPO:             verl.GRPOOptions{Epsilon: v.Float("epsilon"), NormByStd: v.Bool("norm_adv_by_std_in_grpo")},
 		Alpha:            v.Float("alpha"),
-		CorrectThreshold: v.Float("correct_threshold"),
+		CorrectThreshold: v.Float("threshold"),
 	})
 	if err != nil {
 		return err

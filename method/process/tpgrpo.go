@@ -41,7 +41,7 @@ type TPGRPOOptions struct {
 	// Alpha in [0, 1] is the strength of the process modulation (0 gives
 	// plain GRPO). credo's default 0.5.
 	Alpha float64
-	// CorrectThreshold: a response is correct when its score is above it
+	// CorrectThreshold: a response is correct when its score is >= it
 	// (default 0.5, which fits 0/1 and ±1 outcome rewards).
 	CorrectThreshold float64
 }
@@ -115,7 +115,7 @@ func TPGRPO(scores []float64, spans [][][2]int, labels [][]bool, mask [][]float6
 	count := make([]float64, nG)
 	for i, s := range scores {
 		count[g[i]]++
-		if s > opt.CorrectThreshold {
+		if s >= opt.CorrectThreshold {
 			right[g[i]]++
 		}
 	}
@@ -130,7 +130,7 @@ func TPGRPO(scores []float64, spans [][][2]int, labels [][]bool, mask [][]float6
 			row[t] = base[i]
 		}
 		p := right[g[i]] / count[g[i]]
-		ok := scores[i] > opt.CorrectThreshold
+		ok := scores[i] >= opt.CorrectThreshold
 		for _, th := range MergeThoughts(labels[i]) {
 			w := ThoughtWeight(ok, th.Correct, p, opt.Alpha)
 			for k := th.Start; k < th.End; k++ {
