@@ -193,7 +193,7 @@ func init() {
 		Name:    "stratified_grpo",
 		Summary: "Stratified GRPO: α·SAN (normalised inside strata of a trajectory feature) + (1-α)·GRPO",
 		Params: []credit.Param{
-			{Name: "stratum", Kind: credit.String, Default: "features.n_search_calls", Doc: "stratum key: features.<name>, steps (top-level step count) or steps.<kind> (count of steps of a kind)", Origin: credit.FromPaper("§3 (the number of search calls is the paper's stratum key)")},
+			{Name: "stratum", Kind: credit.String, Default: "features.n_search_calls", Doc: "stratum key: features.<name>, steps (top-level step count) or steps.<kind> (count of steps of a kind)", Origin: credit.FromPaper("method: the number of search calls is the stratum key")},
 			{Name: "alpha", Kind: credit.Float, Default: 1.0, Doc: "weight of the stratified estimator (1 = pure SAN, 0 = GRPO); paper default not found", Origin: credit.NotInPaper("1 (pure SAN) is the paper's main estimator and the only reimplementation found (grpo-composer) uses it"), Range: credit.Unit},
 			{Name: "singleton", Kind: credit.String, Default: SingletonGlobal, Choices: []string{SingletonGlobal, SingletonZero}, Doc: "stratum of one: take the group estimator (global) or 0 (zero) as its SAN", Origin: credit.NotInPaper("a stratum of one has no spread; its SAN falls back to the group estimator (not 0, which would null its signal)")},
 			{Name: "scope", Kind: credit.String, Default: "group", Choices: []string{"group", "batch"}, Doc: "strata and global statistics inside each prompt group, or over the whole batch", Origin: credit.ByCredo("strata inside each prompt group, as the catalogue infers \"global\" means the group")},
@@ -338,7 +338,7 @@ func init() {
 			{Name: "channels", Kind: credit.String, Default: "outcome", Doc: "comma-separated reward channels (reward-model scores) to transform and sum", Origin: credit.Channel},
 			{Name: "ref", Kind: credit.String, Default: "channel", Choices: []string{"channel", "group_quantile"}, Doc: "reference reward: rewards.<channel><ref_suffix> per trajectory, or a quantile of the group's own rewards", Origin: credit.ByCredo("the per-prompt reference r_ref(x) is supplied by the caller; group_quantile approximates it from the group")},
 			{Name: "ref_suffix", Kind: credit.String, Default: "_ref", Doc: "suffix of the reference channels when ref=channel", Origin: credit.Channel},
-			{Name: "quantile", Kind: credit.Float, Default: 0.85, Doc: "quantile of the group's rewards when ref=group_quantile (paper: a high quantile of base-policy rewards, ~0.85 recalled)", Origin: credit.FromPaper("§5 (a high quantile, about 0.85, of base-policy rewards; recalled, not verified)"), Range: credit.Unit},
+			{Name: "quantile", Kind: credit.Float, Default: 0.85, Doc: "quantile of the group's rewards when ref=group_quantile (paper: a high quantile of base-policy rewards, ~0.85 recalled)", Origin: credit.FromPaper("experiments: a high quantile, about 0.85, of base-policy rewards (recalled, not verified)"), Range: credit.Unit},
 			pBaseParams,
 		},
 		Inputs: []credit.Input{credit.InGroup, {Name: "rewards.<channels> (+ rewards.<channel><ref_suffix> when ref=channel)", Doc: "reward-model scores and their per-prompt reference",

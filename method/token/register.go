@@ -20,8 +20,8 @@ var (
 	paperCAPO    = credit.Provenance{Paper: "CAPO: Towards Enhancing LLM Reasoning through Verifiable Generative Credit Assignment", ArXiv: "2508.02298", SpecRow: 9}
 	pBase        = credit.BaseParam("verl.grpo", "method computing the base advantages, run first")
 	pBaseParams  = credit.BaseParamsParam()
-	pBeta        = credit.Param{Name: "beta", Kind: credit.Float, Default: DefaultBeta, Doc: "KL coefficient β of the implicit reward β·log(π/π_ref)"}
-	pPolicy      = credit.Param{Name: "policy", Kind: credit.String, Default: "auto", Doc: "policy log-probs: auto (log_probs.policy if present, else old_log_probs), old_log_probs, or a log_probs key"}
+	pBeta        = credit.Param{Name: "beta", Kind: credit.Float, Default: DefaultBeta, Doc: "KL coefficient β of the implicit reward β·log(π/π_ref)", Origin: credit.NotInPaper("0.1 is the DPO-typical scale of β·log(π/π_ref)"), Range: credit.NonNeg}
+	pPolicy      = credit.Param{Name: "policy", Kind: credit.String, Default: "auto", Doc: "policy log-probs: auto (log_probs.policy if present, else old_log_probs), old_log_probs, or a log_probs key", Origin: credit.ByCredo("the policy's own log-probs when given, else the behaviour policy's")}
 	advOut       = []string{"advantages", "returns"}
 	stageOutputs = []string{"advantages", "returns (the base method's)"}
 )
@@ -120,9 +120,9 @@ func init() {
 		Name:    "hicra",
 		Summary: "HICRA: A + α·|A| on planning tokens (strategic n-grams), over a base method's advantages",
 		Params: []credit.Param{pBase, pBaseParams,
-			{Name: "alpha", Kind: credit.Float, Default: DefaultHICRAAlpha, Doc: "amplification α (0 = the base advantages)"},
-			{Name: "tag", Kind: credit.String, Default: "planning", Doc: "token tag marking planning tokens"},
-			{Name: "strategic_grams", Kind: credit.String, Default: "", Doc: "JSON list of token-id n-grams, e.g. [[12,7,9],[4,4,31]]; when set, planning tokens are tagged from it instead of token_tags.<tag>"},
+			{Name: "alpha", Kind: credit.Float, Default: DefaultHICRAAlpha, Doc: "amplification α (0 = the base advantages)", Origin: credit.FromReference("huggingface/trl examples/scripts/hicra_training.py (--hicra_alpha 0.2; third-party)"), Range: credit.NonNeg},
+			{Name: "tag", Kind: credit.String, Default: "planning", Doc: "token tag marking planning tokens", Origin: credit.Channel},
+			{Name: "strategic_grams", Kind: credit.String, Default: "", Doc: "JSON list of token-id n-grams, e.g. [[12,7,9],[4,4,31]]; when set, planning tokens are tagged from it instead of token_tags.<tag>", Origin: credit.ByCredo("empty: planning tokens come tagged with the data (the paper's curated Strategic Grams are not public)")},
 			credit.RewardParam},
 		Inputs: []credit.Input{{Name: "token_tags.<tag> (unless strategic_grams)", Doc: "0/1 planning-token tags", Has: func(t *rollout.Trajectory, v credit.Values) bool {
 			if v.String("strategic_grams") != "" {
@@ -142,12 +142,12 @@ func init() {
 		Name:    "preplan_anchor",
 		Summary: "attention-guided credit: amplify advantages on preplan (WAAD) and anchor (FAI) tokens, over a base method",
 		Params: []credit.Param{pBase, pBaseParams,
-			{Name: "strategy", Kind: credit.String, Default: StrategyCoupled, Choices: []string{StrategyPreplan, StrategyAnchor, StrategyCoupled}, Doc: "tokens amplified: preplan, anchor, or anchors with their preplan token"},
-			{Name: "scale", Kind: credit.Float, Default: 1.5, Doc: "amplification factor of a selected token's advantage (1 = identity)"},
-			{Name: "preplan_ratio", Kind: credit.Float, Default: 0.1, Doc: "fraction of policy tokens selected as preplan tokens"},
-			{Name: "anchor_ratio", Kind: credit.Float, Default: 0.1, Doc: "fraction of policy tokens selected as anchor tokens"},
-			{Name: "window", Kind: credit.Int, Default: 1, Doc: "coupled: tokens before an anchor searched for its preplan token"},
-			{Name: "preplan_rule", Kind: credit.String, Default: PreplanTop, Choices: []string{PreplanTop, PreplanRise}, Doc: "rank preplan tokens by WAAD or by its rise"},
+			{Name: "strategy", Kind: credit.String, Default: StrategyCoupled, Choices: []string{StrategyPreplan, StrategyAnchor, StrategyCoupled}, Doc: "tokens amplified: preplan, anchor, or anchors with their preplan token", Origin: credit.NotInPaper("the paper's third strategy, the anchor with its preplan token (coupling), which uses both metrics")},
+			{Name: "scale", Kind: credit.Float, Default: 1.5, Doc: "amplification factor of a selected token's advantage (1 = identity)", Origin: credit.NotInPaper("1.5 amplifies a selected token by half; the paper's factors are not given"), Range: credit.NonNeg},
+			{Name: "preplan_ratio", Kind: credit.Float, Default: 0.1, Doc: "fraction of policy tokens selected as preplan tokens", Origin: credit.NotInPaper("the top 10% of tokens by WAAD; the paper's top-k ratios are not given"), Range: credit.Unit},
+			{Name: "anchor_ratio", Kind: credit.Float, Default: 0.1, Doc: "fraction of policy tokens selected as anchor tokens", Origin: credit.NotInPaper("the top 10% of tokens by FAI; the paper's top-k ratios are not given"), Range: credit.Unit},
+			{Name: "window", Kind: credit.Int, Default: 1, Doc: "coupled: tokens before an anchor searched for its preplan token", Origin: credit.NotInPaper("the preplan token of an anchor is searched in the token just before it"), Range: credit.AtLeast(0)},
+			{Name: "preplan_rule", Kind: credit.String, Default: PreplanTop, Choices: []string{PreplanTop, PreplanRise}, Doc: "rank preplan tokens by WAAD or by its rise", Origin: credit.NotInPaper("rank by WAAD itself; its rise is the alternative reading of \"peaks\"")},
 			credit.RewardParam},
 		Inputs: []credit.Input{
 			scoreInput("waad", "windowed average attention distance per token", func(v credit.Values) bool { return v.String("strategy") != StrategyAnchor }),
@@ -164,17 +164,17 @@ func init() {
 		Name:    "ma_rlhf",
 		Summary: "MA-RLHF: GAE over macro actions (fixed n-gram, given spans, or perplexity), broadcast to their tokens",
 		Params: []credit.Param{
-			{Name: "termination", Kind: credit.String, Default: "fixed", Choices: []string{"fixed", "parsing", "ppl"}, Doc: "macro rule: fixed n-gram, the trajectory's steps, or perplexity"},
-			{Name: "ngram", Kind: credit.Int, Default: 5, Doc: "policy tokens per macro (fixed)"},
-			{Name: "step_kind", Kind: credit.String, Default: "", Doc: "parsing: use the steps of this kind (empty: the top-level steps)"},
-			{Name: "ppl_source", Kind: credit.String, Default: "old_log_probs", Choices: []string{"old_log_probs", "ref_log_prob"}, Doc: "ppl: log-probs whose perplexity splits macros (the reference uses the reference model's)"},
-			{Name: "ppl_split_after", Kind: credit.Bool, Default: false, Doc: "ppl: end the macro at the token before a perplexity rise (the reference starts the next macro one token earlier)"},
-			{Name: "value_function", Kind: credit.String, Default: AggEqual, Choices: []string{AggEqual, AggUnit, AggPosition}, Doc: "macro value from token values: mean, last, or 1/(k+1)-weighted"},
-			{Name: "reward_agg", Kind: credit.String, Default: AggSum, Choices: []string{AggSum, AggEqual, AggUnit, AggPosition}, Doc: "macro reward from token rewards (the reference uses value_function)"},
-			{Name: "isolate_last", Kind: credit.Bool, Default: false, Doc: "make the last policy token a macro of its own, as the reference does"},
-			{Name: "gamma", Kind: credit.Float, Default: 1.0, Doc: "discount per macro step"},
-			{Name: "lam", Kind: credit.Float, Default: 0.95, Doc: "GAE lambda"},
-			{Name: "kl_coef", Kind: credit.Float, Default: 0.0, Doc: "KL penalty −kl_coef·(old_log_probs − ref_log_prob) added to token rewards (reference 0.05)"},
+			{Name: "termination", Kind: credit.String, Default: "fixed", Choices: []string{"fixed", "parsing", "ppl"}, Doc: "macro rule: fixed n-gram, the trajectory's steps, or perplexity", Origin: credit.FromPaper("experiments: the fixed n-gram rule is the main setting (recalled)")},
+			{Name: "ngram", Kind: credit.Int, Default: 5, Doc: "policy tokens per macro (fixed)", Origin: credit.FromPaper("experiments: n = 5 (recalled)"), Range: credit.AtLeast(1)},
+			{Name: "step_kind", Kind: credit.String, Default: "", Doc: "parsing: use the steps of this kind (empty: the top-level steps)", Origin: credit.ByCredo("empty: the top-level steps are the parsed macros")},
+			{Name: "ppl_source", Kind: credit.String, Default: "old_log_probs", Choices: []string{"old_log_probs", "ref_log_prob"}, Doc: "ppl: log-probs whose perplexity splits macros (the reference uses the reference model's)", Origin: credit.ByCredo("the behaviour policy's log-probs, which every rollout has (the reference uses the reference model's: ppl_source=ref_log_prob)")},
+			{Name: "ppl_split_after", Kind: credit.Bool, Default: false, Doc: "ppl: end the macro at the token before a perplexity rise (the reference starts the next macro one token earlier)", Origin: credit.FromReference("ernie-research/MA-RLHF applications/DeepSpeed-Chat/dschat/rlhf/ppo_trainer.py::DeepSpeedPPOTrainer.train_rlhf (a new macro starts at the token before a perplexity rise)")},
+			{Name: "value_function", Kind: credit.String, Default: AggEqual, Choices: []string{AggEqual, AggUnit, AggPosition}, Doc: "macro value from token values: mean, last, or 1/(k+1)-weighted", Origin: credit.FromReference("ernie-research/MA-RLHF training scripts (value_function equal)")},
+			{Name: "reward_agg", Kind: credit.String, Default: AggSum, Choices: []string{AggSum, AggEqual, AggUnit, AggPosition}, Doc: "macro reward from token rewards (the reference uses value_function)", Origin: credit.ByCredo("a macro's rewards are summed so no reward is lost (the reference averages with the value rule)")},
+			{Name: "isolate_last", Kind: credit.Bool, Default: false, Doc: "make the last policy token a macro of its own, as the reference does", Origin: credit.ByCredo("no extra final macro (the reference always closes one; isolate_last=true reproduces it)")},
+			{Name: "gamma", Kind: credit.Float, Default: 1.0, Doc: "discount per macro step", Origin: credit.FromReference("ernie-research/MA-RLHF applications/DeepSpeed-Chat/dschat/rlhf/ppo_trainer.py::DeepSpeedPPOTrainer (gamma 1.0)"), Range: credit.Unit},
+			{Name: "lam", Kind: credit.Float, Default: 0.95, Doc: "GAE lambda", Origin: credit.FromReference("ernie-research/MA-RLHF applications/DeepSpeed-Chat/dschat/rlhf/ppo_trainer.py::DeepSpeedPPOTrainer (lam 0.95)"), Range: credit.Unit},
+			{Name: "kl_coef", Kind: credit.Float, Default: 0.0, Doc: "KL penalty −kl_coef·(old_log_probs − ref_log_prob) added to token rewards (reference 0.05)", Origin: credit.ByCredo("KL shaping off unless asked for (the reference uses 0.05)"), Range: credit.NonNeg},
 			credit.RewardParam},
 		Inputs: []credit.Input{credit.InTokenRewards, credit.InValues,
 			{Name: "steps (termination parsing)", Doc: "macro spans as steps", Has: func(t *rollout.Trajectory, v credit.Values) bool {
@@ -205,7 +205,7 @@ func init() {
 		Name:    "treg",
 		Summary: "T-REG: implicit token reward re-weighted by contrastive-prompting token weights",
 		Params: []credit.Param{pBeta, pPolicy,
-			{Name: "temperature", Kind: credit.Float, Default: DefaultTREGTemperature, Doc: "softmax temperature of the token weights"}},
+			{Name: "temperature", Kind: credit.Float, Default: DefaultTREGTemperature, Doc: "softmax temperature of the token weights", Origin: credit.NotInPaper("τ = 1 keeps the softmax of the contrast unscaled; T-REG's token-weight form is not given"), Range: credit.Positive}},
 		Inputs: []credit.Input{inPolicy, inRef,
 			{Name: "log_probs.contrast_pos", Doc: "log-probs of the response under the 'make it better' prompt", Has: func(t *rollout.Trajectory, _ credit.Values) bool { _, ok := t.LogProbs["contrast_pos"]; return ok }},
 			{Name: "log_probs.contrast_neg", Doc: "log-probs of the response under the 'make it worse' prompt", Has: func(t *rollout.Trajectory, _ credit.Values) bool { _, ok := t.LogProbs["contrast_neg"]; return ok }},
@@ -220,7 +220,7 @@ func init() {
 		Name:    "oreo",
 		Summary: "OREO: soft-Bellman token advantages r + V' − V − β·log(π/π_ref) from a value function",
 		Params: []credit.Param{pBeta, pPolicy,
-			{Name: "mode", Kind: credit.String, Default: OREOSoft, Choices: []string{OREOSoft, OREOTD}, Doc: "soft-Bellman residual, or the plain TD advantage r + V' − V"},
+			{Name: "mode", Kind: credit.String, Default: OREOSoft, Choices: []string{OREOSoft, OREOTD}, Doc: "soft-Bellman residual, or the plain TD advantage r + V' − V", Origin: credit.FromPaper("method: the soft Bellman consistency of the policy loss")},
 			credit.RewardParam},
 		Inputs:     []credit.Input{credit.InTokenRewards, credit.InValues, inPolicy, inRef},
 		Outputs:    advOut,
@@ -233,13 +233,13 @@ func init() {
 		Name:    "capo",
 		Summary: "CAPO: outcome reward on every token minus voted wrong-step penalties from m critiques, normalised per group",
 		Params: []credit.Param{
-			{Name: "w_whole", Kind: credit.Float, Default: 2.0, Doc: "weight of the outcome reward"},
-			{Name: "w_process", Kind: credit.Float, Default: 1.0, Doc: "weight of the wrong-step penalty"},
-			{Name: "voting", Kind: credit.String, Default: VoteMajority, Choices: []string{VoteMajority, VoteIntersection, VoteUnion, VoteAtLeast, VoteAverage}, Doc: "how m critiques decide a step is wrong"},
-			{Name: "min_votes", Kind: credit.Int, Default: 1, Doc: "at_least: votes needed"},
-			{Name: "critiques", Kind: credit.Int, Default: 0, Doc: "m for the count layout (steps[].labels.wrong_votes); 0 = features.n_critiques"},
-			{Name: "norm", Kind: credit.String, Default: CAPONormToken, Choices: []string{CAPONormToken, CAPONormOutcome, CAPONormNone}, Doc: "advantage normalisation"},
-			{Name: "epsilon", Kind: credit.Float, Default: 1e-6, Doc: "added to the standard deviation"},
+			{Name: "w_whole", Kind: credit.Float, Default: 2.0, Doc: "weight of the outcome reward", Origin: credit.FromPaper("method: W_whole = 2 (recalled, not verified)"), Range: credit.NonNeg},
+			{Name: "w_process", Kind: credit.Float, Default: 1.0, Doc: "weight of the wrong-step penalty", Origin: credit.FromPaper("method: W_process = 1 (recalled, not verified)"), Range: credit.NonNeg},
+			{Name: "voting", Kind: credit.String, Default: VoteMajority, Choices: []string{VoteMajority, VoteIntersection, VoteUnion, VoteAtLeast, VoteAverage}, Doc: "how m critiques decide a step is wrong", Origin: credit.NotInPaper("majority is one of the two best rules the catalogue recalls (intersection, majority)")},
+			{Name: "min_votes", Kind: credit.Int, Default: 1, Doc: "at_least: votes needed", Origin: credit.ByCredo("at_least with one vote is the union"), Range: credit.AtLeast(1)},
+			{Name: "critiques", Kind: credit.Int, Default: 0, Doc: "m for the count layout (steps[].labels.wrong_votes); 0 = features.n_critiques", Origin: credit.ByCredo("0: m is read from features.n_critiques"), Range: credit.AtLeast(0)},
+			{Name: "norm", Kind: credit.String, Default: CAPONormToken, Choices: []string{CAPONormToken, CAPONormOutcome, CAPONormNone}, Doc: "advantage normalisation", Origin: credit.NotInPaper("token-level z-score over the group's policy tokens, GRPO-style as the paper describes it")},
+			{Name: "epsilon", Kind: credit.Float, Default: 1e-6, Doc: "added to the standard deviation", Origin: credit.FromReference("volcengine/verl verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage (epsilon=1e-6)"), Range: credit.NonNeg},
 			credit.RewardParam},
 		Inputs: []credit.Input{credit.InGroup, credit.InOutcome,
 			{Name: "steps[].labels.wrong_vote_<k>|wrong_votes", Doc: "per-step critique votes: 0/1 per critique k = 0..m-1, or a count with m from critiques/features.n_critiques", Has: func(t *rollout.Trajectory, v credit.Values) bool {

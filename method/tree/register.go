@@ -26,9 +26,9 @@ const (
 
 var (
 	pProbThreshold = credit.Param{Name: "prob_threshold", Kind: credit.Float, Default: 0.9,
-		Doc: "probability mask: tokens with p = exp(old_log_probs) above it get advantage 0 (>= 1 disables)"}
+		Doc: "probability mask: tokens with p = exp(old_log_probs) above it get advantage 0 (>= 1 disables)", Origin: credit.FromReference("AIFrameResearch/SPO src/treetune/episode_generators/math_episode_generator_with_mc_advantages.py (p > 0.9 masked, hard-coded; use_prob_mask true in the configs)"), Range: credit.NonNeg}
 	pLossMask = credit.Param{Name: "loss_mask", Kind: credit.Bool, Default: true,
-		Doc: "write loss_weights: response_mask with 0 where the reference trains no sample (see notes)"}
+		Doc: "write loss_weights: response_mask with 0 where the reference trains no sample (see notes)", Origin: credit.FromReference("AIFrameResearch/SPO configs (use_prob_mask: true; the trainer drops the masked tokens from the loss)")}
 	inTokens = credit.Input{Name: "responses", Doc: "token ids; responses of a group that share a prefix share its trie node"}
 )
 
@@ -44,10 +44,10 @@ func init() {
 		Name:    "tempo",
 		Summary: "TEMPO: GRPO plus a TD correction V(s_{t+1}) − V(s_t) from the group's prefix trie at branching tokens",
 		Params: []credit.Param{
-			{Name: "epsilon", Kind: credit.Float, Default: 1e-6, Doc: "added to the group standard deviation"},
-			{Name: "norm_adv_by_std_in_grpo", Kind: credit.Bool, Default: true, Doc: "divide by the group std (false = Dr.GRPO's r - mean)"},
-			{Name: "td_coef", Kind: credit.Float, Default: 1.0, Doc: "weight of the TD term (not given by the paper)"},
-			{Name: "raw_values", Kind: credit.Bool, Default: false, Doc: "V(prefix) = mean raw score instead of mean group-normalised advantage"},
+			{Name: "epsilon", Kind: credit.Float, Default: 1e-6, Doc: "added to the group standard deviation", Origin: credit.FromReference("volcengine/verl verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage (epsilon=1e-6), the GRPO part"), Range: credit.NonNeg},
+			{Name: "norm_adv_by_std_in_grpo", Kind: credit.Bool, Default: true, Doc: "divide by the group std (false = Dr.GRPO's r - mean)", Origin: credit.FromReference("volcengine/verl verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage (norm_adv_by_std_in_grpo=True)")},
+			{Name: "td_coef", Kind: credit.Float, Default: 1.0, Doc: "weight of the TD term (not given by the paper)", Origin: credit.NotInPaper("1 adds the TD correction unscaled, as the paper's formula A = Â + (V(s_{t+1}) − V(s_t)) reads"), Range: credit.NonNeg},
+			{Name: "raw_values", Kind: credit.Bool, Default: false, Doc: "V(prefix) = mean raw score instead of mean group-normalised advantage", Origin: credit.FromPaper("method: V(s) is the mean group-normalised reward of the responses through s")},
 			credit.RewardParam,
 		},
 		Inputs:  []credit.Input{credit.InGroup, inTokens, credit.InTokenRewards},
@@ -64,9 +64,9 @@ func init() {
 		Summary: "SPO-chain: segment advantages from Monte Carlo values at low-probability cutpoints, with the probability mask",
 		Params: []credit.Param{
 			pProbThreshold,
-			{Name: "cutpoint_interval", Kind: credit.Int, Default: 5, Doc: "keep every k-th cutpoint"},
-			{Name: "value_key", Kind: credit.String, Default: "mc", Doc: "step value channel of given MC values"},
-			{Name: "init_feature", Kind: credit.String, Default: "mc_init", Doc: "feature with the query state's MC value (given values only)"},
+			{Name: "cutpoint_interval", Kind: credit.Int, Default: 5, Doc: "keep every k-th cutpoint", Origin: credit.FromReference("AIFrameResearch/SPO src/treetune/episode_generators/math_episode_generator_with_mc_advantages.py (cutpoint_interval 5, the \"int5\" configs)"), Range: credit.AtLeast(1)},
+			{Name: "value_key", Kind: credit.String, Default: "mc", Doc: "step value channel of given MC values", Origin: credit.Channel},
+			{Name: "init_feature", Kind: credit.String, Default: "mc_init", Doc: "feature with the query state's MC value (given values only)", Origin: credit.Channel},
 			pLossMask,
 			credit.RewardParam,
 		},
@@ -87,12 +87,12 @@ func init() {
 		Name:    "spo.tree",
 		Summary: "SPO-tree: edge advantages V(child) − V(parent) over the group's prefix trie (tree-sampled rollouts)",
 		Params: []credit.Param{
-			{Name: "adv_method", Kind: credit.String, Default: "rloo", Choices: []string{"rloo", "grpo"}, Doc: "V(c) − V(p), or divided by the parent's children std"},
-			{Name: "only_nonzero", Kind: credit.Bool, Default: true, Doc: "drop edges whose advantage + prover advantage is 0 (only_adv_greater_than_zero)"},
-			{Name: "prover_k", Kind: credit.Int, Default: 4, Doc: "best-of-K horizon of the prover advantage"},
-			{Name: "prover_coef", Kind: credit.Float, Default: 0.0, Doc: "weight of the prover (PAV) advantage added to each edge"},
-			{Name: "grpo_epsilon", Kind: credit.Float, Default: 1e-8, Doc: "added to the parent's std by adv_method=grpo"},
-			{Name: "dedupe", Kind: credit.Bool, Default: true, Doc: "train a shared segment once (in its first response)"},
+			{Name: "adv_method", Kind: credit.String, Default: "rloo", Choices: []string{"rloo", "grpo"}, Doc: "V(c) − V(p), or divided by the parent's children std", Origin: credit.FromReference("AIFrameResearch/SPO src/treetune/episode_generators/tree_episode_generator.py::TreeEpisodeUtils.extract_edges_from_tree (adv_method \"rloo\")")},
+			{Name: "only_nonzero", Kind: credit.Bool, Default: true, Doc: "drop edges whose advantage + prover advantage is 0 (only_adv_greater_than_zero)", Origin: credit.FromReference("AIFrameResearch/SPO src/treetune/episode_generators/tree_episode_generator.py::TreeEpisodeUtils.extract_edges_from_tree (only_adv_greater_than_zero true)")},
+			{Name: "prover_k", Kind: credit.Int, Default: 4, Doc: "best-of-K horizon of the prover advantage", Origin: credit.FromReference("AIFrameResearch/SPO src/treetune/episode_generators/tree_episode_generator.py::TreeEpisodeUtils.extract_edges_from_tree (BoK horizon 4: 1 − (1 − V)^4)"), Range: credit.AtLeast(1)},
+			{Name: "prover_coef", Kind: credit.Float, Default: 0.0, Doc: "weight of the prover (PAV) advantage added to each edge", Origin: credit.FromReference("AIFrameResearch/SPO src/treetune/episode_generators/tree_episode_generator.py::TreeEpisodeUtils.extract_edges_from_tree (the prover term is off by default)")},
+			{Name: "epsilon", Kind: credit.Float, Default: 1e-8, Doc: "added to the parent's std by adv_method=grpo", Aliases: []credit.Alias{credit.Deprecated("grpo_epsilon", "epsilon")}, Origin: credit.FromReference("AIFrameResearch/SPO src/treetune/episode_generators/tree_episode_generator.py::TreeEpisodeUtils.extract_edges_from_tree (std + 1e-8 for adv_method grpo)"), Range: credit.NonNeg},
+			{Name: "dedupe", Kind: credit.Bool, Default: true, Doc: "train a shared segment once (in its first response)", Origin: credit.FromReference("AIFrameResearch/SPO src/treetune/episode_generators/tree_episode_generator.py::TreeEpisodeUtils.extract_edges_from_tree (each edge is one training sample)")},
 			pProbThreshold,
 			pLossMask,
 			credit.RewardParam,
@@ -110,11 +110,11 @@ func init() {
 		Name:    "treerl.group_trie",
 		Summary: "TreeRL's tree credit on a group's prefix trie (responses as EPTree generations)",
 		Params: []credit.Param{
-			{Name: "mode", Kind: credit.String, Default: "advantage", Choices: []string{"advantage", "state_value", "value_only", "orm", "chain", "ancestor"}, Doc: "per-step value (gather_paths flags)"},
-			{Name: "norm_style", Kind: credit.String, Default: "token", Choices: []string{"token", "step", "none"}, Doc: "re-centring of accumulated values (overall_norm_style)"},
-			{Name: "use_weighted_value", Kind: credit.Bool, Default: false, Doc: "divide values by a function of the leaves below"},
-			{Name: "weighted_value_style", Kind: credit.String, Default: "uniform", Choices: []string{"uniform", "sqrt", "original"}, Doc: "that function"},
-			{Name: "average_one_generation", Kind: credit.Bool, Default: false, Doc: "values as means of children"},
+			{Name: "mode", Kind: credit.String, Default: "advantage", Choices: []string{"advantage", "state_value", "value_only", "orm", "chain", "ancestor"}, Doc: "per-step value (gather_paths flags)", Origin: credit.FromReference("THUDM/TreeRL openrlhf/trainer/ppo_utils/parallel_mcts.py::gather_paths (keyword defaults: advantage)")},
+			{Name: "norm_style", Kind: credit.String, Default: "token", Choices: []string{"token", "step", "none"}, Doc: "re-centring of accumulated values (overall_norm_style)", Origin: credit.FromReference("THUDM/TreeRL openrlhf/trainer/ppo_utils/parallel_mcts.py::gather_paths (overall_norm_style \"token\")")},
+			{Name: "use_weighted_value", Kind: credit.Bool, Default: false, Doc: "divide values by a function of the leaves below", Origin: credit.FromReference("THUDM/TreeRL openrlhf/trainer/ppo_utils/parallel_mcts.py::gather_paths (use_weighted_value False)")},
+			{Name: "weighted_value_style", Kind: credit.String, Default: "uniform", Choices: []string{"uniform", "sqrt", "original"}, Doc: "that function", Origin: credit.FromReference("THUDM/TreeRL openrlhf/trainer/ppo_utils/parallel_mcts.py::gather_paths (weighted_value_style \"uniform\")")},
+			{Name: "average_one_generation", Kind: credit.Bool, Default: false, Doc: "values as means of children", Origin: credit.FromReference("THUDM/TreeRL openrlhf/trainer/ppo_utils/parallel_mcts.py::gather_paths (average_one_generation False)")},
 			credit.RewardParam,
 		},
 		Inputs:     []credit.Input{credit.InGroup, inTokens, credit.InOutcome},
@@ -207,7 +207,7 @@ func runTree(b *rollout.Batch, v credit.Values) error {
 	}
 	opt.Edges.OnlyNonZero = v.Bool("only_nonzero")
 	opt.Edges.K = v.Int("prover_k")
-	opt.Edges.GRPOEpsilon = v.Float("grpo_epsilon")
+	opt.Edges.GRPOEpsilon = v.Float("epsilon")
 	opt.ProverCoef = v.Float("prover_coef")
 	opt.Dedupe = v.Bool("dedupe")
 	scores := make([]float64, len(b.Trajectories))

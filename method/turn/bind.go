@@ -103,7 +103,7 @@ func bootstrapOf(t *rollout.Trajectory, idx []int) float64 {
 }
 
 var pStepReward = credit.Param{Name: "step_reward", Kind: credit.String, Default: "reward",
-	Doc: "per-turn environment reward channel (steps[].rewards.<step_reward>)"}
+	Doc: "per-turn environment reward channel (steps[].rewards.<step_reward>)", Origin: credit.Channel}
 
 func inStepReward() credit.Input {
 	return everyTurn("steps[].rewards.<step_reward>", "environment reward of every turn",
@@ -111,12 +111,12 @@ func inStepReward() credit.Input {
 }
 
 var (
-	pNormByStd = credit.Param{Name: "norm_by_std", Kind: credit.Bool, Default: true, Doc: "divide by the comparison set's (unbiased) std"}
-	pEpsilon   = credit.Param{Name: "epsilon", Kind: credit.Float, Default: 1e-6, Doc: "added to the standard deviation"}
+	pNormByStd = credit.Param{Name: "norm_adv_by_std_in_grpo", Kind: credit.Bool, Default: true, Doc: "divide by the comparison set's (unbiased) std", Aliases: []credit.Alias{credit.Deprecated("norm_by_std", "norm_adv_by_std_in_grpo")}, Origin: credit.ByCredo("z-score (mean and std), as GRPO normalises; false only centres")}
+	pEpsilon   = credit.Param{Name: "epsilon", Kind: credit.Float, Default: 1e-6, Doc: "added to the standard deviation", Origin: credit.FromReference("volcengine/verl verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage (epsilon=1e-6)"), Range: credit.NonNeg}
 )
 
-func normParam(def Norm, doc string) credit.Param {
-	return credit.Param{Name: "norm", Kind: credit.String, Default: string(def), Choices: []string{"batch", "group", "none"}, Doc: doc}
+func normParam(def Norm, doc string, o credit.Origin) credit.Param {
+	return credit.Param{Name: "norm", Kind: credit.String, Default: string(def), Choices: []string{"batch", "group", "none"}, Doc: doc, Origin: o}
 }
 
 // parseList splits a comma-separated list, dropping blanks.

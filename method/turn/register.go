@@ -29,12 +29,12 @@ func init() {
 		Name:    "oprl",
 		Summary: "OPRL: group-normalised episode advantage + α·normalised implicit step rewards β·Σ(log π_φ − log π_old)",
 		Params: []credit.Param{
-			{Name: "beta", Kind: credit.Float, Default: 0.05, Doc: "implicit reward scale β (paper value not found)"},
-			{Name: "step_coef", Kind: credit.Float, Default: 1.0, Doc: "weight α of the step advantage"},
-			{Name: "step_norm", Kind: credit.String, Default: "group", Choices: []string{"group", "batch", "none"}, Doc: "comparison set of the step signal"},
-			{Name: "step_signal", Kind: credit.String, Default: "reward", Choices: []string{"reward", "return"}, Doc: "normalise the step reward or its discounted reward-to-go"},
-			{Name: "gamma", Kind: credit.Float, Default: 1.0, Doc: "discount of the step reward-to-go (step_signal=return)"},
-			{Name: "phi", Kind: credit.String, Default: "prm_phi", Doc: "log_probs channel of the implicit PRM π_φ"},
+			{Name: "beta", Kind: credit.Float, Default: 0.05, Doc: "implicit reward scale β (paper value not found)", Origin: credit.NotInPaper("0.05, the low end of the DPO-typical range 0.05–0.1 the catalogue infers"), Range: credit.NonNeg},
+			{Name: "step_coef", Kind: credit.Float, Default: 1.0, Doc: "weight α of the step advantage", Origin: credit.NotInPaper("1 weighs the step advantage like the episode advantage (GiGPO's ω = 1)")},
+			{Name: "step_norm", Kind: credit.String, Default: "group", Choices: []string{"group", "batch", "none"}, Doc: "comparison set of the step signal", Origin: credit.NotInPaper("the step signal is z-scored within the group, like the episode advantage")},
+			{Name: "step_signal", Kind: credit.String, Default: "reward", Choices: []string{"reward", "return"}, Doc: "normalise the step reward or its discounted reward-to-go", Origin: credit.NotInPaper("the implicit step reward itself (its reward-to-go is the alternative)")},
+			{Name: "gamma", Kind: credit.Float, Default: 1.0, Doc: "discount of the step reward-to-go (step_signal=return)", Origin: credit.ByCredo("undiscounted reward-to-go (step_signal=return only)"), Range: credit.Unit},
+			{Name: "phi", Kind: credit.String, Default: "prm_phi", Doc: "log_probs channel of the implicit PRM π_φ", Origin: credit.Channel},
 			pNormByStd, pEpsilon, credit.RewardParam,
 		},
 		Inputs: []credit.Input{credit.InGroup, credit.InOutcome, credit.InOldLogProbs, inTurns,
@@ -53,8 +53,8 @@ func init() {
 		Name:    "malt",
 		Summary: "MALT: value iteration over a generator → verifier → refiner tree (trajectories linked by parent), threshold labels as ±1 credit",
 		Params: []credit.Param{
-			{Name: "threshold", Kind: credit.Float, Default: DefaultMALTThreshold, Doc: "node is correct when its value > threshold"},
-			{Name: "credit", Kind: credit.String, Default: "label", Choices: []string{"label", "value", "advantage"}, Doc: "±1 label, node value, or value − sibling mean"},
+			{Name: "threshold", Kind: credit.Float, Default: DefaultMALTThreshold, Doc: "node is correct when its value > threshold", Origin: credit.FromPaper("value iteration: a node is correct when its value exceeds 0.5 (recalled)")},
+			{Name: "credit", Kind: credit.String, Default: "label", Choices: []string{"label", "value", "advantage"}, Doc: "±1 label, node value, or value − sibling mean", Origin: credit.FromPaper("method: nodes are labelled correct or incorrect (±1 here)")},
 			credit.RewardParam,
 		},
 		Inputs:     []credit.Input{credit.InGroup, inLeafReward},
@@ -69,8 +69,8 @@ func init() {
 		Name:    "archer",
 		Summary: "ArCHer: utterance advantage Q − V (or TD r + γV' − V) from given critic values, on every token of the utterance",
 		Params: []credit.Param{
-			{Name: "advantage", Kind: credit.String, Default: string(ArCHerModeQV), Choices: []string{string(ArCHerModeQV), string(ArCHerModeTD)}, Doc: "Q − V (reference actor) or one-step TD error of V"},
-			{Name: "gamma", Kind: credit.Float, Default: 0.9, Doc: "turn discount (td mode and returns)"},
+			{Name: "advantage", Kind: credit.String, Default: string(ArCHerModeQV), Choices: []string{string(ArCHerModeQV), string(ArCHerModeTD)}, Doc: "Q − V (reference actor) or one-step TD error of V", Origin: credit.FromReference("YifeiZhou02/ArCHer archer/algorithms/archer/trainer.py::ArcherTrainer.update (the actor's advantage is Q − V)")},
+			{Name: "gamma", Kind: credit.Float, Default: 0.9, Doc: "turn discount (td mode and returns)", Origin: credit.FromReference("YifeiZhou02/ArCHer archer/algorithms/archer/trainer.py::ArcherTrainer (gamma 0.9)"), Range: credit.Unit},
 			pStepReward,
 		},
 		Inputs: []credit.Input{inTurns,
@@ -95,9 +95,9 @@ func init() {
 		Name:    "poad",
 		Summary: "POAD: token-level GAE inside language actions (γ_intra = 1, reward at the action's last token, γ across actions)",
 		Params: []credit.Param{
-			{Name: "gamma", Kind: credit.Float, Default: 0.95, Doc: "discount across actions"},
-			{Name: "lam", Kind: credit.Float, Default: 0.95, Doc: "GAE λ (within and across actions)"},
-			{Name: "gamma_intra", Kind: credit.Float, Default: 1.0, Doc: "discount between tokens of an action (1 = POAD, gamma = NTPO)"},
+			{Name: "gamma", Kind: credit.Float, Default: 0.95, Doc: "discount across actions", Origin: credit.FromReference("morning9393/ADRL mappo/config.py (gamma 0.95)"), Range: credit.Unit},
+			{Name: "lam", Kind: credit.Float, Default: 0.95, Doc: "GAE λ (within and across actions)", Origin: credit.FromReference("morning9393/ADRL mappo/config.py (gae_lambda 0.95)"), Range: credit.Unit},
+			{Name: "gamma_intra", Kind: credit.Float, Default: 1.0, Doc: "discount between tokens of an action (1 = POAD, gamma = NTPO)", Origin: credit.FromPaper("method: no discount inside an action (γ_intra = 1); γ_intra = γ gives NTPO"), Range: credit.Unit},
 			pStepReward,
 		},
 		Inputs:     []credit.Input{inTurns, credit.InValues, inStepReward()},
@@ -112,10 +112,10 @@ func init() {
 		Name:    "sotopia_rl",
 		Summary: "Sotopia-RL: weighted multi-dimensional utterance rewards, GRPO-normalised within the group",
 		Params: []credit.Param{
-			{Name: "dims", Kind: credit.String, Default: "goal,relationship,knowledge", Doc: "comma-separated reward dimensions (steps[].rewards.<dim>)"},
-			{Name: "weights", Kind: credit.String, Default: "", Doc: "comma-separated weights, one per dimension (empty = equal weights 1/D)"},
-			{Name: "norm", Kind: credit.String, Default: "group", Choices: []string{"group", "none"}, Doc: "normalise over the group's utterances or use the combined reward"},
-			{Name: "role", Kind: credit.String, Default: "", Doc: "credit only the utterances of this role (empty = all)"},
+			{Name: "dims", Kind: credit.String, Default: "goal,relationship,knowledge", Doc: "comma-separated reward dimensions (steps[].rewards.<dim>)", Origin: credit.FromPaper("method: goal completion, relationship and knowledge (recalled)")},
+			{Name: "weights", Kind: credit.String, Default: "", Doc: "comma-separated weights, one per dimension (empty = equal weights 1/D)", Origin: credit.NotInPaper("equal weights: how the dimensions combine is not given")},
+			{Name: "norm", Kind: credit.String, Default: "group", Choices: []string{"group", "none"}, Doc: "normalise over the group's utterances or use the combined reward", Origin: credit.FromPaper("method: single-turn GRPO over the group's utterances")},
+			{Name: "role", Kind: credit.String, Default: "", Doc: "credit only the utterances of this role (empty = all)", Origin: credit.ByCredo("empty: every utterance is credited")},
 			pNormByStd, pEpsilon,
 		},
 		Inputs:     []credit.Input{credit.InGroup, inTurns, inSotopiaDims},
@@ -129,11 +129,11 @@ func init() {
 		Name:    "calm",
 		Summary: "CALM: environment reward + r_aux on steps an LLM judge labels as achieving a subgoal; normalised turn returns",
 		Params: []credit.Param{
-			{Name: "aux_reward", Kind: credit.Float, Default: 0.1, Doc: "subgoal bonus r_aux (paper value not found)"},
-			{Name: "threshold", Kind: credit.Float, Default: 0.5, Doc: "label ≥ threshold counts as achieved"},
-			{Name: "label", Kind: credit.String, Default: "subgoal", Doc: "judge label channel (steps[].labels.<label>)"},
-			{Name: "gamma", Kind: credit.Float, Default: 1.0, Doc: "turn discount of the returns"},
-			normParam(NormBatch, "comparison set of the turn returns"),
+			{Name: "aux_reward", Kind: credit.Float, Default: 0.1, Doc: "subgoal bonus r_aux (paper value not found)", Origin: credit.NotInPaper("0.1 keeps a few subgoal bonuses below a typical terminal reward of 1"), Range: credit.NonNeg},
+			{Name: "threshold", Kind: credit.Float, Default: 0.5, Doc: "label ≥ threshold counts as achieved", Origin: credit.ByCredo("judge labels in [0, 1]: achieved when label >= 0.5")},
+			{Name: "label", Kind: credit.String, Default: "subgoal", Doc: "judge label channel (steps[].labels.<label>)", Origin: credit.Channel},
+			{Name: "gamma", Kind: credit.Float, Default: 1.0, Doc: "turn discount of the returns", Origin: credit.ByCredo("undiscounted turn returns"), Range: credit.Unit},
+			normParam(NormBatch, "comparison set of the turn returns", credit.ByCredo("z-score over all turns of the batch, as the single-agent papers train with batch-normalised returns")),
 			pNormByStd, pEpsilon, pStepReward,
 		},
 		Inputs: []credit.Input{inTurns, inStepReward(),
@@ -151,10 +151,10 @@ func init() {
 		Name:    "lare",
 		Summary: "LaRe: episodic return redistributed over turns from latent per-step scores (sum preserved); normalised turn returns",
 		Params: []credit.Param{
-			{Name: "mode", Kind: credit.String, Default: "additive", Choices: []string{"additive", "proportional", "raw"}, Doc: "how scores become rewards (additive/proportional preserve the return)"},
-			{Name: "score", Kind: credit.String, Default: "latent", Doc: "per-step score channel (steps[].values.<score>)"},
-			{Name: "gamma", Kind: credit.Float, Default: 1.0, Doc: "turn discount of the returns"},
-			normParam(NormBatch, "comparison set of the turn returns"),
+			{Name: "mode", Kind: credit.String, Default: "additive", Choices: []string{"additive", "proportional", "raw"}, Doc: "how scores become rewards (additive/proportional preserve the return)", Origin: credit.NotInPaper("additive redistribution r_k = s_k + (R − Σs)/K preserves the episodic return, as the decoder's regression target does")},
+			{Name: "score", Kind: credit.String, Default: "latent", Doc: "per-step score channel (steps[].values.<score>)", Origin: credit.Channel},
+			{Name: "gamma", Kind: credit.Float, Default: 1.0, Doc: "turn discount of the returns", Origin: credit.ByCredo("undiscounted turn returns"), Range: credit.Unit},
+			normParam(NormBatch, "comparison set of the turn returns", credit.ByCredo("z-score over all turns of the batch, as the single-agent papers train with batch-normalised returns")),
 			pNormByStd, pEpsilon, credit.RewardParam,
 		},
 		Inputs: []credit.Input{inTurns, credit.InOutcome,
@@ -188,7 +188,7 @@ func runOPRL(b *rollout.Batch, v credit.Values) error {
 		}
 	}
 	opt := OPRLOptions{Beta: v.Float("beta"), StepCoef: v.Float("step_coef"), StepNorm: Norm(v.String("step_norm")),
-		Signal: OPRLSignal(v.String("step_signal")), Gamma: v.Float("gamma"), NormByStd: v.Bool("norm_by_std"), Epsilon: v.Float("epsilon")}
+		Signal: OPRLSignal(v.String("step_signal")), Gamma: v.Float("gamma"), NormByStd: v.Bool("norm_adv_by_std_in_grpo"), Epsilon: v.Float("epsilon")}
 	adv, err := OPRL(outcome, credit.GroupIDs(b), sr, opt)
 	if err != nil {
 		return err
@@ -375,7 +375,7 @@ func runSotopia(b *rollout.Batch, v credit.Values) error {
 	if v.String("norm") == string(NormNone) {
 		set = nil
 	}
-	adv, comb, err := SotopiaRL(x, set, ng, SotopiaOptions{Weights: w, NormByStd: v.Bool("norm_by_std"), Epsilon: v.Float("epsilon")})
+	adv, comb, err := SotopiaRL(x, set, ng, SotopiaOptions{Weights: w, NormByStd: v.Bool("norm_adv_by_std_in_grpo"), Epsilon: v.Float("epsilon")})
 	if err != nil {
 		return err
 	}
@@ -396,7 +396,7 @@ func runSotopia(b *rollout.Batch, v credit.Values) error {
 }
 
 func returnOptions(v credit.Values) ReturnOptions {
-	return ReturnOptions{Gamma: v.Float("gamma"), Norm: Norm(v.String("norm")), NormByStd: v.Bool("norm_by_std"), Epsilon: v.Float("epsilon")}
+	return ReturnOptions{Gamma: v.Float("gamma"), Norm: Norm(v.String("norm")), NormByStd: v.Bool("norm_adv_by_std_in_grpo"), Epsilon: v.Float("epsilon")}
 }
 
 // storeTurnCredit runs ReturnCredit on per-turn rewards and writes the
@@ -462,7 +462,7 @@ func init() {
 		Name:    "gmah.mixer",
 		Summary: "GMAH's credit part: QMIX-style monotone mixing of per-agent values into a joint value, and each agent's credit ∂Q_tot/∂Q_i",
 		Params: []credit.Param{
-			{Name: "W1, B1, W2, B2", Kind: credit.String, Default: "", Doc: "mixing weights for one state (struct fields of Mixer; absolute values are taken)"},
+			{Name: "W1, B1, W2, B2", Kind: credit.String, Default: "", Doc: "mixing weights for one state (struct fields of Mixer; absolute values are taken)", Origin: credit.ByCredo("struct fields set by the caller (Go API)")},
 		},
 		Inputs:     []credit.Input{{Name: "per-agent values Q_1..Q_n", Doc: "one value per agent for a state"}},
 		Outputs:    []string{"joint value Q_tot (Mixer.Mix)", "per-agent credit (Mixer.Credit)"},
