@@ -62,6 +62,10 @@ type Method struct {
 	// listed so that `credo methods` covers every catalogued method. It names
 	// the function, e.g. "method/group.BStarChoose".
 	GoAPI string `json:"go_api,omitempty"`
+	// Inferred lists the formulas credo had to choose where the paper is
+	// silent, each with its origin (credo and the reason, or the recalled
+	// source); `credo methods NAME` and docs/methods.md show them.
+	Inferred []Inferred `json:"inferred,omitempty"`
 	// Stateful methods carry state across calls (an EMA baseline per role,
 	// per-prompt success estimates, an annealing schedule).
 	Stateful bool `json:"stateful,omitempty"`
@@ -70,6 +74,13 @@ type Method struct {
 	Run func(b *rollout.Batch, v Values) error `json:"-"`
 	// RunState assigns credit for a stateful method; st is never nil.
 	RunState func(b *rollout.Batch, v Values, st *State) error `json:"-"`
+}
+
+// Inferred is a formula credo inferred where the paper is silent.
+type Inferred struct {
+	// What is the formula or rule, e.g. "thought weight 1 − α·p".
+	What   string `json:"what"`
+	Origin Origin `json:"origin"`
 }
 
 // ScopeFor is the method's scope under the parameter values v.

@@ -49,6 +49,9 @@ largest group, not by the file.`,
 			if err != nil {
 				return usageError{err}
 			}
+			for _, d := range m.Deprecations(sets) {
+				fmt.Fprintln(cmd.ErrOrStderr(), "credo: warning:", d)
+			}
 			var ms *credit.State
 			if state != "" {
 				if ms, err = credit.LoadState(state); err != nil {

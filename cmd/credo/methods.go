@@ -78,41 +78,79 @@ With names, only those; with --format json, a machine-readable list.`,
 	return c
 }
 
-func describe(w interface{ Write([]byte) (int, error) }, m *credit.Method) {
+func describe(w io.Writer, m *credit.Method) {
 	fmt.Fprintf(w, "%s — %s\n", m.Name, m.Summary)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	p := m.Provenance
-	fmt.Fprintf(w, "  paper:     %s", p.Paper)
+	paper := p.Paper
 	if p.ArXiv != "" {
-		fmt.Fprintf(w, " (arXiv:%s)", p.ArXiv)
+		paper += " (arXiv:" + p.ArXiv + ")"
 	}
-	fmt.Fprintln(w)
+	fmt.Fprintf(tw, "  paper:\t%s\n", paper)
 	if p.Reference != "" {
-		fmt.Fprintf(w, "  reference: %s\n", p.Reference)
+		fmt.Fprintf(tw, "  reference:\t%s\n", p.Reference)
 	}
 	if p.SpecRow > 0 {
-		fmt.Fprintf(w, "  spec row:  #%d\n", p.SpecRow)
+		fmt.Fprintf(tw, "  spec row:\t#%d\n", p.SpecRow)
 	}
 	if m.GoAPI != "" {
-		fmt.Fprintf(w, "  go api:    %s (assigns no credit)\n", m.GoAPI)
+		fmt.Fprintf(tw, "  go api:\t%s (assigns no credit)\n", m.GoAPI)
 	}
-	fmt.Fprintf(w, "  scope:     %s; outputs: %s\n", scopeCol(m), strings.Join(m.Outputs, ", "))
+	fmt.Fprintf(tw, "  scope:\t%s; outputs: %s\n", scopeCol(m), strings.Join(m.Outputs, ", "))
+	tw.Flush()
 	fmt.Fprintln(w, "  inputs:")
 	for _, in := range m.Inputs {
-		fmt.Fprintf(w, "    %-28s %s\n", in.Name, in.Doc)
+		fmt.Fprintf(tw, "    %s\t%s\n", in.Name, in.Doc)
 	}
+	tw.Flush()
 	if len(m.Params) > 0 {
 		fmt.Fprintln(w, "  parameters:")
+		fmt.Fprintln(tw, "    NAME\tKIND\tDEFAULT\tVALUES\tDESCRIPTION")
 		for _, q := range m.Params {
-			ch := ""
-			if len(q.Choices) > 0 {
-				ch = " {" + strings.Join(q.Choices, "|") + "}"
+			fmt.Fprintf(tw, "    %s\t%s\t%s\t%s\t%s\n", q.Name, q.Kind, defaultCol(q), valuesCol(q), q.Doc)
+			fmt.Fprintf(tw, "    \t\t\t\torigin: %s\n", q.Origin)
+			for _, a := range q.Aliases {
+				fmt.Fprintf(tw, "    \t\t\t\talias %s: %s\n", a.Name, a.Note)
 			}
-			fmt.Fprintf(w, "    %-28s %-6s default %v%s  %s\n", q.Name, q.Kind, q.Default, ch, q.Doc)
 		}
+		tw.Flush()
+	}
+	if len(m.Inferred) > 0 {
+		fmt.Fprintln(w, "  inferred where the paper is silent:")
+		for _, x := range m.Inferred {
+			fmt.Fprintf(tw, "    %s\t%s\n", x.What, x.Origin)
+		}
+		tw.Flush()
 	}
 	if m.Notes != "" {
 		fmt.Fprintf(w, "  notes:     %s\n", m.Notes)
 	}
+}
+
+// defaultCol is a parameter's default as shown by credo methods.
+func defaultCol(q credit.Param) string {
+	switch {
+	case q.Required:
+		return "(required)"
+	case q.Optional:
+		return "(unset)"
+	case q.Kind == credit.String && q.Default == "":
+		return `""`
+	}
+	return fmt.Sprint(q.Default)
+}
+
+// valuesCol is a parameter's accepted values: its choices or its range.
+func valuesCol(q credit.Param) string {
+	switch {
+	case len(q.Choices) > 0:
+		return "{" + strings.Join(q.Choices, "|") + "}"
+	case q.Range != nil:
+		return q.Range.String()
+	case q.Kind == credit.Float:
+		return "finite"
+	}
+	return "-"
 }
 
 // markdownTable writes the README's method table.

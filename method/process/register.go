@@ -116,7 +116,7 @@ func init() {
 		Name:    "clip_delta",
 		Summary: "Clip / Delta refinement of PRM step rewards (bounded cumulative reward), plus the success reward (stage)",
 		Params: []credit.Param{
-			{Name: "refinement", Kind: credit.String, Default: string(RefineClipDelta), Choices: []string{string(RefineClip), string(RefineDelta), string(RefineClipDelta), string(RefineNone)}, Doc: "clip: min(r − eta, 0); delta: r_k − r_{k+1}; clip_delta: both", Origin: credit.NotInPaper("Clip and Delta combined is the paper's recommended setting (both bound the cumulative reward)")},
+			{Name: "refinement", Kind: credit.String, Default: string(RefineClipDelta), Choices: []string{string(RefineClip), string(RefineDelta), string(RefineClipDelta), string(RefineNone)}, Doc: "clip: min(r − eta, 0); delta: r_k − r_{k+1}; clip_delta: both", Origin: credit.ByCredo("Clip then Delta (Clip-Delta): both bound the cumulative reward; the paper gives no default refinement")},
 			{Name: "eta", Kind: credit.Float, Default: 0.0, Optional: true, Doc: "Clip threshold η; unset: the batch's mean PRM step score (eta_mode=auto)",
 				Origin: credit.NotInPaper("η is a per-PRM threshold with no value in the paper; unset, η is the batch's mean PRM step score (the catalogue recalls the mean PRM score) because a fixed η = 0 zeroes every score of a PRM in [0, 1] (issue 8, defect 3)")},
 			{Name: "eta_mode", Kind: credit.String, Default: "auto", Choices: []string{"auto", "fixed", "batch_mean"}, Doc: "auto: eta when set, else the batch mean; fixed: eta (required); batch_mean: the mean PRM step score of the batch",
