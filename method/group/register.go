@@ -209,6 +209,10 @@ func init() {
 			}
 			return credit.ScopeGroup
 		},
+		Inferred: []credit.Inferred{
+			{What: "α = 1 (pure SAN)", Origin: credit.NotInPaper("α is not given; the only reimplementation found uses 1")},
+			{What: "a stratum of one takes the group estimator", Origin: credit.NotInPaper("the paper's rule for singletons was not seen; 0 would null its signal")},
+		},
 		Provenance: paperStratified,
 		Notes: "reads features.<name> or steps[].kind as the stratum; score as verl.grpo (token_level_rewards sum, else rewards.<reward>); " +
 			"with one stratum per group it equals verl.grpo; a stratum of one takes A^GN (singleton=global) or 0; scope=batch uses batch-wide statistics; returns == advantages",
@@ -257,9 +261,14 @@ func init() {
 		},
 		Inputs: []credit.Input{credit.InGroup, credit.InOutcome,
 			channelInput("thinking", "thinking-quality reward in [0, 1] of each response")},
-		Outputs:    []string{"advantages", "returns"},
-		Scope:      credit.ScopeGroup,
-		ScopeOf:    credit.StageScope,
+		Outputs: []string{"advantages", "returns"},
+		Scope:   credit.ScopeGroup,
+		ScopeOf: credit.StageScope,
+		Inferred: []credit.Inferred{
+			{What: "α = 1: R = R_o + α·e^{-step/T}·γ_trust·R_t", Origin: credit.NotInPaper("α is named but its value is not found; 1 weighs the thinking reward like the outcome")},
+			{What: "γ_trust = 1 if μ_correct ≥ μ_wrong, else e^{μ_correct − μ_wrong}", Origin: credit.ByCredo("the catalogue's recalled form (not verified against the paper)")},
+			{What: "annealing e^{-step/T}, off (T = 0) by default", Origin: credit.NotInPaper("T is not given; annealing is off until T is set")},
+		},
 		Provenance: credit.Provenance{Paper: "SophiaVL-R1: Reinforcing MLLMs Reasoning with Thinking Reward", ArXiv: "2505.17018", Reference: "kxfan2002/SophiaVL-R1 (trust weighting not located in the code)", SpecRow: 40},
 		Notes: "γ = 1 if mean thinking reward of correct >= that of incorrect responses, else exp(μ_c - μ_w); γ = 1 when a group lacks either; " +
 			"state: \"step\" counts calls (one call = one training step); the scope and returns are those of the base method",
@@ -355,9 +364,12 @@ func init() {
 				}
 				return true
 			}}},
-		Outputs:    []string{"advantages", "returns"},
-		Scope:      credit.ScopeGroup,
-		ScopeOf:    credit.StageScope,
+		Outputs: []string{"advantages", "returns"},
+		Scope:   credit.ScopeGroup,
+		ScopeOf: credit.StageScope,
+		Inferred: []credit.Inferred{
+			{What: "r_ref = the group's 0.85 quantile (ref=group_quantile)", Origin: credit.ByCredo("approximates the paper's quantile of base-policy rewards with the group's own samples")},
+		},
 		Provenance: credit.Provenance{Paper: "Transforming and Combining Rewards for Aligning Large Language Models", ArXiv: "2402.00742", SpecRow: 60},
 		Notes:      "the paper trains with KL-regularised PPO; here the transformed reward goes to the base method (default verl.grpo); group_quantile approximates the base-policy reference with the group's own samples",
 		Run: func(b *rollout.Batch, v credit.Values) error {
@@ -398,9 +410,13 @@ func init() {
 			{Name: "lambda", Kind: credit.Float, Default: 0.2, Doc: "fraction of the batch's groups (highest correctness ratio) that get the length penalty (paper default not found)", Origin: credit.NotInPaper("0.2 penalises length in the best fifth of the groups; λ is given no default in the paper"), Range: credit.Unit},
 			pThresh, pBaseParams,
 		},
-		Inputs:     []credit.Input{credit.InGroup, credit.InOutcome},
-		Outputs:    []string{"advantages", "returns"},
-		Scope:      credit.ScopeBatch,
+		Inputs:  []credit.Input{credit.InGroup, credit.InOutcome},
+		Outputs: []string{"advantages", "returns"},
+		Scope:   credit.ScopeBatch,
+		Inferred: []credit.Inferred{
+			{What: "λ = 0.2: the top 20% of groups by correctness ratio get the length penalty", Origin: credit.NotInPaper("λ has no default in the paper; a fifth of the groups")},
+			{What: "length reward 0.5 − (L − L_min)/(L_max − L_min) (Kimi-1.5 form)", Origin: credit.ByCredo("recalled form of the length penalty, not verified")},
+		},
 		Provenance: credit.Provenance{Paper: "Stable Reinforcement Learning for Efficient Reasoning", ArXiv: "2505.18086", SpecRow: 69},
 		Notes: "length = number of tokens with a non-zero mask; selected groups: 1 + (0.5 - (L-Lmin)/(Lmax-Lmin)) if correct, min(0, ·) if not (Kimi-1.5 form, recalled); " +
 			"k = ceil(λ·G) groups, ties by first appearance; batch-wide ranking",
@@ -509,10 +525,13 @@ func init() {
 			{Name: "ema", Kind: credit.Float, Default: 0.0, Doc: "p̂ ← ema·p̂ + (1-ema)·observed success rate; 0 = the last observed rate", Origin: credit.NotInPaper("p̂ estimator not given; 0 keeps the last observed rate"), Range: &credit.Range{Min: new(0.0), Max: new(1.0), MaxOpen: true}},
 			pBaseParams,
 		},
-		Inputs:     []credit.Input{credit.InGroup, credit.InOutcome, keyInput("prompt_key", "a prompt id stable across batches")},
-		Outputs:    []string{"advantages", "returns"},
-		Scope:      credit.ScopeGroup,
-		ScopeOf:    credit.StageScope,
+		Inputs:  []credit.Input{credit.InGroup, credit.InOutcome, keyInput("prompt_key", "a prompt id stable across batches")},
+		Outputs: []string{"advantages", "returns"},
+		Scope:   credit.ScopeGroup,
+		ScopeOf: credit.StageScope,
+		Inferred: []credit.Inferred{
+			{What: "p̂ = the last observed success rate (ema = 0)", Origin: credit.NotInPaper("the p̂ estimator is not given")},
+		},
 		Provenance: credit.Provenance{Paper: "Knapsack RL: Unlocking Exploration of LLMs via Optimizing Budget Allocation", ArXiv: "2509.25849", Reference: "no official code", SpecRow: 41},
 		Notes: "state: \"p_hat\" and \"rollouts\" per prompt key, \"effective_ratio\" of the last batch (share of groups with non-equal outcomes); " +
 			"the allocation itself is the Go function KnapsackAllocate (read p̂ with KnapsackEstimates); advantages and returns are the base method's",

@@ -128,9 +128,12 @@ func init() {
 				func(s rollout.Step, _ credit.Values) bool { _, ok := s.Rewards["prm"]; return ok }),
 			inOutcomeIfCoef,
 		},
-		Outputs:    []string{"advantages", "returns", "token_level_rewards (write_token_rewards)"},
-		Scope:      credit.ScopeGroup,
-		ScopeOf:    stageScope(clipDeltaBatchMean),
+		Outputs: []string{"advantages", "returns", "token_level_rewards (write_token_rewards)"},
+		Scope:   credit.ScopeGroup,
+		ScopeOf: stageScope(clipDeltaBatchMean),
+		Inferred: []credit.Inferred{
+			{What: "η = the batch's mean PRM step score unless eta is set", Origin: credit.NotInPaper("η has no value in the paper; a fixed η = 0 zeroes every score of a [0, 1] PRM")},
+		},
 		Provenance: credit.Provenance{Paper: "On Designing Effective RL Reward at Training Time for LLM Reasoning", ArXiv: "2410.15115", SpecRow: 35},
 		Notes: "reads steps[].rewards.prm, rewards.<reward>, response_mask; no reference code: η is the batch's mean PRM step score by default " +
 			"(a fixed η = 0 would zero every score of a PRM in [0, 1]); eta_mode=fixed uses eta; the clip_delta default is credo's choice",
@@ -151,9 +154,13 @@ func init() {
 				func(s rollout.Step, v credit.Values) bool { _, ok := s.Values[v.String("value_key")]; return ok }),
 			inOutcomeIfCoef,
 		},
-		Outputs:    []string{"advantages", "returns", "token_level_rewards (write_token_rewards)"},
-		Scope:      credit.ScopeGroup,
-		ScopeOf:    stageScope(nil),
+		Outputs: []string{"advantages", "returns", "token_level_rewards (write_token_rewards)"},
+		Scope:   credit.ScopeGroup,
+		ScopeOf: stageScope(nil),
+		Inferred: []credit.Inferred{
+			{What: "look-ahead: an idle step borrows the next non-zero accuracy difference, unbounded window", Origin: credit.NotInPaper("the paper describes a look-ahead without a window")},
+			{What: "decay 0.7 per step of a borrowed difference", Origin: credit.NotInPaper("no decay value is given")},
+		},
 		Provenance: credit.Provenance{Paper: "Promoting Efficient Reasoning with Verifiable Stepwise Reward", ArXiv: "2508.10293", SpecRow: 39},
 		Notes:      "reads steps[].values.mc, features.mc_init, rewards.<reward>, response_mask; no reference code: window and decay are credo's choices",
 		Run: runStage(func(t *rollout.Trajectory, v credit.Values) ([]float64, error) {
@@ -183,8 +190,11 @@ func init() {
 				return true
 			}},
 		},
-		Outputs:    []string{"advantages", "returns"},
-		Scope:      credit.ScopeGroup,
+		Outputs: []string{"advantages", "returns"},
+		Scope:   credit.ScopeGroup,
+		Inferred: []credit.Inferred{
+			{What: "thought weight 1 − α·p on wrong thoughts of correct responses, 1 − α·(1 − p) on correct thoughts of wrong ones (p = group accuracy, α = 0.5)", Origin: credit.NotInPaper("the paper's capability-adaptive formula is not given; the weight never flips a token's sign, as the paper requires")},
+		},
 		Provenance: credit.Provenance{Paper: "Good Learners Think Their Thinking: Generative PRM Makes Large Reasoning Model More Efficient Math Learner", ArXiv: "2507.23317", SpecRow: 15},
 		Notes: "reads rewards.<reward>, uid, steps[].labels.correct, response_mask; thoughts follow the paper, the weight " +
 			"(1 − α·p on wrong thoughts of correct responses, 1 − α·(1 − p) on correct thoughts of wrong ones, p = group accuracy) is credo's reconstruction; returns == advantages",
@@ -224,8 +234,12 @@ func init() {
 		},
 		Inputs: []credit.Input{inStepSignal("steps[].values.<value_key>", "MC/MCTS value of the step",
 			func(s rollout.Step, v credit.Values) bool { _, ok := s.Values[v.String("value_key")]; return ok })},
-		Outputs:    []string{"steps[].labels.<label_key>"},
-		Scope:      credit.ScopeGroup,
+		Outputs: []string{"steps[].labels.<label_key>"},
+		Scope:   credit.ScopeGroup,
+		Inferred: []credit.Inferred{
+			{What: "weighted fusion: score = w·verdict + (1 − w)·MC (MC alone without a verdict), correct when score ≥ 0.5, w = 0.5", Origin: credit.NotInPaper("the paper's fusion formula is not given")},
+			{What: "and fusion: verdict correct (or absent) and MC > 0; tool_first: the verdict when present, else MC > 0", Origin: credit.ByCredo("the two other readings of a hybrid label")},
+		},
 		Provenance: credit.Provenance{Paper: "GroundedPRM: Tree-Guided and Fidelity-Aware Process Reward Modeling for Step-Level Reasoning", ArXiv: "2510.14942", SpecRow: 31},
 		Notes:      "reads steps[].values.mc and steps[].labels.tool; the paper's fusion formula is unknown, the fusions are credo's; writes labels only",
 		Run:        runGroundedLabels,

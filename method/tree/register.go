@@ -53,6 +53,9 @@ func init() {
 		Inputs:  []credit.Input{credit.InGroup, inTokens, credit.InTokenRewards},
 		Outputs: []string{"advantages", "returns"},
 		Scope:   credit.ScopeGroup,
+		Inferred: []credit.Inferred{
+			{What: "A_t = Â_GRPO + td_coef·(V(s_{t+1}) − V(s_t)) at branching tokens, td_coef = 1", Origin: credit.ByCredo("the catalogue's inferred exact form; no coefficient is given")},
+		},
 		Provenance: credit.Provenance{Paper: "Exploiting Tree Structure for Credit Assignment in RL Training of LLMs", ArXiv: "2509.18314", SpecRow: 29,
 			Reference: "no public code; base advantage = volcengine/verl@b178a3cd56f58b2d502255daba591e92833930a7 verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage"},
 		Notes: "reads responses, uid, token_level_rewards or rewards.<reward>, response_mask; score = sum of token rewards as in verl.grpo; " +

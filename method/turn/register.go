@@ -42,8 +42,11 @@ func init() {
 				_, ok := t.LogProbs[v.String("phi")]
 				return ok
 			}}},
-		Outputs:    []string{"advantages"},
-		Scope:      credit.ScopeBatch,
+		Outputs: []string{"advantages"},
+		Scope:   credit.ScopeBatch,
+		Inferred: []credit.Inferred{
+			{What: "A = A_episode + α·z(step reward), α = 1, z within the group", Origin: credit.NotInPaper("the combination and normalisation are not given; GiGPO-like, as the catalogue infers")},
+		},
 		Provenance: provOPRL,
 		Notes: "reads rewards.<reward>, old_log_probs, log_probs.<phi>, steps (top-level = turns), response_mask; " +
 			"step normalisation and combination are credo's GiGPO-like reading (paper gives none); group-local unless step_norm=batch",
@@ -57,9 +60,12 @@ func init() {
 			{Name: "credit", Kind: credit.String, Default: "label", Choices: []string{"label", "value", "advantage"}, Doc: "±1 label, node value, or value − sibling mean", Origin: credit.FromPaper("method: nodes are labelled correct or incorrect (±1 here)")},
 			credit.RewardParam,
 		},
-		Inputs:     []credit.Input{credit.InGroup, inLeafReward},
-		Outputs:    []string{"advantages", "returns"},
-		Scope:      credit.ScopeGroup,
+		Inputs:  []credit.Input{credit.InGroup, inLeafReward},
+		Outputs: []string{"advantages", "returns"},
+		Scope:   credit.ScopeGroup,
+		Inferred: []credit.Inferred{
+			{What: "a node is correct when its value > 0.5; credit ±1", Origin: credit.ByCredo("threshold recalled by the catalogue; MALT trains with SFT/DPO, the ±1 credit is credo's per-token reading")},
+		},
 		Provenance: provMALT,
 		Notes: "a trajectory is a tree node; parent.traj_uid links it to the output it conditions on (parent.token is ignored); " +
 			"leaves (no children) need rewards.<reward>; returns = node value; every valid token gets the node credit",
@@ -118,9 +124,12 @@ func init() {
 			{Name: "role", Kind: credit.String, Default: "", Doc: "credit only the utterances of this role (empty = all)", Origin: credit.ByCredo("empty: every utterance is credited")},
 			pNormByStd, pEpsilon,
 		},
-		Inputs:     []credit.Input{credit.InGroup, inTurns, inSotopiaDims},
-		Outputs:    []string{"advantages", "returns"},
-		Scope:      credit.ScopeGroup,
+		Inputs:  []credit.Input{credit.InGroup, inTurns, inSotopiaDims},
+		Outputs: []string{"advantages", "returns"},
+		Scope:   credit.ScopeGroup,
+		Inferred: []credit.Inferred{
+			{What: "utterance reward = equal-weight mean of the dimensions", Origin: credit.NotInPaper("how the dimensions combine is not given")},
+		},
 		Provenance: provSoto,
 		Notes:      "utterances = top-level steps (of the role); returns = combined utterance reward; a group with one utterance gets 0",
 		Run:        runSotopia,
@@ -141,8 +150,11 @@ func init() {
 				_, ok := s.Labels[v.String("label")]
 				return ok
 			})},
-		Outputs:    []string{"advantages", "returns"},
-		Scope:      credit.ScopeBatch,
+		Outputs: []string{"advantages", "returns"},
+		Scope:   credit.ScopeBatch,
+		Inferred: []credit.Inferred{
+			{What: "r_aux = 0.1 on each achieved subgoal", Origin: credit.NotInPaper("the magnitude is not given; below a typical terminal reward of 1")},
+		},
 		Provenance: provCALM,
 		Notes:      "returns = discounted shaped reward-to-go per turn; advantages = returns standardised over the batch (or group); group-local when norm=group/none",
 		Run:        runCALM,
@@ -162,8 +174,11 @@ func init() {
 				_, ok := s.Values[v.String("score")]
 				return ok
 			})},
-		Outputs:    []string{"advantages", "returns"},
-		Scope:      credit.ScopeBatch,
+		Outputs: []string{"advantages", "returns"},
+		Scope:   credit.ScopeBatch,
+		Inferred: []credit.Inferred{
+			{What: "additive redistribution r_k = s_k + (R − Σs)/K", Origin: credit.ByCredo("keeps the episodic return, the decoder's regression target")},
+		},
 		Provenance: provLaRe,
 		Notes:      "episodic return = rewards.<reward> (or the token-reward sum); returns = reward-to-go of the redistributed rewards; the decoder is trained outside credo",
 		Run:        runLaRe,
