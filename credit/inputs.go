@@ -1,6 +1,7 @@
 package credit
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"github.com/credo-rl/credo/rollout"
@@ -119,4 +120,20 @@ func Store(b *rollout.Batch, adv, ret [][]float64) {
 			t.Returns = nil
 		}
 	}
+}
+
+// NumericFeature reads a numeric trajectory feature: a float64 or int set
+// from Go, or a json.Number or float64 from the readers. It is the one
+// numeric feature lookup of the method packages.
+func NumericFeature(t *rollout.Trajectory, name string) (float64, bool) {
+	switch v := t.Features[name].(type) {
+	case float64:
+		return v, true
+	case int:
+		return float64(v), true
+	case json.Number:
+		f, err := v.Float64()
+		return f, err == nil
+	}
+	return 0, false
 }

@@ -74,15 +74,18 @@ func SplitList(s string) []string {
 	return out
 }
 
-// ParseFloats parses a comma-separated list of finite numbers; what names
-// the list in errors.
+// ParseFloats parses a comma-separated list of finite numbers ("" = nil);
+// what names the parameter in errors.
 func ParseFloats(what, s string) ([]float64, error) {
 	items := SplitList(s)
+	if len(items) == 0 {
+		return nil, nil
+	}
 	out := make([]float64, len(items))
 	for i, x := range items {
 		f, err := strconv.ParseFloat(x, 64)
 		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-			return nil, fmt.Errorf("%s: item %d (%q) is not a finite number", what, i+1, x)
+			return nil, fmt.Errorf("parameter %s: %q is not a finite number", what, x)
 		}
 		out[i] = f
 	}

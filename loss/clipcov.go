@@ -6,6 +6,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+
+	"github.com/credo-rl/credo/internal/arrays"
 )
 
 // tokenPos addresses one token of a batch.
@@ -58,7 +60,7 @@ func PolicyLossClipCov(in PolicyBatch, cfg VerlPolicyConfig) (PolicyResult, erro
 	if err := checkClip(fn, cfg.ClipRatioLow, cfg.ClipRatioHigh); err != nil {
 		return PolicyResult{}, err
 	}
-	if !(cfg.ClipCovRatio > 0) || !finite(cfg.ClipCovRatio) {
+	if !(cfg.ClipCovRatio > 0) || !arrays.Finite(cfg.ClipCovRatio) {
 		return PolicyResult{}, fmt.Errorf("%s: clip_cov_ratio must be > 0, got %v", fn, cfg.ClipCovRatio)
 	}
 	agg, err := newVerlAgg(fn, in.ResponseMask, cfg.AggMode, cfg.Global)

@@ -1,9 +1,12 @@
 package loss
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/credo-rl/credo/internal/arrays"
+)
 
 // finite reports whether x is neither NaN nor ±Inf (x-x is NaN otherwise).
-func finite(x float64) bool { return x-x == 0 }
 
 // checkLike verifies that x has exactly the row lengths of ref. A nil x is
 // reported as missing.
@@ -26,7 +29,7 @@ func checkLike(fn, name string, x [][]float64, refName string, ref [][]float64) 
 func checkFinite(fn, name string, x [][]float64) error {
 	for i, row := range x {
 		for j, v := range row {
-			if !finite(v) {
+			if !arrays.Finite(v) {
 				return fmt.Errorf("%s: %s row %d column %d is %v (inputs must be finite)", fn, name, i, j, v)
 			}
 		}
@@ -38,7 +41,7 @@ func checkFinite(fn, name string, x [][]float64) error {
 func checkMask(fn, name string, m [][]float64) error {
 	for i, row := range m {
 		for j, v := range row {
-			if !finite(v) || v < 0 {
+			if !arrays.Finite(v) || v < 0 {
 				return fmt.Errorf("%s: %s row %d column %d is %v (mask values must be finite and >= 0)", fn, name, i, j, v)
 			}
 		}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/credo-rl/credo/internal/arrays"
 )
 
 // PolicyLossKLCov is verl's KL-Cov loss: an unclipped policy gradient, plus an
@@ -37,10 +39,10 @@ func PolicyLossKLCov(in PolicyBatch, cfg VerlPolicyConfig) (PolicyResult, error)
 	if err := in.validate(fn, true); err != nil {
 		return PolicyResult{}, err
 	}
-	if !(cfg.KLCovRatio > 0) || !finite(cfg.KLCovRatio) {
+	if !(cfg.KLCovRatio > 0) || !arrays.Finite(cfg.KLCovRatio) {
 		return PolicyResult{}, fmt.Errorf("%s: kl_cov_ratio must be > 0, got %v", fn, cfg.KLCovRatio)
 	}
-	if !finite(cfg.PPOKLCoef) {
+	if !arrays.Finite(cfg.PPOKLCoef) {
 		return PolicyResult{}, fmt.Errorf("%s: ppo_kl_coef must be finite, got %v", fn, cfg.PPOKLCoef)
 	}
 	agg, err := newVerlAgg(fn, in.ResponseMask, cfg.AggMode, cfg.Global)

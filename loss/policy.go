@@ -3,6 +3,8 @@ package loss
 import (
 	"fmt"
 	"sort"
+
+	"github.com/credo-rl/credo/internal/arrays"
 )
 
 // PolicyBatch holds the per-token tensors every verl policy loss takes
@@ -153,7 +155,7 @@ func (b *PolicyBatch) isRow(i int) []float64 {
 
 // checkClip validates ε_low and ε_high.
 func checkClip(fn string, lo, hi float64) error {
-	if !finite(lo) || !finite(hi) || lo < 0 || hi < 0 {
+	if !arrays.Finite(lo) || !arrays.Finite(hi) || lo < 0 || hi < 0 {
 		return fmt.Errorf("%s: clip_ratio_low=%v and clip_ratio_high=%v must be finite and >= 0", fn, lo, hi)
 	}
 	return nil

@@ -3,6 +3,8 @@ package loss
 import (
 	"fmt"
 	"math"
+
+	"github.com/credo-rl/credo/internal/arrays"
 )
 
 // PolicyLossVanilla is verl's PPO clipped surrogate with dual clip. Per token,
@@ -44,7 +46,7 @@ func PolicyLossVanilla(in PolicyBatch, cfg VerlPolicyConfig) (PolicyResult, erro
 	if err := checkClip(fn, lo, hi); err != nil {
 		return PolicyResult{}, err
 	}
-	if !(c > 1) || !finite(c) {
+	if !(c > 1) || !arrays.Finite(c) {
 		return PolicyResult{}, fmt.Errorf("%s: clip_ratio_c must be > 1.0 for dual-clip PPO, got %v", fn, c)
 	}
 	agg, err := newVerlAgg(fn, in.ResponseMask, cfg.AggMode, cfg.Global)

@@ -3,6 +3,8 @@ package loss
 import (
 	"fmt"
 	"math"
+
+	"github.com/credo-rl/credo/internal/arrays"
 )
 
 // PolicyLossSAPO is verl's Soft Adaptive Policy Optimization loss: a smooth
@@ -28,7 +30,7 @@ func PolicyLossSAPO(in PolicyBatch, cfg VerlPolicyConfig) (PolicyResult, error) 
 	if err := in.validate(fn, true); err != nil {
 		return PolicyResult{}, err
 	}
-	if !(cfg.TauPos > 0) || !(cfg.TauNeg > 0) || !finite(cfg.TauPos) || !finite(cfg.TauNeg) {
+	if !(cfg.TauPos > 0) || !(cfg.TauNeg > 0) || !arrays.Finite(cfg.TauPos) || !arrays.Finite(cfg.TauNeg) {
 		return PolicyResult{}, fmt.Errorf("%s: tau_pos=%v and tau_neg=%v must be finite and > 0", fn, cfg.TauPos, cfg.TauNeg)
 	}
 	agg, err := newVerlAgg(fn, in.ResponseMask, SeqMeanTokenMean, cfg.Global)

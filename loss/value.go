@@ -1,6 +1,10 @@
 package loss
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/credo-rl/credo/internal/arrays"
+)
 
 // ValueLossOptions configures ValueLoss.
 type ValueLossOptions struct {
@@ -68,7 +72,7 @@ func ValueLoss(vpreds, returns, values, mask [][]float64, o ValueLossOptions) (V
 		return ValueLossResult{}, err
 	}
 	c := o.CliprangeValue
-	if !finite(c) || c < 0 {
+	if !arrays.Finite(c) || c < 0 {
 		return ValueLossResult{}, fmt.Errorf("%s: cliprange_value must be finite and >= 0, got %v", fn, c)
 	}
 	agg, err := newVerlAgg(fn, mask, o.AggMode, GlobalBatchInfo{})

@@ -1,6 +1,10 @@
 package verl
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/credo-rl/credo/internal/arrays"
+)
 
 // GAE is verl's generalised advantage estimation with transparent masked
 // tokens. Backward over t = T-1 … 0, starting from nextv = lastgaelam = 0:
@@ -64,7 +68,7 @@ func GAEInto(adv, ret, tokenLevelRewards, values, responseMask [][]float64, gamm
 	if err := checkLike(est, "returns", ret, "token_level_rewards", tokenLevelRewards); err != nil {
 		return err
 	}
-	if !finite(gamma) || !finite(lam) {
+	if !arrays.Finite(gamma) || !arrays.Finite(lam) {
 		return fmt.Errorf("%s: gamma = %v and lam = %v must be finite", est, gamma, lam)
 	}
 	gl := gamma * lam
@@ -98,7 +102,7 @@ func GAEInto(adv, ret, tokenLevelRewards, values, responseMask [][]float64, gamm
 			s1 += dm
 			s2 += d * dm
 		}
-		if !finite(chk) || !finite(ms) {
+		if !arrays.Finite(chk) || !arrays.Finite(ms) {
 			return firstNonFinite(est, i, named{"token_level_rewards", r}, named{"values", v}, named{"response_mask", m})
 		}
 		switch {

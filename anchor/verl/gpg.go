@@ -3,6 +3,8 @@ package verl
 import (
 	"fmt"
 	"math"
+
+	"github.com/credo-rl/credo/internal/arrays"
 )
 
 // GPGOptions are the hyper-parameters of GPG.
@@ -49,7 +51,7 @@ func GPGScalar(scores []float64, g []int, nGroups int, opt GPGOptions) ([]float6
 }
 
 func checkFNorm(est string, f float64) error {
-	if f == 0 || !finite(f) {
+	if f == 0 || !arrays.Finite(f) {
 		return fmt.Errorf("%s: f_norm is %v, want a finite non-zero number", est, f)
 	}
 	return nil

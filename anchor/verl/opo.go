@@ -3,6 +3,8 @@ package verl
 import (
 	"fmt"
 	"math"
+
+	"github.com/credo-rl/credo/internal/arrays"
 )
 
 // OPOScalar computes OPO's per-row advantage from per-row scores and
@@ -33,7 +35,7 @@ func OPOScalar(scores, lengths []float64, g []int, nGroups int) ([]float64, erro
 		return nil, err
 	}
 	for i, l := range lengths {
-		if !finite(l) {
+		if !arrays.Finite(l) {
 			return nil, errNonFinite(est, "lengths", i)
 		}
 	}
@@ -124,7 +126,7 @@ func OPOWithOptions(tokenLevelRewards, responseMask [][]float64, index []string,
 		for _, m := range row {
 			l += m
 		}
-		if !finite(l) {
+		if !arrays.Finite(l) {
 			return nil, nil, errNonFinite(est, "response_mask", i)
 		}
 		lengths[i] = l

@@ -3,6 +3,8 @@ package verl
 import (
 	"fmt"
 	"math"
+
+	"github.com/credo-rl/credo/internal/arrays"
 )
 
 // OTBOptions are the hyper-parameters of the optimal-token-baseline
@@ -52,10 +54,10 @@ func otbInputs(est string, rewards, mask, logp, sumPi2, isw [][]float64) (G, W [
 			rs += r[t]
 			ms += m[t]
 		}
-		if !finite(rs) {
+		if !arrays.Finite(rs) {
 			return nil, nil, errNonFinite(est, "token_level_rewards", i)
 		}
-		if !finite(ms) {
+		if !arrays.Finite(ms) {
 			return nil, nil, errNonFinite(est, "response_mask", i)
 		}
 		lp, sp := logp[i], sumPi2[i]
@@ -73,11 +75,11 @@ func otbInputs(est string, rewards, mask, logp, sumPi2, isw [][]float64) (G, W [
 			ss += sp[t]
 		}
 		switch {
-		case !finite(ls) || !finite(cum):
+		case !arrays.Finite(ls) || !arrays.Finite(cum):
 			return nil, nil, errNonFinite(est, "old_log_probs", i)
-		case !finite(ss):
+		case !arrays.Finite(ss):
 			return nil, nil, errNonFinite(est, "sum_pi_squared", i)
-		case !finite(is):
+		case !arrays.Finite(is):
 			return nil, nil, errNonFinite(est, "rollout_is_weights", i)
 		}
 	}

@@ -1,6 +1,10 @@
 package verl
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/credo-rl/credo/internal/arrays"
+)
 
 // ReinforcePlusPlus is verl's REINFORCE++ advantage:
 //
@@ -55,7 +59,7 @@ func ReinforcePlusPlusInto(adv, ret, tokenLevelRewards, responseMask [][]float64
 	if err := checkLike(est, "returns", ret, "token_level_rewards", tokenLevelRewards); err != nil {
 		return err
 	}
-	if !finite(gamma) {
+	if !arrays.Finite(gamma) {
 		return fmt.Errorf("%s: gamma = %v must be finite", est, gamma)
 	}
 	if ws == nil {
@@ -86,7 +90,7 @@ func ReinforcePlusPlusInto(adv, ret, tokenLevelRewards, responseMask [][]float64
 		}
 		// A non-finite reward makes run, and so d·m_t, non-finite from there
 		// on (Inf·0 is NaN); a non-finite mask value makes ms non-finite.
-		if !finite(s1) || !finite(ms) {
+		if !arrays.Finite(s1) || !arrays.Finite(ms) {
 			return firstNonFinite(est, i, named{"token_level_rewards", r}, named{"response_mask", m})
 		}
 		ones[i] = 0
@@ -189,7 +193,7 @@ func ReinforcePlusPlusBaseline(tokenLevelRewards, responseMask [][]float64, inde
 			m2 += mm
 			m3 += mm * m
 		}
-		if !finite(m3) || !finite(m1) {
+		if !arrays.Finite(m3) || !arrays.Finite(m1) {
 			return nil, nil, errNonFinite(est, "response_mask", i)
 		}
 		if m1 == 0 {

@@ -1,5 +1,7 @@
 package verl
 
+import "github.com/credo-rl/credo/internal/arrays"
+
 // ReMax is verl's ReMax advantage:
 //
 //	G[i][t] = Σ_{u≥t} r[i][u]·mask[i][u]        (reverse cumulative sum)
@@ -30,7 +32,7 @@ func ReMax(tokenLevelRewards [][]float64, rewardBaselines []float64, responseMas
 	for i, r := range tokenLevelRewards {
 		m := responseMask[i]
 		b := rewardBaselines[i]
-		if !finite(b) {
+		if !arrays.Finite(b) {
 			return nil, nil, errNonFinite(est, "reward_baselines", i)
 		}
 		a, g := adv[i], ret[i]
@@ -42,10 +44,10 @@ func ReMax(tokenLevelRewards [][]float64, rewardBaselines []float64, responseMas
 			rs += r[t]
 			ms += m[t]
 		}
-		if !finite(rs) {
+		if !arrays.Finite(rs) {
 			return nil, nil, errNonFinite(est, "token_level_rewards", i)
 		}
-		if !finite(ms) {
+		if !arrays.Finite(ms) {
 			return nil, nil, errNonFinite(est, "response_mask", i)
 		}
 	}

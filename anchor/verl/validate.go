@@ -3,11 +3,11 @@ package verl
 import (
 	"fmt"
 
+	"github.com/credo-rl/credo/internal/arrays"
 	"github.com/credo-rl/credo/internal/groups"
 )
 
 // finite reports whether x is neither NaN nor ±Inf (x-x is NaN for both).
-func finite(x float64) bool { return x-x == 0 }
 
 // checkLike verifies that x has exactly the (possibly ragged) shape of ref.
 func checkLike(est, name string, x [][]float64, refName string, ref [][]float64) error {
@@ -46,7 +46,7 @@ type named struct {
 func firstNonFinite(est string, i int, rows ...named) error {
 	for _, x := range rows {
 		for _, v := range x.row {
-			if !finite(v) {
+			if !arrays.Finite(v) {
 				return errNonFinite(est, x.name, i)
 			}
 		}
@@ -94,7 +94,7 @@ func checkGroupRange(est string, g []int, nGroups int) error {
 // checkScores rejects non-finite per-row scores.
 func checkScores(est string, scores []float64) error {
 	for i, s := range scores {
-		if !finite(s) {
+		if !arrays.Finite(s) {
 			return errNonFinite(est, "scores", i)
 		}
 	}
@@ -147,7 +147,7 @@ func rowScoresInto(est string, scores []float64, rewards [][]float64) error {
 			s0 += row[t]
 		}
 		s := (s0 + s1) + (s2 + s3)
-		if !finite(s) {
+		if !arrays.Finite(s) {
 			return errNonFinite(est, "token_level_rewards", i)
 		}
 		scores[i] = s
@@ -187,7 +187,7 @@ func broadcastInto(est string, out [][]float64, a []float64, mask [][]float64) e
 			o[n] = ai * m[n]
 			c0 += m[n]
 		}
-		if !finite(c0 + c1) {
+		if !arrays.Finite(c0 + c1) {
 			return errNonFinite(est, "response_mask", i)
 		}
 	}

@@ -3,6 +3,8 @@ package verl
 import (
 	"fmt"
 	"math"
+
+	"github.com/credo-rl/credo/internal/arrays"
 )
 
 // whitenStats accumulates the mask-weighted mean and sum of squared
@@ -90,7 +92,7 @@ func (s *whitenStats) params(est string) (mean, scale float64, err error) {
 	mean = s.mean * W / (W + 1e-8)
 	d := s.mean - mean
 	v := (s.m2 + W*d*d) / (W + 1e-8) * W / (W - 1)
-	if !(v+1e-8 > 0) || !finite(v) {
+	if !(v+1e-8 > 0) || !arrays.Finite(v) {
 		// Only reachable with fractional or negative mask weights (Σm < 1).
 		return 0, 0, fmt.Errorf("%s: masked variance is %v (mask sum %v); whitening needs a positive variance", est, v, W)
 	}
@@ -122,10 +124,10 @@ func MaskedWhiten(values, mask [][]float64) ([][]float64, error) {
 			s += x
 			ms += mask[i][t]
 		}
-		if !finite(s) {
+		if !arrays.Finite(s) {
 			return nil, errNonFinite(est, "values", i)
 		}
-		if !finite(ms) {
+		if !arrays.Finite(ms) {
 			return nil, errNonFinite(est, "mask", i)
 		}
 		st.addRow(row, mask[i])

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/credo-rl/credo/internal/arrays"
 	"github.com/credo-rl/credo/internal/groups"
 )
 
@@ -49,8 +50,6 @@ func sumRow(x []float64) float64 {
 	return (s0 + s1) + (s2 + s3)
 }
 
-func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
-
 // rowScores returns the sequence score of every row, the sum over all its
 // tokens (the reference sums over ALL T positions, mask or not). A non-finite
 // value anywhere in a row makes its sum non-finite and is reported.
@@ -58,7 +57,7 @@ func rowScores(est string, rewards [][]float64) ([]float64, error) {
 	s := make([]float64, len(rewards))
 	for i, row := range rewards {
 		s[i] = sumRow(row)
-		if !finite(s[i]) {
+		if !arrays.Finite(s[i]) {
 			return nil, fmt.Errorf("%s: token_level_rewards row %d has a non-finite value (or its sum overflows)", est, i)
 		}
 	}
@@ -108,7 +107,7 @@ func broadcast(est string, out [][]float64, a []float64, mask [][]float64) error
 			o[n] = ai * m[n]
 			c0 += m[n]
 		}
-		if !finite(c0 + c1) {
+		if !arrays.Finite(c0 + c1) {
 			return fmt.Errorf("%s: response_mask row %d has a non-finite value", est, i)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"unicode/utf8"
 
+	"github.com/credo-rl/credo/internal/arrays"
 	"github.com/credo-rl/credo/internal/groups"
 )
 
@@ -27,11 +28,11 @@ func StepDiscountedReturns(rewards []float64, trajUID []string, gamma float64) (
 	if len(trajUID) != len(rewards) {
 		return nil, fmt.Errorf("%s: traj_uid has %d entries, rewards has %d", est, len(trajUID), len(rewards))
 	}
-	if !finite(gamma) {
+	if !arrays.Finite(gamma) {
 		return nil, fmt.Errorf("%s: gamma is %v, want a finite number", est, gamma)
 	}
 	for i, r := range rewards {
-		if !finite(r) {
+		if !arrays.Finite(r) {
 			return nil, fmt.Errorf("%s: rewards[%d] is %v, want a finite number", est, i, r)
 		}
 	}
@@ -261,14 +262,14 @@ func checkGiGPO(tokenLevelRewards [][]float64, stepRewards []float64, responseMa
 		return fmt.Errorf("%s: step_rewards has %d entries, token_level_rewards has %d rows", est, len(stepRewards), len(tokenLevelRewards))
 	}
 	for i, r := range stepRewards {
-		if !finite(r) {
+		if !arrays.Finite(r) {
 			return fmt.Errorf("%s: step_rewards[%d] is %v, want a finite number", est, i, r)
 		}
 	}
 	if opts.Mode != MeanNorm && opts.Mode != MeanStdNorm {
 		return fmt.Errorf("%s: unknown mode %d, want MeanNorm or MeanStdNorm", est, opts.Mode)
 	}
-	if !finite(opts.StepAdvantageW) || !finite(opts.Epsilon) {
+	if !arrays.Finite(opts.StepAdvantageW) || !arrays.Finite(opts.Epsilon) {
 		return fmt.Errorf("%s: step_advantage_w and epsilon must be finite", est)
 	}
 	return nil

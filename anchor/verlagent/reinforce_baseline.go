@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/credo-rl/credo/internal/arrays"
 	"github.com/credo-rl/credo/internal/groups"
 )
 
@@ -64,7 +65,7 @@ func ReinforcePlusPlusBaseline(tokenLevelRewards, responseMask [][]float64, inde
 	var w, sx float64
 	for i, m := range responseMask {
 		m1, m2, m3 := maskMoments(m)
-		if !finite(m3) {
+		if !arrays.Finite(m3) {
 			return nil, fmt.Errorf("%s: response_mask row %d has a non-finite value", est, i)
 		}
 		mom[3*i], mom[3*i+1], mom[3*i+2] = m1, m2, m3

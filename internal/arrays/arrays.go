@@ -83,3 +83,7 @@ func FirstNonFinite(fn string, names []string, ms ...[][]float64) error {
 	}
 	return fmt.Errorf("%s: non-finite input", fn)
 }
+
+// Finite reports whether x is neither NaN nor ±Inf. It is the one finite
+// test of the module's numeric packages.
+func Finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }

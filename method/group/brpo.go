@@ -3,6 +3,7 @@ package group
 import (
 	"fmt"
 
+	"github.com/credo-rl/credo/internal/arrays"
 	"github.com/credo-rl/credo/internal/groups"
 )
 
@@ -101,7 +102,7 @@ func BRPO(scores [][]float64, index []string, opt BRPOOptions) (*BRPOResult, err
 	default:
 		return nil, fmt.Errorf("%s: baseline %q, want brpo, v1only, v2only or none", est, opt.Baseline)
 	}
-	if !finite(opt.Discount) || opt.Discount <= 0 {
+	if !arrays.Finite(opt.Discount) || opt.Discount <= 0 {
 		return nil, fmt.Errorf("%s: discount is %v, want a finite number > 0", est, opt.Discount)
 	}
 	S := make([]int, n)
@@ -126,7 +127,7 @@ func BRPO(scores [][]float64, index []string, opt BRPOOptions) (*BRPOResult, err
 	if opt.BudgetProbs != nil {
 		tot := 0.0
 		for j, p := range opt.BudgetProbs {
-			if !finite(p) || p < 0 {
+			if !arrays.Finite(p) || p < 0 {
 				return nil, fmt.Errorf("%s: budget_probs[%d] is %v, want a finite weight >= 0", est, j, p)
 			}
 			tot += p

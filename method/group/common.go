@@ -4,11 +4,9 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/credo-rl/credo/internal/arrays"
 	"github.com/credo-rl/credo/internal/groups"
 )
-
-// finite reports whether x is neither NaN nor ±Inf.
-func finite(x float64) bool { return x-x == 0 }
 
 // checkRows verifies that a per-row input has one value per row.
 func checkRows(est, name string, n int, refName string, rows int) error {
@@ -21,7 +19,7 @@ func checkRows(est, name string, n int, refName string, rows int) error {
 // checkFinite rejects NaN and ±Inf in a per-row input.
 func checkFinite(est, name string, xs []float64) error {
 	for i, x := range xs {
-		if !finite(x) {
+		if !arrays.Finite(x) {
 			return fmt.Errorf("%s: %s row %d is %v, want a finite number", est, name, i, x)
 		}
 	}

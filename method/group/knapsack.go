@@ -3,6 +3,8 @@ package group
 import (
 	"fmt"
 	"math"
+
+	"github.com/credo-rl/credo/internal/arrays"
 )
 
 // KnapsackInfoGain is Knapsack RL's expected improvement of a prompt with
@@ -95,7 +97,7 @@ func KnapsackAllocate(p []float64, opt KnapsackOptions) ([]int, error) {
 	for i, pi := range p {
 		for e := range vals {
 			v := value(opt.MinN+e, pi)
-			if !finite(v) {
+			if !arrays.Finite(v) {
 				return nil, fmt.Errorf("%s: value(%d, %v) is %v, want a finite number", est, opt.MinN+e, pi, v)
 			}
 			vals[e] = v

@@ -338,7 +338,7 @@ func init() {
 		},
 	})
 
-	lscChannels := func(v credit.Values) []string { return splitList(v.String("channels")) }
+	lscChannels := func(v credit.Values) []string { return credit.SplitList(v.String("channels")) }
 	credit.Register(&credit.Method{
 		Name:    "lsc",
 		Summary: "LSC transform: u = Σ_k log σ(r_k - r_k,ref(x)) over reward channels (\"sum = AND\"), then the base method",
@@ -441,7 +441,7 @@ func init() {
 		},
 	})
 
-	trlFuncs := func(v credit.Values) []string { return splitList(v.String("reward_funcs")) }
+	trlFuncs := func(v credit.Values) []string { return credit.SplitList(v.String("reward_funcs")) }
 	credit.Register(&credit.Method{
 		Name:    "trl.grpo",
 		Summary: "TRL GRPO advantage over weighted reward channels: sum_then_normalize / normalize_then_sum, group / batch / none scaling",
@@ -477,12 +477,9 @@ func init() {
 			}
 			var w []float64
 			if s := strings.TrimSpace(v.String("reward_weights")); s != "" {
-				for _, x := range splitList(s) {
-					f, err := strconv.ParseFloat(x, 64)
-					if err != nil {
-						return fmt.Errorf("parameter reward_weights: %q is not a number", x)
-					}
-					w = append(w, f)
+				var err error
+				if w, err = credit.ParseFloats("reward_weights", s); err != nil {
+					return err
 				}
 				if len(w) != len(fs) {
 					return fmt.Errorf("parameter reward_weights has %d weights, reward_funcs has %d channels", len(w), len(fs))
@@ -605,17 +602,6 @@ func KnapsackEstimates(st *credit.State) (map[string]float64, error) {
 	}
 	_, err := st.For(KnapsackMethod).Get("p_hat", &p)
 	return p, err
-}
-
-// splitList splits a comma-separated parameter, dropping empty items.
-func splitList(s string) []string {
-	var out []string
-	for _, x := range strings.Split(s, ",") {
-		if x = strings.TrimSpace(x); x != "" {
-			out = append(out, x)
-		}
-	}
-	return out
 }
 
 func init() {

@@ -79,7 +79,7 @@ func parseBudgetProbs(s string) (prior string, probs []float64, err error) {
 	case "uniform", "linear", "base":
 		return s, nil, nil
 	}
-	for _, x := range splitList(s) {
+	for _, x := range credit.SplitList(s) {
 		f, err := strconv.ParseFloat(x, 64)
 		if err != nil {
 			return "", nil, fmt.Errorf("parameter budget_probs = %q: want uniform, linear, base or comma-separated weights", s)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/credo-rl/credo/anchor/verl"
+	"github.com/credo-rl/credo/internal/arrays"
 	"github.com/credo-rl/credo/internal/groups"
 )
 
@@ -115,7 +116,7 @@ func StratifiedScalar(scores []float64, index, strata []string, opt StratifiedOp
 	if err != nil {
 		return nil, err
 	}
-	if !finite(opt.Alpha) {
+	if !arrays.Finite(opt.Alpha) {
 		return nil, fmt.Errorf("stratified_grpo: alpha is %v, want a finite number", opt.Alpha)
 	}
 	a := opt.Alpha
@@ -195,7 +196,7 @@ func rowSums(est string, r, mask [][]float64) ([]float64, error) {
 			s0 += row[t]
 		}
 		s := (s0 + s1) + (s2 + s3)
-		if !finite(s) {
+		if !arrays.Finite(s) {
 			return nil, fmt.Errorf("%s: token_level_rewards row %d contains a NaN or infinite value", est, i)
 		}
 		out[i] = s

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/credo-rl/credo/internal/arrays"
 	"github.com/credo-rl/credo/internal/groups"
 )
 
@@ -102,7 +103,7 @@ func TrustAnneal(step int, T float64) float64 {
 //
 // Paper: "SophiaVL-R1" (arXiv:2505.17018), methods.md #40.
 func TrustRewards(outcome, thinking []float64, index []string, step int, opt TrustOptions) ([]float64, error) {
-	if !finite(opt.Alpha) || !finite(opt.Threshold) || !finite(opt.AnnealT) {
+	if !arrays.Finite(opt.Alpha) || !arrays.Finite(opt.Threshold) || !arrays.Finite(opt.AnnealT) {
 		return nil, fmt.Errorf("trust_grpo: alpha, threshold and anneal_T must be finite, got %v, %v, %v", opt.Alpha, opt.Threshold, opt.AnnealT)
 	}
 	if step < 0 {

@@ -165,7 +165,7 @@ func init() {
 		Notes:      "reads steps[].values.mc, features.mc_init, rewards.<reward>, response_mask; no reference code: window and decay are credo's choices",
 		Run: runStage(func(t *rollout.Trajectory, v credit.Values) ([]float64, error) {
 			acc := stepValue(t, v.String("value_key"))
-			init, ok := numericFeature(t, v.String("init_feature"))
+			init, ok := credit.NumericFeature(t, v.String("init_feature"))
 			return VSRMStepRewards(acc, init, ok, VSRMOptions{Window: v.Int("lookahead_window"), Decay: v.Float("decay")})
 		}),
 	})

@@ -1,11 +1,8 @@
 package process
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
-
-	"github.com/credo-rl/credo/rollout"
 )
 
 // PlaceStepRewards returns the token rewards of a response of n tokens:
@@ -50,19 +47,4 @@ func finite(name string, xs []float64) error {
 		}
 	}
 	return nil
-}
-
-// numericFeature reads a numeric trajectory feature (float64 from Go,
-// json.Number or float64 from the readers).
-func numericFeature(t *rollout.Trajectory, name string) (float64, bool) {
-	switch v := t.Features[name].(type) {
-	case float64:
-		return v, true
-	case int:
-		return float64(v), true
-	case json.Number:
-		f, err := v.Float64()
-		return f, err == nil
-	}
-	return 0, false
 }

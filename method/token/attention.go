@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/credo-rl/credo/internal/arrays"
 )
 
 // Attention-guided preplan-and-anchor credit (spec row #6).
@@ -79,7 +81,7 @@ func (o PreplanAnchorOptions) check(est string) error {
 	default:
 		return fmt.Errorf("%s: preplan_rule %q, want %s or %s", est, o.PreplanRule, PreplanTop, PreplanRise)
 	}
-	if !finite(o.Scale) || o.Scale < 0 {
+	if !arrays.Finite(o.Scale) || o.Scale < 0 {
 		return fmt.Errorf("%s: scale = %v, want a finite number >= 0", est, o.Scale)
 	}
 	for _, r := range []struct {
@@ -257,7 +259,7 @@ func checkAttention(est string, attn [][]float64) error {
 			return fmt.Errorf("%s: attention row %d has %d keys, want at least %d (keys 0..%d)", est, t, len(row), t+1, t)
 		}
 		for s := 0; s <= t; s++ {
-			if !finite(row[s]) {
+			if !arrays.Finite(row[s]) {
 				return fmt.Errorf("%s: attention row %d key %d is %v, want a finite number", est, t, s, row[s])
 			}
 		}

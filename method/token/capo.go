@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/credo-rl/credo/anchor/verl"
+	"github.com/credo-rl/credo/internal/arrays"
 	"github.com/credo-rl/credo/internal/groups"
 )
 
@@ -181,7 +182,7 @@ func CAPO(outcome []float64, penalty, mask [][]float64, index []string, opt CAPO
 		return nil, nil, fmt.Errorf("%s: outcome has %d entries, index %d, penalty %d rows; want one per response", est, len(outcome), len(index), len(penalty))
 	}
 	for i, r := range outcome {
-		if !finite(r) {
+		if !arrays.Finite(r) {
 			return nil, nil, fmt.Errorf("%s: outcome row %d is %v, want a finite number", est, i, r)
 		}
 	}

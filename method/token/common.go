@@ -2,10 +2,9 @@ package token
 
 import (
 	"fmt"
-	"math"
-)
 
-func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+	"github.com/credo-rl/credo/internal/arrays"
+)
 
 // checkRows verifies that x has the row lengths of ref (x may be nil only
 // when optional is true) and that every value is finite.
@@ -24,7 +23,7 @@ func checkRows(est, name string, x [][]float64, refName string, ref [][]float64,
 			return fmt.Errorf("%s: %s row %d has %d values, %s has %d", est, name, i, len(row), refName, len(ref[i]))
 		}
 		for t, v := range row {
-			if !finite(v) {
+			if !arrays.Finite(v) {
 				return fmt.Errorf("%s: %s row %d position %d is %v, want a finite number", est, name, i, t, v)
 			}
 		}
@@ -39,7 +38,7 @@ func checkFinite(est, name string, x [][]float64) error {
 
 // checkParam rejects a non-finite hyper-parameter.
 func checkParam(est, name string, x float64) error {
-	if !finite(x) {
+	if !arrays.Finite(x) {
 		return fmt.Errorf("%s: %s = %v, want a finite number", est, name, x)
 	}
 	return nil

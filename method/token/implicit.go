@@ -3,6 +3,8 @@ package token
 import (
 	"fmt"
 	"math"
+
+	"github.com/credo-rl/credo/internal/arrays"
 )
 
 // DefaultBeta is the KL coefficient β of the implicit-reward methods
@@ -80,7 +82,7 @@ const DefaultTREGTemperature = 1.0
 // prompts, squashed and normalized"; the exact form was NOT FOUND.
 func TREGWeights(posLogp, negLogp, mask [][]float64, rejected []bool, temperature float64) ([][]float64, error) {
 	const est = "treg"
-	if !finite(temperature) || temperature <= 0 {
+	if !arrays.Finite(temperature) || temperature <= 0 {
 		return nil, fmt.Errorf("%s: temperature = %v, want a finite number > 0", est, temperature)
 	}
 	if err := checkFinite(est, "contrast_pos", posLogp); err != nil {

@@ -3,6 +3,9 @@ package token
 import (
 	"fmt"
 	"slices"
+
+	"github.com/credo-rl/credo/internal/arrays"
+	"github.com/credo-rl/credo/rollout"
 )
 
 // MA-RLHF: RLHF with macro actions (spec row #17).
@@ -14,8 +17,9 @@ import (
 // (fixed_ngram_selection, ppl_selection, modeling_macro_action,
 // get_advantages_and_returns).
 
-// Span is the token range [Start, End) of one macro action.
-type Span struct{ Start, End int }
+// Span is the token range [Start, End) of one macro action: rollout.Span, the
+// module's one span type.
+type Span = rollout.Span
 
 // FixedNGramMacros splits a response of len(mask) tokens into macros of n
 // policy tokens each (mask ≠ 0; a nil mask means all ones): a macro closes
@@ -41,12 +45,12 @@ func FixedNGramMacros(mask []float64, n, length int) ([]Span, error) {
 			count++
 		}
 		if count == n {
-			out = append(out, Span{start, t + 1})
+			out = append(out, Span{Start: start, End: t + 1})
 			start, count = t+1, 0
 		}
 	}
 	if start < length {
-		out = append(out, Span{start, length})
+		out = append(out, Span{Start: start, End: length})
 	}
 	return out, nil
 }
@@ -75,7 +79,7 @@ func PerplexityMacros(logp, mask []float64, splitAfter bool) ([]Span, error) {
 	var starts []int
 	prev := -1
 	for t, lp := range logp {
-		if !finite(lp) {
+		if !arrays.Finite(lp) {
 			return nil, fmt.Errorf("%s: log-prob at position %d is %v, want a finite number", est, t, lp)
 		}
 		if mask != nil && mask[t] == 0 {
@@ -94,12 +98,12 @@ func PerplexityMacros(logp, mask []float64, splitAfter bool) ([]Span, error) {
 	s := 0
 	for _, b := range starts {
 		if b > s {
-			out = append(out, Span{s, b})
+			out = append(out, Span{Start: s, End: b})
 			s = b
 		}
 	}
 	if s < len(logp) {
-		out = append(out, Span{s, len(logp)})
+		out = append(out, Span{Start: s, End: len(logp)})
 	}
 	return out, nil
 }
@@ -131,13 +135,13 @@ func SpanMacros(spans []Span, length int) ([]Span, error) {
 			return nil, fmt.Errorf("%s: spans [%d, %d) and [%d, %d) overlap", est, out[len(out)-1].Start, out[len(out)-1].End, s.Start, s.End)
 		}
 		if s.Start > pos {
-			out = append(out, Span{pos, s.Start})
+			out = append(out, Span{Start: pos, End: s.Start})
 		}
 		out = append(out, s)
 		pos = s.End
 	}
 	if pos < length {
-		out = append(out, Span{pos, length})
+		out = append(out, Span{Start: pos, End: length})
 	}
 	return out, nil
 }
@@ -155,11 +159,11 @@ func IsolateLast(spans []Span, mask []float64, length int) []Span {
 	for _, s := range spans {
 		if last >= s.Start && last < s.End && s.End-s.Start > 1 {
 			if s.Start < last {
-				out = append(out, Span{s.Start, last})
+				out = append(out, Span{Start: s.Start, End: last})
 			}
-			out = append(out, Span{last, last + 1})
+			out = append(out, Span{Start: last, End: last + 1})
 			if last+1 < s.End {
-				out = append(out, Span{last + 1, s.End})
+				out = append(out, Span{Start: last + 1, End: s.End})
 			}
 			continue
 		}

@@ -12,13 +12,13 @@ func TestFixedNGramMacros(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []Span{{0, 2}, {2, 4}, {4, 5}}; !slices.Equal(got, want) {
+	if want := []Span{{Start: 0, End: 2}, {Start: 2, End: 4}, {Start: 4, End: 5}}; !slices.Equal(got, want) {
 		t.Fatalf("got %v, want %v", got, want)
 	}
 	// Masked tokens do not count: t0 (1), t1 masked, t2 (2) closes [0,3);
 	// t3, t4 close [3,5); trailing padding forms [5,6).
 	got, _ = FixedNGramMacros([]float64{1, 0, 1, 1, 1, 0}, 2, 6)
-	if want := []Span{{0, 3}, {3, 5}, {5, 6}}; !slices.Equal(got, want) {
+	if want := []Span{{Start: 0, End: 3}, {Start: 3, End: 5}, {Start: 5, End: 6}}; !slices.Equal(got, want) {
 		t.Fatalf("masked: got %v, want %v", got, want)
 	}
 	if _, err := FixedNGramMacros(nil, 0, 3); err == nil {
@@ -34,37 +34,37 @@ func TestPerplexityMacros(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []Span{{0, 2}, {2, 3}, {3, 5}}; !slices.Equal(got, want) {
+	if want := []Span{{Start: 0, End: 2}, {Start: 2, End: 3}, {Start: 3, End: 5}}; !slices.Equal(got, want) {
 		t.Fatalf("got %v, want %v", got, want)
 	}
 	// split after: macros end at 0, 2 and 3 instead.
 	got, _ = PerplexityMacros(lp, nil, true)
-	if want := []Span{{0, 1}, {1, 3}, {3, 4}, {4, 5}}; !slices.Equal(got, want) {
+	if want := []Span{{Start: 0, End: 1}, {Start: 1, End: 3}, {Start: 3, End: 4}, {Start: 4, End: 5}}; !slices.Equal(got, want) {
 		t.Fatalf("split after: got %v, want %v", got, want)
 	}
 	// Masked position 1 is skipped: the comparisons are 0→2 (no rise), 2→3, 3→4.
 	got, _ = PerplexityMacros(lp, []float64{1, 0, 1, 1, 1}, false)
-	if want := []Span{{0, 2}, {2, 3}, {3, 5}}; !slices.Equal(got, want) {
+	if want := []Span{{Start: 0, End: 2}, {Start: 2, End: 3}, {Start: 3, End: 5}}; !slices.Equal(got, want) {
 		t.Fatalf("masked: got %v, want %v", got, want)
 	}
 }
 
 func TestSpanMacrosAndIsolateLast(t *testing.T) {
-	got, err := SpanMacros([]Span{{5, 6}, {2, 4}, {3, 3}}, 8)
+	got, err := SpanMacros([]Span{{Start: 5, End: 6}, {Start: 2, End: 4}, {Start: 3, End: 3}}, 8)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []Span{{0, 2}, {2, 4}, {4, 5}, {5, 6}, {6, 8}}; !slices.Equal(got, want) {
+	if want := []Span{{Start: 0, End: 2}, {Start: 2, End: 4}, {Start: 4, End: 5}, {Start: 5, End: 6}, {Start: 6, End: 8}}; !slices.Equal(got, want) {
 		t.Fatalf("got %v, want %v", got, want)
 	}
-	if _, err := SpanMacros([]Span{{0, 3}, {2, 4}}, 5); err == nil {
+	if _, err := SpanMacros([]Span{{Start: 0, End: 3}, {Start: 2, End: 4}}, 5); err == nil {
 		t.Fatal("overlap: want an error")
 	}
-	if got := IsolateLast([]Span{{0, 3}, {3, 5}}, nil, 5); !slices.Equal(got, []Span{{0, 3}, {3, 4}, {4, 5}}) {
+	if got := IsolateLast([]Span{{Start: 0, End: 3}, {Start: 3, End: 5}}, nil, 5); !slices.Equal(got, []Span{{Start: 0, End: 3}, {Start: 3, End: 4}, {Start: 4, End: 5}}) {
 		t.Fatalf("IsolateLast = %v", got)
 	}
 	// The last policy token is 3 (4 is padding).
-	if got := IsolateLast([]Span{{0, 5}}, []float64{1, 1, 1, 1, 0}, 5); !slices.Equal(got, []Span{{0, 3}, {3, 4}, {4, 5}}) {
+	if got := IsolateLast([]Span{{Start: 0, End: 5}}, []float64{1, 1, 1, 1, 0}, 5); !slices.Equal(got, []Span{{Start: 0, End: 3}, {Start: 3, End: 4}, {Start: 4, End: 5}}) {
 		t.Fatalf("IsolateLast masked = %v", got)
 	}
 }
@@ -72,7 +72,7 @@ func TestSpanMacrosAndIsolateLast(t *testing.T) {
 func TestMacroGAEHand(t *testing.T) {
 	r := [][]float64{{0, 0, 0, 1}}
 	v := [][]float64{{0.5, 0.7, 0.2, 0.4}}
-	macros := [][]Span{{{0, 2}, {2, 4}}}
+	macros := [][]Span{{{Start: 0, End: 2}, {Start: 2, End: 4}}}
 	o := MacroGAEOptions{Gamma: 1, Lambda: 0.5, ValueAgg: AggEqual, RewardAgg: AggSum}
 	// V0 = 0.6, V1 = 0.3, r0 = 0, r1 = 1.
 	// A1 = 1 + 0 − 0.3 = 0.7, R1 = 1.0; A0 = 0 + 0.3 − 0.6 + 0.5·0.7 = 0.05, R0 = 0.65.
@@ -101,7 +101,7 @@ func TestMacroGAESkipsMaskedMacro(t *testing.T) {
 	// bootstraps from the last. V0 = 1, V2 = 2, r2 = 1, γ = λ = 1:
 	// A2 = 1 − 2 = −1; A0 = 0 + 2 − 1 + (−1) = 0.
 	adv, ret, err := MacroGAE([][]float64{{0, 0, 5, 5, 1}}, [][]float64{{1, 1, 9, 9, 2}}, [][]float64{{1, 1, 0, 0, 1}},
-		[][]Span{{{0, 2}, {2, 4}, {4, 5}}}, MacroGAEOptions{Gamma: 1, Lambda: 1, ValueAgg: AggEqual, RewardAgg: AggSum})
+		[][]Span{{{Start: 0, End: 2}, {Start: 2, End: 4}, {Start: 4, End: 5}}}, MacroGAEOptions{Gamma: 1, Lambda: 1, ValueAgg: AggEqual, RewardAgg: AggSum})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,14 +143,14 @@ func TestMacroGAEOneTokenEqualsTokenGAE(t *testing.T) {
 func TestMacroGAEErrors(t *testing.T) {
 	o := DefaultMacroGAEOptions()
 	r := [][]float64{{0, 1}}
-	if _, _, err := MacroGAE(r, [][]float64{{0}}, nil, [][]Span{{{0, 2}}}, o); err == nil {
+	if _, _, err := MacroGAE(r, [][]float64{{0}}, nil, [][]Span{{{Start: 0, End: 2}}}, o); err == nil {
 		t.Fatal("values too short: want an error")
 	}
-	if _, _, err := MacroGAE(r, r, nil, [][]Span{{{0, 1}}}, o); err == nil {
+	if _, _, err := MacroGAE(r, r, nil, [][]Span{{{Start: 0, End: 1}}}, o); err == nil {
 		t.Fatal("macros not covering the row: want an error")
 	}
 	o.ValueAgg = AggSum
-	if _, _, err := MacroGAE(r, r, nil, [][]Span{{{0, 2}}}, o); err == nil {
+	if _, _, err := MacroGAE(r, r, nil, [][]Span{{{Start: 0, End: 2}}}, o); err == nil {
 		t.Fatal("sum is not a value rule: want an error")
 	}
 }

@@ -343,7 +343,7 @@ func macroSteps(t *rollout.Trajectory, kind string) []Span {
 	var out []Span
 	for _, s := range t.Steps {
 		if (kind == "" && s.Parent == nil) || (kind != "" && s.Kind == kind) {
-			out = append(out, Span{s.Start, s.End})
+			out = append(out, Span{Start: s.Start, End: s.End})
 		}
 	}
 	return out

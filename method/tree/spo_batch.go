@@ -1,12 +1,12 @@
 package tree
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
 
 	"github.com/credo-rl/credo/anchor/spo"
+	"github.com/credo-rl/credo/credit"
 	"github.com/credo-rl/credo/internal/groups"
 	"github.com/credo-rl/credo/rollout"
 )
@@ -300,7 +300,7 @@ func stepCutpoints(t *rollout.Trajectory, key, init string) ([]int, []float64) {
 		v float64
 	}
 	var cs []cv
-	if v, ok := numericFeature(t, init); ok {
+	if v, ok := credit.NumericFeature(t, init); ok {
 		cs = append(cs, cv{-1, v})
 	}
 	for _, s := range t.Steps {
@@ -328,19 +328,6 @@ func hasStepValues(t *rollout.Trajectory, key string) bool {
 		}
 	}
 	return false
-}
-
-func numericFeature(t *rollout.Trajectory, name string) (float64, bool) {
-	switch v := t.Features[name].(type) {
-	case float64:
-		return v, true
-	case int:
-		return float64(v), true
-	case json.Number:
-		f, err := v.Float64()
-		return f, err == nil
-	}
-	return 0, false
 }
 
 // outcome is the named outcome reward, or the sum of the token rewards.

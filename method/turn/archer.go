@@ -1,6 +1,10 @@
 package turn
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/credo-rl/credo/internal/arrays"
+)
 
 // ArCHerMode selects how ArCHer's utterance advantage is formed from the
 // given critic values.
@@ -57,7 +61,7 @@ func ArCHerQV(q, v [][]float64) ([][]float64, error) {
 		}
 		a := make([]float64, len(q[i]))
 		for k := range a {
-			if !finite(q[i][k]) || !finite(v[i][k]) {
+			if !arrays.Finite(q[i][k]) || !arrays.Finite(v[i][k]) {
 				return nil, fmt.Errorf("archer: row %d turn %d: q = %v, v = %v must be finite", i, k, q[i][k], v[i][k])
 			}
 			a[k] = q[i][k] - v[i][k]
@@ -92,7 +96,7 @@ func ArCHerTD(rewards, v [][]float64, bootstrap []float64, gamma float64) (adv, 
 	if bootstrap != nil && len(bootstrap) != len(v) {
 		return nil, nil, fmt.Errorf("archer: bootstrap has %d values, want one per row (%d)", len(bootstrap), len(v))
 	}
-	if !finite(gamma) {
+	if !arrays.Finite(gamma) {
 		return nil, nil, fmt.Errorf("archer: gamma = %v must be finite", gamma)
 	}
 	adv = make([][]float64, len(v))
@@ -105,14 +109,14 @@ func ArCHerTD(rewards, v [][]float64, bootstrap []float64, gamma float64) (adv, 
 		next := 0.0
 		if bootstrap != nil {
 			next = bootstrap[i]
-			if !finite(next) {
+			if !arrays.Finite(next) {
 				return nil, nil, fmt.Errorf("archer: bootstrap[%d] = %v must be finite", i, next)
 			}
 		}
 		a := make([]float64, len(vi))
 		y := make([]float64, len(vi))
 		for k := len(vi) - 1; k >= 0; k-- {
-			if !finite(r[k]) || !finite(vi[k]) {
+			if !arrays.Finite(r[k]) || !arrays.Finite(vi[k]) {
 				return nil, nil, fmt.Errorf("archer: row %d turn %d: reward = %v, v = %v must be finite", i, k, r[k], vi[k])
 			}
 			y[k] = r[k] + gamma*next

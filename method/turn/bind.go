@@ -2,8 +2,6 @@ package turn
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/credo-rl/credo/credit"
 	"github.com/credo-rl/credo/rollout"
@@ -22,7 +20,7 @@ func turnsOf(t *rollout.Trajectory, i int) ([]int, []Span, error) {
 		if s.Start < prev || s.End < s.Start || s.End > t.Len() {
 			return nil, nil, fmt.Errorf("trajectory %d (traj_uid %q): top-level step %d [%d, %d) overlaps the previous turn or leaves the %d tokens; turn methods need ordered, disjoint turns", i, t.ID, si, s.Start, s.End, t.Len())
 		}
-		spans[k] = Span{s.Start, s.End}
+		spans[k] = Span{Start: s.Start, End: s.End}
 		prev = s.End
 	}
 	return idx, spans, nil
@@ -117,34 +115,6 @@ var (
 
 func normParam(def Norm, doc string, o credit.Origin) credit.Param {
 	return credit.Param{Name: "norm", Kind: credit.String, Default: string(def), Choices: []string{"batch", "group", "none"}, Doc: doc, Origin: o}
-}
-
-// parseList splits a comma-separated list, dropping blanks.
-func parseList(s string) []string {
-	var out []string
-	for _, f := range strings.Split(s, ",") {
-		if f = strings.TrimSpace(f); f != "" {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
-// parseFloats parses a comma-separated list of numbers ("" = nil).
-func parseFloats(name, s string) ([]float64, error) {
-	fs := parseList(s)
-	if len(fs) == 0 {
-		return nil, nil
-	}
-	out := make([]float64, len(fs))
-	for k, f := range fs {
-		x, err := strconv.ParseFloat(f, 64)
-		if err != nil {
-			return nil, fmt.Errorf("parameter %s: %q is not a number", name, f)
-		}
-		out[k] = x
-	}
-	return out, nil
 }
 
 // groupIndex returns dense group numbers of the batch's trajectories.

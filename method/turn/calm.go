@@ -1,6 +1,10 @@
 package turn
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/credo-rl/credo/internal/arrays"
+)
 
 // CALMOptions are CALM's shaping hyper-parameters.
 type CALMOptions struct {
@@ -33,7 +37,7 @@ func CALMShapedRewards(env, label [][]float64, opt CALMOptions) ([][]float64, er
 	if len(env) != len(label) {
 		return nil, fmt.Errorf("calm: env rewards have %d rows, labels %d", len(env), len(label))
 	}
-	if !finite(opt.AuxReward) || !finite(opt.Threshold) {
+	if !arrays.Finite(opt.AuxReward) || !arrays.Finite(opt.Threshold) {
 		return nil, fmt.Errorf("calm: aux_reward %v and threshold %v must be finite", opt.AuxReward, opt.Threshold)
 	}
 	out := make([][]float64, len(env))
@@ -44,7 +48,7 @@ func CALMShapedRewards(env, label [][]float64, opt CALMOptions) ([][]float64, er
 		row := make([]float64, len(r))
 		for k, x := range r {
 			l := label[i][k]
-			if !finite(x) || !finite(l) {
+			if !arrays.Finite(x) || !arrays.Finite(l) {
 				return nil, fmt.Errorf("calm: row %d step %d: reward %v, label %v must be finite", i, k, x, l)
 			}
 			row[k] = x

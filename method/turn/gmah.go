@@ -3,6 +3,8 @@ package turn
 import (
 	"fmt"
 	"math"
+
+	"github.com/credo-rl/credo/internal/arrays"
 )
 
 // Mixer is a QMIX-style monotone mixing network, the multi-agent credit
@@ -42,7 +44,7 @@ func (m Mixer) check(q []float64) error {
 		if len(row) != h {
 			return fmt.Errorf("gmah: W1 row %d has %d entries, want %d hidden units", i, len(row), h)
 		}
-		if !finite(q[i]) {
+		if !arrays.Finite(q[i]) {
 			return fmt.Errorf("gmah: Q of agent %d = %v must be finite", i, q[i])
 		}
 	}

@@ -1,6 +1,10 @@
 package turn
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/credo-rl/credo/internal/arrays"
+)
 
 // LaReMode selects how LaRe turns latent per-step scores into per-step
 // rewards.
@@ -44,7 +48,7 @@ func LaReRedistribute(returns []float64, scores [][]float64, mode LaReMode) ([][
 	out := make([][]float64, len(scores))
 	for i, s := range scores {
 		R := returns[i]
-		if !finite(R) {
+		if !arrays.Finite(R) {
 			return nil, fmt.Errorf("lare: return of row %d = %v must be finite", i, R)
 		}
 		k := len(s)
@@ -57,7 +61,7 @@ func LaReRedistribute(returns []float64, scores [][]float64, mode LaReMode) ([][
 		}
 		sum := 0.0
 		for t, x := range s {
-			if !finite(x) {
+			if !arrays.Finite(x) {
 				return nil, fmt.Errorf("lare: row %d step %d: score %v must be finite", i, t, x)
 			}
 			if mode == LaReProportional && x < 0 {

@@ -1,6 +1,10 @@
 package turn
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/credo-rl/credo/internal/arrays"
+)
 
 // MALTCredit selects the per-node credit MALT writes.
 type MALTCredit string
@@ -59,7 +63,7 @@ func MALTValues(parent []int, leafReward []float64, threshold float64) (value []
 	queue := make([]int, 0, n)
 	for i := range parent {
 		if nChild[i] == 0 {
-			if !finite(leafReward[i]) {
+			if !arrays.Finite(leafReward[i]) {
 				return nil, nil, fmt.Errorf("malt: leaf %d has reward %v, want a finite number", i, leafReward[i])
 			}
 			value[i] = leafReward[i]

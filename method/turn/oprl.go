@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/credo-rl/credo/anchor/verl"
+	"github.com/credo-rl/credo/internal/arrays"
 	"github.com/credo-rl/credo/internal/groups"
 )
 
@@ -66,7 +67,7 @@ func ImplicitStepRewards(logpPhi, logpOld, mask []float64, steps []Span, beta fl
 	if len(logpOld) != n || (mask != nil && len(mask) != n) {
 		return nil, fmt.Errorf("oprl: log_probs.prm_phi has %d values, old_log_probs %d, mask %d; want equal lengths", n, len(logpOld), len(mask))
 	}
-	if !finite(beta) {
+	if !arrays.Finite(beta) {
 		return nil, fmt.Errorf("oprl: beta = %v must be finite", beta)
 	}
 	if err := checkSpans("oprl: steps", -1, steps, n); err != nil {
@@ -81,7 +82,7 @@ func ImplicitStepRewards(logpPhi, logpOld, mask []float64, steps []Span, beta fl
 			}
 			sum += logpPhi[t] - logpOld[t]
 		}
-		if !finite(sum) {
+		if !arrays.Finite(sum) {
 			return nil, fmt.Errorf("oprl: step %d [%d, %d): log-prob ratio sum %v is not finite", k, s.Start, s.End, sum)
 		}
 		out[k] = beta * sum
@@ -164,7 +165,7 @@ func PRMDPOLoss(chosen, rejected []float64, beta float64) (float64, error) {
 	s := 0.0
 	for p := range chosen {
 		z := beta * (chosen[p] - rejected[p])
-		if !finite(z) {
+		if !arrays.Finite(z) {
 			return 0, fmt.Errorf("oprl: pair %d: β·(Δ⁺ − Δ⁻) = %v is not finite", p, z)
 		}
 		s += softplus(-z) // −log σ(z)

@@ -1,6 +1,10 @@
 package turn
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/credo-rl/credo/internal/arrays"
+)
 
 // POADOptions are POAD's hyper-parameters.
 type POADOptions struct {
@@ -60,7 +64,7 @@ func POAD(values, mask [][]float64, actions [][]Span, rewards [][]float64, boots
 		return nil, nil, fmt.Errorf("%s: bootstrap has %d values, want one per row (%d)", est, len(bootstrap), b)
 	}
 	for _, x := range []float64{opt.Gamma, opt.Lam, opt.GammaIntra} {
-		if !finite(x) {
+		if !arrays.Finite(x) {
 			return nil, nil, fmt.Errorf("%s: gamma, lam and gamma_intra must be finite, got %v", est, x)
 		}
 	}
@@ -86,14 +90,14 @@ func POAD(values, mask [][]float64, actions [][]Span, rewards [][]float64, boots
 		nextV, nextA := 0.0, 0.0
 		if bootstrap != nil {
 			nextV = bootstrap[i]
-			if !finite(nextV) {
+			if !arrays.Finite(nextV) {
 				return nil, nil, fmt.Errorf("%s: bootstrap[%d] = %v must be finite", est, i, nextV)
 			}
 		}
 		for k := len(actions[i]) - 1; k >= 0; k-- {
 			s := actions[i][k]
 			r := rewards[i][k]
-			if !finite(r) {
+			if !arrays.Finite(r) {
 				return nil, nil, fmt.Errorf("%s: rewards row %d action %d = %v must be finite", est, i, k, r)
 			}
 			last := true
@@ -102,7 +106,7 @@ func POAD(values, mask [][]float64, actions [][]Span, rewards [][]float64, boots
 					continue
 				}
 				vj := v[j]
-				if !finite(vj) {
+				if !arrays.Finite(vj) {
 					return nil, nil, fmt.Errorf("%s: values row %d token %d = %v must be finite", est, i, j, vj)
 				}
 				var gae float64

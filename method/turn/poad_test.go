@@ -57,7 +57,7 @@ func TestPOADTokensGetActionAdvantage(t *testing.T) {
 					mask = append(mask, 0)
 				}
 				l := 1 + rng.IntN(4)
-				acts = append(acts, Span{pos, pos + l})
+				acts = append(acts, Span{Start: pos, End: pos + l})
 				vAct[k] = rng.NormFloat64()
 				rew[k] = rng.NormFloat64()
 				for j := 0; j < l; j++ {

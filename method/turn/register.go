@@ -331,7 +331,7 @@ func runPOAD(b *rollout.Batch, v credit.Values) error {
 
 var inSotopiaDims = credit.Input{Name: "steps[].rewards.<dims>", Doc: "every reward dimension of every (credited) utterance",
 	Has: func(t *rollout.Trajectory, v credit.Values) bool {
-		dims := parseList(v.String("dims"))
+		dims := credit.SplitList(v.String("dims"))
 		role := v.String("role")
 		for _, k := range t.TopSteps() {
 			s := t.Steps[k]
@@ -348,11 +348,11 @@ var inSotopiaDims = credit.Input{Name: "steps[].rewards.<dims>", Doc: "every rew
 	}}
 
 func runSotopia(b *rollout.Batch, v credit.Values) error {
-	dims := parseList(v.String("dims"))
+	dims := credit.SplitList(v.String("dims"))
 	if len(dims) == 0 {
 		return fmt.Errorf("parameter dims: no reward dimension given")
 	}
-	w, err := parseFloats("weights", v.String("weights"))
+	w, err := credit.ParseFloats("weights", v.String("weights"))
 	if err != nil {
 		return err
 	}

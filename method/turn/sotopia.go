@@ -1,6 +1,10 @@
 package turn
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/credo-rl/credo/internal/arrays"
+)
 
 // SotopiaOptions are Sotopia-RL's credit hyper-parameters.
 type SotopiaOptions struct {
@@ -69,7 +73,7 @@ func CombineRewards(x [][]float64, weights []float64) ([]float64, error) {
 		}
 		s := 0.0
 		for k, v := range row {
-			if !finite(v) || !finite(w[k]) {
+			if !arrays.Finite(v) || !arrays.Finite(w[k]) {
 				return nil, fmt.Errorf("sotopia_rl: utterance %d dimension %d: value %v, weight %v must be finite", u, k, v, w[k])
 			}
 			s += w[k] * v

@@ -3,10 +3,14 @@ package turn
 import (
 	"fmt"
 	"math"
+
+	"github.com/credo-rl/credo/internal/arrays"
+	"github.com/credo-rl/credo/rollout"
 )
 
-// Span is the token span [Start, End) of one turn, utterance or action.
-type Span struct{ Start, End int }
+// Span is the token range [Start, End) of one turn, utterance or action: rollout.Span, the
+// module's one span type.
+type Span = rollout.Span
 
 // Norm selects the comparison set over which per-turn signals are
 // normalised.
@@ -22,8 +26,6 @@ const (
 	// NormBatch normalises over all turns of the batch.
 	NormBatch Norm = "batch"
 )
-
-func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
 // NormalizeSets standardises x within comparison sets:
 //
@@ -49,7 +51,7 @@ func NormalizeSets(x []float64, set []int, nSets int, byStd bool, eps float64) (
 		if s >= nSets {
 			return nil, fmt.Errorf("turn.NormalizeSets: set[%d] = %d, want < %d", u, s, nSets)
 		}
-		if !finite(x[u]) {
+		if !arrays.Finite(x[u]) {
 			return nil, fmt.Errorf("turn.NormalizeSets: x[%d] = %v is not finite", u, x[u])
 		}
 		if s < 0 {
@@ -102,7 +104,7 @@ func NormalizeSets(x []float64, set []int, nSets int, byStd bool, eps float64) (
 //
 // Rows may be ragged; the result is freshly allocated.
 func TurnReturns(rewards [][]float64, gamma float64) ([][]float64, error) {
-	if !finite(gamma) {
+	if !arrays.Finite(gamma) {
 		return nil, fmt.Errorf("turn.TurnReturns: gamma = %v must be finite", gamma)
 	}
 	out := make([][]float64, len(rewards))
@@ -110,7 +112,7 @@ func TurnReturns(rewards [][]float64, gamma float64) ([][]float64, error) {
 		g := make([]float64, len(r))
 		run := 0.0
 		for k := len(r) - 1; k >= 0; k-- {
-			if !finite(r[k]) {
+			if !arrays.Finite(r[k]) {
 				return nil, fmt.Errorf("turn.TurnReturns: rewards row %d turn %d = %v is not finite", i, k, r[k])
 			}
 			run = r[k] + gamma*run
