@@ -12,7 +12,7 @@ func TestImplicitStepRewardsHand(t *testing.T) {
 	phi := []float64{-1, -2, -0.5, -1}
 	old := []float64{-1.5, -2, -1, -0.5}
 	mask := []float64{1, 1, 0, 1}
-	r, err := ImplicitStepRewards(phi, old, mask, []Span{{0, 2}, {2, 4}}, 0.1)
+	r, err := ImplicitStepRewards(phi, old, mask, []Span{{Start: 0, End: 2}, {Start: 2, End: 4}}, 0.1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -20,7 +20,7 @@ func TestImplicitStepRewardsHand(t *testing.T) {
 	if _, err := ImplicitStepRewards(phi, old[:3], nil, nil, 0.1); err == nil {
 		t.Fatal("length mismatch accepted")
 	}
-	if _, err := ImplicitStepRewards(phi, old, nil, []Span{{0, 5}}, 0.1); err == nil {
+	if _, err := ImplicitStepRewards(phi, old, nil, []Span{{Start: 0, End: 5}}, 0.1); err == nil {
 		t.Fatal("span outside tokens accepted")
 	}
 }
@@ -87,7 +87,7 @@ func TestOPRLBetaZeroIsEpisodePart(t *testing.T) {
 				phi[j], old[j] = -rng.Float64()*3, -rng.Float64()*3
 			}
 			var err error
-			if sr[i], err = ImplicitStepRewards(phi, old, nil, []Span{{0, 3}, {3, 8}}, 0); err != nil {
+			if sr[i], err = ImplicitStepRewards(phi, old, nil, []Span{{Start: 0, End: 3}, {Start: 3, End: 8}}, 0); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -15,7 +15,7 @@ func TestPOADHand(t *testing.T) {
 	//   token 0:             2 − 1 + 0.5·(−0.125)           = 0.9375  ret 1.9375
 	v := [][]float64{{1, 2, 3, 9, 4}}
 	m := [][]float64{{1, 1, 1, 0, 1}}
-	acts := [][]Span{{{0, 2}, {2, 5}}}
+	acts := [][]Span{{{Start: 0, End: 2}, {Start: 2, End: 5}}}
 	r := [][]float64{{0.5, 1}}
 	opt := POADOptions{Gamma: 0.5, Lam: 0.5, GammaIntra: 1}
 	adv, ret, err := POAD(v, m, acts, r, nil, opt)
@@ -94,15 +94,15 @@ func TestPOADTokensGetActionAdvantage(t *testing.T) {
 func TestPOADErrors(t *testing.T) {
 	opt := DefaultPOADOptions()
 	// Reward on an action whose only token is masked.
-	if _, _, err := POAD([][]float64{{1}}, [][]float64{{0}}, [][]Span{{{0, 1}}}, [][]float64{{1}}, nil, opt); err == nil {
+	if _, _, err := POAD([][]float64{{1}}, [][]float64{{0}}, [][]Span{{{Start: 0, End: 1}}}, [][]float64{{1}}, nil, opt); err == nil {
 		t.Fatal("reward without a valid token accepted")
 	}
 	// Overlapping actions.
-	if _, _, err := POAD([][]float64{{1, 1}}, nil, [][]Span{{{0, 2}, {1, 2}}}, [][]float64{{0, 0}}, nil, opt); err == nil {
+	if _, _, err := POAD([][]float64{{1, 1}}, nil, [][]Span{{{Start: 0, End: 2}, {Start: 1, End: 2}}}, [][]float64{{0, 0}}, nil, opt); err == nil {
 		t.Fatal("overlapping actions accepted")
 	}
 	// Reward count mismatch.
-	if _, _, err := POAD([][]float64{{1}}, nil, [][]Span{{{0, 1}}}, [][]float64{{}}, nil, opt); err == nil {
+	if _, _, err := POAD([][]float64{{1}}, nil, [][]Span{{{Start: 0, End: 1}}}, [][]float64{{}}, nil, opt); err == nil {
 		t.Fatal("missing action reward accepted")
 	}
 }

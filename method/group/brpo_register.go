@@ -92,7 +92,7 @@ func parseBudgetProbs(s string) (prior string, probs []float64, err error) {
 	return "", probs, nil
 }
 
-func registerBRPO() {
+func init() {
 	credit.Register(&credit.Method{
 		Name:    "brpo",
 		Summary: "BRPO (AnytimeReasoner): budget-relative advantage per thinking segment, baseline mixing the group mean and the trace's own earlier budgets",

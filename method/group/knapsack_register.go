@@ -1,0 +1,102 @@
+package group
+
+// The registry binding of KnapsackMethod, beside its estimator.
+
+import (
+	"fmt"
+
+	"github.com/credo-rl/credo/credit"
+	"github.com/credo-rl/credo/rollout"
+)
+
+func init() {
+	credit.Register(&credit.Method{
+		Name:    KnapsackMethod,
+		Summary: "Knapsack RL bookkeeping: the base method's advantages (GRPO on variable-size groups) plus per-prompt success estimates p̂ kept in state for the allocator",
+		Params: []credit.Param{
+			pBase, credit.RewardParam, pThresh,
+			{Name: "prompt_key", Kind: credit.String, Default: "uid", Doc: "what identifies a prompt across batches: uid or features.<name> (verl's uid is new every batch; use a stable feature)", Origin: credit.ByCredo("verl's uid; pass a stable feature to keep estimates across batches")},
+			{Name: "ema", Kind: credit.Float, Default: 0.0, Doc: "p̂ ← ema·p̂ + (1-ema)·observed success rate; 0 = the last observed rate", Origin: credit.NotInPaper("p̂ estimator not given; 0 keeps the last observed rate"), Range: &credit.Range{Min: new(0.0), Max: new(1.0), MaxOpen: true}},
+			pBaseParams,
+		},
+		Inputs:  []credit.Input{credit.InGroup, credit.InOutcome, keyInput("prompt_key", "a prompt id stable across batches")},
+		Outputs: []string{"advantages", "returns"},
+		Scope:   credit.ScopeGroup,
+		ScopeOf: credit.StageScope,
+		Inferred: []credit.Inferred{
+			{What: "p̂ = the last observed success rate (ema = 0)", Origin: credit.NotInPaper("the p̂ estimator is not given")},
+		},
+		Provenance: credit.Provenance{Paper: "Knapsack RL: Unlocking Exploration of LLMs via Optimizing Budget Allocation", ArXiv: "2509.25849", Reference: "no official code", SpecRow: 41},
+		Notes: "state: \"p_hat\" and \"rollouts\" per prompt key, \"effective_ratio\" of the last batch (share of groups with non-equal outcomes); " +
+			"the allocation itself is the Go function KnapsackAllocate (read p̂ with KnapsackEstimates); advantages and returns are the base method's",
+		RunState: runKnapsack,
+	})
+}
+
+func runKnapsack(b *rollout.Batch, v credit.Values, st *credit.State) error {
+	if err := checkKeySpec("prompt_key", v.String("prompt_key")); err != nil {
+		return err
+	}
+	ema := v.Float("ema")
+	if !(ema >= 0 && ema < 1) {
+		return fmt.Errorf("parameter ema is %v, want 0 <= ema < 1", ema)
+	}
+	m, bv, err := credit.BaseValues(KnapsackMethod, v, credit.Values{"reward": v.String("reward")})
+	if err != nil {
+		return err
+	}
+	if err := m.Assign(b, bv); err != nil {
+		return fmt.Errorf("base method: %w", err)
+	}
+	o, err := outcomes(b, v.String("reward"))
+	if err != nil {
+		return err
+	}
+	keys := make([]string, len(b.Trajectories))
+	for i, t := range b.Trajectories {
+		keys[i], _ = keyOf(t, v.String("prompt_key"))
+	}
+	ids, rate, count, err := SuccessRates(o, keys, v.Float("threshold"))
+	if err != nil {
+		return err
+	}
+	pHat := map[string]float64{}
+	seen := map[string]int{}
+	if _, err := st.Get("p_hat", &pHat); err != nil {
+		return err
+	}
+	if _, err := st.Get("rollouts", &seen); err != nil {
+		return err
+	}
+	for k, id := range ids {
+		if old, ok := pHat[id]; ok && ema > 0 {
+			pHat[id] = ema*old + (1-ema)*rate[k]
+		} else {
+			pHat[id] = rate[k]
+		}
+		seen[id] += count[k]
+	}
+	eff, err := ObservedEffectiveRatio(o, credit.GroupIDs(b))
+	if err != nil {
+		return err
+	}
+	if err := st.Put("p_hat", pHat); err != nil {
+		return err
+	}
+	if err := st.Put("rollouts", seen); err != nil {
+		return err
+	}
+	return st.Put("effective_ratio", eff)
+}
+
+// KnapsackEstimates returns the per-prompt success estimates p̂ that the
+// knapsack.grpo method keeps in st (the state passed to AssignState), ready
+// for KnapsackAllocate. It is empty before the first call.
+func KnapsackEstimates(st *credit.State) (map[string]float64, error) {
+	p := map[string]float64{}
+	if st == nil {
+		return p, nil
+	}
+	_, err := st.For(KnapsackMethod).Get("p_hat", &p)
+	return p, err
+}

@@ -1,0 +1,49 @@
+package group
+
+// The registry binding of posterior_grpo, beside its estimator.
+
+import (
+	"github.com/credo-rl/credo/credit"
+	"github.com/credo-rl/credo/rollout"
+)
+
+func init() {
+	credit.Register(&credit.Method{
+		Name:    "posterior_grpo",
+		Summary: "Posterior-GRPO: format + outcome + outcome·thinking reward (thinking counts only on success), then the base method",
+		Params: []credit.Param{
+			pBase, credit.RewardParam, pThink,
+			{Name: "format", Kind: credit.String, Default: "format", Doc: "reward channel of the format reward (empty = none)", Origin: credit.Channel},
+			pBaseParams,
+		},
+		Inputs: []credit.Input{credit.InGroup, credit.InOutcome,
+			channelInput("thinking", "thinking-quality reward of each response"),
+			channelInput("format", "format reward of each response")},
+		Outputs:    []string{"advantages", "returns"},
+		Scope:      credit.ScopeGroup,
+		ScopeOf:    credit.StageScope,
+		Provenance: credit.Provenance{Paper: "Posterior-GRPO: Rewarding Reasoning Processes in Code Generation", ArXiv: "2508.05170", Reference: "formula from the third-party Wodlfvllf/grpo-composer", SpecRow: 86},
+		Notes:      "R = R_f + R_o + R_o·R_t with R_o the outcome channel (0/1); the scope and returns are those of the base method",
+		Run: func(b *rollout.Batch, v credit.Values) error {
+			o, err := outcomes(b, v.String("reward"))
+			if err != nil {
+				return err
+			}
+			th, err := channel(b, v.String("thinking"))
+			if err != nil {
+				return err
+			}
+			var f []float64
+			if name := v.String("format"); name != "" {
+				if f, err = channel(b, name); err != nil {
+					return err
+				}
+			}
+			r, err := PosteriorRewards(f, o, th)
+			if err != nil {
+				return err
+			}
+			return runBase("posterior_grpo", b, v, r)
+		},
+	})
+}

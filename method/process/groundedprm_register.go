@@ -1,0 +1,57 @@
+package process
+
+// The registry binding of groundedprm.labels, beside its estimator.
+
+import (
+	"fmt"
+
+	"github.com/credo-rl/credo/credit"
+	"github.com/credo-rl/credo/rollout"
+)
+
+func init() {
+	credit.Register(&credit.Method{
+		Name:    "groundedprm.labels",
+		Summary: "GroundedPRM-style hybrid step labels from tool verdicts and MC values (writes step labels, not advantages)",
+		Params: []credit.Param{
+			{Name: "fusion", Kind: credit.String, Default: string(FuseWeighted), Choices: []string{string(FuseWeighted), string(FuseAnd), string(FuseToolFirst)}, Doc: "how the verdict and the MC value combine", Origin: credit.NotInPaper("the fusion formula is not given; a weighted vote of the tool verdict and the MC value")},
+			{Name: "tool_weight", Kind: credit.Float, Default: 0.5, Doc: "weight of the verdict (weighted)", Origin: credit.NotInPaper("equal weight to the tool verdict and the MC value"), Range: credit.Unit},
+			{Name: "threshold", Kind: credit.Float, Default: 0.5, Doc: "decision threshold of the weighted score", Origin: credit.NotInPaper("the midpoint of the [0, 1] score")},
+			{Name: "mc_threshold", Kind: credit.Float, Default: 0.0, Doc: "MC values above it count as correct (and, tool_first)", Origin: credit.ByCredo("MC > 0 counts as correct, as OmegaPRM's labels (arXiv:2406.06592)")},
+			{Name: "soft", Kind: credit.Bool, Default: false, Doc: "weighted: write the score instead of 1/0", Origin: credit.ByCredo("hard 1/0 labels unless asked for")},
+			{Name: "value_key", Kind: credit.String, Default: "mc", Doc: "step value channel with the MC/MCTS value", Origin: credit.Channel},
+			{Name: "tool_key", Kind: credit.String, Default: "tool", Doc: "step label with the tool verdict (1 correct, 0 wrong; absent = not checkable)", Origin: credit.Channel},
+			{Name: "label_key", Kind: credit.String, Default: "prm", Doc: "step label written", Origin: credit.Channel},
+		},
+		Inputs: []credit.Input{inStepSignal("steps[].values.<value_key>", "MC/MCTS value of the step",
+			func(s rollout.Step, v credit.Values) bool { _, ok := s.Values[v.String("value_key")]; return ok })},
+		Outputs: []string{"steps[].labels.<label_key>"},
+		Scope:   credit.ScopeGroup,
+		Inferred: []credit.Inferred{
+			{What: "weighted fusion: score = w·verdict + (1 − w)·MC (MC alone without a verdict), correct when score ≥ 0.5, w = 0.5", Origin: credit.NotInPaper("the paper's fusion formula is not given")},
+			{What: "and fusion: verdict correct (or absent) and MC > 0; tool_first: the verdict when present, else MC > 0", Origin: credit.ByCredo("the two other readings of a hybrid label")},
+		},
+		Provenance: credit.Provenance{Paper: "GroundedPRM: Tree-Guided and Fidelity-Aware Process Reward Modeling for Step-Level Reasoning", ArXiv: "2510.14942", SpecRow: 31},
+		Notes:      "reads steps[].values.mc and steps[].labels.tool; the paper's fusion formula is unknown, the fusions are credo's; writes labels only",
+		Run:        runGroundedLabels,
+	})
+}
+
+func runGroundedLabels(b *rollout.Batch, v credit.Values) error {
+	o := HybridOptions{Mode: Fusion(v.String("fusion")), ToolWeight: v.Float("tool_weight"), Threshold: v.Float("threshold"),
+		MCThreshold: v.Float("mc_threshold"), Soft: v.Bool("soft")}
+	for i, t := range b.Trajectories {
+		steps := append([]rollout.Step(nil), t.Steps...)
+		for _, si := range t.TopSteps() {
+			s := &steps[si]
+			tool, has := s.Labels[v.String("tool_key")]
+			l, err := HybridLabel(tool, has, s.Values[v.String("value_key")], o)
+			if err != nil {
+				return fmt.Errorf("trajectory %d (traj_uid %q) step %d: %w", i, t.ID, si, err)
+			}
+			setLabel(s, v.String("label_key"), l)
+		}
+		t.Steps = steps
+	}
+	return nil
+}

@@ -1,0 +1,63 @@
+package tree
+
+// The registry binding of treerl.group_trie, beside its estimator.
+
+import (
+	"fmt"
+
+	"github.com/credo-rl/credo/anchor/treerl"
+	"github.com/credo-rl/credo/credit"
+	"github.com/credo-rl/credo/rollout"
+)
+
+func init() {
+	credit.Register(&credit.Method{
+		Name:    "treerl.group_trie",
+		Summary: "TreeRL's tree credit on a group's prefix trie (responses as EPTree generations)",
+		Params: []credit.Param{
+			{Name: "mode", Kind: credit.String, Default: "advantage", Choices: []string{"advantage", "state_value", "value_only", "orm", "chain", "ancestor"}, Doc: "per-step value (gather_paths flags)", Origin: credit.FromReference("THUDM/TreeRL openrlhf/trainer/ppo_utils/parallel_mcts.py::gather_paths (keyword defaults: advantage)")},
+			{Name: "norm_style", Kind: credit.String, Default: "token", Choices: []string{"token", "step", "none"}, Doc: "re-centring of accumulated values (overall_norm_style)", Origin: credit.FromReference("THUDM/TreeRL openrlhf/trainer/ppo_utils/parallel_mcts.py::gather_paths (overall_norm_style \"token\")")},
+			{Name: "use_weighted_value", Kind: credit.Bool, Default: false, Doc: "divide values by a function of the leaves below", Origin: credit.FromReference("THUDM/TreeRL openrlhf/trainer/ppo_utils/parallel_mcts.py::gather_paths (use_weighted_value False)")},
+			{Name: "weighted_value_style", Kind: credit.String, Default: "uniform", Choices: []string{"uniform", "sqrt", "original"}, Doc: "that function", Origin: credit.FromReference("THUDM/TreeRL openrlhf/trainer/ppo_utils/parallel_mcts.py::gather_paths (weighted_value_style \"uniform\")")},
+			{Name: "average_one_generation", Kind: credit.Bool, Default: false, Doc: "values as means of children", Origin: credit.FromReference("THUDM/TreeRL openrlhf/trainer/ppo_utils/parallel_mcts.py::gather_paths (average_one_generation False)")},
+			credit.RewardParam,
+		},
+		Inputs:     []credit.Input{credit.InGroup, inTokens, credit.InOutcome},
+		Outputs:    []string{"advantages"},
+		Scope:      credit.ScopeGroup,
+		Provenance: credit.Provenance{Paper: "TreeRL: LLM Reinforcement Learning with On-Policy Tree Search", ArXiv: "2506.11902", Reference: treerlRef},
+		Notes: "reads responses, uid, rewards.<reward> (binary score = reward == 1); each response is one EPTree generation forking where it leaves " +
+			"the earlier responses (tree.TrieForest); singleton groups get 0 (TreeRL needs two leaves)",
+		Run: runTreeRL,
+	})
+}
+
+func runTreeRL(b *rollout.Batch, v credit.Values) error {
+	var opts treerl.Options
+	var err error
+	if opts.Mode, err = treerl.ParseMode(v.String("mode")); err != nil {
+		return err
+	}
+	if opts.NormStyle, err = treerl.ParseNormStyle(v.String("norm_style")); err != nil {
+		return err
+	}
+	if opts.WeightStyle, err = treerl.ParseWeightStyle(v.String("weighted_value_style")); err != nil {
+		return err
+	}
+	opts.UseWeightedValue = v.Bool("use_weighted_value")
+	opts.AverageOneGeneration = v.Bool("average_one_generation")
+	scores := make([]float64, len(b.Trajectories))
+	for i, t := range b.Trajectories {
+		s, ok := credit.Outcome(t, v.String("reward"))
+		if !ok {
+			return fmt.Errorf("trajectory %d (traj_uid %q) has no rewards.%s", i, t.ID, v.String("reward"))
+		}
+		scores[i] = s
+	}
+	adv, err := TreeRLAdvantages(tokensOf(b), scores, nil, credit.GroupIDs(b), opts)
+	if err != nil {
+		return err
+	}
+	applyMask(b, adv, nil, false)
+	return nil
+}
