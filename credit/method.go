@@ -312,8 +312,8 @@ func (m *Method) Deprecations(sets []string) []string {
 	for _, s := range sets {
 		k, _, _ := strings.Cut(s, "=")
 		k = strings.TrimSpace(k)
-		if p, a := m.Param(k); a != nil && a.Deprecated {
-			out = append(out, fmt.Sprintf("method %s: parameter %q is deprecated: use %s (%s)", m.Name, k, p.Name, a.Note))
+		if _, a := m.Param(k); a != nil && a.Deprecated {
+			out = append(out, fmt.Sprintf("method %s: parameter %q is %s", m.Name, k, a.Note))
 		}
 	}
 	return out
