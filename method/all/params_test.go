@@ -1,6 +1,9 @@
 package all_test
 
 import (
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -99,5 +102,43 @@ func TestDeprecatedAliases(t *testing.T) {
 	}
 	if len(o.Deprecations([]string{"lambd=0.9"})) != 0 {
 		t.Error("OpenRLHF's own flag reported as deprecated")
+	}
+}
+
+// Each *_register.go file binds one method (issue 8: each binding beside
+// its estimator), so every parameter it reads by name must be one the
+// method declares: a misspelt name would silently read 0.
+func TestBindingsReadDeclaredParams(t *testing.T) {
+	files, err := filepath.Glob("../*/*_register.go")
+	if err != nil || len(files) < 30 {
+		t.Fatalf("found %d binding files (%v)", len(files), err)
+	}
+	nameRE := regexp.MustCompile(`credit\.Register\(&credit\.Method\{\s*Name:\s+("[^"]+"|\w+),`)
+	readRE := regexp.MustCompile(`\bv\.(?:Float|Int|Bool|String|Has)\("([^"]+)"\)`)
+	consts := map[string]string{"KnapsackMethod": "knapsack.grpo"}
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms := nameRE.FindAllSubmatch(src, -1)
+		if len(ms) != 1 {
+			t.Errorf("%s: %d Register calls, want 1", f, len(ms))
+			continue
+		}
+		name := strings.Trim(string(ms[0][1]), `"`)
+		if c, ok := consts[name]; ok {
+			name = c
+		}
+		m, err := credit.Lookup(name)
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		for _, r := range readRE.FindAllSubmatch(src, -1) {
+			if p, alias := m.Param(string(r[1])); p == nil || alias != nil {
+				t.Errorf("%s (%s) reads parameter %q, which it does not declare", f, name, r[1])
+			}
+		}
 	}
 }
