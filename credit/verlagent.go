@@ -102,7 +102,7 @@ func (s *stepRows) scatter(b *rollout.Batch, adv [][]float64) {
 }
 
 var (
-	pCrossSteps = Param{Name: "compute_mean_std_cross_steps", Kind: Bool, Default: true, Doc: "every step row enters the group statistics (false: one entry per trajectory)", Origin: FromReference("langfengQ/verl-agent gigpo/core_gigpo.py::compute_gigpo_outcome_advantage (compute_mean_std_cross_steps=True)")}
+	pCrossSteps = Param{Name: "compute_mean_std_cross_steps", Kind: Bool, Default: true, Doc: "every step row enters the group statistics (false: one entry per trajectory)", Origin: FromReference("xlan156/verl-agent gigpo/core_gigpo.py::compute_gigpo_outcome_advantage (compute_mean_std_cross_steps=True)")}
 	inEpisode   = Input{Name: "rewards.<reward>|steps[].rewards.reward|token_level_rewards", Doc: "episode reward, or per-step rewards to sum, or token-level rewards",
 		Has: func(t *rollout.Trajectory, v Values) bool {
 			if t.TokenRewards != nil {
@@ -179,11 +179,11 @@ func init() {
 	Register(&Method{
 		Name:    "verl_agent.gigpo",
 		Summary: "GiGPO: episode advantage + ω · step advantage over identical anchor states within a group",
-		Params: []Param{pEpsilon.From(FromReference("langfengQ/verl-agent gigpo/core_gigpo.py::compute_gigpo_outcome_advantage (epsilon=1e-6)")), pGamma.From(ByCredo("1 (undiscounted) unless set: the ALFWorld script uses 0.95; verl's algorithm.gamma default is 1.0")),
+		Params: []Param{pEpsilon.From(FromReference("xlan156/verl-agent gigpo/core_gigpo.py::compute_gigpo_outcome_advantage (epsilon=1e-6)")), pGamma.From(ByCredo("1 (undiscounted) unless set: the ALFWorld script uses 0.95; verl's algorithm.gamma default is 1.0")),
 			{Name: "step_advantage_w", Kind: Float, Default: 1.0, Doc: "ω, weight of the step advantage", Origin: FromReference("examples/gigpo_trainer/run_alfworld.sh (step_advantage_w=1.0); paper Eq. 8 ω")},
-			{Name: "mode", Kind: String, Default: "mean_norm", Choices: []string{"mean_norm", "mean_std_norm"}, Doc: "normalisation of both parts", Origin: FromReference("langfengQ/verl-agent gigpo/core_gigpo.py::compute_gigpo_outcome_advantage (mode=\"mean_norm\"; the ALFWorld script passes mean_std_norm)")},
-			{Name: "enable_similarity", Kind: Bool, Default: false, Doc: "group anchor states by difflib similarity instead of equality", Origin: FromReference("langfengQ/verl-agent gigpo/core_gigpo.py::compute_gigpo_outcome_advantage (enable_similarity=False)")},
-			{Name: "similarity_thresh", Kind: Float, Default: 0.95, Doc: "similarity threshold", Origin: FromReference("langfengQ/verl-agent gigpo/core_gigpo.py::compute_gigpo_outcome_advantage (similarity_thresh=0.95)"), Range: Unit},
+			{Name: "mode", Kind: String, Default: "mean_norm", Choices: []string{"mean_norm", "mean_std_norm"}, Doc: "normalisation of both parts", Origin: FromReference("xlan156/verl-agent gigpo/core_gigpo.py::compute_gigpo_outcome_advantage (mode=\"mean_norm\"; the ALFWorld script passes mean_std_norm)")},
+			{Name: "enable_similarity", Kind: Bool, Default: false, Doc: "group anchor states by difflib similarity instead of equality", Origin: FromReference("xlan156/verl-agent gigpo/core_gigpo.py::compute_gigpo_outcome_advantage (enable_similarity=False)")},
+			{Name: "similarity_thresh", Kind: Float, Default: 0.95, Doc: "similarity threshold", Origin: FromReference("xlan156/verl-agent gigpo/core_gigpo.py::compute_gigpo_outcome_advantage (similarity_thresh=0.95)"), Range: Unit},
 			pCrossSteps, RewardParam},
 		Inputs: []Input{InGroup, inEpisode,
 			{Name: "steps[].anchor_obs", Doc: "environment state key of every step", Has: func(t *rollout.Trajectory, _ Values) bool {
