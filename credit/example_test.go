@@ -1,0 +1,40 @@
+package credit_test
+
+import (
+	"fmt"
+
+	"github.com/credo-rl/credo/credit"
+	"github.com/credo-rl/credo/rollout"
+)
+
+// Parameters are set by name or alias; each says where its default comes
+// from, and values are checked against the declared range.
+func ExampleMethod_Parse() {
+	m, _ := credit.Lookup("openrlhf.compute_advantages_and_returns")
+	v, err := m.Parse([]string{"lambd=0.9", "init_kl_coef=0.01"}) // OpenRLHF's flags
+	fmt.Println(v.Float("lam"), v.Float("kl_coef"), err)
+	p, _ := m.Param("lam")
+	fmt.Println(p.Origin.Kind, p.Range)
+	_, err = m.Parse([]string{"lam=1.5"})
+	fmt.Println(err)
+	// Output:
+	// 0.9 0.01 <nil>
+	// reference [0, 1]
+	// method openrlhf.compute_advantages_and_returns: parameter lam: want a number in [0, 1], got 1.5
+}
+
+// A stage (hicra, lsc, clip_delta, ...) resolves its base method from its
+// base and base_params values: here Dr.GRPO (verl.grpo without the std).
+func ExampleBaseValues() {
+	v := credit.Values{"base": "verl.grpo", "base_params": "norm_adv_by_std_in_grpo=false"}
+	base, bv, err := credit.BaseValues("my.stage", v, nil)
+	fmt.Println(base.Name, bv.Bool("norm_adv_by_std_in_grpo"), bv.Float("epsilon"), err)
+	b := &rollout.Batch{Trajectories: []*rollout.Trajectory{
+		{ID: "a", Group: "g", Tokens: []int64{1, 2}, Rewards: map[string]float64{"outcome": 1}},
+		{ID: "b", Group: "g", Tokens: []int64{1, 2}, Rewards: map[string]float64{"outcome": 0}},
+	}}
+	fmt.Println(base.Assign(b, bv), b.Trajectories[0].Advantages, b.Trajectories[1].Advantages)
+	// Output:
+	// verl.grpo false 1e-06 <nil>
+	// <nil> [0.5 0.5] [-0.5 -0.5]
+}
