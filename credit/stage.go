@@ -23,7 +23,7 @@ const passKey = "base_params (deprecated pass-through)"
 // method; aliases are the stage's old names for it.
 func BaseParam(def, doc string, aliases ...Alias) Param {
 	return Param{Name: "base", Kind: String, Default: def, Doc: doc, Aliases: aliases,
-		Origin: ByCredo("the stage's paper trains with this estimator; any registered method can be named")}
+		Origin: ByCredo("the estimator the stage's paper trains with; any registered method can be named")}
 }
 
 // BaseParamsParam declares a stage's "base_params" parameter; aliases are

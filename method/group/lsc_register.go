@@ -15,7 +15,7 @@ func init() {
 		Name:    "lsc",
 		Summary: "LSC transform: u = Σ_k log σ(r_k - r_k,ref(x)) over reward channels (\"sum = AND\"), then the base method",
 		Params: []credit.Param{
-			pBase,
+			pBase.From(credit.ByCredo("the paper trains with KL-regularised PPO; verl.grpo is credo's critic-free stand-in, any registered method can be named")),
 			{Name: "channels", Kind: credit.String, Default: "outcome", Doc: "comma-separated reward channels (reward-model scores) to transform and sum", Origin: credit.Channel},
 			{Name: "ref", Kind: credit.String, Default: "channel", Choices: []string{"channel", "group_quantile"}, Doc: "reference reward: rewards.<channel><ref_suffix> per trajectory, or a quantile of the group's own rewards", Origin: credit.ByCredo("the per-prompt reference r_ref(x) is supplied by the caller; group_quantile approximates it from the group")},
 			{Name: "ref_suffix", Kind: credit.String, Default: "_ref", Doc: "suffix of the reference channels when ref=channel", Origin: credit.Channel},
