@@ -30,6 +30,7 @@ var (
 	pLossMask = credit.Param{Name: "loss_mask", Kind: credit.Bool, Default: true,
 		Doc: "write loss_weights: response_mask with 0 where the reference trains no sample (see notes)"}
 	inTokens = credit.Input{Name: "responses", Doc: "token ids; responses of a group that share a prefix share its trie node"}
+	inParent = credit.Input{Name: "parent (optional)", Doc: "{traj_uid, token}: the tree-sampled response forks after the parent's first token tokens (its responses start with them); without links the tree is the prefix trie"}
 )
 
 func oldLogProbsWhen(cond func(v credit.Values) bool) credit.Input {
@@ -56,7 +57,8 @@ func init() {
 		Provenance: credit.Provenance{Paper: "Exploiting Tree Structure for Credit Assignment in RL Training of LLMs", ArXiv: "2509.18314", SpecRow: 29,
 			Reference: "no public code; base advantage = volcengine/verl@b178a3cd56f58b2d502255daba591e92833930a7 verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage"},
 		Notes: "reads responses, uid, token_level_rewards or rewards.<reward>, response_mask; score = sum of token rewards as in verl.grpo; " +
-			"equals verl.grpo on every token where the trie does not branch; returns == advantages",
+			"equals verl.grpo on every token where the trie does not branch; returns == advantages; the prefix trie of the token ids is TEMPO's own " +
+			"construction (P2T: V(prefix) is a mean over the responses sharing that prefix), so parent links are not read",
 		Run: runTEMPO,
 	})
 	credit.Register(&credit.Method{
@@ -85,7 +87,7 @@ func init() {
 	})
 	credit.Register(&credit.Method{
 		Name:    "spo.tree",
-		Summary: "SPO-tree: edge advantages V(child) − V(parent) over the group's prefix trie (tree-sampled rollouts)",
+		Summary: "SPO-tree: edge advantages V(child) − V(parent) over the sampled tree given by parent links (prefix trie of the tokens when no links are given)",
 		Params: []credit.Param{
 			{Name: "adv_method", Kind: credit.String, Default: "rloo", Choices: []string{"rloo", "grpo"}, Doc: "V(c) − V(p), or divided by the parent's children std"},
 			{Name: "only_nonzero", Kind: credit.Bool, Default: true, Doc: "drop edges whose advantage + prover advantage is 0 (only_adv_greater_than_zero)"},
@@ -97,18 +99,20 @@ func init() {
 			pLossMask,
 			credit.RewardParam,
 		},
-		Inputs: []credit.Input{credit.InGroup, inTokens, credit.InOutcome,
+		Inputs: []credit.Input{credit.InGroup, inTokens, inParent, credit.InOutcome,
 			oldLogProbsWhen(func(v credit.Values) bool { return v.Float("prob_threshold") < 1 })},
 		Outputs:    []string{"advantages", "loss_weights (loss_mask)"},
 		Scope:      credit.ScopeGroup,
 		Provenance: credit.Provenance{Paper: spoPaper, ArXiv: spoArXiv, SpecRow: 3, Reference: spoRefTree},
-		Notes: "reads responses, uid, rewards.<reward>, old_log_probs (prob mask); the tree is the group's prefix trie, node value = mean of children " +
+		Notes: "reads responses, uid, parent, rewards.<reward>, old_log_probs (prob mask); the tree is built from the parent links {traj_uid, token} " +
+			"(each response holds its whole root-to-leaf path; a group with no link falls back to its prefix trie, which is exact only when sibling " +
+			"segments start with different tokens: siblings sharing leading tokens get an extra node); node value = mean of children " +
 			"(a response ending at a node is a leaf child); loss_mask writes loss_weights = response_mask with 0 on dropped edges, duplicate segments and p >= prob_threshold",
 		Run: runTree,
 	})
 	credit.Register(&credit.Method{
 		Name:    "treerl.group_trie",
-		Summary: "TreeRL's tree credit on a group's prefix trie (responses as EPTree generations)",
+		Summary: "TreeRL's tree credit on a group's sampled tree from parent links, or its prefix trie when no links are given (responses as EPTree generations)",
 		Params: []credit.Param{
 			{Name: "mode", Kind: credit.String, Default: "advantage", Choices: []string{"advantage", "state_value", "value_only", "orm", "chain", "ancestor"}, Doc: "per-step value (gather_paths flags)"},
 			{Name: "norm_style", Kind: credit.String, Default: "token", Choices: []string{"token", "step", "none"}, Doc: "re-centring of accumulated values (overall_norm_style)"},
@@ -117,12 +121,13 @@ func init() {
 			{Name: "average_one_generation", Kind: credit.Bool, Default: false, Doc: "values as means of children"},
 			credit.RewardParam,
 		},
-		Inputs:     []credit.Input{credit.InGroup, inTokens, credit.InOutcome},
+		Inputs:     []credit.Input{credit.InGroup, inTokens, inParent, credit.InOutcome},
 		Outputs:    []string{"advantages"},
 		Scope:      credit.ScopeGroup,
 		Provenance: credit.Provenance{Paper: "TreeRL: LLM Reinforcement Learning with On-Policy Tree Search", ArXiv: "2506.11902", Reference: treerlRef},
-		Notes: "reads responses, uid, rewards.<reward> (binary score = reward == 1); each response is one EPTree generation forking where it leaves " +
-			"the earlier responses (tree.TrieForest); singleton groups get 0 (TreeRL needs two leaves)",
+		Notes: "reads responses, uid, parent, rewards.<reward> (binary score = reward == 1); the tree is built from the parent links {traj_uid, token} " +
+			"(a group with no link falls back to its prefix trie, exact only when sibling segments start with different tokens); " +
+			"each response is one EPTree generation forking where it leaves the earlier responses (tree.TrieForest); singleton groups get 0 (TreeRL needs two leaves)",
 		Run: runTreeRL,
 	})
 }
@@ -218,6 +223,11 @@ func runTree(b *rollout.Batch, v credit.Values) error {
 		}
 		scores[i] = s
 	}
+	links, err := batchLinks(b)
+	if err != nil {
+		return err
+	}
+	opt.Links = links
 	res, err := TreeAdvantages(tokensOf(b), scores, credit.GroupIDs(b), opt)
 	if err != nil {
 		return err
@@ -273,7 +283,11 @@ func runTreeRL(b *rollout.Batch, v credit.Values) error {
 		}
 		scores[i] = s
 	}
-	adv, err := TreeRLAdvantages(tokensOf(b), scores, nil, credit.GroupIDs(b), opts)
+	links, err := batchLinks(b)
+	if err != nil {
+		return err
+	}
+	adv, err := TreeRLAdvantagesLinked(tokensOf(b), scores, nil, links, credit.GroupIDs(b), opts)
 	if err != nil {
 		return err
 	}
