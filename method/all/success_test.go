@@ -38,10 +38,10 @@ var orderTolerance = map[string]float64{
 // profiles reproducing their reference's arrays; the trainer's loss
 // multiplies by the mask, so these values carry no gradient.
 var maskExceptions = map[string]string{
-	"verl.gae":                                "verl's masked_whiten shifts and scales every position, masked ones included (anchor/verl/gae.go)",
-	"verl.remax":                              "verl's ReMax returns are not re-masked: a masked token keeps the return of the tokens after it (anchor/verl/remax.go)",
-	"openrlhf.gae":                            "OpenRLHF's GAE runs through masked positions (values and rewards zeroed, no skipping; anchor/openrlhf)",
-	"openrlhf.cumulative_returns":             "OpenRLHF's discounted returns run through masked positions (only rewards are zeroed; anchor/openrlhf/returns.go)",
+	"verl.gae":                    "verl's masked_whiten shifts and scales every position, masked ones included (anchor/verl/gae.go)",
+	"verl.remax":                  "verl's ReMax returns are not re-masked: a masked token keeps the return of the tokens after it (anchor/verl/remax.go)",
+	"openrlhf.gae":                "OpenRLHF's GAE runs through masked positions (values and rewards zeroed, no skipping; anchor/openrlhf)",
+	"openrlhf.cumulative_returns": "OpenRLHF's discounted returns run through masked positions (only rewards are zeroed; anchor/openrlhf/returns.go)",
 	"openrlhf.compute_advantages_and_returns": "OpenRLHF's pipeline: GAE/returns through masked positions, not re-zeroed after whitening (anchor/openrlhf/pipeline.go)",
 	"pure.credit_assignment":                  "PURE's returns run through masked positions and the normalisation is not re-masked (anchor/pure)",
 	"pure.credit_assignment.corrected":        "as pure.credit_assignment: only the normalisation's statistics are corrected",
