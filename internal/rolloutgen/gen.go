@@ -237,6 +237,9 @@ func fill(rng *rand.Rand, t *rollout.Trajectory, names []string, kind string, c 
 			s.Rewards[name] = unit()
 			s.Values[name] = unit()
 			s.Labels[name] = bit()
+			for j := range 3 { // vectors as indexed keys (LaRe's factors z0, z1, z2)
+				s.Values[fmt.Sprint(name, j)] = unit()
+			}
 		}
 		t.Steps = append(t.Steps, s)
 	}

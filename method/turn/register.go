@@ -149,8 +149,9 @@ func init() {
 	})
 	credit.Register(&credit.Method{
 		Name:    "lare",
-		Summary: "LaRe: episodic return redistributed over turns from latent per-step scores (sum preserved); normalised turn returns",
+		Summary: "LaRe: episodic return redistributed over turns by a decoder of the encoder's latent factors (fitted by return decomposition, or its given outputs); normalised turn returns",
 		Params: []credit.Param{
+			pLaReDecoder, pLaReFactors, pLaReRidge,
 			{Name: "mode", Kind: credit.String, Default: "additive", Choices: []string{"additive", "proportional", "raw"}, Doc: "how scores become rewards (additive/proportional preserve the return)"},
 			{Name: "score", Kind: credit.String, Default: "latent", Doc: "per-step score channel (steps[].values.<score>)"},
 			{Name: "gamma", Kind: credit.Float, Default: 1.0, Doc: "turn discount of the returns"},
@@ -158,14 +159,17 @@ func init() {
 			pNormByStd, pEpsilon, credit.RewardParam,
 		},
 		Inputs: []credit.Input{inTurns, credit.InOutcome,
-			everyTurn("steps[].values.<score>", "latent reward score per turn (decoder output)", func(s *rollout.Step, v credit.Values) bool {
+			everyTurn("steps[].values.<score> (decoder=given)", "latent reward score per turn (decoder output)", func(s *rollout.Step, v credit.Values) bool {
 				_, ok := s.Values[v.String("score")]
-				return ok
-			})},
+				return ok || v.String("decoder") != "given"
+			}), inLaReFactors},
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeBatch,
 		Provenance: provLaRe,
-		Notes:      "episodic return = rewards.<reward> (or the token-reward sum); returns = reward-to-go of the redistributed rewards; the decoder is trained outside credo",
+		Notes: "episodic return = rewards.<reward> (or the token-reward sum); returns = reward-to-go of the redistributed rewards; " +
+			"decoder=ridge fits the linear decoder f(z) = w·z on the batch's episodes by ridge regression of Σ_t z_t on the return " +
+			"(the paper's return decomposition; its decoder is a small network trained on the replay buffer: linear and per-batch are credo's), " +
+			"then redistributes f(z_t) by mode (raw = the paper's r̂_t); decoder=given reads the decoder's outputs from steps[].values.<score>",
 		Run:        runLaRe,
 	})
 }
@@ -432,29 +436,6 @@ func runCALM(b *rollout.Batch, v credit.Values) error {
 		return err
 	}
 	return storeTurnCredit(b, spans, shaped, v)
-}
-
-func runLaRe(b *rollout.Batch, v credit.Values) error {
-	n := len(b.Trajectories)
-	spans := make([][]Span, n)
-	R, scores := make([]float64, n), make([][]float64, n)
-	for i, t := range b.Trajectories {
-		idx, sp, err := turnsOf(t, i)
-		if err != nil {
-			return err
-		}
-		spans[i] = sp
-		R[i], _ = credit.Outcome(t, v.String("reward"))
-		scores[i] = make([]float64, len(idx))
-		for k, si := range idx {
-			scores[i][k] = t.Steps[si].Values[v.String("score")]
-		}
-	}
-	r, err := LaReRedistribute(R, scores, LaReMode(v.String("mode")))
-	if err != nil {
-		return err
-	}
-	return storeTurnCredit(b, spans, r, v)
 }
 
 func init() {
