@@ -170,7 +170,7 @@ func init() {
 			"decoder=ridge fits the linear decoder f(z) = w·z on the batch's episodes by ridge regression of Σ_t z_t on the return " +
 			"(the paper's return decomposition; its decoder is a small network trained on the replay buffer: linear and per-batch are credo's), " +
 			"then redistributes f(z_t) by mode (raw = the paper's r̂_t); decoder=given reads the decoder's outputs from steps[].values.<score>",
-		Run:        runLaRe,
+		Run: runLaRe,
 	})
 }
 
