@@ -70,6 +70,14 @@ var conventional = []string{
 	"n_search_calls", "mc_init", "belief0", "preference", "game", // features
 }
 
+var isConventional = func() map[string]bool {
+	m := map[string]bool{}
+	for _, n := range conventional {
+		m[n] = true
+	}
+	return m
+}()
+
 var ident = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
 
 // Names returns the channel names a batch for parameter values v carries:
@@ -237,8 +245,10 @@ func fill(rng *rand.Rand, t *rollout.Trajectory, names []string, kind string, c 
 			s.Rewards[name] = unit()
 			s.Values[name] = unit()
 			s.Labels[name] = bit()
-			for j := range 3 { // vectors as indexed keys (LaRe's factors z0, z1, z2)
-				s.Values[fmt.Sprint(name, j)] = unit()
+			if !isConventional[name] { // vectors as indexed keys of parameter names (LaRe's factors z0, z1, z2)
+				for j := range 3 {
+					s.Values[fmt.Sprint(name, j)] = unit()
+				}
 			}
 		}
 		t.Steps = append(t.Steps, s)

@@ -76,7 +76,7 @@ func creditMethods() []*credit.Method {
 func TestEveryMethodSucceeds(t *testing.T) {
 	for _, m := range creditMethods() {
 		for cname, cfg := range genConfigs {
-			for seed := uint64(1); seed <= 3; seed++ {
+			for seed := uint64(1); seed <= 2; seed++ {
 				t.Run(fmt.Sprintf("%s/%s/%d", m.Name, cname, seed), func(t *testing.T) {
 					checkSuccess(t, m, nil, seed, cfg)
 				})

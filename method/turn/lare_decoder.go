@@ -166,7 +166,7 @@ func lareFactors(b *rollout.Batch, idx [][]int, prefix string) ([][][]float64, e
 					d++
 				}
 				if d == 0 {
-					return nil, fmt.Errorf("trajectory %d (traj_uid %q): steps[%d].values.%s0 is missing: decoder=ridge reads the factors %s0, %s1, ...", i, t.ID, si, prefix, prefix, prefix)
+					return nil, fmt.Errorf("trajectory %d (traj_uid %q): steps[%d].values.%s0 is missing: decoder=ridge reads the factors %s0, %s1 and so on", i, t.ID, si, prefix, prefix, prefix)
 				}
 			}
 			z := make([]float64, d)
