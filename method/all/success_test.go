@@ -75,12 +75,18 @@ func creditMethods() []*credit.Method {
 // shuffled.
 func TestEveryMethodSucceeds(t *testing.T) {
 	for _, m := range creditMethods() {
+		nonzero := 0
 		for cname, cfg := range genConfigs {
 			for seed := uint64(1); seed <= 2; seed++ {
 				t.Run(fmt.Sprintf("%s/%s/%d", m.Name, cname, seed), func(t *testing.T) {
-					checkSuccess(t, m, nil, seed, cfg)
+					nonzero += checkSuccess(t, m, nil, seed, cfg)
 				})
 			}
+		}
+		// A default that nulls the signal (every advantage 0 on every
+		// random batch) is a trap.
+		if slicesHas(m.Outputs, "advantages") && nonzero == 0 {
+			t.Errorf("%s: every advantage is 0 on every generated batch under the defaults", m.Name)
 		}
 		if ex, ok := orderExceptions[m.Name]; ok && len(ex.sets) > 0 {
 			v, err := m.Parse(ex.sets)
@@ -127,12 +133,14 @@ func TestEveryOptionSucceeds(t *testing.T) {
 	}
 }
 
-func checkSuccess(t *testing.T, m *credit.Method, v credit.Values, seed uint64, cfg rolloutgen.Config) {
+// checkSuccess runs the success-path checks and returns the number of
+// non-zero advantages.
+func checkSuccess(t *testing.T, m *credit.Method, v credit.Values, seed uint64, cfg rolloutgen.Config) int {
 	_, exempt := orderExceptions[m.Name]
-	checkSuccessOrder(t, m, v, seed, cfg, !exempt)
+	return checkSuccessOrder(t, m, v, seed, cfg, !exempt)
 }
 
-func checkSuccessOrder(t *testing.T, m *credit.Method, v credit.Values, seed uint64, cfg rolloutgen.Config, order bool) {
+func checkSuccessOrder(t *testing.T, m *credit.Method, v credit.Values, seed uint64, cfg rolloutgen.Config, order bool) int {
 	t.Helper()
 	if v == nil {
 		v = m.Defaults()
@@ -146,7 +154,13 @@ func checkSuccessOrder(t *testing.T, m *credit.Method, v credit.Values, seed uin
 		t.Fatalf("success path failed: %v", err)
 	}
 	writesAdv := slicesHas(m.Outputs, "advantages")
+	nonzero := 0
 	for i, tr := range b1.Trajectories {
+		for _, a := range tr.Advantages {
+			if a != 0 {
+				nonzero++
+			}
+		}
 		if writesAdv && len(tr.Advantages) != tr.Len() {
 			t.Fatalf("%s: %d advantages for %d tokens", tr.ID, len(tr.Advantages), tr.Len())
 		}
@@ -190,7 +204,7 @@ func checkSuccessOrder(t *testing.T, m *credit.Method, v credit.Values, seed uin
 		}
 	}
 	if !order {
-		return
+		return nonzero
 	}
 	// Order of trajectories and groups.
 	rng := rand.New(rand.NewPCG(seed, 99))
@@ -208,6 +222,7 @@ func checkSuccessOrder(t *testing.T, m *credit.Method, v credit.Values, seed uin
 			t.Fatalf("%s: credit depends on the order of the batch: %s", tr.ID, d)
 		}
 	}
+	return nonzero
 }
 
 func slicesHas(xs []string, x string) bool {
