@@ -13,8 +13,9 @@ import (
 // rewards["0"], rewards["1"] are the players' final rewards. The EMA
 // baseline is kept per game kind (features.game, default "default") and per
 // role in the method state, so it persists across batches (assign --state).
-// Each trained turn's reward goes on the last token of its span, as in
-// SPIRAL; other tokens get 0. Games are processed in batch order.
+// Each trained turn's reward goes on the last token of its span whose
+// response_mask is non-zero (SPIRAL's last token of the turn's response);
+// other tokens get 0. Games are processed in batch order.
 
 func init() {
 	Register(&Method{
@@ -95,7 +96,21 @@ func runRAE(b *rollout.Batch, v Values, st *State) error {
 		adv := make([]float64, t.Len())
 		for _, e := range out {
 			s := t.Steps[top[e.Turn]]
-			adv[s.End-1] = e.DiscountedTurnReward
+			// The reference rewards the last token of the turn's own
+			// response; in a record the turn's span may end with tokens
+			// the policy did not generate (mask 0), so the reward goes on
+			// the span's last token whose mask is non-zero.
+			last := -1
+			for u := s.End - 1; u >= s.Start; u-- {
+				if t.MaskAt(u) != 0 {
+					last = u
+					break
+				}
+			}
+			if last < 0 {
+				return fmt.Errorf("trajectory %q: steps[%d] (turn %d) has reward %v but no token with a non-zero response_mask to carry it", t.ID, top[e.Turn], e.Turn, e.DiscountedTurnReward)
+			}
+			adv[last] = e.DiscountedTurnReward
 		}
 		t.Advantages = adv
 		t.Returns = append([]float64(nil), adv...)

@@ -12,6 +12,7 @@ import (
 	"github.com/credo-rl/credo/lab/policy"
 	"github.com/credo-rl/credo/lab/sample"
 	"github.com/credo-rl/credo/method/group"
+	"github.com/credo-rl/credo/method/turn"
 )
 
 // Inputs the lab derives from an environment's own structure for methods
@@ -101,10 +102,13 @@ var derivedInputs = map[string]inputSource{
 	"lare": {
 		doc: "`lare`: steps[].values.latent = f(φ(s, a)), LaRe's decoder over a symbolic encoder: φ is the environment's feature " +
 			"encoding (features of s, their change to s', the action one-hot, t/H, end flag, bias) standing in for the LLM-written " +
-			"encoder, and f is linear, fitted per role by ridge regression (λ = 1) of Σ_t f(φ_t) on the episodic return over the " +
+			"encoder, and f is linear, fitted per role by the lare method's regression (turn.LaReFitDecoder, as its decoder=ridge; λ = 1) of Σ_t f(φ_t) on the episodic return over the " +
 			"warm-up episodes (LaRe's return-decomposition objective).",
 		plan: func(w *world, m *credit.Method) (inputPlan, error) {
-			dec := w.lareDecoder()
+			dec, err := w.lareDecoder()
+			if err != nil {
+				return inputPlan{}, err
+			}
 			return inputPlan{opts: func(_ int, _ []sample.Episode, o *sample.BuildOptions) error {
 				o.StepValues = func(st sample.Step, role int) map[string]float64 {
 					return map[string]float64{"latent": dec.score(st, role)}
@@ -556,93 +560,39 @@ func (d *lareDec) score(st sample.Step, role int) float64 {
 	return s
 }
 
-// lareDecoder fits (once per world) the linear decoder of each role by
-// ridge regression of the trajectory's summed encoding on its return over
-// the warm-up episodes: min_w Σ_i (w·Σ_t φ_it − R_i)² + λ|w|², λ = 1.
-func (w *world) lareDecoder() *lareDec {
+// lareDecoder fits (once per world) the linear decoder of each role with
+// the lare method's own regression (turn.LaReFitDecoder): ridge regression
+// of the episode's summed encoding on its return over the warm-up
+// episodes, min_w Σ_i (w·Σ_t φ_it − R_i)² + λ|w|², λ = 1.
+func (w *world) lareDecoder() (*lareDec, error) {
 	if w.lare != nil {
-		return w.lare
+		return w.lare, nil
 	}
 	d := &lareDec{e: w.e, w: make([][]float64, w.e.Roles())}
 	for r := range d.w {
-		var X [][]float64
+		var Z [][][]float64
 		var y []float64
 		for _, ep := range w.warm {
-			var sum []float64
+			var z [][]float64
 			for _, st := range ep.Steps {
-				if st.Role != r {
-					continue
-				}
-				z := lareEncode(w.e, st)
-				if sum == nil {
-					sum = make([]float64, len(z))
-				}
-				for i, x := range z {
-					sum[i] += x
+				if st.Role == r {
+					z = append(z, lareEncode(w.e, st))
 				}
 			}
-			if sum != nil {
-				X = append(X, sum)
+			if z != nil {
+				Z = append(Z, z)
 				y = append(y, ep.Return[r])
 			}
 		}
-		d.w[r] = ridge(X, y, 1)
+		if len(Z) == 0 {
+			continue
+		}
+		wr, err := turn.LaReFitDecoder(Z, y, 1)
+		if err != nil {
+			return nil, fmt.Errorf("lare decoder of role %d: %w", r, err)
+		}
+		d.w[r] = wr
 	}
 	w.lare = d
-	return d
-}
-
-// ridge solves (XᵀX + λI)w = Xᵀy by Cholesky (nil X: no weights).
-func ridge(X [][]float64, y []float64, lambda float64) []float64 {
-	if len(X) == 0 {
-		return nil
-	}
-	d := len(X[0])
-	A := make([]float64, d*d)
-	b := make([]float64, d)
-	for n, x := range X {
-		for i, xi := range x {
-			if xi == 0 {
-				continue
-			}
-			b[i] += xi * y[n]
-			row := A[i*d:]
-			for j, xj := range x {
-				row[j] += xi * xj
-			}
-		}
-	}
-	for i := 0; i < d; i++ {
-		A[i*d+i] += lambda
-	}
-	// Cholesky A = LLᵀ in place (lower triangle).
-	for j := 0; j < d; j++ {
-		s := A[j*d+j]
-		for k := 0; k < j; k++ {
-			s -= A[j*d+k] * A[j*d+k]
-		}
-		A[j*d+j] = math.Sqrt(s)
-		for i := j + 1; i < d; i++ {
-			s := A[i*d+j]
-			for k := 0; k < j; k++ {
-				s -= A[i*d+k] * A[j*d+k]
-			}
-			A[i*d+j] = s / A[j*d+j]
-		}
-	}
-	for i := 0; i < d; i++ { // L z = b
-		s := b[i]
-		for k := 0; k < i; k++ {
-			s -= A[i*d+k] * b[k]
-		}
-		b[i] = s / A[i*d+i]
-	}
-	for i := d - 1; i >= 0; i-- { // Lᵀ w = z
-		s := b[i]
-		for k := i + 1; k < d; k++ {
-			s -= A[k*d+i] * b[k]
-		}
-		b[i] = s / A[i*d+i]
-	}
-	return b
+	return d, nil
 }

@@ -147,24 +147,6 @@ func TestImplicitPRMPrefersBetter(t *testing.T) {
 	}
 }
 
-// ridge recovers an exact linear relation when λ is small.
-func TestRidge(t *testing.T) {
-	X := [][]float64{{1, 0, 2}, {0, 1, 1}, {1, 1, 0}, {2, 1, 1}}
-	w := []float64{0.5, -1, 2}
-	y := make([]float64, len(X))
-	for i, x := range X {
-		for j := range x {
-			y[i] += w[j] * x[j]
-		}
-	}
-	got := ridge(X, y, 1e-10)
-	for j := range w {
-		if math.Abs(got[j]-w[j]) > 1e-6 {
-			t.Fatalf("ridge = %v, want %v", got, w)
-		}
-	}
-}
-
 // The matrix feeds every method that has an honest source on
 // ArithChain-PRM, and keeps the others n/a with their reasons; on
 // Umbrella only the environment-independent sources apply.

@@ -40,9 +40,10 @@ func LengthReward(L, lmin, lmax float64) float64 {
 //
 //  1. c_i = 1[outcome_i >= threshold]; the correctness ratio of a group is
 //     the mean of c over it.
-//  2. The groups are ranked by correctness ratio (descending; ties keep the
-//     order of first appearance) and the top k = ceil(λ·G) of the batch's G
-//     groups are selected.
+//  2. The groups are ranked by correctness ratio (descending; ties are
+//     broken by group id, ascending, so that the selection does not depend
+//     on the order of the batch; the paper gives no tie rule) and the top
+//     k = ceil(λ·G) of the batch's G groups are selected.
 //  3. Selected groups: R_i = 1 + λ_len,i if correct, else min(0, λ_len,i),
 //     with LengthReward over the group's lengths. Other groups: R_i = c_i.
 //
@@ -89,7 +90,17 @@ func GRPOLambdaRewards(outcome, lengths []float64, index []string, opt GRPOLambd
 	for k := range order {
 		order[k] = k
 	}
-	sort.SliceStable(order, func(a, b int) bool { return ratio[order[a]] > ratio[order[b]] })
+	id := make([]string, n)
+	for i, k := range g {
+		id[k] = index[i]
+	}
+	sort.Slice(order, func(a, b int) bool {
+		ka, kb := order[a], order[b]
+		if ratio[ka] != ratio[kb] {
+			return ratio[ka] > ratio[kb]
+		}
+		return id[ka] < id[kb]
+	})
 	top := int(math.Ceil(opt.Lambda*float64(n) - 1e-9))
 	sel := make([]bool, n)
 	for _, k := range order[:top] {

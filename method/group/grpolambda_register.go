@@ -25,7 +25,7 @@ func init() {
 		},
 		Provenance: credit.Provenance{Paper: "Stable Reinforcement Learning for Efficient Reasoning", ArXiv: "2505.18086", SpecRow: 69},
 		Notes: "length = number of tokens with a non-zero mask; selected groups: 1 + (0.5 - (L-Lmin)/(Lmax-Lmin)) if correct, min(0, ·) if not (Kimi-1.5 form, recalled); " +
-			"k = ceil(λ·G) groups, ties by first appearance; batch-wide ranking",
+			"k = ceil(λ·G) groups, ties broken by uid (ascending: independent of the batch order); batch-wide ranking",
 		Run: func(b *rollout.Batch, v credit.Values) error {
 			o, err := outcomes(b, v.String("reward"))
 			if err != nil {

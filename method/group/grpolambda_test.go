@@ -36,17 +36,23 @@ func TestGRPOLambdaHand(t *testing.T) {
 	}
 }
 
-// Ties in the correctness ratio keep the order of first appearance.
+// Ties in the correctness ratio are broken by group id (ascending), so the
+// selection does not depend on the order of the batch: groups "b" and "a"
+// both have ratio 1/2, λ = 0.5 selects k = ceil(0.5·2) = 1 group: "a",
+// whichever comes first.
 func TestGRPOLambdaTies(t *testing.T) {
 	o := []float64{1, 0, 1, 0}
 	L := []float64{1, 2, 1, 2}
-	idx := []string{"b", "b", "a", "a"}
-	_, sel, err := GRPOLambdaRewards(o, L, idx, GRPOLambdaOptions{Lambda: 0.5, Threshold: 0.5})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !sel[0] || !sel[1] || sel[2] || sel[3] {
-		t.Fatalf("selected %v, want the first group (b) only", sel)
+	for _, idx := range [][]string{{"b", "b", "a", "a"}, {"a", "a", "b", "b"}, {"a", "b", "b", "a"}} {
+		_, sel, err := GRPOLambdaRewards(o, L, idx, GRPOLambdaOptions{Lambda: 0.5, Threshold: 0.5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range sel {
+			if sel[i] != (idx[i] == "a") {
+				t.Fatalf("index %v: selected %v, want group a only", idx, sel)
+			}
+		}
 	}
 }
 

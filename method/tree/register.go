@@ -27,6 +27,7 @@ var (
 	pLossMask = credit.Param{Name: "loss_mask", Kind: credit.Bool, Default: true,
 		Doc: "write loss_weights: response_mask with 0 where the reference trains no sample (see notes)", Origin: credit.FromReference("AIFrameResearch/SPO configs (use_prob_mask: true; the trainer drops the masked tokens from the loss)")}
 	inTokens = credit.Input{Name: "responses", Doc: "token ids; responses of a group that share a prefix share its trie node"}
+	inParent = credit.Input{Name: "parent (optional)", Doc: "{traj_uid, token}: the tree-sampled response forks after the parent's first token tokens (its responses start with them); without links the tree is the prefix trie"}
 )
 
 func oldLogProbsWhen(cond func(v credit.Values) bool) credit.Input {

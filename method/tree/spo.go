@@ -92,6 +92,11 @@ type TreeOptions struct {
 	// first response (in input order) gets the edge's tokens, as SPO-tree
 	// makes one training sample per edge. Default true.
 	Dedupe bool
+	// Links are the rows' explicit parent links (the format's parent =
+	// {traj_uid, token}), nil when none are given. A group in which some
+	// row has a link is the tree of its links (BuildLinkedTrie); a group
+	// without links falls back to the prefix trie of its token ids.
+	Links []Link
 }
 
 // DefaultTreeOptions returns the reference's defaults with Dedupe on.
@@ -116,8 +121,10 @@ type TreeResult struct {
 
 // TreeAdvantages computes SPO-tree advantages for groups of responses that
 // were sampled as a tree (each response a root-to-leaf path, index = group
-// ids). The tree is recovered as the prefix trie of the group's token ids
-// (BuildTrie): its nodes are SPO-tree's segments, its root the query state.
+// ids). The tree is the one given by the responses' parent links
+// (opt.Links, BuildLinkedTrie); a group without links falls back to the
+// prefix trie of its token ids (BuildTrie). Its nodes are SPO-tree's
+// segments, its root the query state.
 //
 // Node values follow the reference's tree construction: a node's value is
 // the mean of its children's values, where a response ending at the node
@@ -133,9 +140,11 @@ type TreeResult struct {
 // trie node that holds it. On a group whose responses share no first token
 // the "rloo" advantage is s_i − mean(s), the Dr.GRPO advantage.
 //
-// The trie merges identical segments that the sampler produced as distinct
-// siblings; then their parent's mean weighs them as one child (a corner
-// case of tree sampling, exact otherwise).
+// The trie fallback is exact only when sibling segments start with
+// different tokens: siblings that share leading tokens (or are identical)
+// get a common node there, so their parent's mean weighs them as one child
+// and their own advantages are taken against that extra node. Give parent
+// links to get the sampled tree.
 //
 // Paper: Guo et al., arXiv:2505.23564 (SPO-tree, #3).
 // Reference: AIFrameResearch/SPO@b9fc6a263dec54e28137fd488a9b9c0e0d026025
@@ -158,7 +167,10 @@ func TreeAdvantages(tokens [][]int64, scores []float64, index []string, opt Tree
 	var nodes []spo.TreeNode
 	var adv []float64
 	var kept []bool
-	err := eachGroupTrie(tokens, g, nG, func(members []int, tr *Trie, _ [][]int64) error {
+	if opt.Links != nil && len(opt.Links) != B {
+		return nil, fmt.Errorf("%s: %d parent links for %d rows", fn, len(opt.Links), B)
+	}
+	err := eachGroupTrie(tokens, g, nG, opt.Links, func(members []int, tr *Trie, _ [][]int64) error {
 		n := len(tr.Nodes)
 		nodes = slices.Grow(nodes[:0], n)[:n]
 		// Bottom-up: children after parents in tr.Nodes.

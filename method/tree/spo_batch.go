@@ -362,7 +362,7 @@ func eachBatchGroup(b *rollout.Batch, f func(gi int, rows []int, tr *Trie) error
 		tokens[k] = b.Trajectories[i].Tokens
 	}
 	g, nG := groups.Index(ids)
-	return eachGroupTrie(tokens, g, nG, func(members []int, tr *Trie, _ [][]int64) error {
+	return eachGroupTrie(tokens, g, nG, nil, func(members []int, tr *Trie, _ [][]int64) error {
 		out := make([]int, len(members))
 		for k, m := range members {
 			out[k] = rows[m]

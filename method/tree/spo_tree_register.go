@@ -14,7 +14,7 @@ import (
 func init() {
 	credit.Register(&credit.Method{
 		Name:    "spo.tree",
-		Summary: "SPO-tree: edge advantages V(child) − V(parent) over the group's prefix trie (tree-sampled rollouts)",
+		Summary: "SPO-tree: edge advantages V(child) − V(parent) over the sampled tree given by parent links (prefix trie of the tokens when no links are given)",
 		Params: []credit.Param{
 			{Name: "adv_method", Kind: credit.String, Default: "rloo", Choices: []string{"rloo", "grpo"}, Doc: "V(c) − V(p), or divided by the parent's children std", Origin: credit.FromReference("AIFrameResearch/SPO src/treetune/episode_generators/tree_episode_generator.py::TreeEpisodeUtils.extract_edges_from_tree (adv_method \"rloo\")")},
 			{Name: "only_nonzero", Kind: credit.Bool, Default: true, Doc: "drop edges whose advantage + prover advantage is 0 (only_adv_greater_than_zero)", Origin: credit.FromReference("AIFrameResearch/SPO src/treetune/episode_generators/tree_episode_generator.py::TreeEpisodeUtils.extract_edges_from_tree (only_adv_greater_than_zero true)")},
@@ -26,12 +26,14 @@ func init() {
 			pLossMask,
 			credit.RewardParam,
 		},
-		Inputs: []credit.Input{credit.InGroup, inTokens, credit.InOutcome,
+		Inputs: []credit.Input{credit.InGroup, inTokens, inParent, credit.InOutcome,
 			oldLogProbsWhen(func(v credit.Values) bool { return v.Float("prob_threshold") < 1 })},
 		Outputs:    []string{"advantages", "loss_weights (loss_mask)"},
 		Scope:      credit.ScopeGroup,
 		Provenance: credit.Provenance{Paper: spoPaper, ArXiv: spoArXiv, SpecRow: 3, Reference: spoRefTree},
-		Notes: "reads responses, uid, rewards.<reward>, old_log_probs (prob mask); the tree is the group's prefix trie, node value = mean of children " +
+		Notes: "reads responses, uid, parent, rewards.<reward>, old_log_probs (prob mask); the tree is built from the parent links {traj_uid, token} " +
+			"(each response holds its whole root-to-leaf path; a group with no link falls back to its prefix trie, which is exact only when sibling " +
+			"segments start with different tokens: siblings sharing leading tokens get an extra node); node value = mean of children " +
 			"(a response ending at a node is a leaf child); loss_mask writes loss_weights = response_mask with 0 on dropped edges, duplicate segments and p >= prob_threshold",
 		Run: runTree,
 	})
@@ -60,6 +62,11 @@ func runTree(b *rollout.Batch, v credit.Values) error {
 		}
 		scores[i] = s
 	}
+	links, err := batchLinks(b)
+	if err != nil {
+		return err
+	}
+	opt.Links = links
 	res, err := TreeAdvantages(tokensOf(b), scores, credit.GroupIDs(b), opt)
 	if err != nil {
 		return err

@@ -1,6 +1,7 @@
 package tree
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -113,7 +114,7 @@ func TEMPO(tokens [][]int64, tokenLevelRewards, responseMask [][]float64, index 
 	}
 
 	var sum []float64
-	err = eachGroupTrie(tokens, g, nG, func(members []int, tr *Trie, seqs [][]int64) error {
+	err = eachGroupTrie(tokens, g, nG, nil, func(members []int, tr *Trie, seqs [][]int64) error {
 		// V(x) = mean of val over x's members.
 		sum = slices.Grow(sum[:0], len(tr.Nodes))[:len(tr.Nodes)]
 		clear(sum)
@@ -149,8 +150,10 @@ func TEMPO(tokens [][]int64, tokenLevelRewards, responseMask [][]float64, index 
 // eachGroupTrie builds the trie of every group's sequences (in batch order
 // within the group) and calls f with the group's row indices, its trie
 // (whose sequence k is row members[k]; valid only during the call) and the
-// sequences.
-func eachGroupTrie(tokens [][]int64, g []int, nG int, f func(members []int, tr *Trie, seqs [][]int64) error) error {
+// sequences. With links (one per row, nil = none), a group in which some
+// row has a parent link gets the tree of its links (BuildLinkedTrie)
+// instead of the prefix trie.
+func eachGroupTrie(tokens [][]int64, g []int, nG int, links []Link, f func(members []int, tr *Trie, seqs [][]int64) error) error {
 	// Counting sort of the rows by group, stable.
 	start := make([]int, nG+1)
 	for _, k := range g {
@@ -170,11 +173,51 @@ func eachGroupTrie(tokens [][]int64, g []int, nG int, f func(members []int, tr *
 	for i, r := range rows {
 		seqs[i] = tokens[r]
 	}
+	var local []int // row -> index within its group (links only)
+	if links != nil {
+		if len(links) != len(g) {
+			return fmt.Errorf("%d parent links for %d rows", len(links), len(g))
+		}
+		local = make([]int, len(g))
+		for k := 0; k < nG; k++ {
+			for j, r := range rows[start[k]:start[k+1]] {
+				local[r] = j
+			}
+		}
+	}
 	var b trieBuilder
+	var gl []Link
 	for k := 0; k < nG; k++ {
 		members := rows[start[k]:start[k+1]]
 		sq := seqs[start[k]:start[k+1]]
-		if err := f(members, b.build(sq), sq); err != nil {
+		linked := false
+		for _, r := range members {
+			linked = linked || (links != nil && links[r].Parent >= 0)
+		}
+		tr := (*Trie)(nil)
+		if linked {
+			gl = append(gl[:0], make([]Link, len(members))...)
+			for j, r := range members {
+				gl[j] = Link{Parent: -1}
+				if l := links[r]; l.Parent >= 0 {
+					if l.Parent >= len(g) || g[l.Parent] != k {
+						return fmt.Errorf("row %d: parent row %d is not in its group", r, l.Parent)
+					}
+					gl[j] = Link{Parent: local[l.Parent], Token: l.Token}
+				}
+			}
+			var err error
+			if tr, err = BuildLinkedTrie(sq, gl); err != nil {
+				var le *LinkError
+				if errors.As(err, &le) {
+					return fmt.Errorf("row %d: parent: %s", members[le.Seq], le.Msg)
+				}
+				return err
+			}
+		} else {
+			tr = b.build(sq)
+		}
+		if err := f(members, tr, sq); err != nil {
 			return err
 		}
 	}

@@ -28,7 +28,8 @@ func init() {
 		Provenance: credit.Provenance{Paper: "Exploiting Tree Structure for Credit Assignment in RL Training of LLMs", ArXiv: "2509.18314", SpecRow: 29,
 			Reference: "no public code; base advantage = volcengine/verl@b178a3cd56f58b2d502255daba591e92833930a7 verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage"},
 		Notes: "reads responses, uid, token_level_rewards or rewards.<reward>, response_mask; score = sum of token rewards as in verl.grpo; " +
-			"equals verl.grpo on every token where the trie does not branch; returns == advantages",
+			"equals verl.grpo on every token where the trie does not branch; returns == advantages; the prefix trie of the token ids is TEMPO's own " +
+			"construction (P2T: V(prefix) is a mean over the responses sharing that prefix), so parent links are not read",
 		Run: runTEMPO,
 	})
 }

@@ -89,6 +89,17 @@ func TrieForest(tr *Trie, seqs [][]int64, scores, binary []float64) *Forest {
 // openrlhf/trainer/ppo_utils/tree_node.py::build_into_tree_format +
 // openrlhf/trainer/ppo_utils/parallel_mcts.py::gather_paths
 func TreeRLAdvantages(tokens [][]int64, scores, binary []float64, index []string, opts treerl.Options) ([][]float64, error) {
+	return TreeRLAdvantagesLinked(tokens, scores, binary, nil, index, opts)
+}
+
+// TreeRLAdvantagesLinked is TreeRLAdvantages on the tree given by the rows'
+// explicit parent links (one per row; nil = none): a group in which some row
+// has a link is the tree of its links (BuildLinkedTrie), then rewritten as
+// EPTree generations by TrieForest; a group without links falls back to
+// the prefix trie. Siblings that share leading tokens are distinct nodes
+// of the linked tree, as TreeRL's EPTree samples them, while the trie would
+// merge their shared tokens into an extra node.
+func TreeRLAdvantagesLinked(tokens [][]int64, scores, binary []float64, links []Link, index []string, opts treerl.Options) ([][]float64, error) {
 	const fn = "treerl.group_trie"
 	B := len(tokens)
 	if binary == nil {
@@ -109,7 +120,10 @@ func TreeRLAdvantages(tokens [][]int64, scores, binary []float64, index []string
 	g, nG := groups.Index(index)
 	sc := make([]float64, B)
 	bi := make([]float64, B)
-	err := eachGroupTrie(tokens, g, nG, func(members []int, tr *Trie, seqs [][]int64) error {
+	if links != nil && len(links) != B {
+		return nil, fmt.Errorf("%s: %d parent links for %d rows", fn, len(links), B)
+	}
+	err := eachGroupTrie(tokens, g, nG, links, func(members []int, tr *Trie, seqs [][]int64) error {
 		if len(members) < 2 {
 			return nil
 		}

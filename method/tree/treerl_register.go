@@ -13,7 +13,7 @@ import (
 func init() {
 	credit.Register(&credit.Method{
 		Name:    "treerl.group_trie",
-		Summary: "TreeRL's tree credit on a group's prefix trie (responses as EPTree generations)",
+		Summary: "TreeRL's tree credit on a group's sampled tree from parent links, or its prefix trie when no links are given (responses as EPTree generations)",
 		Params: []credit.Param{
 			{Name: "mode", Kind: credit.String, Default: "advantage", Choices: []string{"advantage", "state_value", "value_only", "orm", "chain", "ancestor"}, Doc: "per-step value (gather_paths flags)", Origin: credit.FromReference("THUDM/TreeRL openrlhf/trainer/ppo_utils/parallel_mcts.py::gather_paths (keyword defaults: advantage)")},
 			{Name: "norm_style", Kind: credit.String, Default: "token", Choices: []string{"token", "step", "none"}, Doc: "re-centring of accumulated values (overall_norm_style)", Origin: credit.FromReference("THUDM/TreeRL openrlhf/trainer/ppo_utils/parallel_mcts.py::gather_paths (overall_norm_style \"token\")")},
@@ -22,11 +22,13 @@ func init() {
 			{Name: "average_one_generation", Kind: credit.Bool, Default: false, Doc: "values as means of children", Origin: credit.FromReference("THUDM/TreeRL openrlhf/trainer/ppo_utils/parallel_mcts.py::gather_paths (average_one_generation False)")},
 			credit.RewardParam,
 		},
-		Inputs:     []credit.Input{credit.InGroup, inTokens, credit.InOutcome},
+		Inputs:     []credit.Input{credit.InGroup, inTokens, inParent, credit.InOutcome},
 		Outputs:    []string{"advantages"},
 		Scope:      credit.ScopeGroup,
 		Provenance: credit.Provenance{Paper: "TreeRL: LLM Reinforcement Learning with On-Policy Tree Search", ArXiv: "2506.11902", Reference: treerlRef},
-		Notes: "reads responses, uid, rewards.<reward> (binary score = reward == 1); each response is one EPTree generation forking where it leaves " +
+		Notes: "reads responses, uid, parent, rewards.<reward> (binary score = reward == 1); the tree is built from the parent links {traj_uid, token} " +
+			"(a group with no link falls back to its prefix trie, exact only when sibling segments start with different tokens); " +
+			"each response is one EPTree generation forking where it leaves " +
 			"the earlier responses (tree.TrieForest); singleton groups get 0 (TreeRL needs two leaves)",
 		Run: runTreeRL,
 	})
@@ -54,7 +56,11 @@ func runTreeRL(b *rollout.Batch, v credit.Values) error {
 		}
 		scores[i] = s
 	}
-	adv, err := TreeRLAdvantages(tokensOf(b), scores, nil, credit.GroupIDs(b), opts)
+	links, err := batchLinks(b)
+	if err != nil {
+		return err
+	}
+	adv, err := TreeRLAdvantagesLinked(tokensOf(b), scores, nil, links, credit.GroupIDs(b), opts)
 	if err != nil {
 		return err
 	}

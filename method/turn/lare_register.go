@@ -10,8 +10,9 @@ import (
 func init() {
 	credit.Register(&credit.Method{
 		Name:    "lare",
-		Summary: "LaRe: episodic return redistributed over turns from latent per-step scores (sum preserved); normalised turn returns",
+		Summary: "LaRe: episodic return redistributed over turns by a decoder of the encoder's latent factors (fitted by return decomposition, or its given outputs); normalised turn returns",
 		Params: []credit.Param{
+			pLaReDecoder, pLaReFactors, pLaReRidge,
 			{Name: "mode", Kind: credit.String, Default: "additive", Choices: []string{"additive", "proportional", "raw"}, Doc: "how scores become rewards (additive/proportional preserve the return)", Origin: credit.NotInPaper("additive redistribution r_k = s_k + (R − Σs)/K preserves the episodic return, as the decoder's regression target does")},
 			{Name: "score", Kind: credit.String, Default: "latent", Doc: "per-step score channel (steps[].values.<score>)", Origin: credit.Channel},
 			{Name: "gamma", Kind: credit.Float, Default: 1.0, Doc: "turn discount of the returns", Origin: credit.ByCredo("undiscounted turn returns"), Range: credit.Unit},
@@ -19,40 +20,21 @@ func init() {
 			pNormByStd, pEpsilon, credit.RewardParam,
 		},
 		Inputs: []credit.Input{inTurns, credit.InOutcome,
-			everyTurn("steps[].values.<score>", "latent reward score per turn (decoder output)", func(s *rollout.Step, v credit.Values) bool {
+			everyTurn("steps[].values.<score> (decoder=given)", "latent reward score per turn (decoder output)", func(s *rollout.Step, v credit.Values) bool {
 				_, ok := s.Values[v.String("score")]
-				return ok
-			})},
+				return ok || v.String("decoder") != "given"
+			}), inLaReFactors},
 		Outputs: []string{"advantages", "returns"},
 		Scope:   credit.ScopeBatch,
 		Inferred: []credit.Inferred{
 			{What: "additive redistribution r_k = s_k + (R − Σs)/K", Origin: credit.ByCredo("keeps the episodic return, the decoder's regression target")},
+			{What: "decoder=ridge: a linear decoder w·z fitted per batch by ridge regression (the paper trains a small network on a replay buffer)", Origin: credit.ByCredo("the return-decomposition loss with the simplest decoder that needs no training state")},
 		},
 		Provenance: provLaRe,
-		Notes:      "episodic return = rewards.<reward> (or the token-reward sum); returns = reward-to-go of the redistributed rewards; the decoder is trained outside credo",
-		Run:        runLaRe,
+		Notes: "episodic return = rewards.<reward> (or the token-reward sum); returns = reward-to-go of the redistributed rewards; " +
+			"decoder=ridge fits the linear decoder f(z) = w·z on the batch's episodes by ridge regression of Σ_t z_t on the return " +
+			"(the paper's return decomposition; its decoder is a small network trained on the replay buffer: linear and per-batch are credo's), " +
+			"then redistributes f(z_t) by mode (raw = the paper's r̂_t); decoder=given reads the decoder's outputs from steps[].values.<score>",
+		Run: runLaRe,
 	})
-}
-
-func runLaRe(b *rollout.Batch, v credit.Values) error {
-	n := len(b.Trajectories)
-	spans := make([][]Span, n)
-	R, scores := make([]float64, n), make([][]float64, n)
-	for i, t := range b.Trajectories {
-		idx, sp, err := turnsOf(t, i)
-		if err != nil {
-			return err
-		}
-		spans[i] = sp
-		R[i], _ = credit.Outcome(t, v.String("reward"))
-		scores[i] = make([]float64, len(idx))
-		for k, si := range idx {
-			scores[i][k] = t.Steps[si].Values[v.String("score")]
-		}
-	}
-	r, err := LaReRedistribute(R, scores, LaReMode(v.String("mode")))
-	if err != nil {
-		return err
-	}
-	return storeTurnCredit(b, spans, r, v)
 }
