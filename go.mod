@@ -3,6 +3,7 @@ module github.com/credo-rl/credo
 go 1.26
 
 require (
+	github.com/creack/pty v1.1.24
 	github.com/klauspost/compress v1.17.9
 	github.com/parquet-go/parquet-go v0.32.0
 	github.com/schollz/progressbar/v3 v3.19.1

@@ -61,7 +61,7 @@ largest group, not by the file.
 				return err
 			}
 			if state != "" {
-				if err := checkOutput(state+".json", ""); err != nil { // the directory of --state
+				if err := checkDir(state); err != nil {
 					return err
 				}
 			}

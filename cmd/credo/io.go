@@ -25,20 +25,12 @@ directory is refused (exit 2) before any work.
 A progress bar (bytes, records, rate, time left) is drawn on stderr when
 stderr is a terminal; --quiet turns it off.`
 
-// progressOn reports whether to draw progress bars on stderr; tests set
-// forceProgress to draw them into a buffer.
+// progressOn reports whether to draw progress bars on the command's
+// stderr: only when it is a terminal and not --quiet.
 func progressOn(cmd *cobra.Command, quiet bool) bool {
-	if quiet {
-		return false
-	}
-	if forceProgress {
-		return true
-	}
 	f, ok := cmd.ErrOrStderr().(*os.File)
-	return ok && progress.Enabled(f, false)
+	return ok && progress.Enabled(f, quiet)
 }
-
-var forceProgress bool
 
 // passBars gives stream.Options.Pass: one bar per pass over in, labelled
 // with the pass when there are several. done erases the last bar.
@@ -69,6 +61,12 @@ func checkOutput(path, formatFlag string) error {
 	if path == format.Stdio {
 		return nil
 	}
+	return checkDir(path)
+}
+
+// checkDir refuses, as a usage error, a path whose directory is missing or
+// not writable.
+func checkDir(path string) error {
 	if err := atomicfile.CheckDir(path); err != nil {
 		var de *atomicfile.DirError
 		if errors.As(err, &de) {
