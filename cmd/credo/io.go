@@ -65,7 +65,8 @@ func checkOutput(path, formatFlag string) error {
 }
 
 // checkDir refuses, as a usage error, a path whose directory is missing or
-// not writable.
+// not writable; then it removes the temporary files of path left by killed
+// runs.
 func checkDir(path string) error {
 	if err := atomicfile.CheckDir(path); err != nil {
 		var de *atomicfile.DirError
@@ -74,6 +75,7 @@ func checkDir(path string) error {
 		}
 		return err
 	}
+	atomicfile.RemoveStale(path)
 	return nil
 }
 
