@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -304,5 +305,26 @@ func TestProgressBar(t *testing.T) {
 		if got := run(false, args...); strings.Contains(got, "records") || strings.Contains(got, "\r") {
 			t.Errorf("%s drew a bar into a pipe: %q", args[0], got)
 		}
+	}
+}
+
+// TestStaleTemporaryRemovedAtStart: a temporary output left by a killed run
+// (its pid no longer exists) is removed when the next run starts, before
+// any work, here even though that run then fails on its input.
+func TestStaleTemporaryRemovedAtStart(t *testing.T) {
+	dir := t.TempDir()
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Skip(err)
+	}
+	stale := filepath.Join(dir, fmt.Sprintf(".o.jsonl.credo-tmp-%d-0123", dead.Process.Pid))
+	os.WriteFile(stale, []byte("3.6 GB of partial output"), 0o600)
+	bad := filepath.Join(dir, "bad.jsonl")
+	writeLines(t, bad, `{"uid":"g","responses":[1],"response_mask":[1,1]}`)
+	if code, _, stderr := credo(t, "assign", "--method", "verl.grpo", "--in", bad, "--out", filepath.Join(dir, "o.jsonl")); code != 2 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("stale temporary %s of a dead process was not removed", stale)
 	}
 }
