@@ -15,7 +15,6 @@
 package format
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -180,14 +179,19 @@ type Options struct {
 // Open opens a rollout file for streaming.
 func Open(path string) (Reader, error) { return OpenWith(path, Options{}) }
 
-// ReadAll reads a whole file into a validated batch.
-func ReadAll(path string) (*rollout.Batch, error) {
-	r, err := Open(path)
+// ReadAll reads a whole file into a validated batch: each record, then
+// what involves several (see Links), with errors located by line or row.
+func ReadAll(path string) (*rollout.Batch, error) { return ReadAllWith(path, Options{}) }
+
+// ReadAllWith is ReadAll with options.
+func ReadAllWith(path string, o Options) (*rollout.Batch, error) {
+	r, err := OpenWith(path, o)
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
 	b := &rollout.Batch{}
+	links := NewLinks(DisplayName(path, false))
 	for {
 		t, err := r.Next()
 		if err == io.EOF {
@@ -196,13 +200,15 @@ func ReadAll(path string) (*rollout.Batch, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := links.Add(t, r.Pos()); err != nil {
+			return nil, err
+		}
 		b.Trajectories = append(b.Trajectories, t)
 	}
-	if err := b.ValidateLinks(); err != nil { // records were validated by Next
-		var re *rollout.RecordError
-		if errors.As(err, &re) {
-			re.File = path
-		}
+	if len(b.Trajectories) == 0 {
+		return b, nil
+	}
+	if err := links.Check(); err != nil {
 		return nil, err
 	}
 	return b, nil

@@ -296,13 +296,13 @@ func TestProgressBar(t *testing.T) {
 		{"convert", "../../examples/grpo.jsonl", filepath.Join(dir, "a.parquet")},
 		{"assign", "--method", "verl.grpo", "--in", "../../examples/grpo.jsonl", "--out", filepath.Join(dir, "a.jsonl")},
 	} {
-		if got := run(true, args...); !strings.Contains(got, " records") || !strings.Contains(got, "\x1b[K") {
+		if got := run(true, args...); !strings.Contains(got, " record") || !strings.Contains(got, "\x1b[K") {
 			t.Errorf("%s on a terminal: no progress bar in %q", args[0], got)
 		}
-		if got := run(true, append(args, "--quiet")...); strings.Contains(got, "records") {
+		if got := run(true, append(args, "--quiet")...); strings.Contains(got, " record") {
 			t.Errorf("%s --quiet drew %q", args[0], got)
 		}
-		if got := run(false, args...); strings.Contains(got, "records") || strings.Contains(got, "\r") {
+		if got := run(false, args...); strings.Contains(got, " record") || strings.Contains(got, "\r") {
 			t.Errorf("%s drew a bar into a pipe: %q", args[0], got)
 		}
 	}

@@ -107,7 +107,11 @@ func (b *Bar) line(t time.Time) string {
 	} else {
 		fmt.Fprintf(&s, " %s", Bytes(b.bytes))
 	}
-	fmt.Fprintf(&s, "  %d records", b.records)
+	if b.records == 1 {
+		s.WriteString("  1 record")
+	} else {
+		fmt.Fprintf(&s, "  %d records", b.records)
+	}
 	if el > 0 && b.bytes > 0 {
 		rate := float64(b.bytes) / el
 		fmt.Fprintf(&s, "  %s/s", Bytes(int64(rate)))

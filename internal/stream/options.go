@@ -1,8 +1,6 @@
 package stream
 
 import (
-	"io"
-
 	"github.com/credo-rl/credo/format"
 	"github.com/credo-rl/credo/rollout"
 )
@@ -29,24 +27,5 @@ func (o Options) pass(pass, passes int) format.Options {
 
 // readAll is format.ReadAll with options.
 func readAll(path string, fo format.Options) (*rollout.Batch, error) {
-	r, err := format.OpenWith(path, fo)
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	b := &rollout.Batch{}
-	for {
-		t, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		b.Trajectories = append(b.Trajectories, t)
-	}
-	if err := b.ValidateLinks(); err != nil {
-		return nil, err
-	}
-	return b, nil
+	return format.ReadAllWith(path, fo)
 }
