@@ -2,7 +2,7 @@ package format
 
 import (
 	"bufio"
-	"compress/gzip"
+	"github.com/klauspost/compress/gzip"
 	"io"
 	"os"
 
@@ -46,16 +46,9 @@ func NewWriter(w io.Writer, path string) (Writer, error) {
 // NewSpecWriter writes format s to w. Close flushes the format and the
 // compressor; it does not close w.
 func NewSpecWriter(w io.Writer, s Spec) (Writer, error) {
-	var c io.WriteCloser
-	switch s.Compression {
-	case Gzip:
-		c = gzip.NewWriter(w)
-	case Zstd:
-		zw, err := zstd.NewWriter(w, zstd.WithEncoderConcurrency(1))
-		if err != nil {
-			return nil, err
-		}
-		c = zw
+	c, err := newCompressor(w, s.Compression)
+	if err != nil {
+		return nil, err
 	}
 	if c != nil {
 		w = c
@@ -145,4 +138,32 @@ func (o *Output) Abort() {
 	if o.file != nil {
 		o.file.Abort()
 	}
+}
+
+// newCompressor compresses to w (nil for None). gzip is klauspost's
+// drop-in for compress/gzip: the same format, written several times
+// faster (BenchmarkCompress).
+func newCompressor(w io.Writer, c Compression) (io.WriteCloser, error) {
+	switch c {
+	case Gzip:
+		return gzip.NewWriter(w), nil
+	case Zstd:
+		return zstd.NewWriter(w, zstd.WithEncoderConcurrency(1))
+	}
+	return nil, nil
+}
+
+// newDecompressor decompresses r.
+func newDecompressor(r io.Reader, c Compression) (io.ReadCloser, error) {
+	switch c {
+	case Gzip:
+		return gzip.NewReader(r)
+	case Zstd:
+		zr, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1))
+		if err != nil {
+			return nil, err
+		}
+		return zr.IOReadCloser(), nil
+	}
+	return io.NopCloser(r), nil
 }

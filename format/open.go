@@ -3,13 +3,10 @@ package format
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"fmt"
 	"io"
 	"os"
 	"sync/atomic"
-
-	"github.com/klauspost/compress/zstd"
 
 	"github.com/credo-rl/credo/format/jsonl"
 	"github.com/credo-rl/credo/format/parquet"
@@ -136,19 +133,16 @@ func OpenWith(path string, o Options) (Reader, error) {
 	head, _ := br.Peek(4)
 	var data io.Reader = br
 	switch {
-	case bytes.HasPrefix(head, gzipMagic):
-		zr, err := gzip.NewReader(br)
+	case bytes.HasPrefix(head, gzipMagic), bytes.HasPrefix(head, zstdMagic):
+		c := Gzip
+		if bytes.HasPrefix(head, zstdMagic) {
+			c = Zstd
+		}
+		zr, err := newDecompressor(br, c)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		r.closers = append(r.closers, zr.Close)
-		data = zr
-	case bytes.HasPrefix(head, zstdMagic):
-		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1))
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		r.closers = append(r.closers, func() error { zr.Close(); return nil })
 		data = zr
 	case spec.Compression != None && len(head) > 0:
 		return nil, fmt.Errorf("%s: the name says %s-compressed, but the data is not (its first bytes are % x)", name, spec.Compression, head)
