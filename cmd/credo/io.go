@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/credo-rl/credo/format"
 	"github.com/credo-rl/credo/internal/atomicfile"
@@ -55,10 +56,14 @@ func passBars(w io.Writer, on bool, in string) (pass func(int, int) func(int64, 
 // checkOutput refuses, as a usage error, an output that cannot be created:
 // an unknown format, or a directory that is missing or not writable.
 func checkOutput(path, formatFlag string) error {
-	if _, err := format.SpecOf(path, formatFlag); err != nil {
+	spec, err := format.SpecOf(path, formatFlag)
+	if err != nil {
 		return usageError{err}
 	}
 	if path == format.Stdio {
+		if (spec.Kind != format.JSONL || spec.Compression != format.None) && term.IsTerminal(int(os.Stdout.Fd())) {
+			return usageError{fmt.Errorf("will not write %s to a terminal: redirect standard output to a file or a pipe", spec)}
+		}
 		return nil
 	}
 	return checkDir(path)

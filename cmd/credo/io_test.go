@@ -328,3 +328,29 @@ func TestStaleTemporaryRemovedAtStart(t *testing.T) {
 		t.Errorf("stale temporary %s of a dead process was not removed", stale)
 	}
 }
+
+// TestNoBinaryToTerminal: Parquet or compressed data is not written to a
+// terminal on stdout (a pseudo-terminal here); JSONL is.
+func TestNoBinaryToTerminal(t *testing.T) {
+	bin := credoBin(t)
+	for _, c := range []struct {
+		format string
+		code   int
+	}{{"parquet", 2}, {"jsonl.gz", 2}, {"jsonl", 0}} {
+		ptmx, tt, err := pty.Open()
+		if err != nil {
+			t.Skipf("no pseudo-terminal: %v", err)
+		}
+		cmd := exec.Command(bin, "convert", "--out-format", c.format, "../../examples/grpo.jsonl", "-")
+		cmd.Stdout = tt
+		var errb bytes.Buffer
+		cmd.Stderr = &errb
+		go io.Copy(io.Discard, ptmx)
+		code := exitCode(t, cmd)
+		tt.Close()
+		ptmx.Close()
+		if code != c.code || (c.code == 2 && !strings.Contains(errb.String(), "will not write "+c.format+" to a terminal")) {
+			t.Errorf("%s to a terminal: exit %d, %q; want %d", c.format, code, errb.String(), c.code)
+		}
+	}
+}

@@ -9,6 +9,7 @@
 //
 // Files are .jsonl or .parquet, optionally .gz or .zst; "-" is stdin or
 // stdout (JSONL unless --in-format/--out-format says otherwise).
+//
 //	credo conformance DIR
 //	credo lab list | run NAME... [--seeds K] [--quick]
 //	credo allocate --state FILE --budget N --min A --max B
