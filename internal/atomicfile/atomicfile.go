@@ -286,8 +286,18 @@ var watchOnce sync.Once
 // exit is os.Exit, replaceable in tests.
 var exit = os.Exit
 
+// HandleSignals, when true (the default), makes the first Create or Temp
+// install the SIGINT/SIGTERM handler that removes the temporary files and
+// exits. A program that embeds credo and handles signals itself (a Python
+// extension, a trainer) sets it to false before writing anything, and then
+// calls Abort on its own.
+var HandleSignals = true
+
 // watch installs the SIGINT/SIGTERM handler once.
 func watch() {
+	if !HandleSignals {
+		return
+	}
 	watchOnce.Do(func() {
 		c := make(chan os.Signal, 1)
 		signal.Notify(c, syscall.SIGINT, syscall.SIGTERM)
