@@ -1,6 +1,17 @@
 // Package format opens rollout files by extension: .jsonl (credo's JSONL
 // format, package format/jsonl) and .parquet (verl-style columns, package
-// format/parquet).
+// format/parquet), either of them optionally compressed as a whole with
+// gzip (.gz) or Zstandard (.zst), and "-" for standard input or output.
+//
+// The format is named by the extension inside any compression suffix
+// (x.jsonl.gz, x.parquet.zst); "-" is JSONL unless Options.Format says
+// otherwise. On input, compression is recognised from the data itself (the
+// gzip and zstd magic numbers), so a compressed stream on stdin needs no
+// flag; a name ending in .gz or .zst must hold such data. Parquet is read
+// through random access, so Parquet that arrives compressed or through a
+// pipe is first copied to a scratch file in $TMPDIR (removed on close and on
+// SIGINT/SIGTERM). Parquet compresses its pages itself: .parquet.gz works but
+// rarely makes a file smaller.
 package format
 
 import (
@@ -10,13 +21,15 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/credo-rl/credo/format/jsonl"
 	"github.com/credo-rl/credo/rollout"
 )
 
 // Reader yields validated trajectories one at a time, then io.EOF.
 type Reader interface {
 	Next() (*rollout.Trajectory, error)
+	// Pos locates the record last returned in the user's coordinates:
+	// "line N" for JSONL, "row N" for Parquet (counted from 1).
+	Pos() string
 	Close() error
 }
 
@@ -36,74 +49,149 @@ const (
 	Parquet Kind = "parquet"
 )
 
-// KindOf infers the format from a file name.
-func KindOf(path string) (Kind, error) {
-	switch ext := strings.ToLower(filepath.Ext(path)); ext {
+// Compression is a whole-file compression.
+type Compression string
+
+// Compressions.
+const (
+	None Compression = ""
+	Gzip Compression = "gz"
+	Zstd Compression = "zst"
+)
+
+// Stdio is the path that means standard input (for reading) or standard
+// output (for writing).
+const Stdio = "-"
+
+// Spec is what a path holds: a format and a whole-file compression.
+type Spec struct {
+	Kind        Kind
+	Compression Compression
+}
+
+func (s Spec) String() string {
+	if s.Compression == None {
+		return string(s.Kind)
+	}
+	return string(s.Kind) + "." + string(s.Compression)
+}
+
+// ParseSpec parses a format name as given to --in-format/--out-format:
+// jsonl or parquet, optionally followed by .gz or .zst.
+func ParseSpec(s string) (Spec, error) {
+	name, comp := s, None
+	for _, c := range []Compression{Gzip, Zstd} {
+		if base, ok := strings.CutSuffix(strings.ToLower(s), "."+string(c)); ok {
+			name, comp = base, c
+		}
+	}
+	switch strings.ToLower(name) {
+	case "jsonl", "ndjson":
+		return Spec{JSONL, comp}, nil
+	case "parquet", "pq":
+		return Spec{Parquet, comp}, nil
+	}
+	return Spec{}, fmt.Errorf("unknown format %q: want jsonl or parquet, optionally with .gz or .zst", s)
+}
+
+// SpecOf infers what path holds from its name; format, when not empty,
+// overrides it (see ParseSpec). "-" is JSONL unless format says otherwise.
+func SpecOf(path, format string) (Spec, error) {
+	if format != "" {
+		return ParseSpec(format)
+	}
+	if path == Stdio {
+		return Spec{Kind: JSONL}, nil
+	}
+	name, comp := strings.ToLower(path), None
+	switch filepath.Ext(name) {
+	case ".gz":
+		comp = Gzip
+	case ".zst", ".zstd":
+		comp = Zstd
+	}
+	if comp != None {
+		name = strings.TrimSuffix(name, filepath.Ext(name))
+	}
+	switch ext := filepath.Ext(name); ext {
 	case ".jsonl", ".ndjson":
-		return JSONL, nil
+		return Spec{JSONL, comp}, nil
 	case ".parquet", ".pq":
-		return Parquet, nil
+		return Spec{Parquet, comp}, nil
 	default:
-		return "", fmt.Errorf("%s: unknown rollout format %q: want .jsonl or .parquet", path, ext)
+		return Spec{}, fmt.Errorf("%s: unknown rollout format %q: want .jsonl or .parquet, optionally followed by .gz or .zst (or name the format with --in-format/--out-format)", path, ext)
 	}
 }
 
-type jsonlReader struct {
-	f *os.File
-	r *jsonl.Reader
+// KindOf infers the format from a file name (see SpecOf).
+func KindOf(path string) (Kind, error) {
+	s, err := SpecOf(path, "")
+	return s.Kind, err
 }
 
-func (j *jsonlReader) Next() (*rollout.Trajectory, error) { return j.r.Next() }
-func (j *jsonlReader) Close() error                       { return j.f.Close() }
+// DisplayName is the name of path in messages: "stdin" or "stdout" for "-".
+func DisplayName(path string, output bool) string {
+	if path != Stdio {
+		return path
+	}
+	if output {
+		return "stdout"
+	}
+	return "stdin"
+}
 
-type jsonlWriter struct{ w *jsonl.Writer }
+// Rereadable reports whether path can be read a second time from the
+// start: false for "-", pipes (FIFOs), sockets, character devices and paths
+// that cannot be stat'ed; true for regular files, compressed or not.
+func Rereadable(path string) bool {
+	if path == Stdio {
+		return false
+	}
+	st, err := os.Stat(path)
+	return err == nil && st.Mode().IsRegular()
+}
 
-func (j *jsonlWriter) Write(t *rollout.Trajectory) error { return j.w.Write(t) }
-func (j *jsonlWriter) Close() error                      { return j.w.Flush() }
+// Size is the size in bytes of a regular file, or -1 (for "-", a pipe, an
+// error): the total for a progress bar, counted before any decompression.
+func Size(path string) int64 {
+	if path == Stdio {
+		return -1
+	}
+	st, err := os.Stat(path)
+	if err != nil || !st.Mode().IsRegular() {
+		return -1
+	}
+	return st.Size()
+}
+
+// Options adjust OpenWith and CreateWith.
+type Options struct {
+	// Format names the format (see ParseSpec) where the path does not:
+	// required neither for files with a known extension nor for "-", which
+	// is JSONL by default.
+	Format string
+	// Progress, when set, is called after each record read with the bytes
+	// of the file consumed so far (before decompression) and the records
+	// returned. It may be called from the goroutine calling Next only.
+	Progress func(bytes int64, records int)
+}
 
 // Open opens a rollout file for streaming.
-func Open(path string) (Reader, error) {
-	k, err := KindOf(path)
-	if err != nil {
-		return nil, err
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	switch k {
-	case JSONL:
-		return &jsonlReader{f: f, r: jsonl.NewReader(f, path)}, nil
-	default:
-		r, err := openParquet(f, path)
-		if err != nil {
-			f.Close()
-			return nil, err
-		}
-		return r, nil
-	}
-}
+func Open(path string) (Reader, error) { return OpenWith(path, Options{}) }
 
-// NewWriter writes the format of path to w.
-func NewWriter(w io.Writer, path string) (Writer, error) {
-	k, err := KindOf(path)
-	if err != nil {
-		return nil, err
-	}
-	if k == JSONL {
-		return &jsonlWriter{w: jsonl.NewWriter(w)}, nil
-	}
-	return newParquetWriter(w)
-}
+// ReadAll reads a whole file into a validated batch: each record, then
+// what involves several (see Links), with errors located by line or row.
+func ReadAll(path string) (*rollout.Batch, error) { return ReadAllWith(path, Options{}) }
 
-// ReadAll reads a whole file into a validated batch.
-func ReadAll(path string) (*rollout.Batch, error) {
-	r, err := Open(path)
+// ReadAllWith is ReadAll with options.
+func ReadAllWith(path string, o Options) (*rollout.Batch, error) {
+	r, err := OpenWith(path, o)
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
 	b := &rollout.Batch{}
+	links := NewLinks(DisplayName(path, false))
 	for {
 		t, err := r.Next()
 		if err == io.EOF {
@@ -112,12 +200,15 @@ func ReadAll(path string) (*rollout.Batch, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := links.Add(t, r.Pos()); err != nil {
+			return nil, err
+		}
 		b.Trajectories = append(b.Trajectories, t)
 	}
-	if err := b.ValidateLinks(); err != nil { // records were validated by Next
-		if re, ok := err.(*rollout.RecordError); ok {
-			re.File = path
-		}
+	if len(b.Trajectories) == 0 {
+		return b, nil
+	}
+	if err := links.Check(); err != nil {
 		return nil, err
 	}
 	return b, nil

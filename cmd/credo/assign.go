@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/credo-rl/credo/credit"
+	"github.com/credo-rl/credo/format"
 	"github.com/credo-rl/credo/internal/atomicfile"
 	"github.com/credo-rl/credo/internal/stream"
 )
@@ -19,6 +20,8 @@ func newAssign() *cobra.Command {
 		in, out string
 		quiet   bool
 		state   string
+		inFmt   string
+		outFmt  string
 	)
 	c := &cobra.Command{
 		Use:   "assign --method NAME [--set key=value ...] --in FILE --out FILE",
@@ -29,7 +32,9 @@ method defines them, "returns". The output file appears only if everything
 succeeded; the input is never modified.
 
 Group-local methods are streamed group by group: memory is bounded by the
-largest group, not by the file.`,
+largest group, not by the file.
+
+` + ioHelp,
 		Example: `  credo assign --method verl.grpo --in examples/grpo.jsonl --out /tmp/grpo-credit.jsonl
   credo assign --method verl.grpo --set norm_adv_by_std_in_grpo=false --in in.parquet --out out.parquet
   credo assign --method openrlhf.gae --set gamma=0.99 --set lambd=0.95 --in ppo.jsonl --out ppo-credit.jsonl`,
@@ -52,6 +57,17 @@ largest group, not by the file.`,
 			for _, d := range m.Deprecations(sets) {
 				fmt.Fprintln(cmd.ErrOrStderr(), "credo: warning:", d)
 			}
+			if err := checkInput(in, inFmt); err != nil {
+				return err
+			}
+			if err := checkOutput(out, outFmt); err != nil {
+				return err
+			}
+			if state != "" {
+				if err := checkDir(state); err != nil {
+					return err
+				}
+			}
 			var ms *credit.State
 			if state != "" {
 				if ms, err = credit.LoadState(state); err != nil {
@@ -61,7 +77,9 @@ largest group, not by the file.`,
 				fmt.Fprintf(cmd.ErrOrStderr(), "credo: %s carries state across batches; without --state it starts fresh and its state is discarded\n", m.Name)
 			}
 			start := time.Now()
-			st, err := stream.Assign(m, v, ms, in, out)
+			pass, done := passBars(cmd.ErrOrStderr(), progressOn(cmd, quiet), in)
+			st, err := stream.AssignWith(m, v, ms, in, out, stream.Options{InFormat: inFmt, OutFormat: outFmt, Pass: pass})
+			done()
 			if err != nil {
 				return err
 			}
@@ -72,16 +90,18 @@ largest group, not by the file.`,
 			}
 			if !quiet {
 				fmt.Fprintf(cmd.ErrOrStderr(), "credo: %s: %d trajectories in %d groups, %d tokens -> %s (%s)\n",
-					m.Name, st.Trajectories, st.Groups, st.Tokens, out, time.Since(start).Round(time.Millisecond))
+					m.Name, st.Trajectories, st.Groups, st.Tokens, format.DisplayName(out, true), time.Since(start).Round(time.Millisecond))
 			}
 			return nil
 		},
 	}
 	c.Flags().StringVar(&method, "method", "", "credit method (see credo methods)")
 	c.Flags().StringArrayVar(&sets, "set", nil, "parameter as key=value (repeatable)")
-	c.Flags().StringVar(&in, "in", "", "input rollouts (.jsonl or .parquet)")
-	c.Flags().StringVar(&out, "out", "", "output file (.jsonl or .parquet)")
-	c.Flags().BoolVarP(&quiet, "quiet", "q", false, "print nothing on success")
+	c.Flags().StringVar(&in, "in", "", "input rollouts (.jsonl or .parquet, optionally .gz or .zst; - for stdin)")
+	c.Flags().StringVar(&out, "out", "", "output file (.jsonl or .parquet, optionally .gz or .zst; - for stdout)")
+	c.Flags().StringVar(&inFmt, "in-format", "", "format of --in when its name does not say (\"-\" is jsonl): jsonl or parquet, optionally .gz or .zst")
+	c.Flags().StringVar(&outFmt, "out-format", "", "format of --out when its name does not say (\"-\" is jsonl)")
+	c.Flags().BoolVarP(&quiet, "quiet", "q", false, "print nothing on success and draw no progress bar")
 	c.Flags().StringVar(&state, "state", "", "JSON file holding the state of stateful methods across batches (read if it exists, then updated)")
 	return c
 }

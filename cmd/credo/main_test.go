@@ -106,7 +106,7 @@ func TestAssignBadInputLeavesNoOutput(t *testing.T) {
 			}
 			ents, _ := os.ReadDir(dir)
 			for _, e := range ents {
-				if strings.Contains(e.Name(), ".tmp-") {
+				if strings.Contains(e.Name(), "credo-tmp-") {
 					t.Errorf("temporary file %s left behind", e.Name())
 				}
 			}

@@ -18,7 +18,6 @@ import (
 
 	"github.com/credo-rl/credo/credit"
 	"github.com/credo-rl/credo/format"
-	"github.com/credo-rl/credo/internal/atomicfile"
 	"github.com/credo-rl/credo/rollout"
 )
 
@@ -45,7 +44,11 @@ type Stats struct {
 // Scan validates a whole file record by record and across records (unique
 // trajectory ids, parent links), returning per-record group ids.
 func Scan(path string) (groups []string, st Stats, err error) {
-	r, err := format.Open(path)
+	return scan(path, format.Options{})
+}
+
+func scan(path string, fo format.Options) (groups []string, st Stats, err error) {
+	r, err := format.OpenWith(path, fo)
 	if err != nil {
 		return nil, st, badInput(err)
 	}
@@ -104,43 +107,47 @@ func Scan(path string) (groups []string, st Stats, err error) {
 // modified. st carries the state of stateful methods (nil = fresh); groups
 // are processed in the order in which their last record appears.
 func Assign(m *credit.Method, v credit.Values, st *credit.State, in, out string) (Stats, error) {
+	return AssignWith(m, v, st, in, out, Options{})
+}
+
+// AssignWith is Assign with options.
+func AssignWith(m *credit.Method, v credit.Values, st *credit.State, in, out string, o Options) (Stats, error) {
 	if err := sameFile(in, out); err != nil {
 		return Stats{}, err
 	}
-	if _, err := format.KindOf(out); err != nil {
+	if _, err := format.SpecOf(out, o.OutFormat); err != nil {
 		return Stats{}, badInput(err)
 	}
-	groups, stats, err := Scan(in)
+	if !format.Rereadable(in) {
+		return Stats{}, badInputf("%s is a pipe or standard input, which cannot be read twice: %s reads its input in two passes; write it to a file first", format.DisplayName(in, false), m.Name)
+	}
+	groups, stats, err := scan(in, o.pass(1, 2))
 	if err != nil {
 		return stats, err
 	}
-	f, err := atomicfile.Create(out)
+	w, err := format.CreateWith(out, format.Options{Format: o.OutFormat})
 	if err != nil {
 		return stats, err
 	}
-	defer f.Abort()
-	w, err := format.NewWriter(f, out)
-	if err != nil {
-		return stats, err
-	}
+	defer w.Abort()
 	if m.ScopeFor(v) == credit.ScopeGroup {
-		err = byGroup(m, v, st, in, groups, w)
+		err = byGroup(m, v, st, in, groups, w, o.pass(2, 2))
 	} else {
-		err = whole(m, v, st, in, w)
+		err = whole(m, v, st, in, w, o.pass(2, 2))
 	}
 	if err != nil {
 		return stats, err
 	}
-	if err := w.Close(); err != nil {
-		return stats, err
-	}
-	return stats, f.Commit()
+	return stats, w.Commit()
 }
 
 // CheckNotSame refuses an output path that is the input file.
 func CheckNotSame(in, out string) error { return sameFile(in, out) }
 
 func sameFile(in, out string) error {
+	if in == format.Stdio || out == format.Stdio {
+		return nil
+	}
 	a, err := os.Stat(in)
 	if err != nil {
 		return badInput(err)
@@ -151,8 +158,8 @@ func sameFile(in, out string) error {
 	return nil
 }
 
-func whole(m *credit.Method, v credit.Values, st *credit.State, in string, w format.Writer) error {
-	b, err := format.ReadAll(in)
+func whole(m *credit.Method, v credit.Values, st *credit.State, in string, w format.Writer, fo format.Options) error {
+	b, err := readAll(in, fo)
 	if err != nil {
 		return badInput(err)
 	}
@@ -173,12 +180,12 @@ func classify(in string, err error) error {
 	return badInput(fmt.Errorf("%s: %w", in, err))
 }
 
-func byGroup(m *credit.Method, v credit.Values, st *credit.State, in string, groups []string, w format.Writer) error {
+func byGroup(m *credit.Method, v credit.Values, st *credit.State, in string, groups []string, w format.Writer, fo format.Options) error {
 	remaining := map[string]int{}
 	for _, g := range groups {
 		remaining[g]++
 	}
-	r, err := format.Open(in)
+	r, err := format.OpenWith(in, fo)
 	if err != nil {
 		return badInput(err)
 	}
