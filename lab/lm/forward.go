@@ -24,16 +24,16 @@ type Trace struct {
 }
 
 type layerTrace struct {
-	xin      []float64 // residual stream entering the block
-	h1       []float64
-	m1, r1   []float64
-	qkv      []float64
-	y        []float64 // attention output before Wo
-	xmid     []float64 // residual after attention
-	h2       []float64
-	m2, r2   []float64
-	u        []float64 // MLP pre-activation
-	a        []float64 // GELU(u)
+	xin    []float64 // residual stream entering the block
+	h1     []float64
+	m1, r1 []float64
+	qkv    []float64
+	y      []float64 // attention output before Wo
+	xmid   []float64 // residual after attention
+	h2     []float64
+	m2, r2 []float64
+	u      []float64 // MLP pre-activation
+	a      []float64 // GELU(u)
 }
 
 // Forward runs the model over tokens (len ≤ MaxT, ids < Vocab).
