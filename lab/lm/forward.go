@@ -290,3 +290,10 @@ func (tr *Trace) DLogitsFromLogProb(targets []int, gl []float64, V int) []float6
 	}
 	return d
 }
+
+// Hidden is the final LayerNorm output at position t (the features the
+// output head reads; a value head can be fitted on them).
+func (tr *Trace) Hidden(t int) []float64 {
+	D := len(tr.hf) / tr.T
+	return tr.hf[t*D : (t+1)*D]
+}

@@ -60,7 +60,7 @@ type Task struct {
 	Canonical string
 	// MaxNew bounds the completion length in tokens (end-of-sequence included).
 	MaxNew int
-	score func(completion string, ended bool) Outcome
+	score  func(completion string, ended bool) Outcome
 }
 
 // Score judges a completion (ended: the policy wrote end-of-sequence; a
