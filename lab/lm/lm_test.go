@@ -1,8 +1,10 @@
 package lm
 
 import (
+	"bytes"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -192,5 +194,28 @@ func BenchmarkTrainStep(b *testing.B) {
 		if _, err := m.AddGrad(seq, 60, gl, grad); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestSaveLoad(t *testing.T) {
+	m := tiny(t)
+	var buf bytes.Buffer
+	if err := m.Save(&buf); err != nil {
+		t.Fatal(err)
+	}
+	back, err := Load(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Cfg != m.Cfg || len(back.params) != len(m.params) {
+		t.Fatalf("config %+v", back.Cfg)
+	}
+	for i := range m.params {
+		if back.params[i] != m.params[i] {
+			t.Fatalf("param %d: %v != %v", i, back.params[i], m.params[i])
+		}
+	}
+	if _, err := Load(strings.NewReader(`{"format":"other"}`)); err == nil || !strings.Contains(err.Error(), "format") {
+		t.Errorf("wrong format: %v", err)
 	}
 }

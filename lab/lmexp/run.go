@@ -154,6 +154,27 @@ func Run(ctx context.Context, envName string, seed uint64, cfg Config) (*Result,
 	return res, nil
 }
 
+// Train returns a model warm-started and RL-trained on env as Run trains
+// it (without the scoring), e.g. for `credo lab serve`.
+func Train(ctx context.Context, envName string, seed uint64, cfg Config) (*lm.Model, *Result, error) {
+	tasks, err := textenv.Pool(envName, cfg.Pool, cfg.Text, seed)
+	if err != nil {
+		return nil, nil, err
+	}
+	pol, err := NewPolicy(cfg.Model, tasks, seed)
+	if err != nil {
+		return nil, nil, err
+	}
+	res := &Result{Env: envName, Params: pol.M.Dim()}
+	if res.SFTNLL, err = pol.Supervise(tasks, cfg.SFTSteps, cfg.SFTBatch, cfg.SFTLR, stream(seed, envName, "sft")); err != nil {
+		return nil, nil, err
+	}
+	if err := pol.rl(ctx, tasks, cfg, seed, res); err != nil {
+		return nil, nil, err
+	}
+	return pol.M, res, nil
+}
+
 // rl trains with the registered method through credit.Method.AssignState
 // (train.Method.Assign) and the engine's PPO-clip loss
 // (loss.PolicyLossVanilla, verl defaults, one on-policy epoch), chaining
