@@ -71,6 +71,7 @@ func runLM(ctx context.Context, x *runCtx) (*Result, error) {
 		"truth":    fmt.Sprintf("arithchain: exact A^π per token (strict canonical chain, environments.md §5.5); others: Monte Carlo, %d continuations per prefix, standard error in the truth_se row", cfg.MC),
 		"critic":   "learned: ridge regression of the outcome on the model's final-layer features, fitted on a separate warm-up batch; oracle: the truth's V^π",
 		"envs":     envs,
+		"trained":  fmt.Sprintf("full mode: every non-oracle variant also trains a copy of the warm-started model for %d iterations (trained_return rows, reward curves)", cfg.RLIters),
 		"variants": len(lmexp.Variants()),
 	}}
 	out := make([][]*lmexp.Result, len(envs))
@@ -135,6 +136,23 @@ func runLM(ctx context.Context, x *runCtx) (*Result, error) {
 				}
 			}
 			mx.Cells = append(mx.Cells, cell)
+		}
+		if len(rs[0].Trained) > 0 {
+			for ti, tr := range rs[0].Trained {
+				if tr.Status != "ok" {
+					continue
+				}
+				res.Rows = append(res.Rows, rowOf(en, tr.Label, "trained_return", per(func(r *lmexp.Result) float64 { return r.Trained[ti].Final })))
+				curves := make([]*trainOut, S)
+				for si, r := range rs {
+					o := &trainOut{curves: map[string][]float64{"reward": r.Trained[ti].Curve}}
+					for it := range r.Trained[ti].Curve {
+						o.x = append(o.x, float64(it))
+					}
+					curves[si] = o
+				}
+				res.Curves = append(res.Curves, curveOf(en, tr.Label, "reward", curves))
+			}
 		}
 		claim := func(c, a, b string) {
 			if vals[a] != nil && vals[b] != nil {

@@ -140,10 +140,10 @@ func trajectory(id string, t *textenv.Task, c *Completion, x *extras, values []f
 	if n := len(tr.Steps); n > 0 {
 		tr.Steps[n-1].Rewards["reward"] = c.Out.Reward
 	}
+	tr.Tags = map[string][]int8{"planning": planningTags(c.Text(), L)}
 	if x != nil {
 		tr.RefLogProbs = x.ref
 		tr.Scores = map[string][]float64{"waad": x.waad, "fai": x.fai, "entropy": x.entropy}
-		tr.Tags = map[string][]int8{"planning": planningTags(c.Text(), L)}
 	}
 	if values != nil {
 		tr.Values = values

@@ -34,6 +34,10 @@ type Config struct {
 	RLPrompts, RLN int
 	RLLR           float64
 
+	// TrainAll also trains a copy of the warm-started model with every
+	// trainable variant (Result.Trained: the trained-return comparison).
+	TrainAll bool
+
 	ScorePrompts, ScoreN int // scored batch: prompts × group size
 	MC                   int // continuations per prefix (Monte Carlo truth)
 	CriticPrompts        int // warm-up batch of the learned value head (× ScoreN)
@@ -49,10 +53,10 @@ func QuickConfig() Config {
 
 // FullConfig is the full lab's size (a few hundred thousand parameters).
 func FullConfig() Config {
-	return Config{Model: lm.Config{D: 96, Heads: 4, Layers: 3}, Pool: 16,
-		SFTSteps: 400, SFTBatch: 8, SFTLR: 3e-3,
-		RLIters: 30, RLPrompts: 8, RLN: 8, RLLR: 3e-4,
-		ScorePrompts: 8, ScoreN: 8, MC: 32, CriticPrompts: 16}
+	return Config{Model: lm.Config{D: 64, Heads: 4, Layers: 3}, Pool: 8,
+		SFTSteps: 300, SFTBatch: 8, SFTLR: 3e-3,
+		RLIters: 20, RLPrompts: 4, RLN: 8, RLLR: 3e-4,
+		ScorePrompts: 8, ScoreN: 8, MC: 32, CriticPrompts: 16, TrainAll: true}
 }
 
 // MethodScore is one method's per-token credit against the truth.
@@ -78,7 +82,18 @@ type Result struct {
 	TruthMeanAbs float64 // mean |A^π|
 	TruthMeanSE  float64 // mean standard error (0 when exact)
 	Scores       []MethodScore
-	Seconds      float64
+	// Trained: RL from the same warm start with each trainable variant.
+	Trained []Trained
+	Seconds float64
+}
+
+// Trained is one variant's RL run: mean sampled reward per iteration and
+// after the last update.
+type Trained struct {
+	Label, Method  string
+	Status, Reason string
+	Curve          []float64
+	Final          float64
 }
 
 func stream(seed uint64, parts ...string) *rand.Rand {
@@ -141,6 +156,28 @@ func Run(ctx context.Context, envName string, seed uint64, cfg Config) (*Result,
 		return nil, err
 	}
 	ref := pol.M.Clone()
+	if cfg.TrainAll {
+		prm := envName == "arithchain-prm"
+		for _, v := range Variants() {
+			if v.Values == "oracle" {
+				continue
+			}
+			tr := Trained{Label: v.Label, Method: v.Method, Status: "ok"}
+			if v.PRMOnly && !prm {
+				tr.Status, tr.Reason = "n/a", "needs per-step PRM scores (arithchain-prm only)"
+			} else {
+				cp := &Policy{M: ref.Clone()}
+				tr.Curve, tr.Final, err = cp.trainWith(ctx, tasks, cfg, seed, v, cfg.RLIters)
+				if err != nil {
+					if ctx.Err() != nil {
+						return nil, ctx.Err()
+					}
+					tr.Status, tr.Reason = "error", err.Error()
+				}
+			}
+			res.Trained = append(res.Trained, tr)
+		}
+	}
 	if err := pol.rl(ctx, tasks, cfg, seed, res); err != nil {
 		return nil, err
 	}
@@ -175,51 +212,122 @@ func Train(ctx context.Context, envName string, seed uint64, cfg Config) (*lm.Mo
 	return pol.M, res, nil
 }
 
-// rl trains with the registered method through credit.Method.AssignState
-// (train.Method.Assign) and the engine's PPO-clip loss
-// (loss.PolicyLossVanilla, verl defaults, one on-policy epoch), chaining
-// ∂loss/∂log π into the transformer by its backward pass.
+// rl trains with cfg.RLMethod (GRPO by default) and records the curve.
 func (p *Policy) rl(ctx context.Context, ts []*textenv.Task, cfg Config, seed uint64, res *Result) error {
 	name := cfg.RLMethod
 	if name == "" {
 		name = "verl.grpo"
 	}
-	tm, err := train.NewMethod(name, map[string]any{"gamma": 1.0})
+	v := Variant{Label: name, Method: name, Set: map[string]any{"gamma": 1.0}}
+	for _, x := range Variants() {
+		if x.Method == name && x.Values != "oracle" {
+			v = x
+			break
+		}
+	}
+	curve, final, err := p.trainWith(ctx, ts, cfg, seed, v, cfg.RLIters)
 	if err != nil {
 		return err
 	}
-	opt := policy.NewAdam(cfg.RLLR)
-	rng := stream(seed, ts[0].Env, "rl", name)
-	for it := 0; it < cfg.RLIters; it++ {
-		if err := ctx.Err(); err != nil {
-			return err
+	if len(curve) > 0 {
+		res.RewardSFT = curve[0]
+	}
+	res.RLCurve, res.RewardRL = curve, final
+	return nil
+}
+
+// sampleBatch draws n completions for each of the prompts (a rollout tree
+// per prompt when tree is set); tree children's Parent indexes the batch.
+func (p *Policy) sampleBatch(ts []*textenv.Task, prompts []int, n int, tree bool, rng *rand.Rand) ([]*Completion, error) {
+	var out []*Completion
+	for _, ti := range prompts {
+		var g []*Completion
+		var err error
+		if tree {
+			g, err = p.treeGroup(ts, ti, n, rng)
+		} else {
+			g, err = p.Group(ts, ti, n, rng)
 		}
-		var cs []*Completion
-		for k := 0; k < cfg.RLPrompts; k++ {
-			g, err := p.Group(ts, (it*cfg.RLPrompts+k)%len(ts), cfg.RLN, rng)
-			if err != nil {
-				return err
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range g {
+			if c.Parent >= 0 {
+				c.Parent += len(out)
 			}
-			cs = append(cs, g...)
 		}
-		b := &rollout.Batch{}
+		out = append(out, g...)
+	}
+	return out, nil
+}
+
+// trainWith trains the policy by RL with variant v for iters iterations:
+// each batch is sampled as the variant needs (groups or trees, SPO-chain
+// probes, the learned value head refitted on the previous batch), credit
+// comes from the registry (credit.Method.AssignState via train.Method) and
+// the update from the engine's PPO-clip loss (loss.PolicyLossVanilla with
+// verl's defaults, one on-policy epoch), chained into the transformer by
+// its backward pass. It returns the mean sampled reward per iteration and
+// after the last update.
+func (p *Policy) trainWith(ctx context.Context, ts []*textenv.Task, cfg Config, seed uint64, v Variant, iters int) ([]float64, float64, error) {
+	if v.Values == "oracle" {
+		return nil, 0, fmt.Errorf("%s: the oracle critic is for scoring only", v.Label)
+	}
+	tm, err := train.NewMethod(v.Method, v.Set)
+	if err != nil {
+		return nil, 0, err
+	}
+	prm := ts[0].Env == "arithchain-prm"
+	opt := policy.NewAdam(cfg.RLLR)
+	rng := stream(seed, ts[0].Env, "rl", v.Label)
+	var vh *valueHead
+	var curve []float64
+	prompts := func(it int) []int {
+		out := make([]int, cfg.RLPrompts)
+		for k := range out {
+			out[k] = (it*cfg.RLPrompts + k) % len(ts)
+		}
+		return out
+	}
+	for it := 0; it < iters; it++ {
+		if err := ctx.Err(); err != nil {
+			return nil, 0, err
+		}
+		cs, err := p.sampleBatch(ts, prompts(it), cfg.RLN, v.Tree, rng)
+		if err != nil {
+			return nil, 0, err
+		}
+		s := &scored{cs: cs, ex: make([]*extras, len(cs))}
+		if v.Method == "preplan_anchor" || v.Values == "learned" {
+			// attention maps and hidden states: one forward pass each
+			for i, c := range cs {
+				if s.ex[i], err = p.tokenExtras(ts[c.Task], c, nil); err != nil {
+					return nil, 0, err
+				}
+			}
+		}
+		if v.Values == "learned" && vh == nil {
+			// first iteration: a separate warm-up batch
+			if vh, err = p.fitHead(ts, prompts(it), cfg.RLN, rng); err != nil {
+				return nil, 0, err
+			}
+		}
 		mean := 0.0
-		for i, c := range cs {
-			b.Trajectories = append(b.Trajectories, trajectory("t"+itoa(i), ts[c.Task], c, nil, nil, false))
+		for _, c := range cs {
 			mean += c.Out.Reward / float64(len(cs))
 		}
-		if it == 0 {
-			res.RewardSFT = mean
-		}
-		res.RLCurve = append(res.RLCurve, mean)
-		if err := tm.Assign(&sample.Built{Batch: b}); err != nil {
-			return fmt.Errorf("RL iteration %d: %w", it, err)
+		curve = append(curve, mean)
+		b, err := p.assign(ts, s, v, tm, vh, prm, rng)
+		if err != nil {
+			return nil, 0, fmt.Errorf("%s, RL iteration %d: %w", v.Label, it, err)
 		}
 		pb := loss.PolicyBatch{}
 		for _, t := range b.Trajectories {
 			m := make([]float64, t.Len())
-			for j := range m {
-				m[j] = train.Weight(t, j)
+			if !t.Probe {
+				for j := range m {
+					m[j] = train.Weight(t, j)
+				}
 			}
 			pb.OldLogProb = append(pb.OldLogProb, t.OldLogProbs)
 			pb.LogProb = append(pb.LogProb, t.OldLogProbs) // on-policy: one epoch
@@ -228,34 +336,66 @@ func (p *Policy) rl(ctx context.Context, ts []*textenv.Task, cfg Config, seed ui
 		}
 		lr, err := loss.PolicyLossVanilla(pb, loss.DefaultVerlPolicyConfig())
 		if err != nil {
-			return err
+			return nil, 0, err
 		}
 		g := make([]float64, p.M.Dim())
-		for i, c := range cs {
+		for i, c := range cs { // probes (after cs in b) carry no loss
 			pr, err := p.Prompt(ts[c.Task])
 			if err != nil {
-				return err
+				return nil, 0, err
 			}
 			if _, err := p.M.AddGrad(append(append([]int{}, pr...), c.Tokens...), len(pr), lr.GradLogProb[i], g); err != nil {
-				return err
+				return nil, 0, err
+			}
+		}
+		if v.Values == "learned" {
+			// refit the value head on this batch (used from the next iteration)
+			var feats [][]float64
+			var ys []float64
+			for i, c := range cs {
+				for _, h := range s.ex[i].hidden {
+					feats = append(feats, h)
+					ys = append(ys, c.Out.Reward)
+				}
+			}
+			if vh, err = fitValueHead(feats, ys, 1e-2); err != nil {
+				return nil, 0, err
 			}
 		}
 		opt.Step(p.M.Params(), g)
 		p.Invalidate()
 	}
-	// the policy's reward after the last update
-	var cs []*Completion
-	for k := 0; k < cfg.RLPrompts; k++ {
-		g, err := p.Group(ts, k%len(ts), cfg.RLN, rng)
-		if err != nil {
-			return err
-		}
-		cs = append(cs, g...)
+	// the policy's reward after the last update, on a fresh batch
+	cs, err := p.sampleBatch(ts, prompts(0), cfg.RLN, false, rng)
+	if err != nil {
+		return nil, 0, err
 	}
+	final := 0.0
 	for _, c := range cs {
-		res.RewardRL += c.Out.Reward / float64(len(cs))
+		final += c.Out.Reward / float64(len(cs))
 	}
-	return nil
+	return curve, final, nil
+}
+
+// fitHead fits the learned value head on a fresh batch of the policy.
+func (p *Policy) fitHead(ts []*textenv.Task, prompts []int, n int, rng *rand.Rand) (*valueHead, error) {
+	cs, err := p.sampleBatch(ts, prompts, n, false, rng)
+	if err != nil {
+		return nil, err
+	}
+	var feats [][]float64
+	var ys []float64
+	for _, c := range cs {
+		x, err := p.tokenExtras(ts[c.Task], c, nil)
+		if err != nil {
+			return nil, err
+		}
+		for _, h := range x.hidden {
+			feats = append(feats, h)
+			ys = append(ys, c.Out.Reward)
+		}
+	}
+	return fitValueHead(feats, ys, 1e-2)
 }
 
 // treeGroup samples n completions of task ti as a rollout tree: n/2 roots,
@@ -333,23 +473,17 @@ func (p *Policy) prepare(ts []*textenv.Task, cs []*Completion, ref *lm.Model, cf
 func (p *Policy) scoreAll(ts []*textenv.Task, ref *lm.Model, cfg Config, seed uint64, res *Result) error {
 	env := ts[0].Env
 	rng := stream(seed, env, "score")
-	var group, trees []*Completion
-	for k := 0; k < cfg.ScorePrompts; k++ {
-		g, err := p.Group(ts, k%len(ts), cfg.ScoreN, rng)
-		if err != nil {
-			return err
-		}
-		group = append(group, g...)
-		tg, err := p.treeGroup(ts, k%len(ts), cfg.ScoreN, rng)
-		if err != nil {
-			return err
-		}
-		for _, c := range tg {
-			if c.Parent >= 0 {
-				c.Parent += len(trees) // index in the scored batch
-			}
-		}
-		trees = append(trees, tg...)
+	pr := make([]int, cfg.ScorePrompts)
+	for k := range pr {
+		pr[k] = k % len(ts)
+	}
+	group, err := p.sampleBatch(ts, pr, cfg.ScoreN, false, rng)
+	if err != nil {
+		return err
+	}
+	trees, err := p.sampleBatch(ts, pr, cfg.ScoreN, true, rng)
+	if err != nil {
+		return err
 	}
 	trng := stream(seed, env, "truth")
 	gs, err := p.prepare(ts, group, ref, cfg, trng)
@@ -373,25 +507,11 @@ func (p *Policy) scoreAll(ts []*textenv.Task, ref *lm.Model, cfg Config, seed ui
 		res.TruthMeanSE /= float64(res.TruthTokens)
 	}
 	// learned value head: a warm-up batch of the same policy
-	var feats [][]float64
-	var ys []float64
-	for k := 0; k < cfg.CriticPrompts; k++ {
-		g, err := p.Group(ts, k%len(ts), cfg.ScoreN, stream(seed, env, "critic"))
-		if err != nil {
-			return err
-		}
-		for _, c := range g {
-			x, err := p.tokenExtras(ts[c.Task], c, nil)
-			if err != nil {
-				return err
-			}
-			for _, h := range x.hidden {
-				feats = append(feats, h)
-				ys = append(ys, c.Out.Reward)
-			}
-		}
+	cpr := make([]int, cfg.CriticPrompts)
+	for k := range cpr {
+		cpr[k] = k % len(ts)
 	}
-	vh, err := fitValueHead(feats, ys, 1e-2)
+	vh, err := p.fitHead(ts, cpr, cfg.ScoreN, stream(seed, env, "critic"))
 	if err != nil {
 		return err
 	}
@@ -421,6 +541,26 @@ func (p *Policy) scoreAll(ts []*textenv.Task, ref *lm.Model, cfg Config, seed ui
 // run builds the variant's batch, assigns credit through the registry and
 // scores the non-probe tokens against the truth.
 func (ms *MethodScore) run(p *Policy, ts []*textenv.Task, s *scored, v Variant, vh *valueHead, prm bool, rng *rand.Rand) (score.Credit, error) {
+	b, err := p.assign(ts, s, v, nil, vh, prm, rng)
+	if err != nil {
+		return score.Credit{}, err
+	}
+	var est, tru []float64
+	var cells []string
+	for i, c := range s.cs {
+		t := b.Trajectories[i]
+		for j := range c.Tokens {
+			est = append(est, t.Advantages[j])
+			tru = append(tru, s.truth[i].A[j])
+			cells = append(cells, prefixKey(c.Task, c.Tokens[:j+1]))
+		}
+	}
+	return score.CreditMetrics(est, tru, cells, 1e-9), nil
+}
+
+// assign builds the variant's batch (trajectories in the order of s.cs,
+// then any SPO-chain probes) and assigns credit through the registry.
+func (p *Policy) assign(ts []*textenv.Task, s *scored, v Variant, tm *train.Method, vh *valueHead, prm bool, rng *rand.Rand) (*rollout.Batch, error) {
 	b := &rollout.Batch{}
 	ids := make([]string, len(s.cs))
 	for i, c := range s.cs {
@@ -451,13 +591,13 @@ func (ms *MethodScore) run(p *Policy, ts []*textenv.Task, s *scored, v Variant, 
 		}
 		reqs, err := tree.PlanChainProbes(b, "mc", opt)
 		if err != nil {
-			return score.Credit{}, err
+			return nil, err
 		}
 		for _, rq := range reqs {
 			c := s.cs[rq.Row]
 			pcs, err := p.ContinueN(ts, c.Task, c.Tokens[:rq.Prefix], rq.Samples, rng)
 			if err != nil {
-				return score.Credit{}, err
+				return nil, err
 			}
 			for k, pc := range pcs {
 				pc.Probe = true
@@ -467,22 +607,14 @@ func (ms *MethodScore) run(p *Policy, ts []*textenv.Task, s *scored, v Variant, 
 			}
 		}
 	}
-	tm, err := train.NewMethod(v.Method, v.Set)
-	if err != nil {
-		return score.Credit{}, err
-	}
-	if err := tm.Assign(&sample.Built{Batch: b}); err != nil {
-		return score.Credit{}, err
-	}
-	var est, tru []float64
-	var cells []string
-	for i, c := range s.cs {
-		t := b.Trajectories[i]
-		for j := range c.Tokens {
-			est = append(est, t.Advantages[j])
-			tru = append(tru, s.truth[i].A[j])
-			cells = append(cells, prefixKey(c.Task, c.Tokens[:j+1]))
+	if tm == nil {
+		var err error
+		if tm, err = train.NewMethod(v.Method, v.Set); err != nil {
+			return nil, err
 		}
 	}
-	return score.CreditMetrics(est, tru, cells, 1e-9), nil
+	if err := tm.Assign(&sample.Built{Batch: b}); err != nil {
+		return nil, err
+	}
+	return b, nil
 }

@@ -87,3 +87,29 @@ func TestQuickRun(t *testing.T) {
 		}
 	}
 }
+
+// TestTrainAllVariants: every trainable variant runs RL through the engine
+// (two iterations at the quick size) without error.
+func TestTrainAllVariants(t *testing.T) {
+	cfg := QuickConfig()
+	cfg.TrainAll, cfg.RLIters, cfg.ScorePrompts, cfg.CriticPrompts, cfg.SFTSteps = true, 2, 1, 1, 30
+	r, err := Run(context.Background(), "arithchain", 2, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Trained) == 0 {
+		t.Fatal("no trained variants")
+	}
+	for _, tr := range r.Trained {
+		t.Logf("%-20s %-5s %v → %.3f %s", tr.Label, tr.Status, tr.Curve, tr.Final, tr.Reason)
+		if tr.Label == "pure" {
+			if tr.Status != "n/a" {
+				t.Errorf("pure on arithchain: %s", tr.Status)
+			}
+			continue
+		}
+		if tr.Status != "ok" || len(tr.Curve) != 2 || math.IsNaN(tr.Final) {
+			t.Errorf("%s: %s %s", tr.Label, tr.Status, tr.Reason)
+		}
+	}
+}
