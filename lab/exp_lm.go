@@ -18,7 +18,7 @@ func init() {
 			"entropy branching) locates the decisive tokens, where trajectory-level group baselines (GRPO) spread the " +
 			"outcome over every token; re-weighting GRPO on planning or attention-selected tokens (HICRA, preplan/anchor) " +
 			"moves it toward A^π.",
-		Envs:    []string{"arithchain", "arithchain-prm", "countdown"},
+		Envs:    []string{"arithchain", "arithchain-prm", "countdown", "kbhop"},
 		Methods: lmMethods(),
 		run:     runLM,
 	})
@@ -53,7 +53,7 @@ func lmMetric(c score.Credit, k string) float64 {
 
 func runLM(ctx context.Context, x *runCtx) (*Result, error) {
 	cfg := lmexp.FullConfig()
-	envs := []string{"arithchain", "arithchain-prm", "countdown"}
+	envs := []string{"arithchain", "arithchain-prm", "countdown", "kbhop"}
 	if x.quick {
 		cfg = lmexp.QuickConfig()
 		envs = []string{"arithchain"} // exact truth; the Monte Carlo environments run in full mode

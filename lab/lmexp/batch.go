@@ -116,6 +116,15 @@ func trajectory(id string, t *textenv.Task, c *Completion, x *extras, values []f
 	}
 	for j, tk := range c.Tokens {
 		tr.Tokens[j] = int64(tk)
+		if c.Obs[j] {
+			if tr.Mask == nil {
+				tr.Mask = make([]float64, L)
+				for k := range tr.Mask {
+					tr.Mask[k] = 1
+				}
+			}
+			tr.Mask[j] = 0
+		}
 	}
 	for k, ln := range c.Out.Lines {
 		end := min(ln.End, L)

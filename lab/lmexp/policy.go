@@ -80,7 +80,8 @@ func (p *Policy) Prompt(t *textenv.Task) ([]int, error) {
 type Completion struct {
 	Task   int
 	Tokens []int     // generated ids (EOS included when the policy ended)
-	LogP   []float64 // behaviour log-probs
+	LogP   []float64 // behaviour log-probs (0 on observation tokens)
+	Obs    []bool    // tokens inserted by the environment (not chosen by the policy)
 	Ended  bool
 	Out    textenv.Outcome
 	// Parent/At: a tree or probe child shares the first At tokens of completion Parent (−1: none).
@@ -96,18 +97,61 @@ func (p *Policy) finish(t *textenv.Task, c *Completion) {
 	c.Out = t.Score(c.Text(), c.Ended)
 }
 
-// SampleFrom draws a completion continuing prefix (completion tokens
-// already fixed) of task ti from cache state (lp = the log-probs after the
-// last fed token).
-func (p *Policy) sampleFrom(ts []*textenv.Task, ti int, c *lm.Cache, lp []float64, prefix []int, prefixLP []float64, rng *rand.Rand) (*Completion, error) {
-	t := ts[ti]
-	toks, lps, err := c.Continue(lp, t.MaxNew-len(prefix), 1, lm.EOS, rng)
+// roll continues a completion (prefix already fed into c; lp = the
+// log-probs after the last fed token) until end-of-sequence, MaxNew tokens
+// or a full context, inserting the environment's observations (t.Observe)
+// as tokens the policy does not choose (Obs, log-prob 0).
+func (p *Policy) roll(t *textenv.Task, c *lm.Cache, lp []float64, toks []int, lps []float64, obs []bool, rng *rand.Rand) ([]int, []float64, []bool, error) {
+	var text strings.Builder
+	text.WriteString(p.voc.Decode(toks))
+	maxT := p.M.Cfg.MaxT
+	for len(toks) < t.MaxNew {
+		tk := lm.Draw(lp, 1, rng)
+		toks, lps, obs = append(toks, tk), append(lps, lp[tk]), append(obs, false)
+		if tk == lm.EOS || len(toks) == t.MaxNew || c.Len() >= maxT {
+			break
+		}
+		var err error
+		if lp, err = c.Step(tk); err != nil {
+			return nil, nil, nil, err
+		}
+		text.WriteString(p.voc.Token(tk))
+		if o := t.Observe(text.String()); o != "" {
+			ids, err := p.voc.Encode(o)
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			for _, id := range ids {
+				if len(toks) == t.MaxNew || c.Len() >= maxT {
+					break
+				}
+				toks, lps, obs = append(toks, id), append(lps, 0), append(obs, true)
+				if lp, err = c.Step(id); err != nil {
+					return nil, nil, nil, err
+				}
+			}
+			text.WriteString(o)
+		}
+	}
+	return toks, lps, obs, nil
+}
+
+// sampleFrom draws a completion of task ti continuing prefix from cache c.
+func (p *Policy) sampleFrom(ts []*textenv.Task, ti int, c *lm.Cache, lp []float64, prefix *Completion, k int, rng *rand.Rand) (*Completion, error) {
+	var toks []int
+	var lps []float64
+	var obs []bool
+	if prefix != nil {
+		toks = append(toks, prefix.Tokens[:k]...)
+		lps = append(lps, prefix.LogP[:k]...)
+		obs = append(obs, prefix.Obs[:k]...)
+	}
+	toks, lps, obs, err := p.roll(ts[ti], c, lp, toks, lps, obs, rng)
 	if err != nil {
 		return nil, err
 	}
-	out := &Completion{Task: ti, Tokens: append(append([]int{}, prefix...), toks...),
-		LogP: append(append([]float64{}, prefixLP...), lps...), Parent: -1}
-	p.finish(t, out)
+	out := &Completion{Task: ti, Tokens: toks, LogP: lps, Obs: obs, Parent: -1}
+	p.finish(ts[ti], out)
 	return out, nil
 }
 
@@ -119,7 +163,7 @@ func (p *Policy) Group(ts []*textenv.Task, ti, n int, rng *rand.Rand) ([]*Comple
 	}
 	var out []*Completion
 	for range n {
-		c, err := p.sampleFrom(ts, ti, c0.Clone(), lp, nil, nil, rng)
+		c, err := p.sampleFrom(ts, ti, c0.Clone(), lp, nil, 0, rng)
 		if err != nil {
 			return nil, err
 		}
@@ -128,37 +172,38 @@ func (p *Policy) Group(ts []*textenv.Task, ti, n int, rng *rand.Rand) ([]*Comple
 	return out, nil
 }
 
-// Continue samples one completion of task ti that starts with prefix.
-func (p *Policy) Continue(ts []*textenv.Task, ti int, prefix []int, rng *rand.Rand) (*Completion, error) {
-	cs, err := p.ContinueN(ts, ti, prefix, 1, rng)
+// Continue samples one completion that shares the first k tokens of parent.
+func (p *Policy) Continue(ts []*textenv.Task, parent *Completion, k int, rng *rand.Rand) (*Completion, error) {
+	cs, err := p.ContinueN(ts, parent, k, 1, rng)
 	if err != nil {
 		return nil, err
 	}
 	return cs[0], nil
 }
 
-// ContinueN samples n completions of task ti that start with prefix.
-func (p *Policy) ContinueN(ts []*textenv.Task, ti int, prefix []int, n int, rng *rand.Rand) ([]*Completion, error) {
+// ContinueN samples n completions that share the first k tokens of parent.
+func (p *Policy) ContinueN(ts []*textenv.Task, parent *Completion, k, n int, rng *rand.Rand) ([]*Completion, error) {
+	ti := parent.Task
 	c, lp, err := p.prompted(ts, ti)
 	if err != nil {
 		return nil, err
 	}
-	plp := make([]float64, len(prefix))
-	for j, tk := range prefix {
-		plp[j] = lp[tk]
+	prefix := parent.Tokens[:k]
+	for _, tk := range prefix {
 		if lp, err = c.Step(tk); err != nil {
 			return nil, err
 		}
 	}
 	var out []*Completion
 	for range n {
-		if len(prefix) >= ts[ti].MaxNew || (len(prefix) > 0 && prefix[len(prefix)-1] == lm.EOS) {
-			o := &Completion{Task: ti, Tokens: append([]int{}, prefix...), LogP: plp, Parent: -1}
+		if k >= ts[ti].MaxNew || (k > 0 && prefix[k-1] == lm.EOS) {
+			o := &Completion{Task: ti, Tokens: append([]int{}, prefix...), LogP: append([]float64{}, parent.LogP[:k]...),
+				Obs: append([]bool{}, parent.Obs[:k]...), Parent: -1}
 			p.finish(ts[ti], o)
 			out = append(out, o)
 			continue
 		}
-		o, err := p.sampleFrom(ts, ti, c.Clone(), lp, prefix, plp, rng)
+		o, err := p.sampleFrom(ts, ti, c.Clone(), lp, parent, k, rng)
 		if err != nil {
 			return nil, err
 		}
@@ -173,6 +218,7 @@ func (p *Policy) Supervise(ts []*textenv.Task, steps, batch int, lr float64, rng
 	type demo struct {
 		seq  []int
 		from int
+		obs  []bool // per completion token
 	}
 	var demos []demo
 	for _, t := range ts {
@@ -186,7 +232,7 @@ func (p *Policy) Supervise(ts []*textenv.Task, steps, batch int, lr float64, rng
 				return 0, fmt.Errorf("task %s demo: %w", t.ID, err)
 			}
 			seq := append(append(append([]int{}, pr...), ids...), lm.EOS)
-			demos = append(demos, demo{seq, len(pr)})
+			demos = append(demos, demo{seq, len(pr), append(t.ObsMask(d), false)})
 		}
 	}
 	opt := policy.NewAdam(lr)
@@ -197,20 +243,28 @@ func (p *Policy) Supervise(ts []*textenv.Task, steps, batch int, lr float64, rng
 		n := 0
 		for b := range pick {
 			pick[b] = demos[rng.IntN(len(demos))]
-			n += len(pick[b].seq) - pick[b].from
+			for _, o := range pick[b].obs {
+				if !o {
+					n++
+				}
+			}
 		}
 		tot := 0.0
 		for _, d := range pick {
 			gl := make([]float64, len(d.seq)-d.from)
 			for j := range gl {
-				gl[j] = -1 / float64(n) // minimise the mean NLL per token
+				if !d.obs[j] { // the environment's observations are not the policy's to learn
+					gl[j] = -1 / float64(n) // minimise the mean NLL per policy token
+				}
 			}
 			lps, err := p.M.AddGrad(d.seq, d.from, gl, g)
 			if err != nil {
 				return 0, err
 			}
-			for _, v := range lps {
-				tot -= v
+			for j, v := range lps {
+				if !d.obs[j] {
+					tot -= v
+				}
 			}
 		}
 		nll = tot / float64(n)
@@ -219,21 +273,6 @@ func (p *Policy) Supervise(ts []*textenv.Task, steps, batch int, lr float64, rng
 		p.Invalidate()
 	}
 	return nll, nil
-}
-
-// Greedy returns the greedy completion's outcome (a cheap accuracy probe).
-func (p *Policy) Greedy(ts []*textenv.Task, ti int) (*Completion, error) {
-	pr, err := p.Prompt(ts[ti])
-	if err != nil {
-		return nil, err
-	}
-	toks, lps, err := p.M.Sample(pr, ts[ti].MaxNew, 0, lm.EOS, nil)
-	if err != nil {
-		return nil, err
-	}
-	c := &Completion{Task: ti, Tokens: toks, LogP: lps, Parent: -1}
-	p.finish(ts[ti], c)
-	return c, nil
 }
 
 func prefixKey(ti int, toks []int) string {

@@ -419,11 +419,11 @@ func (p *Policy) treeGroup(ts []*textenv.Task, ti, n int, rng *rand.Rand) ([]*Co
 		}
 		best := 0
 		for j, h := range st.Entropy {
-			if h > st.Entropy[best] {
+			if !root.Obs[j] && h > st.Entropy[best] {
 				best = j
 			}
 		}
-		c, err := p.Continue(ts, ti, root.Tokens[:best], rng)
+		c, err := p.Continue(ts, root, best, rng)
 		if err != nil {
 			return nil, err
 		}
@@ -495,8 +495,11 @@ func (p *Policy) scoreAll(ts []*textenv.Task, ref *lm.Model, cfg Config, seed ui
 		return err
 	}
 	res.TruthExact = ts[0].Canonical != ""
-	for _, tr := range gs.truth {
+	for i, tr := range gs.truth {
 		for j := range tr.A {
+			if gs.cs[i].Obs[j] {
+				continue
+			}
 			res.TruthTokens++
 			res.TruthMeanAbs += math.Abs(tr.A[j])
 			res.TruthMeanSE += tr.SE[j]
@@ -550,6 +553,9 @@ func (ms *MethodScore) run(p *Policy, ts []*textenv.Task, s *scored, v Variant, 
 	for i, c := range s.cs {
 		t := b.Trajectories[i]
 		for j := range c.Tokens {
+			if c.Obs[j] {
+				continue // environment tokens: no decision to credit
+			}
 			est = append(est, t.Advantages[j])
 			tru = append(tru, s.truth[i].A[j])
 			cells = append(cells, prefixKey(c.Task, c.Tokens[:j+1]))
@@ -595,7 +601,7 @@ func (p *Policy) assign(ts []*textenv.Task, s *scored, v Variant, tm *train.Meth
 		}
 		for _, rq := range reqs {
 			c := s.cs[rq.Row]
-			pcs, err := p.ContinueN(ts, c.Task, c.Tokens[:rq.Prefix], rq.Samples, rng)
+			pcs, err := p.ContinueN(ts, c, rq.Prefix, rq.Samples, rng)
 			if err != nil {
 				return nil, err
 			}

@@ -88,37 +88,48 @@ func (p *Policy) MCTruth(ts []*textenv.Task, cs []*Completion, m int, rng *rand.
 		se := make([]float64, L+1)
 		V[L] = c.Out.Reward
 		for j := 0; j < L; j++ {
-			k := prefixKey(c.Task, c.Tokens[:j])
-			e, ok := memo[k]
-			if !ok {
-				var s, s2 float64
-				for range m {
-					cc := cache.Clone()
-					toks, _, err := cc.Continue(lp, t.MaxNew-j, 1, lm.EOS, rng)
-					if err != nil {
-						return nil, err
+			if c.Obs[j] {
+				// the environment writes this token: V is unchanged across it
+				// (filled from the next policy token below)
+			} else {
+				k := prefixKey(c.Task, c.Tokens[:j])
+				e, ok := memo[k]
+				if !ok {
+					var s, s2 float64
+					for range m {
+						toks, _, _, err := p.roll(t, cache.Clone(), lp, append([]int{}, c.Tokens[:j]...), make([]float64, j), make([]bool, j), rng)
+						if err != nil {
+							return nil, err
+						}
+						ended := len(toks) > 0 && toks[len(toks)-1] == lm.EOS
+						r := t.Score(lm.Vocab{}.Decode(toks), ended).Reward
+						s += r
+						s2 += r * r
 					}
-					full := append(append([]int{}, c.Tokens[:j]...), toks...)
-					ended := len(full) > 0 && full[len(full)-1] == lm.EOS
-					r := t.Score(lm.Vocab{}.Decode(full), ended).Reward
-					s += r
-					s2 += r * r
+					mean := s / float64(m)
+					va := math.Max(0, s2/float64(m)-mean*mean) * float64(m) / math.Max(1, float64(m-1))
+					e = est{mean, math.Sqrt(va / float64(m))}
+					memo[k] = e
 				}
-				mean := s / float64(m)
-				va := math.Max(0, s2/float64(m)-mean*mean) * float64(m) / math.Max(1, float64(m-1))
-				e = est{mean, math.Sqrt(va / float64(m))}
-				memo[k] = e
+				V[j], se[j] = e.mean, e.se
 			}
-			V[j], se[j] = e.mean, e.se
+			if j == L-1 {
+				break // nothing to feed after the last token
+			}
 			if lp, err = cache.Step(c.Tokens[j]); err != nil {
-				if j == L-1 {
-					break // the context is full after the last token: nothing to continue
-				}
 				return nil, err
+			}
+		}
+		for j := L - 1; j >= 0; j-- {
+			if c.Obs[j] {
+				V[j], se[j] = V[j+1], se[j+1]
 			}
 		}
 		tr := Truth{V: V, A: make([]float64, L), SE: make([]float64, L)}
 		for j := range L {
+			if c.Obs[j] {
+				continue // exactly 0: a deterministic environment transition
+			}
 			tr.A[j] = V[j+1] - V[j]
 			tr.SE[j] = math.Sqrt(se[j]*se[j] + se[j+1]*se[j+1])
 		}

@@ -18,6 +18,8 @@
 //     deliberate flaws of §5.6 (correct step 1, slip 0, filler 0.9, a wrong
 //     answer line 0.95); the true reward is still the correct chain (fillers
 //     allowed), at most Tmax lines.
+//   - "kbhop": env.KBHop questions in the Search-R1 protocol, the retrieved
+//     passages inserted by the environment (Observe), exact-match reward.
 //   - "countdown": env.Countdown instances in TinyZero's single-turn format;
 //     the reward is env.CountdownScore (TinyZero's exact rule: last line,
 //     <answer>…</answer>, every number exactly once, 1e-5 tolerance; 0.1 for
@@ -61,6 +63,35 @@ type Task struct {
 	// MaxNew bounds the completion length in tokens (end-of-sequence included).
 	MaxNew int
 	score  func(completion string, ended bool) Outcome
+	// observe, when set, returns the environment's observation text to
+	// insert after the completion so far ("" = none).
+	observe func(completion string) string
+}
+
+// Observe returns the text the environment inserts after completion
+// ("" when the policy keeps writing): KBHop's retrieved passages after a
+// search call.
+func (t *Task) Observe(completion string) string {
+	if t.observe == nil {
+		return ""
+	}
+	return t.observe(completion)
+}
+
+// ObsMask marks the bytes (tokens) of completion that the environment
+// inserted, by replaying Observe.
+func (t *Task) ObsMask(completion string) []bool {
+	m := make([]bool, len(completion))
+	for i := 0; i < len(completion); i++ {
+		o := t.Observe(completion[:i+1])
+		if o != "" && strings.HasPrefix(completion[i+1:], o) {
+			for k := range len(o) {
+				m[i+1+k] = true
+			}
+			i += len(o)
+		}
+	}
+	return m
 }
 
 // Score judges a completion (ended: the policy wrote end-of-sequence; a
@@ -68,7 +99,7 @@ type Task struct {
 func (t *Task) Score(completion string, ended bool) Outcome { return t.score(completion, ended) }
 
 // Names lists the token-mode environments.
-func Names() []string { return []string{"arithchain", "arithchain-prm", "countdown"} }
+func Names() []string { return []string{"arithchain", "arithchain-prm", "countdown", "kbhop"} }
 
 // Config sizes the problems.
 type Config struct {
@@ -77,6 +108,9 @@ type Config struct {
 	// CountdownNumbers is the count of numbers (default 3), drawn from
 	// [1, CountdownMax] (default 20), target ≤ CountdownMax·2.
 	CountdownNumbers, CountdownMax int
+	// KBSearches is KBHop's search budget (default 2; questions with more
+	// hops are skipped).
+	KBSearches int
 }
 
 func (c Config) withDefaults() Config {
@@ -85,6 +119,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.CountdownNumbers == 0 {
 		c.CountdownNumbers = 3
+	}
+	if c.KBSearches == 0 {
+		c.KBSearches = 2
 	}
 	if c.CountdownMax == 0 {
 		c.CountdownMax = 20
@@ -100,6 +137,8 @@ func Pool(name string, n int, c Config, seed uint64) ([]*Task, error) {
 		return arithPool(name == "arithchain-prm", n, c, seed)
 	case "countdown":
 		return countdownPool(n, c, seed)
+	case "kbhop":
+		return kbPool(n, c, seed)
 	}
 	return nil, fmt.Errorf("textenv: unknown environment %q (want one of %s)", name, strings.Join(Names(), ", "))
 }

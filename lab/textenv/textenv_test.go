@@ -72,3 +72,33 @@ func TestCountdownTinyZeroReward(t *testing.T) {
 		}
 	}
 }
+
+func TestKBHopDemo(t *testing.T) {
+	ts, err := Pool("kbhop", 3, Config{}, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tk := range ts {
+		d := tk.Demos[0]
+		t.Logf("%q → %q", tk.Prompt, d)
+		if o := tk.Score(d, true); o.Reward != 1 {
+			t.Errorf("gold demo scored %v", o.Reward)
+		}
+		// the observation after the first search is exactly the demo's text
+		i := strings.Index(d, "</search>") + len("</search>")
+		obs := tk.Observe(d[:i])
+		if obs == "" || !strings.HasPrefix(d[i:], obs) || !strings.Contains(obs, "<information>Doc 1:") {
+			t.Errorf("observation %q does not match the demo", obs)
+		}
+		m := tk.ObsMask(d)
+		if m[i-1] || !m[i] || !m[i+len(obs)-1] {
+			t.Errorf("observation mask wrong around byte %d", i)
+		}
+		if o := tk.Score("<answer>Nobody</answer>", true); o.Reward != 0 {
+			t.Errorf("unknown answer scored %v", o.Reward)
+		}
+		if tk.Observe("<search>Nobody</search>") != "\n<information></information>\n" {
+			t.Errorf("unknown entity: %q", tk.Observe("<search>Nobody</search>"))
+		}
+	}
+}
