@@ -100,6 +100,7 @@ func runLM(ctx context.Context, x *runCtx) (*Result, error) {
 		"token_tags.planning: first token of every line and the operator characters",
 		"tree batch (spo.tree, treerl): half the group as roots, each forked once at its highest-entropy token",
 		"spo.chain: Monte Carlo probes at the cutpoints tree.PlanChainProbes selects from the policy's token probabilities (interval 3, 4 samples)",
+		"spo.chain (lines): segments = lines, steps[].values.mc = mean reward of 4 continuations after each line, features.mc_init the same for the prompt",
 	}}
 	for ei, en := range envs {
 		rs := out[ei]
@@ -124,7 +125,13 @@ func runLM(ctx context.Context, x *runCtx) (*Result, error) {
 		}
 		vals := map[string]map[string][]float64{}
 		for vi, lb := range labels {
-			cell := Cell{Method: lb, Env: en, Status: rs[0].Scores[vi].Status, Reason: rs[0].Scores[vi].Reason}
+			cell := Cell{Method: lb, Env: en, Status: "ok"}
+			for _, r := range rs { // a cell is ok only when every seed scored it
+				if st := r.Scores[vi]; st.Status != "ok" {
+					cell.Status, cell.Reason = st.Status, st.Reason
+					break
+				}
+			}
 			if cell.Status == "ok" {
 				cell.Metrics = map[string]Interval{}
 				vals[lb] = map[string][]float64{}
@@ -160,6 +167,7 @@ func runLM(ctx context.Context, x *runCtx) (*Result, error) {
 			}
 		}
 		claim("SPO-chain's Monte Carlo cutpoints locate token credit better than GRPO", "grpo", "spo.chain")
+		claim("SPO-chain with line segments locates token credit better than GRPO", "grpo", "spo.chain (lines)")
 		claim("SPO-tree's prefix-tree values locate token credit better than GRPO", "grpo", "spo.tree")
 		claim("TreeRL (entropy branching) locates token credit better than GRPO", "grpo", "treerl")
 		claim("HICRA's planning-token amplification moves GRPO toward A^π", "grpo", "hicra")

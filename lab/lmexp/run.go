@@ -110,7 +110,8 @@ type Variant struct {
 	Label, Method string
 	Set           map[string]any
 	Tree          bool   // scored on the tree-sampled batch
-	Probes        bool   // SPO-chain Monte Carlo probes
+	Probes        bool   // SPO-chain Monte Carlo probes at its cutpoints
+	LineValues    bool   // SPO-chain with segments = lines: Monte Carlo values at every line end
 	Values        string // "", "learned" or "oracle"
 	PRMOnly       bool   // needs per-line PRM scores
 }
@@ -122,6 +123,7 @@ func Variants() []Variant {
 		{Label: "grpo", Method: "verl.grpo"},
 		{Label: "rloo", Method: "verl.rloo"},
 		{Label: "spo.chain", Method: "spo.chain", Probes: true, Set: map[string]any{"cutpoint_interval": 3}},
+		{Label: "spo.chain (lines)", Method: "spo.chain", LineValues: true},
 		{Label: "spo.tree", Method: "spo.tree", Tree: true},
 		{Label: "treerl", Method: "treerl.group_trie", Tree: true},
 		{Label: "hicra", Method: "hicra"},
@@ -587,6 +589,47 @@ func (p *Policy) assign(ts []*textenv.Task, s *scored, v Variant, tm *train.Meth
 	for i, c := range s.cs {
 		if c.Parent >= 0 {
 			b.Trajectories[i].Parent = &rollout.Branch{Trajectory: ids[c.Parent], Token: c.At}
+		}
+	}
+	if v.LineValues {
+		// V̂ after every line (steps[].values.mc) and of the prompt
+		// (features.mc_init), each the mean reward of lineSamples
+		// continuations; the last line's value is the completion's reward.
+		const lineSamples = 4
+		mean := func(c *Completion, k int) (float64, error) {
+			cs, err := p.ContinueN(ts, c, k, lineSamples, rng)
+			if err != nil {
+				return 0, err
+			}
+			m := 0.0
+			for _, x := range cs {
+				m += x.Out.Reward / float64(len(cs))
+			}
+			return m, nil
+		}
+		init := map[int]float64{}
+		for i, c := range s.cs {
+			t := b.Trajectories[i]
+			v0, ok := init[c.Task]
+			if !ok {
+				var err error
+				if v0, err = mean(c, 0); err != nil {
+					return nil, err
+				}
+				init[c.Task] = v0
+			}
+			t.Features["mc_init"] = v0
+			for k := range t.Steps {
+				st := &t.Steps[k]
+				val := c.Out.Reward
+				if st.End < len(c.Tokens) {
+					var err error
+					if val, err = mean(c, st.End); err != nil {
+						return nil, err
+					}
+				}
+				st.Values = map[string]float64{"mc": val}
+			}
 		}
 	}
 	if v.Probes {
