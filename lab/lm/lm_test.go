@@ -2,6 +2,7 @@ package lm
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -178,8 +179,17 @@ func TestBadConfig(t *testing.T) {
 	}
 }
 
+// BenchmarkTrainStep is one forward+backward of a 100-token sequence (40
+// completion tokens) at the quick (D=16, 2 layers) and full (D=64, 3
+// layers) lab sizes.
 func BenchmarkTrainStep(b *testing.B) {
-	m, _ := New(Config{Vocab: CharVocab, D: 48, Heads: 4, Layers: 2, MaxT: 128}, 1)
+	for _, c := range []Config{{Vocab: CharVocab, D: 16, Heads: 2, Layers: 2, MaxT: 128}, {Vocab: CharVocab, D: 64, Heads: 4, Layers: 3, MaxT: 128}} {
+		b.Run(fmt.Sprintf("D%d_L%d", c.D, c.Layers), func(b *testing.B) { benchTrain(b, c) })
+	}
+}
+
+func benchTrain(b *testing.B, c Config) {
+	m, _ := New(c, 1)
 	seq := make([]int, 100)
 	for i := range seq {
 		seq[i] = 2 + i%90
