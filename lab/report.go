@@ -46,6 +46,9 @@ func Write(rep *Report, dir string) error {
 				lo, hi float64
 			}{{"pearson", -1, 1}, {"sign_agreement", 0, 1}, {"cosine", -1, 1}, {"rel_mse", 0, 1}} {
 				name := "matrix_" + m.metric
+				if r.Experiment.Name != "matrix" { // several experiments may have a matrix
+					name = r.Experiment.Name + "_" + name
+				}
 				if err := plotMatrix(r.Matrix, m.metric, m.lo, m.hi, dir, name); err != nil {
 					return err
 				}

@@ -1,0 +1,669 @@
+package lmexp
+
+import (
+	"context"
+	"fmt"
+	_ "github.com/credo-rl/credo/method/all" // every registered credit method
+	"hash/fnv"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/credo-rl/credo/lab/lm"
+	"github.com/credo-rl/credo/lab/policy"
+	"github.com/credo-rl/credo/lab/sample"
+	"github.com/credo-rl/credo/lab/score"
+	"github.com/credo-rl/credo/lab/textenv"
+	"github.com/credo-rl/credo/lab/train"
+	"github.com/credo-rl/credo/loss"
+	"github.com/credo-rl/credo/method/tree"
+	"github.com/credo-rl/credo/rollout"
+)
+
+// Config sizes one run (one environment, one seed).
+type Config struct {
+	Model lm.Config // Vocab and MaxT are set from the tasks
+	Text  textenv.Config
+	Pool  int // tasks (prompts)
+
+	SFTSteps, SFTBatch int
+	SFTLR              float64
+
+	RLMethod       string // any registered credit method (default verl.grpo)
+	RLIters        int
+	RLPrompts, RLN int
+	RLLR           float64
+
+	// TrainAll also trains a copy of the warm-started model with every
+	// trainable variant (Result.Trained: the trained-return comparison).
+	TrainAll bool
+
+	ScorePrompts, ScoreN int // scored batch: prompts × group size
+	MC                   int // continuations per prefix (Monte Carlo truth)
+	CriticPrompts        int // warm-up batch of the learned value head (× ScoreN)
+}
+
+// QuickConfig is sized for the quick lab (a few seconds per environment).
+func QuickConfig() Config {
+	return Config{Model: lm.Config{D: 16, Heads: 2, Layers: 2}, Pool: 2,
+		SFTSteps: 100, SFTBatch: 4, SFTLR: 2e-2,
+		RLIters: 3, RLPrompts: 4, RLN: 4, RLLR: 1e-3,
+		ScorePrompts: 4, ScoreN: 6, MC: 6, CriticPrompts: 4}
+}
+
+// FullConfig is the full lab's size (a few hundred thousand parameters).
+func FullConfig() Config {
+	return Config{Model: lm.Config{D: 64, Heads: 4, Layers: 3}, Pool: 8,
+		SFTSteps: 300, SFTBatch: 8, SFTLR: 3e-3,
+		RLIters: 20, RLPrompts: 4, RLN: 8, RLLR: 3e-4,
+		ScorePrompts: 8, ScoreN: 8, MC: 32, CriticPrompts: 16, TrainAll: true}
+}
+
+// MethodScore is one method's per-token credit against the truth.
+type MethodScore struct {
+	Label, Method  string
+	Status, Reason string // "ok", "n/a", "error"
+	Metrics        score.Credit
+}
+
+// Result is one run's outcome.
+type Result struct {
+	Env    string
+	Params int
+	// SFTNLL is the warm start's final mean NLL per demo token.
+	SFTNLL float64
+	// Reward: mean sampled reward at initialisation (after SFT) and after RL.
+	RewardSFT, RewardRL float64
+	// RLCurve is the mean batch reward per RL iteration.
+	RLCurve []float64
+	// Truth summary over the scored tokens.
+	TruthExact   bool
+	TruthTokens  int
+	TruthMeanAbs float64 // mean |A^π|
+	TruthMeanSE  float64 // mean standard error (0 when exact)
+	Scores       []MethodScore
+	// Trained: RL from the same warm start with each trainable variant.
+	Trained []Trained
+	Seconds float64
+}
+
+// Trained is one variant's RL run: mean sampled reward per iteration and
+// after the last update.
+type Trained struct {
+	Label, Method  string
+	Status, Reason string
+	Curve          []float64
+	Final          float64
+}
+
+func stream(seed uint64, parts ...string) *rand.Rand {
+	h := fnv.New64a()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return rand.New(rand.NewPCG(seed, h.Sum64()))
+}
+
+// Variant is one scored method configuration.
+type Variant struct {
+	Label, Method string
+	Set           map[string]any
+	Tree          bool   // scored on the tree-sampled batch
+	Probes        bool   // SPO-chain Monte Carlo probes at its cutpoints
+	LineValues    bool   // SPO-chain with segments = lines: Monte Carlo values at every line end
+	Values        string // "", "learned" or "oracle"
+	PRMOnly       bool   // needs per-line PRM scores
+}
+
+// Variants are the methods scored on every environment.
+func Variants() []Variant {
+	g1 := map[string]any{"gamma": 1.0}
+	return []Variant{
+		{Label: "grpo", Method: "verl.grpo"},
+		{Label: "rloo", Method: "verl.rloo"},
+		{Label: "spo.chain", Method: "spo.chain", Probes: true, Set: map[string]any{"cutpoint_interval": 3}},
+		{Label: "spo.chain (lines)", Method: "spo.chain", LineValues: true},
+		{Label: "spo.tree", Method: "spo.tree", Tree: true},
+		{Label: "treerl", Method: "treerl.group_trie", Tree: true},
+		{Label: "hicra", Method: "hicra"},
+		{Label: "preplan_anchor", Method: "preplan_anchor"},
+		{Label: "pure", Method: "pure.credit_assignment", PRMOnly: true},
+		{Label: "gae (learned V)", Method: "verl.gae", Set: g1, Values: "learned"},
+		{Label: "gae (oracle V)", Method: "verl.gae", Set: g1, Values: "oracle"},
+		// λ = 0 with the exact values is r + V(s') − V(s) = A^π itself: the
+		// pipeline's sanity check (Pearson 1 up to the batch whitening).
+		{Label: "gae λ=0 (oracle V)", Method: "verl.gae", Set: map[string]any{"gamma": 1.0, "lam": 0.0}, Values: "oracle"},
+		{Label: "poad (learned V)", Method: "poad", Set: map[string]any{"gamma": 1.0}, Values: "learned"},
+		{Label: "poad (oracle V)", Method: "poad", Set: map[string]any{"gamma": 1.0}, Values: "oracle"},
+		{Label: "ma_rlhf (learned V)", Method: "ma_rlhf", Set: map[string]any{"termination": "parsing"}, Values: "learned"},
+	}
+}
+
+// Run warm-starts a model on env's demonstrations, trains it by RL with
+// cfg.RLMethod through the engine API, then scores every variant's
+// per-token credit on fresh batches against the ground truth.
+func Run(ctx context.Context, envName string, seed uint64, cfg Config) (*Result, error) {
+	t0 := time.Now()
+	tasks, err := textenv.Pool(envName, cfg.Pool, cfg.Text, seed)
+	if err != nil {
+		return nil, err
+	}
+	pol, err := NewPolicy(cfg.Model, tasks, seed)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Env: envName, Params: pol.M.Dim()}
+	if res.SFTNLL, err = pol.Supervise(tasks, cfg.SFTSteps, cfg.SFTBatch, cfg.SFTLR, stream(seed, envName, "sft")); err != nil {
+		return nil, err
+	}
+	ref := pol.M.Clone()
+	if cfg.TrainAll {
+		prm := envName == "arithchain-prm"
+		for _, v := range Variants() {
+			if v.Values == "oracle" {
+				continue
+			}
+			tr := Trained{Label: v.Label, Method: v.Method, Status: "ok"}
+			if v.PRMOnly && !prm {
+				tr.Status, tr.Reason = "n/a", "needs per-step PRM scores (arithchain-prm only)"
+			} else {
+				cp := &Policy{M: ref.Clone()}
+				tr.Curve, tr.Final, err = cp.trainWith(ctx, tasks, cfg, seed, v, cfg.RLIters)
+				if err != nil {
+					if ctx.Err() != nil {
+						return nil, ctx.Err()
+					}
+					tr.Status, tr.Reason = "error", err.Error()
+				}
+			}
+			res.Trained = append(res.Trained, tr)
+		}
+	}
+	if err := pol.rl(ctx, tasks, cfg, seed, res); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := pol.scoreAll(tasks, ref, cfg, seed, res); err != nil {
+		return nil, err
+	}
+	res.Seconds = time.Since(t0).Seconds()
+	return res, nil
+}
+
+// Train returns a model warm-started and RL-trained on env as Run trains
+// it (without the scoring), e.g. for `credo lab serve`.
+func Train(ctx context.Context, envName string, seed uint64, cfg Config) (*lm.Model, *Result, error) {
+	tasks, err := textenv.Pool(envName, cfg.Pool, cfg.Text, seed)
+	if err != nil {
+		return nil, nil, err
+	}
+	pol, err := NewPolicy(cfg.Model, tasks, seed)
+	if err != nil {
+		return nil, nil, err
+	}
+	res := &Result{Env: envName, Params: pol.M.Dim()}
+	if res.SFTNLL, err = pol.Supervise(tasks, cfg.SFTSteps, cfg.SFTBatch, cfg.SFTLR, stream(seed, envName, "sft")); err != nil {
+		return nil, nil, err
+	}
+	if err := pol.rl(ctx, tasks, cfg, seed, res); err != nil {
+		return nil, nil, err
+	}
+	return pol.M, res, nil
+}
+
+// rl trains with cfg.RLMethod (GRPO by default) and records the curve.
+func (p *Policy) rl(ctx context.Context, ts []*textenv.Task, cfg Config, seed uint64, res *Result) error {
+	name := cfg.RLMethod
+	if name == "" {
+		name = "verl.grpo"
+	}
+	v := Variant{Label: name, Method: name, Set: map[string]any{"gamma": 1.0}}
+	for _, x := range Variants() {
+		if x.Method == name && x.Values != "oracle" {
+			v = x
+			break
+		}
+	}
+	curve, final, err := p.trainWith(ctx, ts, cfg, seed, v, cfg.RLIters)
+	if err != nil {
+		return err
+	}
+	if len(curve) > 0 {
+		res.RewardSFT = curve[0]
+	}
+	res.RLCurve, res.RewardRL = curve, final
+	return nil
+}
+
+// sampleBatch draws n completions for each of the prompts (a rollout tree
+// per prompt when tree is set); tree children's Parent indexes the batch.
+func (p *Policy) sampleBatch(ts []*textenv.Task, prompts []int, n int, tree bool, rng *rand.Rand) ([]*Completion, error) {
+	var out []*Completion
+	for _, ti := range prompts {
+		var g []*Completion
+		var err error
+		if tree {
+			g, err = p.treeGroup(ts, ti, n, rng)
+		} else {
+			g, err = p.Group(ts, ti, n, rng)
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range g {
+			if c.Parent >= 0 {
+				c.Parent += len(out)
+			}
+		}
+		out = append(out, g...)
+	}
+	return out, nil
+}
+
+// trainWith trains the policy by RL with variant v for iters iterations:
+// each batch is sampled as the variant needs (groups or trees, SPO-chain
+// probes, the learned value head refitted on the previous batch), credit
+// comes from the registry (credit.Method.AssignState via train.Method) and
+// the update from the engine's PPO-clip loss (loss.PolicyLossVanilla with
+// verl's defaults, one on-policy epoch), chained into the transformer by
+// its backward pass. It returns the mean sampled reward per iteration and
+// after the last update.
+func (p *Policy) trainWith(ctx context.Context, ts []*textenv.Task, cfg Config, seed uint64, v Variant, iters int) ([]float64, float64, error) {
+	if v.Values == "oracle" {
+		return nil, 0, fmt.Errorf("%s: the oracle critic is for scoring only", v.Label)
+	}
+	tm, err := train.NewMethod(v.Method, v.Set)
+	if err != nil {
+		return nil, 0, err
+	}
+	prm := ts[0].Env == "arithchain-prm"
+	opt := policy.NewAdam(cfg.RLLR)
+	rng := stream(seed, ts[0].Env, "rl", v.Label)
+	var vh *valueHead
+	var curve []float64
+	prompts := func(it int) []int {
+		out := make([]int, cfg.RLPrompts)
+		for k := range out {
+			out[k] = (it*cfg.RLPrompts + k) % len(ts)
+		}
+		return out
+	}
+	for it := 0; it < iters; it++ {
+		if err := ctx.Err(); err != nil {
+			return nil, 0, err
+		}
+		cs, err := p.sampleBatch(ts, prompts(it), cfg.RLN, v.Tree, rng)
+		if err != nil {
+			return nil, 0, err
+		}
+		s := &scored{cs: cs, ex: make([]*extras, len(cs))}
+		if v.Method == "preplan_anchor" || v.Values == "learned" {
+			// attention maps and hidden states: one forward pass each
+			for i, c := range cs {
+				if s.ex[i], err = p.tokenExtras(ts[c.Task], c, nil); err != nil {
+					return nil, 0, err
+				}
+			}
+		}
+		if v.Values == "learned" && vh == nil {
+			// first iteration: a separate warm-up batch
+			if vh, err = p.fitHead(ts, prompts(it), cfg.RLN, rng); err != nil {
+				return nil, 0, err
+			}
+		}
+		mean := 0.0
+		for _, c := range cs {
+			mean += c.Out.Reward / float64(len(cs))
+		}
+		curve = append(curve, mean)
+		b, err := p.assign(ts, s, v, tm, vh, prm, rng)
+		if err != nil {
+			return nil, 0, fmt.Errorf("%s, RL iteration %d: %w", v.Label, it, err)
+		}
+		pb := loss.PolicyBatch{}
+		for _, t := range b.Trajectories {
+			m := make([]float64, t.Len())
+			if !t.Probe {
+				for j := range m {
+					m[j] = train.Weight(t, j)
+				}
+			}
+			pb.OldLogProb = append(pb.OldLogProb, t.OldLogProbs)
+			pb.LogProb = append(pb.LogProb, t.OldLogProbs) // on-policy: one epoch
+			pb.Advantages = append(pb.Advantages, t.Advantages)
+			pb.ResponseMask = append(pb.ResponseMask, m)
+		}
+		lr, err := loss.PolicyLossVanilla(pb, loss.DefaultVerlPolicyConfig())
+		if err != nil {
+			return nil, 0, err
+		}
+		g := make([]float64, p.M.Dim())
+		for i, c := range cs { // probes (after cs in b) carry no loss
+			pr, err := p.Prompt(ts[c.Task])
+			if err != nil {
+				return nil, 0, err
+			}
+			if _, err := p.M.AddGrad(append(append([]int{}, pr...), c.Tokens...), len(pr), lr.GradLogProb[i], g); err != nil {
+				return nil, 0, err
+			}
+		}
+		if v.Values == "learned" {
+			// refit the value head on this batch (used from the next iteration)
+			var feats [][]float64
+			var ys []float64
+			for i, c := range cs {
+				for _, h := range s.ex[i].hidden {
+					feats = append(feats, h)
+					ys = append(ys, c.Out.Reward)
+				}
+			}
+			if vh, err = fitValueHead(feats, ys, 1e-2); err != nil {
+				return nil, 0, err
+			}
+		}
+		opt.Step(p.M.Params(), g)
+		p.Invalidate()
+	}
+	// the policy's reward after the last update, on a fresh batch
+	cs, err := p.sampleBatch(ts, prompts(0), cfg.RLN, false, rng)
+	if err != nil {
+		return nil, 0, err
+	}
+	final := 0.0
+	for _, c := range cs {
+		final += c.Out.Reward / float64(len(cs))
+	}
+	return curve, final, nil
+}
+
+// fitHead fits the learned value head on a fresh batch of the policy.
+func (p *Policy) fitHead(ts []*textenv.Task, prompts []int, n int, rng *rand.Rand) (*valueHead, error) {
+	cs, err := p.sampleBatch(ts, prompts, n, false, rng)
+	if err != nil {
+		return nil, err
+	}
+	var feats [][]float64
+	var ys []float64
+	for _, c := range cs {
+		x, err := p.tokenExtras(ts[c.Task], c, nil)
+		if err != nil {
+			return nil, err
+		}
+		for _, h := range x.hidden {
+			feats = append(feats, h)
+			ys = append(ys, c.Out.Reward)
+		}
+	}
+	return fitValueHead(feats, ys, 1e-2)
+}
+
+// treeGroup samples n completions of task ti as a rollout tree: n/2 roots,
+// then each root forks once at its highest-entropy token (TreeRL's EPTree
+// branching rule), resampling from there.
+func (p *Policy) treeGroup(ts []*textenv.Task, ti, n int, rng *rand.Rand) ([]*Completion, error) {
+	roots, err := p.Group(ts, ti, max(1, n/2), rng)
+	if err != nil {
+		return nil, err
+	}
+	out := append([]*Completion{}, roots...)
+	for r := 0; len(out) < n; r = (r + 1) % len(roots) {
+		root := roots[r]
+		pr, err := p.Prompt(ts[ti])
+		if err != nil {
+			return nil, err
+		}
+		st, err := p.M.Score(append(append([]int{}, pr...), root.Tokens...), len(pr))
+		if err != nil {
+			return nil, err
+		}
+		best := 0
+		for j, h := range st.Entropy {
+			if !root.Obs[j] && h > st.Entropy[best] {
+				best = j
+			}
+		}
+		c, err := p.Continue(ts, root, best, rng)
+		if err != nil {
+			return nil, err
+		}
+		c.Parent, c.At = r, best
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+type scored struct {
+	cs    []*Completion
+	truth []Truth
+	ex    []*extras
+}
+
+func (p *Policy) truthOf(ts []*textenv.Task, cs []*Completion, cfg Config, rng *rand.Rand) ([]Truth, error) {
+	if ts[0].Canonical != "" {
+		out := make([]Truth, len(cs))
+		for i, c := range cs {
+			tr, err := p.ExactTruth(ts[c.Task], []*Completion{c})
+			if err != nil {
+				return nil, err
+			}
+			out[i] = tr[0]
+		}
+		return out, nil
+	}
+	return p.MCTruth(ts, cs, cfg.MC, rng)
+}
+
+func (p *Policy) prepare(ts []*textenv.Task, cs []*Completion, ref *lm.Model, cfg Config, rng *rand.Rand) (*scored, error) {
+	s := &scored{cs: cs}
+	var err error
+	if s.truth, err = p.truthOf(ts, cs, cfg, rng); err != nil {
+		return nil, err
+	}
+	for _, c := range cs {
+		x, err := p.tokenExtras(ts[c.Task], c, ref)
+		if err != nil {
+			return nil, err
+		}
+		s.ex = append(s.ex, x)
+	}
+	return s, nil
+}
+
+func (p *Policy) scoreAll(ts []*textenv.Task, ref *lm.Model, cfg Config, seed uint64, res *Result) error {
+	env := ts[0].Env
+	rng := stream(seed, env, "score")
+	pr := make([]int, cfg.ScorePrompts)
+	for k := range pr {
+		pr[k] = k % len(ts)
+	}
+	group, err := p.sampleBatch(ts, pr, cfg.ScoreN, false, rng)
+	if err != nil {
+		return err
+	}
+	trees, err := p.sampleBatch(ts, pr, cfg.ScoreN, true, rng)
+	if err != nil {
+		return err
+	}
+	trng := stream(seed, env, "truth")
+	gs, err := p.prepare(ts, group, ref, cfg, trng)
+	if err != nil {
+		return err
+	}
+	tsc, err := p.prepare(ts, trees, ref, cfg, trng)
+	if err != nil {
+		return err
+	}
+	res.TruthExact = ts[0].Canonical != ""
+	for i, tr := range gs.truth {
+		for j := range tr.A {
+			if gs.cs[i].Obs[j] {
+				continue
+			}
+			res.TruthTokens++
+			res.TruthMeanAbs += math.Abs(tr.A[j])
+			res.TruthMeanSE += tr.SE[j]
+		}
+	}
+	if res.TruthTokens > 0 {
+		res.TruthMeanAbs /= float64(res.TruthTokens)
+		res.TruthMeanSE /= float64(res.TruthTokens)
+	}
+	// learned value head: a warm-up batch of the same policy
+	cpr := make([]int, cfg.CriticPrompts)
+	for k := range cpr {
+		cpr[k] = k % len(ts)
+	}
+	vh, err := p.fitHead(ts, cpr, cfg.ScoreN, stream(seed, env, "critic"))
+	if err != nil {
+		return err
+	}
+	prm := env == "arithchain-prm"
+	for _, v := range Variants() {
+		ms := MethodScore{Label: v.Label, Method: v.Method, Status: "ok"}
+		if v.PRMOnly && !prm {
+			ms.Status, ms.Reason = "n/a", "needs per-step PRM scores (arithchain-prm only)"
+			res.Scores = append(res.Scores, ms)
+			continue
+		}
+		src := gs
+		if v.Tree {
+			src = tsc
+		}
+		m, err := ms.run(p, ts, src, v, vh, prm, stream(seed, env, "probes", v.Label))
+		if err != nil {
+			ms.Status, ms.Reason = "error", err.Error()
+		} else {
+			ms.Metrics = m
+		}
+		res.Scores = append(res.Scores, ms)
+	}
+	return nil
+}
+
+// run builds the variant's batch, assigns credit through the registry and
+// scores the non-probe tokens against the truth.
+func (ms *MethodScore) run(p *Policy, ts []*textenv.Task, s *scored, v Variant, vh *valueHead, prm bool, rng *rand.Rand) (score.Credit, error) {
+	b, err := p.assign(ts, s, v, nil, vh, prm, rng)
+	if err != nil {
+		return score.Credit{}, err
+	}
+	var est, tru []float64
+	var cells []string
+	for i, c := range s.cs {
+		t := b.Trajectories[i]
+		for j := range c.Tokens {
+			if c.Obs[j] {
+				continue // environment tokens: no decision to credit
+			}
+			est = append(est, t.Advantages[j])
+			tru = append(tru, s.truth[i].A[j])
+			cells = append(cells, prefixKey(c.Task, c.Tokens[:j+1]))
+		}
+	}
+	return score.CreditMetrics(est, tru, cells, 1e-9), nil
+}
+
+// assign builds the variant's batch (trajectories in the order of s.cs,
+// then any SPO-chain probes) and assigns credit through the registry.
+func (p *Policy) assign(ts []*textenv.Task, s *scored, v Variant, tm *train.Method, vh *valueHead, prm bool, rng *rand.Rand) (*rollout.Batch, error) {
+	b := &rollout.Batch{}
+	ids := make([]string, len(s.cs))
+	for i, c := range s.cs {
+		var vals []float64
+		switch v.Values {
+		case "learned":
+			vals = make([]float64, len(c.Tokens))
+			for j, h := range s.ex[i].hidden {
+				vals[j] = vh.predict(h)
+			}
+		case "oracle":
+			vals = append([]float64(nil), s.truth[i].V[:len(c.Tokens)]...)
+		}
+		ids[i] = "t" + itoa(i)
+		b.Trajectories = append(b.Trajectories, trajectory(ids[i], ts[c.Task], c, s.ex[i], vals, prm))
+	}
+	// tree links: the child shares its root's first At tokens
+	for i, c := range s.cs {
+		if c.Parent >= 0 {
+			b.Trajectories[i].Parent = &rollout.Branch{Trajectory: ids[c.Parent], Token: c.At}
+		}
+	}
+	if v.LineValues {
+		// V̂ after every line (steps[].values.mc) and of the prompt
+		// (features.mc_init), each the mean reward of lineSamples
+		// continuations; the last line's value is the completion's reward.
+		const lineSamples = 4
+		mean := func(c *Completion, k int) (float64, error) {
+			cs, err := p.ContinueN(ts, c, k, lineSamples, rng)
+			if err != nil {
+				return 0, err
+			}
+			m := 0.0
+			for _, x := range cs {
+				m += x.Out.Reward / float64(len(cs))
+			}
+			return m, nil
+		}
+		init := map[int]float64{}
+		for i, c := range s.cs {
+			t := b.Trajectories[i]
+			v0, ok := init[c.Task]
+			if !ok {
+				var err error
+				if v0, err = mean(c, 0); err != nil {
+					return nil, err
+				}
+				init[c.Task] = v0
+			}
+			t.Features["mc_init"] = v0
+			for k := range t.Steps {
+				st := &t.Steps[k]
+				val := c.Out.Reward
+				if st.End < len(c.Tokens) {
+					var err error
+					if val, err = mean(c, st.End); err != nil {
+						return nil, err
+					}
+				}
+				st.Values = map[string]float64{"mc": val}
+			}
+		}
+	}
+	if v.Probes {
+		opt := tree.DefaultChainPlanOptions()
+		opt.Samples = 4
+		if iv, ok := v.Set["cutpoint_interval"].(int); ok {
+			opt.Interval = iv
+		}
+		reqs, err := tree.PlanChainProbes(b, "mc", opt)
+		if err != nil {
+			return nil, err
+		}
+		for _, rq := range reqs {
+			c := s.cs[rq.Row]
+			pcs, err := p.ContinueN(ts, c, rq.Prefix, rq.Samples, rng)
+			if err != nil {
+				return nil, err
+			}
+			for k, pc := range pcs {
+				pc.Probe = true
+				tr := trajectory(fmt.Sprintf("probe%d.%d", len(b.Trajectories), k), ts[c.Task], pc, nil, nil, prm)
+				tr.Parent = &rollout.Branch{Trajectory: rq.Trajectory, Token: rq.Prefix}
+				b.Trajectories = append(b.Trajectories, tr)
+			}
+		}
+	}
+	if tm == nil {
+		var err error
+		if tm, err = train.NewMethod(v.Method, v.Set); err != nil {
+			return nil, err
+		}
+	}
+	if err := tm.Assign(&sample.Built{Batch: b}); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
