@@ -1,0 +1,171 @@
+"""ctypes binding of libcredo.so (built from ../capi with go build -buildmode=c-shared).
+
+Arrays cross the boundary as raw pointers to caller-owned memory: numpy arrays
+as they are, CPU torch tensors through their numpy views (no copy), CUDA tensors
+moved to the CPU and the results moved back. Outputs are allocated here and
+filled by the library only when the whole call succeeds.
+"""
+import ctypes
+import json
+import os
+
+import numpy as np
+
+try:  # torch is optional
+    import torch as _torch
+except ImportError:  # pragma: no cover
+    _torch = None
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _load():
+    path = os.environ.get("CREDO_LIB") or os.path.join(_HERE, "libcredo.so")
+    if not os.path.exists(path):
+        raise ImportError(
+            f"credo: {path} is missing; install the package with its build step "
+            "(see python/README.md) or point CREDO_LIB at a libcredo.so built with "
+            "'go build -buildmode=c-shared -o libcredo.so ./capi'")
+    lib = ctypes.CDLL(path)
+    cp, sz = ctypes.POINTER(ctypes.c_char), ctypes.c_size_t
+    out = [ctypes.POINTER(cp), ctypes.POINTER(sz)]
+    lib.credo_call.argtypes = [ctypes.c_char_p, sz, ctypes.POINTER(ctypes.c_void_p), ctypes.c_int] + out
+    lib.credo_call.restype = ctypes.c_int
+    lib.credo_assign.argtypes = [ctypes.c_char_p, sz, ctypes.c_char_p, sz] + out
+    lib.credo_assign.restype = ctypes.c_int
+    lib.credo_methods.argtypes = out
+    lib.credo_methods.restype = ctypes.c_int
+    lib.credo_golden.argtypes = [ctypes.c_char_p, sz, ctypes.c_char_p, sz] + out
+    lib.credo_golden.restype = ctypes.c_int
+    lib.credo_free.argtypes = [cp]
+    lib.credo_free.restype = None
+    return lib
+
+
+LIB = _load()
+_PID = os.getpid()
+
+
+class CredoError(ValueError):
+    """Raised when credo rejects a call (bad shape, dtype, NaN, group, method, parameter)."""
+
+
+def _check_fork():
+    if os.getpid() != _PID:
+        raise RuntimeError(
+            "credo: the Go runtime does not survive fork(); this process was forked after "
+            "credo was imported. Use the 'spawn' start method (multiprocessing, Ray) or "
+            "import credo only in the child.")
+
+
+def _finish(rc, out, n):
+    data = ctypes.string_at(out, n.value) if out else b""
+    if out:
+        LIB.credo_free(out)
+    if rc != 0:
+        raise CredoError(data.decode("utf-8", "replace"))
+    return data
+
+
+def _raw(fn, *args):
+    _check_fork()
+    out = ctypes.POINTER(ctypes.c_char)()
+    n = ctypes.c_size_t()
+    rc = fn(*args, ctypes.byref(out), ctypes.byref(n))
+    return _finish(rc, out, n)
+
+
+def call(fn, params, arrays):
+    """Run drop-in fn on arrays (name -> C-contiguous ndarray of float32, float64 or int64)."""
+    specs = {}
+    ptrs = (ctypes.c_void_p * len(arrays))()
+    for k, (name, a) in enumerate(arrays.items()):
+        specs[name] = {"slot": k, "dtype": _DT[a.dtype.char], "shape": a.shape}
+        ptrs[k] = a.ctypes.data
+    req = json.dumps({"fn": fn, "params": params, "arrays": specs}).encode()
+    _raw(LIB.credo_call, req, len(req), ptrs, len(arrays))
+
+
+_DT = {"f": "f4", "d": "f8", "l": "i8", "q": "i8"}
+
+
+def assign_jsonl(request, records):
+    req = json.dumps(request).encode()
+    return _raw(LIB.credo_assign, req, len(req), records, len(records))
+
+
+def methods_json():
+    return json.loads(_raw(LIB.credo_methods))
+
+
+def golden_case(estimator, case_json):
+    e = estimator.encode()
+    return json.loads(_raw(LIB.credo_golden, e, len(e), case_json, len(case_json)))
+
+
+# ---------------------------------------------------------------- arrays ---
+
+class Orig:
+    """Where an input came from, so outputs go back the same way."""
+    __slots__ = ("torch", "device", "dtype")
+
+    def __init__(self, is_torch, device=None, dtype=None):
+        self.torch, self.device, self.dtype = is_torch, device, dtype
+
+
+def is_tensor(x):
+    return _torch is not None and isinstance(x, _torch.Tensor)
+
+
+def floats(x, name, like=None):
+    """x as a C-contiguous float32/float64 ndarray (a view when possible) and its origin.
+
+    Other dtypes (bool or integer masks, half precision) are converted: to the
+    dtype of like when given, else float32.
+    """
+    if is_tensor(x):
+        o = Orig(True, x.device, x.dtype)
+        t = x.detach()
+        if t.device.type != "cpu":
+            t = t.cpu()
+        if t.dtype not in (_torch.float32, _torch.float64):
+            t = t.to(_torch.float64 if like is not None and like.dtype == np.float64 else _torch.float32)
+        a = t.numpy()
+    else:
+        a = np.asarray(x)
+        o = Orig(False, None, a.dtype)
+        if a.dtype not in (np.float32, np.float64):
+            if a.dtype.kind not in "biuf":
+                raise CredoError(f"{name}: dtype {a.dtype} is not numeric")
+            a = a.astype(like.dtype if like is not None else np.float32)
+    if not a.flags.c_contiguous:
+        a = np.ascontiguousarray(a)
+    return a, o
+
+
+def ids(x, name, n):
+    """Group ids as int64 numbers, equal iff the ids are equal (Python equality, as
+    verl's dicts); numbered by first appearance."""
+    if is_tensor(x):
+        x = x.detach().cpu().numpy()
+    if isinstance(x, np.ndarray) and x.dtype.kind in "iu":
+        a = np.ascontiguousarray(x.reshape(-1), dtype=np.int64)
+    else:
+        seen = {}
+        a = np.fromiter((seen.setdefault(v, len(seen)) for v in (x.tolist() if isinstance(x, np.ndarray) else x)),
+                        dtype=np.int64, count=-1)
+    if a.shape[0] != n:
+        raise CredoError(f"{name} has {a.shape[0]} entries, the batch has {n} rows")
+    return a
+
+
+def back(a, o):
+    """Return ndarray a in the form of origin o (torch: same dtype and device)."""
+    if not o.torch:
+        return a
+    t = _torch.from_numpy(a)
+    if t.dtype != o.dtype and o.dtype.is_floating_point:
+        t = t.to(o.dtype)
+    if o.device.type != "cpu":
+        t = t.to(o.device)
+    return t
