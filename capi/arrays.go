@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"unsafe"
 )
 
@@ -17,11 +19,74 @@ type spec struct {
 	Shape []int  `json:"shape"`
 }
 
-// request is the JSON header of credo_call.
+// request is the header of credo_call: a few lines of text (see
+// parseRequest), cheap to build in Python and to parse here, so that a call
+// on a small batch costs microseconds.
 type request struct {
-	Fn     string                     `json:"fn"`
-	Params map[string]json.RawMessage `json:"params"`
-	Arrays map[string]spec            `json:"arrays"`
+	Fn     string
+	Params map[string]json.RawMessage
+	Arrays map[string]spec
+}
+
+// parseRequest reads the header of credo_call, one item per line:
+//
+//	fn NAME
+//	p NAME JSON-VALUE             (a parameter; the value is JSON text)
+//	a NAME SLOT DTYPE DIM [DIM]   (an array: pointer slot, f4|f8|i8, shape)
+//
+// A request that starts with '{' is read as JSON instead:
+// {"fn": ..., "params": {...}, "arrays": {NAME: {"slot", "dtype", "shape"}}}.
+func parseRequest(b []byte) (request, error) {
+	var r request
+	if len(b) > 0 && b[0] == '{' {
+		err := json.Unmarshal(b, &r)
+		return r, err
+	}
+	r.Params = map[string]json.RawMessage{}
+	r.Arrays = map[string]spec{}
+	for len(b) > 0 {
+		line := b
+		if k := bytes.IndexByte(b, '\n'); k >= 0 {
+			line, b = b[:k], b[k+1:]
+		} else {
+			b = nil
+		}
+		if len(line) == 0 {
+			continue
+		}
+		kind, rest, _ := bytes.Cut(line, []byte(" "))
+		switch string(kind) {
+		case "fn":
+			r.Fn = string(rest)
+		case "p":
+			name, val, ok := bytes.Cut(rest, []byte(" "))
+			if !ok {
+				return r, fmt.Errorf("parameter line %q: want p NAME VALUE", line)
+			}
+			r.Params[string(name)] = json.RawMessage(val)
+		case "a":
+			f := strings.Fields(string(rest))
+			if len(f) < 3 {
+				return r, fmt.Errorf("array line %q: want a NAME SLOT DTYPE DIM...", line)
+			}
+			s := spec{DType: f[2]}
+			var err error
+			if s.Slot, err = strconv.Atoi(f[1]); err != nil {
+				return r, fmt.Errorf("array line %q: slot: %v", line, err)
+			}
+			for _, d := range f[3:] {
+				n, err := strconv.Atoi(d)
+				if err != nil {
+					return r, fmt.Errorf("array line %q: dimension: %v", line, err)
+				}
+				s.Shape = append(s.Shape, n)
+			}
+			r.Arrays[f[0]] = s
+		default:
+			return r, fmt.Errorf("request line %q: want fn, p or a", line)
+		}
+	}
+	return r, nil
 }
 
 // call is one decoded request with its pointers.
@@ -65,6 +130,34 @@ func (m *mat) rows() [][]float64 {
 	return out
 }
 
+// views32 returns [B][T] float32 row views of the caller's memory.
+func (m *mat) views32() [][]float32 {
+	out := make([][]float32, m.B)
+	for i := range out {
+		out[i] = m.f4[i*m.T : (i+1)*m.T : (i+1)*m.T]
+	}
+	return out
+}
+
+// views64 returns [B][T] float64 row views of the caller's memory.
+func (m *mat) views64() [][]float64 {
+	out := make([][]float64, m.B)
+	for i := range out {
+		out[i] = m.f8[i*m.T : (i+1)*m.T : (i+1)*m.T]
+	}
+	return out
+}
+
+// sameDType reports whether all arrays share m's dtype.
+func (m *mat) sameDType(xs ...*mat) bool {
+	for _, x := range xs {
+		if (x.f4 != nil) != (m.f4 != nil) {
+			return false
+		}
+	}
+	return true
+}
+
 // vec returns a [B] array as float64.
 func (m *mat) vec() []float64 {
 	if m.f8 != nil {
@@ -102,38 +195,62 @@ func (m *mat) storeVec(src []float64) {
 	}
 }
 
-// broadcast writes out[i][t] = s[i] * mask[i][t].
-func (m *mat) broadcast(s []float64, mask *mat) {
+// broadcast writes out[i][t] = s[i] * mask[i][t]; it fails, naming the
+// element, when the mask holds a NaN or ±Inf (the output is then
+// incomplete: callers pass freshly allocated outputs).
+func (m *mat) broadcast(est string, s []float64, mask *mat) error {
 	T := m.T
-	switch {
-	case m.f4 != nil && mask.f4 != nil:
-		for i, a := range s {
-			dst := m.f4[i*T : (i+1)*T]
-			src := mask.f4[i*T : (i+1)*T]
-			for t, w := range src {
-				dst[t] = float32(a * float64(w))
-			}
-		}
-	case m.f8 != nil && mask.f8 != nil:
-		for i, a := range s {
-			dst := m.f8[i*T : (i+1)*T]
-			src := mask.f8[i*T : (i+1)*T]
-			for t, w := range src {
-				dst[t] = a * w
-			}
-		}
-	default:
-		for i, a := range s {
+	for i, a := range s {
+		bad := false
+		switch {
+		case m.f4 != nil && mask.f4 != nil:
+			bad = scale32(m.f4[i*T:(i+1)*T], mask.f4[i*T:(i+1)*T], a)
+		case m.f8 != nil && mask.f8 != nil:
+			bad = scale64(m.f8[i*T:(i+1)*T], mask.f8[i*T:(i+1)*T], a)
+		default:
 			for t := 0; t < T; t++ {
-				v := a * mask.at(i, t)
+				w := mask.at(i, t)
+				if w-w != 0 {
+					bad = true
+				}
 				if m.f8 != nil {
-					m.f8[i*T+t] = v
+					m.f8[i*T+t] = a * w
 				} else {
-					m.f4[i*T+t] = float32(v)
+					m.f4[i*T+t] = float32(a * w)
 				}
 			}
 		}
+		if bad {
+			if err := mask.finite(est, i); err != nil {
+				return err
+			}
+		}
 	}
+	return nil
+}
+
+// scale32 writes dst[t] = float32(a*w[t]) and reports a non-finite w.
+func scale32(dst, w []float32, a float64) (bad bool) {
+	dst = dst[:len(w)]
+	for t, x := range w {
+		if x-x != 0 {
+			bad = true
+		}
+		dst[t] = float32(a * float64(x))
+	}
+	return bad
+}
+
+// scale64 writes dst[t] = a*w[t] and reports a non-finite w.
+func scale64(dst, w []float64, a float64) (bad bool) {
+	dst = dst[:len(w)]
+	for t, x := range w {
+		if x-x != 0 {
+			bad = true
+		}
+		dst[t] = a * x
+	}
+	return bad
 }
 
 // rowSums returns Σ_t m[i][t] in float64 and rejects NaN and ±Inf, naming
@@ -144,13 +261,9 @@ func (m *mat) rowSums(est string) ([]float64, error) {
 	for i := range out {
 		var s float64
 		if m.f4 != nil {
-			for _, x := range m.f4[i*T : (i+1)*T] {
-				s += float64(x)
-			}
+			s = sum4(m.f4[i*T : (i+1)*T])
 		} else {
-			for _, x := range m.f8[i*T : (i+1)*T] {
-				s += x
-			}
+			s = sum4(m.f8[i*T : (i+1)*T])
 		}
 		if s-s != 0 {
 			if err := m.finite(est, i); err != nil {
@@ -282,6 +395,9 @@ func (c *call) float(name string, def float64) (float64, error) {
 	if !ok || string(raw) == "null" {
 		return def, nil
 	}
+	if f, err := strconv.ParseFloat(string(raw), 64); err == nil {
+		return f, nil
+	}
 	var f float64
 	if err := json.Unmarshal(raw, &f); err != nil {
 		var b bool
@@ -300,6 +416,12 @@ func (c *call) bool(name string, def bool) (bool, error) {
 	raw, ok := c.req.Params[name]
 	if !ok || string(raw) == "null" {
 		return def, nil
+	}
+	switch string(raw) {
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
 	}
 	var b bool
 	if err := json.Unmarshal(raw, &b); err != nil {
@@ -336,4 +458,24 @@ func (c *call) strings(name string) ([]string, error) {
 		return nil, fmt.Errorf("%s: parameter %s: want a list of strings", c.req.Fn, name)
 	}
 	return s, nil
+}
+
+// sum4 adds x in float64 with eight accumulators (not bound by add latency).
+func sum4[F float32 | float64](x []F) float64 {
+	var s0, s1, s2, s3, s4, s5, s6, s7 float64
+	for len(x) >= 8 {
+		s0 += float64(x[0])
+		s1 += float64(x[1])
+		s2 += float64(x[2])
+		s3 += float64(x[3])
+		s4 += float64(x[4])
+		s5 += float64(x[5])
+		s6 += float64(x[6])
+		s7 += float64(x[7])
+		x = x[8:]
+	}
+	for _, v := range x {
+		s0 += float64(v)
+	}
+	return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"sort"
 	"unsafe"
@@ -51,7 +50,8 @@ func DropIns() []string {
 // Call decodes a credo_call request and runs it on the caller's arrays.
 func Call(req []byte, ptrs []unsafe.Pointer) error {
 	c := &call{ptrs: ptrs}
-	if err := json.Unmarshal(req, &c.req); err != nil {
+	var err error
+	if c.req, err = parseRequest(req); err != nil {
 		return fmt.Errorf("credo: bad request: %v", err)
 	}
 	f, ok := dropIns[c.req.Fn]
@@ -146,9 +146,6 @@ func outcome(f scalarFn) dropIn {
 		if err != nil {
 			return err
 		}
-		if err := m.finite(est, -1); err != nil {
-			return err
-		}
 		scores, err := r.rowSums(est)
 		if err != nil {
 			return err
@@ -157,8 +154,7 @@ func outcome(f scalarFn) dropIn {
 		if err != nil {
 			return err
 		}
-		o[0].broadcast(s, m)
-		return nil
+		return o[0].broadcast(est, s, m)
 	}
 }
 
@@ -270,6 +266,12 @@ func verlGAE(c *call) error {
 	if err != nil {
 		return err
 	}
+	if r.sameDType(v, m, o[0], o[1]) {
+		if r.f4 != nil {
+			return verl.GAEIntoOf(o[0].views32(), o[1].views32(), r.views32(), v.views32(), m.views32(), gamma, lam)
+		}
+		return verl.GAEIntoOf(o[0].views64(), o[1].views64(), r.views64(), v.views64(), m.views64(), gamma, lam)
+	}
 	adv, ret, err := verl.GAE(r.rows(), v.rows(), m.rows(), gamma, lam)
 	if err != nil {
 		return err
@@ -292,6 +294,12 @@ func verlRPP(c *call) error {
 	o, err := c.outs(est, r, "advantages", "returns")
 	if err != nil {
 		return err
+	}
+	if r.sameDType(m, o[0], o[1]) {
+		if r.f4 != nil {
+			return verl.ReinforcePlusPlusIntoOf(o[0].views32(), o[1].views32(), r.views32(), m.views32(), gamma, nil)
+		}
+		return verl.ReinforcePlusPlusIntoOf(o[0].views64(), o[1].views64(), r.views64(), m.views64(), gamma, nil)
 	}
 	adv, ret, err := verl.ReinforcePlusPlus(r.rows(), m.rows(), gamma)
 	if err != nil {
@@ -448,9 +456,6 @@ func agentOutcome(f agentScalarFn) dropIn {
 		if err != nil {
 			return err
 		}
-		if err := m.finite(est, -1); err != nil {
-			return err
-		}
 		scores, err := r.rowSums(est)
 		if err != nil {
 			return err
@@ -459,8 +464,7 @@ func agentOutcome(f agentScalarFn) dropIn {
 		if err != nil {
 			return err
 		}
-		o[0].broadcast(s, m)
-		return nil
+		return o[0].broadcast(est, s, m)
 	}
 }
 
@@ -576,9 +580,6 @@ func agentGiGPO(c *call) error {
 	if err != nil {
 		return err
 	}
-	if err := m.finite(est, -1); err != nil {
-		return err
-	}
 	scores, err := r.rowSums(est)
 	if err != nil {
 		return err
@@ -609,8 +610,7 @@ func agentGiGPO(c *call) error {
 			return err
 		}
 	}
-	o[0].broadcast(firstCol(adv), m)
-	return nil
+	return o[0].broadcast(est, firstCol(adv), m)
 }
 
 func agentStepReturns(c *call) error {

@@ -75,14 +75,28 @@ def _raw(fn, *args):
     return _finish(rc, out, n)
 
 
+def _pval(v):
+    if v is True:
+        return "true"
+    if v is False:
+        return "false"
+    if isinstance(v, (int, float)):
+        return repr(float(v)) if v == v and v not in (float("inf"), float("-inf")) else json.dumps(str(v))
+    return json.dumps(v)
+
+
 def call(fn, params, arrays):
-    """Run drop-in fn on arrays (name -> C-contiguous ndarray of float32, float64 or int64)."""
-    specs = {}
+    """Run drop-in fn on arrays (name -> C-contiguous ndarray of float32, float64 or int64).
+
+    The request is a few lines of text (see capi/arrays.go parseRequest)."""
+    head = ["fn " + fn]
+    for k, v in params.items():
+        head.append(f"p {k} {_pval(v)}")
     ptrs = (ctypes.c_void_p * len(arrays))()
     for k, (name, a) in enumerate(arrays.items()):
-        specs[name] = {"slot": k, "dtype": _DT[a.dtype.char], "shape": a.shape}
-        ptrs[k] = a.ctypes.data
-    req = json.dumps({"fn": fn, "params": params, "arrays": specs}).encode()
+        head.append(f"a {name} {k} {_DT[a.dtype.char]} {' '.join(map(str, a.shape))}")
+        ptrs[k] = a.__array_interface__["data"][0]
+    req = "\n".join(head).encode()
     _raw(LIB.credo_call, req, len(req), ptrs, len(arrays))
 
 
@@ -138,6 +152,8 @@ def floats(x, name, like=None):
             if a.dtype.kind not in "biuf":
                 raise CredoError(f"{name}: dtype {a.dtype} is not numeric")
             a = a.astype(like.dtype if like is not None else np.float32)
+    if like is not None and a.dtype != like.dtype:
+        a = a.astype(like.dtype)
     if not a.flags.c_contiguous:
         a = np.ascontiguousarray(a)
     return a, o
