@@ -67,7 +67,7 @@ func parseRequest(b []byte) (request, error) {
 		case "a":
 			f := strings.Fields(string(rest))
 			if len(f) < 3 {
-				return r, fmt.Errorf("array line %q: want a NAME SLOT DTYPE DIM...", line)
+				return r, fmt.Errorf("array line %q: want \"a NAME SLOT DTYPE DIM [DIM]\"", line)
 			}
 			s := spec{DType: f[2]}
 			var err error

@@ -574,7 +574,7 @@ func agentGiGPO(c *call) error {
 	case "mean_std_norm":
 		opt.Mode = verlagent.MeanStdNorm
 	default:
-		return fmt.Errorf("Unknown mode: %s", mode)
+		return fmt.Errorf("verl_agent.gigpo: unknown mode %q (want mean_norm or mean_std_norm)", mode)
 	}
 	o, err := c.outs(est, r, "advantages")
 	if err != nil {

@@ -111,8 +111,8 @@ def compute_rloo_outcome_advantage(token_level_rewards, response_mask, index, ep
 
 
 def compute_opo_outcome_advantage(token_level_rewards, response_mask, index, epsilon=1e-6, config=None, **kwargs):
-    """verl's OPO (length-weighted group baseline). Where verl returns NaN (a group whose
-    responses are all empty), credo returns 0."""
+    """verl's OPO (length-weighted group baseline). Where verl returns NaN (a group of two
+    or more rows whose responses are all empty), credo raises ValueError."""
     a = _outcome("verl.opo", token_level_rewards, response_mask, index,
                  {"_empty_group_nan": bool(kwargs.get("_empty_group_nan", False))})
     return a, a

@@ -46,7 +46,7 @@ def compute_gigpo_outcome_advantage(token_level_rewards, step_rewards, response_
                                     similarity_thresh=0.95):
     """GiGPO: episode-level group advantage plus step_advantage_w × anchor-state step advantage."""
     if mode not in ("mean_norm", "mean_std_norm"):
-        raise CredoError(f"Unknown mode: {mode}")
+        raise CredoError(f"verl_agent.gigpo: unknown mode {mode!r} (want mean_norm or mean_std_norm)")
     r, o, arrays = _rows("verl_agent.gigpo", token_level_rewards, response_mask, index, traj_index)
     n = r.shape[0]
     s, _ = _lib.floats(step_rewards, "step_rewards", like=r)
