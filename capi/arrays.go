@@ -200,13 +200,20 @@ func (m *mat) storeVec(src []float64) {
 // incomplete: callers pass freshly allocated outputs).
 func (m *mat) broadcast(est string, s []float64, mask *mat) error {
 	T := m.T
+	var l32 *rowLayout[float32]
+	var l64 *rowLayout[float64]
+	if m.f4 != nil && mask.f4 != nil {
+		l32 = newRowLayout[float32](T)
+	} else if m.f8 != nil && mask.f8 != nil {
+		l64 = newRowLayout[float64](T)
+	}
 	for i, a := range s {
 		bad := false
 		switch {
-		case m.f4 != nil && mask.f4 != nil:
-			bad = scale32(m.f4[i*T:(i+1)*T], mask.f4[i*T:(i+1)*T], a)
-		case m.f8 != nil && mask.f8 != nil:
-			bad = scale64(m.f8[i*T:(i+1)*T], mask.f8[i*T:(i+1)*T], a)
+		case l32 != nil:
+			bad = scaleRow(l32, m.f4[i*T:(i+1)*T], mask.f4[i*T:(i+1)*T], a)
+		case l64 != nil:
+			bad = scaleRow(l64, m.f8[i*T:(i+1)*T], mask.f8[i*T:(i+1)*T], a)
 		default:
 			for t := 0; t < T; t++ {
 				w := mask.at(i, t)
@@ -229,30 +236,6 @@ func (m *mat) broadcast(est string, s []float64, mask *mat) error {
 	return nil
 }
 
-// scale32 writes dst[t] = float32(a*w[t]) and reports a non-finite w.
-func scale32(dst, w []float32, a float64) (bad bool) {
-	dst = dst[:len(w)]
-	for t, x := range w {
-		if x-x != 0 {
-			bad = true
-		}
-		dst[t] = float32(a * float64(x))
-	}
-	return bad
-}
-
-// scale64 writes dst[t] = a*w[t] and reports a non-finite w.
-func scale64(dst, w []float64, a float64) (bad bool) {
-	dst = dst[:len(w)]
-	for t, x := range w {
-		if x-x != 0 {
-			bad = true
-		}
-		dst[t] = a * x
-	}
-	return bad
-}
-
 // rowSums returns Σ_t m[i][t] in float64 and rejects NaN and ±Inf, naming
 // the first bad element.
 func (m *mat) rowSums(est string) ([]float64, error) {
@@ -261,9 +244,9 @@ func (m *mat) rowSums(est string) ([]float64, error) {
 	for i := range out {
 		var s float64
 		if m.f4 != nil {
-			s = sum4(m.f4[i*T : (i+1)*T])
+			s = sumSparse(m.f4[i*T : (i+1)*T])
 		} else {
-			s = sum4(m.f8[i*T : (i+1)*T])
+			s = sumSparse(m.f8[i*T : (i+1)*T])
 		}
 		if s-s != 0 {
 			if err := m.finite(est, i); err != nil {

@@ -308,3 +308,43 @@ func BenchmarkOutcomeLarge(b *testing.B) {
 		}
 	}
 }
+
+// TestFastKernelsEqualElementLoops compares the layout-testing kernels with
+// plain element loops on prefix masks, general masks and sparse and dense rows.
+func TestFastKernelsEqualElementLoops(t *testing.T) {
+	const T = 200
+	l := newRowLayout[float32](T)
+	rows := [][]float32{make([]float32, T), make([]float32, T), make([]float32, T), make([]float32, T)}
+	for i := 0; i < 150; i++ {
+		rows[0][i] = 1 // prefix mask
+	}
+	for i := 0; i < T; i++ {
+		rows[1][i] = float32(i%3) * 0.5 // general
+		rows[2][i] = 1                  // all ones
+	}
+	rows[3][137] = -2.5 // sparse reward
+	for k, w := range rows {
+		var want float64
+		for _, x := range w {
+			want += float64(x)
+		}
+		if got := sumSparse(w); got != want {
+			t.Errorf("row %d: sumSparse = %v, want %v", k, got, want)
+		}
+		for _, a := range []float64{0.75, -1.25, 0} {
+			dst := make([]float32, T)
+			scaleRow(l, dst, w, a)
+			for i, x := range w {
+				e := float32(a * float64(x))
+				if dst[i] != e || signbit(float64(dst[i])) != signbit(float64(e)) {
+					t.Fatalf("row %d, a=%v: dst[%d] = %v, want %v", k, a, i, dst[i], e)
+				}
+			}
+		}
+	}
+	w := make([]float32, T)
+	w[3] = float32(math.NaN())
+	if !scaleRow(l, make([]float32, T), w, 1) {
+		t.Error("a NaN mask value was not reported")
+	}
+}

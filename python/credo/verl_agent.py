@@ -66,9 +66,9 @@ def compute_gigpo_outcome_advantage(token_level_rewards, step_rewards, response_
         params["anchor_obs"] = [x if isinstance(x, str) else "" for x in obs]
     else:
         seen = {}
-        idx = arrays["index"].tolist()
-        arrays["step_group"] = np.fromiter((seen.setdefault((idx[i], anchor_key(x)), len(seen))
-                                            for i, x in enumerate(obs)), dtype=np.int64, count=n)
+        keys = obs if all(type(x) is str for x in obs) else [anchor_key(x) for x in obs]
+        arrays["step_group"] = np.fromiter((seen.setdefault(k, len(seen)) for k in zip(arrays["index"].tolist(), keys)),
+                                           dtype=np.int64, count=n)
     adv = np.empty(r.shape, r.dtype)
     arrays["advantages"] = adv
     _lib.call("verl_agent.gigpo", params, arrays)
