@@ -39,6 +39,10 @@ func guard(out **C.char, outLen *C.size_t, f func() ([]byte, error)) (rc C.int) 
 		reply([]byte(err.Error()), out, outLen)
 		return 1
 	}
+	if b == nil { // nothing to return: no buffer for the caller to free
+		*out, *outLen = nil, 0
+		return 0
+	}
 	reply(b, out, outLen)
 	return 0
 }

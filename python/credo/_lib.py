@@ -59,7 +59,11 @@ def _check_fork():
 
 
 def _finish(rc, out, n):
-    data = ctypes.string_at(out, n.value) if out else b""
+    if not out:
+        if rc != 0:
+            raise CredoError("credo: call failed")
+        return b""
+    data = ctypes.string_at(out, n.value)
     if out:
         LIB.credo_free(out)
     if rc != 0:
@@ -86,21 +90,29 @@ def _pval(v):
 
 
 def call(fn, params, arrays):
-    """Run drop-in fn on arrays (name -> C-contiguous ndarray of float32, float64 or int64).
-
-    The request is a few lines of text (see capi/arrays.go parseRequest)."""
+    """Run drop-in fn on arrays (name -> C-contiguous float32/float64/int64 numpy array or
+    CPU torch tensor). The request is a few lines of text (capi/arrays.go parseRequest)."""
     head = ["fn " + fn]
     for k, v in params.items():
         head.append(f"p {k} {_pval(v)}")
     ptrs = (ctypes.c_void_p * len(arrays))()
     for k, (name, a) in enumerate(arrays.items()):
-        head.append(f"a {name} {k} {_DT[a.dtype.char]} {' '.join(map(str, a.shape))}")
-        ptrs[k] = a.__array_interface__["data"][0]
+        if isinstance(a, np.ndarray):
+            dt = _DT[a.dtype.char]
+            try:
+                ptrs[k] = ctypes.addressof(ctypes.c_char.from_buffer(a)) if a.size else 0
+            except (TypeError, ValueError):  # read-only buffer
+                ptrs[k] = a.__array_interface__["data"][0]
+        else:
+            dt = _TDT[a.dtype]
+            ptrs[k] = a.data_ptr()
+        head.append(f"a {name} {k} {dt} {' '.join(map(str, a.shape))}")
     req = "\n".join(head).encode()
     _raw(LIB.credo_call, req, len(req), ptrs, len(arrays))
 
 
 _DT = {"f": "f4", "d": "f8", "l": "i8", "q": "i8"}
+_TDT = {_torch.float32: "f4", _torch.float64: "f8", _torch.int64: "i8"} if _torch is not None else {}
 
 
 def assign_jsonl(request, records):
@@ -132,31 +144,56 @@ def is_tensor(x):
 
 
 def floats(x, name, like=None):
-    """x as a C-contiguous float32/float64 ndarray (a view when possible) and its origin.
+    """x as a C-contiguous float32/float64 array and its origin: a CPU torch tensor as it
+    is (no copy), a numpy array as it is, anything else through np.asarray.
 
-    Other dtypes (bool or integer masks, half precision) are converted: to the
-    dtype of like when given, else float32.
-    """
-    if is_tensor(x):
+    Other dtypes (bool or integer masks, half precision) and a float dtype other than
+    like's are converted: to like's dtype when given, else float32."""
+    if _torch is not None and isinstance(x, _torch.Tensor):
         o = Orig(True, x.device, x.dtype)
         t = x.detach()
-        if t.device.type != "cpu":
+        if t.is_cuda or t.device.type != "cpu":
             t = t.cpu()
-        if t.dtype not in (_torch.float32, _torch.float64):
-            t = t.to(_torch.float64 if like is not None and like.dtype == np.float64 else _torch.float32)
-        a = t.numpy()
-    else:
-        a = np.asarray(x)
-        o = Orig(False, None, a.dtype)
-        if a.dtype not in (np.float32, np.float64):
-            if a.dtype.kind not in "biuf":
-                raise CredoError(f"{name}: dtype {a.dtype} is not numeric")
-            a = a.astype(like.dtype if like is not None else np.float32)
-    if like is not None and a.dtype != like.dtype:
-        a = a.astype(like.dtype)
+        want = like.dtype if like is not None else (t.dtype if t.dtype in _TFLOATS else _torch.float32)
+        if isinstance(want, np.dtype):
+            want = _torch.float64 if want == np.float64 else _torch.float32
+        if t.dtype != want:
+            t = t.to(want)
+        if not t.is_contiguous():
+            t = t.contiguous()
+        return t, o
+    a = np.asarray(x)
+    o = Orig(False, None, a.dtype)
+    if a.dtype not in (np.float32, np.float64):
+        if a.dtype.kind not in "biuf":
+            raise CredoError(f"{name}: dtype {a.dtype} is not numeric")
+        a = a.astype(_np_dtype(like) if like is not None else np.float32)
+    if like is not None and a.dtype != _np_dtype(like):
+        a = a.astype(_np_dtype(like))
     if not a.flags.c_contiguous:
         a = np.ascontiguousarray(a)
     return a, o
+
+
+_TFLOATS = (_torch.float32, _torch.float64) if _torch is not None else ()
+
+
+def _np_dtype(a):
+    d = a.dtype
+    if isinstance(d, np.dtype):
+        return d
+    return np.float64 if d == _torch.float64 else np.float32
+
+
+def empty_like(a):
+    """A new output array shaped and typed like input a: large ones as numpy arrays
+    (numpy asks for transparent huge pages: fewer page faults), small ones as torch
+    tensors when a is one (less overhead per call)."""
+    if isinstance(a, np.ndarray):
+        return np.empty(a.shape, a.dtype)
+    if a.numel() < (1 << 18):
+        return _torch.empty(a.shape, dtype=a.dtype)
+    return np.empty(tuple(a.shape), np.float64 if a.dtype == _torch.float64 else np.float32)
 
 
 def ids(x, name, n):
@@ -176,10 +213,11 @@ def ids(x, name, n):
 
 
 def back(a, o):
-    """Return ndarray a in the form of origin o (torch: same dtype and device)."""
+    """Return output a (numpy array or CPU tensor) in the form of origin o: numpy for
+    numpy inputs, torch with the input's dtype and device for torch inputs."""
     if not o.torch:
-        return a
-    t = _torch.from_numpy(a)
+        return a if isinstance(a, np.ndarray) else a.numpy()
+    t = _torch.from_numpy(a) if isinstance(a, np.ndarray) else a
     if t.dtype != o.dtype and o.dtype.is_floating_point:
         t = t.to(o.dtype)
     if o.device.type != "cpu":

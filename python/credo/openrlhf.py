@@ -20,7 +20,7 @@ def _mask(action_mask, r):
 def get_cumulative_returns(rewards, action_mask, gamma):
     """Discounted returns G_t = r_t + γ G_{t+1} over the masked actions (REINFORCE-style)."""
     r, o = _lib.floats(rewards, "rewards")
-    out = np.empty(r.shape, r.dtype)
+    out = _lib.empty_like(r)
     _lib.call("openrlhf.cumulative_returns", {"gamma": float(gamma)},
               {"rewards": r, "action_mask": _mask(action_mask, r), "returns": out})
     return _lib.back(out, o)
@@ -30,7 +30,7 @@ def get_advantages_and_returns(values, rewards, action_mask, gamma, lambd):
     """GAE advantages and returns (advantages + values), as OpenRLHF computes them."""
     r, o = _lib.floats(rewards, "rewards")
     v, _ = _lib.floats(values, "values", like=r)
-    adv, ret = np.empty(r.shape, r.dtype), np.empty(r.shape, r.dtype)
+    adv, ret = _lib.empty_like(r), _lib.empty_like(r)
     _lib.call("openrlhf.gae", {"gamma": float(gamma), "lambd": float(lambd)},
               {"rewards": r, "values": v, "action_mask": _mask(action_mask, r), "advantages": adv, "returns": ret})
     return _lib.back(adv, o), _lib.back(ret, o)

@@ -53,7 +53,7 @@ def _outcome(fn, token_level_rewards, response_mask, index, params, extra=None):
     arrays = {"token_level_rewards": r, "response_mask": m, "index": _lib.ids(index, "index", r.shape[0])}
     if extra:
         arrays.update(extra)
-    adv = np.empty(r.shape, r.dtype)
+    adv = _lib.empty_like(r)
     arrays["advantages"] = adv
     _lib.call(fn, params, arrays)
     return _lib.back(adv, o)
@@ -64,7 +64,7 @@ def compute_gae_advantage_return(token_level_rewards, values, response_mask, gam
     r, o = _lib.floats(token_level_rewards, "token_level_rewards")
     v, _ = _lib.floats(values, "values", like=r)
     m, _ = _lib.floats(response_mask, "response_mask", like=r)
-    adv, ret = np.empty(r.shape, r.dtype), np.empty(r.shape, r.dtype)
+    adv, ret = _lib.empty_like(r), _lib.empty_like(r)
     _lib.call("verl.gae", {"gamma": float(gamma), "lam": float(lam)},
               {"token_level_rewards": r, "values": v, "response_mask": m, "advantages": adv, "returns": ret})
     return _lib.back(adv, o), _lib.back(ret, o)
@@ -124,7 +124,7 @@ def compute_reinforce_plus_plus_outcome_advantage(token_level_rewards, response_
         raise CredoError("verl.reinforce_plus_plus: config is required (verl reads config.gamma)")
     r, o = _lib.floats(token_level_rewards, "token_level_rewards")
     m, _ = _lib.floats(response_mask, "response_mask", like=r)
-    adv, ret = np.empty(r.shape, r.dtype), np.empty(r.shape, r.dtype)
+    adv, ret = _lib.empty_like(r), _lib.empty_like(r)
     _lib.call("verl.reinforce_plus_plus", {"gamma": float(_cfg(config, "gamma", 1.0))},
               {"token_level_rewards": r, "response_mask": m, "advantages": adv, "returns": ret})
     return _lib.back(adv, o), _lib.back(ret, o)
@@ -135,7 +135,7 @@ def compute_remax_outcome_advantage(token_level_rewards, reward_baselines, respo
     r, o = _lib.floats(token_level_rewards, "token_level_rewards")
     b, _ = _lib.floats(reward_baselines, "reward_baselines", like=r)
     m, _ = _lib.floats(response_mask, "response_mask", like=r)
-    adv, ret = np.empty(r.shape, r.dtype), np.empty(r.shape, r.dtype)
+    adv, ret = _lib.empty_like(r), _lib.empty_like(r)
     _lib.call("verl.remax", {}, {"token_level_rewards": r, "reward_baselines": b.reshape(-1), "response_mask": m,
                                  "advantages": adv, "returns": ret})
     return _lib.back(adv, o), _lib.back(ret, o)
@@ -164,7 +164,7 @@ def _otb(fn, token_level_rewards, response_mask, index, old_log_probs, sum_pi_sq
               "sum_pi_squared": _lib.floats(sum_pi_squared, "sum_pi_squared", like=r)[0]}
     if rollout_is_weights is not None:
         arrays["rollout_is_weights"] = _lib.floats(rollout_is_weights, "rollout_is_weights", like=r)[0]
-    adv, ret = np.empty(r.shape, r.dtype), np.empty(r.shape, r.dtype)
+    adv, ret = _lib.empty_like(r), _lib.empty_like(r)
     arrays["advantages"], arrays["returns"] = adv, ret
     _lib.call(fn, {"handle_zero_tail": bool(handle_zero_tail), "epsilon": float(epsilon)}, arrays)
     return _lib.back(adv, o), _lib.back(ret, o)

@@ -69,7 +69,7 @@ def compute_gigpo_outcome_advantage(token_level_rewards, step_rewards, response_
         keys = obs if all(type(x) is str for x in obs) else [anchor_key(x) for x in obs]
         arrays["step_group"] = np.fromiter((seen.setdefault(k, len(seen)) for k in zip(arrays["index"].tolist(), keys)),
                                            dtype=np.int64, count=n)
-    adv = np.empty(r.shape, r.dtype)
+    adv = _lib.empty_like(r)
     arrays["advantages"] = adv
     _lib.call("verl_agent.gigpo", params, arrays)
     a = _lib.back(adv, o)
@@ -106,7 +106,7 @@ def compute_grpo_outcome_advantage(token_level_rewards, response_mask, index, tr
                                    norm_adv_by_std_in_grpo=True, compute_mean_std_cross_steps=True):
     """verl-agent's GRPO over step rows."""
     r, o, arrays = _rows("verl_agent.grpo", token_level_rewards, response_mask, index, traj_index)
-    adv = arrays["advantages"] = np.empty(r.shape, r.dtype)
+    adv = arrays["advantages"] = _lib.empty_like(r)
     _lib.call("verl_agent.grpo", {"epsilon": float(epsilon), "norm_adv_by_std_in_grpo": bool(norm_adv_by_std_in_grpo),
                                   "compute_mean_std_cross_steps": bool(compute_mean_std_cross_steps)}, arrays)
     a = _lib.back(adv, o)
@@ -117,7 +117,7 @@ def compute_rloo_outcome_advantage(token_level_rewards, response_mask, index, tr
                                    compute_mean_std_cross_steps=True):
     """verl-agent's RLOO over step rows."""
     r, o, arrays = _rows("verl_agent.rloo", token_level_rewards, response_mask, index, traj_index)
-    adv = arrays["advantages"] = np.empty(r.shape, r.dtype)
+    adv = arrays["advantages"] = _lib.empty_like(r)
     _lib.call("verl_agent.rloo", {"compute_mean_std_cross_steps": bool(compute_mean_std_cross_steps)}, arrays)
     a = _lib.back(adv, o)
     return a, a
@@ -128,7 +128,7 @@ def compute_reinforce_plus_plus_baseline_outcome_advantage(token_level_rewards, 
     """verl-agent's REINFORCE++-baseline over step rows."""
     r, o, arrays = _rows("verl_agent.reinforce_plus_plus_baseline", token_level_rewards, response_mask, index,
                          traj_index)
-    adv = arrays["advantages"] = np.empty(r.shape, r.dtype)
+    adv = arrays["advantages"] = _lib.empty_like(r)
     _lib.call("verl_agent.reinforce_plus_plus_baseline",
               {"compute_mean_std_cross_steps": bool(compute_mean_std_cross_steps)}, arrays)
     a = _lib.back(adv, o)
