@@ -8,6 +8,7 @@ filled by the library only when the whole call succeeds.
 import ctypes
 import json
 import os
+import threading
 
 import numpy as np
 
@@ -71,11 +72,21 @@ def _finish(rc, out, n):
     return data
 
 
+_tls = threading.local()
+
+
 def _raw(fn, *args):
-    _check_fork()
-    out = ctypes.POINTER(ctypes.c_char)()
-    n = ctypes.c_size_t()
-    rc = fn(*args, ctypes.byref(out), ctypes.byref(n))
+    if os.getpid() != _PID:
+        _check_fork()
+    try:
+        out, n, bo, bn = _tls.slots
+    except AttributeError:  # first call on this thread: its own output slots
+        out, n = ctypes.POINTER(ctypes.c_char)(), ctypes.c_size_t()
+        bo, bn = ctypes.byref(out), ctypes.byref(n)
+        _tls.slots = out, n, bo, bn
+    rc = fn(*args, bo, bn)
+    if not out and rc == 0:
+        return b""
     return _finish(rc, out, n)
 
 
@@ -150,9 +161,11 @@ def floats(x, name, like=None):
     Other dtypes (bool or integer masks, half precision) and a float dtype other than
     like's are converted: to like's dtype when given, else float32."""
     if _torch is not None and isinstance(x, _torch.Tensor):
-        o = Orig(True, x.device, x.dtype)
         t = x.detach()
-        if t.is_cuda or t.device.type != "cpu":
+        if t.is_cpu:
+            o = Orig(True, None, x.dtype)
+        else:
+            o = Orig(True, x.device, x.dtype)
             t = t.cpu()
         want = like.dtype if like is not None else (t.dtype if t.dtype in _TFLOATS else _torch.float32)
         if isinstance(want, np.dtype):
@@ -220,6 +233,6 @@ def back(a, o):
     t = _torch.from_numpy(a) if isinstance(a, np.ndarray) else a
     if t.dtype != o.dtype and o.dtype.is_floating_point:
         t = t.to(o.dtype)
-    if o.device.type != "cpu":
+    if o.device is not None:
         t = t.to(o.device)
     return t
