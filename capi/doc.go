@@ -32,3 +32,8 @@
 // The Go runtime does not survive fork(): a process that loaded the library
 // must start workers with the "spawn" method (see python/README.md).
 package main
+
+// main is required by -buildmode=c-shared and never runs. It lives outside
+// main.go (the cgo file) so that the package still builds, without its C
+// exports, when cgo is off.
+func main() {}

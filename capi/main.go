@@ -12,8 +12,6 @@ import (
 	"unsafe"
 )
 
-func main() {}
-
 // reply copies b into a C-allocated buffer owned by the caller (freed with
 // credo_free).
 func reply(b []byte, out **C.char, outLen *C.size_t) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Python package's checks, run by .ci/run and `make test`:
 #   1. installs what they need from Debian when missing (python3-numpy, python3-torch,
-#      python3-pytest, python3-setuptools, python3-venv);
+#      python3-pytest, python3-setuptools, python3-wheel, python3-venv);
 #   2. builds and installs the package the README's way: a virtual environment that sees
 #      Debian's packages, then pip install ./python (which builds libcredo.so with Go);
 #   3. runs the Python tests (side by side with the pinned verl code in ../shared when
@@ -15,7 +15,7 @@ VENV=${CREDO_VENV:-.venv}
 echo "== python: Debian packages"
 need=()
 for pair in numpy:python3-numpy torch:python3-torch pytest:python3-pytest setuptools:python3-setuptools \
-            ensurepip:python3-venv; do
+            wheel:python3-wheel ensurepip:python3-venv; do
   "$PY" -c "import ${pair%%:*}" 2>/dev/null || need+=("${pair#*:}")
 done
 if [ ${#need[@]} -gt 0 ]; then
