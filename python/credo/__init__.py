@@ -19,17 +19,27 @@ __all__ = ["assign", "methods", "method", "State", "CredoError", "verl", "verl_a
 __version__ = "0.1.0"
 
 
+_CATALOGUE = None
+
+
+def _catalogue():
+    global _CATALOGUE
+    if _CATALOGUE is None:
+        _CATALOGUE = {m["name"]: m for m in _lib.methods_json()["methods"]}
+    return _CATALOGUE
+
+
 def methods():
     """The catalogue: a list of dicts (name, summary, params with defaults, inputs,
     provenance, stateful), as ``credo methods --format json`` prints it."""
-    return _lib.methods_json()["methods"]
+    return json.loads(json.dumps(list(_catalogue().values())))
 
 
 def method(name):
     """One catalogue entry by name (ValueError with close names when unknown)."""
-    for m in methods():
-        if m["name"] == name:
-            return m
+    m = _catalogue().get(name)
+    if m is not None:
+        return json.loads(json.dumps(m))
     # let the engine produce the CLI's message
     _lib.assign_jsonl({"method": name}, b"")
     raise CredoError(f"unknown method {name!r}")  # pragma: no cover
