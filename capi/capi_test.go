@@ -286,7 +286,7 @@ func ExampleCall() {
 }
 
 func BenchmarkOutcomeLarge(b *testing.B) {
-	const B, T = 1024, 2048
+	const B, T = 4096, 2048
 	r := make([]float32, B*T)
 	m := make([]float32, B*T)
 	ids := make([]int64, B)

@@ -14,7 +14,7 @@ import (
 // and a 0/1 mask multiplies exactly.
 
 // chunk is the number of elements tested at once for being all zero.
-const chunk = 64
+const chunk = 256
 
 var zeroBytes [chunk * 8]byte
 
