@@ -55,6 +55,13 @@ func GAE(tokenLevelRewards, values, responseMask [][]float64, gamma, lam float64
 // passes while it is in cache); rows are combined with the pairwise update
 // of Chan, Golub & LeVeque. A second pass whitens adv in place.
 func GAEInto(adv, ret, tokenLevelRewards, values, responseMask [][]float64, gamma, lam float64) error {
+	return GAEIntoOf(adv, ret, tokenLevelRewards, values, responseMask, gamma, lam)
+}
+
+// GAEIntoOf is GAEInto on float32 or float64 rows (for example a trainer's
+// tensors viewed in place); it accumulates in float64 and rounds only the
+// stored values.
+func GAEIntoOf[F Float](adv, ret, tokenLevelRewards, values, responseMask [][]F, gamma, lam float64) error {
 	const est = "verl.gae"
 	if err := checkLike(est, "values", values, "token_level_rewards", tokenLevelRewards); err != nil {
 		return err
@@ -81,7 +88,7 @@ func GAEInto(adv, ret, tokenLevelRewards, values, responseMask [][]float64, gamm
 		nextv, last := 0.0, 0.0
 		var chk, ms, s1, s2 float64
 		for t := n - 1; t >= 0; t-- {
-			rt, vt, mt := r[t], v[t], m[t]
+			rt, vt, mt := float64(r[t]), float64(v[t]), float64(m[t])
 			l := rt + gamma*nextv - vt + gl*last
 			// For a 0/1 mask the blend below reduces exactly to one of
 			// its terms; the branches only shorten the dependency chain.
@@ -93,8 +100,8 @@ func GAEInto(adv, ret, tokenLevelRewards, values, responseMask [][]float64, gamm
 				nextv = vt*mt + (1-mt)*nextv
 				last = l*mt + (1-mt)*last
 			}
-			a[t] = last
-			g[t] = last + vt
+			a[t] = F(last)
+			g[t] = F(last + vt)
 			chk += l // l is finite iff r[t] and v[t] are (l may be discarded above)
 			ms += mt
 			d := last - c
@@ -103,11 +110,11 @@ func GAEInto(adv, ret, tokenLevelRewards, values, responseMask [][]float64, gamm
 			s2 += d * dm
 		}
 		if !arrays.Finite(chk) || !arrays.Finite(ms) {
-			return firstNonFinite(est, i, named{"token_level_rewards", r}, named{"values", v}, named{"response_mask", m})
+			return firstNonFinite(est, i, named{"token_level_rewards", f64(r)}, named{"values", f64(v)}, named{"response_mask", f64(m)})
 		}
 		switch {
 		case st.w == 0:
-			st.addRow(a, m)
+			addRow(&st, a, m)
 		case ms != 0:
 			st.merge(ms, c+s1/ms, s2-s1*s1/ms)
 		}
@@ -118,7 +125,7 @@ func GAEInto(adv, ret, tokenLevelRewards, values, responseMask [][]float64, gamm
 	}
 	for _, a := range adv {
 		for t, x := range a {
-			a[t] = (x - mean) * scale
+			a[t] = F((float64(x) - mean) * scale)
 		}
 	}
 	return nil

@@ -49,6 +49,12 @@ func ReinforcePlusPlus(tokenLevelRewards, responseMask [][]float64, gamma float6
 // writes adv from ret; for rows whose mask is all ones (recorded during the
 // scan) it does not read the mask again.
 func ReinforcePlusPlusInto(adv, ret, tokenLevelRewards, responseMask [][]float64, gamma float64, ws *Workspace) error {
+	return ReinforcePlusPlusIntoOf(adv, ret, tokenLevelRewards, responseMask, gamma, ws)
+}
+
+// ReinforcePlusPlusIntoOf is ReinforcePlusPlusInto on float32 or float64
+// rows; it accumulates in float64 and rounds only the stored values.
+func ReinforcePlusPlusIntoOf[F Float](adv, ret, tokenLevelRewards, responseMask [][]F, gamma float64, ws *Workspace) error {
 	const est = "verl.reinforce_plus_plus"
 	if err := checkLike(est, "response_mask", responseMask, "token_level_rewards", tokenLevelRewards); err != nil {
 		return err
@@ -75,9 +81,9 @@ func ReinforcePlusPlusInto(adv, ret, tokenLevelRewards, responseMask [][]float64
 		other := 0
 		var ms, s1, s2 float64
 		for t := n - 1; t >= 0; t-- {
-			mt := m[t]
-			run = r[t] + gamma*run
-			g[t] = run
+			mt := float64(m[t])
+			run = float64(r[t]) + gamma*run
+			g[t] = F(run)
 			d := run - c
 			if mt != 1 { // exact shortcut for the common mask value 1
 				run *= mt
@@ -91,7 +97,7 @@ func ReinforcePlusPlusInto(adv, ret, tokenLevelRewards, responseMask [][]float64
 		// A non-finite reward makes run, and so d·m_t, non-finite from there
 		// on (Inf·0 is NaN); a non-finite mask value makes ms non-finite.
 		if !arrays.Finite(s1) || !arrays.Finite(ms) {
-			return firstNonFinite(est, i, named{"token_level_rewards", r}, named{"response_mask", m})
+			return firstNonFinite(est, i, named{"token_level_rewards", f64(r)}, named{"response_mask", f64(m)})
 		}
 		ones[i] = 0
 		if other == 0 {
@@ -99,7 +105,7 @@ func ReinforcePlusPlusInto(adv, ret, tokenLevelRewards, responseMask [][]float64
 		}
 		switch {
 		case st.w == 0:
-			st.addRow(g, m)
+			addRow(&st, g, m)
 		case ms != 0:
 			st.merge(ms, c+s1/ms, s2-s1*s1/ms)
 		}
@@ -112,13 +118,13 @@ func ReinforcePlusPlusInto(adv, ret, tokenLevelRewards, responseMask [][]float64
 		a := adv[i][:len(g)]
 		if ones[i] == 1 {
 			for t, x := range g {
-				a[t] = (x - mean) * scale
+				a[t] = F((float64(x) - mean) * scale)
 			}
 			continue
 		}
 		m := responseMask[i][:len(g)]
 		for t, x := range g {
-			a[t] = (x - mean) * scale * m[t]
+			a[t] = F((float64(x) - mean) * scale * float64(m[t]))
 		}
 	}
 	return nil
