@@ -89,6 +89,12 @@ type Method struct {
 	Run func(b *rollout.Batch, v Values) error `json:"-"`
 	// RunState assigns credit for a stateful method; st is never nil.
 	RunState func(b *rollout.Batch, v Values, st *State) error `json:"-"`
+	// Steps, for a stateful group-scope method, starts one call to be run
+	// group by group (see Step): the state advances once per call however
+	// the batch is split. A method that sets Steps leaves RunState nil;
+	// Register derives RunState from it. Stateful methods without Steps are
+	// always given the whole batch.
+	Steps func(v Values, st *State) (Step, error) `json:"-"`
 }
 
 // ScopeFor is the method's scope under the parameter values v.
@@ -155,6 +161,12 @@ func Register(m *Method) {
 	defer mu.Unlock()
 	if _, dup := methods[m.Name]; dup {
 		panic("credit: method registered twice: " + m.Name)
+	}
+	if m.Steps != nil {
+		if m.RunState != nil {
+			panic("credit: a method with Steps has no RunState of its own: " + m.Name)
+		}
+		m.RunState = wholeStep(m.Steps)
 	}
 	if m.GoAPI != "" {
 		if m.Run != nil || m.RunState != nil {
