@@ -293,11 +293,18 @@ type InputError struct {
 	Input      Input
 	Trajectory int
 	ID         string
+	// Record, when set, locates the trajectory in the user's input ("line
+	// 12", "row 3") and replaces its index in the batch in the message.
+	Record string
 }
 
 func (e *InputError) Error() string {
-	return fmt.Sprintf("method %s needs input %s (%s): trajectory %d (traj_uid %q) does not have it",
-		e.Method, e.Input.Name, e.Input.Doc, e.Trajectory, e.ID)
+	where := fmt.Sprintf("trajectory %d", e.Trajectory)
+	if e.Record != "" {
+		where = e.Record
+	}
+	return fmt.Sprintf("method %s needs input %s (%s): %s (traj_uid %q) does not have it",
+		e.Method, e.Input.Name, e.Input.Doc, where, e.ID)
 }
 
 // Check verifies that every trajectory has every required input.

@@ -56,6 +56,9 @@ type jsonlReader struct {
 func (j *jsonlReader) Next() (*rollout.Trajectory, error) { return j.r.Next() }
 func (j *jsonlReader) Close() error                       { return j.f.Close() }
 
+// Line is the input line of the record last returned.
+func (j *jsonlReader) Line() int { return j.r.Line() }
+
 type jsonlWriter struct{ w *jsonl.Writer }
 
 func (j *jsonlWriter) Write(t *rollout.Trajectory) error { return j.w.Write(t) }

@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/credo-rl/credo/credit"
-	"github.com/credo-rl/credo/internal/atomicfile"
 	"github.com/credo-rl/credo/internal/stream"
 )
 
@@ -29,7 +28,9 @@ method defines them, "returns". The output file appears only if everything
 succeeded; the input is never modified.
 
 Group-local methods are streamed group by group: memory is bounded by the
-largest group, not by the file.`,
+largest group, not by the file (docs/format.md, "Memory", says what each
+method scope costs). Stateful methods advance their --state once per call,
+and the output and the state file are replaced together.`,
 		Example: `  credo assign --method verl.grpo --in examples/grpo.jsonl --out /tmp/grpo-credit.jsonl
   credo assign --method verl.grpo --set norm_adv_by_std_in_grpo=false --in in.parquet --out out.parquet
   credo assign --method openrlhf.gae --set gamma=0.99 --set lambd=0.95 --in ppo.jsonl --out ppo-credit.jsonl`,
@@ -58,14 +59,10 @@ largest group, not by the file.`,
 				fmt.Fprintf(cmd.ErrOrStderr(), "credo: %s carries state across batches; without --state it starts fresh and its state is discarded\n", m.Name)
 			}
 			start := time.Now()
-			st, err := stream.Assign(m, v, ms, in, out)
+			// The output and the state file are committed together.
+			st, err := stream.Run(stream.Job{Method: m, Values: v, State: ms, StatePath: state, In: in, Out: out})
 			if err != nil {
 				return err
-			}
-			if state != "" {
-				if err := saveState(ms, state); err != nil {
-					return err
-				}
 			}
 			if !quiet {
 				fmt.Fprintf(cmd.ErrOrStderr(), "credo: %s: %d trajectories in %d groups, %d tokens -> %s (%s)\n",
@@ -81,20 +78,4 @@ largest group, not by the file.`,
 	c.Flags().BoolVarP(&quiet, "quiet", "q", false, "print nothing on success")
 	c.Flags().StringVar(&state, "state", "", "JSON file holding the state of stateful methods across batches (read if it exists, then updated)")
 	return c
-}
-
-func saveState(s *credit.State, path string) error {
-	b, err := s.Marshal()
-	if err != nil {
-		return err
-	}
-	f, err := atomicfile.Create(path)
-	if err != nil {
-		return err
-	}
-	defer f.Abort()
-	if _, err := f.Write(append(b, '\n')); err != nil {
-		return err
-	}
-	return f.Commit()
 }
