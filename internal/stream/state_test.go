@@ -201,4 +201,3 @@ func TestTrustIdenticalGroupsIdenticalCredit(t *testing.T) {
 		}
 	}
 }
-
