@@ -95,6 +95,10 @@ type Method struct {
 	// Register derives RunState from it. Stateful methods without Steps are
 	// always given the whole batch.
 	Steps func(v Values, st *State) (Step, error) `json:"-"`
+	// Sums, for a batch-scope method whose batch statistics are sums over
+	// the trajectories (whitening), is its two-pass form (see SumPass):
+	// credo assign then reads a file twice instead of holding it.
+	Sums func(v Values) (SumPass, error) `json:"-"`
 }
 
 // ScopeFor is the method's scope under the parameter values v.

@@ -185,6 +185,13 @@ func init() {
 		Run: outcomeRun(func(r, m [][]float64, _ []string, v Values) ([][]float64, [][]float64, error) {
 			return verl.ReinforcePlusPlus(r, m, v.Float("gamma"))
 		}),
+		Sums: func(v Values) (SumPass, error) {
+			p, err := verl.NewReinforcePlusPlusRows(v.Float("gamma"))
+			if err != nil {
+				return nil, err
+			}
+			return &rfppSums{v: v, p: p}, nil
+		},
 	})
 	Register(&Method{
 		Name:       "verl.reinforce_plus_plus_baseline",
@@ -244,6 +251,13 @@ func init() {
 			}
 			Store(b, adv, ret)
 			return nil
+		},
+		Sums: func(v Values) (SumPass, error) {
+			p, err := verl.NewGAERows(v.Float("gamma"), v.Float("lam"))
+			if err != nil {
+				return nil, err
+			}
+			return &gaeSums{v: v, p: p}, nil
 		},
 	})
 	otb := func(tir bool) func(*rollout.Batch, Values) error {

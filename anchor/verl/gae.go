@@ -71,41 +71,8 @@ func GAEInto(adv, ret, tokenLevelRewards, values, responseMask [][]float64, gamm
 	var st whitenStats
 	for i, r := range tokenLevelRewards {
 		n := len(r)
-		v, m := values[i][:n], responseMask[i][:n]
-		a, g := adv[i][:n], ret[i][:n]
-		c := st.mean
-		nextv, last := 0.0, 0.0
-		var chk, ms, s1, s2 float64
-		for t := n - 1; t >= 0; t-- {
-			rt, vt, mt := r[t], v[t], m[t]
-			l := rt + gamma*nextv - vt + gl*last
-			// For a 0/1 mask the blend below reduces exactly to one of
-			// its terms; the branches only shorten the dependency chain.
-			switch mt {
-			case 1:
-				nextv, last = vt, l
-			case 0:
-			default:
-				nextv = vt*mt + (1-mt)*nextv
-				last = l*mt + (1-mt)*last
-			}
-			a[t] = last
-			g[t] = last + vt
-			chk += l // l is finite iff r[t] and v[t] are (l may be discarded above)
-			ms += mt
-			d := last - c
-			dm := d * mt
-			s1 += dm
-			s2 += d * dm
-		}
-		if !finite(chk) || !finite(ms) {
-			return firstNonFinite(est, i, named{"token_level_rewards", r}, named{"values", v}, named{"response_mask", m})
-		}
-		switch {
-		case st.w == 0:
-			st.addRow(a, m)
-		case ms != 0:
-			st.merge(ms, c+s1/ms, s2-s1*s1/ms)
+		if !gaeRow(&st, adv[i][:n], ret[i][:n], r, values[i][:n], responseMask[i][:n], gamma, gl) {
+			return firstNonFinite(est, i, named{"token_level_rewards", r}, named{"values", values[i][:n]}, named{"response_mask", responseMask[i][:n]})
 		}
 	}
 	mean, scale, err := st.params(est)
@@ -118,4 +85,47 @@ func GAEInto(adv, ret, tokenLevelRewards, values, responseMask [][]float64, gamm
 		}
 	}
 	return nil
+}
+
+// gaeRow computes the raw GAE advantages a and returns g of one row and
+// folds the row into the batch statistics st; it reports false when an
+// input is not finite. GAEInto and GAERows share it, so that the one-pass
+// and the two-pass runs are the same arithmetic.
+func gaeRow(st *whitenStats, a, g, r, v, m []float64, gamma, gl float64) bool {
+	n := len(r)
+	c := st.mean
+	nextv, last := 0.0, 0.0
+	var chk, ms, s1, s2 float64
+	for t := n - 1; t >= 0; t-- {
+		rt, vt, mt := r[t], v[t], m[t]
+		l := rt + gamma*nextv - vt + gl*last
+		// For a 0/1 mask the blend below reduces exactly to one of
+		// its terms; the branches only shorten the dependency chain.
+		switch mt {
+		case 1:
+			nextv, last = vt, l
+		case 0:
+		default:
+			nextv = vt*mt + (1-mt)*nextv
+			last = l*mt + (1-mt)*last
+		}
+		a[t] = last
+		g[t] = last + vt
+		chk += l // l is finite iff r[t] and v[t] are (l may be discarded above)
+		ms += mt
+		d := last - c
+		dm := d * mt
+		s1 += dm
+		s2 += d * dm
+	}
+	if !finite(chk) || !finite(ms) {
+		return false
+	}
+	switch {
+	case st.w == 0:
+		st.addRow(a, m)
+	case ms != 0:
+		st.merge(ms, c+s1/ms, s2-s1*s1/ms)
+	}
+	return true
 }

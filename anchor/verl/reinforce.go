@@ -65,39 +65,14 @@ func ReinforcePlusPlusInto(adv, ret, tokenLevelRewards, responseMask [][]float64
 	var st whitenStats
 	for i, r := range tokenLevelRewards {
 		n := len(r)
-		m, g := responseMask[i][:n], ret[i][:n]
-		c := st.mean
-		run := 0.0
-		other := 0
-		var ms, s1, s2 float64
-		for t := n - 1; t >= 0; t-- {
-			mt := m[t]
-			run = r[t] + gamma*run
-			g[t] = run
-			d := run - c
-			if mt != 1 { // exact shortcut for the common mask value 1
-				run *= mt
-				other++
-			}
-			dm := d * mt
-			s1 += dm
-			s2 += d * dm
-			ms += mt
-		}
-		// A non-finite reward makes run, and so d·m_t, non-finite from there
-		// on (Inf·0 is NaN); a non-finite mask value makes ms non-finite.
-		if !finite(s1) || !finite(ms) {
+		m := responseMask[i][:n]
+		allOnes, ok := rfppRow(&st, ret[i][:n], r, m, gamma)
+		if !ok {
 			return firstNonFinite(est, i, named{"token_level_rewards", r}, named{"response_mask", m})
 		}
 		ones[i] = 0
-		if other == 0 {
+		if allOnes {
 			ones[i] = 1
-		}
-		switch {
-		case st.w == 0:
-			st.addRow(g, m)
-		case ms != 0:
-			st.merge(ms, c+s1/ms, s2-s1*s1/ms)
 		}
 	}
 	mean, scale, err := st.params(est)
@@ -105,17 +80,7 @@ func ReinforcePlusPlusInto(adv, ret, tokenLevelRewards, responseMask [][]float64
 		return err
 	}
 	for i, g := range ret {
-		a := adv[i][:len(g)]
-		if ones[i] == 1 {
-			for t, x := range g {
-				a[t] = (x - mean) * scale
-			}
-			continue
-		}
-		m := responseMask[i][:len(g)]
-		for t, x := range g {
-			a[t] = (x - mean) * scale * m[t]
-		}
+		rfppWhiten(adv[i][:len(g)], g, responseMask[i][:len(g)], ones[i] == 1, mean, scale)
 	}
 	return nil
 }
@@ -213,4 +178,54 @@ func ReinforcePlusPlusBaseline(tokenLevelRewards, responseMask [][]float64, inde
 		}
 	}
 	return adv, adv, nil
+}
+
+// rfppRow writes the discounted returns g of one row and folds the row into
+// the batch statistics st. It reports whether the row's mask is all ones,
+// and false for ok when an input is not finite. ReinforcePlusPlusInto and
+// ReinforcePlusPlusRows share it.
+func rfppRow(st *whitenStats, g, r, m []float64, gamma float64) (allOnes, ok bool) {
+	c := st.mean
+	run := 0.0
+	other := 0
+	var ms, s1, s2 float64
+	for t := len(r) - 1; t >= 0; t-- {
+		mt := m[t]
+		run = r[t] + gamma*run
+		g[t] = run
+		d := run - c
+		if mt != 1 { // exact shortcut for the common mask value 1
+			run *= mt
+			other++
+		}
+		dm := d * mt
+		s1 += dm
+		s2 += d * dm
+		ms += mt
+	}
+	// A non-finite reward makes run, and so d·m_t, non-finite from there
+	// on (Inf·0 is NaN); a non-finite mask value makes ms non-finite.
+	if !finite(s1) || !finite(ms) {
+		return false, false
+	}
+	switch {
+	case st.w == 0:
+		st.addRow(g, m)
+	case ms != 0:
+		st.merge(ms, c+s1/ms, s2-s1*s1/ms)
+	}
+	return other == 0, true
+}
+
+// rfppWhiten writes the whitened, masked advantages of one row.
+func rfppWhiten(a, g, m []float64, allOnes bool, mean, scale float64) {
+	if allOnes {
+		for t, x := range g {
+			a[t] = (x - mean) * scale
+		}
+		return
+	}
+	for t, x := range g {
+		a[t] = (x - mean) * scale * m[t]
+	}
 }

@@ -1,0 +1,148 @@
+package verl
+
+import "fmt"
+
+// Two-pass forms of the whitened estimators, for batches too large to hold
+// in memory. A first pass feeds every row, in batch order, to Add, which
+// computes the row's raw credit and folds it into the batch statistics; a
+// second pass gives every row again, in the same order, to Row, which
+// computes it again and whitens it. The arithmetic is that of GAEInto and
+// ReinforcePlusPlusInto (they share the per-row functions), so the results
+// are bit-identical to the one-call form on the whole batch.
+
+// GAERows is GAE in two passes over the rows.
+type GAERows struct {
+	gamma, lam  float64
+	st          whitenStats
+	rows        int
+	mean, scale float64
+	done        bool
+	a, g        []float64
+}
+
+// NewGAERows starts a two-pass GAE.
+func NewGAERows(gamma, lam float64) (*GAERows, error) {
+	if !finite(gamma) || !finite(lam) {
+		return nil, fmt.Errorf("verl.gae: gamma = %v and lam = %v must be finite", gamma, lam)
+	}
+	return &GAERows{gamma: gamma, lam: lam}, nil
+}
+
+func scratch(b []float64, n int) []float64 {
+	if cap(b) < n {
+		return make([]float64, n)
+	}
+	return b[:n]
+}
+
+func checkRow(est string, row int, r []float64, others ...named) error {
+	for _, o := range others {
+		if len(o.row) != len(r) {
+			return fmt.Errorf("%s: row %d: %s has %d entries, token_level_rewards %d", est, row, o.name, len(o.row), len(r))
+		}
+	}
+	return nil
+}
+
+// Add is the first pass over one row: token rewards r, values v, mask m.
+func (p *GAERows) Add(r, v, m []float64) error {
+	const est = "verl.gae"
+	if err := checkRow(est, p.rows, r, named{"values", v}, named{"response_mask", m}); err != nil {
+		return err
+	}
+	p.a, p.g = scratch(p.a, len(r)), scratch(p.g, len(r))
+	if !gaeRow(&p.st, p.a, p.g, r, v, m, p.gamma, p.gamma*p.lam) {
+		return firstNonFinite(est, p.rows, named{"token_level_rewards", r}, named{"values", v}, named{"response_mask", m})
+	}
+	p.rows++
+	return nil
+}
+
+// Finish ends the first pass: it fails as GAEInto does when the batch's
+// mask sums to 0 or 1.
+func (p *GAERows) Finish() error {
+	var err error
+	p.mean, p.scale, err = p.st.params("verl.gae")
+	p.done = err == nil
+	return err
+}
+
+// Row is the second pass over one row: it writes the whitened advantages
+// and the returns (advantages + values before whitening) into adv and ret,
+// which have the row's length.
+func (p *GAERows) Row(adv, ret, r, v, m []float64) error {
+	const est = "verl.gae"
+	if !p.done {
+		return fmt.Errorf("%s: Row before Finish", est)
+	}
+	if err := checkRow(est, 0, r, named{"values", v}, named{"response_mask", m}, named{"advantages", adv}, named{"returns", ret}); err != nil {
+		return err
+	}
+	var st whitenStats
+	if !gaeRow(&st, adv, ret, r, v, m, p.gamma, p.gamma*p.lam) {
+		return firstNonFinite(est, 0, named{"token_level_rewards", r}, named{"values", v}, named{"response_mask", m})
+	}
+	for t, x := range adv {
+		adv[t] = (x - p.mean) * p.scale
+	}
+	return nil
+}
+
+// ReinforcePlusPlusRows is REINFORCE++ in two passes over the rows.
+type ReinforcePlusPlusRows struct {
+	gamma       float64
+	st          whitenStats
+	rows        int
+	mean, scale float64
+	done        bool
+	g           []float64
+}
+
+// NewReinforcePlusPlusRows starts a two-pass REINFORCE++.
+func NewReinforcePlusPlusRows(gamma float64) (*ReinforcePlusPlusRows, error) {
+	if !finite(gamma) {
+		return nil, fmt.Errorf("verl.reinforce_plus_plus: gamma = %v must be finite", gamma)
+	}
+	return &ReinforcePlusPlusRows{gamma: gamma}, nil
+}
+
+// Add is the first pass over one row: token rewards r, mask m.
+func (p *ReinforcePlusPlusRows) Add(r, m []float64) error {
+	const est = "verl.reinforce_plus_plus"
+	if err := checkRow(est, p.rows, r, named{"response_mask", m}); err != nil {
+		return err
+	}
+	p.g = scratch(p.g, len(r))
+	if _, ok := rfppRow(&p.st, p.g, r, m, p.gamma); !ok {
+		return firstNonFinite(est, p.rows, named{"token_level_rewards", r}, named{"response_mask", m})
+	}
+	p.rows++
+	return nil
+}
+
+// Finish ends the first pass.
+func (p *ReinforcePlusPlusRows) Finish() error {
+	var err error
+	p.mean, p.scale, err = p.st.params("verl.reinforce_plus_plus")
+	p.done = err == nil
+	return err
+}
+
+// Row is the second pass over one row: whitened advantages into adv,
+// returns into ret.
+func (p *ReinforcePlusPlusRows) Row(adv, ret, r, m []float64) error {
+	const est = "verl.reinforce_plus_plus"
+	if !p.done {
+		return fmt.Errorf("%s: Row before Finish", est)
+	}
+	if err := checkRow(est, 0, r, named{"response_mask", m}, named{"advantages", adv}, named{"returns", ret}); err != nil {
+		return err
+	}
+	var st whitenStats
+	ones, ok := rfppRow(&st, ret, r, m, p.gamma)
+	if !ok {
+		return firstNonFinite(est, 0, named{"token_level_rewards", r}, named{"response_mask", m})
+	}
+	rfppWhiten(adv, ret, m, ones, p.mean, p.scale)
+	return nil
+}
