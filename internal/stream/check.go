@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"regexp"
+	"strconv"
 
 	"github.com/credo-rl/credo/credit"
 	"github.com/credo-rl/credo/rollout"
@@ -17,7 +19,36 @@ func (r *run) methodErr(err error, b *rollout.Batch, recs []int) error {
 	if errors.As(err, &ie) && ie.Trajectory >= 0 && ie.Trajectory < len(recs) {
 		ie.Record = r.x.where(recs[ie.Trajectory])
 	}
-	return badInput(fmt.Errorf("%s: %s: %w", r.in, r.groupName(b, recs), err))
+	return badInput(fmt.Errorf("%s: %s: %w", r.in, r.groupName(b, recs), located{err, r.x}))
+}
+
+// trajRef is how methods name a trajectory of their batch: its index in
+// the batch (which the user never sees) and its traj_uid.
+var trajRef = regexp.MustCompile(`(?:trajectory|row) \d+ \(traj_uid ("(?:[^"\\]|\\.)*")\)`)
+
+// located is a method's error with "trajectory 3 (traj_uid "x")" rewritten
+// to the record's place in the input, "line 12 (traj_uid "x")"; errors.Is
+// and errors.As still see the original.
+type located struct {
+	err error
+	x   *index
+}
+
+func (l located) Unwrap() error { return l.err }
+
+func (l located) Error() string {
+	return trajRef.ReplaceAllStringFunc(l.err.Error(), func(m string) string {
+		sub := trajRef.FindStringSubmatch(m)
+		id, err := strconv.Unquote(sub[1])
+		if err != nil {
+			return m
+		}
+		rec, ok := l.x.ids[id]
+		if !ok {
+			return m
+		}
+		return fmt.Sprintf("%s (traj_uid %s)", l.x.where(int(rec)), sub[1])
+	})
 }
 
 func (r *run) groupName(b *rollout.Batch, recs []int) string {

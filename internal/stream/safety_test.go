@@ -238,3 +238,21 @@ func TestFIFOInput(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Errors raised inside a method that name a trajectory by its index in the
+// group are rewritten to its input line.
+func TestMethodErrorIndexRewrittenToLine(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.jsonl")
+	writeLines(t, in, []string{
+		`{"uid":"a","traj_uid":"1","responses":[1],"rewards":{"outcome":1}}`,
+		`{"uid":"b","traj_uid":"2","responses":[1,2],"rewards":{"outcome":1}}`,
+		`{"uid":"b","traj_uid":"x\"y","responses":[1,2],"response_mask":[0,0],"rewards":{"outcome":1}}`,
+	})
+	m, v := lookup(t, "verl.grpo")
+	_, err := Assign(m, v, nil, in, filepath.Join(dir, "out.jsonl"))
+	mustFail(t, err, `line 3 (traj_uid "x\"y")`)
+	if strings.Contains(err.Error(), "trajectory 1") {
+		t.Errorf("error %q gives an index within the group", err)
+	}
+}
