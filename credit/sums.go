@@ -6,17 +6,21 @@ import (
 	"github.com/credo-rl/credo/rollout"
 )
 
-// SumPass is the two-pass form of a batch-scope method whose batch
+// SumPass is the multi-pass form of a batch-scope method whose batch
 // statistics are sums over the trajectories (the batch whitening of
-// REINFORCE++ and GAE): a file can then be streamed twice instead of being
-// held in memory. Add is called for every trajectory of the batch in batch
-// order (first pass), then Finish, then Apply for every trajectory again in
-// the same order (second pass), which writes its credit. The result is that
-// of the method's Run on the whole batch, bit for bit.
+// REINFORCE++, GAE and OpenRLHF's pipeline): a file can then be streamed
+// a few times instead of being held in memory. The batch is fed in pieces,
+// always in batch order: single trajectories, or whole groups when Grouped
+// says so. For each pass k < Passes(), every piece goes to Add(k, piece),
+// then EndPass(k) is called; a last pass gives every piece to Apply, which
+// writes its credit. The result is that of the method's Run on the whole
+// batch, bit for bit.
 type SumPass interface {
-	Add(t *rollout.Trajectory) error
-	Finish() error
-	Apply(t *rollout.Trajectory) error
+	Grouped() bool
+	Passes() int
+	Add(pass int, b *rollout.Batch) error
+	EndPass(pass int) error
+	Apply(b *rollout.Batch) error
 }
 
 // BeginSums starts a two-pass run of a method that has Sums; each
@@ -49,15 +53,47 @@ func (s *sumRunner) wrap(err error) error {
 	return fmt.Errorf("method %s: %w", s.m.Name, err)
 }
 
-func (s *sumRunner) Add(t *rollout.Trajectory) error {
-	if err := s.m.Check(&rollout.Batch{Trajectories: []*rollout.Trajectory{t}}, s.v); err != nil {
-		return err
+func (s *sumRunner) Grouped() bool { return s.p.Grouped() }
+func (s *sumRunner) Passes() int   { return s.p.Passes() }
+
+func (s *sumRunner) Add(k int, b *rollout.Batch) error {
+	if k == 0 {
+		if err := s.m.Check(b, s.v); err != nil {
+			return err
+		}
 	}
-	return s.wrap(s.p.Add(t))
+	return s.wrap(s.p.Add(k, b))
 }
 
-func (s *sumRunner) Finish() error                     { return s.wrap(s.p.Finish()) }
-func (s *sumRunner) Apply(t *rollout.Trajectory) error { return s.wrap(s.p.Apply(t)) }
+func (s *sumRunner) EndPass(k int) error           { return s.wrap(s.p.EndPass(k)) }
+func (s *sumRunner) Apply(b *rollout.Batch) error { return s.wrap(s.p.Apply(b)) }
+
+// rows adapts per-trajectory first and last passes to SumPass.
+type rows struct {
+	add   func(t *rollout.Trajectory) error
+	end   func() error
+	apply func(t *rollout.Trajectory) error
+}
+
+func (r rows) Grouped() bool { return false }
+func (r rows) Passes() int   { return 1 }
+func (r rows) Add(_ int, b *rollout.Batch) error {
+	for _, t := range b.Trajectories {
+		if err := r.add(t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+func (r rows) EndPass(int) error { return r.end() }
+func (r rows) Apply(b *rollout.Batch) error {
+	for _, t := range b.Trajectories {
+		if err := r.apply(t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // one is the batch of a single trajectory, for the per-trajectory input
 // helpers (TokenRewards, Masks).
@@ -83,7 +119,7 @@ func (s *gaeSums) inputs(t *rollout.Trajectory) (r, v, m []float64, err error) {
 	return rs[0], TokenValues(one(t))[0], Masks(one(t))[0], nil
 }
 
-func (s *gaeSums) Add(t *rollout.Trajectory) error {
+func (s *gaeSums) add(t *rollout.Trajectory) error {
 	r, v, m, err := s.inputs(t)
 	if err != nil {
 		return err
@@ -91,9 +127,9 @@ func (s *gaeSums) Add(t *rollout.Trajectory) error {
 	return s.p.Add(r, v, m)
 }
 
-func (s *gaeSums) Finish() error { return s.p.Finish() }
+func (s *gaeSums) pass() SumPass { return rows{s.add, s.p.Finish, s.apply} }
 
-func (s *gaeSums) Apply(t *rollout.Trajectory) error {
+func (s *gaeSums) apply(t *rollout.Trajectory) error {
 	r, v, m, err := s.inputs(t)
 	if err != nil {
 		return err
@@ -125,7 +161,7 @@ func (s *rfppSums) inputs(t *rollout.Trajectory) (r, m []float64, err error) {
 	return rs[0], Masks(one(t))[0], nil
 }
 
-func (s *rfppSums) Add(t *rollout.Trajectory) error {
+func (s *rfppSums) add(t *rollout.Trajectory) error {
 	r, m, err := s.inputs(t)
 	if err != nil {
 		return err
@@ -133,9 +169,9 @@ func (s *rfppSums) Add(t *rollout.Trajectory) error {
 	return s.p.Add(r, m)
 }
 
-func (s *rfppSums) Finish() error { return s.p.Finish() }
+func (s *rfppSums) pass() SumPass { return rows{s.add, s.p.Finish, s.apply} }
 
-func (s *rfppSums) Apply(t *rollout.Trajectory) error {
+func (s *rfppSums) apply(t *rollout.Trajectory) error {
 	r, m, err := s.inputs(t)
 	if err != nil {
 		return err

@@ -190,7 +190,7 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			return &rfppSums{v: v, p: p}, nil
+			return (&rfppSums{v: v, p: p}).pass(), nil
 		},
 	})
 	Register(&Method{
@@ -257,7 +257,7 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			return &gaeSums{v: v, p: p}, nil
+			return (&gaeSums{v: v, p: p}).pass(), nil
 		},
 	})
 	otb := func(tir bool) func(*rollout.Batch, Values) error {

@@ -70,14 +70,28 @@ func (r *run) onePass() error {
 		recs   []int
 		curG   = int32(-1)
 		closed []bool
+		// pending is the first error of a group's credit. It is reported
+		// at the end of the pass unless a group turns out to be spread over
+		// the file (the failing group may then have been incomplete).
+		pending error
 	)
 	flush := func() error {
-		if len(cur) == 0 {
+		if len(cur) == 0 || pending != nil {
+			cur, recs = cur[:0], recs[:0]
+			if curG >= 0 {
+				closed[curG] = true
+			}
 			return nil
 		}
 		b := &rollout.Batch{Trajectories: cur}
 		if err := r.group(step, b, recs); err != nil {
-			return err
+			if !errors.Is(err, ErrInput) {
+				return err
+			}
+			pending = err
+			closed[curG] = true
+			cur, recs = cur[:0], recs[:0]
+			return nil
 		}
 		for _, t := range cur {
 			if err := r.w.Write(t); err != nil {
@@ -121,6 +135,9 @@ func (r *run) onePass() error {
 	}
 	if err := flush(); err != nil {
 		return err
+	}
+	if pending != nil {
+		return pending
 	}
 	if err := x.links(); err != nil {
 		return err

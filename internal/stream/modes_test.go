@@ -198,3 +198,39 @@ func writeBatch(t *testing.T, path string, b *rollout.Batch) {
 		t.Fatal(err)
 	}
 }
+
+// OpenRLHF's pipeline runs group by group in up to three passes (steps 1-4
+// per group, then the whitening mean and variance) and gives the
+// whole-batch result bit for bit, for every estimator; with groups spread
+// over the file it reads the whole file.
+func TestOpenRLHFPipelineMultiPass(t *testing.T) {
+	for _, sets := range [][]string{
+		{"estimator=gae"}, {"estimator=reinforce", "gamma=0.9"}, {"estimator=reinforce_baseline"},
+		{"estimator=rloo"}, {"estimator=group_norm"}, {"estimator=dr_grpo"},
+		{"estimator=gae", "no_std_norm=true"}, {"estimator=reinforce", "overlong_buffer_len=3", "max_new_tokens=6", "reward_clip=0.5"},
+	} {
+		for _, interleave := range []bool{false, true} {
+			m, v := lookup(t, "openrlhf.compute_advantages_and_returns", sets...)
+			dir := t.TempDir()
+			in := filepath.Join(dir, "in.jsonl")
+			writeLines(t, in, mixedRecords(5, interleave))
+			out := filepath.Join(dir, "out.jsonl")
+			st, err := Assign(m, v, nil, in, out)
+			if err != nil {
+				t.Fatalf("%v: %v", sets, err)
+			}
+			got, err := format.ReadAll(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wb, _ := format.ReadAll(in)
+			if err := m.Assign(wb, v); err != nil {
+				t.Fatal(err)
+			}
+			assertSameCredit(t, got, wb)
+			if interleave && st.Mode != "whole file" || !interleave && st.Mode == "whole file" {
+				t.Errorf("%v interleave=%v: mode %q", sets, interleave, st.Mode)
+			}
+		}
+	}
+}
