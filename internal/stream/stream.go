@@ -15,9 +15,11 @@
 // order. A pipe cannot be read twice: a non-contiguous group on a pipe is
 // refused with a message saying so.
 //
-// Batch-scope methods that can run in two passes (credit.Method.Sums) read
-// a regular input twice and hold one record at a time; other batch-scope
-// methods, and every method on a pipe, read the whole input into memory.
+// Batch-scope methods with a multi-pass form (credit.Method.Sums: verl's
+// GAE and REINFORCE++ whitening, OpenRLHF's pipeline) read a regular input
+// two or three times and hold one record, or one group, at a time; other
+// batch-scope methods, and those on a pipe, read the whole input into
+// memory.
 //
 // Every group's credit is checked before it is written: a NaN or ±Inf in
 // advantages, returns, loss weights or token rewards stops the run (exit 2)
