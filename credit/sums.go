@@ -65,7 +65,7 @@ func (s *sumRunner) Add(k int, b *rollout.Batch) error {
 	return s.wrap(s.p.Add(k, b))
 }
 
-func (s *sumRunner) EndPass(k int) error           { return s.wrap(s.p.EndPass(k)) }
+func (s *sumRunner) EndPass(k int) error          { return s.wrap(s.p.EndPass(k)) }
 func (s *sumRunner) Apply(b *rollout.Batch) error { return s.wrap(s.p.Apply(b)) }
 
 // rows adapts per-trajectory first and last passes to SumPass.
