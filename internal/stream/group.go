@@ -185,8 +185,8 @@ func (r *run) indexed() error {
 	if err != nil {
 		return err
 	}
-	defer func() { sp.Close(); os.Remove(sp.Name()) }()
-	s := newSpill(sp, x.n())
+	defer sp.Abort()
+	s := newSpill(sp.File, x.n())
 	assign := func(b *rollout.Batch, recs []int) error {
 		if err := r.group(step, b, recs); err != nil {
 			return err

@@ -146,6 +146,9 @@ func TestInterleavedGroupsIndexed(t *testing.T) {
 			if st.Mode != "indexed" {
 				t.Errorf("%s %s: mode %q, want indexed", name, ext, st.Mode)
 			}
+			if left, _ := filepath.Glob(filepath.Join(dir, ".*")); len(left) != 0 {
+				t.Errorf("temporary files left: %v", left)
+			}
 			if name == "test.stream_max_batch" && maxBatch != 3 {
 				t.Errorf("%s: the method was given %d records at once, want one group of 3", ext, maxBatch)
 			}

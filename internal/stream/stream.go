@@ -33,7 +33,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -248,11 +247,12 @@ func (r *run) params() string {
 	return b.String()
 }
 
-// spillPath is a temporary file beside the output, named like the output's
-// own temporary so that a cleaner of stale temporaries finds it.
-func (r *run) spillFile() (*os.File, error) {
-	dir := filepath.Dir(r.out)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(r.out)+".tmp-spill-*")
+// spillFile is a temporary file beside the output for records assigned
+// out of order. It is made like the output's own temporary (same
+// directory, same name pattern, same clean-up on abort) and is never
+// committed: the caller aborts it when done.
+func (r *run) spillFile() (*atomicfile.File, error) {
+	f, err := atomicfile.Create(r.out)
 	if err != nil {
 		return nil, fmt.Errorf("create temporary file beside %s: %w", r.out, err)
 	}
