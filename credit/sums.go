@@ -3,6 +3,7 @@ package credit
 import (
 	"fmt"
 
+	"github.com/credo-rl/credo/anchor/verl"
 	"github.com/credo-rl/credo/rollout"
 )
 
@@ -181,5 +182,65 @@ func (s *rfppSums) apply(t *rollout.Trajectory) error {
 		return err
 	}
 	t.Advantages, t.Returns = adv, ret
+	return nil
+}
+
+// rfppbSums is verl.reinforce_plus_plus_baseline's three-pass form
+// (anchor/verl.ReinforcePlusPlusBaselineRows): group means, whitening
+// statistics, credit.
+type rfppbSums struct {
+	v Values
+	p *verl.ReinforcePlusPlusBaselineRows
+}
+
+func (s *rfppbSums) Grouped() bool { return false }
+func (s *rfppbSums) Passes() int   { return 2 }
+
+func (s *rfppbSums) inputs(t *rollout.Trajectory) (r, m []float64, err error) {
+	rs, err := TokenRewards(one(t), s.v.String("reward"))
+	if err != nil {
+		return nil, nil, err
+	}
+	return rs[0], Masks(one(t))[0], nil
+}
+
+func (s *rfppbSums) Add(k int, b *rollout.Batch) error {
+	for _, t := range b.Trajectories {
+		r, m, err := s.inputs(t)
+		if err != nil {
+			return err
+		}
+		if k == 0 {
+			err = s.p.AddScore(r, t.Group)
+		} else {
+			err = s.p.AddWhiten(r, m, t.Group)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *rfppbSums) EndPass(k int) error {
+	if k == 0 {
+		s.p.EndScores()
+		return nil
+	}
+	return s.p.Finish()
+}
+
+func (s *rfppbSums) Apply(b *rollout.Batch) error {
+	for _, t := range b.Trajectories {
+		r, m, err := s.inputs(t)
+		if err != nil {
+			return err
+		}
+		adv := make([]float64, len(r))
+		if err := s.p.Row(adv, r, m, t.Group); err != nil {
+			return err
+		}
+		t.Advantages, t.Returns = adv, append([]float64(nil), adv...)
+	}
 	return nil
 }

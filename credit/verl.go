@@ -204,6 +204,9 @@ func init() {
 		Run: outcomeRun(func(r, m [][]float64, idx []string, _ Values) ([][]float64, [][]float64, error) {
 			return verl.ReinforcePlusPlusBaseline(r, m, idx)
 		}),
+		Sums: func(v Values) (SumPass, error) {
+			return &rfppbSums{v: v, p: verl.NewReinforcePlusPlusBaselineRows()}, nil
+		},
 	})
 	Register(&Method{
 		Name:    "verl.remax",

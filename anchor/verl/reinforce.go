@@ -147,23 +147,9 @@ func ReinforcePlusPlusBaseline(tokenLevelRewards, responseMask [][]float64, inde
 	rfppBaselineInto(a, a, g, n)
 	var st whitenStats
 	for i, row := range responseMask {
-		m1, m2, m3 := 0.0, 0.0, 0.0
-		for _, m := range row {
-			mm := m * m
-			m1 += m
-			m2 += mm
-			m3 += mm * m
-		}
-		if !finite(m3) || !finite(m1) {
+		if !rfppbRow(&st, a[i], row) {
 			return nil, nil, errNonFinite(est, "response_mask", i)
 		}
-		if m1 == 0 {
-			continue
-		}
-		// Values a·m_t weighted by m_t: mean a·Σm²/Σm, squared deviations
-		// a²·(Σm³ - (Σm²)²/Σm), which is exactly 0 for a 0/1 mask.
-		rmean := a[i] * m2 / m1
-		st.merge(m1, rmean, a[i]*a[i]*(m3-m2*m2/m1))
 	}
 	mean, scale, err := st.params(est)
 	if err != nil {
@@ -171,13 +157,39 @@ func ReinforcePlusPlusBaseline(tokenLevelRewards, responseMask [][]float64, inde
 	}
 	adv := allocLike(tokenLevelRewards)
 	for i, row := range responseMask {
-		o := adv[i]
-		ai := a[i]
-		for t, m := range row {
-			o[t] = (ai*m - mean) * scale * m
-		}
+		rfppbWhiten(adv[i], a[i], row, mean, scale)
 	}
 	return adv, adv, nil
+}
+
+// rfppbRow folds the row a·m (weighted by m) into the batch statistics,
+// from the closed-form moments of its mask; false: a non-finite mask.
+func rfppbRow(st *whitenStats, a float64, row []float64) bool {
+	m1, m2, m3 := 0.0, 0.0, 0.0
+	for _, m := range row {
+		mm := m * m
+		m1 += m
+		m2 += mm
+		m3 += mm * m
+	}
+	if !finite(m3) || !finite(m1) {
+		return false
+	}
+	if m1 == 0 {
+		return true
+	}
+	// Values a·m_t weighted by m_t: mean a·Σm²/Σm, squared deviations
+	// a²·(Σm³ - (Σm²)²/Σm), which is exactly 0 for a 0/1 mask.
+	rmean := a * m2 / m1
+	st.merge(m1, rmean, a*a*(m3-m2*m2/m1))
+	return true
+}
+
+// rfppbWhiten writes the whitened, masked advantages of one row.
+func rfppbWhiten(o []float64, a float64, row []float64, mean, scale float64) {
+	for t, m := range row {
+		o[t] = (a*m - mean) * scale * m
+	}
 }
 
 // rfppRow writes the discounted returns g of one row and folds the row into

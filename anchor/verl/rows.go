@@ -146,3 +146,120 @@ func (p *ReinforcePlusPlusRows) Row(adv, ret, r, m []float64) error {
 	rfppWhiten(adv, ret, m, ones, p.mean, p.scale)
 	return nil
 }
+
+// ReinforcePlusPlusBaselineRows is REINFORCE++-baseline in three passes
+// over the rows: AddScore (each row's score, summed per group: the group
+// means), EndScores, AddWhiten (the whitening statistics of s_i - mean_g),
+// Finish, then Row. It keeps one sum and one count per group.
+type ReinforcePlusPlusBaselineRows struct {
+	group       map[string]int
+	sum         []float64
+	count       []int
+	st          whitenStats
+	rows        int
+	mean, scale float64
+	means, done bool
+}
+
+// NewReinforcePlusPlusBaselineRows starts a three-pass REINFORCE++-baseline.
+func NewReinforcePlusPlusBaselineRows() *ReinforcePlusPlusBaselineRows {
+	return &ReinforcePlusPlusBaselineRows{group: map[string]int{}}
+}
+
+const rfppbEst = "verl.reinforce_plus_plus_baseline"
+
+func (p *ReinforcePlusPlusBaselineRows) score(r []float64) (float64, error) {
+	var s [1]float64
+	if err := rowScoresInto(rfppbEst, s[:], [][]float64{r}); err != nil {
+		return 0, fmt.Errorf("%s: row %d: token_level_rewards holds a non-finite value", rfppbEst, p.rows)
+	}
+	return s[0], nil
+}
+
+// AddScore is the first pass over one row of group id.
+func (p *ReinforcePlusPlusBaselineRows) AddScore(r []float64, id string) error {
+	s, err := p.score(r)
+	if err != nil {
+		return err
+	}
+	k, ok := p.group[id]
+	if !ok {
+		k = len(p.sum)
+		p.group[id] = k
+		p.sum = append(p.sum, 0)
+		p.count = append(p.count, 0)
+	}
+	p.count[k]++
+	p.sum[k] += s
+	p.rows++
+	return nil
+}
+
+// EndScores ends the first pass: the group means (0 for a singleton).
+func (p *ReinforcePlusPlusBaselineRows) EndScores() {
+	for k, c := range p.count {
+		if c > 1 {
+			p.sum[k] /= float64(c)
+		} else {
+			p.sum[k] = 0
+		}
+	}
+	p.means = true
+	p.rows = 0
+}
+
+func (p *ReinforcePlusPlusBaselineRows) advantage(r []float64, id string) (float64, error) {
+	if !p.means {
+		return 0, fmt.Errorf("%s: second pass before EndScores", rfppbEst)
+	}
+	s, err := p.score(r)
+	if err != nil {
+		return 0, err
+	}
+	k, ok := p.group[id]
+	if !ok {
+		return 0, fmt.Errorf("%s: group %q was not in the first pass", rfppbEst, id)
+	}
+	return s - p.sum[k], nil
+}
+
+// AddWhiten is the second pass over one row: token rewards r, mask m.
+func (p *ReinforcePlusPlusBaselineRows) AddWhiten(r, m []float64, id string) error {
+	if err := checkRow(rfppbEst, p.rows, r, named{"response_mask", m}); err != nil {
+		return err
+	}
+	a, err := p.advantage(r, id)
+	if err != nil {
+		return err
+	}
+	if !rfppbRow(&p.st, a, m) {
+		return errNonFinite(rfppbEst, "response_mask", p.rows)
+	}
+	p.rows++
+	return nil
+}
+
+// Finish ends the second pass.
+func (p *ReinforcePlusPlusBaselineRows) Finish() error {
+	var err error
+	p.mean, p.scale, err = p.st.params(rfppbEst)
+	p.done = err == nil
+	return err
+}
+
+// Row is the last pass over one row: the whitened, masked advantages (also
+// the returns) into adv.
+func (p *ReinforcePlusPlusBaselineRows) Row(adv, r, m []float64, id string) error {
+	if !p.done {
+		return fmt.Errorf("%s: Row before Finish", rfppbEst)
+	}
+	if err := checkRow(rfppbEst, 0, r, named{"response_mask", m}, named{"advantages", adv}); err != nil {
+		return err
+	}
+	a, err := p.advantage(r, id)
+	if err != nil {
+		return err
+	}
+	rfppbWhiten(adv, a, m, p.mean, p.scale)
+	return nil
+}
