@@ -256,3 +256,48 @@ func TestMethodErrorIndexRewrittenToLine(t *testing.T) {
 		t.Errorf("error %q gives an index within the group", err)
 	}
 }
+
+// A group that fails on its first part (a lone record that rloo cannot
+// score) but reappears later is not judged on that part: on a pipe the
+// refusal says the group is spread over the input.
+func TestPartialGroupErrorHeldUntilEnd(t *testing.T) {
+	m, v := lookup(t, "openrlhf.compute_advantages_and_returns", "estimator=rloo")
+	lines := []string{
+		`{"uid":"a","traj_uid":"1","responses":[1],"rewards":{"outcome":1}}`,
+		`{"uid":"b","traj_uid":"2","responses":[1],"rewards":{"outcome":0}}`,
+		`{"uid":"b","traj_uid":"3","responses":[1],"rewards":{"outcome":1}}`,
+		`{"uid":"a","traj_uid":"4","responses":[1],"rewards":{"outcome":0}}`,
+	}
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.jsonl")
+	writeLines(t, in, lines)
+	if _, err := Assign(m, v, nil, in, filepath.Join(dir, "out.jsonl")); err != nil {
+		t.Fatalf("regular file: %v", err)
+	}
+	// Group a's first part has equal rewards: with epsilon=0 it alone would
+	// give 0/0; the whole group would not.
+	lines = []string{
+		`{"uid":"a","traj_uid":"1","responses":[1],"rewards":{"outcome":1}}`,
+		`{"uid":"a","traj_uid":"2","responses":[1],"rewards":{"outcome":1}}`,
+		`{"uid":"b","traj_uid":"3","responses":[1],"rewards":{"outcome":0}}`,
+		`{"uid":"b","traj_uid":"4","responses":[1],"rewards":{"outcome":1}}`,
+		`{"uid":"a","traj_uid":"5","responses":[1],"rewards":{"outcome":0}}`,
+	}
+	mg, vg := lookup(t, "verl.grpo", "epsilon=0")
+	dir = t.TempDir()
+	in = filepath.Join(dir, "in.jsonl")
+	writeLines(t, in, lines)
+	if _, err := Assign(mg, vg, nil, in, filepath.Join(dir, "out.jsonl")); err != nil {
+		t.Fatalf("regular file: %v", err)
+	}
+	dir = t.TempDir()
+	in = feedFIFO(t, dir, lines)
+	err := runWithin(t, 20*time.Second, func() error {
+		_, err := Assign(mg, vg, nil, in, filepath.Join(dir, "out.jsonl"))
+		return err
+	})
+	mustFail(t, err, "appears again at line 5", "pipe")
+	if strings.Contains(err.Error(), "NaN") {
+		t.Errorf("error %q judges group a on its first part", err)
+	}
+}
