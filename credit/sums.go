@@ -244,3 +244,42 @@ func (s *rfppbSums) Apply(b *rollout.Batch) error {
 	}
 	return nil
 }
+
+// gpgSums is verl.gpg's two-pass form (anchor/verl.GPGRows).
+type gpgSums struct {
+	v Values
+	p *verl.GPGRows
+}
+
+func (s *gpgSums) Grouped() bool { return false }
+func (s *gpgSums) Passes() int   { return 1 }
+
+func (s *gpgSums) Add(_ int, b *rollout.Batch) error {
+	for _, t := range b.Trajectories {
+		rs, err := TokenRewards(one(t), s.v.String("reward"))
+		if err != nil {
+			return err
+		}
+		if err := s.p.Add(rs[0], t.Group); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *gpgSums) EndPass(int) error { s.p.Finish(); return nil }
+
+func (s *gpgSums) Apply(b *rollout.Batch) error {
+	for _, t := range b.Trajectories {
+		rs, err := TokenRewards(one(t), s.v.String("reward"))
+		if err != nil {
+			return err
+		}
+		adv := make([]float64, len(rs[0]))
+		if err := s.p.Row(adv, rs[0], Masks(one(t))[0], t.Group); err != nil {
+			return err
+		}
+		t.Advantages, t.Returns = adv, append([]float64(nil), adv...)
+	}
+	return nil
+}

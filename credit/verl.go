@@ -172,6 +172,13 @@ func init() {
 		Run: outcomeRun(func(r, m [][]float64, idx []string, v Values) ([][]float64, [][]float64, error) {
 			return verl.GPG(r, m, idx, verl.GPGOptions{FNorm: v.Float("f_norm")})
 		}),
+		Sums: func(v Values) (SumPass, error) {
+			p, err := verl.NewGPGRows(verl.GPGOptions{FNorm: v.Float("f_norm")})
+			if err != nil {
+				return nil, err
+			}
+			return &gpgSums{v: v, p: p}, nil
+		},
 	})
 	Register(&Method{
 		Name:       "verl.reinforce_plus_plus",

@@ -1,6 +1,9 @@
 package verl
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // Two-pass forms of the whitened estimators, for batches too large to hold
 // in memory. A first pass feeds every row, in batch order, to Add, which
@@ -262,4 +265,61 @@ func (p *ReinforcePlusPlusBaselineRows) Row(adv, r, m []float64, id string) erro
 	}
 	rfppbWhiten(adv, a, m, p.mean, p.scale)
 	return nil
+}
+
+// GPGRows is GPG in two passes over the rows: Add (each row's score: the
+// group sums and the count of non-zero scores), Finish, then Row. It keeps
+// one sum and one count per group; the arithmetic is that of GPG.
+type GPGRows struct {
+	opt    GPGOptions
+	means  ReinforcePlusPlusBaselineRows // group sums and means of the scores
+	rows   int
+	nz     int
+	alpha  float64
+	closed bool
+}
+
+// NewGPGRows starts a two-pass GPG.
+func NewGPGRows(opt GPGOptions) (*GPGRows, error) {
+	if err := checkFNorm("verl.gpg", opt.FNorm); err != nil {
+		return nil, err
+	}
+	return &GPGRows{opt: opt, means: ReinforcePlusPlusBaselineRows{group: map[string]int{}}}, nil
+}
+
+// Add is the first pass over one row of group id.
+func (p *GPGRows) Add(r []float64, id string) error {
+	s, err := p.means.score(r)
+	if err != nil {
+		return fmt.Errorf("verl.gpg: row %d: token_level_rewards holds a non-finite value", p.rows)
+	}
+	if s != 0 {
+		p.nz++
+	}
+	p.rows++
+	return p.means.AddScore(r, id)
+}
+
+// Finish ends the first pass: alpha = rows / max(non-zero scores, 1).
+func (p *GPGRows) Finish() {
+	p.alpha = float64(p.rows) / math.Max(float64(p.nz), 1)
+	p.means.EndScores()
+	p.closed = true
+}
+
+// Row writes the row's advantages (also its returns) into adv.
+func (p *GPGRows) Row(adv, r, m []float64, id string) error {
+	const est = "verl.gpg"
+	if !p.closed {
+		return fmt.Errorf("%s: Row before Finish", est)
+	}
+	if err := checkRow(est, 0, r, named{"response_mask", m}, named{"advantages", adv}); err != nil {
+		return err
+	}
+	d, err := p.means.advantage(r, id) // s - mean_g
+	if err != nil {
+		return err
+	}
+	a := p.alpha * d / p.opt.FNorm
+	return broadcastInto(est, [][]float64{adv}, []float64{a}, [][]float64{m})
 }

@@ -3,6 +3,7 @@ package stream
 import (
 	"fmt"
 	"os"
+	"strings"
 	"path/filepath"
 	"testing"
 
@@ -74,9 +75,9 @@ func assertSameCredit(t *testing.T, got, want *rollout.Batch) {
 // REINFORCE++-baseline: group means first) and give the whole-batch result
 // bit for bit, also with groups spread over the file.
 func TestTwoPassBatchEqualsWholeBatch(t *testing.T) {
-	for _, name := range []string{"verl.gae", "verl.reinforce_plus_plus", "verl.reinforce_plus_plus_baseline"} {
+	for _, name := range []string{"verl.gae", "verl.reinforce_plus_plus", "verl.reinforce_plus_plus_baseline", "verl.gpg"} {
 		for _, sets := range [][]string{nil, {"gamma=0.9"}} {
-			if name == "verl.reinforce_plus_plus_baseline" && sets != nil {
+			if (name == "verl.reinforce_plus_plus_baseline" || name == "verl.gpg") && sets != nil {
 				continue // no gamma
 			}
 			m, v := lookup(t, name, sets...)
@@ -85,7 +86,13 @@ func TestTwoPassBatchEqualsWholeBatch(t *testing.T) {
 			}
 			dir := t.TempDir()
 			in := filepath.Join(dir, "in.jsonl")
-			writeLines(t, in, mixedRecords(5, true))
+			lines := mixedRecords(5, true)
+			if name == "verl.gpg" { // zero scores, so that alpha != 1
+				for i := range lines {
+					lines[i] = strings.Replace(lines[i], `"outcome":-1}`, `"outcome":0}`, 1)
+				}
+			}
+			writeLines(t, in, lines)
 			out := filepath.Join(dir, "out.jsonl")
 			st, err := Assign(m, v, nil, in, out)
 			if err != nil {

@@ -16,7 +16,7 @@
 // refused with a message saying so.
 //
 // Batch-scope methods with a multi-pass form (credit.Method.Sums: verl's
-// GAE, REINFORCE++ and REINFORCE++-baseline whitening, OpenRLHF's
+// GAE, REINFORCE++ and REINFORCE++-baseline whitening and GPG, OpenRLHF's
 // pipeline) read a regular input
 // two or three times and hold one record, or one group, at a time; other
 // batch-scope methods, and those on a pipe, read the whole input into
