@@ -3,8 +3,8 @@ package stream
 import (
 	"fmt"
 	"os"
-	"strings"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/credo-rl/credo/credit"
