@@ -54,7 +54,10 @@ type jsonlReader struct {
 }
 
 func (j *jsonlReader) Next() (*rollout.Trajectory, error) { return j.r.Next() }
-func (j *jsonlReader) Close() error                       { return j.f.Close() }
+func (j *jsonlReader) Close() error {
+	j.r.Close()
+	return j.f.Close()
+}
 
 type jsonlWriter struct{ w *jsonl.Writer }
 
