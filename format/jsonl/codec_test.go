@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/big"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -526,5 +528,95 @@ func TestParallelReaderErrorLine(t *testing.T) {
 	want := fmt.Sprintf("f.jsonl: line %d: field values: has 2 values, want 1", bad)
 	if err == nil || err.Error() != want+" (one per token of responses)" {
 		t.Fatalf("error %v, want %s", err, want)
+	}
+}
+
+// TestFastFloatAsStrconv checks the exact division path on the decimals it
+// takes: up to 19 significant digits, up to 19 after the point, halfway
+// cases included.
+func TestFastFloatAsStrconv(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	check := func(s string) {
+		f, end, ok := fastFloat([]byte(s), 0)
+		if !ok {
+			return
+		}
+		want, err := strconv.ParseFloat(s, 64)
+		if err != nil || end != len(s) || math.Float64bits(f) != math.Float64bits(want) {
+			t.Fatalf("%s: got %v (%x) end %d, want %v (%x)", s, f, math.Float64bits(f), end, want, math.Float64bits(want))
+		}
+	}
+	for range 300000 {
+		// Random digit strings.
+		ip := strconv.FormatUint(r.Uint64()>>r.IntN(64), 10)
+		if r.IntN(2) == 0 {
+			ip = "0"
+		}
+		fd := r.IntN(20)
+		frac := make([]byte, fd)
+		for j := range frac {
+			frac[j] = byte('0' + r.IntN(10))
+		}
+		s := ip
+		if fd > 0 {
+			s += "." + string(frac)
+		}
+		check(s)
+		check("-" + s)
+		// Shortest and 17-digit forms of random doubles.
+		x := r.Float64() * math.Pow(10, float64(r.IntN(12)-6))
+		check(strconv.FormatFloat(x, 'f', -1, 64))
+		check(strconv.FormatFloat(x, 'f', 17, 64))
+		// Halfway between two doubles: exactly representable as a decimal
+		// only with many digits; truncated to 19 they test the sticky bit.
+		lo := math.Float64frombits(math.Float64bits(x) &^ 1)
+		hi := math.Nextafter(lo, 2)
+		mid := new(big.Float).SetPrec(200).Add(big.NewFloat(lo).SetPrec(200), big.NewFloat(hi).SetPrec(200))
+		mid.Quo(mid, big.NewFloat(2))
+		check(mid.Text('f', 19))
+	}
+}
+
+func TestFastFloatExponents(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for range 200000 {
+		x := r.NormFloat64() * math.Pow(10, float64(r.IntN(40)-20))
+		for _, s := range []string{strconv.FormatFloat(x, 'g', -1, 64), strconv.FormatFloat(x, 'e', r.IntN(19), 64),
+			strconv.FormatFloat(x, 'E', -1, 64), fmt.Sprintf("%de%d", r.IntN(1000), r.IntN(60)-30), "0e5", "0.0e-400", "1e0", "5E+22"} {
+			f, end, ok := fastFloat([]byte(s), 0)
+			if !ok {
+				continue
+			}
+			want, err := strconv.ParseFloat(s, 64)
+			if err != nil || end != len(s) || math.Float64bits(f) != math.Float64bits(want) {
+				t.Fatalf("%s: got %v end %d, want %v", s, f, end, want)
+			}
+		}
+	}
+}
+
+// TestDivPow10 compares the reciprocal estimate and the exact division
+// with strconv on random 64-bit mantissas, small and large.
+func TestDivPow10(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for range 1000000 {
+		m := r.Uint64() >> r.IntN(64)
+		if m == 0 {
+			continue
+		}
+		if r.IntN(4) == 0 { // mantissas next to a power of two or of five
+			m = pow5[r.IntN(28)]<<r.IntN(3) + uint64(r.IntN(5)) - 2
+			if m == 0 || m > math.MaxUint64/8 {
+				continue
+			}
+		}
+		k := r.IntN(28)
+		want, err := strconv.ParseFloat(strconv.FormatUint(m, 10)+"e-"+strconv.Itoa(k), 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := divPow10(m, k); math.Float64bits(got) != math.Float64bits(want) {
+			t.Fatalf("%de-%d: got %v, want %v", m, k, got, want)
+		}
 	}
 }

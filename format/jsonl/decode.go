@@ -473,6 +473,10 @@ func (p *parser) number() (end int, m uint64, exp int, neg, exact, integer, ok b
 // float reads a number as encoding/json does (strconv.ParseFloat of the
 // literal), with the exact fast path for short decimals.
 func (p *parser) float() (float64, bool) {
+	if f, end, ok := fastFloat(p.b, p.i); ok {
+		p.i = end
+		return f, true
+	}
 	start := p.i
 	end, m, exp, neg, exact, _, ok := p.number()
 	if !ok {
@@ -531,35 +535,47 @@ func (p *parser) tokenIDs(field string) ([]int64, bool) {
 	}
 	xs := p.is[:0]
 	b := p.b
+	i := p.i
 	for {
-		p.ws()
-		// Fast path: a short non-negative integer.
-		i := p.i
+		for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\t' || b[i] == '\r') {
+			i++
+		}
+		// Fast path: a non-negative integer of at most 18 digits.
 		var v int64
 		j := i
-		for j < len(b) && j-i < 18 && b[j] >= '0' && b[j] <= '9' {
+		for j < len(b) && b[j] >= '0' && b[j] <= '9' && j-i < 18 {
 			v = v*10 + int64(b[j]-'0')
 			j++
 		}
-		if j > i && j < len(b) && (b[j] == ',' || b[j] == ']' || b[j] == ' ') && (b[i] != '0' || j == i+1) {
-			p.i = j
+		if j > i && (b[i] != '0' || j == i+1) && (j == len(b) || (b[j] != '.' && b[j] != 'e' && b[j] != 'E' && (b[j] < '0' || b[j] > '9'))) {
+			i = j
 		} else {
+			p.i = i
 			if p.null() {
 				return nil, p.strictf(fmt.Sprintf("%s[%d]", field, len(xs)), "want an integer, got null")
 			}
+			var ok bool
 			if v, ok = p.int(64); !ok {
 				return nil, false
 			}
+			i = p.i
 		}
 		xs = append(xs, v)
-		more, ok := p.next(']')
-		if !ok {
-			return nil, false
+		for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\t' || b[i] == '\r') {
+			i++
 		}
-		if !more {
+		if i < len(b) && b[i] == ',' {
+			i++
+			continue
+		}
+		if i < len(b) && b[i] == ']' {
+			i++
 			break
 		}
+		p.i = i
+		return nil, p.fail()
 	}
+	p.i = i
 	p.is = xs
 	return append([]int64(nil), xs...), true
 }
@@ -577,23 +593,41 @@ func (p *parser) floats(field string) ([]float64, bool) {
 		return []float64{}, true
 	}
 	xs := p.fs[:0]
+	b := p.b
+	i := p.i
 	for {
-		if p.peek() == 'n' && p.null() {
-			return nil, p.strictf(fmt.Sprintf("%s[%d]", field, len(xs)), "want a number, got null")
+		for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\t' || b[i] == '\r') {
+			i++
 		}
-		x, ok := p.float()
-		if !ok {
-			return nil, false
+		x, end, ok := fastFloat(b, i)
+		if ok {
+			i = end
+		} else {
+			p.i = i
+			if p.peek() == 'n' && p.null() {
+				return nil, p.strictf(fmt.Sprintf("%s[%d]", field, len(xs)), "want a number, got null")
+			}
+			if x, ok = p.float(); !ok {
+				return nil, false
+			}
+			i = p.i
 		}
 		xs = append(xs, x)
-		more, ok := p.next(']')
-		if !ok {
-			return nil, false
+		for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\t' || b[i] == '\r') {
+			i++
 		}
-		if !more {
+		if i < len(b) && b[i] == ',' {
+			i++
+			continue
+		}
+		if i < len(b) && b[i] == ']' {
+			i++
 			break
 		}
+		p.i = i
+		return nil, p.fail()
 	}
+	p.i = i
 	p.fs = xs
 	return append([]float64(nil), xs...), true
 }

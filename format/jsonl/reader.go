@@ -109,7 +109,7 @@ func (c *chunk) parse(p *parser, name string) {
 		if len(rec) == 0 {
 			continue
 		}
-		t, err := decodeLine(append(make([]byte, 0, len(rec)), rec...), line, start, p)
+		t, err := decodeLine(append([]byte(nil), rec...), line, start, p)
 		if err != nil {
 			c.recs = append(c.recs, result{err: &rollout.RecordError{File: name, Record: fmt.Sprintf("line %d", line), Err: err}, line: line, off: start})
 			return
