@@ -9,6 +9,7 @@ import (
 	"math"
 	"math/rand"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -377,6 +378,27 @@ func FuzzReader(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(buf.Bytes())
+	// The example rollouts, each file converted to Parquet (one row group
+	// per record, so that the fuzzer sees several row groups).
+	examples, _ := filepath.Glob("../../examples/*.jsonl")
+	more, _ := filepath.Glob("../../examples/*.parquet")
+	for _, p := range more {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b)
+		}
+	}
+	for _, p := range examples {
+		jf, err := os.Open(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		jb, err := jsonl.ReadAll(jf, p)
+		jf.Close()
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(writeAll(f, 1, jb.Trajectories...))
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		batch, err := ReadAll(bytes.NewReader(b), int64(len(b)), "fuzz.parquet")
 		if err != nil {
