@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"sync"
 	"unicode"
 
 	"github.com/credo-rl/credo/rollout"
@@ -70,12 +71,13 @@ func decodeLine(raw []byte, lineNo int, offset int64, p *parser) (*rollout.Traje
 // chunk is a block of whole lines of the input and, once parsed, its
 // records.
 type chunk struct {
-	buf  []byte
-	line int   // number of the line before buf's first line
-	off  int64 // offset of buf[0] in the input
-	recs []result
-	err  error // a read error after buf
-	done chan struct{}
+	buf   []byte
+	whole []byte // buf's whole buffer, recycled after parsing
+	line  int    // number of the line before buf's first line
+	off   int64  // offset of buf[0] in the input
+	recs  []result
+	err   error // a read error after buf
+	done  chan struct{}
 }
 
 type result struct {
@@ -85,9 +87,14 @@ type result struct {
 	off  int64
 }
 
-// parse decodes the records of c, stopping at the first bad one.
+// parse decodes the records of c, stopping at the first bad one, and
+// recycles c's buffer.
 func (c *chunk) parse(p *parser, name string) {
 	buf, line, off := c.buf, c.line, c.off
+	defer func() {
+		putChunk(c.whole)
+		c.buf, c.whole = nil, nil
+	}()
 	for len(buf) > 0 {
 		n := bytes.IndexByte(buf, '\n')
 		l := buf
@@ -118,11 +125,30 @@ func (c *chunk) parse(p *parser, name string) {
 	}
 }
 
+// chunkPool recycles the chunk buffers: records copy their bytes out, so a
+// chunk's buffer is free once it is parsed.
+var chunkPool sync.Pool
+
+func getChunk() []byte {
+	if b, ok := chunkPool.Get().(*[]byte); ok {
+		return (*b)[:0]
+	}
+	return make([]byte, 0, chunkBytes)
+}
+
+func putChunk(b []byte) {
+	if cap(b) == chunkBytes {
+		b = b[:0]
+		chunkPool.Put(&b)
+	}
+}
+
 // chunker cuts the input into chunks of whole lines.
 type chunker struct {
 	r       io.Reader
 	name    string
 	pending []byte // the start of a line not yet complete
+	spare   []byte // pending's own buffer
 	line    int
 	off     int64
 	eof     bool
@@ -135,7 +161,12 @@ func (c *chunker) next() *chunk {
 	if c.err != nil || (c.eof && len(c.pending) == 0) {
 		return nil
 	}
-	buf := make([]byte, len(c.pending), max(chunkBytes, 2*len(c.pending)))
+	var buf []byte
+	if len(c.pending) <= chunkBytes/2 {
+		buf = getChunk()[:len(c.pending)]
+	} else {
+		buf = make([]byte, len(c.pending), 2*len(c.pending))
+	}
 	copy(buf, c.pending)
 	scanned := 0 // bytes of buf known to hold no '\n'
 	for {
@@ -160,8 +191,9 @@ func (c *chunker) next() *chunk {
 			if i >= 0 && !c.eof {
 				end = scanned + i + 1
 			}
-			ch := &chunk{buf: buf[:end:end], line: c.line, off: c.off}
-			c.pending = buf[end:]
+			ch := &chunk{buf: buf[:end:end], whole: buf, line: c.line, off: c.off}
+			c.pending = append(c.spare[:0], buf[end:]...)
+			c.spare = c.pending
 			c.line += bytes.Count(ch.buf, []byte{'\n'})
 			c.off += int64(end)
 			if c.err != nil {
