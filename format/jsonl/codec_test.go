@@ -2,6 +2,7 @@ package jsonl
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -617,6 +618,34 @@ func TestDivPow10(t *testing.T) {
 		}
 		if got := divPow10(m, k); math.Float64bits(got) != math.Float64bits(want) {
 			t.Fatalf("%de-%d: got %v, want %v", m, k, got, want)
+		}
+	}
+}
+
+func TestLeadingDigits(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	for range 200000 {
+		var b [8]byte
+		for j := range b {
+			b[j] = byte(r.IntN(256))
+			if r.IntN(3) > 0 {
+				b[j] = byte('0' + r.IntN(10))
+			}
+		}
+		want := 0
+		for want < 8 && b[want] >= '0' && b[want] <= '9' {
+			want++
+		}
+		w := binary.LittleEndian.Uint64(b[:])
+		if got := leadingDigits(w); got != want {
+			t.Fatalf("%q: %d leading digits, want %d", b, got, want)
+		}
+		if want < 8 {
+			v := parseEight(w<<(8*(8-want)) | 0x3030303030303030>>(8*want))
+			n, _ := strconv.ParseUint(string(b[:want]), 10, 64)
+			if want > 0 && v != n {
+				t.Fatalf("%q: value %d, want %d", b, v, n)
+			}
 		}
 	}
 }

@@ -2,6 +2,7 @@ package jsonl
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -540,12 +541,22 @@ func (p *parser) tokenIDs(field string) ([]int64, bool) {
 		for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\t' || b[i] == '\r') {
 			i++
 		}
-		// Fast path: a non-negative integer of at most 18 digits.
+		// Fast path: a non-negative integer of at most 7 digits, read 8
+		// bytes at a time, or of at most 18 digits.
 		var v int64
 		j := i
-		for j < len(b) && b[j] >= '0' && b[j] <= '9' && j-i < 18 {
-			v = v*10 + int64(b[j]-'0')
-			j++
+		if i+8 <= len(b) {
+			w := binary.LittleEndian.Uint64(b[i:])
+			if n := leadingDigits(w); n < 8 {
+				j = i + n
+				v = int64(parseEight(w<<(8*(8-n)) | 0x3030303030303030>>(8*n)))
+			}
+		}
+		if j == i {
+			for j < len(b) && b[j] >= '0' && b[j] <= '9' && j-i < 18 {
+				v = v*10 + int64(b[j]-'0')
+				j++
+			}
 		}
 		if j > i && (b[i] != '0' || j == i+1) && (j == len(b) || (b[j] != '.' && b[j] != 'e' && b[j] != 'E' && (b[j] < '0' || b[j] > '9'))) {
 			i = j

@@ -23,6 +23,15 @@ func eightDigits(v uint64) bool {
 	return (v&0xF0F0F0F0F0F0F0F0)|(((v+0x0606060606060606)&0xF0F0F0F0F0F0F0F0)>>4) == 0x3333333333333333
 }
 
+// leadingDigits returns how many of the 8 bytes of v (little-endian), from
+// the first, are ASCII digits. A byte below '0' borrows from the bytes
+// after it, which only blurs bytes past the first non-digit.
+func leadingDigits(v uint64) int {
+	t := v - 0x3030303030303030
+	m := ((t + 0x7676767676767676) | t) & 0x8080808080808080
+	return bits.TrailingZeros64(m) / 8
+}
+
 // parseEight converts 8 ASCII digits (little-endian in v) to their value.
 func parseEight(v uint64) uint64 {
 	v = (v & 0x0F0F0F0F0F0F0F0F) * 2561 >> 8
