@@ -440,7 +440,7 @@ func bigInput(n int) []byte {
 // records in parallel: same records as a one-goroutine read, in input
 // order, and each record's offset and length point at its line.
 func TestParallelReaderOrderAndOffsets(t *testing.T) {
-	in := bigInput(1500)
+	in := bigInput(600)
 	if len(in) < 3*chunkBytes {
 		t.Fatalf("input of %d bytes is too small to span blocks", len(in))
 	}
@@ -472,8 +472,8 @@ func TestParallelReaderOrderAndOffsets(t *testing.T) {
 		}
 	}
 	one, four := read(1), read(4)
-	if len(one) != 1500 || len(four) != 1500 {
-		t.Fatalf("read %d and %d records, want 1500", len(one), len(four))
+	if len(one) != 600 || len(four) != 600 {
+		t.Fatalf("read %d and %d records, want 600", len(one), len(four))
 	}
 	lines := bytes.Split(in, []byte("\n"))
 	for i := range one {
@@ -516,9 +516,9 @@ func TestParallelReaderOrderAndOffsets(t *testing.T) {
 // TestParallelReaderErrorLine: a bad record deep in the file is reported
 // with its line, also when blocks are parsed ahead.
 func TestParallelReaderErrorLine(t *testing.T) {
-	in := bigInput(1200)
+	in := bigInput(600)
 	lines := bytes.Split(in, []byte("\n"))
-	bad := 1000
+	bad := 500
 	for lines[bad-1] == nil || len(bytes.TrimSpace(lines[bad-1])) == 0 {
 		bad++
 	}
@@ -547,7 +547,7 @@ func TestFastFloatAsStrconv(t *testing.T) {
 			t.Fatalf("%s: got %v (%x) end %d, want %v (%x)", s, f, math.Float64bits(f), end, want, math.Float64bits(want))
 		}
 	}
-	for range 300000 {
+	for range 60000 {
 		// Random digit strings.
 		ip := strconv.FormatUint(r.Uint64()>>r.IntN(64), 10)
 		if r.IntN(2) == 0 {
@@ -580,7 +580,7 @@ func TestFastFloatAsStrconv(t *testing.T) {
 
 func TestFastFloatExponents(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 10))
-	for range 200000 {
+	for range 50000 {
 		x := r.NormFloat64() * math.Pow(10, float64(r.IntN(40)-20))
 		for _, s := range []string{strconv.FormatFloat(x, 'g', -1, 64), strconv.FormatFloat(x, 'e', r.IntN(19), 64),
 			strconv.FormatFloat(x, 'E', -1, 64), fmt.Sprintf("%de%d", r.IntN(1000), r.IntN(60)-30), "0e5", "0.0e-400", "1e0", "5E+22"} {
@@ -600,7 +600,7 @@ func TestFastFloatExponents(t *testing.T) {
 // with strconv on random 64-bit mantissas, small and large.
 func TestDivPow10(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
-	for range 1000000 {
+	for range 200000 {
 		m := r.Uint64() >> r.IntN(64)
 		if m == 0 {
 			continue
@@ -624,7 +624,7 @@ func TestDivPow10(t *testing.T) {
 
 func TestLeadingDigits(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
-	for range 200000 {
+	for range 50000 {
 		var b [8]byte
 		for j := range b {
 			b[j] = byte(r.IntN(256))
