@@ -256,7 +256,7 @@ func TestRawRoundTrip(t *testing.T) {
 		t.Fatalf("unchanged record:\ngot  %s\nwant %s", got, in)
 	}
 	tr.Advantages = []float64{0.5, 0.5, 0}
-	want := strings.TrimSuffix(in, " }") + `,"advantages":[0.5,0.5,0] }`
+	want := strings.TrimSuffix(in, " }") + `, "advantages":[0.5,0.5,0] }`
 	if got := write(tr); got != want {
 		t.Fatalf("with advantages:\ngot  %s\nwant %s", got, want)
 	}
@@ -267,7 +267,7 @@ func TestRawRoundTrip(t *testing.T) {
 	}
 	tr2.Advantages = []float64{1, 2, 3}
 	tr2.Returns = []float64{0.25, 0, -1}
-	want2 := strings.TrimSuffix(in, " }") + `,"advantages":[1,2,3],"returns":[0.25,0,-1] }`
+	want2 := strings.TrimSuffix(in, " }") + `, "advantages":[1,2,3], "returns":[0.25,0,-1] }`
 	if got := write(tr2); got != want2 {
 		t.Fatalf("replaced advantages:\ngot  %s\nwant %s", got, want2)
 	}

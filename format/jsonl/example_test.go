@@ -10,7 +10,8 @@ import (
 )
 
 // A record read and written back keeps its bytes: key order, spacing,
-// number spellings and unknown fields; only the advantages are added.
+// number spellings and unknown fields; only the advantages are added (in
+// the record's style of separators).
 func Example() {
 	in := `{"prompt": "2+2?", "uid": "p0", "responses": [11, 12], "rewards": {"outcome": 1.0}}` + "\n"
 	r := jsonl.NewReader(strings.NewReader(in), "in.jsonl")
@@ -34,7 +35,7 @@ func Example() {
 		fmt.Println(err)
 	}
 	// Output:
-	// {"prompt": "2+2?", "uid": "p0", "responses": [11, 12], "rewards": {"outcome": 1.0},"advantages":[0.5,0.5]}
+	// {"prompt": "2+2?", "uid": "p0", "responses": [11, 12], "rewards": {"outcome": 1.0}, "advantages": [0.5,0.5]}
 }
 
 // Errors name the file, the line and the field.

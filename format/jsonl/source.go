@@ -297,18 +297,51 @@ func appendRaw(b []byte, t *rollout.Trajectory, s *source) ([]byte, error) {
 	return append(b, raw[ms[len(ms)-1].end:]...), nil
 }
 
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// style returns the separators between members and between key and value
+// that the record uses (those before its last member): new fields are
+// written in the record's own style ("," and ":" when it has fewer than
+// two members).
+func (s *source) style() (comma, colon []byte) {
+	comma, colon = []byte(","), []byte(":")
+	ms, raw := s.members, s.raw
+	if len(ms) >= 2 {
+		comma = raw[ms[len(ms)-2].end:ms[len(ms)-1].key]
+	}
+	if len(ms) >= 1 {
+		m := ms[len(ms)-1]
+		j := int(m.val)
+		for j > int(m.key) && isSpace(raw[j-1]) {
+			j--
+		}
+		if j > int(m.key) && raw[j-1] == ':' {
+			j--
+			for j > int(m.key) && isSpace(raw[j-1]) {
+				j--
+			}
+			colon = raw[j:m.val]
+		}
+	}
+	return comma, colon
+}
+
 // appendNew appends the fields of t that the record lacks and that t now
 // has (the outputs, or fields set by code).
 func appendNew(b []byte, t *rollout.Trajectory, s *source, present [nFields]bool, wrote bool) ([]byte, bool, error) {
+	var comma, colon []byte
 	for id := range nFields {
 		if present[id] || omitted(t, id) || !s.changed(t, id, nil) {
 			continue
 		}
+		if comma == nil {
+			comma, colon = s.style()
+		}
 		if wrote {
-			b = append(b, ',')
+			b = append(b, comma...)
 		}
 		b = appendString(b, fieldNames[id])
-		b = append(b, ':')
+		b = append(b, colon...)
 		var err error
 		if b, err = appendField(b, t, id); err != nil {
 			return b, wrote, err
