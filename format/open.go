@@ -160,6 +160,7 @@ func OpenWith(path string, o Options) (Reader, error) {
 	data = &decompressError{r: data, name: name}
 	if spec.Kind == JSONL {
 		jr := jsonl.NewReader(data, name)
+		r.closers = append(r.closers, jr.Close) // stops its parser goroutines
 		r.next, r.pos, r.line = jr.Next, func() string { return fmt.Sprintf("line %d", jr.Line()) }, jr.Line
 		ok = true
 		return r, nil
