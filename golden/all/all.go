@@ -1,4 +1,3 @@
-// Package all links every golden-vector adapter into a program.
 package all
 
 import (

@@ -1,4 +1,3 @@
-// Package goldentest checks registered golden adapters from go test.
 package goldentest
 
 import (

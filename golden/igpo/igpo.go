@@ -1,5 +1,3 @@
-// Package igpo registers the golden adapter of the IGPO anchor (package
-// anchor/igpo): igpo.grpo_turn_level.
 package igpo
 
 import (

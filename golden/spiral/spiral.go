@@ -1,5 +1,3 @@
-// Package spiral registers the golden adapter of the SPIRAL anchor (package
-// anchor/spiral): spiral.rae.
 package spiral
 
 import (

@@ -1,5 +1,3 @@
-// Package spo registers the golden adapters of the SPO anchor
-// (spo.chain_token_advantages, spo.tree_edges) over credo's anchor/spo.
 package spo
 
 import (

@@ -1,5 +1,3 @@
-// Package treerl registers the golden adapter of the TreeRL anchor
-// (treerl.tree_paths) over credo's anchor/treerl.
 package treerl
 
 import (

@@ -1,5 +1,3 @@
-// Package arrays holds the shape and finiteness checks shared by the estimator
-// packages, and a helper that allocates ragged matrices in one block.
 package arrays
 
 import (

@@ -1,5 +1,3 @@
-// Package groups maps opaque group ids (verl's uid, traj_uid, anchor keys)
-// to dense integers, the form every estimator works on.
 package groups
 
 // Index assigns each distinct id a dense number in order of first

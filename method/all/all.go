@@ -1,5 +1,3 @@
-// Package all links every method family of the catalogue into a program:
-// importing it registers their methods with package credit.
 package all
 
 import (

@@ -1,0 +1,18 @@
+// Package lab is credo's credit-assignment lab: it trains lab policies
+// (lab/policy) with any registered credit method on the built-in
+// environments (lab/env), scores each method's per-step credit against the
+// exact advantage A^π_t(s,a) = Q^π_t(s,a) − V^π_t(s) computed by backward
+// induction (lab/truth), and reproduces the headline findings of the
+// credit-assignment papers in miniature.
+//
+// Experiments() lists the experiments; Run executes some of them over
+// several seeds and writes results.json, results.csv, the plots (PNG and
+// SVG), report.html (self-contained) and lab.md into Options.OutDir. The
+// lab has no credit code of its own: advantages come from the method
+// registry (credit.Lookup(name).AssignState), exactly as `credo assign`
+// computes them, and policy updates use the engine's loss functions.
+//
+// Everything is deterministic for a seed: random streams are PCG streams
+// derived from (seed, experiment, environment, method), work is split over
+// goroutines by seed and reassembled in order.
+package lab
