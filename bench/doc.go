@@ -1,7 +1,7 @@
 // Package bench holds credo's throughput benchmarks of the anchor
 // estimators at production scale: B = 4096 rows of ragged length uniform in
 // [T/2, T] with T = 2048 (about 6.3 M valid tokens), outcome reward at the
-// last token, measured single-threaded with
+// last token, measured single-threaded. They run with
 //
 //	GOMAXPROCS=1 go test -run '^$' -bench . -benchmem -benchtime 3x ./bench/
 //

@@ -281,8 +281,11 @@ func packageTable(pkgs map[string]pkg) string {
 		p := pkgs[name]
 		doc := strings.ReplaceAll(p.Doc, "|", `\|`)
 		doc = strings.Join(strings.Fields(doc), " ")
-		if doc == "" {
+		switch {
+		case doc == "":
 			doc = "(no doc comment)"
+		case !strings.HasSuffix(doc, "."):
+			doc += " …" // the synopsis stops before a code block or a list
 		}
 		fmt.Fprintf(&b, "| `%s` | %s |\n", name, doc)
 	}
