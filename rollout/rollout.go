@@ -50,8 +50,15 @@ type Trajectory struct {
 	// Mask is the loss mask or weight per token (verl's response_mask);
 	// observation and padding tokens are 0. Absent means all ones.
 	Mask []float64 `json:"response_mask,omitempty"`
-	// OldLogProbs are the behaviour policy's log-probs.
+	// OldLogProbs are the behaviour policy's log-probs as the trainer's
+	// actor recomputes them before the update (verl's old_log_probs, the
+	// π_old of the PPO ratio).
 	OldLogProbs []float64 `json:"old_log_probs,omitempty"`
+	// RolloutLogProbs are the log-probs the inference engine (vLLM, SGLang)
+	// reported while sampling (verl's rollout_log_probs). They differ from
+	// OldLogProbs by the engine's numerics and are what truncated importance
+	// sampling corrects for; credo carries them through unchanged.
+	RolloutLogProbs []float64 `json:"rollout_log_probs,omitempty"`
 	// RefLogProbs are the reference policy's log-probs.
 	RefLogProbs []float64 `json:"ref_log_prob,omitempty"`
 	// LogProbs are other models' log-probs by name ("prm_phi", ...).
@@ -240,7 +247,8 @@ func (t *Trajectory) Validate() error {
 		name string
 		xs   []float64
 	}{
-		{"response_mask", t.Mask}, {"old_log_probs", t.OldLogProbs}, {"ref_log_prob", t.RefLogProbs},
+		{"response_mask", t.Mask}, {"old_log_probs", t.OldLogProbs},
+		{"rollout_log_probs", t.RolloutLogProbs}, {"ref_log_prob", t.RefLogProbs},
 		{"token_level_rewards", t.TokenRewards}, {"values", t.Values},
 		{"advantages", t.Advantages}, {"returns", t.Returns}, {"loss_weights", t.LossWeights},
 	}

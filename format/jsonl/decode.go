@@ -28,6 +28,7 @@ const (
 	fTokens
 	fMask
 	fOldLogProbs
+	fRolloutLogProbs
 	fRefLogProbs
 	fLogProbs
 	fTokenRewards
@@ -42,7 +43,7 @@ const (
 
 var fieldNames = [nFields]string{
 	"credo_version", "traj_uid", "uid", "parent", "probe", "rewards", "features", "ground_truth", "steps",
-	"responses", "response_mask", "old_log_probs", "ref_log_prob", "log_probs", "token_level_rewards",
+	"responses", "response_mask", "old_log_probs", "rollout_log_probs", "ref_log_prob", "log_probs", "token_level_rewards",
 	"values", "token_scores", "token_tags", "advantages", "returns", "loss_weights",
 }
 
@@ -76,6 +77,8 @@ func fieldID(k []byte) int {
 		return fMask
 	case "old_log_probs":
 		return fOldLogProbs
+	case "rollout_log_probs":
+		return fRolloutLogProbs
 	case "ref_log_prob":
 		return fRefLogProbs
 	case "log_probs":
@@ -1154,6 +1157,8 @@ func (p *parser) parse(b []byte, t *rollout.Trajectory) []member {
 			t.Mask, ok = p.floats("response_mask")
 		case fOldLogProbs:
 			t.OldLogProbs, ok = p.floats("old_log_probs")
+		case fRolloutLogProbs:
+			t.RolloutLogProbs, ok = p.floats("rollout_log_probs")
 		case fRefLogProbs:
 			t.RefLogProbs, ok = p.floats("ref_log_prob")
 		case fLogProbs:

@@ -264,6 +264,8 @@ func omitted(t *rollout.Trajectory, id int) bool {
 		return len(t.Mask) == 0
 	case fOldLogProbs:
 		return len(t.OldLogProbs) == 0
+	case fRolloutLogProbs:
+		return len(t.RolloutLogProbs) == 0
 	case fRefLogProbs:
 		return len(t.RefLogProbs) == 0
 	case fLogProbs:
@@ -331,6 +333,8 @@ func appendField(b []byte, t *rollout.Trajectory, id int) ([]byte, error) {
 		return appendFloats(b, t.Mask)
 	case fOldLogProbs:
 		return appendFloats(b, t.OldLogProbs)
+	case fRolloutLogProbs:
+		return appendFloats(b, t.RolloutLogProbs)
 	case fRefLogProbs:
 		return appendFloats(b, t.RefLogProbs)
 	case fLogProbs:

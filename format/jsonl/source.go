@@ -21,7 +21,7 @@ type source struct {
 	id, group, ground string
 	probe             bool
 
-	arrays [6]header // responses, response_mask, old_log_probs, ref_log_prob, token_level_rewards, values
+	arrays [7]header // responses, response_mask, old_log_probs, ref_log_prob, token_level_rewards, values, rollout_log_probs
 	maps   [3][]keyed
 }
 
@@ -65,7 +65,7 @@ func sameMap[T any](m map[string][]T, snap []keyed) bool {
 func newSource(raw []byte, members []member, t *rollout.Trajectory, line int, offset int64) *source {
 	s := &source{raw: raw, members: members, line: line, offset: offset,
 		version: t.Version, id: t.ID, group: t.Group, ground: t.GroundTruth, probe: t.Probe}
-	s.arrays = [6]header{hdr(t.Tokens), hdr(t.Mask), hdr(t.OldLogProbs), hdr(t.RefLogProbs), hdr(t.TokenRewards), hdr(t.Values)}
+	s.arrays = [7]header{hdr(t.Tokens), hdr(t.Mask), hdr(t.OldLogProbs), hdr(t.RefLogProbs), hdr(t.TokenRewards), hdr(t.Values), hdr(t.RolloutLogProbs)}
 	s.maps = [3][]keyed{mapHeaders(t.LogProbs), mapHeaders(t.Scores), mapHeaders(t.Tags)}
 	return s
 }
@@ -119,6 +119,8 @@ func (s *source) changed(t *rollout.Trajectory, id int, raw []byte) bool {
 		return hdr(t.Mask) != s.arrays[1]
 	case fOldLogProbs:
 		return hdr(t.OldLogProbs) != s.arrays[2]
+	case fRolloutLogProbs:
+		return hdr(t.RolloutLogProbs) != s.arrays[6]
 	case fRefLogProbs:
 		return hdr(t.RefLogProbs) != s.arrays[3]
 	case fTokenRewards:

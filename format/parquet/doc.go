@@ -11,6 +11,7 @@
 //	responses             list<int64>, required   token ids
 //	response_mask         list<double>, optional  \
 //	old_log_probs         list<double>, optional   |
+//	rollout_log_probs     list<double>, optional   |
 //	ref_log_prob          list<double>, optional   | per-token arrays;
 //	token_level_rewards   list<double>, optional   | null = absent
 //	values                list<double>, optional   |

@@ -38,7 +38,7 @@ var known = map[string]colKind{
 	"uid": kindString, "traj_uid": kindString, "ground_truth": kindString,
 	"credo_version": kindVersion, "probe": kindBool,
 	"responses":     kindTokens,
-	"response_mask": kindFloats, "old_log_probs": kindFloats, "ref_log_prob": kindFloats,
+	"response_mask": kindFloats, "old_log_probs": kindFloats, "rollout_log_probs": kindFloats, "ref_log_prob": kindFloats,
 	"token_level_rewards": kindFloats, "values": kindFloats, "advantages": kindFloats, "returns": kindFloats, "loss_weights": kindFloats,
 	"rewards": kindJSON, "features": kindJSON, "steps": kindJSON, "parent": kindJSON,
 	"log_probs": kindJSON, "token_scores": kindJSON, "token_tags": kindJSON,
@@ -453,6 +453,8 @@ func (r *Reader) decode(k int) (*rollout.Trajectory, error) {
 				t.Mask = xs
 			case "old_log_probs":
 				t.OldLogProbs = xs
+			case "rollout_log_probs":
+				t.RolloutLogProbs = xs
 			case "ref_log_prob":
 				t.RefLogProbs = xs
 			case "token_level_rewards":

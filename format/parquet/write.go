@@ -61,10 +61,10 @@ type outColumn struct {
 	name  string // outExtra: the Extra key
 }
 
-var floatFields = []string{"response_mask", "old_log_probs", "ref_log_prob", "token_level_rewards", "values", "advantages", "returns", "loss_weights"}
+var floatFields = []string{"response_mask", "old_log_probs", "ref_log_prob", "token_level_rewards", "values", "advantages", "returns", "loss_weights", "rollout_log_probs"}
 
-func floatsOf(t *rollout.Trajectory) [8][]float64 {
-	return [8][]float64{t.Mask, t.OldLogProbs, t.RefLogProbs, t.TokenRewards, t.Values, t.Advantages, t.Returns, t.LossWeights}
+func floatsOf(t *rollout.Trajectory) [9][]float64 {
+	return [9][]float64{t.Mask, t.OldLogProbs, t.RefLogProbs, t.TokenRewards, t.Values, t.Advantages, t.Returns, t.LossWeights, t.RolloutLogProbs}
 }
 
 var jsonFields = []string{"rewards", "features", "log_probs", "token_scores", "token_tags", "steps"}
@@ -76,7 +76,7 @@ type prepared struct {
 	parent                 *rollout.Branch
 	probe                  bool
 	tokens                 []int64
-	floats                 [8][]float64
+	floats                 [9][]float64
 	json                   [6][]byte // nil = null
 	extra                  map[string]json.RawMessage
 }
@@ -373,6 +373,7 @@ type fixedRow struct {
 	Responses         []int64         `parquet:"responses,list"`
 	Returns           []float64       `parquet:"returns,optional,list"`
 	Rewards           json.RawMessage `parquet:"rewards,optional,json"`
+	RolloutLogProbs   []float64       `parquet:"rollout_log_probs,optional,list"`
 	Steps             json.RawMessage `parquet:"steps,optional,json"`
 	TokenLevelRewards []float64       `parquet:"token_level_rewards,optional,list"`
 	TokenScores       json.RawMessage `parquet:"token_scores,optional,json"`
@@ -398,7 +399,7 @@ func (w *Writer) addFixed(p *prepared) error {
 		UID: p.group, TrajUID: p.id, CredoVersion: &formatVersion32, Responses: p.tokens,
 		Probe: &w.probe, GroundTruth: p.groundTruth,
 		ResponseMask: p.floats[0], OldLogProbs: p.floats[1], RefLogProb: p.floats[2], TokenLevelRewards: p.floats[3],
-		Values: p.floats[4], Advantages: p.floats[5], Returns: p.floats[6], LossWeights: p.floats[7],
+		Values: p.floats[4], Advantages: p.floats[5], Returns: p.floats[6], LossWeights: p.floats[7], RolloutLogProbs: p.floats[8],
 		Rewards: p.json[0], Features: p.json[1], LogProbs: p.json[2],
 		TokenScores: p.json[3], TokenTags: p.json[4], Steps: p.json[5],
 		CredoExtra: w.credoExtra(p),

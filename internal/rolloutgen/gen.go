@@ -287,6 +287,7 @@ func CloneTrajectory(t *rollout.Trajectory) *rollout.Trajectory {
 	c.Tokens = slices.Clone(t.Tokens)
 	c.Mask = slices.Clone(t.Mask)
 	c.OldLogProbs = slices.Clone(t.OldLogProbs)
+	c.RolloutLogProbs = slices.Clone(t.RolloutLogProbs)
 	c.RefLogProbs = slices.Clone(t.RefLogProbs)
 	c.TokenRewards = slices.Clone(t.TokenRewards)
 	c.Values = slices.Clone(t.Values)
