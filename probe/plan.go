@@ -66,13 +66,16 @@ func (o PlanOptions) withDefaults() PlanOptions {
 }
 
 // Methods are the methods Plan knows.
-var Methods = []string{"spo.tree", "treerl.group_trie", "spo.chain", "omegaprm.labels", "vsrm"}
+var Methods = []string{"spo.tree", "treerl.group_trie", "spo.chain", "omegaprm.labels", "vsrm", "groundedprm.labels"}
 
 // Plan lists the continuations method still needs for batch b (empty when
 // it has all it needs). It may also write what is known without sampling
 // (OmegaPRM: a solution's value after its last step is its own outcome).
 func Plan(b *rollout.Batch, method string, o PlanOptions) ([]Task, error) {
 	o = o.withDefaults()
+	if err := Prepare(b, method, o); err != nil {
+		return nil, err
+	}
 	switch method {
 	case "spo.tree":
 		return planSPOTree(b, o)
@@ -104,8 +107,8 @@ func Plan(b *rollout.Batch, method string, o PlanOptions) ([]Task, error) {
 		return tasks, nil
 	case "omegaprm", "omegaprm.labels":
 		return planOmega(b, o)
-	case "vsrm":
-		return planVSRM(b, o)
+	case "vsrm", "groundedprm.labels":
+		return planVSRM(b, o, method)
 	}
 	return nil, fmt.Errorf("probe: no planner for method %q (have %v)", method, Methods)
 }
@@ -325,13 +328,6 @@ func planOmega(b *rollout.Batch, o PlanOptions) ([]Task, error) {
 			return nil, fmt.Errorf("probe: omegaprm: trajectory %d (traj_uid %q) has no steps", i, t.ID)
 		}
 		last := top[len(top)-1]
-		if _, ok := t.Steps[last].Values[o.ValueKey]; !ok {
-			r, ok := t.Rewards[o.Reward]
-			if !ok {
-				return nil, fmt.Errorf("probe: omegaprm: trajectory %d (traj_uid %q) has no rewards.%s", i, t.ID, o.Reward)
-			}
-			setStepValue(t, last, o.ValueKey, r)
-		}
 		need := -1
 		if t.Steps[last].Values[o.ValueKey] <= o.Threshold {
 			_, err := process.FirstError(len(top), func(k int) (float64, error) {
@@ -362,6 +358,31 @@ func planOmega(b *rollout.Batch, o PlanOptions) ([]Task, error) {
 	return fill, nil
 }
 
+// Prepare writes what a method's plan knows without sampling: for
+// OmegaPRM, a solution's value after its last step is its own outcome
+// (rewards.<reward>). Plan calls it; a run of a saved plan calls it too.
+func Prepare(b *rollout.Batch, method string, o PlanOptions) error {
+	o = o.withDefaults()
+	if method != "omegaprm" && method != "omegaprm.labels" {
+		return nil
+	}
+	for i, t := range b.Trajectories {
+		top := t.TopSteps()
+		if t.Probe || len(top) == 0 {
+			continue
+		}
+		last := top[len(top)-1]
+		if _, ok := t.Steps[last].Values[o.ValueKey]; !ok {
+			r, ok := t.Rewards[o.Reward]
+			if !ok {
+				return fmt.Errorf("probe: omegaprm: trajectory %d (traj_uid %q) has no rewards.%s", i, t.ID, o.Reward)
+			}
+			setStepValue(t, last, o.ValueKey, r)
+		}
+	}
+	return nil
+}
+
 var errNeed = errors.New("value needed")
 
 func mcTask(t *rollout.Trajectory, step int, o PlanOptions, method string) Task {
@@ -385,7 +406,9 @@ func setStepValue(t *rollout.Trajectory, step int, key string, v float64) {
 // (VSRM, arXiv:2508.10293: the accuracy of answers forced after each step;
 // credo samples free continuations from the step boundary and scores them
 // with the verifier, the forced-answer prompt being a deployment detail).
-func planVSRM(b *rollout.Batch, o PlanOptions) ([]Task, error) {
+//
+// GroundedPRM's MC values are planned the same way (one estimate per step).
+func planVSRM(b *rollout.Batch, o PlanOptions, method string) ([]Task, error) {
 	if o.Samples == 0 {
 		o.Samples = 8
 	}
@@ -396,11 +419,11 @@ func planVSRM(b *rollout.Batch, o PlanOptions) ([]Task, error) {
 		}
 		top := t.TopSteps()
 		if len(top) == 0 {
-			return nil, fmt.Errorf("probe: vsrm: trajectory %d (traj_uid %q) has no steps", i, t.ID)
+			return nil, fmt.Errorf("probe: %s: trajectory %d (traj_uid %q) has no steps", method, i, t.ID)
 		}
 		for _, s := range top {
 			if _, ok := t.Steps[s].Values[o.ValueKey]; !ok {
-				tasks = append(tasks, mcTask(t, s, o, "vsrm"))
+				tasks = append(tasks, mcTask(t, s, o, method))
 			}
 		}
 	}

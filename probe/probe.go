@@ -85,22 +85,37 @@ type HTTPSampler struct {
 
 // Sample implements Sampler.
 func (h *HTTPSampler) Sample(ctx context.Context, prompt []int, n int, seed uint64) ([]Sample, error) {
+	out, _, err := h.sample(ctx, prompt, n, seed)
+	return out, err
+}
+
+// SampleText implements TextSampler: the server must return the prompt's
+// token ids (vLLM: prompt_token_ids with return_token_ids; lab serve).
+func (h *HTTPSampler) SampleText(ctx context.Context, prompt string, n int, seed uint64) ([]Sample, []int, error) {
+	out, ids, err := h.sample(ctx, prompt, n, seed)
+	if err == nil && ids == nil {
+		err = errors.New("probe: the server did not return prompt_token_ids; give the prompt as token ids")
+	}
+	return out, ids, err
+}
+
+func (h *HTTPSampler) sample(ctx context.Context, prompt any, n int, seed uint64) ([]Sample, []int, error) {
 	q := model.CompletionRequest{Prompt: prompt, MaxTokens: h.MaxTokens, N: n, Seed: model.U(seed),
 		Temperature: model.F(h.Temperature), Logprobs: model.I(h.TopLogprobs), Stop: h.Stop, Extra: h.Extra}
 	r, err := h.Client.Complete(ctx, q)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(r.Choices) != n {
-		return nil, fmt.Errorf("probe: asked for %d samples, the server returned %d", n, len(r.Choices))
+		return nil, nil, fmt.Errorf("probe: asked for %d samples, the server returned %d", n, len(r.Choices))
 	}
 	out := make([]Sample, n)
 	for i, ch := range r.Choices {
 		if ch.TokenIDs == nil {
-			return nil, errors.New("probe: the server returned no token ids (vLLM: set \"return_tokens_as_token_ids\": true; llama.cpp: \"return_tokens\": true)")
+			return nil, nil, errors.New("probe: the server returned no token ids (vLLM: set \"return_tokens_as_token_ids\": true; llama.cpp: \"return_tokens\": true)")
 		}
 		if len(ch.LogProbs) != len(ch.TokenIDs) {
-			return nil, fmt.Errorf("probe: choice %d has %d token ids and %d log-probs (ask for logprobs)", i, len(ch.TokenIDs), len(ch.LogProbs))
+			return nil, nil, fmt.Errorf("probe: choice %d has %d token ids and %d log-probs (ask for logprobs)", i, len(ch.TokenIDs), len(ch.LogProbs))
 		}
 		s := Sample{TokenIDs: ch.TokenIDs, LogProbs: ch.LogProbs, Text: ch.Text, Finish: ch.FinishReason}
 		s.TokenText = tokenText(ch)
@@ -116,7 +131,7 @@ func (h *HTTPSampler) Sample(ctx context.Context, prompt []int, n int, seed uint
 		}
 		out[i] = s
 	}
-	return out, nil
+	return out, r.PromptTokenIDs, nil
 }
 
 // tokenText is the text of each token: slices of the text at the

@@ -31,9 +31,17 @@ func (o RunOptions) reward() string {
 
 // PromptSpec is one prompt to sample a group of rollouts for.
 type PromptSpec struct {
-	Group       string
+	Group string
+	// PromptIDs are the prompt's token ids; when nil, PromptText is sent
+	// and the ids are taken from the server's answer (prompt_token_ids).
 	PromptIDs   []int
+	PromptText  string
 	GroundTruth string
+}
+
+// TextSampler samples from a text prompt and returns the prompt's token ids.
+type TextSampler interface {
+	SampleText(ctx context.Context, prompt string, n int, seed uint64) ([]Sample, []int, error)
 }
 
 // Rollouts samples n responses per prompt and returns them as records
@@ -43,13 +51,24 @@ type PromptSpec struct {
 func Rollouts(ctx context.Context, prompts []PromptSpec, n int, o RunOptions) (*rollout.Batch, error) {
 	b := &rollout.Batch{}
 	for _, p := range prompts {
-		ss, err := o.Sampler.Sample(ctx, p.PromptIDs, n, Seed(o.Seed, p.Group))
+		var ss []Sample
+		var err error
+		ids := p.PromptIDs
+		if ids == nil {
+			ts, ok := o.Sampler.(TextSampler)
+			if !ok {
+				return nil, fmt.Errorf("prompt group %q: no prompt_token_ids, and the sampler takes token ids only", p.Group)
+			}
+			ss, ids, err = ts.SampleText(ctx, p.PromptText, n, Seed(o.Seed, p.Group))
+		} else {
+			ss, err = o.Sampler.Sample(ctx, ids, n, Seed(o.Seed, p.Group))
+		}
 		if err != nil {
 			return nil, fmt.Errorf("prompt group %q: %w", p.Group, err)
 		}
 		for i, s := range ss {
 			t := &rollout.Trajectory{ID: fmt.Sprintf("%s.%d", p.Group, i), Group: p.Group, GroundTruth: p.GroundTruth}
-			if err := fill(ctx, t, nil, 0, s, p.PromptIDs, o); err != nil {
+			if err := fill(ctx, t, nil, 0, s, ids, o); err != nil {
 				return nil, err
 			}
 			b.Trajectories = append(b.Trajectories, t)
