@@ -62,6 +62,9 @@ func CheckArithmetic(text string) (verdict float64, ok bool, err error) {
 			verdict = 0
 		}
 	}
+	if !ok {
+		verdict = 0
+	}
 	return verdict, ok, nil
 }
 
