@@ -22,6 +22,7 @@ func newAssign() *cobra.Command {
 		state   string
 		inFmt   string
 		outFmt  string
+		auto    autoFlags
 	)
 	c := &cobra.Command{
 		Use:   "assign --method NAME [--set key=value ...] --in FILE --out FILE",
@@ -76,6 +77,14 @@ largest group, not by the file.
 			} else if m.Stateful && !quiet {
 				fmt.Fprintf(cmd.ErrOrStderr(), "credo: %s carries state across batches; without --state it starts fresh and its state is discarded\n", m.Name)
 			}
+			staged, cleanup, err := auto.autoStage(cmd, m, v, in, inFmt, out, quiet)
+			if err != nil {
+				return err
+			}
+			defer cleanup()
+			if staged != in {
+				in, inFmt = staged, "jsonl"
+			}
 			start := time.Now()
 			pass, done := passBars(cmd.ErrOrStderr(), progressOn(cmd, quiet), in)
 			st, err := stream.AssignWith(m, v, ms, in, out, stream.Options{InFormat: inFmt, OutFormat: outFmt, Pass: pass})
@@ -102,6 +111,7 @@ largest group, not by the file.
 	c.Flags().StringVar(&inFmt, "in-format", "", "format of --in when its name does not say (\"-\" is jsonl): jsonl or parquet, optionally .gz or .zst")
 	c.Flags().StringVar(&outFmt, "out-format", "", "format of --out when its name does not say (\"-\" is jsonl)")
 	c.Flags().BoolVarP(&quiet, "quiet", "q", false, "print nothing on success and draw no progress bar")
+	auto.add(c) // --endpoint etc.: run the judge/probe stage first when inputs are missing (assign_auto.go)
 	c.Flags().StringVar(&state, "state", "", "JSON file holding the state of stateful methods across batches (read if it exists, then updated)")
 	return c
 }

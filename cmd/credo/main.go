@@ -66,7 +66,7 @@ SPIRAL and more, each reproduced to float tolerance.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
 	})
-	root.AddCommand(newAssign(), newMethods(), newValidate(), newConvert(), newConformance(), newLab(), newAllocate(), newProbe())
+	root.AddCommand(newAssign(), newMethods(), newValidate(), newConvert(), newConformance(), newLab(), newAllocate(), newProbe(), newJudge())
 	return root
 }
 
