@@ -337,6 +337,9 @@ func merge(ch *Choice, wc wireChoice) error {
 	if wc.FinishReason != nil {
 		ch.FinishReason = *wc.FinishReason
 	}
+	if wc.TokenIDs != nil && ch.TokenIDs == nil {
+		ch.TokenIDs = []int{} // an empty completion still has (no) ids
+	}
 	ch.TokenIDs = append(ch.TokenIDs, wc.TokenIDs...)
 	if len(wc.Tokens) > 0 && string(wc.Tokens) != "null" {
 		var ids []int

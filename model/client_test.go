@@ -306,3 +306,13 @@ func TestEnv(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestEmptyCompletionHasEmptyIDs(t *testing.T) {
+	_, c := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"choices":[{"index":0,"text":"","token_ids":[],"logprobs":{"tokens":[],"token_logprobs":[]},"finish_reason":"stop"}]}`)
+	})
+	r, err := c.Complete(context.Background(), CompletionRequest{Prompt: []int{1}})
+	if err != nil || r.Choices[0].TokenIDs == nil || len(r.Choices[0].TokenIDs) != 0 {
+		t.Fatalf("%v %#v", err, r)
+	}
+}

@@ -111,6 +111,9 @@ func (h *HTTPSampler) sample(ctx context.Context, prompt any, n int, seed uint64
 	}
 	out := make([]Sample, n)
 	for i, ch := range r.Choices {
+		if ch.TokenIDs == nil && ch.Text == "" && len(ch.LogProbs) == 0 {
+			ch.TokenIDs = []int{} // an empty completion (end-of-sequence at once)
+		}
 		if ch.TokenIDs == nil {
 			return nil, nil, errors.New("probe: the server returned no token ids (vLLM: set \"return_tokens_as_token_ids\": true; llama.cpp: \"return_tokens\": true)")
 		}
