@@ -28,6 +28,8 @@ type Recipe struct {
 	Method string
 	// PerStep: one judge call per top-level step; else one per response.
 	PerStep bool
+	// StepFree recipes judge whole responses and need no steps.
+	StepFree bool
 	// Votes is the number of samples per call (CAPO: m critiques).
 	Votes int
 	// Writes names the fields written (for the docs and `credo judge --list`).
@@ -189,11 +191,11 @@ func Run(ctx context.Context, b *rollout.Batch, r *Recipe, o Options) error {
 			return err
 		}
 		nsteps[i] = len(steps)
+		if len(steps) == 0 && !r.StepFree {
+			return fmt.Errorf("judge %s: trajectory %d (traj_uid %q) has no steps (give steps, or split lines with --line-steps)", r.Name, i, t.ID)
+		}
 		d := Data{Prompt: prompt, Response: resp, GroundTruth: t.GroundTruth, Steps: steps}
 		if r.PerStep {
-			if len(steps) == 0 {
-				return fmt.Errorf("judge %s: trajectory %d (traj_uid %q) has no steps", r.Name, i, t.ID)
-			}
 			for k := range steps {
 				d.Before, d.StepNumber, d.StepText = steps[:k], k+1, steps[k]
 				var sb strings.Builder

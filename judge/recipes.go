@@ -85,7 +85,7 @@ func init() {
 				}
 			})
 		}})
-	add(&Recipe{Name: "posterior_grpo", Method: "posterior_grpo", Votes: 1,
+	add(&Recipe{Name: "posterior_grpo", Method: "posterior_grpo", Votes: 1, StepFree: true,
 		Writes:     "rewards.thinking (judge score in [0, 1], mean over votes) and rewards.format (1 when the response has one <think>...</think> block before the answer, else 0)",
 		Provenance: "Posterior-GRPO: a thinking-quality reward from a judge and a format reward (paper); the prompt, the 0-1 scale and the format rule are credo's",
 		parse: func(a string, _ int) (any, error) {

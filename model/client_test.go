@@ -162,9 +162,9 @@ func TestRetryAfter429And5xx(t *testing.T) {
 		switch calls.Add(1) {
 		case 1:
 			w.Header().Set("Retry-After", "2")
-			http.Error(w, `{"error":{"message":"rate limited"}}`, 429)
+			http.Error(w, `{"error":{"message":"rate limited"}}`, http.StatusTooManyRequests)
 		case 2:
-			http.Error(w, "overloaded", 503)
+			http.Error(w, "overloaded", http.StatusServiceUnavailable)
 		default:
 			fmt.Fprint(w, openaiCompletion)
 		}

@@ -110,7 +110,7 @@ func ParseVerifier(s string) (Verifier, error) {
 	case strings.HasPrefix(s, "cmd:"):
 		argv := strings.Fields(strings.TrimPrefix(s, "cmd:"))
 		if len(argv) == 0 {
-			return nil, fmt.Errorf("verifier %q: no program after cmd:", s)
+			return nil, fmt.Errorf("verifier %q: no program after \"cmd:\"", s)
 		}
 		return Command{Argv: argv}, nil
 	}

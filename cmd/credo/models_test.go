@@ -143,8 +143,23 @@ func TestJudgeCLI(t *testing.T) {
 	out := filepath.Join(dir, "credit.jsonl")
 	// the one-command path: capo's votes are missing, the judge runs first
 	code, _, e := credo(t, "assign", "--method", "capo", "--endpoint", srv.URL, "--in", in, "--out", out)
-	if code == 0 {
-		t.Fatal("records without steps must be refused")
+	if code == 0 || !strings.Contains(e, "has no steps") {
+		t.Fatalf("records without steps must be refused: exit %d: %s", code, e)
+	}
+	// with steps (here: lines, written by the tool-only groundedprm recipe)
+	// the one command judges and assigns
+	stepped := filepath.Join(dir, "stepped.jsonl")
+	if code, _, e = credo(t, "judge", "--recipe", "groundedprm", "--line-steps", "--in", in, "--out", stepped, "-q"); code != 0 {
+		t.Fatalf("judge groundedprm: %s", e)
+	}
+	code, _, e = credo(t, "assign", "--method", "capo", "--endpoint", srv.URL, "--in", stepped, "--out", out)
+	if code != 0 || !strings.Contains(e, "inputs from the model (capo)") {
+		t.Fatalf("assign --endpoint capo: exit %d: %s", code, e)
+	}
+	for _, tr := range readOut(t, out) {
+		if len(tr.Advantages) != tr.Len() || tr.Steps[1].Labels["wrong_vote_0"] != 1 {
+			t.Fatalf("%s: %+v", tr.ID, tr)
+		}
 	}
 	judged := filepath.Join(dir, "judged.jsonl")
 	if code, _, e = credo(t, "judge", "--recipe", "capo", "--line-steps", "--endpoint", srv.URL, "--in", in, "--out", judged, "-q"); code != 0 {
