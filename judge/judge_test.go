@@ -70,7 +70,7 @@ func fakeJudge(t *testing.T, bad string) *httptest.Server {
 			cur = p[i:]
 		}
 		if m := regexp.MustCompile(`Rate utterance \[(\d+)\]`).FindStringSubmatch(p); m != nil {
-			cur = regexp.MustCompile(`(?m)^\[`+m[1]+`\] .*$`).FindString(p)
+			cur = regexp.MustCompile(`(?m)^\[` + m[1] + `\] .*$`).FindString(p)
 		}
 		v, has, _ := CheckArithmetic(strings.Split(cur, "\n\n")[0])
 		good := !has || v == 1
