@@ -138,8 +138,12 @@ func (s *Server) Complete(q Request) (*Response, error) {
 			}
 		}
 		prompts = []string{""}
-	} else if prompts, err = stringsOf(q.Prompt, "prompt"); err != nil {
-		return nil, err
+	} else {
+		idPrompt = nil // a failed decode may leave a partial slice
+		var err error
+		if prompts, err = stringsOf(q.Prompt, "prompt"); err != nil {
+			return nil, err
+		}
 	}
 	if len(prompts) == 0 {
 		return nil, errors.New("field prompt: required")
