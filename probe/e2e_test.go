@@ -223,3 +223,47 @@ func checkOutput(t *testing.T, method string, b *rollout.Batch) {
 		t.Errorf("%s wrote no credit", method)
 	}
 }
+
+// TestMALTAgainstLabServe grows MALT's generator → verifier → refiner tree
+// through the served model (text prompts: the turns' prompts are new text)
+// (10 tokens per turn: the lab model's context holds 125)
+// and checks that credo assign accepts it. The in-process comparison does
+// not apply here (the in-process sampler takes token ids only).
+func TestMALTAgainstLabServe(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains the lab's quick model")
+	}
+	m, tasks := trained(t)
+	srv := httptest.NewServer(lmserve.New("lab", m))
+	defer srv.Close()
+	var ps []probe.PromptSpec
+	for i, tk := range tasks {
+		ps = append(ps, probe.PromptSpec{Group: fmt.Sprintf("p%d", i), PromptText: tk.Prompt, GroundTruth: tk.Canonical})
+	}
+	client, err := model.New(model.Config{BaseURL: srv.URL, Model: "lab"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ro := probe.RunOptions{Sampler: &probe.HTTPSampler{Client: client, MaxTokens: 10, Temperature: 1}, Verifier: probe.Exact{}, Seed: 3}
+	b, err := probe.Rollouts(context.Background(), ps, 2, ro)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rounds, n, err := probe.Expand(context.Background(), b, "malt", probe.PlanOptions{MALTBranch: 2, VerifierSuffix: "\nCheck.\n", RefinerSuffix: "\nFix.\n"}, ro, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 2 prompts × 2 generations × 2 verifications × 2 refinements
+	if rounds != 2 || n != 2*2*2+2*2*2*2 || len(b.Trajectories) != 4+8+16 {
+		t.Fatalf("%d rounds, %d samples, %d records", rounds, n, len(b.Trajectories))
+	}
+	if err := credit.Assign(b, "malt"); err != nil {
+		t.Fatalf("credo assign refused the MALT tree: %v", err)
+	}
+	leaf := b.Trajectories[len(b.Trajectories)-1]
+	var role string
+	_ = json.Unmarshal(leaf.Extra["role"], &role)
+	if role != "refiner" || leaf.Parent == nil || len(leaf.Advantages) != leaf.Len() {
+		t.Fatalf("leaf %s: role %q parent %+v", leaf.ID, role, leaf.Parent)
+	}
+}

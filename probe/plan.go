@@ -38,7 +38,21 @@ type PlanOptions struct {
 	Threshold float64
 	// Reward is the outcome channel (default "outcome").
 	Reward string
+	// MALT (arXiv:2412.01928): MALTBranch samples per node at each of the
+	// verifier and refiner turns (default 3: 3 × 3 × 3 leaves per
+	// question), and the text appended to the parent's prompt and
+	// response to make each turn's prompt (defaults VerifierSuffix and
+	// RefinerSuffix, credo's wording).
+	MALTBranch                    int
+	VerifierSuffix, RefinerSuffix string
 }
+
+// Default MALT turn suffixes (credo's wording; the paper's prompts are
+// role instructions of the same kind).
+const (
+	VerifierSuffix = "\nVerify the solution above step by step and point out any error.\n"
+	RefinerSuffix  = "\nUsing the verification above, write the corrected final solution.\n"
+)
 
 func (o PlanOptions) withDefaults() PlanOptions {
 	if len(o.Branch) == 0 {
@@ -62,11 +76,20 @@ func (o PlanOptions) withDefaults() PlanOptions {
 	if o.Reward == "" {
 		o.Reward = "outcome"
 	}
+	if o.MALTBranch == 0 {
+		o.MALTBranch = 3
+	}
+	if o.VerifierSuffix == "" {
+		o.VerifierSuffix = VerifierSuffix
+	}
+	if o.RefinerSuffix == "" {
+		o.RefinerSuffix = RefinerSuffix
+	}
 	return o
 }
 
 // Methods are the methods Plan knows.
-var Methods = []string{"spo.tree", "treerl.group_trie", "spo.chain", "omegaprm.labels", "vsrm", "groundedprm.labels"}
+var Methods = []string{"spo.tree", "treerl.group_trie", "spo.chain", "omegaprm.labels", "vsrm", "groundedprm.labels", "malt"}
 
 // Plan lists the continuations method still needs for batch b (empty when
 // it has all it needs). It may also write what is known without sampling
@@ -109,6 +132,8 @@ func Plan(b *rollout.Batch, method string, o PlanOptions) ([]Task, error) {
 		return planOmega(b, o)
 	case "vsrm", "groundedprm.labels":
 		return planVSRM(b, o, method)
+	case "malt":
+		return planMALT(b, o)
 	}
 	return nil, fmt.Errorf("probe: no planner for method %q (have %v)", method, Methods)
 }
@@ -454,4 +479,31 @@ func Expand(ctx context.Context, b *rollout.Batch, method string, po PlanOptions
 		}
 	}
 	return rounds, samples, fmt.Errorf("probe: %s: still planning after %d rounds", method, maxRounds)
+}
+
+// planMALT grows MALT's generator → verifier → refiner tree: every
+// generator output (a record without parent) without children gets
+// MALTBranch verifier turns, every verifier turn MALTBranch refiner turns.
+// A turn's prompt is its parent's prompt and response followed by the
+// role's suffix; the verifier's and refiner's turns are child records
+// linked by parent.traj_uid (MALT ignores parent.token). Leaves (refiner
+// outputs) are scored by the verifier against ground_truth.
+func planMALT(b *rollout.Batch, o PlanOptions) ([]Task, error) {
+	f, err := newForest(b)
+	if err != nil {
+		return nil, err
+	}
+	var tasks []Task
+	for _, t := range b.Trajectories {
+		if t.Probe || len(f.attach[t.ID]) > 0 {
+			continue
+		}
+		switch f.gen[t.ID] {
+		case 0:
+			tasks = append(tasks, Task{ID: t.ID + "/v", Method: "malt", Group: t.Group, Parent: t.ID, N: o.MALTBranch, Fold: FoldRole, Suffix: o.VerifierSuffix, Role: "verifier"})
+		case 1:
+			tasks = append(tasks, Task{ID: t.ID + "/r", Method: "malt", Group: t.Group, Parent: t.ID, N: o.MALTBranch, Fold: FoldRole, Suffix: o.RefinerSuffix, Role: "refiner"})
+		}
+	}
+	return tasks, nil
 }

@@ -19,6 +19,10 @@ const (
 	FieldPrompt    = "prompt_token_ids"
 	FieldTokenText = "token_text"
 	FieldFinish    = "finish_reason"
+	// FieldPromptText is the prompt as text ("prompt", as judges read it).
+	FieldPromptText = "prompt"
+	// FieldRole is a MALT node's role (generator, verifier, refiner).
+	FieldRole = "role"
 	// EntropyScore is the token_scores channel holding per-token entropies
 	// (over the top log-probs the server returned).
 	EntropyScore = "entropy"
@@ -36,6 +40,11 @@ const (
 	// FoldMC writes their mean score into the parent's
 	// steps[Step].values[ValueKey] and appends nothing (OmegaPRM, VSRM).
 	FoldMC Fold = "mc"
+	// FoldRole appends the samples as child nodes that answer a new text
+	// prompt: the parent's prompt and response followed by Task.Suffix
+	// (MALT's verifier and refiner turns). Their responses do not share the
+	// parent's tokens; parent.token is 0.
+	FoldRole Fold = "role"
 )
 
 // Task is one planned continuation request: sample N continuations of the
@@ -51,6 +60,10 @@ type Task struct {
 	// Step is the step (index in steps) whose value FoldMC writes.
 	Step     int    `json:"step,omitempty"`
 	ValueKey string `json:"value_key,omitempty"`
+	// Suffix is the text FoldRole appends to the parent's prompt and
+	// response; Role names the children's role (written to field "role").
+	Suffix string `json:"suffix,omitempty"`
+	Role   string `json:"role,omitempty"`
 }
 
 // Sample is one continuation.

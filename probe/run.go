@@ -2,7 +2,9 @@ package probe
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/credo-rl/credo/rollout"
@@ -71,6 +73,9 @@ func Rollouts(ctx context.Context, prompts []PromptSpec, n int, o RunOptions) (*
 			if err := fill(ctx, t, nil, 0, s, ids, o); err != nil {
 				return nil, err
 			}
+			if p.PromptText != "" {
+				setExtra(t, FieldPromptText, p.PromptText)
+			}
 			b.Trajectories = append(b.Trajectories, t)
 		}
 	}
@@ -132,6 +137,23 @@ func fill(ctx context.Context, t, parent *rollout.Trajectory, k int, s Sample, p
 	return nil
 }
 
+// roleText is p's prompt text, its response text and suffix.
+func roleText(p *rollout.Trajectory, suffix string) (string, error) {
+	var prompt string
+	raw, ok := p.Extra[FieldPromptText]
+	if !ok || json.Unmarshal(raw, &prompt) != nil {
+		return "", fmt.Errorf("traj_uid %q: field %s: missing or not a string (the role turn's prompt starts with it)", p.ID, FieldPromptText)
+	}
+	tt, err := TokenText(p)
+	if err != nil {
+		return "", err
+	}
+	if tt == nil {
+		return "", fmt.Errorf("traj_uid %q: field %s: missing", p.ID, FieldTokenText)
+	}
+	return prompt + strings.Join(tt, "") + suffix, nil
+}
+
 func ones(n int) []float64 {
 	v := make([]float64, n)
 	for i := range v {
@@ -170,6 +192,40 @@ func Run(ctx context.Context, b *rollout.Batch, tasks []Task, o RunOptions) (int
 		}
 		if tk.Token < 0 || tk.Token > p.Len() || tk.N < 1 {
 			return 0, fmt.Errorf("task %s: token %d of a %d-token parent, n %d", tk.ID, tk.Token, p.Len(), tk.N)
+		}
+		if tk.Fold == FoldRole {
+			text, err := roleText(p, tk.Suffix)
+			if err != nil {
+				return 0, fmt.Errorf("task %s: %w", tk.ID, err)
+			}
+			ts, ok := o.Sampler.(TextSampler)
+			if !ok {
+				return 0, fmt.Errorf("task %s: role turns need a sampler that takes text prompts", tk.ID)
+			}
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer wg.Done()
+				defer func() { <-sem }()
+				r := &res[i]
+				ss, ids, err := ts.SampleText(ctx, text, tk.N, Seed(o.Seed, tk.ID))
+				if err != nil {
+					r.err = fmt.Errorf("task %s: %w", tk.ID, err)
+					return
+				}
+				for j, s := range ss {
+					t := &rollout.Trajectory{ID: fmt.Sprintf("%s.%d", tk.ID, j), Group: p.Group, GroundTruth: p.GroundTruth,
+						Parent: &rollout.Branch{Trajectory: p.ID, Token: 0}}
+					if err := fill(ctx, t, nil, 0, s, ids, o); err != nil {
+						r.err = fmt.Errorf("task %s: %w", tk.ID, err)
+						return
+					}
+					setExtra(t, FieldPromptText, text)
+					setExtra(t, FieldRole, tk.Role)
+					r.recs = append(r.recs, t)
+				}
+			}()
+			continue
 		}
 		prompt, err := Prompt(p)
 		if err != nil {
@@ -218,7 +274,7 @@ func Run(ctx context.Context, b *rollout.Batch, tasks []Task, o RunOptions) (int
 		}
 		n += len(res[i].recs)
 		switch tk.Fold {
-		case FoldTree, FoldProbe:
+		case FoldTree, FoldProbe, FoldRole:
 			b.Trajectories = append(b.Trajectories, res[i].recs...)
 		case FoldMC:
 			p := byID[tk.Parent]

@@ -109,6 +109,9 @@ func (f *planFlags) add(c *cobra.Command) {
 	c.Flags().Float64Var(&f.po.ProbThreshold, "prob-threshold", 0, "spo.chain: cutpoints before tokens with probability below it (default 0.9)")
 	c.Flags().StringVar(&f.po.ValueKey, "value-key", "mc", "step value written (omegaprm, vsrm)")
 	c.Flags().Float64Var(&f.po.Threshold, "threshold", 0, "omegaprm: a prefix is correct when its MC value is above it")
+	c.Flags().IntVar(&f.po.MALTBranch, "malt-branch", 3, "malt: verifier turns per generation and refiner turns per verification")
+	c.Flags().StringVar(&f.po.VerifierSuffix, "verifier-suffix", "", "malt: text after the generation that asks for a verification (default probe.VerifierSuffix)")
+	c.Flags().StringVar(&f.po.RefinerSuffix, "refiner-suffix", "", "malt: text after the verification that asks for a refinement (default probe.RefinerSuffix)")
 	c.Flags().BoolVar(&f.lines, "line-steps", false, "omegaprm, vsrm: make each line of the response a step (from token_text) where a record has no steps")
 }
 
