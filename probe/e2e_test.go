@@ -169,6 +169,7 @@ func TestEndToEndAgainstLabServe(t *testing.T) {
 		{"treerl.group_trie", probe.PlanOptions{Top: 2, Fork: 2, Iters: 2}, false},
 		{"omegaprm.labels", probe.PlanOptions{Samples: 4}, true},
 		{"spo.chain", probe.PlanOptions{Samples: 3, Interval: 2}, false},
+		{"brpo", probe.PlanOptions{Budgets: []int{10, 20, 30}, Samples: 3}, false},
 	} {
 		t.Run(tc.method, func(t *testing.T) {
 			cache := t.TempDir()

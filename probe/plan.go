@@ -43,7 +43,12 @@ type PlanOptions struct {
 	// question), and the text appended to the parent's prompt and
 	// response to make each turn's prompt (defaults VerifierSuffix and
 	// RefinerSuffix, credo's wording).
-	MALTBranch                    int
+	MALTBranch int
+	// BRPO: Budgets are the truncation points in response tokens,
+	// increasing (default 16, 32, 64, 128); BudgetKind and Score name the
+	// budget steps and their score reward (defaults "budget", "score").
+	Budgets                       []int
+	BudgetKind, Score             string
 	VerifierSuffix, RefinerSuffix string
 }
 
@@ -76,6 +81,15 @@ func (o PlanOptions) withDefaults() PlanOptions {
 	if o.Reward == "" {
 		o.Reward = "outcome"
 	}
+	if len(o.Budgets) == 0 {
+		o.Budgets = []int{16, 32, 64, 128}
+	}
+	if o.BudgetKind == "" {
+		o.BudgetKind = "budget"
+	}
+	if o.Score == "" {
+		o.Score = "score"
+	}
 	if o.MALTBranch == 0 {
 		o.MALTBranch = 3
 	}
@@ -89,7 +103,7 @@ func (o PlanOptions) withDefaults() PlanOptions {
 }
 
 // Methods are the methods Plan knows.
-var Methods = []string{"spo.tree", "treerl.group_trie", "spo.chain", "omegaprm.labels", "vsrm", "groundedprm.labels", "malt"}
+var Methods = []string{"spo.tree", "treerl.group_trie", "spo.chain", "omegaprm.labels", "vsrm", "groundedprm.labels", "malt", "brpo"}
 
 // Plan lists the continuations method still needs for batch b (empty when
 // it has all it needs). It may also write what is known without sampling
@@ -134,6 +148,8 @@ func Plan(b *rollout.Batch, method string, o PlanOptions) ([]Task, error) {
 		return planVSRM(b, o, method)
 	case "malt":
 		return planMALT(b, o)
+	case "brpo":
+		return planBRPO(b, o)
 	}
 	return nil, fmt.Errorf("probe: no planner for method %q (have %v)", method, Methods)
 }
@@ -388,6 +404,9 @@ func planOmega(b *rollout.Batch, o PlanOptions) ([]Task, error) {
 // (rewards.<reward>). Plan calls it; a run of a saved plan calls it too.
 func Prepare(b *rollout.Batch, method string, o PlanOptions) error {
 	o = o.withDefaults()
+	if method == "brpo" {
+		return prepareBRPO(b, o)
+	}
 	if method != "omegaprm" && method != "omegaprm.labels" {
 		return nil
 	}
@@ -503,6 +522,86 @@ func planMALT(b *rollout.Batch, o PlanOptions) ([]Task, error) {
 			tasks = append(tasks, Task{ID: t.ID + "/v", Method: "malt", Group: t.Group, Parent: t.ID, N: o.MALTBranch, Fold: FoldRole, Suffix: o.VerifierSuffix, Role: "verifier"})
 		case 1:
 			tasks = append(tasks, Task{ID: t.ID + "/r", Method: "malt", Group: t.Group, Parent: t.ID, N: o.MALTBranch, Fold: FoldRole, Suffix: o.RefinerSuffix, Role: "refiner"})
+		}
+	}
+	return tasks, nil
+}
+
+func setStepReward(t *rollout.Trajectory, step int, key string, v float64) {
+	steps := append([]rollout.Step(nil), t.Steps...)
+	r := map[string]float64{}
+	for k, x := range steps[step].Rewards {
+		r[k] = x
+	}
+	r[key] = v
+	steps[step].Rewards = r
+	t.Steps = steps
+}
+
+// prepareBRPO gives every trace without budget steps one step of kind
+// BudgetKind per budget: [b_{j−1}, b_j) clipped to the response (empty
+// past its end). A budget at or past the trace's end scores the trace's
+// own outcome: truncating there leaves the whole trace (credo's shortcut:
+// the reference samples a summary anyway).
+func prepareBRPO(b *rollout.Batch, o PlanOptions) error {
+	for i, bj := range o.Budgets {
+		if bj < 1 || (i > 0 && bj <= o.Budgets[i-1]) {
+			return fmt.Errorf("probe: brpo: budgets %v: want increasing positive token counts", o.Budgets)
+		}
+	}
+	for i, t := range b.Trajectories {
+		if t.Probe {
+			continue
+		}
+		has := false
+		for _, s := range t.Steps {
+			has = has || s.Kind == o.BudgetKind
+		}
+		if has {
+			continue
+		}
+		n := t.LastValid() + 1
+		prev := 0
+		for _, bj := range o.Budgets {
+			s := rollout.Step{Start: min(prev, n), End: min(bj, n), Kind: o.BudgetKind}
+			if bj >= n {
+				r, ok := t.Rewards[o.Reward]
+				if !ok {
+					return fmt.Errorf("probe: brpo: trajectory %d (traj_uid %q) has no rewards.%s", i, t.ID, o.Reward)
+				}
+				s.Rewards = map[string]float64{o.Score: r}
+			}
+			t.Steps = append(t.Steps, s)
+			prev = bj
+		}
+	}
+	return nil
+}
+
+// planBRPO asks, for every budget step without a score, for Samples
+// continuations of the trace truncated at the budget (BRPO,
+// arXiv:2505.13438: summaries after truncated thinking; credo
+// samples free continuations from the cut and scores them with the
+// verifier, without a forced end-of-thinking suffix) and writes their mean
+// to the step's rewards.<Score>.
+func planBRPO(b *rollout.Batch, o PlanOptions) ([]Task, error) {
+	if o.Samples == 0 {
+		o.Samples = 4
+	}
+	var tasks []Task
+	for _, t := range b.Trajectories {
+		if t.Probe {
+			continue
+		}
+		for k, s := range t.Steps {
+			if s.Kind != o.BudgetKind {
+				continue
+			}
+			if _, ok := s.Rewards[o.Score]; ok {
+				continue
+			}
+			tasks = append(tasks, Task{ID: fmt.Sprintf("%s#b%d", t.ID, s.End), Method: "brpo", Group: t.Group, Parent: t.ID, Token: s.End,
+				N: o.Samples, Fold: FoldMC, Step: k, ValueKey: o.Score, Rewards: true})
 		}
 	}
 	return tasks, nil

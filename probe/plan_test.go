@@ -170,3 +170,28 @@ func TestVerifiers(t *testing.T) {
 		t.Error("NaN from a verifier must be an error")
 	}
 }
+
+func TestPlanBRPOBudgets(t *testing.T) {
+	tr := traj("a", "g", 25)
+	tr.Rewards["outcome"] = 1
+	b := &rollout.Batch{Trajectories: []*rollout.Trajectory{tr}}
+	tasks, err := Plan(b, "brpo", PlanOptions{Budgets: []int{10, 20, 30}, Samples: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// budget steps [0,10) [10,20) [20,25); the last budget (30 ≥ 25) keeps
+	// the whole trace: its score is the outcome, no sampling
+	got := ""
+	for _, s := range tr.Steps {
+		got += fmt.Sprintf("[%d,%d)%s%v ", s.Start, s.End, s.Kind, s.Rewards["score"])
+	}
+	if got != "[0,10)budget0 [10,20)budget0 [20,25)budget1 " || tr.Steps[2].Rewards["score"] != 1 {
+		t.Fatalf("steps %s", got)
+	}
+	if len(tasks) != 2 || tasks[0].Token != 10 || tasks[1].Token != 20 || tasks[1].Step != 1 || !tasks[0].Rewards || tasks[0].N != 5 {
+		t.Fatalf("%+v", tasks)
+	}
+	if _, err := Plan(&rollout.Batch{Trajectories: []*rollout.Trajectory{traj("x", "g", 3)}}, "brpo", PlanOptions{Budgets: []int{5, 5}}); err == nil {
+		t.Error("non-increasing budgets must be refused")
+	}
+}

@@ -60,6 +60,9 @@ type Task struct {
 	// Step is the step (index in steps) whose value FoldMC writes.
 	Step     int    `json:"step,omitempty"`
 	ValueKey string `json:"value_key,omitempty"`
+	// Rewards: FoldMC writes steps[Step].rewards[ValueKey] instead of
+	// values (BRPO's budget scores).
+	Rewards bool `json:"rewards,omitempty"`
 	// Suffix is the text FoldRole appends to the parent's prompt and
 	// response; Role names the children's role (written to field "role").
 	Suffix string `json:"suffix,omitempty"`

@@ -281,14 +281,11 @@ func Run(ctx context.Context, b *rollout.Batch, tasks []Task, o RunOptions) (int
 			if tk.Step < 0 || tk.Step >= len(p.Steps) {
 				return 0, fmt.Errorf("task %s: step %d of %d", tk.ID, tk.Step, len(p.Steps))
 			}
-			steps := append([]rollout.Step(nil), p.Steps...)
-			vals := map[string]float64{}
-			for k, v := range steps[tk.Step].Values {
-				vals[k] = v
+			if tk.Rewards {
+				setStepReward(p, tk.Step, tk.ValueKey, res[i].mean)
+			} else {
+				setStepValue(p, tk.Step, tk.ValueKey, res[i].mean)
 			}
-			vals[tk.ValueKey] = res[i].mean
-			steps[tk.Step].Values = vals
-			p.Steps = steps
 		default:
 			return 0, fmt.Errorf("task %s: unknown fold %q", tk.ID, tk.Fold)
 		}

@@ -48,7 +48,7 @@ func stageOf(method string) (recipe, planner string) {
 // needsStage reports whether b lacks method's model inputs.
 func needsStage(m *credit.Method, v credit.Values, b *rollout.Batch, planner string) bool {
 	switch planner {
-	case "spo.tree", "treerl.group_trie":
+	case "spo.tree", "treerl.group_trie", "malt":
 		for _, t := range b.Trajectories {
 			if t.Parent != nil {
 				return false // a sampled tree is given

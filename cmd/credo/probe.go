@@ -112,6 +112,7 @@ func (f *planFlags) add(c *cobra.Command) {
 	c.Flags().IntVar(&f.po.MALTBranch, "malt-branch", 3, "malt: verifier turns per generation and refiner turns per verification")
 	c.Flags().StringVar(&f.po.VerifierSuffix, "verifier-suffix", "", "malt: text after the generation that asks for a verification (default probe.VerifierSuffix)")
 	c.Flags().StringVar(&f.po.RefinerSuffix, "refiner-suffix", "", "malt: text after the verification that asks for a refinement (default probe.RefinerSuffix)")
+	c.Flags().IntSliceVar(&f.po.Budgets, "budgets", []int{16, 32, 64, 128}, "brpo: truncation budgets in response tokens, increasing")
 	c.Flags().BoolVar(&f.lines, "line-steps", false, "omegaprm, vsrm: make each line of the response a step (from token_text) where a record has no steps")
 }
 
