@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http/httptest"
+	"os"
 	"sort"
 	"sync"
 	"testing"
@@ -77,14 +78,22 @@ var (
 	labErr   error
 )
 
-// trained returns the lab's quick ArithChain model (a supervised warm
-// start then GRPO, seconds of CPU) and its prompts.
+// trained returns the lab's quick ArithChain model and its prompts. The
+// model is testdata/arith-quick.json, written by
+// `credo lab serve --env arithchain --save` (seed 1, lmexp.QuickConfig: a
+// supervised warm start then GRPO through credo's engine); loading it
+// instead of training keeps the race-detector run short.
 func trained(t *testing.T) (*lm.Model, []*textenv.Task) {
 	t.Helper()
 	labOnce.Do(func() {
-		cfg := lmexp.QuickConfig()
-		labModel, _, labErr = lmexp.Train(context.Background(), "arithchain", 1, cfg)
-		if labErr == nil {
+		f, err := os.Open("testdata/arith-quick.json")
+		if err != nil {
+			labErr = err
+			return
+		}
+		defer f.Close()
+		if labModel, labErr = lm.Load(f); labErr == nil {
+			cfg := lmexp.QuickConfig()
 			labTasks, labErr = textenv.Pool("arithchain", cfg.Pool, cfg.Text, 1)
 		}
 	})
@@ -149,7 +158,7 @@ func pipeline(t *testing.T, s probe.Sampler, ps []probe.PromptSpec, method strin
 
 func TestEndToEndAgainstLabServe(t *testing.T) {
 	if testing.Short() {
-		t.Skip("trains the lab's quick model")
+		t.Skip("samples a few hundred continuations")
 	}
 	m, tasks := trained(t)
 	srv := httptest.NewServer(lmserve.New("lab", m))
@@ -232,7 +241,7 @@ func checkOutput(t *testing.T, method string, b *rollout.Batch) {
 // not apply here (the in-process sampler takes token ids only).
 func TestMALTAgainstLabServe(t *testing.T) {
 	if testing.Short() {
-		t.Skip("trains the lab's quick model")
+		t.Skip("samples a few hundred continuations")
 	}
 	m, tasks := trained(t)
 	srv := httptest.NewServer(lmserve.New("lab", m))
