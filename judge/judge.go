@@ -68,6 +68,8 @@ type Options struct {
 	// Templates, when set, is a directory whose NAME.tmpl files override
 	// the embedded templates.
 	Templates string
+	// Progress, when set, is called after each judge call.
+	Progress func(done, total int)
 }
 
 // Failure is a judge answer that could not be parsed.
@@ -215,8 +217,19 @@ func Run(ctx context.Context, b *rollout.Batch, r *Recipe, o Options) error {
 	answers := make([][]string, len(calls))
 	errs := make([]error, len(calls))
 	var wg sync.WaitGroup
+	var mu sync.Mutex
+	done := 0
+	tick := func() {
+		if o.Progress != nil {
+			mu.Lock()
+			done++
+			o.Progress(done, len(calls))
+			mu.Unlock()
+		}
+	}
 	for ci, c := range calls {
 		wg.Go(func() {
+			defer tick()
 			id := fmt.Sprintf("%s/%d", b.Trajectories[c.row].ID, c.step)
 			seed := o.Seed ^ fnv(id)
 			resp, err := o.Client.Chat(ctx, model.ChatRequest{Messages: []model.Message{{Role: "user", Content: c.prompt}},

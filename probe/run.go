@@ -224,6 +224,12 @@ func Run(ctx context.Context, b *rollout.Batch, tasks []Task, o RunOptions) (int
 					setExtra(t, FieldRole, tk.Role)
 					r.recs = append(r.recs, t)
 				}
+				if o.Progress != nil {
+					mu.Lock()
+					done++
+					o.Progress(done, len(tasks))
+					mu.Unlock()
+				}
 			}()
 			continue
 		}

@@ -80,7 +80,11 @@ also writes them as JSONL). Recipes: ` + strings.Join(judge.Names(), ", ") + ` (
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 			defer stop()
-			if err := judge.Run(ctx, b, r, o); err != nil {
+			bar := newTaskBar(cmd, quiet, "judge "+r.Name+": calls")
+			o.Progress = bar.update()
+			err = judge.Run(ctx, b, r, o)
+			bar.finish()
+			if err != nil {
 				var pe *judge.ParseError
 				if report != "" && errors.As(err, &pe) {
 					if werr := writeFailures(report, pe.Failures); werr != nil {

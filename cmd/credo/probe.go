@@ -391,7 +391,10 @@ func newProbeRun() *cobra.Command {
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 			defer stop()
+			bar := newTaskBar(cmd, quiet, "probe: tasks")
+			ro.Progress = bar.update()
 			n, err := probe.Run(ctx, b, tasks, ro)
+			bar.finish()
 			if err != nil {
 				return err
 			}
@@ -455,7 +458,10 @@ OmegaPRM round by round.`,
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 			defer stop()
+			bar := newTaskBar(cmd, quiet, "probe "+pf.method+": tasks of this round")
+			ro.Progress = bar.update()
 			r, n, err := probe.Expand(ctx, b, pf.method, pf.po, ro, rounds)
+			bar.finish()
 			if err != nil {
 				return err
 			}
