@@ -64,6 +64,10 @@ type Choice struct {
 	LogProbs    []float64
 	TopLogProbs []map[string]float64
 	TextOffset  []int
+	// FirstNull: the server gave no log-prob for the first token (an
+	// echoed prompt's first token has no context); LogProbs[0] is then 0
+	// and meaningless.
+	FirstNull bool
 }
 
 // Response is a normalised answer.
@@ -196,6 +200,50 @@ func (c *Client) Chat(ctx context.Context, q ChatRequest) (*Response, error) {
 		return nil, err
 	}
 	c.count(out)
+	return out, nil
+}
+
+// PromptScore is the log-probability of each prompt token given the tokens
+// before it.
+type PromptScore struct {
+	// Tokens are the prompt's tokens as the server spelled them, TokenIDs
+	// their ids when the server gave them.
+	Tokens   []string
+	TokenIDs []int
+	// LogProbs[k] is log p(Tokens[k+1] | Tokens[:k+1]) (the first token has
+	// no context, so there is one fewer than Tokens).
+	LogProbs []float64
+}
+
+// ScorePrompt scores a prompt (a string or token ids) with the legacy
+// completions API's echo: one token is generated and dropped, the echoed
+// prompt's log-probs are returned. vLLM and OpenAI's legacy models support
+// it; servers that do not (llama.cpp, `credo lab serve`) answer an error.
+func (c *Client) ScorePrompt(ctx context.Context, prompt any) (*PromptScore, error) {
+	r, err := c.Complete(ctx, CompletionRequest{Prompt: prompt, MaxTokens: 1, Temperature: F(0), Logprobs: I(0),
+		Extra: map[string]any{"echo": true}})
+	if err != nil {
+		return nil, err
+	}
+	ch := r.Choices[0]
+	p := r.PromptTokens
+	if p == 0 && r.PromptTokenIDs != nil {
+		p = len(r.PromptTokenIDs)
+	}
+	switch {
+	case p < 1:
+		return nil, errors.New("model: ScorePrompt: the server reported no prompt token count (usage.prompt_tokens)")
+	case len(ch.LogProbs) < p || len(ch.Tokens) < p:
+		return nil, fmt.Errorf("model: ScorePrompt: %d log-probs for a %d-token prompt: the server did not echo the prompt", len(ch.LogProbs), p)
+	case !ch.FirstNull:
+		return nil, errors.New("model: ScorePrompt: the first echoed token has a log-prob: the answer is not an echo of the prompt")
+	}
+	out := &PromptScore{Tokens: ch.Tokens[:p], LogProbs: append([]float64(nil), ch.LogProbs[1:p]...)}
+	if len(ch.TokenIDs) >= p {
+		out.TokenIDs = ch.TokenIDs[:p]
+	} else if r.PromptTokenIDs != nil {
+		out.TokenIDs = r.PromptTokenIDs
+	}
 	return out, nil
 }
 
@@ -373,6 +421,11 @@ func merge(ch *Choice, wc wireChoice) error {
 	ch.Tokens = append(ch.Tokens, lp.Tokens...)
 	for i, p := range lp.TokenLogprobs {
 		if p == nil {
+			if i == 0 && len(ch.LogProbs) == 0 {
+				ch.FirstNull = true
+				ch.LogProbs = append(ch.LogProbs, 0)
+				continue
+			}
 			return fmt.Errorf("logprobs: token_logprobs[%d] is null", i)
 		}
 		ch.LogProbs = append(ch.LogProbs, *p)

@@ -316,3 +316,32 @@ func TestEmptyCompletionHasEmptyIDs(t *testing.T) {
 		t.Fatalf("%v %#v", err, r)
 	}
 }
+
+// An echo answer in OpenAI's legacy layout: the prompt's tokens first (the
+// first without a log-prob), then the one generated token.
+const echoCompletion = `{"id":"cmpl-e","object":"text_completion","model":"m",
+ "choices":[{"index":0,"text":"The cat sat","logprobs":{"tokens":["The"," cat"," sat"],"token_logprobs":[null,-3.5,-1.25],
+   "top_logprobs":[null,{" cat":-3.5},{" sat":-1.25}],"text_offset":[0,3,7]},"finish_reason":"length"}],
+ "usage":{"prompt_tokens":2,"completion_tokens":1,"total_tokens":3}}`
+
+func TestScorePrompt(t *testing.T) {
+	var body string
+	_, c := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		b := make([]byte, 1000)
+		n, _ := r.Body.Read(b)
+		body = string(b[:n])
+		fmt.Fprint(w, echoCompletion)
+	})
+	s, err := c.ScorePrompt(context.Background(), "The cat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(body, `"echo":true`) || fmt.Sprint(s.Tokens) != "[The  cat]" || fmt.Sprint(s.LogProbs) != "[-3.5]" {
+		t.Fatalf("body %s, score %+v", body, s)
+	}
+	// a server that ignores echo: the first token has a log-prob
+	_, c2 := serve(t, func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, openaiCompletion) })
+	if _, err := c2.ScorePrompt(context.Background(), "x"); err == nil || !strings.Contains(err.Error(), "echo") {
+		t.Fatalf("%v", err)
+	}
+}
