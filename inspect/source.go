@@ -193,4 +193,3 @@ func checkTokenText(t *rollout.Trajectory) error {
 	_, err := tokenText(t)
 	return err
 }
-

@@ -19,8 +19,8 @@ import (
 func newInspect() *cobra.Command {
 	var (
 		addr, tokenizer, method, leftMethod, reward, truth, inFormat string
-		sets, leftSets                                              []string
-		scale                                                       float64
+		sets, leftSets                                               []string
+		scale                                                        float64
 	)
 	c := &cobra.Command{
 		Use:   "inspect FILE [FILE2]",
