@@ -200,6 +200,13 @@ func (in *Inspector) Page(q Query) GroupPage {
 	}
 	if q.Sort == "reward" || q.Sort == "-reward" || q.Sort == "credit" || q.Sort == "diff" {
 		sort.SliceStable(sel, func(i, j int) bool {
+			if q.Sort == "reward" || q.Sort == "-reward" {
+				// groups without the reward channel go last
+				ri, rj := in.groups[sel[i]].Rewards > 0, in.groups[sel[j]].Rewards > 0
+				if ri != rj {
+					return ri
+				}
+			}
 			a, b := key(sel[i]), key(sel[j])
 			if desc {
 				return a > b

@@ -23,6 +23,7 @@ type source struct {
 	n    []int32
 	line []int32
 	mem  []*rollout.Trajectory
+	mpos []string // positions of the records held in memory
 	byID map[string]int
 }
 
@@ -36,7 +37,7 @@ func (s *source) len() int {
 // pos names record k the way the other commands do.
 func (s *source) pos(k int) string {
 	if s.mem != nil {
-		return fmt.Sprintf("record %d", k+1)
+		return s.mpos[k]
 	}
 	return fmt.Sprintf("line %d", s.line[k])
 }
@@ -149,6 +150,7 @@ func openSource(path, inFormat string, visit func(k int, t *rollout.Trajectory) 
 			return nil, err
 		}
 		s.mem = append(s.mem, t)
+		s.mpos = append(s.mpos, r.Pos())
 		if err := add(t, r.Pos()); err != nil {
 			return nil, err
 		}
