@@ -181,3 +181,30 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("screenshot %s: %v", shot, err)
 	}
 }
+
+// TestBrowserHover moves the mouse onto a token (through the page's ?hover=
+// parameter, which dispatches a real mousemove event) and checks the numbers
+// the tooltip shows against the fixture.
+func TestBrowserHover(t *testing.T) {
+	bin := chromium(t)
+	in := openAB(t, Options{File2: "testdata/b.jsonl", Scale: 1})
+	srv := httptest.NewServer(in.Handler())
+	defer srv.Close()
+	dom := headless(t, bin, srv.URL+"/?group=g1&hover=t1:2", "--dump-dom")
+	m := regexp.MustCompile(`<div id="tip"[^>]*>([^<]*)</div>`).FindStringSubmatch(dom)
+	if m == nil || strings.Contains(m[0], "hidden") {
+		t.Fatalf("no visible tooltip: %v", m)
+	}
+	tip := strings.ReplaceAll(m[1], "&quot;", `"`)
+	// token 2 of t1: id 12, " wor", mask 1, old log-prob -0.125, value
+	// 0.125, credit 0 (left) and 0.5 (right), difference 0.5, A^π 0.25
+	for _, want := range []string{`token 2  id 12  " wor"`, "mask          1", "old log-prob  -0.125", "value         0.125",
+		"credit L      0 ", "credit R      0.5 ", "difference    0.5", "exact A^π     0.25", "reward outcome 1"} {
+		if !strings.Contains(tip, want) {
+			t.Errorf("tooltip lacks %q:\n%s", want, tip)
+		}
+	}
+	if c := find(cells(dom), "1", "t1", "2"); c == nil || !strings.Contains(c.attrs["class"], "hl") {
+		t.Errorf("the same token on the right side is not highlighted: %+v", c)
+	}
+}

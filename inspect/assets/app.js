@@ -256,21 +256,21 @@ function renderGroup() {
 function tipText(t, i) {
   const L = [];
   L.push("token " + i + "  id " + t.tokens[i] + "  " + JSON.stringify(t.text[i]));
-  const add = (name, arr) => { if (arr) L.push(name.padEnd(14) + fmt(arr[i])); };
+  const add = (name, arr) => { if (arr) L.push(name.padEnd(13) + " " + fmt(arr[i])); };
   add("mask", t.mask || null);
-  if (!t.mask) L.push("mask".padEnd(14) + "1 (absent)");
+  if (!t.mask) L.push("mask".padEnd(13) + " " + "1 (absent)");
   add("old log-prob", t.old_log_probs);
   add("ref log-prob", t.ref_log_prob);
   add("value", t.values);
   add("token reward", t.token_level_rewards);
   current.sides.forEach((s, k) => {
-    L.push(("credit " + (k ? "R" : "L")).padEnd(14) + fmt(t.credit[k] ? t.credit[k][i] : null) + "   " + s);
-    if (t.returns[k]) L.push(("returns " + (k ? "R" : "L")).padEnd(14) + fmt(t.returns[k][i]));
+    L.push(("credit " + (k ? "R" : "L")).padEnd(13) + " " + fmt(t.credit[k] ? t.credit[k][i] : null) + "   " + s);
+    if (t.returns[k]) L.push(("returns " + (k ? "R" : "L")).padEnd(13) + " " + fmt(t.returns[k][i]));
   });
   add("difference", t.diff);
   add("exact A^π", t.truth);
   add("loss weight", t.loss_weights);
-  for (const [k, v] of Object.entries(t.rewards || {})) L.push(("reward " + k).padEnd(14) + fmt(v));
+  for (const [k, v] of Object.entries(t.rewards || {})) L.push(("reward " + k).padEnd(13) + " " + fmt(v));
   return L.join("\n");
 }
 
@@ -311,6 +311,15 @@ async function main() {
   const fromURL = state.group !== null;
   await loadGroups();
   if (fromURL) await loadGroup();
+  if (q.has("hover")) {
+    // ?hover=TRAJ:I moves the mouse onto that token (for links and screenshots)
+    const [traj, i] = q.get("hover").split(":");
+    const c = [...document.querySelectorAll('.tok[data-side="0"]')].find((e) => e.dataset.traj === traj && e.dataset.i === i);
+    if (c) {
+      const r = c.getBoundingClientRect();
+      c.dispatchEvent(new MouseEvent("mousemove", { bubbles: true, clientX: r.left + r.width / 2, clientY: r.bottom }));
+    }
+  }
 }
 
 main().catch((e) => { $("group").replaceChildren(el("p", "err", e.message)); });
