@@ -132,6 +132,11 @@ func Open(o Options) (*Inspector, error) {
 		s := trajSummary{group: int32(g)}
 		s.reward, s.hasRewd = t.Rewards[o.Reward]
 		_, s.hasTruth = t.Scores[o.Truth]
+		if o.Left == nil {
+			for _, x := range t.Advantages {
+				s.maxAbs = math.Max(s.maxAbs, math.Abs(x))
+			}
+		}
 		in.truth = in.truth || s.hasTruth
 		in.trajs = append(in.trajs, s)
 		if in.b != nil {
@@ -236,12 +241,20 @@ func (in *Inspector) sideValues(s, k int, t *rollout.Trajectory) (adv, ret []flo
 // summarise fills the per-trajectory and per-group statistics and the scale.
 func (in *Inspector) summarise() error {
 	maxes := make([]float64, 0, len(in.trajs))
+	reread := in.sides == 2 || in.comp[0] != nil // else the scan has it all
 	for k := range in.trajs {
+		if !reread {
+			if m := in.trajs[k].maxAbs; m > 0 {
+				maxes = append(maxes, m)
+			}
+			continue
+		}
 		t, err := in.a.get(k)
 		if err != nil {
 			return err
 		}
 		s := &in.trajs[k]
+		s.maxAbs = 0
 		var sides [2][]float64
 		for i := 0; i < in.sides; i++ {
 			adv, _, err := in.sideValues(i, k, t)
