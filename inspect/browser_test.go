@@ -208,3 +208,38 @@ func TestBrowserHover(t *testing.T) {
 		t.Errorf("the same token on the right side is not highlighted: %+v", c)
 	}
 }
+
+// TestBrowserLarge loads the page over a 100,000-trajectory file: the page
+// shows one page of 50 groups out of 12,500 and the chosen group's tokens.
+func TestBrowserLarge(t *testing.T) {
+	if testing.Short() {
+		t.Skip("100k trajectories: not in -short")
+	}
+	bin := chromium(t)
+	in, err := Open(Options{File: writeLarge(t, 100000), Scale: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	srv := httptest.NewServer(in.Handler())
+	defer srv.Close()
+	dom := headless(t, bin, srv.URL+"/?sort=credit", "--dump-dom")
+	if !strings.Contains(dom, "1–50 of 12500 groups") {
+		t.Error("page does not say 1–50 of 12500 groups")
+	}
+	rows := regexp.MustCompile(`<tr class="row[^"]*" data-group="([^"]*)"`).FindAllStringSubmatch(dom, -1)
+	if len(rows) != 50 || rows[0][1] != "g124" {
+		t.Fatalf("%d group rows, first %v; want 50 and g124", len(rows), rows[0])
+	}
+	cs := cells(dom)
+	if len(cs) != 8*16 {
+		t.Errorf("%d token cells, want 128 (group g124: 8 trajectories of 16 tokens)", len(cs))
+	}
+	// t999 has credit +0.999 on even tokens and -0.999 on odd ones; with
+	// scale 1: 255 + (178-255)·0.999 = 178.08 -> 178, ... (see TestBrowser)
+	for i, want := range map[string]string{"0": "rgb(178, 24, 43)", "1": "rgb(33, 102, 172)"} {
+		if c := find(cs, "0", "t999", i); c == nil || !strings.Contains(c.attrs["style"], want) {
+			t.Errorf("t999 token %s: %+v, want %s", i, c, want)
+		}
+	}
+}

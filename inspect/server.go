@@ -107,12 +107,11 @@ type GroupPage struct {
 
 // Query selects and orders groups.
 type Query struct {
-	Offset, Limit          int
-	Sort                   string
-	Filter                 string
-	MinReward, MaxReward   float64 // NaN = unbounded
-	MinCredit              float64
-	hasMinReward, hasMaxRw bool
+	Offset, Limit        int
+	Sort                 string
+	Filter               string   // group ids containing this text
+	MinReward, MaxReward *float64 // bounds on the group's mean reward, nil = none
+	MinCredit            float64  // least largest |credit|
 }
 
 // ParseQuery reads the query parameters of /api/groups.
@@ -148,13 +147,19 @@ func ParseQuery(v map[string][]string) (Query, error) {
 			*p.dst = n
 		}
 	}
+	for _, b := range []struct {
+		k   string
+		dst **float64
+	}{{"min_reward", &q.MinReward}, {"max_reward", &q.MaxReward}} {
+		f, ok, err := num(b.k)
+		if err != nil {
+			return q, err
+		}
+		if ok {
+			*b.dst = &f
+		}
+	}
 	var err error
-	if q.MinReward, q.hasMinReward, err = num("min_reward"); err != nil {
-		return q, err
-	}
-	if q.MaxReward, q.hasMaxRw, err = num("max_reward"); err != nil {
-		return q, err
-	}
 	if q.MinCredit, _, err = num("min_credit"); err != nil {
 		return q, err
 	}
@@ -174,10 +179,10 @@ func (in *Inspector) Page(q Query) GroupPage {
 		if q.Filter != "" && !strings.Contains(gs.ID, q.Filter) {
 			continue
 		}
-		if (q.hasMinReward || q.hasMaxRw) && gs.Rewards == 0 {
+		if (q.MinReward != nil || q.MaxReward != nil) && gs.Rewards == 0 {
 			continue
 		}
-		if q.hasMinReward && gs.Mean < q.MinReward || q.hasMaxRw && gs.Mean > q.MaxReward {
+		if q.MinReward != nil && gs.Mean < *q.MinReward || q.MaxReward != nil && gs.Mean > *q.MaxReward {
 			continue
 		}
 		if gs.MaxAbs < q.MinCredit {

@@ -27,13 +27,6 @@ type source struct {
 	byID map[string]int
 }
 
-func (s *source) len() int {
-	if s.mem != nil {
-		return len(s.mem)
-	}
-	return len(s.off)
-}
-
 // pos names record k the way the other commands do.
 func (s *source) pos(k int) string {
 	if s.mem != nil {

@@ -16,6 +16,9 @@ import (
 	"github.com/credo-rl/credo/inspect"
 )
 
+// inspectContext is the parent of the server's lifetime (tests cancel it).
+var inspectContext = context.Background
+
 func newInspect() *cobra.Command {
 	var (
 		addr, tokenizer, method, leftMethod, reward, truth, inFormat string
@@ -90,7 +93,7 @@ no authentication.`,
 				return usageError{err}
 			}
 			srv := &http.Server{Handler: in.Handler(), ReadHeaderTimeout: 10 * time.Second}
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			ctx, stop := signal.NotifyContext(inspectContext(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			go func() {
 				<-ctx.Done()
