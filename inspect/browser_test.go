@@ -170,6 +170,14 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("t4's shared prefix token not marked: %+v", c)
 	}
 
+	// strata: g2's trajectories under their features.calls values
+	dom = headless(t, bin, srv.URL+"/?group=g2&arrange=f:calls", "--dump-dom")
+	s1, s2 := strings.Index(dom, `<div class="stratum">calls = 1</div>`), strings.Index(dom, `<div class="stratum">calls = 2</div>`)
+	t3, t4 := strings.Index(dom, `data-traj="t3"`), strings.Index(dom, `data-traj="t4"`)
+	if s1 < 0 || s2 < 0 || !(s1 < t4 && t4 < s2 && s2 < t3) {
+		t.Errorf("strata: calls = 1 at %d, t4 at %d, calls = 2 at %d, t3 at %d", s1, t4, s2, t3)
+	}
+
 	// screenshots, for people (written to $CREDO_INSPECT_SHOTS when set)
 	dir := os.Getenv("CREDO_INSPECT_SHOTS")
 	if dir == "" {

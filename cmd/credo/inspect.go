@@ -101,7 +101,7 @@ no authentication.`,
 				defer cancel()
 				srv.Shutdown(sctx)
 			}()
-			fmt.Fprintf(cmd.ErrOrStderr(), "credo inspect: %d groups, %d trajectories, colour scale ±%g\n", in.Groups(), in.Trajectories(), in.Scale())
+			fmt.Fprintf(cmd.ErrOrStderr(), "credo inspect: %d groups, %d trajectories, colour scale ±%.4g\n", in.Groups(), in.Trajectories(), in.Scale())
 			if host, _, _ := net.SplitHostPort(ln.Addr().String()); !net.ParseIP(host).IsLoopback() {
 				fmt.Fprintf(cmd.ErrOrStderr(), "credo inspect: listening on %s, not loopback: anyone who can reach it can read the file\n", host)
 			}

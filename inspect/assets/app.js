@@ -89,8 +89,8 @@ async function loadGroups() {
   $("range").textContent = page.total ? (page.offset + 1) + "–" + end + " of " + page.total + " groups" : "no groups";
   $("prev").disabled = page.offset === 0;
   $("next").disabled = end >= page.total;
-  if (state.group === null && page.groups.length) { state.group = page.groups[0].id; tb.rows[0].classList.add("sel"); loadGroup(); }
   syncURL();
+  if (state.group === null && page.groups.length) { state.group = page.groups[0].id; tb.rows[0].classList.add("sel"); syncURL(); await loadGroup(); }
 }
 
 let current = null; // the group shown
@@ -223,7 +223,7 @@ function renderGroup() {
   let last = null;
   const columns = g.sides.map((s, i) => ({ label: s, key: "credit", side: i }));
   if (g.sides.length === 2) columns.push({ label: "difference (" + g.sides[1] + " − " + g.sides[0] + ")", key: "diff", side: "diff" });
-  if (state.meta.truth) columns.push({ label: "exact A^π (token_scores." + state.meta.truth + ")", key: "truth", side: "truth" });
+  if (state.meta.truth && g.trajectories.some((t) => t.truth)) columns.push({ label: "exact A^π (token_scores." + state.meta.truth + ")", key: "truth", side: "truth" });
   for (const { t, depth, stratum } of arranged(g.trajectories)) {
     if (stratum !== null && stratum !== last) { body.append(el("div", "stratum", stratum)); last = stratum; }
     const card = el("div", "traj");
