@@ -9,6 +9,7 @@
 //	credo conformance DIR
 //	credo lab list | run NAME... [--seeds K] [--quick]
 //	credo allocate --state FILE --budget N --min A --max B
+//	credo inspect FILE [FILE2] [--method NAME --set key=value ...] [--tokenizer tokenizer.json]
 //
 // Files are .jsonl or .parquet, optionally .gz or .zst; "-" is stdin or
 // stdout (JSONL unless --in-format/--out-format says otherwise).
