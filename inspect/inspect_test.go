@@ -3,7 +3,6 @@ package inspect
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -306,5 +305,41 @@ func TestAssetsSelfContained(t *testing.T) {
 			t.Errorf("%s refers to another host", p)
 		}
 	}
-	_ = io.Discard
+	// mounted under a prefix, as in another server: the page uses relative URLs
+	mux := http.NewServeMux()
+	mux.Handle("/inspect/", http.StripPrefix("/inspect", h))
+	if !strings.Contains(string(get(t, mux, "/inspect/", 200)), `src="app.js"`) {
+		t.Error("page under /inspect/ does not load app.js relatively")
+	}
+	get(t, mux, "/inspect/api/meta", 200)
+	if js := string(get(t, mux, "/inspect/app.js", 200)); strings.Contains(js, `fetch("/`) || strings.Contains(js, `getJSON("/`) {
+		t.Error("app.js uses absolute URLs")
+	}
+}
+
+func TestParquetAndOddGroupIDs(t *testing.T) {
+	in := openAB(t, Options{File: "../examples/rollouts.parquet"})
+	if in.a.mem == nil || in.Groups() == 0 {
+		t.Fatalf("parquet: in memory %v, %d groups", in.a.mem != nil, in.Groups())
+	}
+	g, err := in.Group(0)
+	if err != nil || len(g.Trajs) == 0 || !strings.HasPrefix(g.Trajs[0].Pos, "row ") {
+		t.Fatalf("parquet group: %v %+v", err, g)
+	}
+	// group ids with a slash, a space, a question mark and non-ASCII text
+	p := filepath.Join(t.TempDir(), "odd.jsonl")
+	body := `{"uid":"a/b c?d é","traj_uid":"x","responses":[1],"advantages":[0.5]}` + "\n"
+	if err := os.WriteFile(p, []byte(body), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	in = openAB(t, Options{File: p})
+	gr := group(t, in.Handler(), "a/b c?d é")
+	if gr.ID != "a/b c?d é" || len(gr.Trajs) != 1 {
+		t.Errorf("odd id: %+v", gr)
+	}
+	rec := httptest.NewRecorder()
+	in.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/api/group/"+url.PathEscape("a/b c?d é")+"x", nil))
+	if rec.Code != 404 {
+		t.Errorf("wrong id: status %d", rec.Code)
+	}
 }
