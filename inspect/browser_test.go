@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -217,14 +218,14 @@ func TestBrowserHover(t *testing.T) {
 	}
 }
 
-// TestBrowserLarge loads the page over a 100,000-trajectory file: the page
-// shows one page of 50 groups out of 12,500 and the chosen group's tokens.
+// TestBrowserLarge loads the page over a 100,000-trajectory file (largeN):
+// the page shows one page of 50 groups out of 12,500 and the chosen group's tokens.
 func TestBrowserLarge(t *testing.T) {
 	if testing.Short() {
 		t.Skip("100k trajectories: not in -short")
 	}
 	bin := chromium(t)
-	in, err := Open(Options{File: writeLarge(t, 100000), Scale: 1})
+	in, err := Open(Options{File: writeLarge(t, largeN), Scale: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,8 +233,8 @@ func TestBrowserLarge(t *testing.T) {
 	srv := httptest.NewServer(in.Handler())
 	defer srv.Close()
 	dom := headless(t, bin, srv.URL+"/?sort=credit", "--dump-dom")
-	if !strings.Contains(dom, "1–50 of 12500 groups") {
-		t.Error("page does not say 1–50 of 12500 groups")
+	if want := fmt.Sprintf("1–50 of %d groups", largeN/8); !strings.Contains(dom, want) {
+		t.Errorf("page does not say %s", want)
 	}
 	rows := regexp.MustCompile(`<tr class="row[^"]*" data-group="([^"]*)"`).FindAllStringSubmatch(dom, -1)
 	if len(rows) != 50 || rows[0][1] != "g124" {

@@ -42,14 +42,14 @@ func writeLarge(tb testing.TB, n int) string {
 	return p
 }
 
-// TestLargeFile indexes a 100,000-trajectory file and pages through it: the
+// TestLargeFile indexes a 100,000-trajectory file (largeN) and pages through it: the
 // index is a few hundred bytes per trajectory (the records stay on disk) and one page of the group
 // list is a few kilobytes.
 func TestLargeFile(t *testing.T) {
 	if testing.Short() {
 		t.Skip("100k trajectories: not in -short")
 	}
-	p := writeLarge(t, 100000)
+	p := writeLarge(t, largeN)
 	st, _ := os.Stat(p)
 	runtime.GC()
 	var before, after runtime.MemStats
@@ -65,10 +65,10 @@ func TestLargeFile(t *testing.T) {
 	t.Logf("file %.1f MB, index %.1f MB on the heap", float64(st.Size())/1e6, float64(held)/1e6)
 	// the index is per trajectory (offset, group, reward, largest |credit|,
 	// id), independent of the number of tokens
-	if per := held / 100000; per > 256 {
+	if per := held / largeN; per > 256 {
 		t.Errorf("index holds %d bytes per trajectory, want at most 256", per)
 	}
-	if in.Groups() != 12500 || in.Trajectories() != 100000 {
+	if in.Groups() != largeN/8 || in.Trajectories() != largeN {
 		t.Fatalf("%d groups, %d trajectories", in.Groups(), in.Trajectories())
 	}
 	h := in.Handler()
@@ -80,15 +80,15 @@ func TestLargeFile(t *testing.T) {
 	if err := json.Unmarshal(body, &pg); err != nil {
 		t.Fatal(err)
 	}
-	if pg.Total != 12500 || len(pg.Groups) != 50 || pg.Groups[0].ID != "g124" || pg.Groups[0].MaxAbsCredit != 0.999 {
+	if pg.Total != largeN/8 || len(pg.Groups) != 50 || pg.Groups[0].ID != "g124" || pg.Groups[0].MaxAbsCredit != 0.999 {
 		t.Errorf("first page: total %d, %d groups, first %+v", pg.Total, len(pg.Groups), pg.Groups[0])
 	}
-	last := page(t, h, "offset=12490&limit=50")
-	if len(last.Groups) != 10 || last.Groups[9].ID != "g12499" {
+	last := page(t, h, fmt.Sprintf("offset=%d&limit=50", largeN/8-10))
+	if len(last.Groups) != 10 || last.Groups[9].ID != fmt.Sprintf("g%d", largeN/8-1) {
 		t.Errorf("last page: %d groups, last %+v", len(last.Groups), last.Groups[len(last.Groups)-1])
 	}
-	g := group(t, h, "g12499")
-	if len(g.Trajs) != 8 || g.Trajs[7].ID != "t99999" || math.Abs(g.Trajs[7].Credit[0][1]+0.999) > 1e-15 {
+	g := group(t, h, fmt.Sprintf("g%d", largeN/8-1))
+	if len(g.Trajs) != 8 || g.Trajs[7].ID != fmt.Sprintf("t%d", largeN-1) || math.Abs(g.Trajs[7].Credit[0][1]+0.999) > 1e-15 {
 		t.Errorf("last group: %d trajectories, last %s %v", len(g.Trajs), g.Trajs[7].ID, g.Trajs[7].Credit[0])
 	}
 }
