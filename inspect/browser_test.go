@@ -252,3 +252,36 @@ func TestBrowserLarge(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserLongTrajectory: a 5,000-token trajectory is drawn up to 3,000
+// tokens, with its steps cut there and a button to draw the rest.
+func TestBrowserLongTrajectory(t *testing.T) {
+	bin := chromium(t)
+	toks, adv := make([]string, 5000), make([]string, 5000)
+	for i := range toks {
+		toks[i], adv[i] = fmt.Sprint(i%100), "0.5"
+	}
+	p := filepath.Join(t.TempDir(), "long.jsonl")
+	rec := fmt.Sprintf(`{"uid":"g","traj_uid":"long","responses":[%s],"advantages":[%s],"steps":[{"start":0,"end":2500,"kind":"turn"},{"start":2500,"end":5000,"kind":"turn"}]}`+"\n",
+		strings.Join(toks, ","), strings.Join(adv, ","))
+	if err := os.WriteFile(p, []byte(rec), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	in, err := Open(Options{File: p, Scale: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	srv := httptest.NewServer(in.Handler())
+	defer srv.Close()
+	dom := headless(t, bin, srv.URL+"/", "--dump-dom")
+	if n := len(cells(dom)); n != 3000 {
+		t.Errorf("%d token cells drawn, want 3000", n)
+	}
+	if !strings.Contains(dom, "show all 5000 tokens (3000 drawn)") {
+		t.Error("no button to draw the rest")
+	}
+	if n := strings.Count(dom, `class="step"`); n != 2 {
+		t.Errorf("%d step boxes, want 2", n)
+	}
+}

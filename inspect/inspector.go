@@ -182,10 +182,12 @@ func Open(o Options) (*Inspector, error) {
 		}
 		c := &computed{adv: make([][]float64, len(batch.Trajectories)), ret: make([][]float64, len(batch.Trajectories))}
 		for i, t := range batch.Trajectories {
-			for _, x := range t.Advantages {
-				if math.IsNaN(x) || math.IsInf(x, 0) {
-					in.Close()
-					return nil, fmt.Errorf("method %s gave a non-finite advantage for trajectory %q", spec.Name, t.ID)
+			for _, a := range [][]float64{t.Advantages, t.Returns} {
+				for _, x := range a {
+					if math.IsNaN(x) || math.IsInf(x, 0) {
+						in.Close()
+						return nil, fmt.Errorf("method %s gave a non-finite advantage or return for trajectory %q", spec.Name, t.ID)
+					}
 				}
 			}
 			c.adv[i], c.ret[i] = t.Advantages, t.Returns

@@ -6,6 +6,8 @@ const NEG = [33, 102, 172], POS = [178, 24, 43]; // ColorBrewer RdBu ends; 0 is 
 const ANCHOR = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#1f78b4", "#b15928", "#6a3d9a"];
 const $ = (id) => document.getElementById(id);
 const state = { meta: null, offset: 0, limit: 50, group: null, scale: 1, arrange: "", tsort: "index" };
+const MAXTOK = 3000; // tokens drawn per trajectory until "show all" is clicked
+const showAll = new Set(); // trajectories drawn in full
 
 // colour of value v on the diverging scale saturating at ±s (null = no value).
 function colour(v, s) {
@@ -108,7 +110,7 @@ async function loadGroup() {
 
 function tokenCells(tr, vals, side, prefix) {
   // the token cells of one column, inside nested step boxes.
-  const n = tr.tokens.length, kids = new Map();
+  const n = showAll.has(tr.id) ? tr.tokens.length : Math.min(tr.tokens.length, MAXTOK), kids = new Map();
   tr.steps.forEach((st, i) => {
     const p = st.parent === undefined || st.parent === null ? -1 : st.parent;
     if (!kids.has(p)) kids.set(p, []);
@@ -135,6 +137,7 @@ function tokenCells(tr, vals, side, prefix) {
     let i = from;
     for (const s of kids.get(parent) || []) {
       const st = tr.steps[s];
+      if (st.start >= to) break;
       for (; i < st.start; i++) into.append(cell(i));
       const box = el("span", "step");
       box.dataset.step = s;
@@ -151,9 +154,9 @@ function tokenCells(tr, vals, side, prefix) {
       const l = el("span", "slabel", lab.join(" "));
       if (st.anchor >= 0) l.style.background = ANCHOR[st.anchor % ANCHOR.length];
       box.append(l);
-      span(box, st.start, st.end, s);
+      span(box, st.start, Math.min(st.end, to), s);
       into.append(box);
-      i = st.end;
+      i = Math.min(st.end, to);
     }
     for (; i < to; i++) into.append(cell(i));
   };
@@ -248,6 +251,11 @@ function renderGroup() {
       cols.append(col);
     }
     card.append(cols);
+    if (t.tokens.length > MAXTOK && !showAll.has(t.id)) {
+      const b = el("button", "more", "show all " + t.tokens.length + " tokens (" + MAXTOK + " drawn)");
+      b.onclick = () => { showAll.add(t.id); renderGroup(); };
+      card.append(b);
+    }
     body.append(card);
   }
   sec.replaceChildren(head, body);
