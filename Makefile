@@ -1,4 +1,5 @@
-# credo: common tasks. The README's test command is `go test -race ./...`.
+# credo: common tasks. The README's test command is `make test` (Go tests with the race
+# detector, then the Python package: python/ci.sh).
 GO ?= go
 
 .PHONY: build test bench conformance lint fuzz
@@ -8,6 +9,7 @@ build:
 
 test:
 	$(GO) test -race ./...
+	python/ci.sh
 
 conformance: build
 	bin/credo conformance testdata/golden

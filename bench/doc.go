@@ -10,5 +10,7 @@
 // measured on are recorded in docs/benchmarks.md.
 //
 // The package contains no estimator code: only the deterministic batch
-// generator (NewBatch, NewStepBatch) used by bench_test.go.
+// generator (NewBatch, NewStepBatch) used by bench_test.go, and the
+// generator of realistic JSONL rollout files (WriteRollouts) used by the
+// format/jsonl benchmarks and by the file benchmark command bench/files.
 package bench

@@ -74,6 +74,16 @@ type Method struct {
 	Run func(b *rollout.Batch, v Values) error `json:"-"`
 	// RunState assigns credit for a stateful method; st is never nil.
 	RunState func(b *rollout.Batch, v Values, st *State) error `json:"-"`
+	// Steps, for a stateful group-scope method, starts one call to be run
+	// group by group (see Step): the state advances once per call however
+	// the batch is split. A method that sets Steps leaves RunState nil;
+	// Register derives RunState from it. Stateful methods without Steps are
+	// always given the whole batch.
+	Steps func(v Values, st *State) (Step, error) `json:"-"`
+	// Sums, for a batch-scope method whose batch statistics are sums over
+	// the trajectories (whitening), is its two-pass form (see SumPass):
+	// credo assign then reads a file twice instead of holding it.
+	Sums func(v Values) (SumPass, error) `json:"-"`
 }
 
 // Inferred is a formula credo inferred where the paper is silent.
@@ -151,6 +161,12 @@ func Register(m *Method) {
 	defer mu.Unlock()
 	if _, dup := methods[m.Name]; dup {
 		panic("credit: method registered twice: " + m.Name)
+	}
+	if m.Steps != nil {
+		if m.RunState != nil {
+			panic("credit: a method with Steps has no RunState of its own: " + m.Name)
+		}
+		m.RunState = wholeStep(m.Steps)
 	}
 	if m.GoAPI != "" {
 		if m.Run != nil || m.RunState != nil {
@@ -336,11 +352,18 @@ type InputError struct {
 	Input      Input
 	Trajectory int
 	ID         string
+	// Record, when set, locates the trajectory in the user's input ("line
+	// 12", "row 3") and replaces its index in the batch in the message.
+	Record string
 }
 
 func (e *InputError) Error() string {
-	return fmt.Sprintf("method %s needs input %s (%s): trajectory %d (traj_uid %q) does not have it",
-		e.Method, e.Input.Name, e.Input.Doc, e.Trajectory, e.ID)
+	where := fmt.Sprintf("trajectory %d", e.Trajectory)
+	if e.Record != "" {
+		where = e.Record
+	}
+	return fmt.Sprintf("method %s needs input %s (%s): %s (traj_uid %q) does not have it",
+		e.Method, e.Input.Name, e.Input.Doc, where, e.ID)
 }
 
 // Check verifies that every trajectory has every required input.

@@ -118,6 +118,7 @@ func init() {
 		Provenance: prov(Provenance{Paper: "OpenRLHF: An Easy-to-use, Scalable and High-performance RLHF Framework", ArXiv: "2405.11143"}, openrlhfRef+"RemoteExperienceMaker.compute_advantages_and_returns"),
 		Notes:      "groups must all have n_samples_per_prompt rows (taken from the data); gamma is forced to 1 for rloo, reinforce_baseline, group_norm, dr_grpo; masked positions are not re-zeroed after whitening",
 		Run:        runOpenRLHF,
+		Sums:       func(v Values) (SumPass, error) { return &openrlhfSums{v: v}, nil },
 	})
 	// OpenRLHF users pick the estimator with --advantage_estimator; each
 	// value is also a method name (openrlhf.gae is the bare GAE function
@@ -144,6 +145,18 @@ func runOpenRLHF(b *rollout.Batch, v Values) error {
 	if err != nil {
 		return err
 	}
+	exp, opt := openrlhfInputs(b, v, order, n)
+	res, err := openrlhf.ComputeAdvantagesAndReturns([]openrlhf.Experience{exp}, opt)
+	if err != nil {
+		return err
+	}
+	storeOpenRLHF(b, order, res.Experiences[0])
+	return nil
+}
+
+// openrlhfInputs builds the pipeline's experience from b, its rows in the
+// block order of Blocks.
+func openrlhfInputs(b *rollout.Batch, v Values, order []int, n int) (openrlhf.Experience, openrlhf.Options) {
 	opt := openrlhf.DefaultOptions()
 	opt.Estimator = openrlhf.Estimator(v.String("estimator"))
 	opt.NSamplesPerPrompt = n
@@ -186,15 +199,88 @@ func runOpenRLHF(b *rollout.Batch, v Values) error {
 		tr, _ := t.Features["truncated"].(bool)
 		exp.Truncated = append(exp.Truncated, tr)
 	}
-	res, err := openrlhf.ComputeAdvantagesAndReturns([]openrlhf.Experience{exp}, opt)
-	if err != nil {
-		return err
-	}
-	out := res.Experiences[0]
+	return exp, opt
+}
+
+func storeOpenRLHF(b *rollout.Batch, order []int, out openrlhf.ExperienceResult) {
 	for pos, i := range order {
 		t := b.Trajectories[i]
 		t.Advantages = out.Advantages[pos]
 		t.Returns = append([]float64(nil), out.Returns[pos]...)
 	}
+}
+
+// openrlhfSums is the pipeline's multi-pass form: steps 1-4 act on each
+// prompt group alone and are run group by group (again in every pass); the
+// global whitening's mean and variance are summed over the groups in batch
+// order (anchor/openrlhf.WhitenSums). Groups must come in the order of
+// Blocks, i.e. each group's rows contiguous; every group must have the size
+// of the first (n_samples_per_prompt).
+type openrlhfSums struct {
+	v     Values
+	n     int
+	first string
+	w     openrlhf.WhitenSums
+}
+
+func (s *openrlhfSums) Grouped() bool { return true }
+
+func (s *openrlhfSums) Passes() int {
+	switch {
+	case !openrlhf.Estimator(s.v.String("estimator")).Whitened():
+		return 0
+	case !s.v.Bool("norm_adv_by_std_in_grpo"):
+		return 1
+	}
+	return 2
+}
+
+// before runs steps 1-4 on the complete groups of b.
+func (s *openrlhfSums) before(b *rollout.Batch) ([]int, *openrlhf.Result, openrlhf.Experience, error) {
+	order, n, err := Blocks(b)
+	if err != nil {
+		return nil, nil, openrlhf.Experience{}, err
+	}
+	if s.n == 0 {
+		s.n, s.first = n, b.Trajectories[order[0]].Group
+	} else if n != s.n {
+		return nil, nil, openrlhf.Experience{}, fmt.Errorf("every group needs the same number of trajectories (n_samples_per_prompt): group %q has %d, group %q has %d",
+			s.first, s.n, b.Trajectories[order[0]].Group, n)
+	}
+	exp, opt := openrlhfInputs(b, s.v, order, n)
+	res, err := openrlhf.BeforeWhitening([]openrlhf.Experience{exp}, opt)
+	return order, res, exp, err
+}
+
+func (s *openrlhfSums) Add(k int, b *rollout.Batch) error {
+	_, res, exp, err := s.before(b)
+	if err != nil {
+		return err
+	}
+	if k == 0 {
+		s.w.AddMean(res.Experiences[0].Advantages, exp.ActionMask)
+	} else {
+		s.w.AddVar(res.Experiences[0].Advantages, exp.ActionMask)
+	}
+	return nil
+}
+
+func (s *openrlhfSums) EndPass(k int) error {
+	if k == 0 {
+		return s.w.EndMean("openrlhf.compute_advantages_and_returns", !s.v.Bool("norm_adv_by_std_in_grpo"), false)
+	}
+	return nil
+}
+
+func (s *openrlhfSums) Apply(b *rollout.Batch) error {
+	order, res, _, err := s.before(b)
+	if err != nil {
+		return err
+	}
+	out := res.Experiences[0]
+	if s.Passes() > 0 {
+		s.w.Apply(out.Advantages)
+	}
+	storeOpenRLHF(b, order, out)
 	return nil
 }

@@ -172,6 +172,13 @@ func init() {
 		Run: outcomeRun(func(r, m [][]float64, idx []string, v Values) ([][]float64, [][]float64, error) {
 			return verl.GPG(r, m, idx, verl.GPGOptions{FNorm: v.Float("f_norm")})
 		}),
+		Sums: func(v Values) (SumPass, error) {
+			p, err := verl.NewGPGRows(verl.GPGOptions{FNorm: v.Float("f_norm")})
+			if err != nil {
+				return nil, err
+			}
+			return &gpgSums{v: v, p: p}, nil
+		},
 	})
 	Register(&Method{
 		Name:       "verl.reinforce_plus_plus",
@@ -185,6 +192,13 @@ func init() {
 		Run: outcomeRun(func(r, m [][]float64, _ []string, v Values) ([][]float64, [][]float64, error) {
 			return verl.ReinforcePlusPlus(r, m, v.Float("gamma"))
 		}),
+		Sums: func(v Values) (SumPass, error) {
+			p, err := verl.NewReinforcePlusPlusRows(v.Float("gamma"))
+			if err != nil {
+				return nil, err
+			}
+			return (&rfppSums{v: v, p: p}).pass(), nil
+		},
 	})
 	Register(&Method{
 		Name:       "verl.reinforce_plus_plus_baseline",
@@ -197,6 +211,9 @@ func init() {
 		Run: outcomeRun(func(r, m [][]float64, idx []string, _ Values) ([][]float64, [][]float64, error) {
 			return verl.ReinforcePlusPlusBaseline(r, m, idx)
 		}),
+		Sums: func(v Values) (SumPass, error) {
+			return &rfppbSums{v: v, p: verl.NewReinforcePlusPlusBaselineRows()}, nil
+		},
 	})
 	Register(&Method{
 		Name:    "verl.remax",
@@ -244,6 +261,13 @@ func init() {
 			}
 			Store(b, adv, ret)
 			return nil
+		},
+		Sums: func(v Values) (SumPass, error) {
+			p, err := verl.NewGAERows(v.Float("gamma"), v.Float("lam"))
+			if err != nil {
+				return nil, err
+			}
+			return (&gaeSums{v: v, p: p}).pass(), nil
 		},
 	})
 	otb := func(tir bool) func(*rollout.Batch, Values) error {

@@ -52,6 +52,7 @@ func (c *counterAt) ReadAt(p []byte, off int64) (int, error) {
 type reader struct {
 	next     func() (*rollout.Trajectory, error)
 	pos      func() string
+	line     func() int // nil unless JSONL
 	closers  []func() error
 	bytes    func() int64
 	progress func(int64, int)
@@ -70,6 +71,15 @@ func (r *reader) Next() (*rollout.Trajectory, error) {
 }
 
 func (r *reader) Pos() string { return r.pos() }
+
+// InputLine is the line of the record last returned, for JSONL input
+// (false for Parquet, whose records are rows).
+func (r *reader) InputLine() (int, bool) {
+	if r.line == nil {
+		return 0, false
+	}
+	return r.line(), true
+}
 
 func (r *reader) Close() error {
 	var err error
@@ -150,7 +160,8 @@ func OpenWith(path string, o Options) (Reader, error) {
 	data = &decompressError{r: data, name: name}
 	if spec.Kind == JSONL {
 		jr := jsonl.NewReader(data, name)
-		r.next, r.pos = jr.Next, func() string { return fmt.Sprintf("line %d", jr.Line()) }
+		r.closers = append(r.closers, jr.Close) // stops its parser goroutines
+		r.next, r.pos, r.line = jr.Next, func() string { return fmt.Sprintf("line %d", jr.Line()) }, jr.Line
 		ok = true
 		return r, nil
 	}

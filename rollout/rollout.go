@@ -83,7 +83,25 @@ type Trajectory struct {
 	// Extra keeps the fields of an input record that credo does not know,
 	// so that writing the record back loses nothing the user gave.
 	Extra map[string]json.RawMessage `json:"-"`
+
+	// Source is the reader's record of the input this trajectory was read
+	// from, or nil for a trajectory built in code. format/jsonl keeps the
+	// input line here, so that its writer writes every field that still
+	// holds what was read back as the input's bytes, in the input's order,
+	// and encodes only the fields that changed (the outputs advantages,
+	// returns and loss_weights, and any field that code replaced). A writer
+	// notices a field that was replaced or re-sliced, and any change to the
+	// small fields (ids, rewards, features, steps, parent); it does not
+	// notice an element of a per-token input array (responses,
+	// response_mask, old_log_probs, ...) changed in place: code that does
+	// that must call ClearSource, and the record is then written in
+	// canonical form.
+	Source any `json:"-"`
 }
+
+// ClearSource forgets the input record t was read from, so that writers
+// encode every field of t from its current values (see Source).
+func (t *Trajectory) ClearSource() { t.Source = nil }
 
 // Branch is a parent link into a rollout tree.
 type Branch struct {

@@ -74,3 +74,44 @@ func TestBatchValidate(t *testing.T) {
 }
 
 func nan() float64 { z := 0.0; return z / z }
+
+func TestValidateLinksRejectsCycles(t *testing.T) {
+	mk := func(id, parent string) *Trajectory {
+		tr := &Trajectory{ID: id, Group: "g", Tokens: []int64{1, 2}}
+		if parent != "" {
+			tr.Parent = &Branch{Trajectory: parent, Token: 1}
+		}
+		return tr
+	}
+	cases := []struct {
+		name string
+		b    []*Trajectory
+		want string // "" = valid
+	}{
+		{"forest", []*Trajectory{mk("a", ""), mk("b", "a"), mk("c", "b"), mk("d", "a")}, ""},
+		{"self", []*Trajectory{mk("a", "a")}, `"a" -> "a"`},
+		{"two", []*Trajectory{mk("r", ""), mk("a", "b"), mk("b", "a")}, `"a" -> "b" -> "a"`},
+		{"three behind a tail", []*Trajectory{mk("x", "c"), mk("c", "b"), mk("b", "a"), mk("a", "c")}, `"c" -> "b" -> "a" -> "c"`},
+	}
+	for _, c := range cases {
+		err := (&Batch{Trajectories: c.b}).ValidateLinks()
+		if c.want == "" {
+			if err != nil {
+				t.Errorf("%s: %v", c.name, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), "cycle") || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err = %v, want a cycle %s", c.name, err, c.want)
+		}
+	}
+}
+
+func TestParentCycle(t *testing.T) {
+	if c := ParentCycle([]int{-1, 0, 1, 0}); c != nil {
+		t.Errorf("tree: %v", c)
+	}
+	if c := ParentCycle([]int{2, 0, 1, -1}); len(c) != 3 || c[0] != 0 || c[1] != 2 || c[2] != 1 {
+		t.Errorf("cycle 0->2->1->0: %v", c)
+	}
+}

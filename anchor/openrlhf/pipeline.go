@@ -118,6 +118,43 @@ type Result struct {
 // openrlhf/trainer/ppo_utils/experience_maker.py::RemoteExperienceMaker.compute_advantages_and_returns.
 func ComputeAdvantagesAndReturns(exps []Experience, opt Options) (*Result, error) {
 	const fn = "openrlhf.compute_advantages_and_returns"
+	res, err := BeforeWhitening(exps, opt)
+	if err != nil {
+		return nil, err
+	}
+	// (5) global whitening.
+	if opt.Estimator.whitened() {
+		var w WhitenSums
+		for k := range exps {
+			w.AddMean(res.Experiences[k].Advantages, exps[k].ActionMask)
+		}
+		if err := w.EndMean(fn, opt.NoStdNorm, opt.PropagateNaN); err != nil {
+			return nil, err
+		}
+		if !opt.NoStdNorm {
+			for k := range exps {
+				w.AddVar(res.Experiences[k].Advantages, exps[k].ActionMask)
+			}
+		}
+		for k := range exps {
+			w.Apply(res.Experiences[k].Advantages)
+		}
+	}
+	return res, nil
+}
+
+// Whitened reports whether the pipeline whitens the advantages of the
+// estimator over the whole batch (gae, reinforce, reinforce_baseline).
+func (e Estimator) Whitened() bool { return e.whitened() }
+
+// BeforeWhitening is ComputeAdvantagesAndReturns without step 5: the
+// advantages are those before the global whitening. Steps 1-4 act on each
+// prompt group alone, so a batch can be run group by group with it and
+// whitened afterwards with WhitenSums (two more passes), which gives the
+// whole-batch result bit for bit when the groups are visited in the
+// batch's order.
+func BeforeWhitening(exps []Experience, opt Options) (*Result, error) {
+	const fn = "openrlhf.compute_advantages_and_returns"
 	est := opt.Estimator
 	if !est.Valid() {
 		return nil, fmt.Errorf("%s: unknown advantage estimator %q", fn, est)
@@ -196,22 +233,6 @@ func ComputeAdvantagesAndReturns(exps []Experience, opt Options) (*Result, error
 		}
 	}
 
-	// (5) global whitening.
-	if est.whitened() {
-		advs := make([][][]float64, len(exps))
-		masks := make([][][]float64, len(exps))
-		for k := range exps {
-			advs[k] = res.Experiences[k].Advantages
-			masks[k] = exps[k].ActionMask
-		}
-		mean, rstd, err := whitenStats(fn, advs, masks, opt.NoStdNorm, opt.PropagateNaN)
-		if err != nil {
-			return nil, err
-		}
-		for k := range advs {
-			applyWhiten(advs[k], advs[k], mean, rstd)
-		}
-	}
 	return res, nil
 }
 

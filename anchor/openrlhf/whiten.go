@@ -55,35 +55,82 @@ func WhitenGlobal(advantages, masks [][][]float64, noStdNorm bool) ([][][]float6
 // allowNaN an all-zero mask is not an error: the statistics are then NaN
 // (0/0), as in the reference.
 func whitenStats(fn string, advantages, masks [][][]float64, noStdNorm, allowNaN bool) (mean, rstd float64, err error) {
-	var n, s float64
+	var w WhitenSums
 	for k, batch := range advantages {
-		for i, row := range batch {
-			m := masks[k][i]
-			for t, a := range row {
-				s += a * m[t]
-				n += m[t]
-			}
-		}
+		w.AddMean(batch, masks[k])
 	}
-	if n == 0 && !allowNaN {
-		return 0, 0, fmt.Errorf("%s: the action masks are all zero; the whitening statistics are undefined", fn)
+	if err := w.EndMean(fn, noStdNorm, allowNaN); err != nil {
+		return 0, 0, err
 	}
-	mean = s / n
 	if noStdNorm {
-		return mean, 1, nil
+		return w.mean, 1, nil
 	}
-	var v float64
 	for k, batch := range advantages {
-		for i, row := range batch {
-			m := masks[k][i]
-			for t, a := range row {
-				d := a - mean
-				v += d * d * m[t]
-			}
+		w.AddVar(batch, masks[k])
+	}
+	w.endVar()
+	return w.mean, w.rstd, nil
+}
+
+// WhitenSums accumulates the statistics of the global whitening one piece
+// of the batch at a time, in batch order: AddMean over every row (first
+// pass), EndMean, AddVar over every row again unless std normalisation is
+// off (second pass), then Apply. The sums are the same sequential float64
+// sums as over the whole batch, so the result is bit-identical.
+type WhitenSums struct {
+	n, s, v     float64
+	mean, rstd  float64
+	noStd, done bool
+}
+
+// AddMean folds rows a with mask m into the mean (first pass).
+func (w *WhitenSums) AddMean(a, m [][]float64) {
+	for i, row := range a {
+		mi := m[i]
+		for t, x := range row {
+			w.s += x * mi[t]
+			w.n += mi[t]
 		}
 	}
-	v /= n
-	return mean, 1 / math.Sqrt(math.Max(v, 1e-8)), nil
+}
+
+// EndMean ends the first pass; it fails when every mask is zero (unless
+// allowNaN).
+func (w *WhitenSums) EndMean(fn string, noStdNorm, allowNaN bool) error {
+	if w.n == 0 && !allowNaN {
+		return fmt.Errorf("%s: the action masks are all zero; the whitening statistics are undefined", fn)
+	}
+	w.mean = w.s / w.n
+	w.noStd = noStdNorm
+	w.rstd = 1
+	return nil
+}
+
+// AddVar folds rows a with mask m into the variance (second pass).
+func (w *WhitenSums) AddVar(a, m [][]float64) {
+	for i, row := range a {
+		mi := m[i]
+		for t, x := range row {
+			d := x - w.mean
+			w.v += d * d * mi[t]
+		}
+	}
+}
+
+func (w *WhitenSums) endVar() {
+	if w.done {
+		return
+	}
+	w.done = true
+	if !w.noStd {
+		w.rstd = 1 / math.Sqrt(math.Max(w.v/w.n, 1e-8))
+	}
+}
+
+// Apply whitens rows a in place: (a - mean)·rstd.
+func (w *WhitenSums) Apply(a [][]float64) {
+	w.endVar()
+	applyWhiten(a, a, w.mean, w.rstd)
 }
 
 func applyWhiten(out, a [][]float64, mean, rstd float64) {

@@ -1,10 +1,8 @@
 package verl
 
-import (
-	"fmt"
+import "github.com/credo-rl/credo/internal/arrays"
 
-	"github.com/credo-rl/credo/internal/arrays"
-)
+import "fmt"
 
 // GAE is verl's generalised advantage estimation with transparent masked
 // tokens. Backward over t = T-1 … 0, starting from nextv = lastgaelam = 0:
@@ -55,6 +53,13 @@ func GAE(tokenLevelRewards, values, responseMask [][]float64, gamma, lam float64
 // passes while it is in cache); rows are combined with the pairwise update
 // of Chan, Golub & LeVeque. A second pass whitens adv in place.
 func GAEInto(adv, ret, tokenLevelRewards, values, responseMask [][]float64, gamma, lam float64) error {
+	return GAEIntoOf(adv, ret, tokenLevelRewards, values, responseMask, gamma, lam)
+}
+
+// GAEIntoOf is GAEInto on float32 or float64 rows (for example a trainer's
+// tensors viewed in place); it accumulates in float64 and rounds only the
+// stored values.
+func GAEIntoOf[F Float](adv, ret, tokenLevelRewards, values, responseMask [][]F, gamma, lam float64) error {
 	const est = "verl.gae"
 	if err := checkLike(est, "values", values, "token_level_rewards", tokenLevelRewards); err != nil {
 		return err
@@ -75,41 +80,8 @@ func GAEInto(adv, ret, tokenLevelRewards, values, responseMask [][]float64, gamm
 	var st whitenStats
 	for i, r := range tokenLevelRewards {
 		n := len(r)
-		v, m := values[i][:n], responseMask[i][:n]
-		a, g := adv[i][:n], ret[i][:n]
-		c := st.mean
-		nextv, last := 0.0, 0.0
-		var chk, ms, s1, s2 float64
-		for t := n - 1; t >= 0; t-- {
-			rt, vt, mt := r[t], v[t], m[t]
-			l := rt + gamma*nextv - vt + gl*last
-			// For a 0/1 mask the blend below reduces exactly to one of
-			// its terms; the branches only shorten the dependency chain.
-			switch mt {
-			case 1:
-				nextv, last = vt, l
-			case 0:
-			default:
-				nextv = vt*mt + (1-mt)*nextv
-				last = l*mt + (1-mt)*last
-			}
-			a[t] = last
-			g[t] = last + vt
-			chk += l // l is finite iff r[t] and v[t] are (l may be discarded above)
-			ms += mt
-			d := last - c
-			dm := d * mt
-			s1 += dm
-			s2 += d * dm
-		}
-		if !arrays.Finite(chk) || !arrays.Finite(ms) {
-			return firstNonFinite(est, i, named{"token_level_rewards", r}, named{"values", v}, named{"response_mask", m})
-		}
-		switch {
-		case st.w == 0:
-			st.addRow(a, m)
-		case ms != 0:
-			st.merge(ms, c+s1/ms, s2-s1*s1/ms)
+		if !gaeRow(&st, adv[i][:n], ret[i][:n], r, values[i][:n], responseMask[i][:n], gamma, gl) {
+			return firstNonFinite(est, i, named{"token_level_rewards", f64(r)}, named{"values", f64(values[i][:n])}, named{"response_mask", f64(responseMask[i][:n])})
 		}
 	}
 	mean, scale, err := st.params(est)
@@ -118,8 +90,51 @@ func GAEInto(adv, ret, tokenLevelRewards, values, responseMask [][]float64, gamm
 	}
 	for _, a := range adv {
 		for t, x := range a {
-			a[t] = (x - mean) * scale
+			a[t] = F((float64(x) - mean) * scale)
 		}
 	}
 	return nil
+}
+
+// gaeRow computes the raw GAE advantages a and returns g of one row and
+// folds the row into the batch statistics st; it reports false when an
+// input is not finite. GAEInto and GAERows share it, so that the one-pass
+// and the two-pass runs are the same arithmetic.
+func gaeRow[F Float](st *whitenStats, a, g, r, v, m []F, gamma, gl float64) bool {
+	n := len(r)
+	c := st.mean
+	nextv, last := 0.0, 0.0
+	var chk, ms, s1, s2 float64
+	for t := n - 1; t >= 0; t-- {
+		rt, vt, mt := float64(r[t]), float64(v[t]), float64(m[t])
+		l := rt + gamma*nextv - vt + gl*last
+		// For a 0/1 mask the blend below reduces exactly to one of
+		// its terms; the branches only shorten the dependency chain.
+		switch mt {
+		case 1:
+			nextv, last = vt, l
+		case 0:
+		default:
+			nextv = vt*mt + (1-mt)*nextv
+			last = l*mt + (1-mt)*last
+		}
+		a[t] = F(last)
+		g[t] = F(last + vt)
+		chk += l // l is finite iff r[t] and v[t] are (l may be discarded above)
+		ms += mt
+		d := last - c
+		dm := d * mt
+		s1 += dm
+		s2 += d * dm
+	}
+	if !arrays.Finite(chk) || !arrays.Finite(ms) {
+		return false
+	}
+	switch {
+	case st.w == 0:
+		addRow(st, a, m)
+	case ms != 0:
+		st.merge(ms, c+s1/ms, s2-s1*s1/ms)
+	}
+	return true
 }

@@ -1,10 +1,8 @@
 package verl
 
-import (
-	"fmt"
+import "github.com/credo-rl/credo/internal/arrays"
 
-	"github.com/credo-rl/credo/internal/arrays"
-)
+import "fmt"
 
 // ReinforcePlusPlus is verl's REINFORCE++ advantage:
 //
@@ -49,6 +47,12 @@ func ReinforcePlusPlus(tokenLevelRewards, responseMask [][]float64, gamma float6
 // writes adv from ret; for rows whose mask is all ones (recorded during the
 // scan) it does not read the mask again.
 func ReinforcePlusPlusInto(adv, ret, tokenLevelRewards, responseMask [][]float64, gamma float64, ws *Workspace) error {
+	return ReinforcePlusPlusIntoOf(adv, ret, tokenLevelRewards, responseMask, gamma, ws)
+}
+
+// ReinforcePlusPlusIntoOf is ReinforcePlusPlusInto on float32 or float64
+// rows; it accumulates in float64 and rounds only the stored values.
+func ReinforcePlusPlusIntoOf[F Float](adv, ret, tokenLevelRewards, responseMask [][]F, gamma float64, ws *Workspace) error {
 	const est = "verl.reinforce_plus_plus"
 	if err := checkLike(est, "response_mask", responseMask, "token_level_rewards", tokenLevelRewards); err != nil {
 		return err
@@ -69,39 +73,14 @@ func ReinforcePlusPlusInto(adv, ret, tokenLevelRewards, responseMask [][]float64
 	var st whitenStats
 	for i, r := range tokenLevelRewards {
 		n := len(r)
-		m, g := responseMask[i][:n], ret[i][:n]
-		c := st.mean
-		run := 0.0
-		other := 0
-		var ms, s1, s2 float64
-		for t := n - 1; t >= 0; t-- {
-			mt := m[t]
-			run = r[t] + gamma*run
-			g[t] = run
-			d := run - c
-			if mt != 1 { // exact shortcut for the common mask value 1
-				run *= mt
-				other++
-			}
-			dm := d * mt
-			s1 += dm
-			s2 += d * dm
-			ms += mt
-		}
-		// A non-finite reward makes run, and so d·m_t, non-finite from there
-		// on (Inf·0 is NaN); a non-finite mask value makes ms non-finite.
-		if !arrays.Finite(s1) || !arrays.Finite(ms) {
-			return firstNonFinite(est, i, named{"token_level_rewards", r}, named{"response_mask", m})
+		m := responseMask[i][:n]
+		allOnes, ok := rfppRow(&st, ret[i][:n], r, m, gamma)
+		if !ok {
+			return firstNonFinite(est, i, named{"token_level_rewards", f64(r)}, named{"response_mask", f64(m)})
 		}
 		ones[i] = 0
-		if other == 0 {
+		if allOnes {
 			ones[i] = 1
-		}
-		switch {
-		case st.w == 0:
-			st.addRow(g, m)
-		case ms != 0:
-			st.merge(ms, c+s1/ms, s2-s1*s1/ms)
 		}
 	}
 	mean, scale, err := st.params(est)
@@ -109,17 +88,7 @@ func ReinforcePlusPlusInto(adv, ret, tokenLevelRewards, responseMask [][]float64
 		return err
 	}
 	for i, g := range ret {
-		a := adv[i][:len(g)]
-		if ones[i] == 1 {
-			for t, x := range g {
-				a[t] = (x - mean) * scale
-			}
-			continue
-		}
-		m := responseMask[i][:len(g)]
-		for t, x := range g {
-			a[t] = (x - mean) * scale * m[t]
-		}
+		rfppWhiten(adv[i][:len(g)], g, responseMask[i][:len(g)], ones[i] == 1, mean, scale)
 	}
 	return nil
 }
@@ -186,23 +155,9 @@ func ReinforcePlusPlusBaseline(tokenLevelRewards, responseMask [][]float64, inde
 	rfppBaselineInto(a, a, g, n)
 	var st whitenStats
 	for i, row := range responseMask {
-		m1, m2, m3 := 0.0, 0.0, 0.0
-		for _, m := range row {
-			mm := m * m
-			m1 += m
-			m2 += mm
-			m3 += mm * m
-		}
-		if !arrays.Finite(m3) || !arrays.Finite(m1) {
+		if !rfppbRow(&st, a[i], row) {
 			return nil, nil, errNonFinite(est, "response_mask", i)
 		}
-		if m1 == 0 {
-			continue
-		}
-		// Values a·m_t weighted by m_t: mean a·Σm²/Σm, squared deviations
-		// a²·(Σm³ - (Σm²)²/Σm), which is exactly 0 for a 0/1 mask.
-		rmean := a[i] * m2 / m1
-		st.merge(m1, rmean, a[i]*a[i]*(m3-m2*m2/m1))
 	}
 	mean, scale, err := st.params(est)
 	if err != nil {
@@ -210,11 +165,87 @@ func ReinforcePlusPlusBaseline(tokenLevelRewards, responseMask [][]float64, inde
 	}
 	adv := allocLike(tokenLevelRewards)
 	for i, row := range responseMask {
-		o := adv[i]
-		ai := a[i]
-		for t, m := range row {
-			o[t] = (ai*m - mean) * scale * m
-		}
+		rfppbWhiten(adv[i], a[i], row, mean, scale)
 	}
 	return adv, adv, nil
+}
+
+// rfppbRow folds the row a·m (weighted by m) into the batch statistics,
+// from the closed-form moments of its mask; false: a non-finite mask.
+func rfppbRow(st *whitenStats, a float64, row []float64) bool {
+	m1, m2, m3 := 0.0, 0.0, 0.0
+	for _, m := range row {
+		mm := m * m
+		m1 += m
+		m2 += mm
+		m3 += mm * m
+	}
+	if !arrays.Finite(m3) || !arrays.Finite(m1) {
+		return false
+	}
+	if m1 == 0 {
+		return true
+	}
+	// Values a·m_t weighted by m_t: mean a·Σm²/Σm, squared deviations
+	// a²·(Σm³ - (Σm²)²/Σm), which is exactly 0 for a 0/1 mask.
+	rmean := a * m2 / m1
+	st.merge(m1, rmean, a*a*(m3-m2*m2/m1))
+	return true
+}
+
+// rfppbWhiten writes the whitened, masked advantages of one row.
+func rfppbWhiten(o []float64, a float64, row []float64, mean, scale float64) {
+	for t, m := range row {
+		o[t] = (a*m - mean) * scale * m
+	}
+}
+
+// rfppRow writes the discounted returns g of one row and folds the row into
+// the batch statistics st. It reports whether the row's mask is all ones,
+// and false for ok when an input is not finite. ReinforcePlusPlusInto and
+// ReinforcePlusPlusRows share it.
+func rfppRow[F Float](st *whitenStats, g, r, m []F, gamma float64) (allOnes, ok bool) {
+	c := st.mean
+	run := 0.0
+	other := 0
+	var ms, s1, s2 float64
+	for t := len(r) - 1; t >= 0; t-- {
+		mt := float64(m[t])
+		run = float64(r[t]) + gamma*run
+		g[t] = F(run)
+		d := run - c
+		if mt != 1 { // exact shortcut for the common mask value 1
+			run *= mt
+			other++
+		}
+		dm := d * mt
+		s1 += dm
+		s2 += d * dm
+		ms += mt
+	}
+	// A non-finite reward makes run, and so d·m_t, non-finite from there
+	// on (Inf·0 is NaN); a non-finite mask value makes ms non-finite.
+	if !arrays.Finite(s1) || !arrays.Finite(ms) {
+		return false, false
+	}
+	switch {
+	case st.w == 0:
+		addRow(st, g, m)
+	case ms != 0:
+		st.merge(ms, c+s1/ms, s2-s1*s1/ms)
+	}
+	return other == 0, true
+}
+
+// rfppWhiten writes the whitened, masked advantages of one row.
+func rfppWhiten[F Float](a, g, m []F, allOnes bool, mean, scale float64) {
+	if allOnes {
+		for t, x := range g {
+			a[t] = F((float64(x) - mean) * scale)
+		}
+		return
+	}
+	for t, x := range g {
+		a[t] = F((float64(x) - mean) * scale * float64(m[t]))
+	}
 }

@@ -10,7 +10,7 @@ import (
 // finite reports whether x is neither NaN nor ±Inf (x-x is NaN for both).
 
 // checkLike verifies that x has exactly the (possibly ragged) shape of ref.
-func checkLike(est, name string, x [][]float64, refName string, ref [][]float64) error {
+func checkLike[A, B Float](est, name string, x [][]A, refName string, ref [][]B) error {
 	if len(x) != len(ref) {
 		return fmt.Errorf("%s: %s has %d rows, %s has %d", est, name, len(x), refName, len(ref))
 	}

@@ -18,23 +18,23 @@ type whitenStats struct {
 
 // addRow folds in the values x weighted by m. The sums use four
 // independent accumulators so that they are not bound by addition latency.
-func (s *whitenStats) addRow(x, m []float64) {
+func addRow[F Float](s *whitenStats, x, m []F) {
 	x = x[:len(m)]
 	var w0, w1, w2, w3, s0, s1, s2, s3 float64
 	t := 0
 	for ; t+4 <= len(m); t += 4 {
-		w0 += m[t]
-		w1 += m[t+1]
-		w2 += m[t+2]
-		w3 += m[t+3]
-		s0 += x[t] * m[t]
-		s1 += x[t+1] * m[t+1]
-		s2 += x[t+2] * m[t+2]
-		s3 += x[t+3] * m[t+3]
+		w0 += float64(m[t])
+		w1 += float64(m[t+1])
+		w2 += float64(m[t+2])
+		w3 += float64(m[t+3])
+		s0 += float64(x[t]) * float64(m[t])
+		s1 += float64(x[t+1]) * float64(m[t+1])
+		s2 += float64(x[t+2]) * float64(m[t+2])
+		s3 += float64(x[t+3]) * float64(m[t+3])
 	}
 	for ; t < len(m); t++ {
-		w0 += m[t]
-		s0 += x[t] * m[t]
+		w0 += float64(m[t])
+		s0 += float64(x[t]) * float64(m[t])
 	}
 	rw := (w0 + w1) + (w2 + w3)
 	if rw == 0 {
@@ -44,18 +44,18 @@ func (s *whitenStats) addRow(x, m []float64) {
 	var q0, q1, q2, q3 float64
 	t = 0
 	for ; t+4 <= len(m); t += 4 {
-		d0 := x[t] - rmean
-		d1 := x[t+1] - rmean
-		d2 := x[t+2] - rmean
-		d3 := x[t+3] - rmean
-		q0 += d0 * d0 * m[t]
-		q1 += d1 * d1 * m[t+1]
-		q2 += d2 * d2 * m[t+2]
-		q3 += d3 * d3 * m[t+3]
+		d0 := float64(x[t]) - rmean
+		d1 := float64(x[t+1]) - rmean
+		d2 := float64(x[t+2]) - rmean
+		d3 := float64(x[t+3]) - rmean
+		q0 += d0 * d0 * float64(m[t])
+		q1 += d1 * d1 * float64(m[t+1])
+		q2 += d2 * d2 * float64(m[t+2])
+		q3 += d3 * d3 * float64(m[t+3])
 	}
 	for ; t < len(m); t++ {
-		d := x[t] - rmean
-		q0 += d * d * m[t]
+		d := float64(x[t]) - rmean
+		q0 += d * d * float64(m[t])
 	}
 	s.merge(rw, rmean, (q0+q1)+(q2+q3))
 }
@@ -130,7 +130,7 @@ func MaskedWhiten(values, mask [][]float64) ([][]float64, error) {
 		if !arrays.Finite(ms) {
 			return nil, errNonFinite(est, "mask", i)
 		}
-		st.addRow(row, mask[i])
+		addRow(&st, row, mask[i])
 	}
 	mean, scale, err := st.params(est)
 	if err != nil {

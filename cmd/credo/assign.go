@@ -9,7 +9,6 @@ import (
 
 	"github.com/credo-rl/credo/credit"
 	"github.com/credo-rl/credo/format"
-	"github.com/credo-rl/credo/internal/atomicfile"
 	"github.com/credo-rl/credo/internal/stream"
 )
 
@@ -33,7 +32,9 @@ method defines them, "returns". The output file appears only if everything
 succeeded; the input is never modified.
 
 Group-local methods are streamed group by group: memory is bounded by the
-largest group, not by the file.
+largest group, not by the file (docs/format.md, "Memory", says what each
+method scope costs). Stateful methods advance their --state once per call,
+and the output and the state file are replaced together.
 
 ` + ioHelp,
 		Example: `  credo assign --method verl.grpo --in examples/grpo.jsonl --out /tmp/grpo-credit.jsonl
@@ -86,16 +87,13 @@ largest group, not by the file.
 				in, inFmt = staged, "jsonl"
 			}
 			start := time.Now()
+			// The output and the state file are committed together.
 			pass, done := passBars(cmd.ErrOrStderr(), progressOn(cmd, quiet), in)
-			st, err := stream.AssignWith(m, v, ms, in, out, stream.Options{InFormat: inFmt, OutFormat: outFmt, Pass: pass})
+			st, err := stream.Run(stream.Job{Method: m, Values: v, State: ms, StatePath: state, In: in, Out: out,
+				InFormat: inFmt, OutFormat: outFmt, Pass: pass})
 			done()
 			if err != nil {
 				return err
-			}
-			if state != "" {
-				if err := saveState(ms, state); err != nil {
-					return err
-				}
 			}
 			if !quiet {
 				fmt.Fprintf(cmd.ErrOrStderr(), "credo: %s: %d trajectories in %d groups, %d tokens -> %s (%s)\n",
@@ -114,20 +112,4 @@ largest group, not by the file.
 	auto.add(c) // --endpoint etc.: run the judge/probe stage first when inputs are missing (assign_auto.go)
 	c.Flags().StringVar(&state, "state", "", "JSON file holding the state of stateful methods across batches (read if it exists, then updated)")
 	return c
-}
-
-func saveState(s *credit.State, path string) error {
-	b, err := s.Marshal()
-	if err != nil {
-		return err
-	}
-	f, err := atomicfile.Create(path)
-	if err != nil {
-		return err
-	}
-	defer f.Abort()
-	if _, err := f.Write(append(b, '\n')); err != nil {
-		return err
-	}
-	return f.Commit()
 }

@@ -44,8 +44,11 @@ func passBars(w io.Writer, on bool, in string) (pass func(int, int) func(int64, 
 	pass = func(p, n int) func(int64, int) {
 		bar.Finish()
 		label := format.DisplayName(in, false)
-		if n > 1 {
+		switch {
+		case n > 1:
 			label = fmt.Sprintf("%s (pass %d/%d)", label, p, n)
+		case n == 0 && p > 1:
+			label = fmt.Sprintf("%s (pass %d)", label, p)
 		}
 		bar = progress.New(w, label, format.Size(in))
 		return bar.Update

@@ -204,13 +204,41 @@ func TestStdinStdout(t *testing.T) {
 	if err != nil || !strings.Contains(string(o), "stdin: ok, 8 trajectories in 2 groups") {
 		t.Errorf("validate parquet on stdin: %v %s", err, o)
 	}
-	// A two-pass assign refuses a pipe at once instead of hanging.
+	// A group-scope assign streams a pipe in one pass (its groups are
+	// contiguous) and writes the same records as from the file.
+	ref := filepath.Join(t.TempDir(), "ref.jsonl")
+	if code, _, stderr := credo(t, "assign", "--method", "verl.grpo", "--in", "../../examples/grpo.jsonl", "--out", ref); code != 0 {
+		t.Fatalf("assign from the file: %s", stderr)
+	}
+	want, err := os.ReadFile(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
 	cmd = exec.Command(bin, "assign", "--method", "verl.grpo", "--in", "-", "--out", "-")
 	cmd.Stdin = bytes.NewReader(raw)
+	out.Reset()
 	errb.Reset()
-	cmd.Stderr = &errb
-	if code := exitCode(t, cmd); code != 2 || !strings.Contains(errb.String(), "cannot be read twice") {
-		t.Errorf("assign from a pipe: exit %d, %s", code, errb.String())
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if code := exitCode(t, cmd); code != 0 || !bytes.Equal(out.Bytes(), want) {
+		t.Errorf("assign from a pipe: exit %d, %s; stdout %d bytes, want the %d bytes of the file run", code, errb.String(), out.Len(), len(want))
+	}
+	// A group spread over a pipe would need a second read: refused at
+	// once, with nothing on stdout, instead of hanging.
+	lines := bytes.SplitAfter(bytes.TrimSpace(raw), []byte("\n"))
+	var spread []byte
+	for i := 0; i < len(lines); i += 2 {
+		spread = append(spread, lines[i]...)
+	}
+	for i := 1; i < len(lines); i += 2 {
+		spread = append(spread, lines[i]...)
+	}
+	cmd = exec.Command(bin, "assign", "--method", "verl.grpo", "--in", "-", "--out", "-")
+	cmd.Stdin = bytes.NewReader(spread)
+	out.Reset()
+	errb.Reset()
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if code := exitCode(t, cmd); code != 2 || !strings.Contains(errb.String(), "which a pipe cannot give") || out.Len() != 0 {
+		t.Errorf("assign of spread groups from a pipe: exit %d, %s, %d bytes on stdout", code, errb.String(), out.Len())
 	}
 }
 

@@ -82,7 +82,7 @@ func TestAssignBadInputLeavesNoOutput(t *testing.T) {
 		{"infinity", `{"uid":"g","responses":[1],"rewards":{"outcome":1},"old_log_probs":[-Infinity]}`, "line 1: non-finite number -Infinity"},
 		{"empty group id", `{"uid":"","responses":[1],"rewards":{"outcome":1}}`, "line 1: field uid: missing"},
 		{"mask too long", `{"uid":"g","responses":[1],"response_mask":[1,1],"rewards":{"outcome":1}}`, "line 1: field response_mask: has 2 values, want 1"},
-		{"duplicate id", `{"uid":"g","traj_uid":"a","responses":[1],"rewards":{"outcome":1}}` + "\n" + `{"uid":"g","traj_uid":"a","responses":[1],"rewards":{"outcome":1}}`, "record 2: field traj_uid: duplicate id"},
+		{"duplicate id", `{"uid":"g","traj_uid":"a","responses":[1],"rewards":{"outcome":1}}` + "\n" + `{"uid":"g","traj_uid":"a","responses":[1],"rewards":{"outcome":1}}`, "line 2: field traj_uid: duplicate id"},
 		{"missing uid", `{"responses":[1],"rewards":{"outcome":1}}`, "line 1: field uid: missing"},
 		{"truncated", `{"uid":"g","responses":[1],"rewards":{"outcome":1}}` + "\n" + `{"uid":"g","respo`, "line 2: truncated record"},
 		{"missing reward", `{"uid":"g","responses":[1]}`, "needs input token_level_rewards|rewards.<reward>"},

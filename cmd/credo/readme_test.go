@@ -15,6 +15,8 @@ import (
 var readmeSkips = []struct{ prefix, why string }{
 	{"go build -o bin/credo ./cmd/credo", "the test builds bin/credo itself, once"},
 	{"go test", "it is the test suite this test belongs to"},
+	{"make test", "it is the test suite this test belongs to"},
+	{"python3 -m venv", "installs the Python package into the repository's .venv; python/ci.sh (run by make test and .ci/run) does exactly this"},
 	{"go run ./cmd/credo lab run", labSkip},
 	{"credo lab run", labSkip},
 }

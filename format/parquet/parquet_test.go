@@ -9,6 +9,7 @@ import (
 	"math"
 	"math/rand"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -377,6 +378,27 @@ func FuzzReader(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(buf.Bytes())
+	// The example rollouts, each file converted to Parquet (one row group
+	// per record, so that the fuzzer sees several row groups).
+	examples, _ := filepath.Glob("../../examples/*.jsonl")
+	more, _ := filepath.Glob("../../examples/*.parquet")
+	for _, p := range more {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b)
+		}
+	}
+	for _, p := range examples {
+		jf, err := os.Open(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		jb, err := jsonl.ReadAll(jf, p)
+		jf.Close()
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(writeAll(f, 1, jb.Trajectories...))
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		batch, err := ReadAll(bytes.NewReader(b), int64(len(b)), "fuzz.parquet")
 		if err != nil {
@@ -521,7 +543,9 @@ func TestSameAsJSONL(t *testing.T) {
 		var out bytes.Buffer
 		jw := jsonl.NewWriter(&out)
 		for _, tr := range b.Trajectories {
-			if err := jw.Write(tr); err != nil {
+			c := *tr
+			c.ClearSource() // canonical form (JSONL read from JSONL is written back as read)
+			if err := jw.Write(&c); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -1,24 +1,47 @@
 // Package stream runs a credit method over a rollout file and writes the
-// records back with their credit.
+// records back with their credit, in input order, with memory bounded by
+// the method's scope rather than by the file (docs/format.md, "Memory").
 //
-// Methods whose statistics stay inside a group (credit.ScopeGroup) are run
-// group by group in two passes over the input: the first validates every
-// record and counts the rows of each group, the second buffers rows until
-// their group is complete, assigns its credit and writes records out in input
-// order. Memory is then bounded by the largest group (plus any rows held back
-// behind it when groups interleave), not by the file. Batch-scope methods read
-// the whole file.
+// Group-scope methods (credit.ScopeGroup, stateless or with credit.Steps)
+// are streamed in one pass when each group's records are contiguous: a
+// group is assigned, checked and written as soon as the next group starts.
+// When a group id reappears after another group, the run starts again in
+// indexed mode on a regular file: a first pass indexes every record (its
+// line or row, group, length; no token data), a second assigns the groups
+// one at a time (a plain JSONL file is read back by byte offset, so memory is
+// bounded by the largest group; other inputs are re-read in order, keeping
+// only the groups still open) and spills the finished records to a
+// temporary file next to the output, and a third copies them out in input
+// order. A pipe cannot be read twice: a non-contiguous group on a pipe is
+// refused with a message saying so.
+//
+// Batch-scope methods with a multi-pass form (credit.Method.Sums: verl's
+// GAE, REINFORCE++ and REINFORCE++-baseline whitening and GPG, OpenRLHF's
+// pipeline) read a regular input
+// two or three times and hold one record, or one group, at a time; other
+// batch-scope methods, and those on a pipe, read the whole input into
+// memory.
+//
+// Every group's credit is checked before it is written: a NaN or ±Inf in
+// advantages, returns, loss weights or token rewards stops the run (exit 2)
+// with the method, its parameter values, the group and the input line or
+// row. Stateful methods advance their state once per run (one call = one
+// training step), and the output and the state file are committed together.
 package stream
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"sort"
+	"strings"
 
 	"github.com/credo-rl/credo/credit"
 	"github.com/credo-rl/credo/format"
-	"github.com/credo-rl/credo/rollout"
+	"github.com/credo-rl/credo/internal/atomicfile"
 )
 
 // ErrInput marks errors caused by the user's input (exit code 2).
@@ -30,122 +53,159 @@ func (e inputError) Error() string       { return e.err.Error() }
 func (e inputError) Unwrap() []error     { return []error{e.err, ErrInput} }
 func badInput(err error) error           { return inputError{err} }
 func badInputf(f string, a ...any) error { return inputError{fmt.Errorf(f, a...)} }
-func recordErr(file, rec string, err error) error {
-	return badInput(&rollout.RecordError{File: file, Record: rec, Err: err})
-}
 
 // Stats summarises a run.
 type Stats struct {
 	Trajectories int
 	Groups       int
 	Tokens       int
+	// Mode says how the input was read: "one pass", "indexed",
+	// "two passes" or "whole file".
+	Mode string
 }
 
-// Scan validates a whole file record by record and across records (unique
-// trajectory ids, parent links), returning per-record group ids.
-func Scan(path string) (groups []string, st Stats, err error) {
-	return scan(path, format.Options{})
-}
-
-func scan(path string, fo format.Options) (groups []string, st Stats, err error) {
-	r, err := format.OpenWith(path, fo)
-	if err != nil {
-		return nil, st, badInput(err)
-	}
-	defer r.Close()
-	ids := map[string]int{}
-	lens := map[string]int{}
-	type parentRef struct {
-		rec   int
-		p     rollout.Branch
-		child string
-	}
-	var parents []parentRef
-	seenGroup := map[string]bool{}
-	for {
-		t, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, st, badInput(err)
-		}
-		n := len(groups)
-		if j, dup := ids[t.ID]; dup {
-			return nil, st, recordErr(path, fmt.Sprintf("record %d", n+1), &rollout.FieldError{Field: "traj_uid", Msg: fmt.Sprintf("duplicate id %q, also record %d", t.ID, j+1)})
-		}
-		ids[t.ID] = n
-		lens[t.ID] = t.Len()
-		if t.Parent != nil {
-			parents = append(parents, parentRef{rec: n, p: *t.Parent, child: t.ID})
-		}
-		groups = append(groups, t.Group)
-		if !seenGroup[t.Group] {
-			seenGroup[t.Group] = true
-			st.Groups++
-		}
-		st.Tokens += t.Len()
-	}
-	for _, p := range parents {
-		l, ok := lens[p.p.Trajectory]
-		if !ok {
-			return nil, st, recordErr(path, fmt.Sprintf("record %d", p.rec+1), &rollout.FieldError{Field: "parent.traj_uid", Msg: fmt.Sprintf("unknown trajectory %q", p.p.Trajectory)})
-		}
-		if p.p.Token > l {
-			return nil, st, recordErr(path, fmt.Sprintf("record %d", p.rec+1), &rollout.FieldError{Field: "parent.token", Msg: fmt.Sprintf("prefix of %d tokens, but parent %q has %d", p.p.Token, p.p.Trajectory, l)})
-		}
-	}
-	if len(groups) == 0 {
-		return nil, st, badInputf("%s: no trajectories", path)
-	}
-	st.Trajectories = len(groups)
-	return groups, st, nil
+// Job is one run of a method over a file.
+type Job struct {
+	Method *credit.Method
+	Values credit.Values // nil = the method's defaults
+	// State is the state of a stateful method, read and advanced once by
+	// the run (nil = fresh). On error it is left as it was for methods with
+	// credit.Steps; for others it may have been advanced in memory, but
+	// nothing is saved.
+	State *credit.State
+	// StatePath, when set, is where State is saved. It is written to a
+	// temporary file beside it and renamed together with the output, only
+	// when both are complete.
+	StatePath string
+	In, Out   string
+	// InFormat and OutFormat name the formats where the paths do not (see
+	// format.ParseSpec), as for "-" (standard input or output).
+	InFormat, OutFormat string
+	// Pass, when set, is called at the start of each read of the input
+	// (counted from 1; passes is 0 when the number of reads is not known in
+	// advance) and returns the progress callback of that read (nil: none).
+	Pass func(pass, passes int) func(bytes int64, records int)
 }
 
 // Assign runs method m with values v on the file in and writes the result to
 // out. The output appears only when everything succeeded; in is never
-// modified. st carries the state of stateful methods (nil = fresh); groups
-// are processed in the order in which their last record appears.
+// modified. st carries the state of stateful methods (nil = fresh).
 func Assign(m *credit.Method, v credit.Values, st *credit.State, in, out string) (Stats, error) {
-	return AssignWith(m, v, st, in, out, Options{})
+	return Run(Job{Method: m, Values: v, State: st, In: in, Out: out})
 }
 
-// AssignWith is Assign with options.
-func AssignWith(m *credit.Method, v credit.Values, st *credit.State, in, out string, o Options) (Stats, error) {
-	if err := sameFile(in, out); err != nil {
+// Run runs a job; see the package documentation.
+func Run(j Job) (Stats, error) {
+	m := j.Method
+	if m.GoAPI != "" {
+		return Stats{}, badInputf("%s assigns no credit: it is the Go function %s", m.Name, m.GoAPI)
+	}
+	v := j.Values
+	if v == nil {
+		v = m.Defaults()
+	}
+	if err := sameFile(j.In, j.Out); err != nil {
 		return Stats{}, err
 	}
-	if _, err := format.SpecOf(out, o.OutFormat); err != nil {
+	spec, err := format.SpecOf(j.Out, j.OutFormat)
+	if err != nil {
 		return Stats{}, badInput(err)
 	}
-	if !format.Rereadable(in) {
-		return Stats{}, badInputf("%s is a pipe or standard input, which cannot be read twice: %s reads its input in two passes; write it to a file first", format.DisplayName(in, false), m.Name)
+	// Standard output gets the result only when everything succeeded: it is
+	// written to a temporary file first and copied out at the end.
+	tmp := j.Out
+	if j.Out == format.Stdio {
+		tmp = filepath.Join(os.TempDir(), "credo-stdout")
 	}
-	groups, stats, err := scan(in, o.pass(1, 2))
+	regular := false
+	if j.In != "-" {
+		fi, err := os.Stat(j.In)
+		if err != nil {
+			return Stats{}, badInput(err)
+		}
+		regular = fi.Mode().IsRegular()
+	}
+	st := j.State
+	if st == nil {
+		st = credit.NewState()
+	}
+	if j.StatePath != "" {
+		if fi, err := os.Stat(j.StatePath); err == nil && !fi.Mode().IsRegular() {
+			return Stats{}, badInputf("--state %s is not a regular file", j.StatePath)
+		}
+	}
+	if fi, err := os.Stat(j.Out); j.Out != format.Stdio && err == nil && !fi.Mode().IsRegular() {
+		return Stats{}, badInputf("--out %s is not a regular file", j.Out)
+	}
+	// Both temporary files exist before any work, so that an unwritable
+	// state directory fails at once and never beside a new output.
+	f, err := atomicfile.Create(tmp)
+	if err != nil {
+		return Stats{}, err
+	}
+	defer f.Abort()
+	var sf *atomicfile.File
+	if j.StatePath != "" {
+		if sf, err = atomicfile.Create(j.StatePath); err != nil {
+			return Stats{}, err
+		}
+		defer sf.Abort()
+	}
+	r := &run{m: m, v: v, st: st, in: j.In, out: j.Out, tmp: tmp, spec: spec, inFormat: j.InFormat, pass: j.Pass, regular: regular, f: f}
+	if err := r.resetOutput(); err != nil {
+		return Stats{}, err
+	}
+	switch {
+	case m.Streamable(v):
+		err = r.groups()
+	case m.Sums != nil && m.ScopeFor(v) == credit.ScopeBatch && regular:
+		err = r.sums()
+	default:
+		err = r.whole()
+	}
+	var stats Stats
+	if r.x != nil {
+		stats = r.x.stats()
+	}
+	stats.Mode = r.mode
 	if err != nil {
 		return stats, err
 	}
-	w, err := format.CreateWith(out, format.Options{Format: o.OutFormat})
-	if err != nil {
+	if err := r.w.Close(); err != nil {
+		return stats, fmt.Errorf("write output %s: %w", j.Out, err)
+	}
+	if sf != nil {
+		b, err := st.Marshal()
+		if err != nil {
+			return stats, err
+		}
+		if _, err := sf.Write(append(b, '\n')); err != nil {
+			return stats, fmt.Errorf("write state %s: %w", j.StatePath, err)
+		}
+		if err := sf.Sync(); err != nil {
+			return stats, fmt.Errorf("write state %s: %w", j.StatePath, err)
+		}
+	}
+	if j.Out == format.Stdio {
+		if err := copyToStdout(f); err != nil {
+			return stats, err
+		}
+	} else if err := f.Commit(); err != nil {
 		return stats, err
 	}
-	defer w.Abort()
-	if m.ScopeFor(v) == credit.ScopeGroup {
-		err = byGroup(m, v, st, in, groups, w, o.pass(2, 2))
-	} else {
-		err = whole(m, v, st, in, w, o.pass(2, 2))
+	if sf != nil {
+		if err := sf.Commit(); err != nil {
+			return stats, fmt.Errorf("%w (the output %s was written; the state was not updated)", err, j.Out)
+		}
 	}
-	if err != nil {
-		return stats, err
-	}
-	return stats, w.Commit()
+	return stats, nil
 }
 
 // CheckNotSame refuses an output path that is the input file.
 func CheckNotSame(in, out string) error { return sameFile(in, out) }
 
 func sameFile(in, out string) error {
-	if in == format.Stdio || out == format.Stdio {
+	if in == "-" || out == "-" {
 		return nil
 	}
 	a, err := os.Stat(in)
@@ -158,72 +218,97 @@ func sameFile(in, out string) error {
 	return nil
 }
 
-func whole(m *credit.Method, v credit.Values, st *credit.State, in string, w format.Writer, fo format.Options) error {
-	b, err := readAll(in, fo)
-	if err != nil {
-		return badInput(err)
-	}
-	if err := m.AssignState(b, v, st); err != nil {
-		return classify(in, err)
-	}
-	for _, t := range b.Trajectories {
-		if err := w.Write(t); err != nil {
+// run is the state of one job.
+type run struct {
+	m       *credit.Method
+	v       credit.Values
+	st      *credit.State
+	in, out string
+	// tmp is the path beside which temporaries are made (out, or a file in
+	// the temporary directory for standard output); spec is the output's
+	// format and compression.
+	tmp      string
+	spec     format.Spec
+	inFormat string
+	pass     func(pass, passes int) func(bytes int64, records int)
+	reads    int
+	regular  bool
+	f        *atomicfile.File
+	w        format.Writer
+	x        *index
+	mode     string
+	raw      *bufio.Writer
+}
+
+// resetOutput empties the temporary output and starts a new writer on it.
+func (r *run) resetOutput() error {
+	if r.w != nil {
+		if err := r.f.Truncate(0); err != nil {
+			return err
+		}
+		if _, err := r.f.Seek(0, 0); err != nil {
 			return err
 		}
 	}
+	w, err := format.NewSpecWriter(r.f, r.spec)
+	if err != nil {
+		return err
+	}
+	r.w = w
 	return nil
 }
 
-// classify marks a method's error as bad input: every error a method
-// returns is about the data it was given (missing inputs, shapes, values).
-func classify(in string, err error) error {
-	return badInput(fmt.Errorf("%s: %w", in, err))
+// params renders the parameter values for messages: "epsilon=0,
+// norm_adv_by_std_in_grpo=true".
+func (r *run) params() string {
+	ks := make([]string, 0, len(r.v))
+	for k := range r.v {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	var b strings.Builder
+	for i, k := range ks {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s=%v", k, r.v[k])
+	}
+	return b.String()
 }
 
-func byGroup(m *credit.Method, v credit.Values, st *credit.State, in string, groups []string, w format.Writer, fo format.Options) error {
-	remaining := map[string]int{}
-	for _, g := range groups {
-		remaining[g]++
-	}
-	r, err := format.OpenWith(in, fo)
+// spillFile is a temporary file beside the output for records assigned
+// out of order. It is made like the output's own temporary (same
+// directory, same name pattern, same clean-up on abort) and is never
+// committed: the caller aborts it when done.
+func (r *run) spillFile() (*atomicfile.File, error) {
+	f, err := atomicfile.Create(r.tmp)
 	if err != nil {
-		return badInput(err)
+		return nil, fmt.Errorf("create temporary file beside %s: %w", r.tmp, err)
 	}
-	defer r.Close()
-	pending := map[string][]*rollout.Trajectory{}
-	var queue []*rollout.Trajectory
-	done := map[string]bool{}
-	for {
-		t, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return badInput(err)
-		}
-		queue = append(queue, t)
-		pending[t.Group] = append(pending[t.Group], t)
-		remaining[t.Group]--
-		if remaining[t.Group] == 0 {
-			b := &rollout.Batch{Trajectories: pending[t.Group]}
-			if err := m.AssignState(b, v, st); err != nil {
-				return classify(in, err)
-			}
-			delete(pending, t.Group)
-			done[t.Group] = true
-			k := 0
-			for k < len(queue) && done[queue[k].Group] {
-				if err := w.Write(queue[k]); err != nil {
-					return err
-				}
-				queue[k] = nil
-				k++
-			}
-			queue = queue[k:]
-		}
+	return f, nil
+}
+
+// open starts a read of the input, with its progress callback.
+func (r *run) open() (*source, error) {
+	r.reads++
+	o := format.Options{Format: r.inFormat}
+	if r.pass != nil {
+		o.Progress = r.pass(r.reads, 0)
 	}
-	if len(queue) != 0 {
-		return fmt.Errorf("%s: the file changed while credo read it (%d records left unassigned)", in, len(queue))
+	return openSource(r.in, o)
+}
+
+// copyToStdout copies the finished temporary output to standard output.
+func copyToStdout(f *atomicfile.File) error {
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(os.Stdout, 1<<20)
+	if _, err := io.Copy(w, f); err != nil {
+		return fmt.Errorf("write standard output: %w", err)
+	}
+	if err := w.Flush(); err != nil {
+		return fmt.Errorf("write standard output: %w", err)
 	}
 	return nil
 }

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/credo-rl/credo/credit"
 	"github.com/credo-rl/credo/internal/arrays"
+	"github.com/credo-rl/credo/rollout"
 )
 
 // KnapsackInfoGain is Knapsack RL's expected improvement of a prompt with
@@ -255,4 +257,114 @@ func SuccessRates(outcome []float64, index []string, threshold float64) (ids []s
 	}
 	rate, count = groupMeans(succ, g, n)
 	return ids, rate, count, nil
+}
+
+// knapsackStep is one call of knapsack.grpo. Each group gets the base
+// method's credit at once; the per-prompt success counts and the count of
+// groups with non-equal outcomes are accumulated over the whole call, and
+// End folds them into the state once: p̂ per prompt from the call's success
+// rate (one EMA update per call), the rollouts seen, and the effective ratio
+// of the call's batch. Counts are integers, so the rates are the same
+// divisions as on the whole batch.
+type knapsackStep struct {
+	v          credit.Values
+	st         *credit.State
+	ema        float64
+	keys       []string // prompt keys in order of first appearance
+	succ, seen map[string]int
+	groups     map[string]bool // group id -> outcomes varied
+	groupOrder []string
+}
+
+func beginKnapsack(v credit.Values, st *credit.State) (credit.Step, error) {
+	if err := checkKeySpec("prompt_key", v.String("prompt_key")); err != nil {
+		return nil, err
+	}
+	ema := v.Float("ema")
+	if !(ema >= 0 && ema < 1) {
+		return nil, fmt.Errorf("parameter ema is %v, want 0 <= ema < 1", ema)
+	}
+	if _, _, err := credit.BaseValues(KnapsackMethod, v, credit.Values{"reward": v.String("reward")}); err != nil {
+		return nil, err
+	}
+	return &knapsackStep{v: v, st: st, ema: ema, succ: map[string]int{}, seen: map[string]int{}, groups: map[string]bool{}}, nil
+}
+
+func (s *knapsackStep) Group(b *rollout.Batch) error {
+	v := s.v
+	m, bv, err := credit.BaseValues(KnapsackMethod, v, credit.Values{"reward": v.String("reward")})
+	if err != nil {
+		return err
+	}
+	if err := m.Assign(b, bv); err != nil {
+		return fmt.Errorf("base method: %w", err)
+	}
+	o, err := outcomes(b, v.String("reward"))
+	if err != nil {
+		return err
+	}
+	if err := checkFinite("knapsack", "outcome", o); err != nil {
+		return err
+	}
+	thr := v.Float("threshold")
+	first := map[string]float64{}
+	for i, t := range b.Trajectories {
+		k, _ := keyOf(t, v.String("prompt_key"))
+		if _, ok := s.seen[k]; !ok {
+			s.keys = append(s.keys, k)
+		}
+		s.seen[k]++
+		if o[i] >= thr {
+			s.succ[k]++
+		}
+		g := t.Group
+		f, ok := first[g]
+		if _, known := s.groups[g]; !known {
+			s.groups[g] = false
+			s.groupOrder = append(s.groupOrder, g)
+		}
+		if !ok {
+			first[g] = o[i]
+		} else if o[i] != f {
+			s.groups[g] = true
+		}
+	}
+	return nil
+}
+
+func (s *knapsackStep) End() error {
+	pHat := map[string]float64{}
+	seen := map[string]int{}
+	if _, err := s.st.Get("p_hat", &pHat); err != nil {
+		return err
+	}
+	if _, err := s.st.Get("rollouts", &seen); err != nil {
+		return err
+	}
+	for _, id := range s.keys {
+		rate := float64(s.succ[id]) / float64(s.seen[id])
+		if old, ok := pHat[id]; ok && s.ema > 0 {
+			pHat[id] = s.ema*old + (1-s.ema)*rate
+		} else {
+			pHat[id] = rate
+		}
+		seen[id] += s.seen[id]
+	}
+	eff := 0.0
+	if n := len(s.groupOrder); n > 0 {
+		c := 0
+		for _, g := range s.groupOrder {
+			if s.groups[g] {
+				c++
+			}
+		}
+		eff = float64(c) / float64(n)
+	}
+	if err := s.st.Put("p_hat", pHat); err != nil {
+		return err
+	}
+	if err := s.st.Put("rollouts", seen); err != nil {
+		return err
+	}
+	return s.st.Put("effective_ratio", eff)
 }

@@ -3,10 +3,7 @@ package group
 // The registry binding of KnapsackMethod, beside its estimator.
 
 import (
-	"fmt"
-
 	"github.com/credo-rl/credo/credit"
-	"github.com/credo-rl/credo/rollout"
 )
 
 func init() {
@@ -29,64 +26,8 @@ func init() {
 		Provenance: credit.Provenance{Paper: "Knapsack RL: Unlocking Exploration of LLMs via Optimizing Budget Allocation", ArXiv: "2509.25849", Reference: "no official code", SpecRow: 41},
 		Notes: "state: \"p_hat\" and \"rollouts\" per prompt key, \"effective_ratio\" of the last batch (share of groups with non-equal outcomes); " +
 			"the allocation itself is the Go function KnapsackAllocate (read p̂ with KnapsackEstimates); advantages and returns are the base method's",
-		RunState: runKnapsack,
+		Steps: beginKnapsack,
 	})
-}
-
-func runKnapsack(b *rollout.Batch, v credit.Values, st *credit.State) error {
-	if err := checkKeySpec("prompt_key", v.String("prompt_key")); err != nil {
-		return err
-	}
-	ema := v.Float("ema")
-	if !(ema >= 0 && ema < 1) {
-		return fmt.Errorf("parameter ema is %v, want 0 <= ema < 1", ema)
-	}
-	m, bv, err := credit.BaseValues(KnapsackMethod, v, credit.Values{"reward": v.String("reward")})
-	if err != nil {
-		return err
-	}
-	if err := m.Assign(b, bv); err != nil {
-		return fmt.Errorf("base method: %w", err)
-	}
-	o, err := outcomes(b, v.String("reward"))
-	if err != nil {
-		return err
-	}
-	keys := make([]string, len(b.Trajectories))
-	for i, t := range b.Trajectories {
-		keys[i], _ = keyOf(t, v.String("prompt_key"))
-	}
-	ids, rate, count, err := SuccessRates(o, keys, v.Float("threshold"))
-	if err != nil {
-		return err
-	}
-	pHat := map[string]float64{}
-	seen := map[string]int{}
-	if _, err := st.Get("p_hat", &pHat); err != nil {
-		return err
-	}
-	if _, err := st.Get("rollouts", &seen); err != nil {
-		return err
-	}
-	for k, id := range ids {
-		if old, ok := pHat[id]; ok && ema > 0 {
-			pHat[id] = ema*old + (1-ema)*rate[k]
-		} else {
-			pHat[id] = rate[k]
-		}
-		seen[id] += count[k]
-	}
-	eff, err := ObservedEffectiveRatio(o, credit.GroupIDs(b))
-	if err != nil {
-		return err
-	}
-	if err := st.Put("p_hat", pHat); err != nil {
-		return err
-	}
-	if err := st.Put("rollouts", seen); err != nil {
-		return err
-	}
-	return st.Put("effective_ratio", eff)
 }
 
 // KnapsackEstimates returns the per-prompt success estimates p̂ that the

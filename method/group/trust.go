@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/credo-rl/credo/credit"
 	"github.com/credo-rl/credo/internal/arrays"
 	"github.com/credo-rl/credo/internal/groups"
+	"github.com/credo-rl/credo/rollout"
 )
 
 // TrustOptions are the hyper-parameters of Trust-GRPO's reward.
@@ -119,3 +121,43 @@ func TrustRewards(outcome, thinking []float64, index []string, step int, opt Tru
 	}
 	return gamma, nil
 }
+
+// trustStep is one call of trust_grpo: the annealing step is read from the
+// state when the call begins, every group of the call uses it, and End
+// advances it by one (one call = one training step), however the batch was
+// split into groups.
+type trustStep struct {
+	v    credit.Values
+	st   *credit.State
+	step int
+}
+
+func beginTrust(v credit.Values, st *credit.State) (credit.Step, error) {
+	step := v.Int("step")
+	if step < 0 {
+		step = 0
+		if _, err := st.Get("step", &step); err != nil {
+			return nil, err
+		}
+	}
+	return &trustStep{v: v, st: st, step: step}, nil
+}
+
+func (s *trustStep) Group(b *rollout.Batch) error {
+	v := s.v
+	o, err := outcomes(b, v.String("reward"))
+	if err != nil {
+		return err
+	}
+	th, err := channel(b, v.String("thinking"))
+	if err != nil {
+		return err
+	}
+	r, err := TrustRewards(o, th, credit.GroupIDs(b), s.step, TrustOptions{Alpha: v.Float("alpha"), Threshold: v.Float("threshold"), AnnealT: v.Float("anneal_T")})
+	if err != nil {
+		return err
+	}
+	return runBase("trust_grpo", b, v, r)
+}
+
+func (s *trustStep) End() error { return s.st.Put("step", s.step+1) }

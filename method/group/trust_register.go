@@ -4,7 +4,6 @@ package group
 
 import (
 	"github.com/credo-rl/credo/credit"
-	"github.com/credo-rl/credo/rollout"
 )
 
 func init() {
@@ -32,30 +31,6 @@ func init() {
 		Provenance: credit.Provenance{Paper: "SophiaVL-R1: Reinforcing MLLMs Reasoning with Thinking Reward", ArXiv: "2505.17018", Reference: "kxfan2002/SophiaVL-R1 (trust weighting not located in the code)", SpecRow: 40},
 		Notes: "γ = 1 if mean thinking reward of correct >= that of incorrect responses, else exp(μ_c - μ_w); γ = 1 when a group lacks either; " +
 			"state: \"step\" counts calls (one call = one training step); the scope and returns are those of the base method",
-		RunState: func(b *rollout.Batch, v credit.Values, st *credit.State) error {
-			step := v.Int("step")
-			if step < 0 {
-				step = 0
-				if _, err := st.Get("step", &step); err != nil {
-					return err
-				}
-			}
-			o, err := outcomes(b, v.String("reward"))
-			if err != nil {
-				return err
-			}
-			th, err := channel(b, v.String("thinking"))
-			if err != nil {
-				return err
-			}
-			r, err := TrustRewards(o, th, credit.GroupIDs(b), step, TrustOptions{Alpha: v.Float("alpha"), Threshold: v.Float("threshold"), AnnealT: v.Float("anneal_T")})
-			if err != nil {
-				return err
-			}
-			if err := runBase("trust_grpo", b, v, r); err != nil {
-				return err
-			}
-			return st.Put("step", step+1)
-		},
+		Steps: beginTrust,
 	})
 }

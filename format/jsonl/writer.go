@@ -1,0 +1,165 @@
+package jsonl
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/credo-rl/credo/rollout"
+)
+
+// batchBytes is about how much output one encoding job makes.
+const batchBytes = 256 << 10
+
+// Writer writes trajectories one per line. A trajectory read by this
+// package's Reader is written back as its input line, with only the fields
+// that changed encoded again (see rollout.Trajectory.Source); others are
+// written in canonical form (encoding/json's, credo_version stamped).
+//
+// With GOMAXPROCS > 1 records are encoded in worker goroutines while the
+// caller goes on; they are written in the order given. The caller must not
+// modify a trajectory after passing it to Write until Flush returns, and an
+// encoding error (a NaN, say) may be returned by a later Write or by Flush.
+type Writer struct {
+	bw  *bufio.Writer
+	buf []byte
+	par bool
+
+	batch   *wbatch
+	jobs    chan *wbatch
+	ordered chan *wbatch
+	done    chan struct{}
+	mu      sync.Mutex
+	err     error
+}
+
+type wbatch struct {
+	ts   []*rollout.Trajectory
+	size int
+	out  []byte
+	err  error
+	done chan struct{}
+}
+
+// NewWriter writes to w. Call Flush when done.
+func NewWriter(w io.Writer) *Writer {
+	return &Writer{bw: bufio.NewWriterSize(w, 1<<20), par: workers() > 1}
+}
+
+// encode appends the line of t (with its newline).
+func encode(b []byte, t *rollout.Trajectory) ([]byte, error) {
+	var err error
+	if s := sourceOf(t); s != nil {
+		b, err = appendRaw(b, t, s)
+	} else {
+		b, err = appendCanonical(b, t)
+	}
+	if err != nil {
+		return b, fmt.Errorf("trajectory %q: %w", t.ID, err)
+	}
+	return append(b, '\n'), nil
+}
+
+func (w *Writer) failed() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err
+}
+
+// Write writes one trajectory.
+func (w *Writer) Write(t *rollout.Trajectory) error {
+	if !w.par {
+		var err error
+		if w.buf, err = encode(w.buf[:0], t); err != nil {
+			return err
+		}
+		_, err = w.bw.Write(w.buf)
+		return err
+	}
+	if err := w.failed(); err != nil {
+		return err
+	}
+	if w.batch == nil {
+		w.batch = &wbatch{}
+	}
+	w.batch.ts = append(w.batch.ts, t)
+	if s := sourceOf(t); s != nil {
+		w.batch.size += len(s.raw) + 20*(len(t.Advantages)+len(t.Returns)+len(t.LossWeights))
+	} else {
+		w.batch.size += 40 * (len(t.Tokens) + 1)
+	}
+	if w.batch.size >= batchBytes {
+		w.submit()
+	}
+	return nil
+}
+
+func (w *Writer) submit() {
+	b := w.batch
+	w.batch = nil
+	if b == nil {
+		return
+	}
+	if w.jobs == nil {
+		n := workers()
+		w.jobs = make(chan *wbatch, n)
+		w.ordered = make(chan *wbatch, 2*n)
+		w.done = make(chan struct{})
+		for range n {
+			go func(jobs chan *wbatch) {
+				var out []byte
+				for b := range jobs {
+					out = out[:0]
+					for _, t := range b.ts {
+						if out, b.err = encode(out, t); b.err != nil {
+							break
+						}
+					}
+					b.out = append([]byte(nil), out...)
+					b.ts = nil
+					close(b.done)
+				}
+			}(w.jobs)
+		}
+		go func(ordered chan *wbatch, done chan struct{}) {
+			defer close(done)
+			for b := range ordered {
+				<-b.done
+				if w.failed() != nil {
+					continue
+				}
+				err := b.err
+				if err == nil {
+					_, err = w.bw.Write(b.out)
+				}
+				if err != nil {
+					w.mu.Lock()
+					w.err = err
+					w.mu.Unlock()
+				}
+			}
+		}(w.ordered, w.done)
+	}
+	b.done = make(chan struct{})
+	w.ordered <- b
+	w.jobs <- b
+}
+
+// Flush encodes and writes everything given to Write, then flushes the
+// underlying writer; it returns the first error.
+func (w *Writer) Flush() error {
+	if w.par {
+		w.submit()
+		if w.jobs != nil {
+			close(w.jobs)
+			close(w.ordered)
+			<-w.done
+			w.jobs, w.ordered, w.done = nil, nil, nil
+		}
+		if err := w.failed(); err != nil {
+			return err
+		}
+	}
+	return w.bw.Flush()
+}

@@ -1,0 +1,254 @@
+package stream
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/credo-rl/credo/credit"
+	"github.com/credo-rl/credo/format"
+	"github.com/credo-rl/credo/rollout"
+)
+
+// mixedRecords: nGroups groups of 3, ragged lengths, partial masks, values,
+// and token-level rewards on some records; interleave spreads every group
+// over the file.
+func mixedRecords(nGroups int, interleave bool) []string {
+	var lines []string
+	for k := 0; k < 3*nGroups; k++ {
+		g, j := k/3, k%3
+		if interleave {
+			g, j = k%nGroups, k/nGroups
+		}
+		n := 2 + (5*g+3*j)%6
+		resp, mask, vals := "", "", ""
+		for i := 0; i < n; i++ {
+			sep := ","
+			if i == 0 {
+				sep = ""
+			}
+			resp += fmt.Sprintf("%s%d", sep, i+1)
+			m := 1
+			if (i+g+j)%4 == 3 {
+				m = 0
+			}
+			mask += fmt.Sprintf("%s%d", sep, m)
+			vals += fmt.Sprintf("%s%g", sep, 0.1*float64((i*7+g*3+j)%11)-0.4)
+		}
+		rec := fmt.Sprintf(`{"uid":"g%d","traj_uid":"t%d-%d","responses":[%s],"response_mask":[%s],"values":[%s],"rewards":{"outcome":%g}`,
+			g, g, j, resp, mask, vals, 0.37*float64((g*5+j*2)%7)-1)
+		if (g+j)%3 == 0 {
+			tr := ""
+			for i := 0; i < n; i++ {
+				sep := ","
+				if i == 0 {
+					sep = ""
+				}
+				tr += fmt.Sprintf("%s%g", sep, 0.05*float64((i+g)%5))
+			}
+			rec += `,"token_level_rewards":[` + tr + `]`
+		}
+		lines = append(lines, rec+"}")
+	}
+	return lines
+}
+
+func assertSameCredit(t *testing.T, got, want *rollout.Batch) {
+	t.Helper()
+	if len(got.Trajectories) != len(want.Trajectories) {
+		t.Fatalf("%d records, want %d", len(got.Trajectories), len(want.Trajectories))
+	}
+	for i, w := range want.Trajectories {
+		g := got.Trajectories[i]
+		if g.ID != w.ID {
+			t.Fatalf("record %d is %s, want %s (order changed)", i, g.ID, w.ID)
+		}
+		if !sameFloats(g.Advantages, w.Advantages) || !sameFloats(g.Returns, w.Returns) {
+			t.Errorf("%s: adv %v ret %v, whole batch adv %v ret %v", w.ID, g.Advantages, g.Returns, w.Advantages, w.Returns)
+		}
+	}
+}
+
+// Batch-scope whitening methods run in two streaming passes (three for
+// REINFORCE++-baseline: group means first) and give the whole-batch result
+// bit for bit, also with groups spread over the file.
+func TestTwoPassBatchEqualsWholeBatch(t *testing.T) {
+	for _, name := range []string{"verl.gae", "verl.reinforce_plus_plus", "verl.reinforce_plus_plus_baseline", "verl.gpg"} {
+		for _, sets := range [][]string{nil, {"gamma=0.9"}} {
+			if (name == "verl.reinforce_plus_plus_baseline" || name == "verl.gpg") && sets != nil {
+				continue // no gamma
+			}
+			m, v := lookup(t, name, sets...)
+			if m.Sums == nil {
+				t.Fatalf("%s has no two-pass form", name)
+			}
+			dir := t.TempDir()
+			in := filepath.Join(dir, "in.jsonl")
+			lines := mixedRecords(5, true)
+			if name == "verl.gpg" { // zero scores, so that alpha != 1
+				for i := range lines {
+					lines[i] = strings.Replace(lines[i], `"outcome":-1}`, `"outcome":0}`, 1)
+				}
+			}
+			writeLines(t, in, lines)
+			out := filepath.Join(dir, "out.jsonl")
+			st, err := Assign(m, v, nil, in, out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantMode := "two passes"
+			if name == "verl.reinforce_plus_plus_baseline" {
+				wantMode = "3 passes"
+			}
+			if st.Mode != wantMode || st.Trajectories != 15 || st.Groups != 5 {
+				t.Errorf("%s: stats %+v, want %s over 15 records in 5 groups", name, st, wantMode)
+			}
+			got, err := format.ReadAll(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, _ := format.ReadAll(in)
+			if err := m.Assign(want, v); err != nil {
+				t.Fatal(err)
+			}
+			assertSameCredit(t, got, want)
+		}
+	}
+}
+
+// maxBatch is a test method that records the largest batch it is given.
+var maxBatch int
+
+func init() {
+	credit.Register(&credit.Method{
+		Name: "test.stream_max_batch", Summary: "test: group mean baseline, records the batch size",
+		Params: []credit.Param{credit.RewardParam}, Inputs: []credit.Input{credit.InGroup},
+		Outputs: []string{"advantages"}, Scope: credit.ScopeGroup,
+		Run: func(b *rollout.Batch, v credit.Values) error {
+			maxBatch = max(maxBatch, len(b.Trajectories))
+			for _, t := range b.Trajectories {
+				t.Advantages = make([]float64, t.Len())
+				t.Advantages[t.Len()-1] = t.Rewards["outcome"]
+			}
+			return nil
+		},
+	})
+}
+
+// Groups spread over the file: indexed mode hands the method one group at
+// a time (never the file), in JSONL and Parquet, and the output is the
+// whole-batch output in input order.
+func TestInterleavedGroupsIndexed(t *testing.T) {
+	for _, name := range []string{"verl.grpo", "verl.rloo", "test.stream_max_batch"} {
+		for _, ext := range []string{".jsonl", ".parquet"} {
+			m, v := lookup(t, name)
+			dir := t.TempDir()
+			in := filepath.Join(dir, "in.jsonl")
+			writeLines(t, in, mixedRecords(6, true))
+			if ext == ".parquet" {
+				b, _ := format.ReadAll(in)
+				in = filepath.Join(dir, "in.parquet")
+				writeBatch(t, in, b)
+			}
+			out := filepath.Join(dir, "out"+ext)
+			maxBatch = 0
+			st, err := Assign(m, v, nil, in, out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Mode != "indexed" {
+				t.Errorf("%s %s: mode %q, want indexed", name, ext, st.Mode)
+			}
+			if left, _ := filepath.Glob(filepath.Join(dir, ".*")); len(left) != 0 {
+				t.Errorf("temporary files left: %v", left)
+			}
+			if name == "test.stream_max_batch" && maxBatch != 3 {
+				t.Errorf("%s: the method was given %d records at once, want one group of 3", ext, maxBatch)
+			}
+			got, err := format.ReadAll(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, _ := format.ReadAll(in)
+			if err := m.Assign(want, v); err != nil {
+				t.Fatal(err)
+			}
+			assertSameCredit(t, got, want)
+		}
+	}
+}
+
+// Contiguous groups are streamed in one pass.
+func TestContiguousGroupsOnePass(t *testing.T) {
+	m, v := lookup(t, "test.stream_max_batch")
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.jsonl")
+	writeLines(t, in, mixedRecords(6, false))
+	maxBatch = 0
+	st, err := Assign(m, v, nil, in, filepath.Join(dir, "out.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode != "one pass" || maxBatch != 3 {
+		t.Errorf("mode %q, largest batch %d; want one pass, 3", st.Mode, maxBatch)
+	}
+}
+
+func writeBatch(t *testing.T, path string, b *rollout.Batch) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	w, err := format.NewWriter(f, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tr := range b.Trajectories {
+		if err := w.Write(tr); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// OpenRLHF's pipeline runs group by group in up to three passes (steps 1-4
+// per group, then the whitening mean and variance) and gives the
+// whole-batch result bit for bit, for every estimator; with groups spread
+// over the file it reads the whole file.
+func TestOpenRLHFPipelineMultiPass(t *testing.T) {
+	for _, sets := range [][]string{
+		{"estimator=gae"}, {"estimator=reinforce", "gamma=0.9"}, {"estimator=reinforce_baseline"},
+		{"estimator=rloo"}, {"estimator=group_norm"}, {"estimator=dr_grpo"},
+		{"estimator=gae", "no_std_norm=true"}, {"estimator=reinforce", "overlong_buffer_len=3", "max_new_tokens=6", "reward_clip=0.5"},
+	} {
+		for _, interleave := range []bool{false, true} {
+			m, v := lookup(t, "openrlhf.compute_advantages_and_returns", sets...)
+			dir := t.TempDir()
+			in := filepath.Join(dir, "in.jsonl")
+			writeLines(t, in, mixedRecords(5, interleave))
+			out := filepath.Join(dir, "out.jsonl")
+			st, err := Assign(m, v, nil, in, out)
+			if err != nil {
+				t.Fatalf("%v: %v", sets, err)
+			}
+			got, err := format.ReadAll(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wb, _ := format.ReadAll(in)
+			if err := m.Assign(wb, v); err != nil {
+				t.Fatal(err)
+			}
+			assertSameCredit(t, got, wb)
+			if interleave && st.Mode != "whole file" || !interleave && st.Mode == "whole file" {
+				t.Errorf("%v interleave=%v: mode %q", sets, interleave, st.Mode)
+			}
+		}
+	}
+}
