@@ -232,18 +232,26 @@ func Run(ctx context.Context, b *rollout.Batch, r *Recipe, o Options) error {
 			defer tick()
 			id := fmt.Sprintf("%s/%d", b.Trajectories[c.row].ID, c.step)
 			seed := o.Seed ^ fnv(id)
-			resp, err := o.Client.Chat(ctx, model.ChatRequest{Messages: []model.Message{{Role: "user", Content: c.prompt}},
-				N: votes, Temperature: model.F(o.Temperature), MaxTokens: o.MaxTokens, Seed: model.U(seed)})
-			if err != nil {
-				errs[ci] = fmt.Errorf("traj_uid %q step %d: %w", b.Trajectories[c.row].ID, c.step, err)
-				return
-			}
-			if len(resp.Choices) != votes {
-				errs[ci] = fmt.Errorf("traj_uid %q step %d: asked for %d answers, got %d", b.Trajectories[c.row].ID, c.step, votes, len(resp.Choices))
-				return
-			}
-			for _, ch := range resp.Choices {
-				answers[ci] = append(answers[ci], ch.Text)
+			// servers that ignore n (llama.cpp) answer once: the remaining
+			// votes are asked for one by one, each with its own seed
+			for k := 0; len(answers[ci]) < votes; k++ {
+				want := votes - len(answers[ci])
+				if k > 0 {
+					want = 1
+				}
+				resp, err := o.Client.Chat(ctx, model.ChatRequest{Messages: []model.Message{{Role: "user", Content: c.prompt}},
+					N: want, Temperature: model.F(o.Temperature), MaxTokens: o.MaxTokens, Seed: model.U(seed + uint64(k))})
+				if err != nil {
+					errs[ci] = fmt.Errorf("traj_uid %q step %d: %w", b.Trajectories[c.row].ID, c.step, err)
+					return
+				}
+				if len(resp.Choices) == 0 || len(resp.Choices) > want || k > votes {
+					errs[ci] = fmt.Errorf("traj_uid %q step %d: asked for %d answers, got %d", b.Trajectories[c.row].ID, c.step, want, len(resp.Choices))
+					return
+				}
+				for _, ch := range resp.Choices {
+					answers[ci] = append(answers[ci], ch.Text)
+				}
 			}
 		})
 	}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/credo-rl/credo/credit"
@@ -234,5 +235,24 @@ func TestCheckArithmetic(t *testing.T) {
 		if err != nil || has != c.has || (has && v != c.v) {
 			t.Errorf("%q: %v %v %v", c.s, v, has, err)
 		}
+	}
+}
+
+// TestServerIgnoringN: a server that answers once whatever n (llama.cpp)
+// gets the remaining votes asked for one by one.
+func TestServerIgnoringN(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		fmt.Fprint(w, `{"choices":[{"index":0,"message":{"role":"assistant","content":"WRONG STEPS: 1"},"finish_reason":"stop"}]}`)
+	}))
+	defer srv.Close()
+	b := &rollout.Batch{Trajectories: batch().Trajectories[:1]}
+	if err := Run(context.Background(), b, Recipes["capo"], Options{Client: client(t, srv.URL), Votes: 3}); err != nil {
+		t.Fatal(err)
+	}
+	s := b.Trajectories[0].Steps[0].Labels
+	if calls.Load() != 3 || s["wrong_vote_0"] != 1 || s["wrong_vote_2"] != 1 {
+		t.Fatalf("%d calls, labels %v", calls.Load(), s)
 	}
 }
