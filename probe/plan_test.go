@@ -4,7 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
 	"testing"
+
+	"github.com/credo-rl/credo/model"
 
 	"github.com/credo-rl/credo/rollout"
 )
@@ -193,5 +198,22 @@ func TestPlanBRPOBudgets(t *testing.T) {
 	}
 	if _, err := Plan(&rollout.Batch{Trajectories: []*rollout.Trajectory{traj("x", "g", 3)}}, "brpo", PlanOptions{Budgets: []int{5, 5}}); err == nil {
 		t.Error("non-increasing budgets must be refused")
+	}
+}
+
+func TestHTTPSamplerServerIgnoringN(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		fmt.Fprint(w, `{"choices":[{"index":0,"text":"a","tokens":[5],"logprobs":{"tokens":["a"],"token_logprobs":[-1]},"finish_reason":"stop"}]}`)
+	}))
+	defer srv.Close()
+	c, err := model.New(model.Config{BaseURL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ss, err := (&HTTPSampler{Client: c, MaxTokens: 4, Temperature: 1}).Sample(context.Background(), []int{1}, 3, 9)
+	if err != nil || len(ss) != 3 || calls.Load() != 3 || ss[2].TokenIDs[0] != 5 {
+		t.Fatalf("%v %d samples, %d calls", err, len(ss), calls.Load())
 	}
 }

@@ -116,17 +116,31 @@ func (h *HTTPSampler) SampleText(ctx context.Context, prompt string, n int, seed
 }
 
 func (h *HTTPSampler) sample(ctx context.Context, prompt any, n int, seed uint64) ([]Sample, []int, error) {
-	q := model.CompletionRequest{Prompt: prompt, MaxTokens: h.MaxTokens, N: n, Seed: model.U(seed),
-		Temperature: model.F(h.Temperature), Logprobs: model.I(h.TopLogprobs), Stop: h.Stop, Extra: h.Extra}
-	r, err := h.Client.Complete(ctx, q)
-	if err != nil {
-		return nil, nil, err
-	}
-	if len(r.Choices) != n {
-		return nil, nil, fmt.Errorf("probe: asked for %d samples, the server returned %d", n, len(r.Choices))
+	// servers that ignore n (llama.cpp) answer once: the remaining samples
+	// are asked for one by one, each with its own seed
+	var choices []model.Choice
+	var promptIDs []int
+	for k := 0; len(choices) < n; k++ {
+		want := n - len(choices)
+		if k > 0 {
+			want = 1
+		}
+		q := model.CompletionRequest{Prompt: prompt, MaxTokens: h.MaxTokens, N: want, Seed: model.U(seed + uint64(k)),
+			Temperature: model.F(h.Temperature), Logprobs: model.I(h.TopLogprobs), Stop: h.Stop, Extra: h.Extra}
+		r, err := h.Client.Complete(ctx, q)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(r.Choices) == 0 || len(r.Choices) > want || k > n {
+			return nil, nil, fmt.Errorf("probe: asked for %d samples, the server returned %d", want, len(r.Choices))
+		}
+		choices = append(choices, r.Choices...)
+		if promptIDs == nil {
+			promptIDs = r.PromptTokenIDs
+		}
 	}
 	out := make([]Sample, n)
-	for i, ch := range r.Choices {
+	for i, ch := range choices {
 		if ch.TokenIDs == nil && ch.Text == "" && len(ch.LogProbs) == 0 {
 			ch.TokenIDs = []int{} // an empty completion (end-of-sequence at once)
 		}
@@ -150,7 +164,7 @@ func (h *HTTPSampler) sample(ctx context.Context, prompt any, n int, seed uint64
 		}
 		out[i] = s
 	}
-	return out, r.PromptTokenIDs, nil
+	return out, promptIDs, nil
 }
 
 // tokenText is the text of each token: slices of the text at the
