@@ -21,6 +21,7 @@ func newAssign() *cobra.Command {
 		state   string
 		inFmt   string
 		outFmt  string
+		auto    autoFlags
 	)
 	c := &cobra.Command{
 		Use:   "assign --method NAME [--set key=value ...] --in FILE --out FILE",
@@ -77,6 +78,14 @@ and the output and the state file are replaced together.
 			} else if m.Stateful && !quiet {
 				fmt.Fprintf(cmd.ErrOrStderr(), "credo: %s carries state across batches; without --state it starts fresh and its state is discarded\n", m.Name)
 			}
+			staged, cleanup, err := auto.autoStage(cmd, m, v, in, inFmt, out, quiet)
+			if err != nil {
+				return err
+			}
+			defer cleanup()
+			if staged != in {
+				in, inFmt = staged, "jsonl"
+			}
 			start := time.Now()
 			// The output and the state file are committed together.
 			pass, done := passBars(cmd.ErrOrStderr(), progressOn(cmd, quiet), in)
@@ -100,6 +109,7 @@ and the output and the state file are replaced together.
 	c.Flags().StringVar(&inFmt, "in-format", "", "format of --in when its name does not say (\"-\" is jsonl): jsonl or parquet, optionally .gz or .zst")
 	c.Flags().StringVar(&outFmt, "out-format", "", "format of --out when its name does not say (\"-\" is jsonl)")
 	c.Flags().BoolVarP(&quiet, "quiet", "q", false, "print nothing on success and draw no progress bar")
+	auto.add(c) // --endpoint etc.: run the judge/probe stage first when inputs are missing (assign_auto.go)
 	c.Flags().StringVar(&state, "state", "", "JSON file holding the state of stateful methods across batches (read if it exists, then updated)")
 	return c
 }

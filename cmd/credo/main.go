@@ -9,6 +9,9 @@
 //	credo conformance DIR
 //	credo lab list | run NAME... [--seeds K] [--quick]
 //	credo allocate --state FILE --budget N --min A --max B
+//	credo inspect FILE [FILE2] [--method NAME --set key=value ...] [--tokenizer tokenizer.json]
+//	credo probe rollouts|plan|run|expand --endpoint URL ...
+//	credo judge --recipe NAME --endpoint URL --in FILE --out FILE
 //
 // Files are .jsonl or .parquet, optionally .gz or .zst; "-" is stdin or
 // stdout (JSONL unless --in-format/--out-format says otherwise).
@@ -66,7 +69,7 @@ SPIRAL and more, each reproduced to float tolerance.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
 	})
-	root.AddCommand(newAssign(), newMethods(), newValidate(), newConvert(), newConformance(), newLab(), newAllocate())
+	root.AddCommand(newAssign(), newMethods(), newValidate(), newConvert(), newConformance(), newLab(), newAllocate(), newInspect(), newProbe(), newJudge())
 	return root
 }
 

@@ -127,9 +127,23 @@ func (s *Server) Complete(q Request) (*Response, error) {
 	if q.Model != "" && q.Model != s.Name {
 		return nil, fmt.Errorf("field model: %q is not served (this server has %q)", q.Model, s.Name)
 	}
-	prompts, err := stringsOf(q.Prompt, "prompt")
-	if err != nil {
-		return nil, err
+	// a prompt of token ids is taken as is (no start token added), as
+	// vLLM does; the ids must be the model's
+	var idPrompt []int
+	var prompts []string
+	if err := json.Unmarshal(q.Prompt, &idPrompt); err == nil && len(idPrompt) > 0 {
+		for i, id := range idPrompt {
+			if id < 0 || id >= s.voc.Size() {
+				return nil, fmt.Errorf("field prompt[%d]: token id %d outside the vocabulary 0..%d", i, id, s.voc.Size()-1)
+			}
+		}
+		prompts = []string{""}
+	} else {
+		idPrompt = nil // a failed decode may leave a partial slice
+		var err error
+		if prompts, err = stringsOf(q.Prompt, "prompt"); err != nil {
+			return nil, err
+		}
 	}
 	if len(prompts) == 0 {
 		return nil, errors.New("field prompt: required")
@@ -171,11 +185,14 @@ func (s *Server) Complete(q Request) (*Response, error) {
 	resp := &Response{ID: fmt.Sprintf("cmpl-%d", s.count.Load()), Object: "text_completion", Created: time.Now().Unix(),
 		Model: s.Name, Usage: map[string]int{}}
 	for pi, p := range prompts {
-		ids, err := s.voc.Encode(p)
-		if err != nil {
-			return nil, fmt.Errorf("field prompt[%d]: %w", pi, err)
+		ids := idPrompt
+		if ids == nil {
+			enc, err := s.voc.Encode(p)
+			if err != nil {
+				return nil, fmt.Errorf("field prompt[%d]: %w", pi, err)
+			}
+			ids = append([]int{lm.EOS}, enc...)
 		}
-		ids = append([]int{lm.EOS}, ids...)
 		if len(ids) >= s.model.Cfg.MaxT {
 			return nil, fmt.Errorf("field prompt[%d]: %d tokens with the start token; the context holds %d", pi, len(ids), s.model.Cfg.MaxT)
 		}

@@ -185,3 +185,25 @@ func TestBadRequests(t *testing.T) {
 	}
 	r.Body.Close()
 }
+
+// TestTokenIDPrompt: a prompt of token ids is taken as is (vLLM's
+// semantics), so [EOS, ids of "ab"] gives what the string "ab" gives.
+func TestTokenIDPrompt(t *testing.T) {
+	s := New("lab-lm", model(t))
+	zero, n := 0.0, 10
+	a, err := s.Complete(Request{Prompt: json.RawMessage(`"ab"`), Temperature: &zero, MaxTokens: &n})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, _ := json.Marshal(a.Choices[0].PromptTokenIDs)
+	b, err := s.Complete(Request{Prompt: ids, Temperature: &zero, MaxTokens: &n})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Choices[0].Text != b.Choices[0].Text || len(b.Choices[0].PromptTokenIDs) != len(a.Choices[0].PromptTokenIDs) {
+		t.Fatalf("%q vs %q", a.Choices[0].Text, b.Choices[0].Text)
+	}
+	if _, err := s.Complete(Request{Prompt: json.RawMessage(`[1, 9999]`), MaxTokens: &n}); err == nil || !strings.Contains(err.Error(), "prompt[1]") {
+		t.Fatalf("out-of-vocabulary id: %v", err)
+	}
+}
