@@ -95,9 +95,10 @@ func under(p string, roots ...string) bool {
 var core = []string{"rollout", "format", "credit", "anchor", "method", "loss", "internal"}
 
 // Packages the core must never import: the lab, the commands, the C ABI, the
-// harnesses built on top of the engine (golden vectors, benchmarks) and the
-// services.
-var aboveCore = []string{"lab", "cmd", "capi", "golden", "bench", "serve", "service", "inspect", "python"}
+// harnesses built on top of the engine (golden vectors, benchmarks), the
+// tools that talk to model servers to prepare rollouts (model, judge,
+// probe) and the services.
+var aboveCore = []string{"lab", "cmd", "capi", "golden", "bench", "model", "judge", "probe", "serve", "service", "inspect", "python"}
 
 // rule is one "X must not import Y" constraint.
 type rule struct {
@@ -109,7 +110,7 @@ type rule struct {
 
 var rules = []rule{
 	{
-		name:      "the core imports no lab, command, C ABI, harness or service",
+		name:      "the core imports no lab, command, C ABI, harness, model-server tool or service",
 		from:      func(p string) bool { return under(p, core...) },
 		forbidden: func(p string) bool { return under(p, aboveCore...) },
 	},
