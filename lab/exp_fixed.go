@@ -26,7 +26,7 @@ func scoreFixed(ctx context.Context, x *runCtx, en string, sz worldSize, vs []fi
 	for i := range out {
 		out[i] = make([]cellScore, S)
 	}
-	err := x.parallel(S, func(si int) error {
+	err := x.parallel(ctx, S, func(si int) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}

@@ -107,17 +107,17 @@ func runPURE(ctx context.Context, x *runCtx) (*Result, error) {
 	minF, sumF, clip, delta, vr, meanF := outs[0], outs[1], outs[2], outs[3], outs[4], outs[5]
 	res.Findings = []Finding{
 		paired("sum-form PRM credit is hacked more than min-form", "hacking gap, mean over the learning curve", env,
-			"sum-form", "min-form (PURE)", finals(sumF, "auc_hacking_gap"), finals(minF, "auc_hacking_gap"), false),
+			"sum-form", "min-form (PURE)", "auc_hacking_gap", finals(sumF, "auc_hacking_gap"), finals(minF, "auc_hacking_gap"), false),
 		paired("sum-form PRM training collapses (true reward) relative to min-form", "exact true reward, mean over the learning curve", env,
-			"sum-form", "min-form (PURE)", finals(sumF, "auc_true_reward"), finals(minF, "auc_true_reward"), true),
+			"sum-form", "min-form (PURE)", "auc_true_reward", finals(sumF, "auc_true_reward"), finals(minF, "auc_true_reward"), true),
 		nonInferior("min-form PRM training reaches the verifiable-reward level", "exact true reward after training (margin 0.1)", env,
-			"verifiable reward", "min-form (PURE)", finals(vr, "true_reward"), finals(minF, "true_reward"), 0.1),
+			"verifiable reward", "min-form (PURE)", "true_reward", finals(vr, "true_reward"), finals(minF, "true_reward"), 0.1),
 		paired("Clip bounds the summed reward and curbs hacking", "hacking gap, mean over the learning curve", env,
-			"sum-form", "Clip (sum-form)", finals(sumF, "auc_hacking_gap"), finals(clip, "auc_hacking_gap"), false),
+			"sum-form", "Clip (sum-form)", "auc_hacking_gap", finals(sumF, "auc_hacking_gap"), finals(clip, "auc_hacking_gap"), false),
 		paired("Delta bounds the summed reward and curbs hacking", "hacking gap, mean over the learning curve", env,
-			"sum-form", "Delta (sum-form)", finals(sumF, "auc_hacking_gap"), finals(delta, "auc_hacking_gap"), false),
+			"sum-form", "Delta (sum-form)", "auc_hacking_gap", finals(sumF, "auc_hacking_gap"), finals(delta, "auc_hacking_gap"), false),
 		paired("min-form beats PURE's own uniform-weight ablation (mean-form)", "hacking gap, mean over the learning curve", env,
-			"mean-form (PURE uniform weights)", "min-form (PURE)", finals(meanF, "auc_hacking_gap"), finals(minF, "auc_hacking_gap"), false),
+			"mean-form (PURE uniform weights)", "min-form (PURE)", "auc_hacking_gap", finals(meanF, "auc_hacking_gap"), finals(minF, "auc_hacking_gap"), false),
 	}
 	return res, nil
 }

@@ -67,11 +67,11 @@ func runRAE(ctx context.Context, x *runCtx) (*Result, error) {
 		rae, nob := pr[0], pr[1]
 		res.Findings = append(res.Findings,
 			paired("RAE lowers the variance of the policy-gradient estimate", "total gradient variance across 4 batches, mean over evaluation points", en,
-				"no baseline", "RAE", finals(nob, "auc_grad_var"), finals(rae, "auc_grad_var"), false),
+				"no baseline", "RAE", "auc_grad_var", finals(nob, "auc_grad_var"), finals(rae, "auc_grad_var"), false),
 			paired("RAE makes self-play converge closer to equilibrium", "exploitability, mean over the learning curve", en,
-				"no baseline", "RAE", finals(nob, "auc_exploitability"), finals(rae, "auc_exploitability"), false),
+				"no baseline", "RAE", "auc_exploitability", finals(nob, "auc_exploitability"), finals(rae, "auc_exploitability"), false),
 			paired("without RAE the policy collapses (entropy falls faster)", "mean policy entropy over visited states at the end", en,
-				"no baseline", "RAE", finals(nob, "entropy"), finals(rae, "entropy"), true),
+				"no baseline", "RAE", "entropy", finals(nob, "entropy"), finals(rae, "entropy"), true),
 		)
 	}
 	return res, nil

@@ -32,9 +32,15 @@ import (
 
 // Verdicts of a finding.
 const (
-	Agree        = "agree"
-	Disagree     = "disagree"
+	Agree    = "agree"
+	Disagree = "disagree"
+	// Equivalent: the difference is smaller than the metric's practical
+	// margin (or shown to lie within it).
+	Equivalent   = "equivalent"
 	Inconclusive = "inconclusive"
+	// Mixed is an experiment's verdict when its findings differ (the
+	// counts say how).
+	Mixed = "mixed"
 )
 
 // Experiment describes one experiment of the lab.
@@ -54,7 +60,8 @@ type Experiment struct {
 
 // Options configure Run.
 type Options struct {
-	// Seeds is the number of seeds (0: 3 in quick mode, 5 otherwise).
+	// Seeds is the number of seeds (0: DefaultQuickSeeds in quick mode,
+	// DefaultSeeds otherwise).
 	Seeds int `json:"seeds"`
 	// Seed is the first seed (seeds are Seed, Seed+1, ...).
 	Seed uint64 `json:"seed"`
@@ -87,9 +94,26 @@ type Finding struct {
 	ValueA *Interval `json:"value_a,omitempty"`
 	ValueB *Interval `json:"value_b,omitempty"`
 	Diff   *Interval `json:"diff,omitempty"`
-	// Verdict is agree, disagree or inconclusive.
+	// Test is "superiority" (B better than A by at least Margin) or
+	// "non-inferiority" (B not worse than A by more than Margin).
+	Test string `json:"test,omitempty"`
+	// Margin is the practical-significance margin δ in the metric's units.
+	Margin float64 `json:"margin,omitempty"`
+	// HigherBetter is the claimed direction of the metric.
+	HigherBetter bool `json:"higher_better,omitempty"`
+	// P is the two-sided paired t test's p-value (H0: E[B − A] = 0, or
+	// −Margin for non-inferiority); PAdj the Holm-adjusted value over the
+	// experiment's findings. PEquiv/PEquivAdj are the equivalence (TOST)
+	// test's p-values for |E[B − A]| < Margin.
+	P         score.Float `json:"p"`
+	PAdj      score.Float `json:"p_holm"`
+	PEquiv    score.Float `json:"p_equiv"`
+	PEquivAdj score.Float `json:"p_equiv_holm"`
+	// Verdict is agree, disagree, equivalent or inconclusive (see settle).
 	Verdict string `json:"verdict"`
 	Detail  string `json:"detail,omitempty"`
+
+	diffs []float64 // per-seed B − A
 }
 
 // Row is one measured quantity of one method on one environment.
@@ -162,26 +186,63 @@ type Result struct {
 	Seconds float64 `json:"seconds"`
 }
 
-// Verdict summarises the findings: agree when every finding agrees,
-// disagree when at least one disagrees and none agrees, inconclusive
-// otherwise (also for mixed outcomes: the findings table has the detail).
-func (r *Result) Verdict() string {
-	agree, disagree := 0, 0
+// Counts are the numbers of an experiment's findings per verdict.
+type Counts struct {
+	Agree        int `json:"agree"`
+	Disagree     int `json:"disagree"`
+	Equivalent   int `json:"equivalent"`
+	Inconclusive int `json:"inconclusive"`
+}
+
+// String renders "2 agree, 1 equivalent" (zero counts left out).
+func (c Counts) String() string {
+	var parts []string
+	for _, p := range []struct {
+		n int
+		v string
+	}{{c.Agree, Agree}, {c.Disagree, Disagree}, {c.Equivalent, Equivalent}, {c.Inconclusive, Inconclusive}} {
+		if p.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", p.n, p.v))
+		}
+	}
+	if len(parts) == 0 {
+		return "no findings"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Counts tallies the findings' verdicts.
+func (r *Result) Counts() Counts {
+	var c Counts
 	for _, f := range r.Findings {
 		switch f.Verdict {
 		case Agree:
-			agree++
+			c.Agree++
 		case Disagree:
-			disagree++
+			c.Disagree++
+		case Equivalent:
+			c.Equivalent++
+		default:
+			c.Inconclusive++
 		}
 	}
-	switch {
-	case len(r.Findings) > 0 && agree == len(r.Findings):
-		return Agree
-	case disagree > 0 && agree == 0:
-		return Disagree
+	return c
+}
+
+// Verdict summarises the findings: the common verdict when all findings
+// share one, "mixed" otherwise (Counts has the tally), inconclusive when
+// there are none.
+func (r *Result) Verdict() string {
+	if len(r.Findings) == 0 {
+		return Inconclusive
 	}
-	return Inconclusive
+	v := r.Findings[0].Verdict
+	for _, f := range r.Findings[1:] {
+		if f.Verdict != v {
+			return Mixed
+		}
+	}
+	return v
 }
 
 // Report is the outcome of Run.
@@ -193,6 +254,13 @@ type Report struct {
 	Methods []string `json:"methods"`
 	Seconds float64  `json:"seconds"`
 }
+
+// Default seed counts: full runs use enough seeds for the paired tests to
+// decide; quick runs (CI) use what fits the time limit.
+const (
+	DefaultSeeds      = 10
+	DefaultQuickSeeds = 3
+)
 
 var experiments []Experiment
 
@@ -251,9 +319,9 @@ func Run(ctx context.Context, names []string, opt Options) (*Report, error) {
 		return nil, fmt.Errorf("no experiment named; use one of lab.Experiments() or all")
 	}
 	if opt.Seeds <= 0 {
-		opt.Seeds = 5
+		opt.Seeds = DefaultSeeds
 		if opt.Quick {
-			opt.Seeds = 3
+			opt.Seeds = DefaultQuickSeeds
 		}
 	}
 	rep := &Report{Options: opt, Methods: registeredMethods()}
@@ -272,6 +340,7 @@ func Run(ctx context.Context, names []string, opt Options) (*Report, error) {
 			return nil, fmt.Errorf("experiment %s: %w", e.Name, err)
 		}
 		res.Experiment = e
+		settle(res.Findings)
 		res.Seconds = time.Since(t1).Seconds()
 		rep.Results = append(rep.Results, res)
 	}

@@ -323,7 +323,7 @@ func runMatrix(ctx context.Context, x *runCtx) (*Result, error) {
 	scores := make([][][]cellScore, S)
 	envErr := make([]string, len(envs))
 	jobs := S * len(envs)
-	err := x.parallel(jobs, func(j int) error {
+	err := x.parallel(ctx, jobs, func(j int) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -427,7 +427,7 @@ func matrixFindings(res *Result) []Finding {
 				Detail: "a method or the environment is unavailable"})
 			return
 		}
-		out = append(out, paired(claim, "Pearson(Â, A^π) at a random policy", env, a, b, va, vb, true))
+		out = append(out, paired(claim, "Pearson(Â, A^π) at a random policy", env, a, b, "pearson", va, vb, true))
 	}
 	cmp("GiGPO's anchor-state groups give step credit closer to A^π than trajectory-level GRPO on Sokoban6", "sokoban6", "verl_agent.grpo", "verl_agent.gigpo")
 	cmp("A critic (GAE) gives credit closer to A^π than GRPO's group baseline on the noisy delayed-reward chain", "umbrella", "verl.grpo", "verl.gae")
