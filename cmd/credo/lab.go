@@ -92,7 +92,7 @@ so that "all" finishes within minutes on a laptop.`,
 			return nil
 		},
 	}
-	c.Flags().IntVar(&seeds, "seeds", 0, "number of seeds (0: 3 with --quick, 5 otherwise)")
+	c.Flags().IntVar(&seeds, "seeds", 0, "number of seeds (0: 3 with --quick, 10 otherwise)")
 	c.Flags().Uint64Var(&seed, "seed", 1, "first seed")
 	c.Flags().BoolVar(&quick, "quick", false, "small budgets: the whole lab in a few minutes")
 	c.Flags().StringVar(&out, "out", "lab-out", "output directory")
