@@ -17,7 +17,7 @@ func init() {
 }
 
 func runGiGPO(ctx context.Context, x *runCtx) (*Result, error) {
-	const env = "sokoban6?pool=8"
+	const env = "sokoban6?pool=8&max_steps=8&gen_steps=40"
 	base := trainSpec{env: env, iters: x.pick(40, 120), P: 8, N: 8, lr: 0.1, update: ppo(),
 		evalEvery: x.pick(5, 10), scoreCredit: true, eval: successMetric, cycle: true}
 	vs := []trainSpec{

@@ -22,7 +22,7 @@ func init() {
 }
 
 func runTree(ctx context.Context, x *runCtx) (*Result, error) {
-	envs := []string{"delayed", "arithchain?pool=4"}
+	envs := []string{"delayed", "arithchain?pool=4&min_steps=4&max_steps=6&horizon=8"}
 	names := []string{"delayed", "arithchain"}
 	tree := &sample.TreeOptions{Roots: 4, Rounds: 1, Branches: 1}
 	var vs []trainSpec
