@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/credo-rl/credo/credit"
 	"github.com/credo-rl/credo/lab/env"
 	"github.com/credo-rl/credo/lab/sample"
 )
@@ -53,5 +54,53 @@ func TestForcedAnswerScore(t *testing.T) {
 	}
 	if v := forcedAfter(e, sample.Step{Done: true, Reward: []float64{1}}, 0); v != 1 {
 		t.Fatalf("final step: %g", v)
+	}
+}
+
+func TestMatrixCriticRows(t *testing.T) {
+	x := newRunCtx(Experiment{Name: "matrix"}, Options{Quick: true}, []uint64{5})
+	w, err := newWorld(x, "umbrella", 5, worldSize{P: 3, N: 8, R: 2, Warm: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := mustMethod(t, "verl.gae")
+	rows := matrixRows([]*credit.Method{m, mustMethod(t, "verl.grpo")})
+	if len(rows) != 4 || rows[1].critic != criticOracle || rows[2].critic != criticLinear || rows[3].critic != criticTable {
+		t.Fatalf("rows: %+v", rows)
+	}
+	tab, orc, lin := w.scoreRow(rows[0]), w.scoreRow(rows[1]), w.scoreRow(rows[2])
+	for _, c := range []cellScore{tab, orc, lin} {
+		if c.status != "ok" {
+			t.Fatalf("%+v", c)
+		}
+	}
+	if orc.m["critic_coverage"] != 1 || lin.m["critic_coverage"] != 1 {
+		t.Fatalf("coverage oracle %g linear %g", orc.m["critic_coverage"], lin.m["critic_coverage"])
+	}
+	if cv := tab.m["critic_coverage"]; !(cv >= 0 && cv < 1) {
+		t.Fatalf("table coverage after one warm-up batch: %g", cv)
+	}
+	// With the exact V^π (γ = 1) every TD error has mean A^π, so GAE's
+	// correlation must beat the table critic's, which is 0 on most of
+	// UmbrellaChain's states after one warm-up batch.
+	if !(orc.m["pearson"] > tab.m["pearson"]) {
+		t.Fatalf("oracle pearson %g, table %g", orc.m["pearson"], tab.m["pearson"])
+	}
+}
+
+func TestGroupEquivalents(t *testing.T) {
+	iv := func(x float64) Interval { return Interval{Mean: x, Lo: x, Hi: x, N: 1} }
+	mx := &Matrix{Methods: []string{"a", "b", "c", "d"}, Envs: []string{"e1", "e2"}}
+	add := func(m string, v1, v2 float64) {
+		mx.Cells = append(mx.Cells, Cell{Method: m, Env: "e1", Status: "ok", Metrics: map[string]Interval{"pearson": iv(v1)}},
+			Cell{Method: m, Env: "e2", Status: "ok", Metrics: map[string]Interval{"pearson": iv(v2)}})
+	}
+	add("a", 0.1, 0.2)
+	add("b", 0.1, 0.3)
+	add("c", 0.1, 0.2)
+	mx.Cells = append(mx.Cells, Cell{Method: "d", Env: "e1", Status: "n/a", Reason: "x"}, Cell{Method: "d", Env: "e2", Status: "n/a", Reason: "x"})
+	mx.groupEquivalents()
+	if len(mx.Methods) != 3 || mx.Methods[0] != "a" || mx.Methods[1] != "b" || mx.Methods[2] != "d" || len(mx.Equivalents["a"]) != 1 || mx.Equivalents["a"][0] != "c" {
+		t.Fatalf("%v %v", mx.Methods, mx.Equivalents)
 	}
 }

@@ -159,6 +159,10 @@ type Matrix struct {
 	// Inputs documents the inputs the lab derives from the environments
 	// for particular methods (and why some methods stay n/a).
 	Inputs []string `json:"inputs,omitempty"`
+	// Equivalents maps a row of Methods to the rows that scored exactly
+	// the same on every cell and seed (the same function on the lab's
+	// data); those rows are left out of Methods but keep their Cells.
+	Equivalents map[string][]string `json:"equivalents,omitempty"`
 }
 
 // Cell returns the cell of (method, env), or nil.

@@ -131,8 +131,9 @@ func newWorld(x *runCtx, envName string, seed uint64, sz worldSize) (*world, err
 
 // buildVariant says how a scoring batch is built beyond the method profile.
 type buildVariant struct {
-	// v replaces the warm-up table critic (nil: the table).
+	// v replaces the warm-up table critic (nil: the table); q the Q table.
 	v func(s env.State, t, role int) float64
+	q func(s env.State, t, role, a int) float64
 	// edit rewrites the built batch (e.g. BRPO's budget steps); nil: none.
 	edit func(b *sample.Built, eps []sample.Episode) error
 	// opts adds derived inputs to the build options of batch k (see
@@ -158,6 +159,9 @@ func (w *world) build(k int, p profile, tree bool, bv buildVariant) (*sample.Bui
 	}
 	if bv.v != nil {
 		o.V = bv.v
+	}
+	if bv.q != nil {
+		o.Q = bv.q
 	}
 	if bv.opts != nil {
 		if err := bv.opts(k, eps, &o); err != nil {
@@ -202,9 +206,27 @@ type cellScore struct {
 // scoreMethod runs one method with the lab's profile, and the inputs the
 // lab derives for it from the environment (inputs.go), on every scoring
 // batch of w.
-func (w *world) scoreMethod(m *credit.Method) cellScore {
+func (w *world) scoreMethod(m *credit.Method) cellScore { return w.scoreRow(matrixRow{m: m, name: m.Name}) }
+
+// scoreRow is scoreMethod for one row of the matrix: a method with the
+// critic the row names (criticTable, criticOracle or criticLinear).
+func (w *world) scoreRow(r matrixRow) cellScore {
+	m := r.m
 	prof, set := methodProfile(m, w.e)
 	var bv buildVariant
+	switch r.critic {
+	case criticOracle:
+		if err := w.presolve(); err != nil {
+			return cellScore{status: "error", reason: err.Error()}
+		}
+		bv.v, bv.q = w.or.V, w.or.Q
+	case criticLinear:
+		lin, err := w.linear()
+		if err != nil {
+			return cellScore{status: "error", reason: err.Error()}
+		}
+		bv.v = lin.V
+	}
 	if src, ok := derivedInputs[m.Name]; ok && m.GoAPI == "" {
 		plan, err := src.plan(w, m)
 		if err != nil {
@@ -219,7 +241,99 @@ func (w *world) scoreMethod(m *credit.Method) cellScore {
 		}
 		bv.opts, bv.edit = plan.opts, plan.edit
 	}
-	return w.score(m, prof, set, bv, nil)
+	c := w.score(m, prof, set, bv, nil)
+	if c.status == "ok" && usesCritic(m) {
+		c.m["critic_coverage"] = w.criticCoverage(r.critic, prof)
+	}
+	return c
+}
+
+// Critic kinds of a matrix row.
+const (
+	criticTable  = ""       // the warm-up tables V(role, s, t), Q(role, s, t, a): 0 for unseen keys
+	criticOracle = "oracle" // the exact V^π and Q^π
+	criticLinear = "linear" // linear in the state features and t/H, fitted to the warm-up returns
+)
+
+// matrixRow is one row of the matrix: a method, with a critic for the
+// methods that read values.
+type matrixRow struct {
+	m      *credit.Method
+	name   string
+	critic string
+}
+
+// usesCritic reports whether m reads critic values (V, or Q).
+func usesCritic(m *credit.Method) bool {
+	if needsValues(m) {
+		return true
+	}
+	for _, in := range m.Inputs {
+		if strings.HasPrefix(in.Name, "steps[].values.q") {
+			return true
+		}
+	}
+	return false
+}
+
+// matrixRows lists the matrix's rows: every method once, and the methods
+// that read a critic twice more, with the exact V^π/Q^π (what the method
+// does with a perfect critic) and with a linear critic that generalises
+// to unseen states (the table returns 0 there).
+func matrixRows(methods []*credit.Method) []matrixRow {
+	var out []matrixRow
+	for _, m := range methods {
+		out = append(out, matrixRow{m: m, name: m.Name})
+		if usesCritic(m) && m.GoAPI == "" && assignsAdvantages(m) {
+			out = append(out, matrixRow{m: m, name: m.Name + " [oracle critic]", critic: criticOracle},
+				matrixRow{m: m, name: m.Name + " [linear critic]", critic: criticLinear})
+		}
+	}
+	return out
+}
+
+// presolve solves every start state of the scoring batches, so that the
+// oracle critic knows every state the batches visit.
+func (w *world) presolve() error {
+	for k := range w.batches {
+		for _, eps := range [][]sample.Episode{w.batches[k], w.trees[k], w.greedy[k]} {
+			for _, ep := range eps {
+				if _, err := w.or.sol(ep.Start); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// criticCoverage is the share of the scoring batches' tokens whose state
+// the row's critic was fitted on: for the table, the (role, state, t)
+// keys of the warm-up data (elsewhere the table says 0); the oracle and
+// the linear critic answer for every state (1).
+func (w *world) criticCoverage(kind string, p profile) float64 {
+	if kind != criticTable {
+		return 1
+	}
+	n, hit := 0, 0
+	for k := range w.batches {
+		eps := w.batches[k]
+		if p.tree {
+			eps = w.trees[k]
+		}
+		for _, ep := range eps {
+			for _, st := range ep.Steps {
+				n++
+				if w.vtab.Has(critic.Input{S: st.S, T: st.T, Role: st.Role}) {
+					hit++
+				}
+			}
+		}
+	}
+	if n == 0 {
+		return math.NaN()
+	}
+	return float64(hit) / float64(n)
 }
 
 // score runs a method on every scoring batch and measures its credit
@@ -315,7 +429,7 @@ func nanMean(x []float64) float64 {
 
 func runMatrix(ctx context.Context, x *runCtx) (*Result, error) {
 	envs := matrixEnvs()
-	methods := credit.All()
+	rows := matrixRows(credit.All())
 	sz := worldSize{P: 4, N: 8, R: x.pick(4, 8), Warm: x.pick(4, 16)}
 	S := len(x.seeds)
 	x.total(S * len(envs))
@@ -329,15 +443,15 @@ func runMatrix(ctx context.Context, x *runCtx) (*Result, error) {
 		}
 		si, ei := j/len(envs), j%len(envs)
 		w, err := newWorld(x, envs[ei], x.seeds[si], sz)
-		row := make([]cellScore, len(methods))
+		row := make([]cellScore, len(rows))
 		if err != nil {
 			for i := range row {
 				row[i] = cellScore{status: "error", reason: "environment: " + err.Error()}
 			}
 			envErr[ei] = err.Error()
 		} else {
-			for i, m := range methods {
-				row[i] = w.scoreMethod(m)
+			for i, r := range rows {
+				row[i] = w.scoreRow(r)
 			}
 		}
 		x.mu.Lock()
@@ -353,13 +467,15 @@ func runMatrix(ctx context.Context, x *runCtx) (*Result, error) {
 		return nil, err
 	}
 	mx := &Matrix{Envs: envs}
-	for _, m := range methods {
-		mx.Methods = append(mx.Methods, m.Name)
+	for _, r := range rows {
+		mx.Methods = append(mx.Methods, r.name)
 	}
 	res := &Result{Config: map[string]any{
 		"policy":            "tabular softmax over observation keys, logits ~ N(0, 1) per (state, action), seeded",
 		"prompts_per_batch": sz.P, "group_size": sz.N, "batches": sz.R, "warmup_batches": sz.Warm,
-		"critic":         "tables V(role, state, t) and Q(role, state, t, a) fitted to Monte Carlo returns of the warm-up batches",
+		"critic": "tables V(role, state, t) and Q(role, state, t, a) fitted to Monte Carlo returns of the warm-up batches (0 for a key the warm-up never saw: " +
+			"critic_coverage per cell); rows \"[oracle critic]\": the exact V^π and Q^π; rows \"[linear critic]\": V linear in the state features and t/H, " +
+			"300 Adam steps of the engine's value loss on the warm-up returns (Q, for ArCHer, stays the table)",
 		"reference":      "uniform policy over legal actions (ref_log_prob)",
 		"gamma":          "1 for every method with a gamma parameter (A^π is undiscounted)",
 		"trees":          fmt.Sprintf("tree methods: %d roots per prompt, each forking once at a uniform interior step", max(sz.N/2, 1)),
@@ -367,8 +483,8 @@ func runMatrix(ctx context.Context, x *runCtx) (*Result, error) {
 		"derived_inputs": "inputs the lab derives from the environments for particular methods: matrix.inputs",
 	}}
 	for ei, en := range envs {
-		for mi, m := range methods {
-			cell := Cell{Method: m.Name, Env: en, Status: "ok"}
+		for mi, r := range rows {
+			cell := Cell{Method: r.name, Env: en, Status: "ok"}
 			per := map[string][]float64{}
 			for si := 0; si < S; si++ {
 				c := scores[si][ei][mi]
@@ -388,14 +504,16 @@ func runMatrix(ctx context.Context, x *runCtx) (*Result, error) {
 				}
 				sort.Strings(keys)
 				for _, k := range keys {
-					cell.Metrics[k] = score.CI95(per[k])
-					res.Rows = append(res.Rows, Row{Env: en, Method: m.Name, Metric: k, Value: cell.Metrics[k], Seeds: per[k]})
+					lo, hi := metricRange(k)
+					cell.Metrics[k] = score.CI95In(per[k], lo, hi)
+					res.Rows = append(res.Rows, Row{Env: en, Method: r.name, Metric: k, Value: cell.Metrics[k], Seeds: per[k]})
 				}
 			}
 			mx.Cells = append(mx.Cells, cell)
 		}
 	}
 	mx.Inputs = derivedInputDocs()
+	mx.groupEquivalents()
 	res.Matrix = mx
 	for ei, e := range envErr {
 		if e != "" {
@@ -404,6 +522,65 @@ func runMatrix(ctx context.Context, x *runCtx) (*Result, error) {
 	}
 	res.Findings = matrixFindings(res)
 	return res, nil
+}
+
+// groupEquivalents finds the rows that are the same function on the
+// lab's data (every cell's status and every metric of every seed equal,
+// e.g. profiles of GRPO/RLOO that differ only where the lab's data never
+// goes): the first stays in Methods with the others in Equivalents, the
+// others leave Methods (their cells stay in Cells and results.json).
+func (m *Matrix) groupEquivalents() {
+	sig := func(name string) string {
+		var b strings.Builder
+		for _, e := range m.Envs {
+			c := m.Cell(name, e)
+			if c == nil {
+				b.WriteString("nil;")
+				continue
+			}
+			b.WriteString(c.Status + ":")
+			if c.Status != "ok" {
+				b.WriteString(c.Reason + ";")
+				continue
+			}
+			ks := make([]string, 0, len(c.Metrics))
+			for k := range c.Metrics {
+				ks = append(ks, k)
+			}
+			sort.Strings(ks)
+			for _, k := range ks {
+				if k == "critic_coverage" {
+					continue
+				}
+				v := c.Metrics[k]
+				fmt.Fprintf(&b, "%s=%x/%x/%x,", k, math.Float64bits(v.Mean), math.Float64bits(v.Lo), math.Float64bits(v.Hi))
+			}
+			b.WriteString(";")
+		}
+		return b.String()
+	}
+	first := map[string]string{}
+	var keep []string
+	m.Equivalents = map[string][]string{}
+	for _, name := range m.Methods {
+		s := sig(name)
+		allNA := true
+		for _, e := range m.Envs {
+			if c := m.Cell(name, e); c != nil && c.Status == "ok" {
+				allNA = false
+			}
+		}
+		if rep, ok := first[s]; ok && !allNA {
+			m.Equivalents[rep] = append(m.Equivalents[rep], name)
+			continue
+		}
+		first[s] = name
+		keep = append(keep, name)
+	}
+	m.Methods = keep
+	if len(m.Equivalents) == 0 {
+		m.Equivalents = nil
+	}
 }
 
 // matrixFindings checks two expectations on the matrix, paired over seeds

@@ -345,6 +345,15 @@ func writeMatrixMD(b *strings.Builder, mx *Matrix) {
 		}
 		b.WriteString("\n")
 	}
+	if len(mx.Equivalents) > 0 {
+		b.WriteString("Rows that scored exactly the same on every cell and seed (the same function on the lab's data) are shown once:\n\n")
+		for _, m := range mx.Methods {
+			if eq := mx.Equivalents[m]; len(eq) > 0 {
+				fmt.Fprintf(b, "- `%s` = %s\n", m, "`"+strings.Join(eq, "`, `")+"`")
+			}
+		}
+		b.WriteString("\n")
+	}
 	if len(mx.Inputs) > 0 {
 		b.WriteString("Inputs the lab derives from the environments' own structure, method by method (and why some methods stay n/a):\n\n")
 		for _, s := range mx.Inputs {

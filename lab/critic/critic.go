@@ -75,6 +75,13 @@ func (c *Table) Get(in Input) float64 {
 	return 0
 }
 
+// Has reports whether the table holds a value for in (it was fitted or
+// updated on that key); Get returns 0 for a key it lacks.
+func (c *Table) Has(in Input) bool {
+	_, ok := c.index[c.key(in)]
+	return ok
+}
+
 // V implements Critic.
 func (c *Table) V(s env.State, t, role int) float64 { return c.Get(Input{S: s, T: t, Role: role}) }
 
