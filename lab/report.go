@@ -287,6 +287,17 @@ func seedsText(f Finding) string {
 	return strconv.Itoa(f.Diff.N)
 }
 
+// cellText is a matrix cell: mean [lo, hi] (n) with one number format.
+func cellText(v Interval) string {
+	if math.IsNaN(v.Mean) {
+		return "NaN"
+	}
+	if v.N < 2 {
+		return fmt.Sprintf("%s (%d)", num(v.Mean), v.N)
+	}
+	return fmt.Sprintf("%s [%s, %s] (%d)", num(v.Mean), num(v.Lo), num(v.Hi), v.N)
+}
+
 func seedList(s []uint64) string {
 	var p []string
 	for _, x := range s {
@@ -305,7 +316,9 @@ func paperRef(e Experiment) string {
 func mdEsc(s string) string { return strings.ReplaceAll(s, "|", "\\|") }
 
 func writeMatrixMD(b *strings.Builder, mx *Matrix) {
-	b.WriteString("Pearson correlation of the method's credit with A^π (mean over seeds; `n/a`: the lab cannot provide an input the method needs, " +
+	b.WriteString("Pearson correlation of the method's credit with A^π: mean [95% interval] (seeds), and for methods that read a critic " +
+		"`cov`, the share of scored tokens whose state the critic was fitted on (the table critic says 0 elsewhere; rows `[oracle critic]` use the " +
+		"exact V^π/Q^π, rows `[linear critic]` a critic linear in the state features; `n/a`: the lab cannot provide an input the method needs, " +
 		"`err`: the method failed on the lab's data, `NaN`: the method's credit was constant, e.g. all zero, on every scored token). " +
 		"results.json has every metric per cell: Spearman, sign agreement, relative MSE split into bias and variance after the best rescaling, " +
 		"the cosine with the exact policy gradient, coverage and gradient variance. Some methods read an input that the default batch " +
@@ -321,7 +334,10 @@ func writeMatrixMD(b *strings.Builder, mx *Matrix) {
 			case c == nil:
 				cells[j] = ""
 			case c.Status == "ok":
-				cells[j] = num(c.Metrics["pearson"].Mean)
+				cells[j] = cellText(c.Metrics["pearson"])
+				if cv, ok := c.Metrics["critic_coverage"]; ok {
+					cells[j] += fmt.Sprintf(" cov %s", num(cv.Mean))
+				}
 			case c.Status == "n/a":
 				cells[j] = "n/a"
 				reasons[m] = appendUnique(reasons[m], c.Reason)
@@ -391,6 +407,9 @@ table{border-collapse:collapse;margin:1em 0;font-size:13px}td,th{border:1px soli
 th{background:#f3f3f3}.agree{color:#176b17;font-weight:bold}.disagree{color:#a31515;font-weight:bold}
 .inconclusive{color:#8a6d00;font-weight:bold}.equivalent{color:#1f4e8c;font-weight:bold}.mixed{color:#555;font-weight:bold}img{max-width:100%;border:1px solid #eee;margin:4px 0}
 pre{background:#f7f7f7;padding:8px;font-size:12px;overflow:auto}section{border-top:2px solid #ddd;margin-top:2em}
+td{overflow-wrap:anywhere}.scroll{overflow-x:auto;max-width:100%}table.matrix{font-size:11px}table.matrix td{white-space:nowrap}
+td.na{color:#999;background:#f0f0f0}td.nan{background:#fff3c4;font-style:italic}td.err{background:#777;color:#fff}
+figure{margin:1em 0}figcaption{font-size:12px;color:#555;max-width:900px}
 </style></head><body>
 <h1>credo lab report</h1>
 <p>{{if .Rep.Options.Quick}}Quick{{else}}Full{{end}} mode, seeds {{.Seeds}}; {{len .Rep.Methods}} registered credit methods; total {{printf "%.1f" .Rep.Seconds}} s.
@@ -404,11 +423,11 @@ Credit is scored against the exact advantage A<sup>π</sup><sub>t</sub>(s,a) = Q
 {{if .R.Findings}}<table><tr><th>claim</th><th>metric</th><th>env</th><th>A</th><th>B</th><th>A value</th><th>B value</th><th>B − A</th><th>margin</th><th>p (Holm)</th><th>seeds</th><th>verdict</th></tr>
 {{range .R.Findings}}<tr><td>{{.Claim}}</td><td>{{.Metric}}</td><td>{{.Env}}</td><td>{{.A}}</td><td>{{.B}}</td><td>{{iv .ValueA}}</td><td>{{iv .ValueB}}</td><td>{{iv .Diff}}</td><td>{{margin .}}</td><td>{{pv .PAdj}}</td><td>{{seeds .}}</td><td class="{{.Verdict}}">{{.Verdict}}</td></tr>
 {{end}}</table>{{range .R.Findings}}{{if .Detail}}<p><small>{{.Claim}}: {{.Detail}}</small></p>{{end}}{{end}}{{end}}
-{{range .Images}}<img alt="{{.Name}}" src="{{.URI}}">
+{{range .Images}}<figure><img alt="{{.Name}}" src="{{.URI}}"><figcaption>{{.Caption}}</figcaption></figure>
 {{end}}
-{{if .MatrixRows}}<details><summary>Matrix cells (Pearson / sign agreement / cosine)</summary><table><tr><th>method</th>{{range .R.Matrix.Envs}}<th>{{.}}</th>{{end}}</tr>
-{{range .MatrixRows}}<tr><td>{{.Method}}</td>{{range .Cells}}<td title="{{.Title}}">{{.Text}}</td>{{end}}</tr>
-{{end}}</table></details>{{end}}
+{{if .MatrixRows}}<details open><summary>Matrix cells: Pearson(Â, A<sup>π</sup>) mean [95% interval] (seeds); hover for sign agreement, cosine and critic coverage</summary><div class="scroll"><table class="matrix"><tr><th>method</th>{{range .R.Matrix.Envs}}<th>{{.}}</th>{{end}}</tr>
+{{range .MatrixRows}}<tr><td>{{.Method}}{{if .Equiv}}<br><small>= {{.Equiv}}</small>{{end}}</td>{{range .Cells}}<td class="{{.Class}}" title="{{.Title}}">{{.Text}}</td>{{end}}</tr>
+{{end}}</table></div></details>{{end}}
 {{if .R.Matrix}}{{if .R.Matrix.Inputs}}<details><summary>Inputs the lab derives for particular methods</summary><ul>{{range .R.Matrix.Inputs}}<li>{{.}}</li>{{end}}</ul></details>{{end}}{{end}}
 {{if .R.Rows}}{{if not .MatrixRows}}<details><summary>All measurements</summary><table><tr><th>env</th><th>method</th><th>metric</th><th>value</th><th>per seed</th></tr>
 {{range .R.Rows}}<tr><td>{{.Env}}</td><td>{{.Method}}</td><td>{{.Metric}}</td><td>{{ivs .Value}}</td><td>{{.Seeds}}</td></tr>
@@ -420,15 +439,33 @@ Credit is scored against the exact advantage A<sup>π</sup><sub>t</sub>(s,a) = Q
 `))
 
 type htmlImage struct {
-	Name string
-	URI  template.URL
+	Name    string
+	URI     template.URL
+	Caption string
 }
 
-type htmlCell struct{ Text, Title string }
+type htmlCell struct{ Text, Title, Class string }
 
 type htmlMatrixRow struct {
 	Method string
+	Equiv  string
 	Cells  []htmlCell
+}
+
+// caption says what a plot shows and what its band or bars are.
+func caption(r *Result, name string, seeds int) string {
+	switch {
+	case strings.HasPrefix(name, "matrix_"):
+		return fmt.Sprintf("Heat-map: the mean over %d seeds per cell (colour bar on the right). Light grey: n/a, the lab cannot feed the "+
+			"method; yellow \"NaN\": the method's credit was constant, so the metric is undefined; dark grey \"err\": the method failed. "+
+			"The table below gives each cell's 95%% interval.", seeds)
+	case strings.Contains(name, "_curve_"):
+		return fmt.Sprintf("Lines: mean over %d seeds of the exact evaluation at each point; shaded band: 95%% Student-t interval over "+
+			"seeds, clipped to the metric's range. Legend below the plot.", seeds)
+	case strings.Contains(name, "_final_"):
+		return fmt.Sprintf("Points: mean over %d seeds; bars: 95%% Student-t interval over seeds, clipped to the metric's range.", seeds)
+	}
+	return ""
 }
 
 type htmlSection struct {
@@ -453,20 +490,31 @@ func HTML(rep *Report, dir string) ([]byte, error) {
 			if err != nil {
 				return nil, err
 			}
-			s.Images = append(s.Images, htmlImage{Name: p, URI: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))})
+			s.Images = append(s.Images, htmlImage{Name: p, URI: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png)),
+				Caption: caption(r, p, len(rep.Seeds))})
 		}
 		if r.Matrix != nil {
 			for _, m := range r.Matrix.Methods {
-				row := htmlMatrixRow{Method: m}
+				row := htmlMatrixRow{Method: m, Equiv: strings.Join(r.Matrix.Equivalents[m], ", ")}
 				for _, e := range r.Matrix.Envs {
 					c := r.Matrix.Cell(m, e)
 					hc := htmlCell{}
 					switch {
 					case c == nil:
 					case c.Status == "ok":
-						hc.Text = fmt.Sprintf("%s / %s / %s", num(c.Metrics["pearson"].Mean), num(c.Metrics["sign_agreement"].Mean), num(c.Metrics["cosine"].Mean))
+						pe := c.Metrics["pearson"]
+						hc.Text = cellText(pe)
+						if math.IsNaN(pe.Mean) {
+							hc.Class = "nan"
+						}
+						hc.Title = fmt.Sprintf("sign agreement %s; cosine %s", ivString(c.Metrics["sign_agreement"]), ivString(c.Metrics["cosine"]))
+						if cv, ok := c.Metrics["critic_coverage"]; ok {
+							hc.Title += "; critic coverage " + num(cv.Mean)
+						}
+					case c.Status == "n/a":
+						hc.Text, hc.Title, hc.Class = "n/a", c.Reason, "na"
 					default:
-						hc.Text, hc.Title = c.Status, c.Reason
+						hc.Text, hc.Title, hc.Class = "err", c.Reason, "err"
 					}
 					row.Cells = append(row.Cells, hc)
 				}
