@@ -206,7 +206,9 @@ type cellScore struct {
 // scoreMethod runs one method with the lab's profile, and the inputs the
 // lab derives for it from the environment (inputs.go), on every scoring
 // batch of w.
-func (w *world) scoreMethod(m *credit.Method) cellScore { return w.scoreRow(matrixRow{m: m, name: m.Name}) }
+func (w *world) scoreMethod(m *credit.Method) cellScore {
+	return w.scoreRow(matrixRow{m: m, name: m.Name})
+}
 
 // scoreRow is scoreMethod for one row of the matrix: a method with the
 // critic the row names (criticTable, criticOracle or criticLinear).
