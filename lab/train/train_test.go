@@ -41,7 +41,7 @@ func TestReinforceGradientByHand(t *testing.T) {
 	g := ParamGrad(pol, b, res.GradLogProb)
 	tok := b.Tokens[0]
 	o0, o1 := pol.Offset(tok[0].S, 0), pol.Offset(tok[1].S, 1)
-	want0 := []float64{1.0 / 6, -1.0 / 3, 1.0 / 6}   // −0.5·(e_1 − 1/3)
+	want0 := []float64{1.0 / 6, -1.0 / 3, 1.0 / 6}  // −0.5·(e_1 − 1/3)
 	want1 := []float64{2.0 / 3, -1.0 / 3, -1.0 / 3} // +1·(e_0 − 1/3)
 	for a := 0; a < 3; a++ {
 		if math.Abs(g[o0+a]-want0[a]) > 1e-12 || math.Abs(g[o1+a]-want1[a]) > 1e-12 {
