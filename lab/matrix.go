@@ -70,13 +70,8 @@ func (w *world) linear() (*critic.Linear, error) {
 		return w.lin, nil
 	}
 	c := critic.NewLinear(w.e, w.batches[0][0].Start, true, 0.05)
-	ins := [][]critic.Input{w.warmIn}
-	tg := [][]float64{w.warmTg}
-	old := [][]float64{make([]float64, len(w.warmIn))}
-	for k := 0; k < 300; k++ {
-		if _, err := c.Update(ins, old, tg); err != nil {
-			return nil, err
-		}
+	if err := c.Fit(w.warmIn, w.warmTg, 300); err != nil {
+		return nil, err
 	}
 	w.lin = c
 	return c, nil

@@ -109,3 +109,32 @@ func TestLinearValueAndFit(t *testing.T) {
 		}
 	}
 }
+
+func TestLinearFitEqualsUpdates(t *testing.T) {
+	e := toyenv.NewCorridor()
+	starts := e.StartDist()
+	var ins []Input
+	var tg []float64
+	for i, w := range starts {
+		for tt := 0; tt < 4; tt++ {
+			ins = append(ins, Input{S: w.S, T: tt})
+			tg = append(tg, math.Sin(float64(3*i+tt)))
+		}
+	}
+	a := NewLinear(e, starts[0].S, true, 0.05)
+	b := NewLinear(e, starts[0].S, true, 0.05)
+	old := make([]float64, len(ins))
+	for k := 0; k < 50; k++ {
+		if _, err := a.Update([][]Input{ins}, [][]float64{old}, [][]float64{tg}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.Fit(ins, tg, 50); err != nil {
+		t.Fatal(err)
+	}
+	for i := range a.params {
+		if a.params[i] != b.params[i] {
+			t.Fatalf("parameter %d: Update %v, Fit %v", i, a.params[i], b.params[i])
+		}
+	}
+}
