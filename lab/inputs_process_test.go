@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"context"
 	"math"
 	"testing"
 
@@ -102,5 +103,27 @@ func TestGroupEquivalents(t *testing.T) {
 	mx.groupEquivalents()
 	if len(mx.Methods) != 3 || mx.Methods[0] != "a" || mx.Methods[1] != "b" || mx.Methods[2] != "d" || len(mx.Equivalents["a"]) != 1 || mx.Equivalents["a"][0] != "c" {
 		t.Fatalf("%v %v", mx.Methods, mx.Equivalents)
+	}
+}
+
+func TestMatrixStages(t *testing.T) {
+	x := newRunCtx(Experiment{Name: "matrix"}, Options{}, []uint64{2})
+	rows := matrixRows([]*credit.Method{mustMethod(t, "verl.grpo"), mustMethod(t, "verl.gae")})
+	mx := &Matrix{Envs: []string{"toy_corridor"}}
+	if err := scoreStages(context.Background(), x, mx, rows, mx.Envs, worldSize{P: 3, N: 8, R: 2, Warm: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if len(mx.Stages) != len(matrixStages) {
+		t.Fatalf("%d stages", len(mx.Stages))
+	}
+	for _, sm := range mx.Stages {
+		if len(sm.Cells) != len(rows) {
+			t.Fatalf("stage %s: %d cells", sm.Stage, len(sm.Cells))
+		}
+		for _, c := range sm.Cells {
+			if c.Status != "ok" || math.IsNaN(c.Metrics["pearson"].Mean) {
+				t.Fatalf("stage %s N=%d: %+v", sm.Stage, sm.GroupSize, c)
+			}
+		}
 	}
 }

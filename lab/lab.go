@@ -163,6 +163,17 @@ type Matrix struct {
 	// the same on every cell and seed (the same function on the lab's
 	// data); those rows are left out of Methods but keep their Cells.
 	Equivalents map[string][]string `json:"equivalents,omitempty"`
+	// Stages (full mode) score the same rows at policies trained for
+	// some iterations and at another group size: Pearson(Â, A^π) per cell.
+	Stages []StageMatrix `json:"stages,omitempty"`
+}
+
+// StageMatrix is the matrix's Pearson at one point of training and group size.
+type StageMatrix struct {
+	Stage      string `json:"stage"`
+	Iterations int    `json:"iterations"`
+	GroupSize  int    `json:"group_size"`
+	Cells      []Cell `json:"cells"`
 }
 
 // Cell returns the cell of (method, env), or nil.

@@ -80,11 +80,20 @@ func (w *world) linear() (*critic.Linear, error) {
 type worldSize struct{ P, N, R, Warm int }
 
 func newWorld(x *runCtx, envName string, seed uint64, sz worldSize) (*world, error) {
+	return newWorldPol(x, envName, seed, sz, nil)
+}
+
+// newWorldPol is newWorld at a given tabular policy (nil: the random
+// initial policy, logits ~ N(0, 1)).
+func newWorldPol(x *runCtx, envName string, seed uint64, sz worldSize, pol *policy.Tabular) (*world, error) {
 	e, err := newEnv(envName, seed)
 	if err != nil {
 		return nil, err
 	}
-	w := &world{e: e, pol: policy.NewTabular(e, 1.0, seed), seed: seed, name: envName}
+	if pol == nil {
+		pol = policy.NewTabular(e, 1.0, seed)
+	}
+	w := &world{e: e, pol: pol, seed: seed, name: envName}
 	w.or = newOracle(e, w.pol)
 	rng := x.rng(seed, envName, "world")
 	sm := &sample.Sampler{Env: e, Pi: w.pol.Probs, Rng: rng}
@@ -509,6 +518,11 @@ func runMatrix(ctx context.Context, x *runCtx) (*Result, error) {
 			mx.Cells = append(mx.Cells, cell)
 		}
 	}
+	if !x.quick {
+		if err := scoreStages(ctx, x, mx, rows, envs, sz); err != nil {
+			return nil, err
+		}
+	}
 	mx.Inputs = derivedInputDocs()
 	mx.groupEquivalents()
 	res.Matrix = mx
@@ -519,6 +533,99 @@ func runMatrix(ctx context.Context, x *runCtx) (*Result, error) {
 	}
 	res.Findings = matrixFindings(res)
 	return res, nil
+}
+
+// matrixStages are the points of training (iterations of GRPO from the
+// matrix's random initial policy) and group sizes the full-mode matrix is
+// also scored at; the headline matrix is the initial policy with N = 8.
+var matrixStages = []struct {
+	name  string
+	iters int
+	n     int
+}{{"initial", 0, 4}, {"middle", 25, 8}, {"middle", 25, 4}, {"late", 100, 8}, {"late", 100, 4}}
+
+// scoreStages scores every row at the trained policies of matrixStages:
+// the policy is the initial one trained by verl.grpo (PPO, Adam 0.1,
+// 4 prompts × 8) for the stage's iterations on the same environment and
+// seed; the world (warm-up critic, batches) is rebuilt at that policy.
+// Each stage's Pearson goes into Matrix.Stages.
+func scoreStages(ctx context.Context, x *runCtx, mx *Matrix, rows []matrixRow, envs []string, sz worldSize) error {
+	S := len(x.seeds)
+	type job struct{ st, ei, si int }
+	var jobs []job
+	for st := range matrixStages {
+		for ei := range envs {
+			for si := 0; si < S; si++ {
+				jobs = append(jobs, job{st, ei, si})
+			}
+		}
+	}
+	scores := make([][]cellScore, len(jobs))
+	errs := make([]string, len(jobs))
+	err := x.parallel(ctx, len(jobs), func(j int) error {
+		jb := jobs[j]
+		stg := matrixStages[jb.st]
+		seed := x.seeds[jb.si]
+		var pol *policy.Tabular
+		if stg.iters > 0 {
+			out, err := runTraining(ctx, x, seed, trainSpec{env: envs[jb.ei], method: "verl.grpo", initScale: 1, iters: stg.iters,
+				P: 4, N: 8, lr: 0.1, update: ppo(), evalEvery: stg.iters, cycle: true})
+			if err != nil {
+				if ctx.Err() != nil {
+					return err
+				}
+				errs[j] = err.Error()
+				return nil
+			}
+			pol, _ = out.pol.(*policy.Tabular)
+		}
+		ssz := sz
+		ssz.N = stg.n
+		w, err := newWorldPol(x, envs[jb.ei], seed, ssz, pol)
+		if err != nil {
+			errs[j] = err.Error()
+			return nil
+		}
+		row := make([]cellScore, len(rows))
+		for i, r := range rows {
+			row[i] = w.scoreRow(r)
+		}
+		scores[j] = row
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for st, stg := range matrixStages {
+		sm := StageMatrix{Stage: stg.name, Iterations: stg.iters, GroupSize: stg.n}
+		for ei, en := range envs {
+			for ri, r := range rows {
+				cell := Cell{Method: r.name, Env: en, Status: "ok"}
+				var per []float64
+				for j, jb := range jobs {
+					if jb.st != st || jb.ei != ei {
+						continue
+					}
+					if scores[j] == nil {
+						cell.Status, cell.Reason = "error", "training or world: "+errs[j]
+						break
+					}
+					c := scores[j][ri]
+					if c.status != "ok" {
+						cell.Status, cell.Reason = c.status, c.reason
+						break
+					}
+					per = append(per, c.m["pearson"])
+				}
+				if cell.Status == "ok" {
+					cell.Metrics = map[string]Interval{"pearson": score.CI95In(per, -1, 1)}
+				}
+				sm.Cells = append(sm.Cells, cell)
+			}
+		}
+		mx.Stages = append(mx.Stages, sm)
+	}
+	return nil
 }
 
 // groupEquivalents finds the rows that are the same function on the

@@ -232,9 +232,9 @@ func Markdown(rep *Report) string {
 		if r.Matrix != nil {
 			writeMatrixMD(&b, r.Matrix)
 		} else if len(r.Rows) > 0 {
-			b.WriteString("<details><summary>All measurements</summary>\n\n| env | method | metric | value |\n|---|---|---|---|\n")
+			b.WriteString("<details><summary>All measurements</summary>\n\n| env | method | metric | value | seeds |\n|---|---|---|---|---|\n")
 			for _, row := range r.Rows {
-				fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", row.Env, mdEsc(row.Method), row.Metric, ivString(row.Value))
+				fmt.Fprintf(&b, "| %s | %s | %s | %s | %d |\n", row.Env, mdEsc(row.Method), mdEsc(metricLabel(row.Metric)), ivString(row.Value), row.Value.N)
 			}
 			b.WriteString("\n</details>\n\n")
 		}
@@ -361,6 +361,30 @@ func writeMatrixMD(b *strings.Builder, mx *Matrix) {
 		}
 		b.WriteString("\n")
 	}
+	for _, sm := range mx.Stages {
+		fmt.Fprintf(b, "Pearson(Â, A^π) at the %s policy (%d iterations of GRPO from the initial policy), group size %d: mean [95%% interval] (seeds)\n\n",
+			sm.Stage, sm.Iterations, sm.GroupSize)
+		b.WriteString("| method | " + strings.Join(mx.Envs, " | ") + " |\n|---|" + strings.Repeat("---|", len(mx.Envs)) + "\n")
+		for _, m := range mx.Methods {
+			cells := make([]string, len(mx.Envs))
+			for j, e := range mx.Envs {
+				for _, c := range sm.Cells {
+					if c.Method == m && c.Env == e {
+						switch c.Status {
+						case "ok":
+							cells[j] = cellText(c.Metrics["pearson"])
+						case "n/a":
+							cells[j] = "n/a"
+						default:
+							cells[j] = "err"
+						}
+					}
+				}
+			}
+			fmt.Fprintf(b, "| %s | %s |\n", m, strings.Join(cells, " | "))
+		}
+		b.WriteString("\n")
+	}
 	if len(mx.Equivalents) > 0 {
 		b.WriteString("Rows that scored exactly the same on every cell and seed (the same function on the lab's data) are shown once:\n\n")
 		for _, m := range mx.Methods {
@@ -399,6 +423,14 @@ var htmlTmpl = template.Must(template.New("r").Funcs(template.FuncMap{
 	"margin": marginText,
 	"pv":     pText,
 	"seeds":  seedsText,
+	"label":  metricLabel,
+	"perSeed": func(v []float64) string {
+		p := make([]string, len(v))
+		for i, x := range v {
+			p[i] = num(x)
+		}
+		return strings.Join(p, " ")
+	},
 }).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>credo lab report</title>
 <style>
@@ -429,8 +461,8 @@ Credit is scored against the exact advantage A<sup>π</sup><sub>t</sub>(s,a) = Q
 {{range .MatrixRows}}<tr><td>{{.Method}}{{if .Equiv}}<br><small>= {{.Equiv}}</small>{{end}}</td>{{range .Cells}}<td class="{{.Class}}" title="{{.Title}}">{{.Text}}</td>{{end}}</tr>
 {{end}}</table></div></details>{{end}}
 {{if .R.Matrix}}{{if .R.Matrix.Inputs}}<details><summary>Inputs the lab derives for particular methods</summary><ul>{{range .R.Matrix.Inputs}}<li>{{.}}</li>{{end}}</ul></details>{{end}}{{end}}
-{{if .R.Rows}}{{if not .MatrixRows}}<details><summary>All measurements</summary><table><tr><th>env</th><th>method</th><th>metric</th><th>value</th><th>per seed</th></tr>
-{{range .R.Rows}}<tr><td>{{.Env}}</td><td>{{.Method}}</td><td>{{.Metric}}</td><td>{{ivs .Value}}</td><td>{{.Seeds}}</td></tr>
+{{if .R.Rows}}{{if not .MatrixRows}}<details><summary>All measurements</summary><table><tr><th>env</th><th>method</th><th>metric</th><th>value</th><th>seeds</th><th>per seed</th></tr>
+{{range .R.Rows}}<tr><td>{{.Env}}</td><td>{{.Method}}</td><td>{{label .Metric}}</td><td>{{ivs .Value}}</td><td>{{.Value.N}}</td><td>{{perSeed .Seeds}}</td></tr>
 {{end}}</table></details>{{end}}{{end}}
 {{range .R.Notes}}<p><small>Note: {{.}}</small></p>{{end}}
 <details><summary>Configuration</summary><pre>{{json .R.Config}}</pre></details>

@@ -66,6 +66,7 @@ type trainOut struct {
 	curves map[string][]float64 // metric → value per evaluation point
 	batch  map[string][]float64 // metric → value per iteration
 	final  map[string]float64
+	pol    policy.Policy // the trained policy
 }
 
 func needsValues(m *credit.Method) bool {
@@ -289,6 +290,7 @@ func runTraining(ctx context.Context, x *runCtx, seed uint64, s trainSpec) (*tra
 	if err := evaluate(s.iters); err != nil {
 		return nil, err
 	}
+	out.pol = pol
 	for k, c := range out.curves {
 		out.final[k] = c[len(c)-1]
 		out.final["auc_"+k] = nanMean(c) // mean over the evaluation points: learning speed
