@@ -153,6 +153,8 @@ type Cell struct {
 
 // Matrix is the headline credit-accuracy matrix.
 type Matrix struct {
+	// Metric is the cells' headline metric ("" = pearson).
+	Metric  string   `json:"metric,omitempty"`
 	Methods []string `json:"methods"`
 	Envs    []string `json:"envs"`
 	Cells   []Cell   `json:"cells"`
@@ -288,7 +290,7 @@ func Experiments() []Experiment {
 	return out
 }
 
-var canonical = []string{"matrix", "gigpo_sokoban", "stratified_kbhop", "rae_selfplay", "pure_hacking",
+var canonical = []string{"matrix", "trained_matrix", "gigpo_sokoban", "stratified_kbhop", "rae_selfplay", "pure_hacking",
 	"tree_decisive", "knapsack_budget", "brpo_variance", "gae_chains"}
 
 func order(name string) int {

@@ -42,11 +42,19 @@ func Write(rep *Report, dir string) error {
 			r.Plots = append(r.Plots, names...)
 		}
 		if r.Matrix != nil {
-			for _, m := range []struct {
+			maps := []struct {
 				metric string
 				lo, hi float64
-			}{{"pearson", -1, 1}, {"sign_agreement", 0, 1}, {"cosine", -1, 1}, {"rel_mse", 0, 1}} {
-				name := "matrix_" + m.metric
+			}{{"pearson", -1, 1}, {"sign_agreement", 0, 1}, {"cosine", -1, 1}, {"rel_mse", 0, 1}}
+			if r.Matrix.Metric == "return" {
+				maps = maps[:0]
+				maps = append(maps, struct {
+					metric string
+					lo, hi float64
+				}{"return", -1, 1})
+			}
+			for _, m := range maps {
+				name := r.Experiment.Name + "_" + m.metric
 				if err := plotMatrix(r.Matrix, m.metric, m.lo, m.hi, dir, name); err != nil {
 					return err
 				}
@@ -316,6 +324,29 @@ func paperRef(e Experiment) string {
 func mdEsc(s string) string { return strings.ReplaceAll(s, "|", "\\|") }
 
 func writeMatrixMD(b *strings.Builder, mx *Matrix) {
+	if mx.Metric == "return" {
+		b.WriteString("Final exact expected return after training at the best of the learning rates (mean [95% interval] (seeds), rate in " +
+			"results.json); `n/a`: the method needs an input the default batch lacks.\n\n")
+		b.WriteString("| method | " + strings.Join(mx.Envs, " | ") + " |\n|---|" + strings.Repeat("---|", len(mx.Envs)) + "\n")
+		for _, m := range mx.Methods {
+			cells := make([]string, len(mx.Envs))
+			for j, e := range mx.Envs {
+				c := mx.Cell(m, e)
+				switch {
+				case c == nil:
+				case c.Status == "ok":
+					cells[j] = cellText(c.Metrics["return"]) + " @" + num(c.Metrics["best_lr"].Mean)
+				case c.Status == "n/a":
+					cells[j] = "n/a"
+				default:
+					cells[j] = "err"
+				}
+			}
+			fmt.Fprintf(b, "| %s | %s |\n", m, strings.Join(cells, " | "))
+		}
+		b.WriteString("\n")
+		return
+	}
 	b.WriteString("Pearson correlation of the method's credit with A^π: mean [95% interval] (seeds), and for methods that read a critic " +
 		"`cov`, the share of scored tokens whose state the critic was fitted on (the table critic says 0 elsewhere; rows `[oracle critic]` use the " +
 		"exact V^π/Q^π, rows `[linear critic]` a critic linear in the state features; `n/a`: the lab cannot provide an input the method needs, " +
@@ -487,7 +518,7 @@ type htmlMatrixRow struct {
 // caption says what a plot shows and what its band or bars are.
 func caption(r *Result, name string, seeds int) string {
 	switch {
-	case strings.HasPrefix(name, "matrix_"):
+	case strings.Contains(name, "matrix_"):
 		return fmt.Sprintf("Heat-map: the mean over %d seeds per cell (colour bar on the right). Light grey: n/a, the lab cannot feed the "+
 			"method; yellow \"NaN\": the method's credit was constant, so the metric is undefined; dark grey \"err\": the method failed. "+
 			"The table below gives each cell's 95%% interval.", seeds)
@@ -534,7 +565,11 @@ func HTML(rep *Report, dir string) ([]byte, error) {
 					switch {
 					case c == nil:
 					case c.Status == "ok":
-						pe := c.Metrics["pearson"]
+						key := "pearson"
+						if r.Matrix.Metric != "" {
+							key = r.Matrix.Metric
+						}
+						pe := c.Metrics[key]
 						hc.Text = cellText(pe)
 						if math.IsNaN(pe.Mean) {
 							hc.Class = "nan"
