@@ -31,7 +31,7 @@ var trainedLRs = []float64{0.03, 0.1, 0.3}
 
 func runTrainedMatrix(ctx context.Context, x *runCtx) (*Result, error) {
 	res := &Result{Config: map[string]any{"envs": trainedEnvs, "learning_rates": trainedLRs,
-		"training": "tabular policy from uniform logits, PPO-clip (2 epochs), 4 prompts × 8 per batch, 100 iterations; methods that need an input the default batch lacks are n/a",
+		"training":  "tabular policy from uniform logits, PPO-clip (2 epochs), 4 prompts × 8 per batch, 100 iterations; methods that need an input the default batch lacks are n/a",
 		"selection": "best rate by the mean final return over seeds (chosen and reported on the same seeds: an optimistic pick; every rate is in the rows)"}}
 	if x.quick {
 		res.Notes = append(res.Notes, "full mode only: quick mode trains nothing here")
