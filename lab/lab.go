@@ -41,6 +41,8 @@ const (
 	// Mixed is an experiment's verdict when its findings differ (the
 	// counts say how).
 	Mixed = "mixed"
+	// NoFindings is the verdict of an experiment that checks no claim.
+	NoFindings = "no findings"
 )
 
 // Experiment describes one experiment of the lab.
@@ -65,7 +67,8 @@ type Options struct {
 	Seeds int `json:"seeds"`
 	// Seed is the first seed (seeds are Seed, Seed+1, ...).
 	Seed uint64 `json:"seed"`
-	// Quick shrinks every experiment to fit the whole lab in ~3 minutes on 2 cores.
+	// Quick shrinks every experiment so that the whole lab stays within 120 s
+	// on 2 cores (CI fails it past 180 s); full mode has no time limit.
 	Quick bool `json:"quick"`
 	// OutDir receives the outputs ("" = write nothing).
 	OutDir string `json:"-"`
@@ -247,11 +250,11 @@ func (r *Result) Counts() Counts {
 }
 
 // Verdict summarises the findings: the common verdict when all findings
-// share one, "mixed" otherwise (Counts has the tally), inconclusive when
-// there are none.
+// share one, "mixed" otherwise (Counts has the tally), NoFindings when
+// there are none (an experiment that only measures).
 func (r *Result) Verdict() string {
 	if len(r.Findings) == 0 {
-		return Inconclusive
+		return NoFindings
 	}
 	v := r.Findings[0].Verdict
 	for _, f := range r.Findings[1:] {

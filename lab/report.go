@@ -470,7 +470,7 @@ table{border-collapse:collapse;margin:1em 0;font-size:13px}td,th{border:1px soli
 th{background:#f3f3f3}.agree{color:#176b17;font-weight:bold}.disagree{color:#a31515;font-weight:bold}
 .inconclusive{color:#8a6d00;font-weight:bold}.equivalent{color:#1f4e8c;font-weight:bold}.mixed{color:#555;font-weight:bold}img{max-width:100%;border:1px solid #eee;margin:4px 0}
 pre{background:#f7f7f7;padding:8px;font-size:12px;overflow:auto}section{border-top:2px solid #ddd;margin-top:2em}
-td{overflow-wrap:anywhere}.scroll{overflow-x:auto;max-width:100%}table.matrix{font-size:11px}table.matrix td{white-space:nowrap}
+td{overflow-wrap:break-word}.scroll{overflow-x:auto;max-width:100%}table.matrix{font-size:11px}table.matrix td{white-space:nowrap}
 td.na{color:#999;background:#f0f0f0}td.nan{background:#fff3c4;font-style:italic}td.err{background:#777;color:#fff}
 figure{margin:1em 0}figcaption{font-size:12px;color:#555;max-width:900px}
 </style></head><body>
