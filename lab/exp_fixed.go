@@ -59,6 +59,13 @@ func scoreFixed(ctx context.Context, x *runCtx, en string, sz worldSize, vs []fi
 			if out[vi][si].status != "ok" {
 				return fmt.Errorf("%s on %s: %s: %s", v.label, en, out[vi][si].status, out[vi][si].reason)
 			}
+			if usesCritic(m) {
+				kind := criticTable
+				if v.linearCritic {
+					kind = criticLinear
+				}
+				out[vi][si].m["critic_coverage"] = w.criticCoverage(kind, prof)
+			}
 		}
 		x.tick(1)
 		return nil

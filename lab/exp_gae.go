@@ -45,7 +45,7 @@ func runGAE(ctx context.Context, x *runCtx) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		fixedRows(res, en, vs, sc, "pearson", "rel_mse", "rel_bias", "rel_var", "sub_sign_agreement", "sub_pearson", "cosine")
+		fixedRows(res, en, vs, sc, "pearson", "rel_mse", "rel_bias", "rel_var", "sub_sign_agreement", "sub_pearson", "cosine", "critic_coverage")
 		gT, gL, mc, grpo, g95 := sc[0], sc[1], sc[2], sc[3], sc[4]
 		switch en {
 		case "umbrella", "delayed":
