@@ -491,6 +491,10 @@ Credit is scored against the exact advantage A<sup>π</sup><sub>t</sub>(s,a) = Q
 {{if .MatrixRows}}<details open><summary>Matrix cells: Pearson(Â, A<sup>π</sup>) mean [95% interval] (seeds); hover for sign agreement, cosine and critic coverage</summary><div class="scroll"><table class="matrix"><tr><th>method</th>{{range .R.Matrix.Envs}}<th>{{.}}</th>{{end}}</tr>
 {{range .MatrixRows}}<tr><td>{{.Method}}{{if .Equiv}}<br><small>= {{.Equiv}}</small>{{end}}</td>{{range .Cells}}<td class="{{.Class}}" title="{{.Title}}">{{.Text}}</td>{{end}}</tr>
 {{end}}</table></div></details>{{end}}
+{{range .Stages}}<details><summary>{{.Title}}</summary><div class="scroll"><table class="matrix"><tr><th>method</th>{{range .Envs}}<th>{{.}}</th>{{end}}</tr>
+{{range .Rows}}<tr><td>{{.Method}}</td>{{range .Cells}}<td class="{{.Class}}" title="{{.Title}}">{{.Text}}</td>{{end}}</tr>
+{{end}}</table></div></details>
+{{end}}
 {{if .R.Matrix}}{{if .R.Matrix.Inputs}}<details><summary>Inputs the lab derives for particular methods</summary><ul>{{range .R.Matrix.Inputs}}<li>{{.}}</li>{{end}}</ul></details>{{end}}{{end}}
 {{if .R.Rows}}{{if not .MatrixRows}}<details><summary>All measurements</summary><table><tr><th>env</th><th>method</th><th>metric</th><th>value</th><th>seeds</th><th>per seed</th></tr>
 {{range .R.Rows}}<tr><td>{{.Env}}</td><td>{{.Method}}</td><td>{{label .Metric}}</td><td>{{ivs .Value}}</td><td>{{.Value.N}}</td><td>{{perSeed .Seeds}}</td></tr>
@@ -535,6 +539,13 @@ type htmlSection struct {
 	R          *Result
 	Images     []htmlImage
 	MatrixRows []htmlMatrixRow
+	Stages     []htmlStage
+}
+
+type htmlStage struct {
+	Title string
+	Envs  []string
+	Rows  []htmlMatrixRow
 }
 
 // HTML renders the self-contained report; the PNG plots named in the
@@ -586,6 +597,35 @@ func HTML(rep *Report, dir string) ([]byte, error) {
 					row.Cells = append(row.Cells, hc)
 				}
 				s.MatrixRows = append(s.MatrixRows, row)
+			}
+			for _, sm := range r.Matrix.Stages {
+				hs := htmlStage{Title: fmt.Sprintf("Pearson(Â, A^π) at the %s policy (%d GRPO iterations), group size %d: mean [95%% interval] (seeds)",
+					sm.Stage, sm.Iterations, sm.GroupSize), Envs: r.Matrix.Envs}
+				for _, m := range r.Matrix.Methods {
+					row := htmlMatrixRow{Method: m}
+					for _, e := range r.Matrix.Envs {
+						hc := htmlCell{}
+						for _, c := range sm.Cells {
+							if c.Method != m || c.Env != e {
+								continue
+							}
+							switch c.Status {
+							case "ok":
+								hc.Text = cellText(c.Metrics["pearson"])
+								if math.IsNaN(c.Metrics["pearson"].Mean) {
+									hc.Class = "nan"
+								}
+							case "n/a":
+								hc.Text, hc.Title, hc.Class = "n/a", c.Reason, "na"
+							default:
+								hc.Text, hc.Title, hc.Class = "err", c.Reason, "err"
+							}
+						}
+						row.Cells = append(row.Cells, hc)
+					}
+					hs.Rows = append(hs.Rows, row)
+				}
+				s.Stages = append(s.Stages, hs)
 			}
 		}
 		data.Sections = append(data.Sections, s)

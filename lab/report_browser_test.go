@@ -84,6 +84,7 @@ func syntheticReport() *Report {
 			mx.Cells = append(mx.Cells, c)
 		}
 	}
+	mx.Stages = []StageMatrix{{Stage: "late", Iterations: 100, GroupSize: 4, Cells: mx.Cells}}
 	res.Matrix = mx
 	iv := Interval{Mean: 0.5, Lo: 0.25, Hi: 0.75, N: 10}
 	exp := &Result{Experiment: Experiment{Name: "pure_hacking", Title: "PURE: min-form vs sum-form process-reward credit (with Clip and Delta) vs verifiable reward", Paper: "p", Claim: "c"}}
