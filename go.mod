@@ -1,6 +1,6 @@
 module github.com/credo-rl/credo
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/creack/pty v1.1.24
@@ -8,8 +8,9 @@ require (
 	github.com/parquet-go/parquet-go v0.32.0
 	github.com/schollz/progressbar/v3 v3.19.1
 	github.com/spf13/cobra v1.10.2
+	golang.org/x/sync v0.25.0
 	golang.org/x/term v0.44.0
-	gonum.org/v1/gonum v0.16.0
+	gonum.org/v1/gonum v0.17.0
 	gonum.org/v1/plot v0.17.0
 )
 

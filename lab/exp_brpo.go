@@ -95,9 +95,9 @@ func runBRPO(ctx context.Context, x *runCtx) (*Result, error) {
 	fixedRows(res, env, vs, sc, "grad_var", "grad_rel_var", "cosine", "pearson")
 	res.Findings = []Finding{
 		paired("BRPO's mixed baseline has lower gradient variance than the group mean alone", "total variance of the gradient estimate across batches", env,
-			"group mean only (v2only, GRPO-like)", "BRPO (mixed baseline)", metricOf(sc[2], "grad_var"), metricOf(sc[0], "grad_var"), false),
+			"group mean only (v2only, GRPO-like)", "BRPO (mixed baseline)", "grad_var", metricOf(sc[2], "grad_var"), metricOf(sc[0], "grad_var"), false),
 		paired("BRPO's mixed baseline has lower gradient variance than no baseline", "total variance of the gradient estimate across batches", env,
-			"no baseline", "BRPO (mixed baseline)", metricOf(sc[3], "grad_var"), metricOf(sc[0], "grad_var"), false),
+			"no baseline", "BRPO (mixed baseline)", "grad_var", metricOf(sc[3], "grad_var"), metricOf(sc[0], "grad_var"), false),
 	}
 	res.Notes = append(res.Notes, "BRPO optimises the anytime objective (the mean score over budgets), not the final reward alone, so its cosine with the exact gradient of J is biased by design; the variance comparison is the paper's claim.")
 	return res, nil

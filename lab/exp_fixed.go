@@ -26,7 +26,7 @@ func scoreFixed(ctx context.Context, x *runCtx, en string, sz worldSize, vs []fi
 	for i := range out {
 		out[i] = make([]cellScore, S)
 	}
-	err := x.parallel(S, func(si int) error {
+	err := x.parallel(ctx, S, func(si int) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -58,6 +58,13 @@ func scoreFixed(ctx context.Context, x *runCtx, en string, sz worldSize, vs []fi
 			out[vi][si] = w.score(m, prof, set, bv, keep)
 			if out[vi][si].status != "ok" {
 				return fmt.Errorf("%s on %s: %s: %s", v.label, en, out[vi][si].status, out[vi][si].reason)
+			}
+			if usesCritic(m) {
+				kind := criticTable
+				if v.linearCritic {
+					kind = criticLinear
+				}
+				out[vi][si].m["critic_coverage"] = w.criticCoverage(kind, prof)
 			}
 		}
 		x.tick(1)

@@ -45,22 +45,22 @@ func runGAE(ctx context.Context, x *runCtx) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		fixedRows(res, en, vs, sc, "pearson", "rel_mse", "rel_bias", "rel_var", "sub_sign_agreement", "sub_pearson", "cosine")
+		fixedRows(res, en, vs, sc, "pearson", "rel_mse", "rel_bias", "rel_var", "sub_sign_agreement", "sub_pearson", "cosine", "critic_coverage")
 		gT, gL, mc, grpo, g95 := sc[0], sc[1], sc[2], sc[3], sc[4]
 		switch en {
 		case "umbrella", "delayed":
 			res.Findings = append(res.Findings,
 				paired("GAE(λ) beats Monte Carlo credit on a noisy delayed-reward chain", "relative MSE of the rescaled credit vs A^π", en,
-					"Monte Carlo return", "GAE λ=0.95, table critic", metricOf(mc, "rel_mse"), metricOf(gT, "rel_mse"), false),
+					"Monte Carlo return", "GAE λ=0.95, table critic", "rel_mse", metricOf(mc, "rel_mse"), metricOf(gT, "rel_mse"), false),
 				paired("with an accurate critic GAE beats GRPO", "Pearson(Â, A^π)", en,
-					"GRPO", "GAE λ=0.95, table critic", metricOf(grpo, "pearson"), metricOf(gT, "pearson"), true),
+					"GRPO", "GAE λ=0.95, table critic", "pearson", metricOf(grpo, "pearson"), metricOf(gT, "pearson"), true),
 				paired("with an under-fitted (linear) critic the ordering flips: GRPO beats GAE", "Pearson(Â, A^π)", en,
-					"GAE λ=0.95, linear critic", "GRPO", metricOf(gL, "pearson"), metricOf(grpo, "pearson"), true),
+					"GAE λ=0.95, linear critic", "GRPO", "pearson", metricOf(gL, "pearson"), metricOf(grpo, "pearson"), true),
 			)
 		case "discounting":
 			res.Findings = append(res.Findings,
 				paired("γ < 1 biases DiscountingChain toward short chains", "sign agreement with A^π at the chain choice (t = 0)", en,
-					"GAE λ=0.95, table critic", "GAE γ=0.95, table critic", metricOf(gT, "sub_sign_agreement"), metricOf(g95, "sub_sign_agreement"), false),
+					"GAE λ=0.95, table critic", "GAE γ=0.95, table critic", "sub_sign_agreement", metricOf(gT, "sub_sign_agreement"), metricOf(g95, "sub_sign_agreement"), false),
 			)
 		}
 	}

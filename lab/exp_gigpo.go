@@ -17,7 +17,7 @@ func init() {
 }
 
 func runGiGPO(ctx context.Context, x *runCtx) (*Result, error) {
-	const env = "sokoban6?pool=8"
+	const env = "sokoban6?pool=8&max_steps=8&gen_steps=40"
 	base := trainSpec{env: env, iters: x.pick(40, 120), P: 8, N: 8, lr: 0.1, update: ppo(),
 		evalEvery: x.pick(5, 10), scoreCredit: true, eval: successMetric, cycle: true}
 	vs := []trainSpec{
@@ -51,11 +51,11 @@ func runGiGPO(ctx context.Context, x *runCtx) (*Result, error) {
 	g, r, gm, rm := outs[0], outs[1], outs[2], outs[3]
 	res.Findings = []Finding{
 		paired("GiGPO trains a better Sokoban agent than GRPO (success rate)", "exact success probability after training", "sokoban6",
-			"GRPO", "GiGPO", finals(r, "success"), finals(g, "success"), true),
+			"GRPO", "GiGPO", "success", finals(r, "success"), finals(g, "success"), true),
 		paired("GiGPO's step credit is closer to A^π than GRPO's", "Pearson(Â, A^π) averaged over training batches", "sokoban6",
-			"GRPO", "GiGPO", finals(r, "mean_credit_pearson"), finals(g, "mean_credit_pearson"), true),
+			"GRPO", "GiGPO", "mean_credit_pearson", finals(r, "mean_credit_pearson"), finals(g, "mean_credit_pearson"), true),
 		paired("GiGPO trains a better Sokoban agent than GRPO on fresh levels (MLP policy)", "exact success probability on held-out levels, mean over the learning curve", "sokoban6",
-			"GRPO (MLP, fresh levels)", "GiGPO (MLP, fresh levels)", finals(rm, "auc_success"), finals(gm, "auc_success"), true),
+			"GRPO (MLP, fresh levels)", "GiGPO (MLP, fresh levels)", "auc_success", finals(rm, "auc_success"), finals(gm, "auc_success"), true),
 	}
 	return res, nil
 }

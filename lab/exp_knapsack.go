@@ -104,11 +104,11 @@ func runKnapsack(ctx context.Context, x *runCtx) (*Result, error) {
 	ks, un := outs[0], outs[1]
 	res.Findings = []Finding{
 		paired("Knapsack allocation raises the share of rollouts with a non-zero gradient (effective-gradient ratio)", "share of rollouts in groups with non-equal outcomes, mean over training batches", env,
-			"uniform (GRPO)", "Knapsack allocation", finals(un, "mean_effective_sample_ratio"), finals(ks, "mean_effective_sample_ratio"), true),
+			"uniform (GRPO)", "Knapsack allocation", "mean_effective_sample_ratio", finals(un, "mean_effective_sample_ratio"), finals(ks, "mean_effective_sample_ratio"), true),
 		paired("Knapsack allocation raises the share of groups with a non-zero gradient", "share of groups with non-equal outcomes, mean over training batches", env,
-			"uniform (GRPO)", "Knapsack allocation", finals(un, "mean_effective_ratio"), finals(ks, "mean_effective_ratio"), true),
+			"uniform (GRPO)", "Knapsack allocation", "mean_effective_ratio", finals(un, "mean_effective_ratio"), finals(ks, "mean_effective_ratio"), true),
 		paired("Knapsack allocation trains better at the same rollout budget", "exact expected reward, mean over the learning curve", env,
-			"uniform (GRPO)", "Knapsack allocation", finals(un, "auc_return"), finals(ks, "auc_return"), true),
+			"uniform (GRPO)", "Knapsack allocation", "auc_return", finals(un, "auc_return"), finals(ks, "auc_return"), true),
 	}
 	return res, nil
 }

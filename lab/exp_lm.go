@@ -77,7 +77,7 @@ func runLM(ctx context.Context, x *runCtx) (*Result, error) {
 	out := make([][]*lmexp.Result, len(envs))
 	for ei, en := range envs {
 		out[ei] = make([]*lmexp.Result, S)
-		err := x.parallel(S, func(si int) error {
+		err := x.parallel(ctx, S, func(si int) error {
 			r, err := lmexp.Run(ctx, en, x.seeds[si], cfg)
 			if err != nil {
 				return fmt.Errorf("lm_tokens on %s, seed %d: %w", en, x.seeds[si], err)
@@ -163,7 +163,7 @@ func runLM(ctx context.Context, x *runCtx) (*Result, error) {
 		}
 		claim := func(c, a, b string) {
 			if vals[a] != nil && vals[b] != nil {
-				res.Findings = append(res.Findings, paired(c, "Pearson(Â, A^π) per token", en, a, b, vals[a]["pearson"], vals[b]["pearson"], true))
+				res.Findings = append(res.Findings, paired(c, "Pearson(Â, A^π) per token", en, a, b, "pearson", vals[a]["pearson"], vals[b]["pearson"], true))
 			}
 		}
 		claim("SPO-chain's Monte Carlo cutpoints locate token credit better than GRPO", "grpo", "spo.chain")

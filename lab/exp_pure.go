@@ -2,6 +2,7 @@ package lab
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 
@@ -64,10 +65,72 @@ func hackingMetrics(seed uint64) func(e env.Env, pol policy.Policy, or *oracle, 
 	}
 }
 
+// prmFlawEnv is ArithChain-PRM with the PRM score of a filler line
+// (restate, check) set to filler: the strength of the padding flaw (the
+// registry's PRM gives 0.9; a faithful PRM would give a filler little).
+type prmFlawEnv struct {
+	env.Env
+	filler float64
+}
+
+func (p prmFlawEnv) Step(st env.State, t, a int) []env.Transition {
+	trs := p.Env.Step(st, t, a)
+	if a != env.ArithRestate && a != env.ArithCheck {
+		return trs
+	}
+	if l := p.Legal(st); l == nil || !l[a] {
+		return trs
+	}
+	out := make([]env.Transition, len(trs))
+	for i, tr := range trs {
+		sig := map[string]float64{}
+		for k, v := range tr.Signals {
+			sig[k] = v
+		}
+		sig["prm"] = p.filler
+		tr.Signals = sig
+		out[i] = tr
+	}
+	return out
+}
+
+func withFlaw(filler float64) func(env.Env) env.Env {
+	return func(e env.Env) env.Env { return prmFlawEnv{Env: e, filler: filler} }
+}
+
+// verifiableShare keeps the verifiable outcome on the first ⌈share·|pool|⌉
+// problems of the evaluation pool and zeroes it on the others (PURE's
+// recipe: ground truth on ~10% of the problems, the PRM alone on the
+// rest). With the whole group of an unlabelled problem at 0 the
+// verifiable term of pure.credit_assignment's leave-one-out baseline is
+// exactly 0 there.
+func verifiableShare(share float64) func(e env.Env, pool []env.State) func(b *sample.Built) {
+	return func(e env.Env, pool []env.State) func(b *sample.Built) {
+		k := int(math.Ceil(share * float64(len(pool))))
+		labelled := map[string]bool{}
+		for _, s := range pool[:min(k, len(pool))] {
+			labelled[s.Key()] = true
+		}
+		return func(b *sample.Built) {
+			for i, t := range b.Batch.Trajectories {
+				if labelled[b.Tokens[i][0].S.Key()] {
+					continue
+				}
+				for name := range t.Rewards {
+					t.Rewards[name] = 0
+				}
+				for j := range t.TokenRewards {
+					t.TokenRewards[j] = 0
+				}
+			}
+		}
+	}
+}
+
 func runPURE(ctx context.Context, x *runCtx) (*Result, error) {
-	const en = "arithchain-prm?pool=4"
-	base := trainSpec{env: en, iters: x.pick(120, 300), P: 4, N: 8, lr: 0.1, update: ppo(),
-		evalEvery: x.pick(15, 30), eval: hackingMetrics(7), cycle: true}
+	const en = "arithchain-prm?pool=10"
+	base := trainSpec{env: en, iters: x.pick(80, 300), P: 10, N: 8, lr: 0.1, update: ppo(),
+		evalEvery: x.pick(10, 30), eval: hackingMetrics(7), cycle: true}
 	prm := func(label, method string, set map[string]any, tf func(*sample.Built)) trainSpec {
 		return with(base, func(s *trainSpec) {
 			s.label, s.method, s.set, s.transform = label, method, set, tf
@@ -80,6 +143,8 @@ func runPURE(ctx context.Context, x *runCtx) (*Result, error) {
 		return map[string]any{"refinement": kind, "eta_mode": "batch_mean", "outcome_coef": 0.0,
 			"base": "verl.reinforce_plus_plus", "base_params": "gamma=1"}
 	}
+	recipe := with(prm("PURE recipe (min-form PRM + VR on 10%)", "pure.credit_assignment", map[string]any{"reward_mode": "PRMVR"}, nil),
+		func(s *trainSpec) { s.prep = verifiableShare(0.1) })
 	vs := []trainSpec{
 		prm("min-form (PURE)", "pure.credit_assignment", map[string]any{"reward_mode": "PRM"}, nil),
 		prm("sum-form", "clip_delta", refine("none"), nil),
@@ -87,6 +152,17 @@ func runPURE(ctx context.Context, x *runCtx) (*Result, error) {
 		prm("Delta (sum-form)", "clip_delta", refine("delta"), nil),
 		prm("verifiable reward", "pure.credit_assignment", map[string]any{"reward_mode": "VR"}, nil),
 		prm("mean-form (PURE uniform weights)", "pure.credit_assignment", map[string]any{"reward_mode": "PRM", "disable_weighted_reward": true}, nil),
+		recipe,
+	}
+	// The flaw's strength: the PRM score of a filler line (0.9 above).
+	flaws := []float64{0.3, 0.6}
+	for _, fl := range flaws {
+		for _, v := range []trainSpec{vs[0], vs[1], recipe} {
+			vs = append(vs, with(v, func(s *trainSpec) {
+				s.label = fmt.Sprintf("%s, filler PRM %.1f", v.label, fl)
+				s.wrap = withFlaw(fl)
+			}))
+		}
 	}
 	x.total(len(vs) * len(x.seeds))
 	outs, err := runVariants(ctx, x, vs)
@@ -94,30 +170,45 @@ func runPURE(ctx context.Context, x *runCtx) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Config: configOf(vs, map[string]any{
-		"prm":      "ArithChain-PRM's simulated PRM: correct line 1.0, slip 0.0, filler 0.9 (padding flaw), answer 1.0 correct / 0.95 wrong (confident-answer flaw)",
+		"prm":      "ArithChain-PRM's simulated PRM: correct line 1.0, slip 0.0, filler 0.9 (padding flaw; swept to 0.6 and 0.3), answer 1.0 correct / 0.95 wrong (confident-answer flaw)",
 		"proxy":    "E[min over steps of the PRM score] of sampled episodes (64 per problem): PURE's min-form verdict on a whole solution",
 		"gap":      "hacking_gap = proxy − exact expected true reward",
 		"clip":     "η = the batch's mean PRM score",
-		"credit":   "pure.credit_assignment (PURE's RLOO baselines and normalisation) for min-form and VR; clip_delta (refinement none/clip/delta, η = batch mean) into verl.reinforce_plus_plus for sum-form, Clip and Delta",
-		"problems": "a fixed pool of 4 problems (2–4 steps, horizon 8)",
+		"credit":   "pure.credit_assignment (PURE's RLOO baselines and normalisation) for min-form, VR and the recipe; clip_delta (refinement none/clip/delta, η = batch mean) into verl.reinforce_plus_plus for sum-form, Clip and Delta",
+		"recipe":   "PURE's training recipe: reward_mode PRMVR with the verifiable outcome on 1 of the 10 problems (10%), the PRM alone on the other 9",
+		"problems": "a fixed pool of 10 problems (2–4 steps, horizon 8), all in every batch",
 	})}
 	const env = "arithchain-prm"
-	addCurves(res, env, vs, outs, "true_reward", "hacking_gap", "length")
+	addCurves(res, env, vs[:7], outs[:7], "true_reward", "hacking_gap", "length")
 	addRows(res, env, vs, outs, "true_reward", "auc_true_reward", "hacking_gap", "auc_hacking_gap", "hacking_gap_min", "proxy_mean_prm", "proxy_min_prm", "proxy_sum_prm", "length")
-	minF, sumF, clip, delta, vr, meanF := outs[0], outs[1], outs[2], outs[3], outs[4], outs[5]
+	minF, sumF, clip, delta, vr, meanF, rec := outs[0], outs[1], outs[2], outs[3], outs[4], outs[5], outs[6]
 	res.Findings = []Finding{
 		paired("sum-form PRM credit is hacked more than min-form", "hacking gap, mean over the learning curve", env,
-			"sum-form", "min-form (PURE)", finals(sumF, "auc_hacking_gap"), finals(minF, "auc_hacking_gap"), false),
+			"sum-form", "min-form (PURE)", "auc_hacking_gap", finals(sumF, "auc_hacking_gap"), finals(minF, "auc_hacking_gap"), false),
 		paired("sum-form PRM training collapses (true reward) relative to min-form", "exact true reward, mean over the learning curve", env,
-			"sum-form", "min-form (PURE)", finals(sumF, "auc_true_reward"), finals(minF, "auc_true_reward"), true),
+			"sum-form", "min-form (PURE)", "auc_true_reward", finals(sumF, "auc_true_reward"), finals(minF, "auc_true_reward"), true),
 		nonInferior("min-form PRM training reaches the verifiable-reward level", "exact true reward after training (margin 0.1)", env,
-			"verifiable reward", "min-form (PURE)", finals(vr, "true_reward"), finals(minF, "true_reward"), 0.1),
+			"verifiable reward", "min-form (PURE)", "true_reward", finals(vr, "true_reward"), finals(minF, "true_reward"), 0.1),
+		nonInferior("PURE's recipe (min-form PRM + VR on 10% of problems) reaches the verifiable-reward level", "exact true reward after training (margin 0.1)", env,
+			"verifiable reward", vs[6].label, "true_reward", finals(vr, "true_reward"), finals(rec, "true_reward"), 0.1),
 		paired("Clip bounds the summed reward and curbs hacking", "hacking gap, mean over the learning curve", env,
-			"sum-form", "Clip (sum-form)", finals(sumF, "auc_hacking_gap"), finals(clip, "auc_hacking_gap"), false),
+			"sum-form", "Clip (sum-form)", "auc_hacking_gap", finals(sumF, "auc_hacking_gap"), finals(clip, "auc_hacking_gap"), false),
 		paired("Delta bounds the summed reward and curbs hacking", "hacking gap, mean over the learning curve", env,
-			"sum-form", "Delta (sum-form)", finals(sumF, "auc_hacking_gap"), finals(delta, "auc_hacking_gap"), false),
+			"sum-form", "Delta (sum-form)", "auc_hacking_gap", finals(sumF, "auc_hacking_gap"), finals(delta, "auc_hacking_gap"), false),
 		paired("min-form beats PURE's own uniform-weight ablation (mean-form)", "hacking gap, mean over the learning curve", env,
-			"mean-form (PURE uniform weights)", "min-form (PURE)", finals(meanF, "auc_hacking_gap"), finals(minF, "auc_hacking_gap"), false),
+			"mean-form (PURE uniform weights)", "min-form (PURE)", "auc_hacking_gap", finals(meanF, "auc_hacking_gap"), finals(minF, "auc_hacking_gap"), false),
 	}
+	for k, fl := range flaws {
+		o := outs[7+3*k : 7+3*k+3]
+		l := vs[7+3*k : 7+3*k+3]
+		res.Findings = append(res.Findings,
+			paired(fmt.Sprintf("with a weaker padding flaw (filler PRM %.1f) min-form still trains better than sum-form", fl), "exact true reward, mean over the learning curve", env,
+				l[1].label, l[0].label, "auc_true_reward", finals(o[1], "auc_true_reward"), finals(o[0], "auc_true_reward"), true),
+			nonInferior(fmt.Sprintf("with a weaker padding flaw (filler PRM %.1f) PURE's recipe reaches the verifiable-reward level", fl), "exact true reward after training (margin 0.1)", env,
+				"verifiable reward", l[2].label, "true_reward", finals(vr, "true_reward"), finals(o[2], "true_reward"), 0.1),
+		)
+	}
+	res.Notes = append(res.Notes, "The PRM is hackable by design (the trap): filler lines (restate, check) score 0.9 whatever the progress and a wrong "+
+		"final answer still scores 0.95, so a policy can raise every PRM-based objective by padding; the sweep lowers the filler score to 0.6 and 0.3.")
 	return res, nil
 }

@@ -17,7 +17,7 @@ func init() {
 		ArXiv: "2506.24119",
 		Claim: "RAE's per-role EMA baseline is what keeps multi-agent REINFORCE stable in self-play: without it gradient " +
 			"variance is higher and training collapses (in the paper, reasoning traces collapse).",
-		Envs:    []string{"kuhn", "tictactoe"},
+		Envs:    []string{"kuhn", "kuhn-asym", "tictactoe"},
 		Methods: []string{"spiral.rae"},
 		run:     runRAE,
 	})
@@ -37,11 +37,45 @@ func selfPlayMetrics(e env.Env, pol policy.Policy, or *oracle, starts []env.Stat
 	return map[string]float64{"exploitability": ex, "entropy": h}, nil
 }
 
+// roleBiasEnv shifts each role's final reward by a constant (bias[r] on
+// the transition that ends the episode): a zero-sum game stays zero-sum
+// when the biases sum to 0, the equilibrium and the exploitability are
+// unchanged, but the roles' expected returns differ by the shift, which
+// is the case a per-role baseline is for.
+type roleBiasEnv struct {
+	env.Env
+	bias []float64
+}
+
+func (g roleBiasEnv) Step(st env.State, t, a int) []env.Transition {
+	trs := g.Env.Step(st, t, a)
+	out := make([]env.Transition, len(trs))
+	for i, tr := range trs {
+		if tr.Done {
+			r := append([]float64(nil), tr.Reward...)
+			for k := range r {
+				if k < len(g.bias) {
+					r[k] += g.bias[k]
+				}
+			}
+			tr.Reward = r
+		}
+		out[i] = tr
+	}
+	return out
+}
+
 func runRAE(ctx context.Context, x *runCtx) (*Result, error) {
 	var vs []trainSpec
-	envs := []string{"kuhn", "tictactoe"}
-	for _, en := range envs {
-		base := trainSpec{env: en, method: "spiral.rae", iters: x.pick(300, 600), P: 8, N: 4, lr: 0.1,
+	envs := []string{"kuhn", "kuhn-asym", "tictactoe"}
+	for _, name := range envs {
+		en := name
+		var wrap func(env.Env) env.Env
+		if name == "kuhn-asym" {
+			en = "kuhn"
+			wrap = func(e env.Env) env.Env { return roleBiasEnv{Env: e, bias: []float64{1, -1}} }
+		}
+		base := trainSpec{env: en, wrap: wrap, method: "spiral.rae", iters: x.pick(300, 600), P: 8, N: 4, lr: 0.1,
 			update: train.Update{Loss: train.Reinforce, Config: ppo().Config}, evalEvery: x.pick(50, 100), gradVar: 4, eval: selfPlayMetrics}
 		vs = append(vs,
 			with(base, func(s *trainSpec) { s.label = "RAE" }),
@@ -59,6 +93,7 @@ func runRAE(ctx context.Context, x *runCtx) (*Result, error) {
 		"self_play": "one shared tabular policy over information sets plays both seats; each seat's turns form its own trajectory with its own outcome",
 		"loss":      "plain REINFORCE (loss.PolicyLossGPG), as in SPIRAL's REINFORCE-style learner",
 		"rae":       "spiral.rae defaults: EMA decay 0.95 per (game, role), read before its update",
+		"kuhn-asym": "Kuhn poker with the first seat paid +1 chip and the second −1 at the end of every hand (still zero-sum, same equilibrium and exploitability): the roles' expected returns differ by 2",
 	})}
 	for k, en := range envs {
 		pv, pr := vs[2*k:2*k+2], outs[2*k:2*k+2]
@@ -67,11 +102,11 @@ func runRAE(ctx context.Context, x *runCtx) (*Result, error) {
 		rae, nob := pr[0], pr[1]
 		res.Findings = append(res.Findings,
 			paired("RAE lowers the variance of the policy-gradient estimate", "total gradient variance across 4 batches, mean over evaluation points", en,
-				"no baseline", "RAE", finals(nob, "auc_grad_var"), finals(rae, "auc_grad_var"), false),
+				"no baseline", "RAE", "auc_grad_var", finals(nob, "auc_grad_var"), finals(rae, "auc_grad_var"), false),
 			paired("RAE makes self-play converge closer to equilibrium", "exploitability, mean over the learning curve", en,
-				"no baseline", "RAE", finals(nob, "auc_exploitability"), finals(rae, "auc_exploitability"), false),
+				"no baseline", "RAE", "auc_exploitability", finals(nob, "auc_exploitability"), finals(rae, "auc_exploitability"), false),
 			paired("without RAE the policy collapses (entropy falls faster)", "mean policy entropy over visited states at the end", en,
-				"no baseline", "RAE", finals(nob, "entropy"), finals(rae, "entropy"), true),
+				"no baseline", "RAE", "entropy", finals(nob, "entropy"), finals(rae, "entropy"), true),
 		)
 	}
 	return res, nil

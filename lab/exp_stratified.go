@@ -42,11 +42,11 @@ func runStratified(ctx context.Context, x *runCtx) (*Result, error) {
 	st, g, half := outs[0], outs[1], outs[2]
 	res.Findings = []Finding{
 		paired("SAN trains a better search agent than GRPO", "exact expected reward, mean over the learning curve", "kbhop",
-			"GRPO", "Stratified GRPO (SAN)", finals(g, "auc_return"), finals(st, "auc_return"), true),
+			"GRPO", "Stratified GRPO (SAN)", "auc_return", finals(g, "auc_return"), finals(st, "auc_return"), true),
 		paired("SAN's credit is closer to A^π than GRPO's (the cross-stratum offset is bias)", "Pearson(Â, A^π) averaged over training batches", "kbhop",
-			"GRPO", "Stratified GRPO (SAN)", finals(g, "mean_credit_pearson"), finals(st, "mean_credit_pearson"), true),
+			"GRPO", "Stratified GRPO (SAN)", "mean_credit_pearson", finals(g, "mean_credit_pearson"), finals(st, "mean_credit_pearson"), true),
 		paired("the blended estimator (α = 0.5) trains a better search agent than GRPO", "exact expected reward, mean over the learning curve", "kbhop",
-			"GRPO", "Stratified GRPO (α = 0.5)", finals(g, "auc_return"), finals(half, "auc_return"), true),
+			"GRPO", "Stratified GRPO (α = 0.5)", "auc_return", finals(g, "auc_return"), finals(half, "auc_return"), true),
 	}
 	return res, nil
 }

@@ -22,7 +22,7 @@ func init() {
 }
 
 func runTree(ctx context.Context, x *runCtx) (*Result, error) {
-	envs := []string{"delayed", "arithchain?pool=4"}
+	envs := []string{"delayed", "arithchain?pool=4&min_steps=4&max_steps=6&horizon=8"}
 	names := []string{"delayed", "arithchain"}
 	tree := &sample.TreeOptions{Roots: 4, Rounds: 1, Branches: 1}
 	var vs []trainSpec
@@ -50,11 +50,11 @@ func runTree(ctx context.Context, x *runCtx) (*Result, error) {
 		spo, trl, grpo := po[0], po[1], po[2]
 		res.Findings = append(res.Findings,
 			paired("SPO-tree's segment credit is closer to A^π than GRPO's", "Pearson(Â, A^π) averaged over training batches", en,
-				"GRPO", "SPO-tree", finals(grpo, "mean_credit_pearson"), finals(spo, "mean_credit_pearson"), true),
+				"GRPO", "SPO-tree", "mean_credit_pearson", finals(grpo, "mean_credit_pearson"), finals(spo, "mean_credit_pearson"), true),
 			paired("TreeRL's tree credit is closer to A^π than GRPO's", "Pearson(Â, A^π) averaged over training batches", en,
-				"GRPO", "TreeRL", finals(grpo, "mean_credit_pearson"), finals(trl, "mean_credit_pearson"), true),
+				"GRPO", "TreeRL", "mean_credit_pearson", finals(grpo, "mean_credit_pearson"), finals(trl, "mean_credit_pearson"), true),
 			paired("SPO-tree learns faster than GRPO at the same number of responses", "exact expected return, mean over the learning curve", en,
-				"GRPO", "SPO-tree", finals(grpo, "auc_return"), finals(spo, "auc_return"), true),
+				"GRPO", "SPO-tree", "auc_return", finals(grpo, "auc_return"), finals(spo, "auc_return"), true),
 		)
 	}
 	return res, nil

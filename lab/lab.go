@@ -15,9 +15,17 @@ import (
 
 // Verdicts of a finding.
 const (
-	Agree        = "agree"
-	Disagree     = "disagree"
+	Agree    = "agree"
+	Disagree = "disagree"
+	// Equivalent: the difference is smaller than the metric's practical
+	// margin (or shown to lie within it).
+	Equivalent   = "equivalent"
 	Inconclusive = "inconclusive"
+	// Mixed is an experiment's verdict when its findings differ (the
+	// counts say how).
+	Mixed = "mixed"
+	// NoFindings is the verdict of an experiment that checks no claim.
+	NoFindings = "no findings"
 )
 
 // Experiment describes one experiment of the lab.
@@ -37,11 +45,13 @@ type Experiment struct {
 
 // Options configure Run.
 type Options struct {
-	// Seeds is the number of seeds (0: 3 in quick mode, 5 otherwise).
+	// Seeds is the number of seeds (0: DefaultQuickSeeds in quick mode,
+	// DefaultSeeds otherwise).
 	Seeds int `json:"seeds"`
 	// Seed is the first seed (seeds are Seed, Seed+1, ...).
 	Seed uint64 `json:"seed"`
-	// Quick shrinks every experiment to fit the whole lab in ~3 minutes on 2 cores.
+	// Quick shrinks every experiment so that the whole lab stays within 120 s
+	// on 2 cores (CI fails it past 180 s); full mode has no time limit.
 	Quick bool `json:"quick"`
 	// OutDir receives the outputs ("" = write nothing).
 	OutDir string `json:"-"`
@@ -70,9 +80,26 @@ type Finding struct {
 	ValueA *Interval `json:"value_a,omitempty"`
 	ValueB *Interval `json:"value_b,omitempty"`
 	Diff   *Interval `json:"diff,omitempty"`
-	// Verdict is agree, disagree or inconclusive.
+	// Test is "superiority" (B better than A by at least Margin) or
+	// "non-inferiority" (B not worse than A by more than Margin).
+	Test string `json:"test,omitempty"`
+	// Margin is the practical-significance margin δ in the metric's units.
+	Margin float64 `json:"margin,omitempty"`
+	// HigherBetter is the claimed direction of the metric.
+	HigherBetter bool `json:"higher_better,omitempty"`
+	// P is the two-sided paired t test's p-value (H0: E[B − A] = 0, or
+	// −Margin for non-inferiority); PAdj the Holm-adjusted value over the
+	// experiment's findings. PEquiv/PEquivAdj are the equivalence (TOST)
+	// test's p-values for |E[B − A]| < Margin.
+	P         score.Float `json:"p"`
+	PAdj      score.Float `json:"p_holm"`
+	PEquiv    score.Float `json:"p_equiv"`
+	PEquivAdj score.Float `json:"p_equiv_holm"`
+	// Verdict is agree, disagree, equivalent or inconclusive (see settle).
 	Verdict string `json:"verdict"`
 	Detail  string `json:"detail,omitempty"`
+
+	diffs []float64 // per-seed B − A
 }
 
 // Row is one measured quantity of one method on one environment.
@@ -112,12 +139,29 @@ type Cell struct {
 
 // Matrix is the headline credit-accuracy matrix.
 type Matrix struct {
+	// Metric is the cells' headline metric ("" = pearson).
+	Metric  string   `json:"metric,omitempty"`
 	Methods []string `json:"methods"`
 	Envs    []string `json:"envs"`
 	Cells   []Cell   `json:"cells"`
 	// Inputs documents the inputs the lab derives from the environments
 	// for particular methods (and why some methods stay n/a).
 	Inputs []string `json:"inputs,omitempty"`
+	// Equivalents maps a row of Methods to the rows that scored exactly
+	// the same on every cell and seed (the same function on the lab's
+	// data); those rows are left out of Methods but keep their Cells.
+	Equivalents map[string][]string `json:"equivalents,omitempty"`
+	// Stages (full mode) score the same rows at policies trained for
+	// some iterations and at another group size: Pearson(Â, A^π) per cell.
+	Stages []StageMatrix `json:"stages,omitempty"`
+}
+
+// StageMatrix is the matrix's Pearson at one point of training and group size.
+type StageMatrix struct {
+	Stage      string `json:"stage"`
+	Iterations int    `json:"iterations"`
+	GroupSize  int    `json:"group_size"`
+	Cells      []Cell `json:"cells"`
 }
 
 // Cell returns the cell of (method, env), or nil.
@@ -145,26 +189,63 @@ type Result struct {
 	Seconds float64 `json:"seconds"`
 }
 
-// Verdict summarises the findings: agree when every finding agrees,
-// disagree when at least one disagrees and none agrees, inconclusive
-// otherwise (also for mixed outcomes: the findings table has the detail).
-func (r *Result) Verdict() string {
-	agree, disagree := 0, 0
+// Counts are the numbers of an experiment's findings per verdict.
+type Counts struct {
+	Agree        int `json:"agree"`
+	Disagree     int `json:"disagree"`
+	Equivalent   int `json:"equivalent"`
+	Inconclusive int `json:"inconclusive"`
+}
+
+// String renders "2 agree, 1 equivalent" (zero counts left out).
+func (c Counts) String() string {
+	var parts []string
+	for _, p := range []struct {
+		n int
+		v string
+	}{{c.Agree, Agree}, {c.Disagree, Disagree}, {c.Equivalent, Equivalent}, {c.Inconclusive, Inconclusive}} {
+		if p.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", p.n, p.v))
+		}
+	}
+	if len(parts) == 0 {
+		return "no findings"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Counts tallies the findings' verdicts.
+func (r *Result) Counts() Counts {
+	var c Counts
 	for _, f := range r.Findings {
 		switch f.Verdict {
 		case Agree:
-			agree++
+			c.Agree++
 		case Disagree:
-			disagree++
+			c.Disagree++
+		case Equivalent:
+			c.Equivalent++
+		default:
+			c.Inconclusive++
 		}
 	}
-	switch {
-	case len(r.Findings) > 0 && agree == len(r.Findings):
-		return Agree
-	case disagree > 0 && agree == 0:
-		return Disagree
+	return c
+}
+
+// Verdict summarises the findings: the common verdict when all findings
+// share one, "mixed" otherwise (Counts has the tally), NoFindings when
+// there are none (an experiment that only measures).
+func (r *Result) Verdict() string {
+	if len(r.Findings) == 0 {
+		return NoFindings
 	}
-	return Inconclusive
+	v := r.Findings[0].Verdict
+	for _, f := range r.Findings[1:] {
+		if f.Verdict != v {
+			return Mixed
+		}
+	}
+	return v
 }
 
 // Report is the outcome of Run.
@@ -177,6 +258,13 @@ type Report struct {
 	Seconds float64  `json:"seconds"`
 }
 
+// Default seed counts: full runs use enough seeds for the paired tests to
+// decide; quick runs (CI) use what fits the time limit.
+const (
+	DefaultSeeds      = 10
+	DefaultQuickSeeds = 3
+)
+
 var experiments []Experiment
 
 func register(e Experiment) { experiments = append(experiments, e) }
@@ -188,7 +276,7 @@ func Experiments() []Experiment {
 	return out
 }
 
-var canonical = []string{"matrix", "gigpo_sokoban", "stratified_kbhop", "rae_selfplay", "pure_hacking",
+var canonical = []string{"matrix", "trained_matrix", "gigpo_sokoban", "stratified_kbhop", "rae_selfplay", "pure_hacking",
 	"tree_decisive", "knapsack_budget", "brpo_variance", "gae_chains"}
 
 func order(name string) int {
@@ -234,9 +322,9 @@ func Run(ctx context.Context, names []string, opt Options) (*Report, error) {
 		return nil, fmt.Errorf("no experiment named; use one of lab.Experiments() or all")
 	}
 	if opt.Seeds <= 0 {
-		opt.Seeds = 5
+		opt.Seeds = DefaultSeeds
 		if opt.Quick {
-			opt.Seeds = 3
+			opt.Seeds = DefaultQuickSeeds
 		}
 	}
 	rep := &Report{Options: opt, Methods: registeredMethods()}
@@ -255,6 +343,7 @@ func Run(ctx context.Context, names []string, opt Options) (*Report, error) {
 			return nil, fmt.Errorf("experiment %s: %w", e.Name, err)
 		}
 		res.Experiment = e
+		settle(res.Findings)
 		res.Seconds = time.Since(t1).Seconds()
 		rep.Results = append(rep.Results, res)
 	}

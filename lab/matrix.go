@@ -70,13 +70,8 @@ func (w *world) linear() (*critic.Linear, error) {
 		return w.lin, nil
 	}
 	c := critic.NewLinear(w.e, w.batches[0][0].Start, true, 0.05)
-	ins := [][]critic.Input{w.warmIn}
-	tg := [][]float64{w.warmTg}
-	old := [][]float64{make([]float64, len(w.warmIn))}
-	for k := 0; k < 300; k++ {
-		if _, err := c.Update(ins, old, tg); err != nil {
-			return nil, err
-		}
+	if err := c.Fit(w.warmIn, w.warmTg, 300); err != nil {
+		return nil, err
 	}
 	w.lin = c
 	return c, nil
@@ -85,11 +80,20 @@ func (w *world) linear() (*critic.Linear, error) {
 type worldSize struct{ P, N, R, Warm int }
 
 func newWorld(x *runCtx, envName string, seed uint64, sz worldSize) (*world, error) {
+	return newWorldPol(x, envName, seed, sz, nil)
+}
+
+// newWorldPol is newWorld at a given tabular policy (nil: the random
+// initial policy, logits ~ N(0, 1)).
+func newWorldPol(x *runCtx, envName string, seed uint64, sz worldSize, pol *policy.Tabular) (*world, error) {
 	e, err := newEnv(envName, seed)
 	if err != nil {
 		return nil, err
 	}
-	w := &world{e: e, pol: policy.NewTabular(e, 1.0, seed), seed: seed, name: envName}
+	if pol == nil {
+		pol = policy.NewTabular(e, 1.0, seed)
+	}
+	w := &world{e: e, pol: pol, seed: seed, name: envName}
 	w.or = newOracle(e, w.pol)
 	rng := x.rng(seed, envName, "world")
 	sm := &sample.Sampler{Env: e, Pi: w.pol.Probs, Rng: rng}
@@ -131,8 +135,9 @@ func newWorld(x *runCtx, envName string, seed uint64, sz worldSize) (*world, err
 
 // buildVariant says how a scoring batch is built beyond the method profile.
 type buildVariant struct {
-	// v replaces the warm-up table critic (nil: the table).
+	// v replaces the warm-up table critic (nil: the table); q the Q table.
 	v func(s env.State, t, role int) float64
+	q func(s env.State, t, role, a int) float64
 	// edit rewrites the built batch (e.g. BRPO's budget steps); nil: none.
 	edit func(b *sample.Built, eps []sample.Episode) error
 	// opts adds derived inputs to the build options of batch k (see
@@ -158,6 +163,9 @@ func (w *world) build(k int, p profile, tree bool, bv buildVariant) (*sample.Bui
 	}
 	if bv.v != nil {
 		o.V = bv.v
+	}
+	if bv.q != nil {
+		o.Q = bv.q
 	}
 	if bv.opts != nil {
 		if err := bv.opts(k, eps, &o); err != nil {
@@ -203,8 +211,28 @@ type cellScore struct {
 // lab derives for it from the environment (inputs.go), on every scoring
 // batch of w.
 func (w *world) scoreMethod(m *credit.Method) cellScore {
+	return w.scoreRow(matrixRow{m: m, name: m.Name})
+}
+
+// scoreRow is scoreMethod for one row of the matrix: a method with the
+// critic the row names (criticTable, criticOracle or criticLinear).
+func (w *world) scoreRow(r matrixRow) cellScore {
+	m := r.m
 	prof, set := methodProfile(m, w.e)
 	var bv buildVariant
+	switch r.critic {
+	case criticOracle:
+		if err := w.presolve(); err != nil {
+			return cellScore{status: "error", reason: err.Error()}
+		}
+		bv.v, bv.q = w.or.V, w.or.Q
+	case criticLinear:
+		lin, err := w.linear()
+		if err != nil {
+			return cellScore{status: "error", reason: err.Error()}
+		}
+		bv.v = lin.V
+	}
 	if src, ok := derivedInputs[m.Name]; ok && m.GoAPI == "" {
 		plan, err := src.plan(w, m)
 		if err != nil {
@@ -219,7 +247,99 @@ func (w *world) scoreMethod(m *credit.Method) cellScore {
 		}
 		bv.opts, bv.edit = plan.opts, plan.edit
 	}
-	return w.score(m, prof, set, bv, nil)
+	c := w.score(m, prof, set, bv, nil)
+	if c.status == "ok" && usesCritic(m) {
+		c.m["critic_coverage"] = w.criticCoverage(r.critic, prof)
+	}
+	return c
+}
+
+// Critic kinds of a matrix row.
+const (
+	criticTable  = ""       // the warm-up tables V(role, s, t), Q(role, s, t, a): 0 for unseen keys
+	criticOracle = "oracle" // the exact V^π and Q^π
+	criticLinear = "linear" // linear in the state features and t/H, fitted to the warm-up returns
+)
+
+// matrixRow is one row of the matrix: a method, with a critic for the
+// methods that read values.
+type matrixRow struct {
+	m      *credit.Method
+	name   string
+	critic string
+}
+
+// usesCritic reports whether m reads critic values (V, or Q).
+func usesCritic(m *credit.Method) bool {
+	if needsValues(m) {
+		return true
+	}
+	for _, in := range m.Inputs {
+		if strings.HasPrefix(in.Name, "steps[].values.q") {
+			return true
+		}
+	}
+	return false
+}
+
+// matrixRows lists the matrix's rows: every method once, and the methods
+// that read a critic twice more, with the exact V^π/Q^π (what the method
+// does with a perfect critic) and with a linear critic that generalises
+// to unseen states (the table returns 0 there).
+func matrixRows(methods []*credit.Method) []matrixRow {
+	var out []matrixRow
+	for _, m := range methods {
+		out = append(out, matrixRow{m: m, name: m.Name})
+		if usesCritic(m) && m.GoAPI == "" && assignsAdvantages(m) {
+			out = append(out, matrixRow{m: m, name: m.Name + " [oracle critic]", critic: criticOracle},
+				matrixRow{m: m, name: m.Name + " [linear critic]", critic: criticLinear})
+		}
+	}
+	return out
+}
+
+// presolve solves every start state of the scoring batches, so that the
+// oracle critic knows every state the batches visit.
+func (w *world) presolve() error {
+	for k := range w.batches {
+		for _, eps := range [][]sample.Episode{w.batches[k], w.trees[k], w.greedy[k]} {
+			for _, ep := range eps {
+				if _, err := w.or.sol(ep.Start); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// criticCoverage is the share of the scoring batches' tokens whose state
+// the row's critic was fitted on: for the table, the (role, state, t)
+// keys of the warm-up data (elsewhere the table says 0); the oracle and
+// the linear critic answer for every state (1).
+func (w *world) criticCoverage(kind string, p profile) float64 {
+	if kind != criticTable {
+		return 1
+	}
+	n, hit := 0, 0
+	for k := range w.batches {
+		eps := w.batches[k]
+		if p.tree {
+			eps = w.trees[k]
+		}
+		for _, ep := range eps {
+			for _, st := range ep.Steps {
+				n++
+				if w.vtab.Has(critic.Input{S: st.S, T: st.T, Role: st.Role}) {
+					hit++
+				}
+			}
+		}
+	}
+	if n == 0 {
+		return math.NaN()
+	}
+	return float64(hit) / float64(n)
 }
 
 // score runs a method on every scoring batch and measures its credit
@@ -315,7 +435,7 @@ func nanMean(x []float64) float64 {
 
 func runMatrix(ctx context.Context, x *runCtx) (*Result, error) {
 	envs := matrixEnvs()
-	methods := credit.All()
+	rows := matrixRows(credit.All())
 	sz := worldSize{P: 4, N: 8, R: x.pick(4, 8), Warm: x.pick(4, 16)}
 	S := len(x.seeds)
 	x.total(S * len(envs))
@@ -323,21 +443,21 @@ func runMatrix(ctx context.Context, x *runCtx) (*Result, error) {
 	scores := make([][][]cellScore, S)
 	envErr := make([]string, len(envs))
 	jobs := S * len(envs)
-	err := x.parallel(jobs, func(j int) error {
+	err := x.parallel(ctx, jobs, func(j int) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		si, ei := j/len(envs), j%len(envs)
 		w, err := newWorld(x, envs[ei], x.seeds[si], sz)
-		row := make([]cellScore, len(methods))
+		row := make([]cellScore, len(rows))
 		if err != nil {
 			for i := range row {
 				row[i] = cellScore{status: "error", reason: "environment: " + err.Error()}
 			}
 			envErr[ei] = err.Error()
 		} else {
-			for i, m := range methods {
-				row[i] = w.scoreMethod(m)
+			for i, r := range rows {
+				row[i] = w.scoreRow(r)
 			}
 		}
 		x.mu.Lock()
@@ -353,13 +473,15 @@ func runMatrix(ctx context.Context, x *runCtx) (*Result, error) {
 		return nil, err
 	}
 	mx := &Matrix{Envs: envs}
-	for _, m := range methods {
-		mx.Methods = append(mx.Methods, m.Name)
+	for _, r := range rows {
+		mx.Methods = append(mx.Methods, r.name)
 	}
 	res := &Result{Config: map[string]any{
 		"policy":            "tabular softmax over observation keys, logits ~ N(0, 1) per (state, action), seeded",
 		"prompts_per_batch": sz.P, "group_size": sz.N, "batches": sz.R, "warmup_batches": sz.Warm,
-		"critic":         "tables V(role, state, t) and Q(role, state, t, a) fitted to Monte Carlo returns of the warm-up batches",
+		"critic": "tables V(role, state, t) and Q(role, state, t, a) fitted to Monte Carlo returns of the warm-up batches (0 for a key the warm-up never saw: " +
+			"critic_coverage per cell); rows \"[oracle critic]\": the exact V^π and Q^π; rows \"[linear critic]\": V linear in the state features and t/H, " +
+			"300 Adam steps of the engine's value loss on the warm-up returns (Q, for ArCHer, stays the table)",
 		"reference":      "uniform policy over legal actions (ref_log_prob)",
 		"gamma":          "1 for every method with a gamma parameter (A^π is undiscounted)",
 		"trees":          fmt.Sprintf("tree methods: %d roots per prompt, each forking once at a uniform interior step", max(sz.N/2, 1)),
@@ -367,8 +489,8 @@ func runMatrix(ctx context.Context, x *runCtx) (*Result, error) {
 		"derived_inputs": "inputs the lab derives from the environments for particular methods: matrix.inputs",
 	}}
 	for ei, en := range envs {
-		for mi, m := range methods {
-			cell := Cell{Method: m.Name, Env: en, Status: "ok"}
+		for mi, r := range rows {
+			cell := Cell{Method: r.name, Env: en, Status: "ok"}
 			per := map[string][]float64{}
 			for si := 0; si < S; si++ {
 				c := scores[si][ei][mi]
@@ -388,14 +510,21 @@ func runMatrix(ctx context.Context, x *runCtx) (*Result, error) {
 				}
 				sort.Strings(keys)
 				for _, k := range keys {
-					cell.Metrics[k] = score.CI95(per[k])
-					res.Rows = append(res.Rows, Row{Env: en, Method: m.Name, Metric: k, Value: cell.Metrics[k], Seeds: per[k]})
+					lo, hi := metricRange(k)
+					cell.Metrics[k] = score.CI95In(per[k], lo, hi)
+					res.Rows = append(res.Rows, Row{Env: en, Method: r.name, Metric: k, Value: cell.Metrics[k], Seeds: per[k]})
 				}
 			}
 			mx.Cells = append(mx.Cells, cell)
 		}
 	}
+	if !x.quick {
+		if err := scoreStages(ctx, x, mx, rows, envs, sz); err != nil {
+			return nil, err
+		}
+	}
 	mx.Inputs = derivedInputDocs()
+	mx.groupEquivalents()
 	res.Matrix = mx
 	for ei, e := range envErr {
 		if e != "" {
@@ -406,10 +535,164 @@ func runMatrix(ctx context.Context, x *runCtx) (*Result, error) {
 	return res, nil
 }
 
+// matrixStages are the points of training (iterations of GRPO from the
+// matrix's random initial policy) and group sizes the full-mode matrix is
+// also scored at; the headline matrix is the initial policy with N = 8.
+var matrixStages = []struct {
+	name  string
+	iters int
+	n     int
+}{{"initial", 0, 4}, {"middle", 25, 8}, {"middle", 25, 4}, {"late", 100, 8}, {"late", 100, 4}}
+
+// scoreStages scores every row at the trained policies of matrixStages:
+// the policy is the initial one trained by verl.grpo (PPO, Adam 0.1,
+// 4 prompts × 8) for the stage's iterations on the same environment and
+// seed; the world (warm-up critic, batches) is rebuilt at that policy.
+// Each stage's Pearson goes into Matrix.Stages.
+func scoreStages(ctx context.Context, x *runCtx, mx *Matrix, rows []matrixRow, envs []string, sz worldSize) error {
+	S := len(x.seeds)
+	type job struct{ st, ei, si int }
+	var jobs []job
+	for st := range matrixStages {
+		for ei := range envs {
+			for si := 0; si < S; si++ {
+				jobs = append(jobs, job{st, ei, si})
+			}
+		}
+	}
+	scores := make([][]cellScore, len(jobs))
+	errs := make([]string, len(jobs))
+	err := x.parallel(ctx, len(jobs), func(j int) error {
+		jb := jobs[j]
+		stg := matrixStages[jb.st]
+		seed := x.seeds[jb.si]
+		var pol *policy.Tabular
+		if stg.iters > 0 {
+			out, err := runTraining(ctx, x, seed, trainSpec{env: envs[jb.ei], method: "verl.grpo", initScale: 1, iters: stg.iters,
+				P: 4, N: 8, lr: 0.1, update: ppo(), evalEvery: stg.iters, cycle: true})
+			if err != nil {
+				if ctx.Err() != nil {
+					return err
+				}
+				errs[j] = err.Error()
+				return nil
+			}
+			pol, _ = out.pol.(*policy.Tabular)
+		}
+		ssz := sz
+		ssz.N = stg.n
+		w, err := newWorldPol(x, envs[jb.ei], seed, ssz, pol)
+		if err != nil {
+			errs[j] = err.Error()
+			return nil
+		}
+		row := make([]cellScore, len(rows))
+		for i, r := range rows {
+			row[i] = w.scoreRow(r)
+		}
+		scores[j] = row
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for st, stg := range matrixStages {
+		sm := StageMatrix{Stage: stg.name, Iterations: stg.iters, GroupSize: stg.n}
+		for ei, en := range envs {
+			for ri, r := range rows {
+				cell := Cell{Method: r.name, Env: en, Status: "ok"}
+				var per []float64
+				for j, jb := range jobs {
+					if jb.st != st || jb.ei != ei {
+						continue
+					}
+					if scores[j] == nil {
+						cell.Status, cell.Reason = "error", "training or world: "+errs[j]
+						break
+					}
+					c := scores[j][ri]
+					if c.status != "ok" {
+						cell.Status, cell.Reason = c.status, c.reason
+						break
+					}
+					per = append(per, c.m["pearson"])
+				}
+				if cell.Status == "ok" {
+					cell.Metrics = map[string]Interval{"pearson": score.CI95In(per, -1, 1)}
+				}
+				sm.Cells = append(sm.Cells, cell)
+			}
+		}
+		mx.Stages = append(mx.Stages, sm)
+	}
+	return nil
+}
+
+// groupEquivalents finds the rows that are the same function on the
+// lab's data (every cell's status and every metric of every seed equal,
+// e.g. profiles of GRPO/RLOO that differ only where the lab's data never
+// goes): the first stays in Methods with the others in Equivalents, the
+// others leave Methods (their cells stay in Cells and results.json).
+func (m *Matrix) groupEquivalents() {
+	sig := func(name string) string {
+		var b strings.Builder
+		for _, e := range m.Envs {
+			c := m.Cell(name, e)
+			if c == nil {
+				b.WriteString("nil;")
+				continue
+			}
+			b.WriteString(c.Status + ":")
+			if c.Status != "ok" {
+				b.WriteString(c.Reason + ";")
+				continue
+			}
+			ks := make([]string, 0, len(c.Metrics))
+			for k := range c.Metrics {
+				ks = append(ks, k)
+			}
+			sort.Strings(ks)
+			for _, k := range ks {
+				if k == "critic_coverage" {
+					continue
+				}
+				v := c.Metrics[k]
+				fmt.Fprintf(&b, "%s=%x/%x/%x,", k, math.Float64bits(v.Mean), math.Float64bits(v.Lo), math.Float64bits(v.Hi))
+			}
+			b.WriteString(";")
+		}
+		return b.String()
+	}
+	first := map[string]string{}
+	var keep []string
+	m.Equivalents = map[string][]string{}
+	for _, name := range m.Methods {
+		s := sig(name)
+		allNA := true
+		for _, e := range m.Envs {
+			if c := m.Cell(name, e); c != nil && c.Status == "ok" {
+				allNA = false
+			}
+		}
+		if rep, ok := first[s]; ok && !allNA {
+			m.Equivalents[rep] = append(m.Equivalents[rep], name)
+			continue
+		}
+		first[s] = name
+		keep = append(keep, name)
+	}
+	m.Methods = keep
+	if len(m.Equivalents) == 0 {
+		m.Equivalents = nil
+	}
+}
+
 // matrixFindings checks two expectations on the matrix, paired over seeds
 // (every method of a seed is scored on the same episodes): GiGPO's anchor
-// groups beat trajectory-level GRPO in correlation on Sokoban6, and a
-// critic-based GAE beats GRPO on the noisy delayed-reward chain.
+// groups beat trajectory-level GRPO in correlation on Sokoban6, and
+// GAE beats GRPO with an exact critic on the noisy delayed-reward chain
+// and with a linear critic (which answers for every state, unlike the
+// warm-up table) on Sokoban6.
 func matrixFindings(res *Result) []Finding {
 	seeds := func(method, env string) []float64 {
 		for _, r := range res.Rows {
@@ -427,9 +710,10 @@ func matrixFindings(res *Result) []Finding {
 				Detail: "a method or the environment is unavailable"})
 			return
 		}
-		out = append(out, paired(claim, "Pearson(Â, A^π) at a random policy", env, a, b, va, vb, true))
+		out = append(out, paired(claim, "Pearson(Â, A^π) at a random policy", env, a, b, "pearson", va, vb, true))
 	}
 	cmp("GiGPO's anchor-state groups give step credit closer to A^π than trajectory-level GRPO on Sokoban6", "sokoban6", "verl_agent.grpo", "verl_agent.gigpo")
-	cmp("A critic (GAE) gives credit closer to A^π than GRPO's group baseline on the noisy delayed-reward chain", "umbrella", "verl.grpo", "verl.gae")
+	cmp("With an exact critic, GAE gives credit closer to A^π than GRPO's group baseline on the noisy delayed-reward chain", "umbrella", "verl.grpo", "verl.gae [oracle critic]")
+	cmp("With a learned critic that generalises across states (linear), GAE gives credit closer to A^π than GRPO's group baseline on Sokoban6", "sokoban6", "verl.grpo", "verl.gae [linear critic]")
 	return out
 }

@@ -41,6 +41,8 @@ var profiles = map[string]profile{
 	// lab's steps are single tokens, so the separator is the step itself.
 	"pure.credit_assignment":           {set: map[string]any{"nomask_separator_adv": true}},
 	"pure.credit_assignment.corrected": {set: map[string]any{"nomask_separator_adv": true}},
+	// The stage's own separator masking zeroes every one-token step: off.
+	"pure.min_form": {set: map[string]any{"mask_separator": false}},
 }
 
 // methodProfile returns how the lab runs m and its parameter overrides.

@@ -2,6 +2,7 @@ package lab
 
 import (
 	"math"
+	"sort"
 
 	"github.com/credo-rl/credo/lab/env"
 	"github.com/credo-rl/credo/lab/policy"
@@ -19,6 +20,7 @@ type oracle struct {
 	e    env.Env
 	pi   truthPolicy
 	sols map[string]solution
+	keys []string // sorted keys of sols (find)
 }
 
 func newOracle(e env.Env, pol policy.Policy) *oracle {
@@ -243,4 +245,40 @@ func itoa(i int) string {
 		b[n] = '-'
 	}
 	return string(b[n:])
+}
+
+// find returns a solved start's solution that contains (st, t), trying the
+// starts in key order (the values do not depend on which: V^π and Q^π of
+// a state are functions of the state's subtree only).
+func (o *oracle) find(st env.State, t int) solution {
+	if len(o.keys) != len(o.sols) {
+		o.keys = o.keys[:0]
+		for k := range o.sols {
+			o.keys = append(o.keys, k)
+		}
+		sort.Strings(o.keys)
+	}
+	for _, k := range o.keys {
+		if s := o.sols[k]; s.Has(st, t) {
+			return s
+		}
+	}
+	return nil
+}
+
+// V is the exact V^π_t(s) for role: the oracle critic (0 for a state no
+// solved start reaches; solve the starts first).
+func (o *oracle) V(st env.State, t, role int) float64 {
+	if s := o.find(st, t); s != nil {
+		return s.V(role, st, t)
+	}
+	return 0
+}
+
+// Q is the exact Q^π_t(s, a) for role (0 for an unreached state).
+func (o *oracle) Q(st env.State, t, role, a int) float64 {
+	if s := o.find(st, t); s != nil {
+		return s.Q(role, st, t, a)
+	}
+	return 0
 }

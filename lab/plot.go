@@ -4,16 +4,19 @@ import (
 	"bytes"
 	"fmt"
 	"image/color"
+	"io"
 	"math"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/palette"
 	"gonum.org/v1/plot/palette/moreland"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+	"gonum.org/v1/plot/vg/vgsvg"
 
 	"github.com/credo-rl/credo/internal/atomicfile"
 )
@@ -26,11 +29,26 @@ var lineColors = []color.RGBA{
 }
 
 func savePlot(p *plot.Plot, w, h vg.Length, dir, name string) error {
+	return saveCanvas(w, h, dir, name, p.Draw)
+}
+
+// saveCanvas renders draw on a w×h white canvas and saves it as PNG and SVG.
+func saveCanvas(w, h vg.Length, dir, name string, drawFn func(c draw.Canvas)) error {
 	for _, ext := range []string{"png", "svg"} {
-		wt, err := p.WriterTo(w, h, ext)
-		if err != nil {
-			return fmt.Errorf("plot %s.%s: %w", name, ext, err)
+		var wt io.WriterTo
+		var vc vg.CanvasSizer
+		switch ext {
+		case "png":
+			c := vgimg.New(w, h)
+			vc, wt = c, vgimg.PngCanvas{Canvas: c}
+		default:
+			c := vgsvg.New(w, h)
+			vc, wt = c, c
 		}
+		dc := draw.New(vc)
+		dc.SetColor(color.White)
+		dc.Fill(dc.Rectangle.Path())
+		drawFn(dc)
 		var buf bytes.Buffer
 		if _, err := wt.WriteTo(&buf); err != nil {
 			return fmt.Errorf("plot %s.%s: %w", name, ext, err)
@@ -40,6 +58,44 @@ func savePlot(p *plot.Plot, w, h vg.Length, dir, name string) error {
 		}
 	}
 	return nil
+}
+
+// withLegendBelow draws p above its legend (outside the plotted area, one
+// entry per line) and returns the composite's height.
+func withLegendBelow(p *plot.Plot, leg plot.Legend, entries int, h vg.Length) (vg.Length, func(c draw.Canvas)) {
+	n := vg.Length(entries)
+	lh := n*(leg.TextStyle.Font.Size*1.25) + vg.Points(10)
+	return h + lh, func(c draw.Canvas) {
+		p.Draw(draw.Crop(c, 0, 0, lh, 0))
+		top := draw.Crop(c, vg.Points(40), 0, 0, -(c.Max.Y - c.Min.Y - lh))
+		leg.Top, leg.Left = true, true
+		leg.Draw(top)
+	}
+}
+
+// metricLabel is the readable name of a metric key (axis labels, titles).
+func metricLabel(k string) string {
+	labels := map[string]string{
+		"return": "exact expected return", "auc_return": "expected return, mean over training",
+		"success": "exact success probability", "auc_success": "success probability, mean over training",
+		"true_reward": "exact expected true reward", "auc_true_reward": "true reward, mean over training",
+		"hacking_gap": "PRM hacking gap (proxy − true)", "auc_hacking_gap": "hacking gap, mean over training",
+		"hacking_gap_min": "min-form hacking gap", "proxy_mean_prm": "mean PRM score", "proxy_min_prm": "min PRM score",
+		"proxy_sum_prm": "summed PRM score", "length": "episode length (steps)",
+		"exploitability": "exploitability", "auc_exploitability": "exploitability, mean over training",
+		"entropy": "policy entropy (nats)", "grad_var": "gradient variance", "grad_rel_var": "relative gradient variance",
+		"auc_grad_var": "gradient variance, mean over training", "auc_grad_rel_var": "relative gradient variance, mean over training",
+		"pearson": "Pearson(Â, A^π)", "spearman": "Spearman(Â, A^π)", "sign_agreement": "sign agreement with A^π",
+		"cosine": "cosine with the exact gradient", "rel_mse": "relative MSE (rescaled)", "rel_bias": "relative squared bias",
+		"rel_var": "relative variance", "sub_pearson": "Pearson(Â, A^π) at t = 0", "sub_sign_agreement": "sign agreement at t = 0",
+		"mean_credit_pearson": "Pearson(Â, A^π), mean over batches", "mean_credit_rel_mse": "relative MSE, mean over batches",
+		"mean_effective_ratio": "share of groups with a gradient", "mean_effective_sample_ratio": "share of rollouts with a gradient",
+		"coverage": "share of tokens scored", "critic_coverage": "critic coverage",
+	}
+	if l, ok := labels[k]; ok {
+		return l
+	}
+	return strings.ReplaceAll(k, "_", " ")
 }
 
 // plotCurves draws one figure per (env, metric) of a result's curves: a
@@ -64,11 +120,12 @@ func plotCurves(r *Result, dir string) ([]string, error) {
 	var names []string
 	for _, k := range keys {
 		p := plot.New()
-		p.Title.Text = fmt.Sprintf("%s: %s on %s", r.Experiment.Name, k.metric, k.env)
+		p.Title.Text = fmt.Sprintf("%s on %s", metricLabel(k.metric), k.env)
 		p.X.Label.Text = "training iteration"
-		p.Y.Label.Text = k.metric
-		p.Legend.Top = true
-		p.Legend.Left = true
+		p.Y.Label.Text = metricLabel(k.metric)
+		leg := plot.NewLegend()
+		leg.TextStyle.Font.Size = vg.Points(9)
+		entries := 0
 		p.Add(plotter.NewGrid())
 		for i, c := range groups[k] {
 			col := lineColors[i%len(lineColors)]
@@ -107,10 +164,12 @@ func plotCurves(r *Result, dir string) ([]string, error) {
 			l.Color = col
 			l.Width = vg.Points(1.5)
 			p.Add(l)
-			p.Legend.Add(c.Method, l)
+			leg.Add(c.Method, l)
+			entries++
 		}
 		name := fmt.Sprintf("%s_%s_curve_%s", r.Experiment.Name, sanitize(k.env), sanitize(k.metric))
-		if err := savePlot(p, 16*vg.Centimeter, 10*vg.Centimeter, dir, name); err != nil {
+		h, fn := withLegendBelow(p, leg, entries, 9*vg.Centimeter)
+		if err := saveCanvas(16*vg.Centimeter, h, dir, name, fn); err != nil {
 			return nil, err
 		}
 		names = append(names, name)
@@ -141,45 +200,76 @@ func (g grid) X(c int) float64    { return float64(c) }
 func (g grid) Y(r int) float64    { return float64(r) }
 
 // plotMatrix draws the credit-accuracy matrix of one metric as a heat-map
-// with the value in each cell (grey: method not applicable).
+// with the value in each cell and a colour bar; cells without a number
+// are drawn apart: n/a (the lab cannot feed the method) light grey,
+// NaN (constant credit: no correlation defined) hatched yellow with
+// "NaN", err (the method failed) dark grey with "err".
 func plotMatrix(mx *Matrix, metric string, lo, hi float64, dir, name string) error {
 	g := grid{rows: len(mx.Methods), cols: len(mx.Envs)}
 	g.z = make([][]float64, g.rows)
-	var labels plotter.XYLabels
+	var labels, marks plotter.XYLabels
+	var nanCells, errCells []plotter.XY
 	for i, m := range mx.Methods {
 		g.z[i] = make([]float64, g.cols)
 		for j, e := range mx.Envs {
 			v := math.NaN()
-			if c := mx.Cell(m, e); c != nil && c.Status == "ok" {
+			y := float64(g.rows - 1 - i)
+			c := mx.Cell(m, e)
+			switch {
+			case c == nil || c.Status == "n/a":
+			case c.Status == "ok":
 				v = c.Metrics[metric].Mean
+				if math.IsNaN(v) {
+					nanCells = append(nanCells, plotter.XY{X: float64(j), Y: y})
+					marks.XYs = append(marks.XYs, plotter.XY{X: float64(j), Y: y})
+					marks.Labels = append(marks.Labels, "NaN")
+				}
+			default:
+				errCells = append(errCells, plotter.XY{X: float64(j), Y: y})
+				marks.XYs = append(marks.XYs, plotter.XY{X: float64(j), Y: y})
+				marks.Labels = append(marks.Labels, "err")
 			}
 			g.z[i][j] = v
 			if !math.IsNaN(v) {
-				labels.XYs = append(labels.XYs, plotter.XY{X: float64(j), Y: float64(g.rows - 1 - i)})
-				labels.Labels = append(labels.Labels, fmt.Sprintf("%.2f", v))
+				labels.XYs = append(labels.XYs, plotter.XY{X: float64(j), Y: y})
+				labels.Labels = append(labels.Labels, num(v))
 			}
 		}
 	}
-	var pal palette.Palette
 	cm := moreland.SmoothBlueRed()
 	cm.SetMin(lo)
 	cm.SetMax(hi)
-	pal = cm.Palette(255)
+	pal := cm.Palette(255)
 	hm := plotter.NewHeatMap(g, pal)
 	hm.Min, hm.Max = lo, hi
-	hm.NaN = color.RGBA{220, 220, 220, 255}
+	hm.NaN = color.RGBA{225, 225, 225, 255}
 	hm.Underflow = pal.Colors()[0]
 	hm.Overflow = pal.Colors()[len(pal.Colors())-1]
 	p := plot.New()
-	p.Title.Text = "credit accuracy: " + metric + " (grey: not applicable)"
+	p.Title.Text = metricLabel(metric)
 	p.Add(hm)
-	if len(labels.XYs) > 0 {
-		l, err := plotter.NewLabels(labels)
+	box := func(pts []plotter.XY, col color.Color) {
+		for _, q := range pts {
+			poly, err := plotter.NewPolygon(plotter.XYs{{X: q.X - 0.5, Y: q.Y - 0.5}, {X: q.X + 0.5, Y: q.Y - 0.5}, {X: q.X + 0.5, Y: q.Y + 0.5}, {X: q.X - 0.5, Y: q.Y + 0.5}})
+			if err == nil {
+				poly.Color = col
+				poly.LineStyle.Width = 0
+				p.Add(poly)
+			}
+		}
+	}
+	box(nanCells, color.RGBA{255, 236, 160, 255})
+	box(errCells, color.RGBA{110, 110, 110, 255})
+	for _, lab := range []plotter.XYLabels{labels, marks} {
+		if len(lab.XYs) == 0 {
+			continue
+		}
+		l, err := plotter.NewLabels(lab)
 		if err == nil {
 			for i := range l.TextStyle {
 				l.TextStyle[i].XAlign = draw.XCenter
 				l.TextStyle[i].YAlign = draw.YCenter
-				l.TextStyle[i].Font.Size = vg.Points(6)
+				l.TextStyle[i].Font.Size = vg.Points(5.5)
 			}
 			p.Add(l)
 		}
@@ -197,9 +287,23 @@ func plotMatrix(mx *Matrix, metric string, lo, hi float64, dir, name string) err
 	p.X.Tick.Label.XAlign = draw.XRight
 	p.X.Tick.Label.Font.Size = vg.Points(7)
 	p.Y.Tick.Label.Font.Size = vg.Points(7)
-	w := vg.Length(4+1.6*float64(g.cols)) * vg.Centimeter
+	// The colour bar: a thin plot of its own to the right.
+	bar := plot.New()
+	bar.HideX()
+	bar.Y.Padding = 0
+	bar.Y.Label.Text = metricLabel(metric)
+	cb := &plotter.ColorBar{ColorMap: cm, Vertical: true}
+	bar.Add(cb)
+	w := vg.Length(6+1.8*float64(g.cols)) * vg.Centimeter
 	h := vg.Length(4+0.45*float64(g.rows)) * vg.Centimeter
-	return savePlot(p, w, h, dir, name)
+	barW := 2.6 * vg.Centimeter
+	return saveCanvas(w+barW, h, dir, name, func(c draw.Canvas) {
+		p.Draw(draw.Crop(c, 0, -barW, 0, 0))
+		bc := draw.Crop(c, w, 0, 0, 0)
+		// centre the bar vertically over the heat-map's middle half
+		hh := c.Max.Y - c.Min.Y
+		bar.Draw(draw.Crop(bc, 0, 0, hh/4, -hh/4))
+	})
 }
 
 // plotBars draws one metric of a result's rows as points with 95% error
@@ -220,7 +324,7 @@ func plotBars(r *Result, metric, dir string) ([]string, error) {
 	for _, e := range envs {
 		rows := byEnv[e]
 		p := plot.New()
-		p.Title.Text = fmt.Sprintf("%s: %s on %s (mean, 95%% interval)", r.Experiment.Name, metric, e)
+		p.Title.Text = fmt.Sprintf("%s on %s", metricLabel(metric), e)
 		pts := make(plotter.XYs, len(rows))
 		yerr := make(plotter.YErrors, len(rows))
 		var ticks []plot.Tick
@@ -240,7 +344,7 @@ func plotBars(r *Result, metric, dir string) ([]string, error) {
 		p.X.Min, p.X.Max = -0.5, float64(len(rows))-0.5
 		p.X.Tick.Label.Rotation = math.Pi / 8
 		p.X.Tick.Label.XAlign = draw.XRight
-		p.Y.Label.Text = metric
+		p.Y.Label.Text = metricLabel(metric)
 		name := fmt.Sprintf("%s_%s_final_%s", r.Experiment.Name, sanitize(e), sanitize(metric))
 		if err := savePlot(p, vg.Length(6+2.5*float64(len(rows)))*vg.Centimeter, 10*vg.Centimeter, dir, name); err != nil {
 			return nil, err

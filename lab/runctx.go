@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"context"
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/schollz/progressbar/v3"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/credo-rl/credo/credit"
 	"github.com/credo-rl/credo/lab/env"
@@ -91,37 +93,40 @@ func streamID(labels ...string) uint64 {
 	return h.Sum64()
 }
 
-// parallel runs f(0..n-1) on the worker pool; f must write its result by
-// index so that the outcome does not depend on scheduling. The first error
-// (lowest index) is returned.
-func (x *runCtx) parallel(n int, f func(i int) error) error {
+// parallel runs f(0..n-1) on at most Workers goroutines (errgroup with a
+// limit); f must write its result by index so that the outcome does not
+// depend on scheduling and equals a serial run's. Indices start in
+// order, so when one fails every lower index has started and runs to its
+// end; no higher index starts after the failure. The error of the lowest
+// failed index is returned, as a serial loop would report it, or ctx's
+// error when it was cancelled.
+func (x *runCtx) parallel(ctx context.Context, n int, f func(i int) error) error {
 	w := x.opt.Workers
 	if w <= 0 {
 		w = runtime.GOMAXPROCS(0)
 	}
 	errs := make([]error, n)
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for k := 0; k < w; k++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				errs[i] = f(i)
-			}
-		}()
-	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(w)
 	for i := 0; i < n; i++ {
-		next <- i
+		if gctx.Err() != nil {
+			break
+		}
+		g.Go(func() error {
+			errs[i] = f(i)
+			return errs[i]
+		})
 	}
-	close(next)
-	wg.Wait()
+	werr := g.Wait()
 	for _, err := range errs {
 		if err != nil {
 			return err
 		}
 	}
-	return nil
+	if werr != nil {
+		return werr
+	}
+	return ctx.Err()
 }
 
 // newEnv builds a lab environment by name. The toy environments of the

@@ -39,6 +39,12 @@ type trainSpec struct {
 	// transform edits the built batch before credit assignment (e.g. a
 	// PRM reward refinement); nil = none.
 	transform func(b *sample.Built)
+	// prep builds a transform from the environment and the evaluation
+	// pool (e.g. which problems carry a verifiable label); nil = none.
+	prep func(e env.Env, pool []env.State) func(b *sample.Built)
+	// wrap replaces the environment (e.g. a PRM with a different flaw);
+	// nil = the registry's.
+	wrap func(e env.Env) env.Env
 	// sizes chooses the group size per prompt of iteration it (nil: N each).
 	sizes func(it int, m *train.Method, starts []env.State) ([]int, error)
 	// eval adds metrics at evaluation points (nil: return only).
@@ -60,6 +66,7 @@ type trainOut struct {
 	curves map[string][]float64 // metric → value per evaluation point
 	batch  map[string][]float64 // metric → value per iteration
 	final  map[string]float64
+	pol    policy.Policy // the trained policy
 }
 
 func needsValues(m *credit.Method) bool {
@@ -77,6 +84,9 @@ func runTraining(ctx context.Context, x *runCtx, seed uint64, s trainSpec) (*tra
 	e, err := newEnv(s.env, seed)
 	if err != nil {
 		return nil, err
+	}
+	if s.wrap != nil {
+		e = s.wrap(e)
 	}
 	m, err := credit.Lookup(s.method)
 	if err != nil {
@@ -119,6 +129,10 @@ func runTraining(ctx context.Context, x *runCtx, seed uint64, s trainSpec) (*tra
 		for range pool {
 			poolW = append(poolW, 1/float64(len(pool)))
 		}
+	}
+	transform := s.transform
+	if s.prep != nil {
+		transform = s.prep(e, pool)
 	}
 	var crit critic.Critic
 	if needsValues(m) || s.criticKind != "" {
@@ -172,8 +186,8 @@ func runTraining(ctx context.Context, x *runCtx, seed uint64, s trainSpec) (*tra
 				return nil, nil, err
 			}
 		}
-		if s.transform != nil {
-			s.transform(b)
+		if transform != nil {
+			transform(b)
 		}
 		return b, eps, nil
 	}
@@ -276,6 +290,7 @@ func runTraining(ctx context.Context, x *runCtx, seed uint64, s trainSpec) (*tra
 	if err := evaluate(s.iters); err != nil {
 		return nil, err
 	}
+	out.pol = pol
 	for k, c := range out.curves {
 		out.final[k] = c[len(c)-1]
 		out.final["auc_"+k] = nanMean(c) // mean over the evaluation points: learning speed

@@ -48,12 +48,13 @@ func newLabList() *cobra.Command {
 
 func newLabRun() *cobra.Command {
 	var (
-		seeds int
-		seed  uint64
-		quick bool
-		out   string
-		docs  string
-		quiet bool
+		seeds   int
+		seed    uint64
+		quick   bool
+		out     string
+		docs    string
+		quiet   bool
+		workers int
 	)
 	c := &cobra.Command{
 		Use:   "run NAME... [--seeds K] [--quick] [--out DIR]",
@@ -80,7 +81,10 @@ so that "all" finishes within minutes on a laptop.`,
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 			defer stop()
-			opt := lab.Options{Seeds: seeds, Seed: seed, Quick: quick, OutDir: out, Docs: docs}
+			if workers < 0 {
+				return usageError{fmt.Errorf("--workers must be ≥ 0 (0: one per core), got %d", workers)}
+			}
+			opt := lab.Options{Seeds: seeds, Seed: seed, Quick: quick, OutDir: out, Docs: docs, Workers: workers}
 			if !quiet {
 				opt.Progress = cmd.ErrOrStderr()
 			}
@@ -92,11 +96,12 @@ so that "all" finishes within minutes on a laptop.`,
 			return nil
 		},
 	}
-	c.Flags().IntVar(&seeds, "seeds", 0, "number of seeds (0: 3 with --quick, 5 otherwise)")
+	c.Flags().IntVar(&seeds, "seeds", 0, "number of seeds (0: 3 with --quick, 10 otherwise)")
 	c.Flags().Uint64Var(&seed, "seed", 1, "first seed")
 	c.Flags().BoolVar(&quick, "quick", false, "small budgets: the whole lab in a few minutes")
 	c.Flags().StringVar(&out, "out", "lab-out", "output directory")
 	c.Flags().StringVar(&docs, "docs", "", "also write the generated Markdown page here (the repository's docs/lab.md)")
 	c.Flags().BoolVarP(&quiet, "quiet", "q", false, "no progress bars")
+	c.Flags().IntVar(&workers, "workers", 0, "parallel training runs (0: one per core); results do not depend on it")
 	return c
 }

@@ -70,6 +70,13 @@ func (c *Table) Get(in Input) float64 {
 	return 0
 }
 
+// Has reports whether the table holds a value for in (it was fitted or
+// updated on that key); Get returns 0 for a key it lacks.
+func (c *Table) Has(in Input) bool {
+	_, ok := c.index[c.key(in)]
+	return ok
+}
+
 // V implements Critic.
 func (c *Table) V(s env.State, t, role int) float64 { return c.Get(Input{S: s, T: t, Role: role}) }
 
@@ -162,6 +169,49 @@ func (c *Linear) V(s env.State, t, role int) float64 {
 		v += w[i] * xi
 	}
 	return v
+}
+
+// Fit takes steps Adam steps of the engine's value loss on one fixed
+// regression set (old predictions 0): the same steps as calling Update
+// steps times with these inputs, but the feature vectors are computed
+// once.
+func (c *Linear) Fit(ins []Input, targets []float64, steps int) error {
+	xs := make([][]float64, len(ins))
+	for i, in := range ins {
+		xs[i] = c.x(in.S, in.T)
+	}
+	preds := [][]float64{make([]float64, len(ins))}
+	mask := [][]float64{make([]float64, len(ins))}
+	for i := range mask[0] {
+		mask[0][i] = 1
+	}
+	old := [][]float64{make([]float64, len(ins))}
+	tg := [][]float64{targets}
+	g := make([]float64, len(c.params))
+	for k := 0; k < steps; k++ {
+		for i, in := range ins {
+			w := c.params[in.Role*c.in : (in.Role+1)*c.in]
+			v := 0.0
+			for j, xj := range xs[i] {
+				v += w[j] * xj
+			}
+			preds[0][i] = v
+		}
+		res, err := loss.ValueLoss(preds, tg, old, mask, c.VLoss)
+		if err != nil {
+			return err
+		}
+		for j := range g {
+			g[j] = 0
+		}
+		for i, gv := range res.GradVPreds[0] {
+			for j, xj := range xs[i] {
+				g[ins[i].Role*c.in+j] += gv * xj
+			}
+		}
+		c.Opt.Step(c.params, g)
+	}
+	return nil
 }
 
 // Update implements Critic.

@@ -243,42 +243,6 @@ type Interval struct {
 	N    int     `json:"n"`
 }
 
-// tCrit95 are two-sided 95% Student-t quantiles for 1..30 degrees of freedom.
-var tCrit95 = []float64{12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-	2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
-	2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042}
-
-// CI95 is the mean of x with the Student-t 95% interval mean ± t·s/√n
-// (NaN values are dropped; a single value gives an interval of zero width
-// with N = 1, which callers should read as "no interval").
-func CI95(x []float64) Interval {
-	var v []float64
-	for _, a := range x {
-		if !math.IsNaN(a) {
-			v = append(v, a)
-		}
-	}
-	n := len(v)
-	if n == 0 {
-		return Interval{Mean: math.NaN(), Lo: math.NaN(), Hi: math.NaN()}
-	}
-	m := Mean(v)
-	if n == 1 {
-		return Interval{Mean: m, Lo: m, Hi: m, N: 1}
-	}
-	ss := 0.0
-	for _, a := range v {
-		ss += (a - m) * (a - m)
-	}
-	sd := math.Sqrt(ss / float64(n-1))
-	t := 1.96
-	if n-1 <= len(tCrit95) {
-		t = tCrit95[n-2]
-	}
-	h := t * sd / math.Sqrt(float64(n))
-	return Interval{Mean: m, Lo: m - h, Hi: m + h, N: n}
-}
-
 // MarshalJSON writes non-finite numbers as null (encoding/json rejects them).
 func (v Interval) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {

@@ -76,11 +76,13 @@ func TestCosine(t *testing.T) {
 }
 
 func TestCI95(t *testing.T) {
-	// mean 2, s = 1, t(0.975, 2) = 4.303: half-width 4.303/√3.
+	// mean 2, s = 1, t(0.975, 2) = 0.95/√(2·0.975·0.025) ≈ 4.3027
+	// (closed form for 2 df): half-width t/√3.
+	q := 0.95 / math.Sqrt(2*0.975*0.025)
 	iv := CI95([]float64{1, 2, 3})
 	near(t, "mean", iv.Mean, 2)
-	near(t, "hi", iv.Hi, 2+4.303/math.Sqrt(3))
-	near(t, "lo", iv.Lo, 2-4.303/math.Sqrt(3))
+	near(t, "hi", iv.Hi, 2+q/math.Sqrt(3))
+	near(t, "lo", iv.Lo, 2-q/math.Sqrt(3))
 	if iv.N != 3 {
 		t.Errorf("n = %d", iv.N)
 	}
