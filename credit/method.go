@@ -313,9 +313,14 @@ func (m *Method) SetValue(v Values, key string, x any) error {
 	default:
 		return fmt.Errorf("method %s: parameter %s: unsupported value %v (%T)", m.Name, key, x, x)
 	}
-	if p, _ := m.Param(key); p != nil && p.Kind == String {
-		if _, ok := x.(string); !ok {
+	if p, _ := m.Param(key); p != nil {
+		switch _, isString := x.(string); {
+		case p.Kind == String && !isString:
 			return fmt.Errorf("method %s: parameter %s: want a string, got %v (%T)", m.Name, key, x, x)
+		case p.Kind == Bool && !isString:
+			if _, ok := x.(bool); !ok {
+				return fmt.Errorf("method %s: parameter %s: want true or false, got %v (%T)", m.Name, key, x, x)
+			}
 		}
 	}
 	return m.Set(v, key, s)

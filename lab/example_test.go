@@ -18,6 +18,7 @@ func ExampleExperiments() {
 	fmt.Println(e.Envs, e.Methods, err)
 	// Output:
 	// matrix
+	// trained_matrix
 	// gigpo_sokoban
 	// stratified_kbhop
 	// rae_selfplay
