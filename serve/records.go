@@ -3,6 +3,7 @@ package serve
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 
 	"google.golang.org/protobuf/types/known/structpb"
 
@@ -21,7 +22,6 @@ func toTrajectory(r *credov1.Record) (*rollout.Trajectory, error) {
 		Probe:        r.Probe,
 		Rewards:      nilIfEmpty(r.Rewards),
 		GroundTruth:  r.GroundTruth,
-		Tokens:       r.Responses,
 		Mask:         r.ResponseMask,
 		OldLogProbs:  r.OldLogProbs,
 		RefLogProbs:  r.RefLogProb,
@@ -30,11 +30,17 @@ func toTrajectory(r *credov1.Record) (*rollout.Trajectory, error) {
 		Advantages:   r.Advantages,
 		Returns:      r.Returns,
 		LossWeights:  r.LossWeights,
-		LogProbs:     floatsMap(r.LogProbs),
-		Scores:       floatsMap(r.TokenScores),
 	}
-	if t.Tokens == nil {
-		t.Tokens = []int64{}
+	t.Tokens = make([]int64, len(r.Responses))
+	for i, x := range r.Responses {
+		t.Tokens[i] = int64(x)
+	}
+	var err error
+	if t.LogProbs, err = floatsMap("log_probs", r.LogProbs); err != nil {
+		return nil, err
+	}
+	if t.Scores, err = floatsMap("token_scores", r.TokenScores); err != nil {
+		return nil, err
 	}
 	if r.Parent != nil {
 		t.Parent = &rollout.Branch{Trajectory: r.Parent.TrajUid, Token: int(r.Parent.Token)}
@@ -50,10 +56,11 @@ func toTrajectory(r *credov1.Record) (*rollout.Trajectory, error) {
 		for k, v := range r.TokenTags {
 			tags := make([]int8, len(v.GetValues()))
 			for i, x := range v.GetValues() {
-				if x != 0 && x != 1 {
-					return nil, fmt.Errorf("token_tags[%q][%d]: want 0 or 1, got %d", k, i, x)
+				n, ok := x.Kind.(*structpb.Value_NumberValue)
+				if !ok || (n.NumberValue != 0 && n.NumberValue != 1) {
+					return nil, fmt.Errorf("token_tags[%q][%d]: want 0 or 1, got %v", k, i, x.AsInterface())
 				}
-				tags[i] = int8(x)
+				tags[i] = int8(n.NumberValue)
 			}
 			t.Tags[k] = tags
 		}
@@ -91,7 +98,6 @@ func toRecord(t *rollout.Trajectory) (*credov1.Record, error) {
 		Probe:             t.Probe,
 		Rewards:           t.Rewards,
 		GroundTruth:       t.GroundTruth,
-		Responses:         t.Tokens,
 		ResponseMask:      t.Mask,
 		OldLogProbs:       t.OldLogProbs,
 		RefLogProb:        t.RefLogProbs,
@@ -103,8 +109,18 @@ func toRecord(t *rollout.Trajectory) (*credov1.Record, error) {
 		LogProbs:          floatsMsg(t.LogProbs),
 		TokenScores:       floatsMsg(t.Scores),
 	}
+	r.Responses = make([]int32, len(t.Tokens))
+	for i, x := range t.Tokens {
+		if x < math.MinInt32 || x > math.MaxInt32 {
+			return nil, fmt.Errorf("record %q: responses[%d] = %d does not fit the API's int32 token ids: ask for a body instead of records", t.ID, i, x)
+		}
+		r.Responses[i] = int32(x)
+	}
+	if r.Parent != nil {
+		r.Parent.Token = int32(t.Parent.Token)
+	}
 	if t.Parent != nil {
-		r.Parent = &credov1.Branch{TrajUid: t.Parent.Trajectory, Token: int64(t.Parent.Token)}
+		r.Parent = &credov1.Branch{TrajUid: t.Parent.Trajectory}
 	}
 	if len(t.Features) > 0 {
 		r.Features = make(map[string]*structpb.Value, len(t.Features))
@@ -117,23 +133,23 @@ func toRecord(t *rollout.Trajectory) (*credov1.Record, error) {
 		}
 	}
 	if len(t.Tags) > 0 {
-		r.TokenTags = make(map[string]*credov1.Ints, len(t.Tags))
+		r.TokenTags = make(map[string]*structpb.ListValue, len(t.Tags))
 		for k, v := range t.Tags {
-			vs := make([]int32, len(v))
+			vs := make([]*structpb.Value, len(v))
 			for i, x := range v {
-				vs[i] = int32(x)
+				vs[i] = structpb.NewNumberValue(float64(x))
 			}
-			r.TokenTags[k] = &credov1.Ints{Values: vs}
+			r.TokenTags[k] = &structpb.ListValue{Values: vs}
 		}
 	}
 	for _, s := range t.Steps {
 		ps := &credov1.Step{
-			Start: int64(s.Start), End: int64(s.End), Kind: s.Kind, Role: s.Role,
+			Start: int32(s.Start), End: int32(s.End), Kind: s.Kind, Role: s.Role,
 			AnchorObs: string(s.State), Observation: s.Observation,
 			Rewards: s.Rewards, Values: s.Values, Labels: s.Labels,
 		}
 		if s.Parent != nil {
-			p := int64(*s.Parent)
+			p := int32(*s.Parent)
 			ps.Parent = &p
 		}
 		r.Steps = append(r.Steps, ps)
@@ -154,24 +170,36 @@ func nilIfEmpty(m map[string]float64) map[string]float64 {
 	return m
 }
 
-func floatsMap(m map[string]*credov1.Floats) map[string][]float64 {
+func floatsMap(field string, m map[string]*structpb.ListValue) (map[string][]float64, error) {
 	if len(m) == 0 {
-		return nil
+		return nil, nil
 	}
 	out := make(map[string][]float64, len(m))
 	for k, v := range m {
-		out[k] = v.GetValues()
+		fs := make([]float64, len(v.GetValues()))
+		for i, x := range v.GetValues() {
+			n, ok := x.Kind.(*structpb.Value_NumberValue)
+			if !ok {
+				return nil, fmt.Errorf("%s[%q][%d]: want a number, got %v", field, k, i, x.AsInterface())
+			}
+			fs[i] = n.NumberValue
+		}
+		out[k] = fs
 	}
-	return out
+	return out, nil
 }
 
-func floatsMsg(m map[string][]float64) map[string]*credov1.Floats {
+func floatsMsg(m map[string][]float64) map[string]*structpb.ListValue {
 	if len(m) == 0 {
 		return nil
 	}
-	out := make(map[string]*credov1.Floats, len(m))
+	out := make(map[string]*structpb.ListValue, len(m))
 	for k, v := range m {
-		out[k] = &credov1.Floats{Values: v}
+		vs := make([]*structpb.Value, len(v))
+		for i, x := range v {
+			vs[i] = structpb.NewNumberValue(x)
+		}
+		out[k] = &structpb.ListValue{Values: vs}
 	}
 	return out
 }

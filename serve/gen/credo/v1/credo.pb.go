@@ -190,6 +190,7 @@ func (x *AssignRequest) GetOutFormat() string {
 	return ""
 }
 
+// Counts are int64: proto3 JSON writes them as strings ("31").
 type Stats struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Trajectories  int64                  `protobuf:"varint,1,opt,name=trajectories,proto3" json:"trajectories,omitempty"`
@@ -746,28 +747,32 @@ func (x *ValidateResponse) GetStats() *Stats {
 
 // Record is one rollout record (rollout.Trajectory); see docs/format.md.
 type Record struct {
-	state             protoimpl.MessageState     `protogen:"open.v1"`
-	CredoVersion      int32                      `protobuf:"varint,1,opt,name=credo_version,json=credoVersion,proto3" json:"credo_version,omitempty"`
-	TrajUid           string                     `protobuf:"bytes,2,opt,name=traj_uid,json=trajUid,proto3" json:"traj_uid,omitempty"`
-	Uid               string                     `protobuf:"bytes,3,opt,name=uid,proto3" json:"uid,omitempty"`
-	Parent            *Branch                    `protobuf:"bytes,4,opt,name=parent,proto3" json:"parent,omitempty"`
-	Probe             bool                       `protobuf:"varint,5,opt,name=probe,proto3" json:"probe,omitempty"`
-	Rewards           map[string]float64         `protobuf:"bytes,6,rep,name=rewards,proto3" json:"rewards,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"fixed64,2,opt,name=value"`
-	Features          map[string]*structpb.Value `protobuf:"bytes,7,rep,name=features,proto3" json:"features,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	GroundTruth       string                     `protobuf:"bytes,8,opt,name=ground_truth,json=groundTruth,proto3" json:"ground_truth,omitempty"`
-	Steps             []*Step                    `protobuf:"bytes,9,rep,name=steps,proto3" json:"steps,omitempty"`
-	Responses         []int64                    `protobuf:"varint,10,rep,packed,name=responses,proto3" json:"responses,omitempty"`
-	ResponseMask      []float64                  `protobuf:"fixed64,11,rep,packed,name=response_mask,json=responseMask,proto3" json:"response_mask,omitempty"`
-	OldLogProbs       []float64                  `protobuf:"fixed64,12,rep,packed,name=old_log_probs,json=oldLogProbs,proto3" json:"old_log_probs,omitempty"`
-	RefLogProb        []float64                  `protobuf:"fixed64,13,rep,packed,name=ref_log_prob,json=refLogProb,proto3" json:"ref_log_prob,omitempty"`
-	LogProbs          map[string]*Floats         `protobuf:"bytes,14,rep,name=log_probs,json=logProbs,proto3" json:"log_probs,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	TokenLevelRewards []float64                  `protobuf:"fixed64,15,rep,packed,name=token_level_rewards,json=tokenLevelRewards,proto3" json:"token_level_rewards,omitempty"`
-	Values            []float64                  `protobuf:"fixed64,16,rep,packed,name=values,proto3" json:"values,omitempty"`
-	TokenScores       map[string]*Floats         `protobuf:"bytes,17,rep,name=token_scores,json=tokenScores,proto3" json:"token_scores,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	TokenTags         map[string]*Ints           `protobuf:"bytes,18,rep,name=token_tags,json=tokenTags,proto3" json:"token_tags,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	Advantages        []float64                  `protobuf:"fixed64,19,rep,packed,name=advantages,proto3" json:"advantages,omitempty"`
-	Returns           []float64                  `protobuf:"fixed64,20,rep,packed,name=returns,proto3" json:"returns,omitempty"`
-	LossWeights       []float64                  `protobuf:"fixed64,21,rep,packed,name=loss_weights,json=lossWeights,proto3" json:"loss_weights,omitempty"`
+	state        protoimpl.MessageState     `protogen:"open.v1"`
+	CredoVersion int32                      `protobuf:"varint,1,opt,name=credo_version,json=credoVersion,proto3" json:"credo_version,omitempty"`
+	TrajUid      string                     `protobuf:"bytes,2,opt,name=traj_uid,json=trajUid,proto3" json:"traj_uid,omitempty"`
+	Uid          string                     `protobuf:"bytes,3,opt,name=uid,proto3" json:"uid,omitempty"`
+	Parent       *Branch                    `protobuf:"bytes,4,opt,name=parent,proto3" json:"parent,omitempty"`
+	Probe        bool                       `protobuf:"varint,5,opt,name=probe,proto3" json:"probe,omitempty"`
+	Rewards      map[string]float64         `protobuf:"bytes,6,rep,name=rewards,proto3" json:"rewards,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"fixed64,2,opt,name=value"`
+	Features     map[string]*structpb.Value `protobuf:"bytes,7,rep,name=features,proto3" json:"features,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	GroundTruth  string                     `protobuf:"bytes,8,opt,name=ground_truth,json=groundTruth,proto3" json:"ground_truth,omitempty"`
+	Steps        []*Step                    `protobuf:"bytes,9,rep,name=steps,proto3" json:"steps,omitempty"`
+	// responses are token ids; int32 so that JSON carries them as numbers
+	// (proto3 JSON writes 64-bit integers as strings).
+	Responses    []int32   `protobuf:"varint,10,rep,packed,name=responses,proto3" json:"responses,omitempty"`
+	ResponseMask []float64 `protobuf:"fixed64,11,rep,packed,name=response_mask,json=responseMask,proto3" json:"response_mask,omitempty"`
+	OldLogProbs  []float64 `protobuf:"fixed64,12,rep,packed,name=old_log_probs,json=oldLogProbs,proto3" json:"old_log_probs,omitempty"`
+	RefLogProb   []float64 `protobuf:"fixed64,13,rep,packed,name=ref_log_prob,json=refLogProb,proto3" json:"ref_log_prob,omitempty"`
+	// log_probs, token_scores and token_tags map a name to a per-token
+	// array (a plain JSON array in JSON).
+	LogProbs          map[string]*structpb.ListValue `protobuf:"bytes,14,rep,name=log_probs,json=logProbs,proto3" json:"log_probs,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	TokenLevelRewards []float64                      `protobuf:"fixed64,15,rep,packed,name=token_level_rewards,json=tokenLevelRewards,proto3" json:"token_level_rewards,omitempty"`
+	Values            []float64                      `protobuf:"fixed64,16,rep,packed,name=values,proto3" json:"values,omitempty"`
+	TokenScores       map[string]*structpb.ListValue `protobuf:"bytes,17,rep,name=token_scores,json=tokenScores,proto3" json:"token_scores,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	TokenTags         map[string]*structpb.ListValue `protobuf:"bytes,18,rep,name=token_tags,json=tokenTags,proto3" json:"token_tags,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Advantages        []float64                      `protobuf:"fixed64,19,rep,packed,name=advantages,proto3" json:"advantages,omitempty"`
+	Returns           []float64                      `protobuf:"fixed64,20,rep,packed,name=returns,proto3" json:"returns,omitempty"`
+	LossWeights       []float64                      `protobuf:"fixed64,21,rep,packed,name=loss_weights,json=lossWeights,proto3" json:"loss_weights,omitempty"`
 	// extra holds the record's other fields, each as JSON text; they are
 	// written back unchanged.
 	Extra         map[string]string `protobuf:"bytes,22,rep,name=extra,proto3" json:"extra,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
@@ -868,7 +873,7 @@ func (x *Record) GetSteps() []*Step {
 	return nil
 }
 
-func (x *Record) GetResponses() []int64 {
+func (x *Record) GetResponses() []int32 {
 	if x != nil {
 		return x.Responses
 	}
@@ -896,7 +901,7 @@ func (x *Record) GetRefLogProb() []float64 {
 	return nil
 }
 
-func (x *Record) GetLogProbs() map[string]*Floats {
+func (x *Record) GetLogProbs() map[string]*structpb.ListValue {
 	if x != nil {
 		return x.LogProbs
 	}
@@ -917,14 +922,14 @@ func (x *Record) GetValues() []float64 {
 	return nil
 }
 
-func (x *Record) GetTokenScores() map[string]*Floats {
+func (x *Record) GetTokenScores() map[string]*structpb.ListValue {
 	if x != nil {
 		return x.TokenScores
 	}
 	return nil
 }
 
-func (x *Record) GetTokenTags() map[string]*Ints {
+func (x *Record) GetTokenTags() map[string]*structpb.ListValue {
 	if x != nil {
 		return x.TokenTags
 	}
@@ -962,7 +967,7 @@ func (x *Record) GetExtra() map[string]string {
 type Branch struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	TrajUid       string                 `protobuf:"bytes,1,opt,name=traj_uid,json=trajUid,proto3" json:"traj_uid,omitempty"`
-	Token         int64                  `protobuf:"varint,2,opt,name=token,proto3" json:"token,omitempty"`
+	Token         int32                  `protobuf:"varint,2,opt,name=token,proto3" json:"token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1004,7 +1009,7 @@ func (x *Branch) GetTrajUid() string {
 	return ""
 }
 
-func (x *Branch) GetToken() int64 {
+func (x *Branch) GetToken() int32 {
 	if x != nil {
 		return x.Token
 	}
@@ -1013,10 +1018,10 @@ func (x *Branch) GetToken() int64 {
 
 type Step struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Start         int64                  `protobuf:"varint,1,opt,name=start,proto3" json:"start,omitempty"`
-	End           int64                  `protobuf:"varint,2,opt,name=end,proto3" json:"end,omitempty"`
+	Start         int32                  `protobuf:"varint,1,opt,name=start,proto3" json:"start,omitempty"`
+	End           int32                  `protobuf:"varint,2,opt,name=end,proto3" json:"end,omitempty"`
 	Kind          string                 `protobuf:"bytes,3,opt,name=kind,proto3" json:"kind,omitempty"`
-	Parent        *int64                 `protobuf:"varint,4,opt,name=parent,proto3,oneof" json:"parent,omitempty"`
+	Parent        *int32                 `protobuf:"varint,4,opt,name=parent,proto3,oneof" json:"parent,omitempty"`
 	Role          string                 `protobuf:"bytes,5,opt,name=role,proto3" json:"role,omitempty"`
 	AnchorObs     string                 `protobuf:"bytes,6,opt,name=anchor_obs,json=anchorObs,proto3" json:"anchor_obs,omitempty"`
 	Observation   string                 `protobuf:"bytes,7,opt,name=observation,proto3" json:"observation,omitempty"`
@@ -1057,14 +1062,14 @@ func (*Step) Descriptor() ([]byte, []int) {
 	return file_credo_v1_credo_proto_rawDescGZIP(), []int{12}
 }
 
-func (x *Step) GetStart() int64 {
+func (x *Step) GetStart() int32 {
 	if x != nil {
 		return x.Start
 	}
 	return 0
 }
 
-func (x *Step) GetEnd() int64 {
+func (x *Step) GetEnd() int32 {
 	if x != nil {
 		return x.End
 	}
@@ -1078,7 +1083,7 @@ func (x *Step) GetKind() string {
 	return ""
 }
 
-func (x *Step) GetParent() int64 {
+func (x *Step) GetParent() int32 {
 	if x != nil && x.Parent != nil {
 		return *x.Parent
 	}
@@ -1123,94 +1128,6 @@ func (x *Step) GetValues() map[string]float64 {
 func (x *Step) GetLabels() map[string]float64 {
 	if x != nil {
 		return x.Labels
-	}
-	return nil
-}
-
-type Floats struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Values        []float64              `protobuf:"fixed64,1,rep,packed,name=values,proto3" json:"values,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *Floats) Reset() {
-	*x = Floats{}
-	mi := &file_credo_v1_credo_proto_msgTypes[13]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *Floats) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*Floats) ProtoMessage() {}
-
-func (x *Floats) ProtoReflect() protoreflect.Message {
-	mi := &file_credo_v1_credo_proto_msgTypes[13]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use Floats.ProtoReflect.Descriptor instead.
-func (*Floats) Descriptor() ([]byte, []int) {
-	return file_credo_v1_credo_proto_rawDescGZIP(), []int{13}
-}
-
-func (x *Floats) GetValues() []float64 {
-	if x != nil {
-		return x.Values
-	}
-	return nil
-}
-
-type Ints struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Values        []int32                `protobuf:"varint,1,rep,packed,name=values,proto3" json:"values,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *Ints) Reset() {
-	*x = Ints{}
-	mi := &file_credo_v1_credo_proto_msgTypes[14]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *Ints) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*Ints) ProtoMessage() {}
-
-func (x *Ints) ProtoReflect() protoreflect.Message {
-	mi := &file_credo_v1_credo_proto_msgTypes[14]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use Ints.ProtoReflect.Descriptor instead.
-func (*Ints) Descriptor() ([]byte, []int) {
-	return file_credo_v1_credo_proto_rawDescGZIP(), []int{14}
-}
-
-func (x *Ints) GetValues() []int32 {
-	if x != nil {
-		return x.Values
 	}
 	return nil
 }
@@ -1272,7 +1189,7 @@ const file_credo_v1_credo_proto_rawDesc = "" +
 	"\x10ValidateResponse\x12\x0e\n" +
 	"\x02ok\x18\x01 \x01(\bR\x02ok\x12\x14\n" +
 	"\x05error\x18\x02 \x01(\tR\x05error\x12%\n" +
-	"\x05stats\x18\x03 \x01(\v2\x0f.credo.v1.StatsR\x05stats\"\xb6\n" +
+	"\x05stats\x18\x03 \x01(\v2\x0f.credo.v1.StatsR\x05stats\"\xd6\n" +
 	"\n" +
 	"\x06Record\x12#\n" +
 	"\rcredo_version\x18\x01 \x01(\x05R\fcredoVersion\x12\x19\n" +
@@ -1285,7 +1202,7 @@ const file_credo_v1_credo_proto_rawDesc = "" +
 	"\fground_truth\x18\b \x01(\tR\vgroundTruth\x12$\n" +
 	"\x05steps\x18\t \x03(\v2\x0e.credo.v1.StepR\x05steps\x12\x1c\n" +
 	"\tresponses\x18\n" +
-	" \x03(\x03R\tresponses\x12#\n" +
+	" \x03(\x05R\tresponses\x12#\n" +
 	"\rresponse_mask\x18\v \x03(\x01R\fresponseMask\x12\"\n" +
 	"\rold_log_probs\x18\f \x03(\x01R\voldLogProbs\x12 \n" +
 	"\fref_log_prob\x18\r \x03(\x01R\n" +
@@ -1307,28 +1224,28 @@ const file_credo_v1_credo_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\x01R\x05value:\x028\x01\x1aS\n" +
 	"\rFeaturesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12,\n" +
-	"\x05value\x18\x02 \x01(\v2\x16.google.protobuf.ValueR\x05value:\x028\x01\x1aM\n" +
+	"\x05value\x18\x02 \x01(\v2\x16.google.protobuf.ValueR\x05value:\x028\x01\x1aW\n" +
 	"\rLogProbsEntry\x12\x10\n" +
-	"\x03key\x18\x01 \x01(\tR\x03key\x12&\n" +
-	"\x05value\x18\x02 \x01(\v2\x10.credo.v1.FloatsR\x05value:\x028\x01\x1aP\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x120\n" +
+	"\x05value\x18\x02 \x01(\v2\x1a.google.protobuf.ListValueR\x05value:\x028\x01\x1aZ\n" +
 	"\x10TokenScoresEntry\x12\x10\n" +
-	"\x03key\x18\x01 \x01(\tR\x03key\x12&\n" +
-	"\x05value\x18\x02 \x01(\v2\x10.credo.v1.FloatsR\x05value:\x028\x01\x1aL\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x120\n" +
+	"\x05value\x18\x02 \x01(\v2\x1a.google.protobuf.ListValueR\x05value:\x028\x01\x1aX\n" +
 	"\x0eTokenTagsEntry\x12\x10\n" +
-	"\x03key\x18\x01 \x01(\tR\x03key\x12$\n" +
-	"\x05value\x18\x02 \x01(\v2\x0e.credo.v1.IntsR\x05value:\x028\x01\x1a8\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x120\n" +
+	"\x05value\x18\x02 \x01(\v2\x1a.google.protobuf.ListValueR\x05value:\x028\x01\x1a8\n" +
 	"\n" +
 	"ExtraEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"9\n" +
 	"\x06Branch\x12\x19\n" +
 	"\btraj_uid\x18\x01 \x01(\tR\atrajUid\x12\x14\n" +
-	"\x05token\x18\x02 \x01(\x03R\x05token\"\x90\x04\n" +
+	"\x05token\x18\x02 \x01(\x05R\x05token\"\x90\x04\n" +
 	"\x04Step\x12\x14\n" +
-	"\x05start\x18\x01 \x01(\x03R\x05start\x12\x10\n" +
-	"\x03end\x18\x02 \x01(\x03R\x03end\x12\x12\n" +
+	"\x05start\x18\x01 \x01(\x05R\x05start\x12\x10\n" +
+	"\x03end\x18\x02 \x01(\x05R\x03end\x12\x12\n" +
 	"\x04kind\x18\x03 \x01(\tR\x04kind\x12\x1b\n" +
-	"\x06parent\x18\x04 \x01(\x03H\x00R\x06parent\x88\x01\x01\x12\x12\n" +
+	"\x06parent\x18\x04 \x01(\x05H\x00R\x06parent\x88\x01\x01\x12\x12\n" +
 	"\x04role\x18\x05 \x01(\tR\x04role\x12\x1d\n" +
 	"\n" +
 	"anchor_obs\x18\x06 \x01(\tR\tanchorObs\x12 \n" +
@@ -1346,11 +1263,7 @@ const file_credo_v1_credo_proto_rawDesc = "" +
 	"\vLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\x01R\x05value:\x028\x01B\t\n" +
-	"\a_parent\" \n" +
-	"\x06Floats\x12\x16\n" +
-	"\x06values\x18\x01 \x03(\x01R\x06values\"\x1e\n" +
-	"\x04Ints\x12\x16\n" +
-	"\x06values\x18\x01 \x03(\x05R\x06values2\x93\x02\n" +
+	"\a_parent2\x93\x02\n" +
 	"\fCredoService\x12;\n" +
 	"\x06Assign\x12\x17.credo.v1.AssignRequest\x1a\x18.credo.v1.AssignResponse\x12C\n" +
 	"\fAssignStream\x12\x17.credo.v1.AssignRequest\x1a\x18.credo.v1.AssignResponse(\x01\x12>\n" +
@@ -1369,33 +1282,32 @@ func file_credo_v1_credo_proto_rawDescGZIP() []byte {
 	return file_credo_v1_credo_proto_rawDescData
 }
 
-var file_credo_v1_credo_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
+var file_credo_v1_credo_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_credo_v1_credo_proto_goTypes = []any{
-	(*Body)(nil),             // 0: credo.v1.Body
-	(*AssignRequest)(nil),    // 1: credo.v1.AssignRequest
-	(*Stats)(nil),            // 2: credo.v1.Stats
-	(*AssignResponse)(nil),   // 3: credo.v1.AssignResponse
-	(*MethodsRequest)(nil),   // 4: credo.v1.MethodsRequest
-	(*Param)(nil),            // 5: credo.v1.Param
-	(*Method)(nil),           // 6: credo.v1.Method
-	(*MethodsResponse)(nil),  // 7: credo.v1.MethodsResponse
-	(*ValidateRequest)(nil),  // 8: credo.v1.ValidateRequest
-	(*ValidateResponse)(nil), // 9: credo.v1.ValidateResponse
-	(*Record)(nil),           // 10: credo.v1.Record
-	(*Branch)(nil),           // 11: credo.v1.Branch
-	(*Step)(nil),             // 12: credo.v1.Step
-	(*Floats)(nil),           // 13: credo.v1.Floats
-	(*Ints)(nil),             // 14: credo.v1.Ints
-	nil,                      // 15: credo.v1.Record.RewardsEntry
-	nil,                      // 16: credo.v1.Record.FeaturesEntry
-	nil,                      // 17: credo.v1.Record.LogProbsEntry
-	nil,                      // 18: credo.v1.Record.TokenScoresEntry
-	nil,                      // 19: credo.v1.Record.TokenTagsEntry
-	nil,                      // 20: credo.v1.Record.ExtraEntry
-	nil,                      // 21: credo.v1.Step.RewardsEntry
-	nil,                      // 22: credo.v1.Step.ValuesEntry
-	nil,                      // 23: credo.v1.Step.LabelsEntry
-	(*structpb.Value)(nil),   // 24: google.protobuf.Value
+	(*Body)(nil),               // 0: credo.v1.Body
+	(*AssignRequest)(nil),      // 1: credo.v1.AssignRequest
+	(*Stats)(nil),              // 2: credo.v1.Stats
+	(*AssignResponse)(nil),     // 3: credo.v1.AssignResponse
+	(*MethodsRequest)(nil),     // 4: credo.v1.MethodsRequest
+	(*Param)(nil),              // 5: credo.v1.Param
+	(*Method)(nil),             // 6: credo.v1.Method
+	(*MethodsResponse)(nil),    // 7: credo.v1.MethodsResponse
+	(*ValidateRequest)(nil),    // 8: credo.v1.ValidateRequest
+	(*ValidateResponse)(nil),   // 9: credo.v1.ValidateResponse
+	(*Record)(nil),             // 10: credo.v1.Record
+	(*Branch)(nil),             // 11: credo.v1.Branch
+	(*Step)(nil),               // 12: credo.v1.Step
+	nil,                        // 13: credo.v1.Record.RewardsEntry
+	nil,                        // 14: credo.v1.Record.FeaturesEntry
+	nil,                        // 15: credo.v1.Record.LogProbsEntry
+	nil,                        // 16: credo.v1.Record.TokenScoresEntry
+	nil,                        // 17: credo.v1.Record.TokenTagsEntry
+	nil,                        // 18: credo.v1.Record.ExtraEntry
+	nil,                        // 19: credo.v1.Step.RewardsEntry
+	nil,                        // 20: credo.v1.Step.ValuesEntry
+	nil,                        // 21: credo.v1.Step.LabelsEntry
+	(*structpb.Value)(nil),     // 22: google.protobuf.Value
+	(*structpb.ListValue)(nil), // 23: google.protobuf.ListValue
 }
 var file_credo_v1_credo_proto_depIdxs = []int32{
 	0,  // 0: credo.v1.AssignRequest.body:type_name -> credo.v1.Body
@@ -1409,20 +1321,20 @@ var file_credo_v1_credo_proto_depIdxs = []int32{
 	10, // 8: credo.v1.ValidateRequest.records:type_name -> credo.v1.Record
 	2,  // 9: credo.v1.ValidateResponse.stats:type_name -> credo.v1.Stats
 	11, // 10: credo.v1.Record.parent:type_name -> credo.v1.Branch
-	15, // 11: credo.v1.Record.rewards:type_name -> credo.v1.Record.RewardsEntry
-	16, // 12: credo.v1.Record.features:type_name -> credo.v1.Record.FeaturesEntry
+	13, // 11: credo.v1.Record.rewards:type_name -> credo.v1.Record.RewardsEntry
+	14, // 12: credo.v1.Record.features:type_name -> credo.v1.Record.FeaturesEntry
 	12, // 13: credo.v1.Record.steps:type_name -> credo.v1.Step
-	17, // 14: credo.v1.Record.log_probs:type_name -> credo.v1.Record.LogProbsEntry
-	18, // 15: credo.v1.Record.token_scores:type_name -> credo.v1.Record.TokenScoresEntry
-	19, // 16: credo.v1.Record.token_tags:type_name -> credo.v1.Record.TokenTagsEntry
-	20, // 17: credo.v1.Record.extra:type_name -> credo.v1.Record.ExtraEntry
-	21, // 18: credo.v1.Step.rewards:type_name -> credo.v1.Step.RewardsEntry
-	22, // 19: credo.v1.Step.values:type_name -> credo.v1.Step.ValuesEntry
-	23, // 20: credo.v1.Step.labels:type_name -> credo.v1.Step.LabelsEntry
-	24, // 21: credo.v1.Record.FeaturesEntry.value:type_name -> google.protobuf.Value
-	13, // 22: credo.v1.Record.LogProbsEntry.value:type_name -> credo.v1.Floats
-	13, // 23: credo.v1.Record.TokenScoresEntry.value:type_name -> credo.v1.Floats
-	14, // 24: credo.v1.Record.TokenTagsEntry.value:type_name -> credo.v1.Ints
+	15, // 14: credo.v1.Record.log_probs:type_name -> credo.v1.Record.LogProbsEntry
+	16, // 15: credo.v1.Record.token_scores:type_name -> credo.v1.Record.TokenScoresEntry
+	17, // 16: credo.v1.Record.token_tags:type_name -> credo.v1.Record.TokenTagsEntry
+	18, // 17: credo.v1.Record.extra:type_name -> credo.v1.Record.ExtraEntry
+	19, // 18: credo.v1.Step.rewards:type_name -> credo.v1.Step.RewardsEntry
+	20, // 19: credo.v1.Step.values:type_name -> credo.v1.Step.ValuesEntry
+	21, // 20: credo.v1.Step.labels:type_name -> credo.v1.Step.LabelsEntry
+	22, // 21: credo.v1.Record.FeaturesEntry.value:type_name -> google.protobuf.Value
+	23, // 22: credo.v1.Record.LogProbsEntry.value:type_name -> google.protobuf.ListValue
+	23, // 23: credo.v1.Record.TokenScoresEntry.value:type_name -> google.protobuf.ListValue
+	23, // 24: credo.v1.Record.TokenTagsEntry.value:type_name -> google.protobuf.ListValue
 	1,  // 25: credo.v1.CredoService.Assign:input_type -> credo.v1.AssignRequest
 	1,  // 26: credo.v1.CredoService.AssignStream:input_type -> credo.v1.AssignRequest
 	4,  // 27: credo.v1.CredoService.Methods:input_type -> credo.v1.MethodsRequest
@@ -1450,7 +1362,7 @@ func file_credo_v1_credo_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_credo_v1_credo_proto_rawDesc), len(file_credo_v1_credo_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   24,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
