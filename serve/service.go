@@ -162,6 +162,9 @@ func (s *Server) assign(ctx context.Context, msg *credov1.AssignRequest, hdr htt
 		if err := s.sess.save(sf); err != nil {
 			return nil, connect.NewError(connect.CodeInternal, fmt.Errorf("session %q: saving state: %w", session, err))
 		}
+		if afterSave != nil {
+			afterSave()
+		}
 	}
 	resp.Replayed = replay
 	resp.Stats = &credov1.Stats{Trajectories: int64(stats.Trajectories), Groups: int64(stats.Groups), Tokens: int64(stats.Tokens)}
@@ -173,6 +176,10 @@ func (s *Server) assign(ctx context.Context, msg *credov1.AssignRequest, hdr htt
 	s.metrics.trajectories.WithLabelValues(m.Name).Add(float64(stats.Trajectories))
 	return connect.NewResponse(resp), nil
 }
+
+// afterSave, when set (by tests), runs after a session's state is saved
+// and before the answer is written: a test makes the server die there.
+var afterSave func()
 
 // engineError maps an error of the engine to a status.
 func (s *Server) engineError(ctx context.Context, in *intake, err error) error {
