@@ -23,6 +23,7 @@ import (
 
 	"github.com/credo-rl/credo/credit"
 	credov1 "github.com/credo-rl/credo/serve/gen/credo/v1"
+	"github.com/credo-rl/credo/serve/gen/credo/v1/credov1connect"
 )
 
 var (
@@ -255,8 +256,11 @@ func TestLoad(t *testing.T) {
 		go func(c int) {
 			defer wg.Done()
 			rng := rand.New(rand.NewPCG(uint64(c), 7))
+			hc := h2c() // one connection per client, reused across retries
+			defer hc.CloseIdleConnections()
+			cl := credov1connect.NewCredoServiceClient(hc, p.url, connect.WithGRPC())
 			for {
-				sum, err := streamFile(p.url, in, outFmt)
+				sum, err := streamFile(cl, in, outFmt)
 				if connect.CodeOf(err) == connect.CodeResourceExhausted {
 					busy.Add(1)
 					time.Sleep(time.Duration(100+rng.IntN(400)) * time.Millisecond)
@@ -283,13 +287,13 @@ func TestLoad(t *testing.T) {
 
 // streamFile sends a file through AssignStream in 4 MB chunks and returns
 // the SHA-256 of the answer's body.
-func streamFile(url, path, outFmt string) ([32]byte, error) {
+func streamFile(cl credov1connect.CredoServiceClient, path, outFmt string) ([32]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return [32]byte{}, err
 	}
 	defer f.Close()
-	st := client(url, connect.WithGRPC()).AssignStream(context.Background())
+	st := cl.AssignStream(context.Background())
 	buf := make([]byte, 4<<20)
 	first := true
 	for {

@@ -172,6 +172,7 @@ func (s *Server) serve(ln net.Listener, cert, key string) error {
 		Handler:           s.mux,
 		Protocols:         &p,
 		ReadHeaderTimeout: 30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	s.mu.Lock()

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -22,7 +23,7 @@ func newServe() *cobra.Command {
 	var (
 		addr, tokens, stateDir    string
 		tlsCert, tlsKey           string
-		maxMsg, maxBatch          int64
+		maxMsg, maxBatch, memLim  int64
 		maxConc                   int
 		queueWait, timeout, grace time.Duration
 		logFormat                 string
@@ -73,6 +74,9 @@ to --shutdown-timeout) and exits 0. See docs/serve.md.`,
 			}
 			if err := serve.CheckAddr(addr, len(toks) > 0); err != nil {
 				return usageError{err}
+			}
+			if memLim > 0 {
+				debug.SetMemoryLimit(memLim)
 			}
 			// The server finishes its requests on a signal; atomicfile must
 			// not exit the process under it.
@@ -144,6 +148,7 @@ to --shutdown-timeout) and exits 0. See docs/serve.md.`,
 	f.StringVar(&tlsKey, "tls-key", "", "TLS key file")
 	f.Int64Var(&maxMsg, "max-message-bytes", 256<<20, "largest request message, bytes")
 	f.Int64Var(&maxBatch, "max-batch-bytes", 4<<30, "largest batch of one request (streamed chunks together), bytes")
+	f.Int64Var(&memLim, "memory-limit", 0, "soft memory limit of the Go runtime, bytes (as GOMEMLIMIT; 0 = none): the garbage collector works harder near it")
 	f.IntVar(&maxConc, "max-concurrent", 0, "requests run at once; more get RESOURCE_EXHAUSTED / 429 (0 = number of CPUs)")
 	f.DurationVar(&queueWait, "queue-wait", 0, "how long a request waits for a free slot before it is refused")
 	f.DurationVar(&timeout, "timeout", 10*time.Minute, "deadline of each request")
