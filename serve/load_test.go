@@ -263,7 +263,7 @@ func TestLoad(t *testing.T) {
 				sum, err := streamFile(cl, in, outFmt)
 				if connect.CodeOf(err) == connect.CodeResourceExhausted {
 					busy.Add(1)
-					time.Sleep(time.Duration(100+rng.IntN(400)) * time.Millisecond)
+					time.Sleep(time.Second + time.Duration(rng.IntN(1000))*time.Millisecond) // Retry-After: 1, with jitter
 					continue
 				}
 				if err != nil {

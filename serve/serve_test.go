@@ -637,7 +637,8 @@ func TestSessionSurvivesRestart(t *testing.T) {
 	// the handler aborts the connection, as a crash there would): the
 	// client's retry with the same request id gets the answer it missed,
 	// and the state is not advanced twice.
-	afterSave = func() { afterSave = nil; panic(http.ErrAbortHandler) }
+	die := func() { panic(http.ErrAbortHandler) }
+	afterSave.Store(&die)
 	d4 := cliAssign(t, "spiral.rae", nil, cli, in, "jsonl")
 	if _, err := c.Assign(context.Background(), req("d")); err == nil {
 		t.Fatal("the aborted request was answered")

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"sync/atomic"
 
 	"connectrpc.com/connect"
 
@@ -162,8 +163,8 @@ func (s *Server) assign(ctx context.Context, msg *credov1.AssignRequest, hdr htt
 		if err := s.sess.save(sf); err != nil {
 			return nil, connect.NewError(connect.CodeInternal, fmt.Errorf("session %q: saving state: %w", session, err))
 		}
-		if afterSave != nil {
-			afterSave()
+		if f := afterSave.Swap(nil); f != nil {
+			(*f)()
 		}
 	}
 	resp.Replayed = replay
@@ -177,9 +178,9 @@ func (s *Server) assign(ctx context.Context, msg *credov1.AssignRequest, hdr htt
 	return connect.NewResponse(resp), nil
 }
 
-// afterSave, when set (by tests), runs after a session's state is saved
-// and before the answer is written: a test makes the server die there.
-var afterSave func()
+// afterSave, when set (by tests), runs once after a session's state is
+// saved and before the answer is written: a test makes the server die there.
+var afterSave atomic.Pointer[func()]
 
 // engineError maps an error of the engine to a status.
 func (s *Server) engineError(ctx context.Context, in *intake, err error) error {
