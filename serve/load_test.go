@@ -203,7 +203,8 @@ func TestKillRestart(t *testing.T) {
 // with --max-concurrent CREDO_LOAD_CONCURRENT (retrying on
 // RESOURCE_EXHAUSTED), and checks every answer against `credo assign` on
 // the same file and reports the server's peak resident memory. The output
-// format is CREDO_LOAD_OUT (default jsonl.zst). See docs/serve.md.
+// format is CREDO_LOAD_OUT (default jsonl.zst); CREDO_LOAD_ARGS adds server
+// flags (e.g. --memory-limit 268435456). See docs/serve.md.
 //
 //	CREDO_LOAD_CLIENTS=100 CREDO_LOAD_MB=2 go test -run TestLoad -v ./serve/
 func TestLoad(t *testing.T) {
@@ -232,7 +233,8 @@ func TestLoad(t *testing.T) {
 	}
 	want := sha256.Sum256(read(t, out))
 
-	p := startProc(t, "--state-dir", filepath.Join(dir, "state"), "--max-concurrent", strconv.Itoa(conc), "--timeout", "30m")
+	args := append([]string{"--state-dir", filepath.Join(dir, "state"), "--max-concurrent", strconv.Itoa(conc), "--timeout", "30m"}, strings.Fields(os.Getenv("CREDO_LOAD_ARGS"))...)
+	p := startProc(t, args...)
 	pid := p.cmd.Process.Pid
 	var peakRSS atomic.Int64
 	stop := make(chan struct{})
@@ -281,8 +283,8 @@ func TestLoad(t *testing.T) {
 	close(stop)
 	el := time.Since(start)
 	hwm := status(pid, "VmHWM")
-	t.Logf("%d clients × %d MB JSONL (%d groups of 8 × 256 tokens; answer %s), --max-concurrent %d: %s, %.1f MB/s, %d refused with RESOURCE_EXHAUSTED and retried, %d failed; server peak RSS %.0f MiB (VmHWM), sampled %.0f MiB",
-		clients, mb, groups, outFmt, conc, el.Round(time.Second), float64(clients*mb)/el.Seconds(), busy.Load(), failed.Load(), float64(hwm)/(1<<20), float64(peakRSS.Load())/(1<<20))
+	t.Logf("%d clients × %d MB JSONL (%d groups of 8 × 256 tokens; answer %s), server flags %q: %s, %.1f MB/s, %d refused with RESOURCE_EXHAUSTED and retried, %d failed; server peak RSS %.0f MiB (VmHWM), sampled %.0f MiB",
+		clients, mb, groups, outFmt, strings.Join(args[2:], " "), el.Round(time.Second), float64(clients*mb)/el.Seconds(), busy.Load(), failed.Load(), float64(hwm)/(1<<20), float64(peakRSS.Load())/(1<<20))
 }
 
 // streamFile sends a file through AssignStream in 4 MB chunks and returns
