@@ -132,8 +132,20 @@ func TestKillRestart(t *testing.T) {
 	}
 	const batches = 12
 	dir := t.TempDir()
-	in := filepath.Join(examples, "games-0001.jsonl")
-	data := read(t, in)
+	// examples/games-0001.jsonl 500 times over (3000 games, new ids), so
+	// that a request lasts long enough for kills to land inside it.
+	var big bytes.Buffer
+	lines := strings.Split(strings.TrimSpace(string(read(t, filepath.Join(examples, "games-0001.jsonl")))), "\n")
+	for k := 0; k < 500; k++ {
+		for _, l := range lines {
+			big.WriteString(strings.ReplaceAll(l, `"game-`, fmt.Sprintf(`"r%d-game-`, k)) + "\n")
+		}
+	}
+	in := filepath.Join(t.TempDir(), "games.jsonl")
+	if err := os.WriteFile(in, big.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	data := big.Bytes()
 	cli := credit.NewState()
 	var want [][]byte
 	for i := 0; i < batches; i++ {
@@ -145,8 +157,8 @@ func TestKillRestart(t *testing.T) {
 	for i := 0; i < batches; i++ {
 		req := &credov1.AssignRequest{Method: "spiral.rae", Session: "trainer-1", RequestId: fmt.Sprint("step-", i), Body: &credov1.Body{Data: data}}
 		killAt := time.Duration(-1)
-		if i%3 == 1 {
-			killAt = time.Duration(rng.IntN(30000)) * time.Microsecond
+		if i%2 == 1 {
+			killAt = time.Duration(rng.IntN(300)) * time.Millisecond
 		}
 		for attempt := 0; ; attempt++ {
 			if attempt > 5 {
