@@ -32,6 +32,15 @@ var (
 	binErr  error
 )
 
+// TestMain removes the binary credoBinary built.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binPath != "" {
+		os.RemoveAll(filepath.Dir(binPath))
+	}
+	os.Exit(code)
+}
+
 // credoBinary builds cmd/credo once per test run.
 func credoBinary(t *testing.T) string {
 	t.Helper()
