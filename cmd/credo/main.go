@@ -69,7 +69,7 @@ SPIRAL and more, each reproduced to float tolerance.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
 	})
-	root.AddCommand(newAssign(), newMethods(), newValidate(), newConvert(), newConformance(), newLab(), newAllocate(), newInspect(), newProbe(), newJudge())
+	root.AddCommand(newAssign(), newMethods(), newValidate(), newConvert(), newConformance(), newLab(), newAllocate(), newServe(), newInspect(), newProbe(), newJudge())
 	return root
 }
 
