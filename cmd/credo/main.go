@@ -8,7 +8,7 @@
 //	credo convert IN OUT [--in-format F] [--out-format F] [--quiet]
 //	credo conformance DIR
 //	credo lab list | run NAME... [--seeds K] [--quick]
-//	credo allocate --state FILE --budget N --min A --max B
+//	credo allocate --state FILE (--budget N --min A --max B | --curriculum adcl --batches K)
 //
 // Files are .jsonl or .parquet, optionally .gz or .zst; "-" is stdin or
 // stdout (JSONL unless --in-format/--out-format says otherwise).

@@ -19,6 +19,6 @@ func init() {
 		},
 		Provenance: credit.Provenance{Paper: "Learning Like Humans: Advancing LLM Reasoning Capabilities via Adaptive Difficulty Curriculum Learning and Expert-Guided Self-Reformulation (ADCL/EGSR)", SpecRow: 84},
 		Notes:      "acts before rollout, so it assigns no credit; beside Knapsack RL's allocator (method/group.KnapsackAllocate), which sets group sizes where ADCL sets the order; EGSR (expert-guided reformulation) is generation, outside credo",
-		GoAPI:      "method/reward.ADCLPlan (with EqualSizes)",
+		GoAPI:      "method/reward.ADCLPlan (with EqualSizes; CLI: credo allocate --curriculum adcl --batches K)",
 	})
 }
