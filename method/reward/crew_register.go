@@ -61,17 +61,17 @@ func init() {
 					return fmt.Errorf("trajectory %d (traj_uid %q): %s has %d values, want %d", i, t.ID, src, len(lp), t.Len())
 				}
 				ans := make([]bool, t.Len())
-				any := false
+				found := false
 				if tags, ok := t.Tags[tag]; ok && tag != "" {
 					if len(tags) != t.Len() {
 						return fmt.Errorf("trajectory %d (traj_uid %q): token_tags.%s has %d values, want %d", i, t.ID, tag, len(tags), t.Len())
 					}
 					for u, x := range tags {
 						ans[u] = x != 0 && t.MaskAt(u) != 0
-						any = any || ans[u]
+						found = found || ans[u]
 					}
 				}
-				if !any {
+				if !found {
 					last := t.LastValid()
 					if last < 0 {
 						return fmt.Errorf("trajectory %d (traj_uid %q): no valid token to read the answer's confidence from", i, t.ID)
