@@ -58,7 +58,7 @@ func runLengthBudget(ctx context.Context, x *runCtx) (*Result, error) {
 		"rl":      fmt.Sprintf("%d iterations, %d prompts × %d completions, PPO-clip (loss.PolicyLossVanilla), lr %g; the method's state carried across iterations", cfg.RLIters, cfg.RLPrompts, cfg.RLN, cfg.RLLR),
 		"tlts":    fmt.Sprintf("tlts over verl.grpo: %v (budget in tokens, one iteration = one call)", lengthBudgetSet),
 		"eval":    fmt.Sprintf("after RL: %d completions per task of the pool (%d tasks), true reward = the environment's (correct chain, fillers allowed), length = tokens incl. end-of-sequence", evalN, cfg.Pool),
-		"same_as": "both methods start from the same warm start per seed (same seed streams)",
+		"same_as": "both methods start from the same warm start per seed (the warm-start stream depends on the seed only); the RL sampling streams differ by method",
 	}}
 	outs := make([][]out, len(methods))
 	for mi, m := range methods {
