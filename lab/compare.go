@@ -92,7 +92,7 @@ func metricRange(metric string) (lo, hi float64) {
 	case "pearson", "spearman", "cosine", "sub_pearson", "mean_credit_pearson", "hacking_gap", "auc_hacking_gap", "hacking_gap_min":
 		return -1, 1
 	case "rel_mse", "rel_bias", "rel_var", "mean_credit_rel_mse", "grad_var", "grad_rel_var", "auc_grad_var", "auc_grad_rel_var",
-		"entropy", "exploitability", "auc_exploitability", "length", "proxy_sum_prm", "samples":
+		"entropy", "exploitability", "auc_exploitability", "length", "fillers", "proxy_sum_prm", "samples":
 		return 0, inf
 	}
 	return -inf, inf
@@ -117,6 +117,9 @@ func marginFor(key string, va []float64) float64 {
 		return relMargin(0.1, va)
 	case "exploitability", "auc_exploitability":
 		return marginExploit
+	case "length", "fillers":
+		// Counts per response: 5% of A's mean (credo's choice).
+		return relMargin(0.05, va)
 	}
 	return marginUnit
 }

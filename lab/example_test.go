@@ -28,5 +28,6 @@ func ExampleExperiments() {
 	// brpo_variance
 	// gae_chains
 	// lm_tokens
+	// length_budget
 	// [umbrella discounting delayed] [verl.gae openrlhf.cumulative_returns verl.grpo] <nil>
 }

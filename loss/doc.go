@@ -25,6 +25,7 @@
 //	gpg.go      verl GPG             cispo.go    verl CISPO
 //	geomean.go  verl GMPO (geo_mean) clipcov.go  verl Clip-Cov
 //	klcov.go    verl KL-Cov          value.go    verl clipped value loss
+//	aft.go      AFT constraint alignment loss over ranked chains (#91; not a verl loss, no golden file)
 //	policy.go   the inputs, outputs and configuration shared by the verl losses
 //
 // Conventions: a batch is [][]float64 (rows may be ragged); masks have the

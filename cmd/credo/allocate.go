@@ -13,6 +13,7 @@ import (
 
 	"github.com/credo-rl/credo/credit"
 	"github.com/credo-rl/credo/method/group"
+	"github.com/credo-rl/credo/method/reward"
 )
 
 func newAllocate() *cobra.Command {
@@ -21,21 +22,37 @@ func newAllocate() *cobra.Command {
 		budget, minN, maxN int
 		unseen             float64
 		noFallback         bool
+		curriculum         string
+		batches            int
 	)
 	c := &cobra.Command{
-		Use:   "allocate --state FILE --budget N --min A --max B [--prompts FILE]",
-		Short: "Knapsack RL: per-prompt rollout budgets from the success estimates in a state file",
+		Use:   "allocate --state FILE (--budget N --min A --max B | --curriculum adcl --batches K) [--prompts FILE]",
+		Short: "Knapsack RL: per-prompt rollout budgets (or ADCL: an easy-to-hard batch plan) from the success estimates in a state file",
 		Long: `allocate reads the per-prompt success estimates p̂ that the knapsack.grpo method
 keeps in its state file (credo assign --method knapsack.grpo --state FILE) and
 distributes a total rollout budget over the prompts with Knapsack RL's exact
 dynamic program: it maximises Σ P(non-zero gradient | N_i, p̂_i) · p̂_i(1-p̂_i)²
 subject to Σ N_i = budget and min <= N_i <= max. It prints a JSON object
 {prompt: N_i}. --prompts names the prompts of the next batch (one id per
-line); prompts without an estimate get --unseen.`,
-		Example: "  credo allocate --state run/credo-state.json --budget 256 --min 2 --max 32 --prompts next-prompts.txt",
-		Args:    exactArgs(0),
+line); prompts without an estimate get --unseen.
+
+With --curriculum adcl it prints ADCL's adaptive difficulty curriculum instead
+(method adcl, reward.ADCLPlan): the prompts ordered easy-to-hard by p̂ (ties by
+id) and cut into --batches batches of equal size, as a JSON list of
+{"prompts": [...], "difficulty": [1-p̂ ...]}; --budget, --min and --max are not
+used. Train on the first batch, update the state, and plan again.`,
+		Example: "  credo allocate --state run/credo-state.json --budget 256 --min 2 --max 32 --prompts next-prompts.txt\n" +
+			"  credo allocate --state run/credo-state.json --curriculum adcl --batches 4",
+		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if state == "" || budget <= 0 || minN <= 0 || maxN < minN {
+			adcl := curriculum == "adcl"
+			if curriculum != "knapsack" && !adcl {
+				return usageError{fmt.Errorf("--curriculum %q: want knapsack or adcl", curriculum)}
+			}
+			if adcl && (state == "" || batches <= 0) {
+				return usageError{errors.New("allocate --curriculum adcl needs --state and --batches > 0 (see credo allocate --help)")}
+			}
+			if !adcl && (state == "" || budget <= 0 || minN <= 0 || maxN < minN) {
 				return usageError{errors.New("allocate needs --state, --budget > 0 and 0 < --min <= --max (see credo allocate --help)")}
 			}
 			st, err := credit.LoadState(state)
@@ -79,6 +96,27 @@ line); prompts without an estimate get --unseen.`,
 				}
 				p[i] = v
 			}
+			enc := json.NewEncoder(cmd.OutOrStdout())
+			enc.SetIndent("", "  ")
+			if adcl {
+				sizes, err := reward.EqualSizes(len(ids), min(batches, len(ids)))
+				if err != nil {
+					return usageError{err}
+				}
+				plan, err := reward.ADCLPlan(ids, p, sizes)
+				if err != nil {
+					return usageError{err}
+				}
+				type batch struct {
+					Prompts    []string  `json:"prompts"`
+					Difficulty []float64 `json:"difficulty"`
+				}
+				out := make([]batch, len(plan))
+				for k, b := range plan {
+					out[k] = batch{b.Prompts, b.Difficulty}
+				}
+				return enc.Encode(out)
+			}
 			n, err := group.KnapsackAllocate(p, group.KnapsackOptions{Budget: budget, MinN: minN, MaxN: maxN, Fallback: !noFallback})
 			if err != nil {
 				return usageError{err}
@@ -87,8 +125,6 @@ line); prompts without an estimate get --unseen.`,
 			for i, id := range ids {
 				out[id] = n[i]
 			}
-			enc := json.NewEncoder(cmd.OutOrStdout())
-			enc.SetIndent("", "  ")
 			return enc.Encode(out)
 		},
 	}
@@ -98,6 +134,8 @@ line); prompts without an estimate get --unseen.`,
 	c.Flags().IntVar(&minN, "min", 0, "smallest group size per prompt")
 	c.Flags().IntVar(&maxN, "max", 0, "largest group size per prompt")
 	c.Flags().Float64Var(&unseen, "unseen", 0.5, "success estimate of prompts without one")
+	c.Flags().StringVar(&curriculum, "curriculum", "knapsack", "knapsack (group sizes, Knapsack RL) or adcl (batch order, ADCL)")
+	c.Flags().IntVar(&batches, "batches", 0, "number of batches of the ADCL plan (--curriculum adcl)")
 	c.Flags().BoolVar(&noFallback, "no-fallback", false, "do not give spare budget to unsolved prompts on ties")
 	return c
 }

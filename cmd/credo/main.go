@@ -8,7 +8,7 @@
 //	credo convert IN OUT [--in-format F] [--out-format F] [--quiet]
 //	credo conformance DIR
 //	credo lab list | run NAME... [--seeds K] [--quick]
-//	credo allocate --state FILE --budget N --min A --max B
+//	credo allocate --state FILE (--budget N --min A --max B | --curriculum adcl --batches K)
 //	credo inspect FILE [FILE2] [--method NAME --set key=value ...] [--tokenizer tokenizer.json]
 //	credo probe rollouts|plan|run|expand --endpoint URL ...
 //	credo judge --recipe NAME --endpoint URL --in FILE --out FILE

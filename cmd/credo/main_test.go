@@ -359,3 +359,28 @@ func TestAllocateFromKnapsackState(t *testing.T) {
 		t.Fatalf("an infeasible budget gave exit %d, want 2", code)
 	}
 }
+
+// TestAllocateADCL: the same state (p̂ = 1/2 for p0, 3/4 for p1) planned as
+// ADCL's curriculum in two batches: p1 (difficulty 1/4) first, then p0 (1/2).
+func TestAllocateADCL(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "state.json")
+	assignOK(t, "../../examples/grpo.jsonl", "--method", "knapsack.grpo", "--state", state)
+	code, out, stderr := credo(t, "allocate", "--state", state, "--curriculum", "adcl", "--batches", "2")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var got []struct {
+		Prompts    []string  `json:"prompts"`
+		Difficulty []float64 `json:"difficulty"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if len(got) != 2 || len(got[0].Prompts) != 1 || got[0].Prompts[0] != "p1" || got[0].Difficulty[0] != 0.25 ||
+		len(got[1].Prompts) != 1 || got[1].Prompts[0] != "p0" || got[1].Difficulty[0] != 0.5 {
+		t.Fatalf("plan %s, want [p1 (0.25)] then [p0 (0.5)]", out)
+	}
+	if code, _, _ := credo(t, "allocate", "--state", state, "--curriculum", "adcl"); code != 2 {
+		t.Fatalf("--curriculum adcl without --batches gave exit %d, want 2", code)
+	}
+}

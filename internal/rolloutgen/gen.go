@@ -70,6 +70,15 @@ var conventional = []string{
 	"n_search_calls", "mc_init", "belief0", "preference", "game", // features
 }
 
+// categorical are features whose values are labels, with the labels the
+// generator draws from (the reward stages' tags: AdaCtrl's difficulty tag,
+// Adaptive Deep Reasoning's chain mode, Auto-CEI's refusal flag).
+var categorical = map[string][]any{
+	"difficulty_tag": {"[Easy]", "[Hard]"},
+	"cot_mode":       {"short", "long"},
+	"refusal":        {true, false},
+}
+
 var isConventional = func() map[string]bool {
 	m := map[string]bool{}
 	for _, n := range conventional {
@@ -220,6 +229,9 @@ func fill(rng *rand.Rand, t *rollout.Trajectory, names []string, kind string, c 
 		t.Features[name] = []float64{0.25, 0.5, 0.75}[rng.IntN(3)]
 		if name == "preference" { // T-REG's pair side
 			t.Features[name] = []string{"chosen", "rejected"}[rng.IntN(2)]
+		}
+		if labels, ok := categorical[name]; ok { // two-valued labels of the reward stages
+			t.Features[name] = labels[rng.IntN(len(labels))]
 		}
 		t.LogProbs[name] = arr(logp)
 		t.Scores[name] = arr(unit)

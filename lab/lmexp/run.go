@@ -29,7 +29,10 @@ type Config struct {
 	SFTSteps, SFTBatch int
 	SFTLR              float64
 
-	RLMethod       string // any registered credit method (default verl.grpo)
+	RLMethod string // any registered credit method (default verl.grpo)
+	// RLSet, when set, holds RLMethod's parameters (otherwise the
+	// variant's, or gamma=1 for a method that is not a variant).
+	RLSet          map[string]any
 	RLIters        int
 	RLPrompts, RLN int
 	RLLR           float64
@@ -226,6 +229,9 @@ func (p *Policy) rl(ctx context.Context, ts []*textenv.Task, cfg Config, seed ui
 			v = x
 			break
 		}
+	}
+	if cfg.RLSet != nil {
+		v.Set = cfg.RLSet
 	}
 	curve, final, err := p.trainWith(ctx, ts, cfg, seed, v, cfg.RLIters)
 	if err != nil {

@@ -113,3 +113,24 @@ func TestTrainAllVariants(t *testing.T) {
 		}
 	}
 }
+
+// TestTrainWithRLSet: Config.RLSet replaces the parameters of RLMethod. A
+// reward stage (tlts) has no gamma, so it trains only with its own
+// settings; an unknown parameter in RLSet is refused.
+func TestTrainWithRLSet(t *testing.T) {
+	cfg := QuickConfig()
+	cfg.RLIters, cfg.SFTSteps = 2, 30
+	cfg.RLMethod = "tlts"
+	cfg.RLSet = map[string]any{"format": "", "budget_start": 64.0, "budget_min": 32.0}
+	_, r, err := Train(context.Background(), "arithchain-prm", 1, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.RLCurve) != 2 {
+		t.Fatalf("curve %v, want 2 iterations", r.RLCurve)
+	}
+	cfg.RLSet = map[string]any{"gamma": 1.0}
+	if _, _, err := Train(context.Background(), "arithchain-prm", 1, cfg); err == nil {
+		t.Fatal("tlts accepted gamma from RLSet")
+	}
+}

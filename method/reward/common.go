@@ -1,0 +1,227 @@
+package reward
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/credo-rl/credo/credit"
+	"github.com/credo-rl/credo/internal/groups"
+	"github.com/credo-rl/credo/rollout"
+)
+
+// stageChannel is the reward channel a stage hands to its base method (in a
+// private copy of the batch).
+const stageChannel = "credo.reward_stage"
+
+var (
+	pBase       = credit.BaseParam("verl.grpo", "method that turns the stage's reward into advantages (it reads the stage's reward as its rewards.<reward>)")
+	pBaseParams = credit.BaseParamsParam()
+	pThresh     = credit.Param{Name: "threshold", Kind: credit.Float, Default: 0.5, Doc: "a response is correct when its outcome >= threshold",
+		Origin: credit.ByCredo("0/1 outcomes: correct when outcome >= threshold, the convention for outcome correctness across credo (docs/methods.md)")}
+	pStep = credit.Param{Name: "step", Kind: credit.Int, Default: -1, Doc: "training step of the schedule; -1 = the step counter kept in the method state (one call = one step)",
+		Origin: credit.ByCredo("-1 reads the step counter kept in the method state (one call = one training step)"), Range: credit.AtLeast(-1)}
+	stageOutputs = []string{"advantages", "returns (as the base method writes them)"}
+	inBase       = credit.Input{Name: "inputs of the base method", Doc: "checked when the base runs"}
+)
+
+// runBase hands one reward per trajectory to the base method: it runs on a
+// private copy of the batch whose only reward is r[i] (token_level_rewards
+// removed, so the reward sits on the last valid token) and its advantages,
+// returns and loss weights are copied back.
+func runBase(stage string, b *rollout.Batch, v credit.Values, r []float64) error {
+	if len(r) != len(b.Trajectories) {
+		return fmt.Errorf("%s: %d rewards for %d trajectories", stage, len(r), len(b.Trajectories))
+	}
+	for i, x := range r {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			t := b.Trajectories[i]
+			return fmt.Errorf("trajectory %d (traj_uid %q): the stage's reward is %v, want a finite number", i, t.ID, x)
+		}
+	}
+	m, bv, err := credit.BaseValues(stage, v, nil)
+	if err != nil {
+		return err
+	}
+	if _, ok := bv["reward"]; !ok {
+		return fmt.Errorf("base method %s reads no outcome reward channel (it has no parameter \"reward\")", m.Name)
+	}
+	bv["reward"] = stageChannel
+	shadow := &rollout.Batch{Trajectories: make([]*rollout.Trajectory, len(b.Trajectories))}
+	for i, t := range b.Trajectories {
+		c := *t
+		c.Rewards = map[string]float64{stageChannel: r[i]}
+		c.TokenRewards = nil
+		c.Advantages, c.Returns, c.LossWeights = nil, nil, nil
+		shadow.Trajectories[i] = &c
+	}
+	if err := m.Assign(shadow, bv); err != nil {
+		return fmt.Errorf("base method: %w", err)
+	}
+	for i, t := range b.Trajectories {
+		s := shadow.Trajectories[i]
+		t.Advantages, t.Returns, t.LossWeights = s.Advantages, s.Returns, s.LossWeights
+	}
+	return nil
+}
+
+// outcomes returns each trajectory's outcome (the named channel, or the sum
+// of its token rewards).
+func outcomes(b *rollout.Batch, channel string) ([]float64, error) {
+	out := make([]float64, len(b.Trajectories))
+	for i, t := range b.Trajectories {
+		r, ok := credit.Outcome(t, channel)
+		if !ok {
+			return nil, fmt.Errorf("trajectory %d (traj_uid %q): no rewards.%s and no token_level_rewards", i, t.ID, channel)
+		}
+		out[i] = r
+	}
+	return out, nil
+}
+
+// channel returns each trajectory's value of a named reward channel.
+func channel(b *rollout.Batch, name string) ([]float64, error) {
+	out := make([]float64, len(b.Trajectories))
+	for i, t := range b.Trajectories {
+		r, ok := t.Rewards[name]
+		if !ok {
+			return nil, fmt.Errorf("trajectory %d (traj_uid %q): no rewards.%s", i, t.ID, name)
+		}
+		out[i] = r
+	}
+	return out, nil
+}
+
+// lengths returns each trajectory's length: its tokens with a non-zero mask.
+func lengths(b *rollout.Batch) []float64 {
+	out := make([]float64, len(b.Trajectories))
+	for i, t := range b.Trajectories {
+		for j := 0; j < t.Len(); j++ {
+			if t.MaskAt(j) != 0 {
+				out[i]++
+			}
+		}
+	}
+	return out
+}
+
+// correct maps outcomes to 0/1 correctness (outcome >= threshold).
+func correct(o []float64, threshold float64) []float64 {
+	c := make([]float64, len(o))
+	for i, x := range o {
+		if x >= threshold {
+			c[i] = 1
+		}
+	}
+	return c
+}
+
+// groupMean returns, per row, the mean of x over the row's group.
+func groupMean(x []float64, index []string) []float64 {
+	g, n := groups.Index(index)
+	sum := make([]float64, n)
+	cnt := make([]float64, n)
+	for i, v := range x {
+		sum[g[i]] += v
+		cnt[g[i]]++
+	}
+	out := make([]float64, len(x))
+	for i := range x {
+		out[i] = sum[g[i]] / cnt[g[i]]
+	}
+	return out
+}
+
+// checkFinite rejects NaN and ±Inf in a per-row input.
+func checkFinite(est, name string, xs []float64) error {
+	for i, x := range xs {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return fmt.Errorf("%s: %s row %d is %v, want a finite number", est, name, i, x)
+		}
+	}
+	return nil
+}
+
+// checkRows verifies that a per-row input has n values.
+func checkRows(est, name string, got, n int) error {
+	if got != n {
+		return fmt.Errorf("%s: %s has %d values, want %d (one per response)", est, name, got, n)
+	}
+	return nil
+}
+
+// featureLabel reads a two-valued feature: it returns true for the "on"
+// label (onNames, case-insensitive, brackets stripped: "[Hard]" = "hard"),
+// false for the "off" label, and an error otherwise. Booleans and the
+// numbers 0 and 1 are accepted too (true/1 = on).
+func featureLabel(t *rollout.Trajectory, i int, feature string, on, off string) (bool, error) {
+	x, ok := t.Features[feature]
+	if !ok {
+		return false, fmt.Errorf("trajectory %d (traj_uid %q): no features.%s (want %q or %q)", i, t.ID, feature, on, off)
+	}
+	switch y := x.(type) {
+	case bool:
+		return y, nil
+	case float64:
+		if y == 0 || y == 1 {
+			return y == 1, nil
+		}
+	case int:
+		if y == 0 || y == 1 {
+			return y == 1, nil
+		}
+	case string:
+		s := strings.ToLower(strings.Trim(strings.TrimSpace(y), "[]<>"))
+		switch s {
+		case on:
+			return true, nil
+		case off:
+			return false, nil
+		}
+		if b, err := strconv.ParseBool(s); err == nil {
+			return b, nil
+		}
+	}
+	return false, fmt.Errorf("trajectory %d (traj_uid %q): features.%s is %v, want %q or %q (or true/false, 1/0)", i, t.ID, feature, x, on, off)
+}
+
+// featureInput requires a feature named by a parameter.
+func featureInput(param, doc string) credit.Input {
+	return credit.Input{Name: "features.<" + param + ">", Doc: doc,
+		Has: func(t *rollout.Trajectory, v credit.Values) bool {
+			_, ok := t.Features[v.String(param)]
+			return ok
+		}}
+}
+
+// channelInput requires the reward channel named by a parameter (an empty
+// name means the channel is not used).
+func channelInput(param, doc string) credit.Input {
+	return credit.Input{Name: "rewards.<" + param + ">", Doc: doc,
+		Has: func(t *rollout.Trajectory, v credit.Values) bool {
+			for _, name := range credit.SplitList(v.String(param)) {
+				if _, ok := t.Rewards[name]; !ok {
+					return false
+				}
+			}
+			return true
+		}}
+}
+
+// stepCounter reads the schedule's step: the parameter when >= 0, else the
+// counter in the state.
+func stepCounter(v credit.Values, st *credit.State) (int, error) {
+	step := v.Int("step")
+	if step >= 0 {
+		return step, nil
+	}
+	step = 0
+	if _, err := st.Get("step", &step); err != nil {
+		return 0, err
+	}
+	if step < 0 {
+		return 0, fmt.Errorf("state: step %d, want >= 0", step)
+	}
+	return step, nil
+}

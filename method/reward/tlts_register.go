@@ -1,0 +1,70 @@
+package reward
+
+// The registry binding of tlts, beside its estimator.
+
+import (
+	"github.com/credo-rl/credo/credit"
+	"github.com/credo-rl/credo/rollout"
+)
+
+func init() {
+	credit.Register(&credit.Method{
+		Name:    "tlts",
+		Summary: "Train Long, Think Short: correctness + length-budget + format reward, the budget shrinking over calls (method state), then the base method",
+		Params: []credit.Param{
+			pBase.From(credit.FromPaper("the paper trains with GRPO (methods.md §1 row 28)")),
+			credit.RewardParam, pThresh,
+			{Name: "format", Kind: credit.String, Default: "format", Doc: "reward channel of the format reward (empty = no format term)", Origin: credit.Channel},
+			{Name: "length_weight", Kind: credit.Float, Default: 0.5, Doc: "weight w_len of the length term", Origin: credit.NotInPaper("0.5 keeps a correct response over budget (≥ 1 − 0.5) above a wrong one (0)"), Range: credit.NonNeg},
+			{Name: "format_weight", Kind: credit.Float, Default: 0.5, Doc: "weight w_fmt of the format term", Origin: credit.NotInPaper("0.5: format counts, but less than correctness (1)"), Range: credit.NonNeg},
+			{Name: "schedule", Kind: credit.String, Default: "exponential", Choices: []string{"exponential", "linear"}, Doc: "budget schedule", Origin: credit.FromPaper("the budget shrinks by exponential or linear decay (methods.md §3, recalled); exponential is the first named")},
+			{Name: "budget_start", Kind: credit.Float, Default: 4096.0, Doc: "budget B_0 at step 0 (tokens)", Origin: credit.NotInPaper("4096 tokens, a common generation limit for GRPO on math; set it to the training's max length"), Range: credit.Positive},
+			{Name: "budget_min", Kind: credit.Float, Default: 1024.0, Doc: "floor of the budget (tokens)", Origin: credit.NotInPaper("a quarter of budget_start"), Range: credit.Positive},
+			{Name: "decay", Kind: credit.Float, Default: 0.99, Doc: "budget factor per step (exponential)", Origin: credit.NotInPaper("0.99 per call halves the budget in about 69 calls"), Range: &credit.Range{Min: new(0.0), Max: new(1.0), MinOpen: true}},
+			{Name: "schedule_steps", Kind: credit.Int, Default: 100, Doc: "steps from budget_start to budget_min (linear)", Origin: credit.NotInPaper("100 calls, the same order as the exponential default"), Range: credit.AtLeast(1)},
+			pStep, pBaseParams,
+		},
+		Inputs:  []credit.Input{credit.InGroup, credit.InOutcome, channelInput("format", "format reward of each response"), inBase},
+		Outputs: stageOutputs,
+		Scope:   credit.ScopeGroup,
+		ScopeOf: credit.StageScope,
+		Inferred: []credit.Inferred{
+			{What: "r = c + w_len·c·clip((B − L)/B, −1, 1) + w_fmt·f, c = 1[outcome ≥ threshold]", Origin: credit.ByCredo("the paper's length term is not at hand; this pays unused budget and charges overshoot, only on correct responses")},
+			{What: "B_t = max(B_min, B_0·0.99^t) (or linear over 100 steps), B_0 = 4096, B_min = 1024", Origin: credit.NotInPaper("the schedule's constants are not at hand")},
+		},
+		Provenance: credit.Provenance{Paper: paperTLTS, SpecRow: 28},
+		Notes: "stage: reward per response from rewards.<reward> (correctness), length = tokens with a non-zero response_mask, rewards.format; " +
+			"state: \"step\" counts calls (one call = one training step; the budget of a call is B at that step) and \"budget\" records the last budget used; advantages and returns are the base method's",
+		RunState: func(b *rollout.Batch, v credit.Values, st *credit.State) error {
+			step, err := stepCounter(v, st)
+			if err != nil {
+				return err
+			}
+			budget, err := LengthBudget(step, BudgetOptions{Start: v.Float("budget_start"), Min: v.Float("budget_min"), Schedule: v.String("schedule"), Decay: v.Float("decay"), Steps: v.Int("schedule_steps")})
+			if err != nil {
+				return err
+			}
+			o, err := outcomes(b, v.String("reward"))
+			if err != nil {
+				return err
+			}
+			var f []float64
+			if name := v.String("format"); name != "" {
+				if f, err = channel(b, name); err != nil {
+					return err
+				}
+			}
+			r, err := TLTSRewards(o, lengths(b), f, budget, TLTSOptions{Threshold: v.Float("threshold"), LengthWeight: v.Float("length_weight"), FormatWeight: v.Float("format_weight")})
+			if err != nil {
+				return err
+			}
+			if err := runBase("tlts", b, v, r); err != nil {
+				return err
+			}
+			if err := st.Put("budget", budget); err != nil {
+				return err
+			}
+			return st.Put("step", step+1)
+		},
+	})
+}
