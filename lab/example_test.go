@@ -27,7 +27,7 @@ func ExampleExperiments() {
 	// knapsack_budget
 	// brpo_variance
 	// gae_chains
-	// lm_tokens
 	// length_budget
+	// lm_tokens
 	// [umbrella discounting delayed] [verl.gae openrlhf.cumulative_returns verl.grpo] <nil>
 }
