@@ -94,15 +94,18 @@ func runBase(stage string, b *rollout.Batch, v credit.Values, r []float64) error
 		c := *t
 		c.Rewards = map[string]float64{transformedChannel: r[i]}
 		c.TokenRewards = nil
-		c.Advantages, c.Returns = nil, nil
+		c.Advantages, c.Returns, c.LossWeights = nil, nil, nil
 		shadow.Trajectories[i] = &c
 	}
 	if err := m.Assign(shadow, bv); err != nil {
 		return fmt.Errorf("base method: %w", err)
 	}
+	// Every output of the base comes back, loss weights included (spo.chain
+	// and spo.tree drop tokens through them).
 	for i, t := range b.Trajectories {
 		t.Advantages = shadow.Trajectories[i].Advantages
 		t.Returns = shadow.Trajectories[i].Returns
+		t.LossWeights = shadow.Trajectories[i].LossWeights
 	}
 	return nil
 }
