@@ -49,9 +49,9 @@ func statefulRecords(nGroups int, interleave bool, seed int) []string {
 		think := 0.1 * float64((3*g+k+seed)%7)
 		p0 := float64((g+k+seed)%3) - 1
 		lines = append(lines, fmt.Sprintf(`{"uid":"g%d","traj_uid":"s%d-g%d-%d","responses":[1,2,3,4],`+
-			`"rewards":{"outcome":%g,"thinking":%g,"0":%g,"1":%g},`+
+			`"rewards":{"outcome":%g,"thinking":%g,"format":%d,"0":%g,"1":%g},`+
 			`"steps":[{"start":0,"end":2,"role":"0"},{"start":2,"end":4,"role":"1"}],`+
-			`"features":{"prompt":"p%d","game":"kuhn"}}`, g, seed, g, k, outcome, think, p0, -p0, g%2))
+			`"features":{"prompt":"p%d","game":"kuhn","refusal":%t}}`, g, seed, g, k, outcome, think, (g+k)%2, p0, -p0, g%2, (g+2*k+seed)%3 == 0))
 	}
 	return lines
 }
