@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/credo-rl/credo/rollout"
 )
 
 // Stages. A stage method transforms rewards or advantages and hands the
@@ -134,4 +136,90 @@ func StageScope(v Values) Scope {
 		return ScopeBatch
 	}
 	return m.ScopeFor(bv)
+}
+
+// StageChannel is the reward channel through which a stage hands its
+// reward to the base method, in a private copy of the batch.
+const StageChannel = "credo.stage_reward"
+
+// RunBase hands one reward per trajectory to a stage's base method (see
+// BaseValues): the base runs on a private copy of b whose only reward is
+// r[i] (token_level_rewards removed, so the reward sits on the last valid
+// token), and its advantages, returns and loss weights are copied back.
+// The user's rewards are not modified.
+func RunBase(stage string, b *rollout.Batch, v Values, r []float64) error {
+	if len(r) != len(b.Trajectories) {
+		return fmt.Errorf("%s: %d rewards for %d trajectories", stage, len(r), len(b.Trajectories))
+	}
+	for i, x := range r {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			t := b.Trajectories[i]
+			return fmt.Errorf("trajectory %d (traj_uid %q): the stage's reward is %v, want a finite number", i, t.ID, x)
+		}
+	}
+	m, bv, err := BaseValues(stage, v, nil)
+	if err != nil {
+		return err
+	}
+	if _, ok := bv["reward"]; !ok {
+		return fmt.Errorf("base method %s reads no outcome reward channel (it has no parameter \"reward\")", m.Name)
+	}
+	bv["reward"] = StageChannel
+	shadow := &rollout.Batch{Trajectories: make([]*rollout.Trajectory, len(b.Trajectories))}
+	for i, t := range b.Trajectories {
+		c := *t
+		c.Rewards = map[string]float64{StageChannel: r[i]}
+		c.TokenRewards = nil
+		c.Advantages, c.Returns, c.LossWeights = nil, nil, nil
+		shadow.Trajectories[i] = &c
+	}
+	if err := m.Assign(shadow, bv); err != nil {
+		return fmt.Errorf("base method: %w", err)
+	}
+	for i, t := range b.Trajectories {
+		s := shadow.Trajectories[i]
+		t.Advantages, t.Returns, t.LossWeights = s.Advantages, s.Returns, s.LossWeights
+	}
+	return nil
+}
+
+// Outcomes returns each trajectory's outcome: the named reward channel, or
+// the sum of its token rewards (see Outcome).
+func Outcomes(b *rollout.Batch, channel string) ([]float64, error) {
+	out := make([]float64, len(b.Trajectories))
+	for i, t := range b.Trajectories {
+		r, ok := Outcome(t, channel)
+		if !ok {
+			return nil, fmt.Errorf("trajectory %d (traj_uid %q): no rewards.%s and no token_level_rewards", i, t.ID, channel)
+		}
+		out[i] = r
+	}
+	return out, nil
+}
+
+// ChannelValues returns each trajectory's value of the named reward channel.
+func ChannelValues(b *rollout.Batch, name string) ([]float64, error) {
+	out := make([]float64, len(b.Trajectories))
+	for i, t := range b.Trajectories {
+		r, ok := t.Rewards[name]
+		if !ok {
+			return nil, fmt.Errorf("trajectory %d (traj_uid %q): no rewards.%s", i, t.ID, name)
+		}
+		out[i] = r
+	}
+	return out, nil
+}
+
+// ChannelInput requires the reward channels named by a parameter (a
+// comma-separated list; empty means the input is not used).
+func ChannelInput(param, doc string) Input {
+	return Input{Name: "rewards.<" + param + ">", Doc: doc,
+		Has: func(t *rollout.Trajectory, v Values) bool {
+			for _, name := range SplitList(v.String(param)) {
+				if _, ok := t.Rewards[name]; !ok {
+					return false
+				}
+			}
+			return true
+		}}
 }

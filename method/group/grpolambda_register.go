@@ -27,7 +27,7 @@ func init() {
 		Notes: "length = number of tokens with a non-zero mask; selected groups: 1 + (0.5 - (L-Lmin)/(Lmax-Lmin)) if correct, min(0, ·) if not (Kimi-1.5 form, recalled); " +
 			"k = ceil(λ·G) groups, ties broken by uid (ascending: independent of the batch order); batch-wide ranking",
 		Run: func(b *rollout.Batch, v credit.Values) error {
-			o, err := outcomes(b, v.String("reward"))
+			o, err := credit.Outcomes(b, v.String("reward"))
 			if err != nil {
 				return err
 			}
@@ -43,7 +43,7 @@ func init() {
 			if err != nil {
 				return err
 			}
-			return runBase("grpo_lambda", b, v, r)
+			return credit.RunBase("grpo_lambda", b, v, r)
 		},
 	})
 }

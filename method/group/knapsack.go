@@ -299,7 +299,7 @@ func (s *knapsackStep) Group(b *rollout.Batch) error {
 	if err := m.Assign(b, bv); err != nil {
 		return fmt.Errorf("base method: %w", err)
 	}
-	o, err := outcomes(b, v.String("reward"))
+	o, err := credit.Outcomes(b, v.String("reward"))
 	if err != nil {
 		return err
 	}

@@ -54,11 +54,11 @@ func init() {
 			refs := make([][]float64, len(chs))
 			for k, c := range chs {
 				var err error
-				if rs[k], err = channel(b, c); err != nil {
+				if rs[k], err = credit.ChannelValues(b, c); err != nil {
 					return err
 				}
 				if v.String("ref") == "channel" {
-					refs[k], err = channel(b, c+v.String("ref_suffix"))
+					refs[k], err = credit.ChannelValues(b, c+v.String("ref_suffix"))
 				} else {
 					refs[k], err = GroupQuantileRefs(rs[k], idx, v.Float("quantile"))
 				}
@@ -70,7 +70,7 @@ func init() {
 			if err != nil {
 				return err
 			}
-			return runBase("lsc", b, v, u)
+			return credit.RunBase("lsc", b, v, u)
 		},
 	})
 }

@@ -17,25 +17,25 @@ func init() {
 			pBaseParams,
 		},
 		Inputs: []credit.Input{credit.InGroup, credit.InOutcome,
-			channelInput("thinking", "thinking-quality reward of each response"),
-			channelInput("format", "format reward of each response")},
+			credit.ChannelInput("thinking", "thinking-quality reward of each response"),
+			credit.ChannelInput("format", "format reward of each response")},
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeGroup,
 		ScopeOf:    credit.StageScope,
 		Provenance: credit.Provenance{Paper: "Posterior-GRPO: Rewarding Reasoning Processes in Code Generation", ArXiv: "2508.05170", Reference: "formula from the third-party Wodlfvllf/grpo-composer", SpecRow: 86},
 		Notes:      "R = R_f + R_o + R_o·R_t with R_o the outcome channel (0/1); the scope and returns are those of the base method",
 		Run: func(b *rollout.Batch, v credit.Values) error {
-			o, err := outcomes(b, v.String("reward"))
+			o, err := credit.Outcomes(b, v.String("reward"))
 			if err != nil {
 				return err
 			}
-			th, err := channel(b, v.String("thinking"))
+			th, err := credit.ChannelValues(b, v.String("thinking"))
 			if err != nil {
 				return err
 			}
 			var f []float64
 			if name := v.String("format"); name != "" {
-				if f, err = channel(b, name); err != nil {
+				if f, err = credit.ChannelValues(b, name); err != nil {
 					return err
 				}
 			}
@@ -43,7 +43,7 @@ func init() {
 			if err != nil {
 				return err
 			}
-			return runBase("posterior_grpo", b, v, r)
+			return credit.RunBase("posterior_grpo", b, v, r)
 		},
 	})
 }

@@ -19,10 +19,6 @@ import (
 // KnapsackMethod is the registered name of Knapsack RL's stateful helper.
 const KnapsackMethod = "knapsack.grpo"
 
-// transformedChannel is the reward channel a transform hands to its base
-// method (in a private copy of the batch; the user's data is not changed).
-const transformedChannel = "credo.transformed"
-
 var (
 	pBase = credit.BaseParam("verl.grpo", "method that turns the transformed reward into advantages (it reads the transformed reward as its rewards.<reward>)")
 	// pBaseParams: the base's parameters; the stage's old epsilon and
@@ -34,81 +30,6 @@ var (
 	pThresh     = credit.Param{Name: "threshold", Kind: credit.Float, Default: 0.5, Doc: "a response is correct when its outcome >= threshold", Origin: credit.ByCredo("0/1 outcomes: correct when outcome >= threshold, the convention for outcome correctness across credo (docs/methods.md)")}
 	pThink      = credit.Param{Name: "thinking", Kind: credit.String, Default: "thinking", Doc: "reward channel of the thinking-quality reward model", Origin: credit.Channel}
 )
-
-// channelInput requires the reward channel named by a parameter (an empty
-// name means the channel is not used).
-func channelInput(param, doc string) credit.Input {
-	return credit.Input{Name: "rewards.<" + param + ">", Doc: doc,
-		Has: func(t *rollout.Trajectory, v credit.Values) bool {
-			name := v.String(param)
-			if name == "" {
-				return true
-			}
-			_, ok := t.Rewards[name]
-			return ok
-		}}
-}
-
-// outcomes returns each trajectory's outcome (the named channel, or the sum
-// of its token rewards).
-func outcomes(b *rollout.Batch, channel string) ([]float64, error) {
-	out := make([]float64, len(b.Trajectories))
-	for i, t := range b.Trajectories {
-		r, ok := credit.Outcome(t, channel)
-		if !ok {
-			return nil, fmt.Errorf("trajectory %d (traj_uid %q): no rewards.%s and no token_level_rewards", i, t.ID, channel)
-		}
-		out[i] = r
-	}
-	return out, nil
-}
-
-// channel returns each trajectory's value of a named reward channel.
-func channel(b *rollout.Batch, name string) ([]float64, error) {
-	out := make([]float64, len(b.Trajectories))
-	for i, t := range b.Trajectories {
-		r, ok := t.Rewards[name]
-		if !ok {
-			return nil, fmt.Errorf("trajectory %d (traj_uid %q): no rewards.%s", i, t.ID, name)
-		}
-		out[i] = r
-	}
-	return out, nil
-}
-
-// runBase hands one transformed reward per trajectory to the base method:
-// it runs on a private copy of the batch whose only reward is that value
-// (token_level_rewards removed, so the reward sits on the last valid token)
-// and its advantages and returns are copied back.
-func runBase(stage string, b *rollout.Batch, v credit.Values, r []float64) error {
-	m, bv, err := credit.BaseValues(stage, v, nil)
-	if err != nil {
-		return err
-	}
-	if _, ok := bv["reward"]; !ok {
-		return fmt.Errorf("base method %s reads no outcome reward channel (it has no parameter \"reward\")", m.Name)
-	}
-	bv["reward"] = transformedChannel
-	shadow := &rollout.Batch{Trajectories: make([]*rollout.Trajectory, len(b.Trajectories))}
-	for i, t := range b.Trajectories {
-		c := *t
-		c.Rewards = map[string]float64{transformedChannel: r[i]}
-		c.TokenRewards = nil
-		c.Advantages, c.Returns, c.LossWeights = nil, nil, nil
-		shadow.Trajectories[i] = &c
-	}
-	if err := m.Assign(shadow, bv); err != nil {
-		return fmt.Errorf("base method: %w", err)
-	}
-	// Every output of the base comes back, loss weights included (spo.chain
-	// and spo.tree drop tokens through them).
-	for i, t := range b.Trajectories {
-		t.Advantages = shadow.Trajectories[i].Advantages
-		t.Returns = shadow.Trajectories[i].Returns
-		t.LossWeights = shadow.Trajectories[i].LossWeights
-	}
-	return nil
-}
 
 // featureText renders a feature value as text (numbers in shortest form,
 // so 2 and 2.0 are the same key).

@@ -145,11 +145,11 @@ func beginTrust(v credit.Values, st *credit.State) (credit.Step, error) {
 
 func (s *trustStep) Group(b *rollout.Batch) error {
 	v := s.v
-	o, err := outcomes(b, v.String("reward"))
+	o, err := credit.Outcomes(b, v.String("reward"))
 	if err != nil {
 		return err
 	}
-	th, err := channel(b, v.String("thinking"))
+	th, err := credit.ChannelValues(b, v.String("thinking"))
 	if err != nil {
 		return err
 	}
@@ -157,7 +157,7 @@ func (s *trustStep) Group(b *rollout.Batch) error {
 	if err != nil {
 		return err
 	}
-	return runBase("trust_grpo", b, v, r)
+	return credit.RunBase("trust_grpo", b, v, r)
 }
 
 func (s *trustStep) End() error { return s.st.Put("step", s.step+1) }

@@ -19,7 +19,7 @@ func init() {
 			pBaseParams,
 		},
 		Inputs: []credit.Input{credit.InGroup, credit.InOutcome,
-			channelInput("thinking", "thinking-quality reward in [0, 1] of each response")},
+			credit.ChannelInput("thinking", "thinking-quality reward in [0, 1] of each response")},
 		Outputs: []string{"advantages", "returns"},
 		Scope:   credit.ScopeGroup,
 		ScopeOf: credit.StageScope,

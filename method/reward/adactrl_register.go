@@ -31,7 +31,7 @@ func init() {
 		Provenance: credit.Provenance{Paper: "AdaCtrl: Towards Adaptive and Controllable Reasoning via Difficulty-Aware Budgeting", SpecRow: 81},
 		Notes:      "stage: reads rewards.<reward>, features.<tag>, length = tokens with a non-zero response_mask; the group is the prompt's samples; advantages and returns are the base method's",
 		Run: func(b *rollout.Batch, v credit.Values) error {
-			o, err := outcomes(b, v.String("reward"))
+			o, err := credit.Outcomes(b, v.String("reward"))
 			if err != nil {
 				return err
 			}
@@ -45,7 +45,7 @@ func init() {
 			if err != nil {
 				return err
 			}
-			return runBase("adactrl", b, v, r)
+			return credit.RunBase("adactrl", b, v, r)
 		},
 	})
 }

@@ -29,7 +29,7 @@ func init() {
 		Provenance: credit.Provenance{Paper: "Adaptive Deep Reasoning: Triggering Deep Thinking When Needed", SpecRow: 38},
 		Notes:      "stage: reads rewards.<reward> and features.<mode>; the paper's first-token logit loss (which mode to start) is a loss term of the trainer and is not here; advantages and returns are the base method's",
 		Run: func(b *rollout.Batch, v credit.Values) error {
-			o, err := outcomes(b, v.String("reward"))
+			o, err := credit.Outcomes(b, v.String("reward"))
 			if err != nil {
 				return err
 			}
@@ -43,7 +43,7 @@ func init() {
 			if err != nil {
 				return err
 			}
-			return runBase("adaptive_deep_reasoning", b, v, r)
+			return credit.RunBase("adaptive_deep_reasoning", b, v, r)
 		},
 	})
 }

@@ -41,7 +41,7 @@ func init() {
 			if _, err := st.Get("n_t", &nt); err != nil {
 				return err
 			}
-			o, err := outcomes(b, v.String("reward"))
+			o, err := credit.Outcomes(b, v.String("reward"))
 			if err != nil {
 				return err
 			}
@@ -57,7 +57,7 @@ func init() {
 			if err != nil {
 				return err
 			}
-			if err := runBase("auto_cei", b, v, r); err != nil {
+			if err := credit.RunBase("auto_cei", b, v, r); err != nil {
 				return err
 			}
 			return st.Put("n_t", AutoCEIUpdate(nt, ref, v.Float("target_refusal"), v.Float("delta"), v.Float("floor")))

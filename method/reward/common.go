@@ -11,10 +11,6 @@ import (
 	"github.com/credo-rl/credo/rollout"
 )
 
-// stageChannel is the reward channel a stage hands to its base method (in a
-// private copy of the batch).
-const stageChannel = "credo.reward_stage"
-
 var (
 	pBase       = credit.BaseParam("verl.grpo", "method that turns the stage's reward into advantages (it reads the stage's reward as its rewards.<reward>)")
 	pBaseParams = credit.BaseParamsParam()
@@ -25,73 +21,6 @@ var (
 	stageOutputs = []string{"advantages", "returns (as the base method writes them)"}
 	inBase       = credit.Input{Name: "inputs of the base method", Doc: "checked when the base runs"}
 )
-
-// runBase hands one reward per trajectory to the base method: it runs on a
-// private copy of the batch whose only reward is r[i] (token_level_rewards
-// removed, so the reward sits on the last valid token) and its advantages,
-// returns and loss weights are copied back.
-func runBase(stage string, b *rollout.Batch, v credit.Values, r []float64) error {
-	if len(r) != len(b.Trajectories) {
-		return fmt.Errorf("%s: %d rewards for %d trajectories", stage, len(r), len(b.Trajectories))
-	}
-	for i, x := range r {
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			t := b.Trajectories[i]
-			return fmt.Errorf("trajectory %d (traj_uid %q): the stage's reward is %v, want a finite number", i, t.ID, x)
-		}
-	}
-	m, bv, err := credit.BaseValues(stage, v, nil)
-	if err != nil {
-		return err
-	}
-	if _, ok := bv["reward"]; !ok {
-		return fmt.Errorf("base method %s reads no outcome reward channel (it has no parameter \"reward\")", m.Name)
-	}
-	bv["reward"] = stageChannel
-	shadow := &rollout.Batch{Trajectories: make([]*rollout.Trajectory, len(b.Trajectories))}
-	for i, t := range b.Trajectories {
-		c := *t
-		c.Rewards = map[string]float64{stageChannel: r[i]}
-		c.TokenRewards = nil
-		c.Advantages, c.Returns, c.LossWeights = nil, nil, nil
-		shadow.Trajectories[i] = &c
-	}
-	if err := m.Assign(shadow, bv); err != nil {
-		return fmt.Errorf("base method: %w", err)
-	}
-	for i, t := range b.Trajectories {
-		s := shadow.Trajectories[i]
-		t.Advantages, t.Returns, t.LossWeights = s.Advantages, s.Returns, s.LossWeights
-	}
-	return nil
-}
-
-// outcomes returns each trajectory's outcome (the named channel, or the sum
-// of its token rewards).
-func outcomes(b *rollout.Batch, channel string) ([]float64, error) {
-	out := make([]float64, len(b.Trajectories))
-	for i, t := range b.Trajectories {
-		r, ok := credit.Outcome(t, channel)
-		if !ok {
-			return nil, fmt.Errorf("trajectory %d (traj_uid %q): no rewards.%s and no token_level_rewards", i, t.ID, channel)
-		}
-		out[i] = r
-	}
-	return out, nil
-}
-
-// channel returns each trajectory's value of a named reward channel.
-func channel(b *rollout.Batch, name string) ([]float64, error) {
-	out := make([]float64, len(b.Trajectories))
-	for i, t := range b.Trajectories {
-		r, ok := t.Rewards[name]
-		if !ok {
-			return nil, fmt.Errorf("trajectory %d (traj_uid %q): no rewards.%s", i, t.ID, name)
-		}
-		out[i] = r
-	}
-	return out, nil
-}
 
 // lengths returns each trajectory's length: its tokens with a non-zero mask.
 func lengths(b *rollout.Batch) []float64 {
@@ -192,20 +121,6 @@ func featureInput(param, doc string) credit.Input {
 		Has: func(t *rollout.Trajectory, v credit.Values) bool {
 			_, ok := t.Features[v.String(param)]
 			return ok
-		}}
-}
-
-// channelInput requires the reward channel named by a parameter (an empty
-// name means the channel is not used).
-func channelInput(param, doc string) credit.Input {
-	return credit.Input{Name: "rewards.<" + param + ">", Doc: doc,
-		Has: func(t *rollout.Trajectory, v credit.Values) bool {
-			for _, name := range credit.SplitList(v.String(param)) {
-				if _, ok := t.Rewards[name]; !ok {
-					return false
-				}
-			}
-			return true
 		}}
 }
 

@@ -91,7 +91,7 @@ func init() {
 					r[i] += w * o
 				}
 			}
-			return runBase("crew", b, v, r)
+			return credit.RunBase("crew", b, v, r)
 		},
 	})
 }

@@ -22,8 +22,8 @@ func init() {
 			{Name: "extra", Kind: credit.String, Default: "", Doc: "comma-separated reward channels added to the welfare (e.g. a format reward)", Origin: credit.ByCredo("empty: the welfare alone")},
 			pBaseParams,
 		},
-		Inputs: []credit.Input{credit.InGroup, channelInput("user", "the user's payoff"), channelInput("model", "the model's payoff"),
-			channelInput("extra", "channels added to the welfare"), inBase},
+		Inputs: []credit.Input{credit.InGroup, credit.ChannelInput("user", "the user's payoff"), credit.ChannelInput("model", "the model's payoff"),
+			credit.ChannelInput("extra", "channels added to the welfare"), inBase},
 		Outputs: stageOutputs,
 		Scope:   credit.ScopeGroup,
 		ScopeOf: credit.StageScope,
@@ -33,11 +33,11 @@ func init() {
 		Provenance: credit.Provenance{Paper: "GTAlign: game-theoretic alignment of LLM assistants for mutual welfare (title as recalled; methods.md §1 row 23)", SpecRow: 23},
 		Notes:      "stage: r = W(rewards.<user>, rewards.<model>) + Σ rewards.<extra>; the payoff matrix the paper's model reasons over is the model's business, credo takes the two realised payoffs; advantages and returns are the base method's",
 		Run: func(b *rollout.Batch, v credit.Values) error {
-			u, err := channel(b, v.String("user"))
+			u, err := credit.ChannelValues(b, v.String("user"))
 			if err != nil {
 				return err
 			}
-			m, err := channel(b, v.String("model"))
+			m, err := credit.ChannelValues(b, v.String("model"))
 			if err != nil {
 				return err
 			}
@@ -49,7 +49,7 @@ func init() {
 				}
 			}
 			for _, name := range credit.SplitList(v.String("extra")) {
-				x, err := channel(b, name)
+				x, err := credit.ChannelValues(b, name)
 				if err != nil {
 					return err
 				}
@@ -57,7 +57,7 @@ func init() {
 					r[i] += x[i]
 				}
 			}
-			return runBase("gtalign", b, v, r)
+			return credit.RunBase("gtalign", b, v, r)
 		},
 	})
 }

@@ -102,7 +102,7 @@ func mixtureRewards(b *rollout.Batch, v credit.Values) ([]float64, error) {
 	}
 	xs := make([][]float64, len(chs))
 	for k, c := range chs {
-		if xs[k], err = channel(b, c); err != nil {
+		if xs[k], err = credit.ChannelValues(b, c); err != nil {
 			return nil, err
 		}
 	}

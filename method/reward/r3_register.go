@@ -17,7 +17,7 @@ func init() {
 			{Name: "weights", Kind: credit.String, Default: "0.5,0.5", Doc: "comma-separated weights ≥ 0, one per channel (empty = equal)", Origin: credit.NotInPaper("equal weights: neither the learned relevance reward nor its regulariser dominates"), Validate: validWeights},
 			pBaseParams,
 		},
-		Inputs:  []credit.Input{credit.InGroup, channelInput("channels", "the channels to mix"), inBase},
+		Inputs:  []credit.Input{credit.InGroup, credit.ChannelInput("channels", "the channels to mix"), inBase},
 		Outputs: stageOutputs,
 		Scope:   credit.ScopeGroup,
 		ScopeOf: credit.StageScope,
@@ -31,7 +31,7 @@ func init() {
 			if err != nil {
 				return err
 			}
-			return runBase("r3", b, v, r)
+			return credit.RunBase("r3", b, v, r)
 		},
 	})
 }

@@ -20,7 +20,7 @@ func init() {
 			{Name: "fail_reward", Kind: credit.Float, Default: 0.0, Doc: "reward of a response whose format fails", Origin: credit.NotInPaper("0: no score without a parsable answer, and no extra penalty")},
 			pBaseParams,
 		},
-		Inputs:  []credit.Input{credit.InGroup, channelInput("channels", "the rubric channels"), channelInput("format", "the format reward"), inBase},
+		Inputs:  []credit.Input{credit.InGroup, credit.ChannelInput("channels", "the rubric channels"), credit.ChannelInput("format", "the format reward"), inBase},
 		Outputs: stageOutputs,
 		Scope:   credit.ScopeGroup,
 		ScopeOf: credit.StageScope,
@@ -35,7 +35,7 @@ func init() {
 				return err
 			}
 			if f := v.String("format"); f != "" {
-				g, err := channel(b, f)
+				g, err := credit.ChannelValues(b, f)
 				if err != nil {
 					return err
 				}
@@ -43,7 +43,7 @@ func init() {
 					return err
 				}
 			}
-			return runBase("retro_star", b, v, r)
+			return credit.RunBase("retro_star", b, v, r)
 		},
 	})
 }

@@ -54,7 +54,7 @@ func init() {
 			if err != nil {
 				return err
 			}
-			return runBase("score", b, v, r)
+			return credit.RunBase("score", b, v, r)
 		},
 	})
 }

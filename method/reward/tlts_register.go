@@ -24,7 +24,7 @@ func init() {
 			{Name: "schedule_steps", Kind: credit.Int, Default: 100, Doc: "steps from budget_start to budget_min (linear)", Origin: credit.NotInPaper("100 calls, the same order as the exponential default"), Range: credit.AtLeast(1)},
 			pStep, pBaseParams,
 		},
-		Inputs:  []credit.Input{credit.InGroup, credit.InOutcome, channelInput("format", "format reward of each response"), inBase},
+		Inputs:  []credit.Input{credit.InGroup, credit.InOutcome, credit.ChannelInput("format", "format reward of each response"), inBase},
 		Outputs: stageOutputs,
 		Scope:   credit.ScopeGroup,
 		ScopeOf: credit.StageScope,
@@ -44,13 +44,13 @@ func init() {
 			if err != nil {
 				return err
 			}
-			o, err := outcomes(b, v.String("reward"))
+			o, err := credit.Outcomes(b, v.String("reward"))
 			if err != nil {
 				return err
 			}
 			var f []float64
 			if name := v.String("format"); name != "" {
-				if f, err = channel(b, name); err != nil {
+				if f, err = credit.ChannelValues(b, name); err != nil {
 					return err
 				}
 			}
@@ -58,7 +58,7 @@ func init() {
 			if err != nil {
 				return err
 			}
-			if err := runBase("tlts", b, v, r); err != nil {
+			if err := credit.RunBase("tlts", b, v, r); err != nil {
 				return err
 			}
 			if err := st.Put("budget", budget); err != nil {
