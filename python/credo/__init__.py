@@ -5,6 +5,7 @@
     out = credo.assign("verl.grpo", records)            # credo records (docs/format.md)
     out = credo.assign("verl_agent.gigpo", data, gamma=0.95)   # verl DataProto layout
     import credo.verl; credo.verl.register()            # every method in verl's registry
+    credo.Client("http://127.0.0.1:8080").assign(...)   # the same API through `credo serve`
 
 The engine is a Go shared library loaded into this process (libcredo.so). The
 Go runtime does not survive fork(): with multiprocessing or Ray, use the
@@ -15,7 +16,7 @@ import json
 from . import _lib
 from ._lib import CredoError
 
-__all__ = ["assign", "methods", "method", "State", "CredoError", "verl", "verl_agent", "openrlhf"]
+__all__ = ["assign", "methods", "method", "State", "Client", "CredoError", "verl", "verl_agent", "openrlhf"]
 __version__ = "0.1.0"
 
 
@@ -120,4 +121,5 @@ def _run(req, lines):
     return recs, h.get("state")
 
 
+from .client import Client  # noqa: E402
 from . import verl, verl_agent, openrlhf  # noqa: E402
