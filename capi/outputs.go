@@ -2,10 +2,8 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"math"
 	"reflect"
-	"strings"
 
 	"github.com/credo-rl/credo/golden"
 )
@@ -13,66 +11,30 @@ import (
 // marshalOutputs encodes adapter outputs as JSON, spelling non-finite
 // numbers as the golden files do ("NaN", "Infinity", "-Infinity").
 func marshalOutputs(o golden.Outputs) ([]byte, error) {
-	return json.Marshal(map[string]any{"outputs": plain(reflect.ValueOf(map[string]any(o)))})
+	return json.Marshal(map[string]any{"outputs": spellNonFinite(golden.Normalize(reflect.ValueOf(map[string]any(o))))})
 }
 
-func plain(v reflect.Value) any {
-	if !v.IsValid() {
-		return nil
-	}
-	switch v.Kind() {
-	case reflect.Interface, reflect.Pointer:
-		if v.IsNil() {
-			return nil
-		}
-		return plain(v.Elem())
-	case reflect.Bool:
-		return v.Bool()
-	case reflect.String:
-		return v.String()
-	case reflect.Float32, reflect.Float64:
-		f := v.Float()
+// spellNonFinite replaces non-finite numbers of a plain value (see
+// golden.Normalize) by their golden spelling.
+func spellNonFinite(x any) any {
+	switch y := x.(type) {
+	case float64:
 		switch {
-		case math.IsNaN(f):
+		case math.IsNaN(y):
 			return "NaN"
-		case math.IsInf(f, 1):
+		case math.IsInf(y, 1):
 			return "Infinity"
-		case math.IsInf(f, -1):
+		case math.IsInf(y, -1):
 			return "-Infinity"
 		}
-		return f
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return v.Int()
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return v.Uint()
-	case reflect.Slice, reflect.Array:
-		out := make([]any, v.Len())
-		for i := range out {
-			out[i] = plain(v.Index(i))
+	case []any:
+		for i := range y {
+			y[i] = spellNonFinite(y[i])
 		}
-		return out
-	case reflect.Map:
-		out := make(map[string]any, v.Len())
-		it := v.MapRange()
-		for it.Next() {
-			out[fmt.Sprint(it.Key().Interface())] = plain(it.Value())
+	case map[string]any:
+		for k, v := range y {
+			y[k] = spellNonFinite(v)
 		}
-		return out
-	case reflect.Struct:
-		out := map[string]any{}
-		t := v.Type()
-		for i := 0; i < t.NumField(); i++ {
-			f := t.Field(i)
-			if !f.IsExported() {
-				continue
-			}
-			name := f.Name
-			if tag := f.Tag.Get("json"); tag != "" {
-				name = strings.Split(tag, ",")[0]
-			}
-			out[name] = plain(v.Field(i))
-		}
-		return out
 	}
-	return fmt.Sprintf("<unsupported %s>", v.Kind())
+	return x
 }

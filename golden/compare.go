@@ -84,8 +84,11 @@ func (c *comparer) fail(path, format string, args ...any) {
 	c.msgs = append(c.msgs, path+": "+fmt.Sprintf(format, args...))
 }
 
-// normalize turns a Go value into nil, bool, string, float64, int64, []any or
-// map[string]any.
+// Normalize turns a Go value into nil, bool, string, float64, int64, []any
+// or map[string]any (struct fields under their JSON names): the plain form
+// in which outputs are compared with golden files and sent over the C ABI.
+func Normalize(v reflect.Value) any { return normalize(v) }
+
 func normalize(v reflect.Value) any {
 	if !v.IsValid() {
 		return nil

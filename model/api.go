@@ -171,17 +171,7 @@ func (c *Client) Complete(ctx context.Context, q CompletionRequest) (*Response, 
 	if err != nil {
 		return nil, err
 	}
-	var out *Response
-	err = c.post(ctx, "/completions", body, q.Stream, func(raw []byte) error {
-		r, err := decode(raw, q.Stream)
-		out = r
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	c.count(out)
-	return out, nil
+	return c.call(ctx, "/completions", body, q.Stream)
 }
 
 // Chat calls /v1/chat/completions.
@@ -190,9 +180,15 @@ func (c *Client) Chat(ctx context.Context, q ChatRequest) (*Response, error) {
 	if err != nil {
 		return nil, err
 	}
+	return c.call(ctx, "/chat/completions", body, q.Stream)
+}
+
+// call posts a request body to path and decodes the answer (streamed or
+// not) into a Response, counting its requests and tokens.
+func (c *Client) call(ctx context.Context, path string, body []byte, stream bool) (*Response, error) {
 	var out *Response
-	err = c.post(ctx, "/chat/completions", body, q.Stream, func(raw []byte) error {
-		r, err := decode(raw, q.Stream)
+	err := c.post(ctx, path, body, stream, func(raw []byte) error {
+		r, err := decode(raw, stream)
 		out = r
 		return err
 	})

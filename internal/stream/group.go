@@ -65,43 +65,17 @@ func (r *run) onePass() error {
 	defer src.close()
 	x := newIndex(r.in, src.unit)
 	r.x = x
-	var (
-		cur    []*rollout.Trajectory
-		recs   []int
-		curG   = int32(-1)
-		closed []bool
-		// pending is the first error of a group's credit. It is reported
-		// at the end of the pass unless a group turns out to be spread over
-		// the file (the failing group may then have been incomplete).
-		pending error
-	)
-	flush := func() error {
-		if len(cur) == 0 || pending != nil {
-			cur, recs = cur[:0], recs[:0]
-			if curG >= 0 {
-				closed[curG] = true
-			}
-			return nil
-		}
-		b := &rollout.Batch{Trajectories: cur}
+	gr := newGrouper(func(b *rollout.Batch, recs []int) error {
 		if err := r.group(step, b, recs); err != nil {
-			if !errors.Is(err, ErrInput) {
-				return err
-			}
-			pending = err
-			closed[curG] = true
-			cur, recs = cur[:0], recs[:0]
-			return nil
+			return err
 		}
-		for _, t := range cur {
+		for _, t := range b.Trajectories {
 			if err := r.w.Write(t); err != nil {
 				return fmt.Errorf("write output %s: %w", r.out, err)
 			}
 		}
-		closed[curG] = true
-		cur, recs = cur[:0], recs[:0]
 		return nil
-	}
+	})
 	for {
 		t, p, err := src.next()
 		if err == io.EOF {
@@ -114,30 +88,12 @@ func (r *run) onePass() error {
 		if err != nil {
 			return err
 		}
-		for int(g) >= len(closed) {
-			closed = append(closed, false)
+		if err := gr.add(x, t, rec, g); err != nil {
+			return err
 		}
-		if g != curG {
-			if closed[g] {
-				first := 0
-				for first < rec && x.group[first] != g {
-					first++
-				}
-				return &interleaved{group: t.Group, first: x.where(first), here: x.where(rec)}
-			}
-			if err := flush(); err != nil {
-				return err
-			}
-			curG = g
-		}
-		cur = append(cur, t)
-		recs = append(recs, rec)
 	}
-	if err := flush(); err != nil {
+	if err := gr.finish(); err != nil {
 		return err
-	}
-	if pending != nil {
-		return pending
 	}
 	if err := x.links(); err != nil {
 		return err

@@ -83,34 +83,7 @@ func (r *run) piecewise(grouped, first bool, f func(*rollout.Batch, []int) error
 		r.x = newIndex(r.in, src.unit)
 	}
 	x := r.x
-	var (
-		cur    []*rollout.Trajectory
-		recs   []int
-		curG   = int32(-1)
-		closed []bool
-		// pending is the first error of a group's credit. It is reported
-		// at the end of the pass unless a group turns out to be spread over
-		// the file (the failing group may then have been incomplete).
-		pending error
-	)
-	flush := func() error {
-		if len(cur) == 0 || pending != nil {
-			cur, recs = cur[:0], recs[:0]
-			if curG >= 0 {
-				closed[curG] = true
-			}
-			return nil
-		}
-		if err := f(&rollout.Batch{Trajectories: cur}, recs); err != nil {
-			if !errors.Is(err, ErrInput) {
-				return err
-			}
-			pending = err
-		}
-		closed[curG] = true
-		cur, recs = cur[:0], recs[:0]
-		return nil
-	}
+	gr := newGrouper(f)
 	for n := 0; ; n++ {
 		t, p, err := src.next()
 		if err == io.EOF {
@@ -139,30 +112,12 @@ func (r *run) piecewise(grouped, first bool, f func(*rollout.Batch, []int) error
 			}
 			continue
 		}
-		for int(g) >= len(closed) {
-			closed = append(closed, false)
+		if err := gr.add(x, t, rec, g); err != nil {
+			return err
 		}
-		if g != curG {
-			if closed[g] {
-				first := 0
-				for first < rec && x.group[first] != g {
-					first++
-				}
-				return &interleaved{group: t.Group, first: x.where(first), here: x.where(rec)}
-			}
-			if err := flush(); err != nil {
-				return err
-			}
-			curG = g
-		}
-		cur = append(cur, t)
-		recs = append(recs, rec)
 	}
-	if err := flush(); err != nil {
+	if err := gr.finish(); err != nil {
 		return err
-	}
-	if pending != nil {
-		return pending
 	}
 	if first {
 		return x.links()
