@@ -22,7 +22,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/credo-rl/credo/credit"
-	"github.com/credo-rl/credo/internal/stream"
+	"github.com/credo-rl/credo/credit/stream"
 	_ "github.com/credo-rl/credo/method/all"
 	credov1 "github.com/credo-rl/credo/serve/gen/credo/v1"
 	"github.com/credo-rl/credo/serve/gen/credo/v1/credov1connect"

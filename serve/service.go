@@ -13,8 +13,8 @@ import (
 	"connectrpc.com/connect"
 
 	"github.com/credo-rl/credo/credit"
+	"github.com/credo-rl/credo/credit/stream"
 	"github.com/credo-rl/credo/format"
-	"github.com/credo-rl/credo/internal/stream"
 	credov1 "github.com/credo-rl/credo/serve/gen/credo/v1"
 	"github.com/credo-rl/credo/serve/gen/credo/v1/credov1connect"
 )

@@ -8,8 +8,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/credo-rl/credo/credit"
+	"github.com/credo-rl/credo/credit/stream"
 	"github.com/credo-rl/credo/format"
-	"github.com/credo-rl/credo/internal/stream"
 )
 
 func newAssign() *cobra.Command {

@@ -28,7 +28,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/credo-rl/credo/internal/stream"
+	"github.com/credo-rl/credo/credit/stream"
 )
 
 // usageError marks command-line misuse (exit 2).

@@ -5,5 +5,5 @@
 // every group is spread over the whole file (record k belongs to group
 // k mod groups), the worst case for group streaming.
 //
-//	go run ./internal/stream/memgen -mb 1024 -interleave -out /tmp/inter.jsonl
+//	go run ./bench/memgen -mb 1024 -interleave -out /tmp/inter.jsonl
 package main

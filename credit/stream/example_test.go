@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 
 	"github.com/credo-rl/credo/credit"
-	"github.com/credo-rl/credo/internal/stream"
+	"github.com/credo-rl/credo/credit/stream"
 	_ "github.com/credo-rl/credo/method/all"
 )
 
