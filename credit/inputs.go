@@ -28,7 +28,7 @@ var InTokenRewards = Input{
 }
 
 // InValues: critic values per token.
-var InValues = Input{Name: "values", Doc: "critic values per token",
+var InValues = Input{Name: "values", Doc: "critic values per token", Critic: true,
 	Has: func(t *rollout.Trajectory, _ Values) bool { return t.Values != nil }}
 
 // InOldLogProbs: behaviour log-probs per token.

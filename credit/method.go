@@ -28,6 +28,20 @@ type Input struct {
 	// Has reports whether a trajectory provides the input under the given
 	// parameter values. Nil means every valid trajectory has it.
 	Has func(t *rollout.Trajectory, v Values) bool `json:"-"`
+	// Critic marks an input that a learned value function produces (per-token
+	// values, per-turn V or Q): a caller that trains a critic, like the lab,
+	// asks Method.NeedsCritic instead of matching input names.
+	Critic bool `json:"critic,omitempty"`
+}
+
+// NeedsCritic reports whether the method reads an input marked Critic.
+func (m *Method) NeedsCritic() bool {
+	for _, in := range m.Inputs {
+		if in.Critic {
+			return true
+		}
+	}
+	return false
 }
 
 // Scope says how far a method's statistics reach.

@@ -110,7 +110,7 @@ func init() {
 			RewardParam,
 		},
 		Inputs: []Input{InGroup, InOutcome,
-			{Name: "values (estimator gae)", Doc: "critic values per token", Has: func(t *rollout.Trajectory, v Values) bool {
+			{Name: "values (estimator gae)", Doc: "critic values per token", Critic: true, Has: func(t *rollout.Trajectory, v Values) bool {
 				return v.String("estimator") != "gae" || t.Values != nil
 			}}, InKLLogProbs},
 		Outputs:    []string{"advantages", "returns"},

@@ -271,7 +271,7 @@ type matrixRow struct {
 
 // usesCritic reports whether m reads critic values (V, or Q).
 func usesCritic(m *credit.Method) bool {
-	if needsValues(m) {
+	if m.NeedsCritic() {
 		return true
 	}
 	for _, in := range m.Inputs {

@@ -69,15 +69,6 @@ type trainOut struct {
 	pol    policy.Policy // the trained policy
 }
 
-func needsValues(m *credit.Method) bool {
-	for _, in := range m.Inputs {
-		if in.Name == "values" || in.Name == "values (estimator gae)" || in.Name == "steps[].values.v" {
-			return true
-		}
-	}
-	return false
-}
-
 // runTraining trains one policy and records its learning curve. The exact
 // expected return on the evaluation prompts is the main curve.
 func runTraining(ctx context.Context, x *runCtx, seed uint64, s trainSpec) (*trainOut, error) {
@@ -135,7 +126,7 @@ func runTraining(ctx context.Context, x *runCtx, seed uint64, s trainSpec) (*tra
 		transform = s.prep(e, pool)
 	}
 	var crit critic.Critic
-	if needsValues(m) || s.criticKind != "" {
+	if m.NeedsCritic() || s.criticKind != "" {
 		switch s.criticKind {
 		case "linear":
 			crit = critic.NewLinear(e, pool[0], true, 0.05)
@@ -282,7 +273,7 @@ func runTraining(ctx context.Context, x *runCtx, seed uint64, s trainSpec) (*tra
 		}
 		out.batch["grad_norm"] = append(out.batch["grad_norm"], st.GradNorm)
 		if crit != nil {
-			if err := train.UpdateCritic(crit, b, 4, needsValues(m)); err != nil {
+			if err := train.UpdateCritic(crit, b, 4, m.NeedsCritic()); err != nil {
 				return nil, err
 			}
 		}

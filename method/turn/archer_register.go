@@ -19,7 +19,7 @@ func init() {
 			pStepReward,
 		},
 		Inputs: []credit.Input{inTurns,
-			everyTurn("steps[].values.v", "critic V(s) of every turn", func(s *rollout.Step, _ credit.Values) bool { _, ok := s.Values["v"]; return ok }),
+			critic(everyTurn("steps[].values.v", "critic V(s) of every turn", func(s *rollout.Step, _ credit.Values) bool { _, ok := s.Values["v"]; return ok })),
 			everyTurn("steps[].values.q (advantage=q_minus_v)", "critic Q(s, a) of every turn", func(s *rollout.Step, v credit.Values) bool {
 				_, ok := s.Values["q"]
 				return ok || v.String("advantage") != string(ArCHerModeQV)

@@ -82,6 +82,12 @@ func everyTurn(name, doc string, has func(s *rollout.Step, v credit.Values) bool
 	}}
 }
 
+// critic marks an input as a learned critic's output (credit.Input.Critic).
+func critic(in credit.Input) credit.Input {
+	in.Critic = true
+	return in
+}
+
 // stepReward reads the named reward of every turn.
 func stepRewards(t *rollout.Trajectory, idx []int, channel string) []float64 {
 	out := make([]float64, len(idx))
