@@ -190,7 +190,7 @@ func TestTruncateAndTokenize(t *testing.T) {
 	}
 	for body, want := range map[string]string{
 		`{"messages":[]}`: "field messages",
-		`{"messages":[{"role":"user","content":"x"}],"guided_regex":"(a"}`:                       "field guided_regex",
+		`{"messages":[{"role":"user","content":"x"}],"guided_regex":"(a"}`:                      "field guided_regex",
 		`{"messages":[{"role":"user","content":"x"}],"guided_regex":"a","guided_choice":["b"]}`: "give one",
 		`{"messages":[{"role":"user","content":"x"}],"top_logprobs":2}`:                         "needs logprobs",
 		`{"messages":[{"role":"user","content":"x"}],"truncate_prompt_tokens":0}`:               "truncate_prompt_tokens",
