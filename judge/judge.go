@@ -36,6 +36,11 @@ type Recipe struct {
 	Writes string
 	// Provenance says what follows the paper and what is credo's.
 	Provenance string
+	// Grammar is the regular expression a whole answer matches, for a
+	// response of n steps (Go regexp syntax, no anchors); Options.Guided
+	// sends it as vLLM's guided_regex so that a constrained server can only
+	// answer in the recipe's format.
+	Grammar func(n int) string
 	parse      func(answer string, nSteps int) (any, error)
 	// tool, when set, labels each step without a model call.
 	tool  func(step string) (float64, bool, error)
@@ -68,6 +73,14 @@ type Options struct {
 	// Templates, when set, is a directory whose NAME.tmpl files override
 	// the embedded templates.
 	Templates string
+	// Guided sends each call's answer grammar (Recipe.Grammar, or
+	// AnswerRegex when set) as the request field guided_regex (vLLM's
+	// guided decoding; `credo lab serve` honours it too).
+	Guided      bool
+	AnswerRegex string
+	// Extra request fields, merged into every call (e.g.
+	// truncate_prompt_tokens for a short-context server).
+	Extra map[string]any
 	// Progress, when set, is called after each judge call.
 	Progress func(done, total int)
 }
@@ -240,7 +253,8 @@ func Run(ctx context.Context, b *rollout.Batch, r *Recipe, o Options) error {
 					want = 1
 				}
 				resp, err := o.Client.Chat(ctx, model.ChatRequest{Messages: []model.Message{{Role: "user", Content: c.prompt}},
-					N: want, Temperature: model.F(o.Temperature), MaxTokens: o.MaxTokens, Seed: model.U(seed + uint64(k))})
+					N: want, Temperature: model.F(o.Temperature), MaxTokens: o.MaxTokens, Seed: model.U(seed + uint64(k)),
+					Extra: extraFor(r, o, nsteps[c.row])})
 				if err != nil {
 					errs[ci] = fmt.Errorf("traj_uid %q step %d: %w", b.Trajectories[c.row].ID, c.step, err)
 					return
@@ -282,6 +296,28 @@ func Run(ctx context.Context, b *rollout.Batch, r *Recipe, o Options) error {
 		}
 	}
 	return nil
+}
+
+// extraFor is a call's extra request fields: o.Extra, and the answer
+// grammar when guided.
+func extraFor(r *Recipe, o Options, n int) map[string]any {
+	if !o.Guided && len(o.Extra) == 0 {
+		return nil
+	}
+	m := make(map[string]any, len(o.Extra)+1)
+	for k, v := range o.Extra {
+		m[k] = v
+	}
+	if o.Guided {
+		re := o.AnswerRegex
+		if re == "" && r.Grammar != nil {
+			re = r.Grammar(n)
+		}
+		if re != "" {
+			m["guided_regex"] = re
+		}
+	}
+	return m
 }
 
 func runTool(b *rollout.Batch, r *Recipe) error {

@@ -13,6 +13,7 @@ func init() {
 	add(&Recipe{Name: "capo", Method: "capo", Votes: 4,
 		Writes:     "steps[k].labels.wrong_vote_<j> (1 when critique j names step k, else 0) for j < votes",
 		Provenance: "CAPO: m generative critiques per response name the wrong steps, voted by the method (paper); the prompt wording and m = 4 are credo's",
+		Grammar:    capoGrammar,
 		parse: func(a string, n int) (any, error) {
 			rest, ok := lastLine(a, "WRONG STEPS:")
 			if !ok {
@@ -49,16 +50,19 @@ func init() {
 	add(&Recipe{Name: "calm", Method: "calm", PerStep: true, Votes: 1,
 		Writes:     "steps[k].labels.subgoal (1 = the judge says the turn achieves a subgoal; the mean over votes)",
 		Provenance: "CALM: an LLM judge labels turns that achieve subgoals (paper); the prompt wording is credo's",
+		Grammar:    fixed(`ANSWER: (YES|NO)`),
 		parse:      yesNo("ANSWER:", "YES", "NO"),
 		write:      meanLabel("subgoal")})
 	add(&Recipe{Name: "tp_grpo", Method: "tp_grpo", PerStep: true, Votes: 1,
 		Writes:     "steps[k].labels.correct (1 = correct; the mean over votes)",
 		Provenance: "TP-GRPO: step correctness from a judge (paper); the prompt wording is credo's",
+		Grammar:    fixed(`VERDICT: (CORRECT|INCORRECT)`),
 		parse:      yesNo("VERDICT:", "CORRECT", "INCORRECT"),
 		write:      meanLabel("correct")})
 	add(&Recipe{Name: "sotopia_rl", Method: "sotopia_rl", PerStep: true, Votes: 1,
 		Writes:     "steps[k].rewards.goal, .relationship, .knowledge (0-10 scores scaled to [0, 1]; mean over votes)",
 		Provenance: "Sotopia-RL: LLM attribution of the episode outcome to utterances along goal, relationship and knowledge (paper); the 0-10 scale is Sotopia's, the wording and the scaling are credo's",
+		Grammar:    fixed(`GOAL: (10|[0-9])\nRELATIONSHIP: (10|[0-9])\nKNOWLEDGE: (10|[0-9])`),
 		parse: func(a string, _ int) (any, error) {
 			out := make([]float64, 3)
 			for i, k := range []string{"GOAL:", "RELATIONSHIP:", "KNOWLEDGE:"} {
@@ -88,6 +92,7 @@ func init() {
 	add(&Recipe{Name: "posterior_grpo", Method: "posterior_grpo", Votes: 1, StepFree: true,
 		Writes:     "rewards.thinking (judge score in [0, 1], mean over votes) and rewards.format (1 when the response has one <think>...</think> block before the answer, else 0)",
 		Provenance: "Posterior-GRPO: a thinking-quality reward from a judge and a format reward (paper); the prompt, the 0-1 scale and the format rule are credo's",
+		Grammar:    fixed(`SCORE: ` + unit),
 		parse: func(a string, _ int) (any, error) {
 			rest, ok := lastLine(a, "SCORE:")
 			if !ok {
@@ -113,6 +118,7 @@ func init() {
 	add(&Recipe{Name: "lare", Method: "lare", PerStep: true, Votes: 1,
 		Writes:     "steps[k].values.z0, z1, z2 (the encoder's latent factors, mean over votes) for lare's decoder=ridge",
 		Provenance: "LaRe: an LLM encoder maps each turn to latent reward factors that a decoder turns into a reward (paper); the factor list and wording are credo's (edit lare.tmpl for your task; the answer line may carry any number of factors, the same for every turn)",
+		Grammar:    fixed(`FACTORS: ` + unit + `, ` + unit + `, ` + unit),
 		parse: func(a string, _ int) (any, error) {
 			rest, ok := lastLine(a, "FACTORS:")
 			if !ok {
@@ -145,6 +151,26 @@ func init() {
 				}
 			})
 		}})
+}
+
+// unit is a number in [0, 1] with at most two decimals.
+const unit = `(0(\.[0-9][0-9]?)?|1(\.00?)?)`
+
+func fixed(re string) func(int) string { return func(int) string { return re } }
+
+// capoGrammar: "none" or step numbers of the n steps, increasing, without
+// repeats (each subset has one spelling).
+func capoGrammar(n int) string {
+	alts := []string{"none"}
+	for i := 1; i <= n; i++ {
+		var sb strings.Builder
+		sb.WriteString(strconv.Itoa(i))
+		for j := i + 1; j <= n; j++ {
+			fmt.Fprintf(&sb, "(, %d)?", j)
+		}
+		alts = append(alts, sb.String())
+	}
+	return "WRONG STEPS: (" + strings.Join(alts, "|") + ")"
 }
 
 var thinkFormat = regexp.MustCompile(`(?s)^\s*<think>.*?</think>\s*\S`)

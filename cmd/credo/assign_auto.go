@@ -20,13 +20,15 @@ import (
 
 // autoFlags are assign's flags for the model stage.
 type autoFlags struct {
-	mf modelFlags
-	sf sampleFlags
+	mf     modelFlags
+	sf     sampleFlags
+	guided bool
 }
 
 func (a *autoFlags) add(c *cobra.Command) {
 	a.mf.add(c)
 	a.sf.add(c)
+	c.Flags().BoolVar(&a.guided, "guided", false, "judge stage: constrain each answer to the recipe's grammar (vLLM's guided_regex)")
 }
 
 // stageOf says which stage produces method's model inputs: a judge recipe
@@ -92,7 +94,12 @@ func (a *autoFlags) autoStage(cmd *cobra.Command, m *credit.Method, v credit.Val
 		return "", none, err
 	}
 	if recipe != "" {
-		if err := judge.Run(ctx, b, judge.Recipes[recipe], judge.Options{Client: cl, Temperature: 0.7, MaxTokens: 1024, Seed: a.sf.seed}); err != nil {
+		var extra map[string]any
+		if hs, ok := ro.Sampler.(*probe.HTTPSampler); ok {
+			extra = hs.Extra
+		}
+		o := judge.Options{Client: cl, Temperature: 0.7, MaxTokens: 1024, Seed: a.sf.seed, Guided: a.guided, Extra: extra}
+		if err := judge.Run(ctx, b, judge.Recipes[recipe], o); err != nil {
 			return "", none, err
 		}
 	}

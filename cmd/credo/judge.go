@@ -29,6 +29,8 @@ func newJudge() *cobra.Command {
 		seed          uint64
 		lineSteps     bool
 		list, quiet   bool
+		guided        bool
+		answerRegex   string
 	)
 	c := &cobra.Command{
 		Use:   "judge --recipe NAME --in FILE --out FILE",
@@ -40,7 +42,8 @@ every answer is parsed strictly: if one cannot be parsed, nothing is written and
 each failing record is reported with its id and the raw answer (--report FILE
 also writes them as JSONL). Recipes: ` + strings.Join(judge.Names(), ", ") + ` (credo judge --list).`,
 		Example: `  credo judge --recipe capo --endpoint http://127.0.0.1:8000/v1 --model judge --in rollouts.jsonl --out judged.jsonl
-  credo assign --method capo --in judged.jsonl --out credit.jsonl`,
+  credo assign --method capo --in judged.jsonl --out credit.jsonl
+  credo judge --recipe calm --line-steps --guided --extra truncate_prompt_tokens=80 --max-tokens 40 --endpoint http://127.0.0.1:18731/v1 --in roll.jsonl --out calm.jsonl`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if list {
@@ -69,13 +72,14 @@ also writes them as JSONL). Recipes: ` + strings.Join(judge.Names(), ", ") + ` (
 					return err
 				}
 			}
-			o := judge.Options{Temperature: temperature, MaxTokens: maxTok, Seed: seed, Votes: votes, Templates: templates}
+			o := judge.Options{Temperature: temperature, MaxTokens: maxTok, Seed: seed, Votes: votes, Templates: templates,
+				Guided: guided || answerRegex != "", AnswerRegex: answerRegex}
 			if r.Method != "groundedprm.labels" {
-				cl, _, err := mf.client()
+				cl, extra, err := mf.client()
 				if err != nil {
 					return err
 				}
-				o.Client = cl
+				o.Client, o.Extra = cl, extra
 				defer statsLine(cmd, quiet, cl)
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -116,6 +120,8 @@ also writes them as JSONL). Recipes: ` + strings.Join(judge.Names(), ", ") + ` (
 	c.Flags().Float64Var(&temperature, "temperature", 0.7, "judge sampling temperature")
 	c.Flags().Uint64Var(&seed, "seed", 0, "run seed")
 	c.Flags().BoolVar(&lineSteps, "line-steps", false, "make each line of the response a step (from token_text) where a record has no steps")
+	c.Flags().BoolVar(&guided, "guided", false, "constrain each answer to the recipe's answer grammar (sent as vLLM's guided_regex; credo lab serve honours it)")
+	c.Flags().StringVar(&answerRegex, "answer-regex", "", "with --guided: this grammar instead of the recipe's (Go regexp, the whole answer; e.g. for an edited lare.tmpl)")
 	c.Flags().BoolVarP(&quiet, "quiet", "q", false, "print nothing on success")
 	return c
 }
