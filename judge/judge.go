@@ -41,7 +41,7 @@ type Recipe struct {
 	// sends it as vLLM's guided_regex so that a constrained server can only
 	// answer in the recipe's format.
 	Grammar func(n int) string
-	parse      func(answer string, nSteps int) (any, error)
+	parse   func(answer string, nSteps int) (any, error)
 	// tool, when set, labels each step without a model call.
 	tool  func(step string) (float64, bool, error)
 	write func(t *rollout.Trajectory, step int, vals []any) error
