@@ -199,6 +199,37 @@ func (c *Client) call(ctx context.Context, path string, body []byte, stream bool
 	return out, nil
 }
 
+// Tokenize returns a text's token ids without special tokens, through
+// vLLM's POST /tokenize at the server's root ({"model", "prompt",
+// "add_special_tokens": false} → {"tokens": [...]}; `credo lab serve` has
+// it too). Probes use it to put a forced suffix's ids after a prefix of
+// token ids. Answers are cached like any other.
+func (c *Client) Tokenize(ctx context.Context, text string) ([]int, error) {
+	m := map[string]any{"prompt": text, "add_special_tokens": false}
+	if c.cfg.Model != "" {
+		m["model"] = c.cfg.Model
+	}
+	body, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int
+	err = c.post(ctx, rootPath+"/tokenize", body, false, func(raw []byte) error {
+		var r struct {
+			Tokens *[]int `json:"tokens"`
+		}
+		if err := json.Unmarshal(raw, &r); err != nil {
+			return err
+		}
+		if r.Tokens == nil {
+			return errors.New("no field tokens")
+		}
+		ids = *r.Tokens
+		return nil
+	})
+	return ids, err
+}
+
 // PromptScore is the log-probability of each prompt token given the tokens
 // before it.
 type PromptScore struct {

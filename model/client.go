@@ -146,6 +146,9 @@ func (e *HTTPError) Error() string {
 	return fmt.Sprintf("model: HTTP %d: %.200s", e.Status, e.Body)
 }
 
+// rootPath marks a path relative to the server's root instead of /v1.
+const rootPath = "root:"
+
 func retryable(status int) bool { return status == 429 || status >= 500 }
 
 // CacheKey is the cache's key of a request: SHA-256 over the endpoint, the
@@ -232,7 +235,11 @@ func (c *Client) post(ctx context.Context, path string, body []byte, stream bool
 func (c *Client) once(ctx context.Context, path string, body []byte, stream bool) ([]byte, time.Duration, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+path, bytes.NewReader(body))
+	url := c.base + path
+	if p, ok := strings.CutPrefix(path, rootPath); ok { // outside /v1 (vLLM's /tokenize)
+		url = strings.TrimSuffix(c.base, "/v1") + p
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return nil, 0, err
 	}

@@ -2,6 +2,7 @@ package model
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -343,5 +344,37 @@ func TestScorePrompt(t *testing.T) {
 	_, c2 := serve(t, func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, openaiCompletion) })
 	if _, err := c2.ScorePrompt(context.Background(), "x"); err == nil || !strings.Contains(err.Error(), "echo") {
 		t.Fatalf("%v", err)
+	}
+}
+
+// TestTokenize: vLLM's /tokenize at the server's root (not under /v1),
+// without special tokens; the answer is cached.
+func TestTokenize(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		var q map[string]any
+		_ = json.NewDecoder(r.Body).Decode(&q)
+		if r.URL.Path != "/tokenize" || q["prompt"] != "ab" || q["add_special_tokens"] != false || q["model"] != "m" {
+			w.WriteHeader(400)
+			fmt.Fprintf(w, `{"error":{"message":"path %s body %v"}}`, r.URL.Path, q)
+			return
+		}
+		fmt.Fprint(w, `{"tokens":[7,8],"count":2,"max_model_len":64}`)
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	for range 2 {
+		c, err := New(Config{BaseURL: srv.URL + "/v1", Model: "m", CacheDir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids, err := c.Tokenize(context.Background(), "ab")
+		if err != nil || fmt.Sprint(ids) != "[7 8]" {
+			t.Fatalf("%v %v", ids, err)
+		}
+	}
+	if calls.Load() != 1 {
+		t.Fatalf("%d server calls, want 1 (the second from the cache)", calls.Load())
 	}
 }

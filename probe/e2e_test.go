@@ -117,10 +117,13 @@ func prompts(t *testing.T, tasks []*textenv.Task) []probe.PromptSpec {
 }
 
 // pipeline samples rollouts, expands them for method and assigns credit.
-func pipeline(t *testing.T, s probe.Sampler, ps []probe.PromptSpec, method string, po probe.PlanOptions, lines bool) *rollout.Batch {
+func pipeline(t *testing.T, s probe.Sampler, tok func(context.Context, string) ([]int, error), v probe.Verifier, ps []probe.PromptSpec, method string, po probe.PlanOptions, lines bool) *rollout.Batch {
 	t.Helper()
 	ctx := context.Background()
-	ro := probe.RunOptions{Sampler: s, Verifier: probe.Exact{}, Seed: 7}
+	if v == nil {
+		v = probe.Exact{}
+	}
+	ro := probe.RunOptions{Sampler: s, Verifier: v, Seed: 7, Tokenize: tok}
 	b, err := probe.Rollouts(ctx, ps, 4, ro)
 	if err != nil {
 		t.Fatal(err)
@@ -169,26 +172,33 @@ func TestEndToEndAgainstLabServe(t *testing.T) {
 		maxTok = max(maxTok, tk.MaxNew)
 	}
 	local := &labSampler{m: m, maxTok: maxTok, topK: 5}
+	// the in-process side tokenizes a forced suffix with the lab's own
+	// vocabulary; the HTTP side asks the server's /tokenize
+	localTok := func(_ context.Context, s string) ([]int, error) { return lm.Vocab{}.Encode(s) }
 	for _, tc := range []struct {
-		method string
-		po     probe.PlanOptions
-		lines  bool
+		name, method string
+		po           probe.PlanOptions
+		lines        bool
+		v            probe.Verifier
 	}{
-		{"spo.tree", probe.PlanOptions{Branch: []int{3, 2}, Segment: 6}, false},
-		{"treerl.group_trie", probe.PlanOptions{Top: 2, Fork: 2, Iters: 2}, false},
-		{"omegaprm.labels", probe.PlanOptions{Samples: 4}, true},
-		{"spo.chain", probe.PlanOptions{Samples: 3, Interval: 2}, false},
-		{"brpo", probe.PlanOptions{Budgets: []int{10, 20, 30}, Samples: 3}, false},
+		{"spo.tree", "spo.tree", probe.PlanOptions{Branch: []int{3, 2}, Segment: 6}, false, nil},
+		{"treerl.group_trie", "treerl.group_trie", probe.PlanOptions{Top: 2, Fork: 2, Iters: 2}, false, nil},
+		{"omegaprm.labels", "omegaprm.labels", probe.PlanOptions{Samples: 4}, true, nil},
+		{"spo.chain", "spo.chain", probe.PlanOptions{Samples: 3, Interval: 2}, false, nil},
+		{"brpo", "brpo", probe.PlanOptions{Budgets: []int{10, 20, 30}, Samples: 3}, false, nil},
+		// forced answers: "#### " after each line (VSRM) or budget cut (BRPO), the answer scored by its number
+		{"vsrm-forced", "vsrm", probe.PlanOptions{Samples: 4, Force: "#### "}, true, probe.Numeric{}},
+		{"brpo-forced", "brpo", probe.PlanOptions{Budgets: []int{10, 20, 30}, Samples: 3, Force: "\n#### "}, false, probe.Numeric{}},
 	} {
-		t.Run(tc.method, func(t *testing.T) {
+		t.Run(tc.name, func(t *testing.T) {
 			cache := t.TempDir()
 			client, err := model.New(model.Config{BaseURL: srv.URL, Model: "lab", CacheDir: cache})
 			if err != nil {
 				t.Fatal(err)
 			}
 			remote := &probe.HTTPSampler{Client: client, MaxTokens: maxTok, Temperature: 1, TopLogprobs: 5}
-			viaHTTP := pipeline(t, remote, ps, tc.method, tc.po, tc.lines)
-			inProc := pipeline(t, local, ps, tc.method, tc.po, tc.lines)
+			viaHTTP := pipeline(t, remote, client.Tokenize, tc.v, ps, tc.method, tc.po, tc.lines)
+			inProc := pipeline(t, local, localTok, tc.v, ps, tc.method, tc.po, tc.lines)
 			a, _ := json.Marshal(viaHTTP.Trajectories)
 			c, _ := json.Marshal(inProc.Trajectories)
 			if string(a) != string(c) {
@@ -197,7 +207,7 @@ func TestEndToEndAgainstLabServe(t *testing.T) {
 			st := client.Stats()
 			// a rerun from the cache costs no request and gives the same records
 			client2, _ := model.New(model.Config{BaseURL: srv.URL, Model: "lab", CacheDir: cache})
-			again := pipeline(t, &probe.HTTPSampler{Client: client2, MaxTokens: maxTok, Temperature: 1, TopLogprobs: 5}, ps, tc.method, tc.po, tc.lines)
+			again := pipeline(t, &probe.HTTPSampler{Client: client2, MaxTokens: maxTok, Temperature: 1, TopLogprobs: 5}, client2.Tokenize, tc.v, ps, tc.method, tc.po, tc.lines)
 			if st2 := client2.Stats(); st2.CacheHits != st2.Requests || st2.Requests != st.Requests {
 				t.Errorf("rerun: %v, first run: %v", st2, st)
 			}

@@ -50,6 +50,13 @@ type PlanOptions struct {
 	Budgets                       []int
 	BudgetKind, Score             string
 	VerifierSuffix, RefinerSuffix string
+	// Force, for VSRM and BRPO, is the forced-answer suffix put after each
+	// prefix (e.g. "</think>\nThe answer is "); the samples are the
+	// answers it forces and the verifier scores Force + answer. ForceIDs
+	// are its token ids when known (else Run tokenizes it). Empty: free
+	// continuations of the prefix, scored with the prefix.
+	Force    string
+	ForceIDs []int
 }
 
 // Default MALT turn suffixes (credo's wording; the paper's prompts are
@@ -400,14 +407,16 @@ func planOmega(b *rollout.Batch, o PlanOptions) ([]Task, error) {
 }
 
 // Prepare writes what a method's plan knows without sampling: for
-// OmegaPRM, a solution's value after its last step is its own outcome
-// (rewards.<reward>). Plan calls it; a run of a saved plan calls it too.
+// OmegaPRM, and for VSRM with a forced answer, a solution's value after
+// its last step is its own outcome (rewards.<reward>: the answer it gave
+// is the one a suffix would force); for BRPO, the budget steps. Plan calls
+// it; a run of a saved plan calls it too.
 func Prepare(b *rollout.Batch, method string, o PlanOptions) error {
 	o = o.withDefaults()
 	if method == "brpo" {
 		return prepareBRPO(b, o)
 	}
-	if method != "omegaprm" && method != "omegaprm.labels" {
+	if method != "omegaprm" && method != "omegaprm.labels" && (method != "vsrm" || o.Force == "") {
 		return nil
 	}
 	for i, t := range b.Trajectories {
@@ -419,7 +428,7 @@ func Prepare(b *rollout.Batch, method string, o PlanOptions) error {
 		if _, ok := t.Steps[last].Values[o.ValueKey]; !ok {
 			r, ok := t.Rewards[o.Reward]
 			if !ok {
-				return fmt.Errorf("probe: omegaprm: trajectory %d (traj_uid %q) has no rewards.%s", i, t.ID, o.Reward)
+				return fmt.Errorf("probe: %s: trajectory %d (traj_uid %q) has no rewards.%s", method, i, t.ID, o.Reward)
 			}
 			setStepValue(t, last, o.ValueKey, r)
 		}
@@ -447,9 +456,10 @@ func setStepValue(t *rollout.Trajectory, step int, key string, v float64) {
 }
 
 // planVSRM asks for the MC accuracy after every step without a value
-// (VSRM, arXiv:2508.10293: the accuracy of answers forced after each step;
-// credo samples free continuations from the step boundary and scores them
-// with the verifier, the forced-answer prompt being a deployment detail).
+// (VSRM, arXiv:2508.10293: the accuracy of answers forced after each
+// step). With Force the samples are the answers forced by the suffix
+// after the step; without it they are free continuations from the step
+// boundary (credo's simplification).
 //
 // GroundedPRM's MC values are planned the same way (one estimate per step).
 func planVSRM(b *rollout.Batch, o PlanOptions, method string) ([]Task, error) {
@@ -467,7 +477,11 @@ func planVSRM(b *rollout.Batch, o PlanOptions, method string) ([]Task, error) {
 		}
 		for _, s := range top {
 			if _, ok := t.Steps[s].Values[o.ValueKey]; !ok {
-				tasks = append(tasks, mcTask(t, s, o, method))
+				tk := mcTask(t, s, o, method)
+				if method == "vsrm" {
+					tk.Force, tk.ForceIDs = o.Force, o.ForceIDs
+				}
+				tasks = append(tasks, tk)
 			}
 		}
 	}
@@ -580,10 +594,11 @@ func prepareBRPO(b *rollout.Batch, o PlanOptions) error {
 
 // planBRPO asks, for every budget step without a score, for Samples
 // continuations of the trace truncated at the budget (BRPO,
-// arXiv:2505.13438: summaries after truncated thinking; credo
-// samples free continuations from the cut and scores them with the
-// verifier, without a forced end-of-thinking suffix) and writes their mean
-// to the step's rewards.<Score>.
+// arXiv:2505.13438: answers after truncated thinking; with Force the
+// samples are the answers forced by the end-of-thinking suffix put at the
+// cut, without it free continuations from the cut, credo's
+// simplification) and writes their mean verifier score to the step's
+// rewards.<Score>.
 func planBRPO(b *rollout.Batch, o PlanOptions) ([]Task, error) {
 	if o.Samples == 0 {
 		o.Samples = 4
@@ -601,7 +616,7 @@ func planBRPO(b *rollout.Batch, o PlanOptions) ([]Task, error) {
 				continue
 			}
 			tasks = append(tasks, Task{ID: fmt.Sprintf("%s#b%d", t.ID, s.End), Method: "brpo", Group: t.Group, Parent: t.ID, Token: s.End,
-				N: o.Samples, Fold: FoldMC, Step: k, ValueKey: o.Score, Rewards: true})
+				N: o.Samples, Fold: FoldMC, Step: k, ValueKey: o.Score, Rewards: true, Force: o.Force, ForceIDs: o.ForceIDs})
 		}
 	}
 	return tasks, nil

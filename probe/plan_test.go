@@ -217,3 +217,72 @@ func TestHTTPSamplerServerIgnoringN(t *testing.T) {
 		t.Fatalf("%v %d samples, %d calls", err, len(ss), calls.Load())
 	}
 }
+
+// echoSampler answers each request with one token: the number of prompt
+// ids, as text; it records the prompts.
+type echoSampler struct{ prompts [][]int }
+
+func (e *echoSampler) Sample(_ context.Context, prompt []int, n int, _ uint64) ([]Sample, error) {
+	e.prompts = append(e.prompts, append([]int(nil), prompt...))
+	out := make([]Sample, n)
+	for i := range out {
+		s := fmt.Sprint(len(prompt))
+		out[i] = Sample{TokenIDs: []int{len(prompt)}, LogProbs: []float64{0}, TokenText: []string{s}, Text: s, Finish: "stop"}
+	}
+	return out, nil
+}
+
+// TestForcedAnswers: a forced VSRM task samples after prompt + prefix +
+// the suffix's ids (tokenized once), the verifier sees the suffix and the
+// answer only, and the last step takes the trace's outcome.
+func TestForcedAnswers(t *testing.T) {
+	tr := traj("a", "g", 6)
+	tr.Tokens = []int64{10, 11, 12, 13, 14, 15}
+	tr.Steps = []rollout.Step{{Start: 0, End: 2}, {Start: 2, End: 4}, {Start: 4, End: 6}}
+	tr.Rewards["outcome"] = 0.25
+	tr.GroundTruth = "7"
+	tr.Extra = map[string]json.RawMessage{FieldPrompt: json.RawMessage(`[1,2,3]`)}
+	b := &rollout.Batch{Trajectories: []*rollout.Trajectory{tr}}
+	tasks, err := Plan(b, "vsrm", PlanOptions{Samples: 2, Force: "A:"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tasks) != 2 || tasks[0].Force != "A:" || tasks[0].Token != 2 || tasks[1].Token != 4 || tr.Steps[2].Values["mc"] != 0.25 {
+		t.Fatalf("tasks %+v, last step %v", tasks, tr.Steps[2].Values)
+	}
+	calls := 0
+	es := &echoSampler{}
+	var seen []string
+	v := verifierFunc(func(text, gt string) float64 {
+		seen = append(seen, text)
+		if text == "A:7" { // 3 prompt ids + 2 prefix tokens + 2 suffix ids
+			return 1
+		}
+		return 0
+	})
+	ro := RunOptions{Sampler: es, Verifier: v, Concurrency: 1, Tokenize: func(_ context.Context, s string) ([]int, error) {
+		calls++
+		return []int{90, 91}, nil
+	}}
+	n, err := Run(context.Background(), b, tasks, ro)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 4 || calls != 1 || fmt.Sprint(es.prompts[0]) != "[1 2 3 10 11 90 91]" || fmt.Sprint(es.prompts[1]) != "[1 2 3 10 11 12 13 90 91]" {
+		t.Fatalf("%d samples, %d tokenize calls, prompts %v", n, calls, es.prompts)
+	}
+	if tr.Steps[0].Values["mc"] != 1 || tr.Steps[1].Values["mc"] != 0 || len(b.Trajectories) != 1 {
+		t.Fatalf("values %v %v, seen %q", tr.Steps[0].Values, tr.Steps[1].Values, seen)
+	}
+	if tasks[0].ForceIDs != nil {
+		t.Fatal("Run must not write into the caller's tasks")
+	}
+	// without a tokenizer or ids, the run is refused
+	if _, err := Run(context.Background(), b, tasks, RunOptions{Sampler: es, Verifier: v}); err == nil {
+		t.Fatal("a forced suffix without ids needs a tokenizer")
+	}
+}
+
+type verifierFunc func(text, gt string) float64
+
+func (f verifierFunc) Score(_ context.Context, text, gt, _ string) (float64, error) { return f(text, gt), nil }

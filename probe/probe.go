@@ -67,6 +67,13 @@ type Task struct {
 	// response; Role names the children's role (written to field "role").
 	Suffix string `json:"suffix,omitempty"`
 	Role   string `json:"role,omitempty"`
+	// Force is a forced-answer suffix (FoldMC only): each sample continues
+	// the prefix followed by Force, and the verifier scores Force followed
+	// by the sample (VSRM's forced answers after a step, BRPO's answers
+	// after truncated thinking). ForceIDs are its token ids; when empty,
+	// Run asks RunOptions.Tokenize.
+	Force    string `json:"force,omitempty"`
+	ForceIDs []int  `json:"force_ids,omitempty"`
 }
 
 // Sample is one continuation.

@@ -22,6 +22,9 @@ type RunOptions struct {
 	Concurrency int
 	// Progress, when set, is called after each task.
 	Progress func(done, total int)
+	// Tokenize returns the token ids of a forced suffix whose task carries
+	// none (model.Client.Tokenize for a server).
+	Tokenize func(ctx context.Context, text string) ([]int, error)
 }
 
 func (o RunOptions) reward() string {
@@ -165,7 +168,9 @@ func ones(n int) []float64 {
 // Run samples every task and folds the samples into the batch: FoldTree and
 // FoldProbe tasks append records (traj_uid = task id + "." + i, parent =
 // {task.Parent, task.Token}, in task order), FoldMC tasks write the mean
-// score into the parent's step value. It returns the number of samples.
+// score into the parent's step value (a forced task: of its forced
+// answers). It returns the number of samples (records appended, or
+// answers scored).
 func Run(ctx context.Context, b *rollout.Batch, tasks []Task, o RunOptions) (int, error) {
 	byID := map[string]*rollout.Trajectory{}
 	for _, t := range b.Trajectories {
@@ -185,6 +190,33 @@ func Run(ctx context.Context, b *rollout.Batch, tasks []Task, o RunOptions) (int
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	done := 0
+	forced := map[string][]int{}
+	tasks = append([]Task(nil), tasks...) // force ids are filled in below
+	for i, tk := range tasks {
+		if tk.Force == "" {
+			continue
+		}
+		if tk.Fold != FoldMC {
+			return 0, fmt.Errorf("task %s: a forced suffix needs fold %q, not %q", tk.ID, FoldMC, tk.Fold)
+		}
+		if len(tk.ForceIDs) > 0 {
+			continue
+		}
+		if _, ok := forced[tk.Force]; !ok {
+			if o.Tokenize == nil {
+				return 0, fmt.Errorf("task %s: the forced suffix %q has no force_ids and there is no tokenizer", tk.ID, tk.Force)
+			}
+			ids, err := o.Tokenize(ctx, tk.Force)
+			if err != nil {
+				return 0, fmt.Errorf("task %s: tokenizing the forced suffix %q: %w", tk.ID, tk.Force, err)
+			}
+			if len(ids) == 0 {
+				return 0, fmt.Errorf("task %s: the forced suffix %q tokenizes to nothing", tk.ID, tk.Force)
+			}
+			forced[tk.Force] = ids
+		}
+		tasks[i].ForceIDs = forced[tk.Force]
+	}
 	for i, tk := range tasks {
 		p := byID[tk.Parent]
 		if p == nil {
@@ -241,6 +273,38 @@ func Run(ctx context.Context, b *rollout.Batch, tasks []Task, o RunOptions) (int
 		for k, id := range p.Tokens[:tk.Token] {
 			full[len(prompt)+k] = int(id)
 		}
+		if tk.Force != "" {
+			full = append(full, tk.ForceIDs...)
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer wg.Done()
+				defer func() { <-sem }()
+				r := &res[i]
+				ss, err := o.Sampler.Sample(ctx, full, tk.N, Seed(o.Seed, tk.ID))
+				if err != nil {
+					r.err = fmt.Errorf("task %s: %w", tk.ID, err)
+					return
+				}
+				sum := 0.0
+				for j, s := range ss {
+					v, err := o.Verifier.Score(ctx, tk.Force+s.Text, p.GroundTruth, s.Finish)
+					if err != nil {
+						r.err = fmt.Errorf("task %s: sample %d: %w", tk.ID, j, err)
+						return
+					}
+					sum += v
+				}
+				r.mean = sum / float64(len(ss))
+				if o.Progress != nil {
+					mu.Lock()
+					done++
+					o.Progress(done, len(tasks))
+					mu.Unlock()
+				}
+			}()
+			continue
+		}
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
@@ -279,6 +343,9 @@ func Run(ctx context.Context, b *rollout.Batch, tasks []Task, o RunOptions) (int
 			return 0, res[i].err
 		}
 		n += len(res[i].recs)
+		if tk.Force != "" {
+			n += tk.N
+		}
 		switch tk.Fold {
 		case FoldTree, FoldProbe, FoldRole:
 			b.Trajectories = append(b.Trajectories, res[i].recs...)

@@ -87,7 +87,7 @@ func (f *sampleFlags) options(mf *modelFlags) (probe.RunOptions, *model.Client, 
 		return probe.RunOptions{}, nil, usageError{err}
 	}
 	s := &probe.HTTPSampler{Client: c, MaxTokens: f.maxTokens, Temperature: f.temperature, TopLogprobs: f.topLogprobs, Stop: f.stop, Extra: extra}
-	return probe.RunOptions{Sampler: s, Verifier: v, Reward: f.reward, Seed: f.seed, Concurrency: mf.concurrency}, c, nil
+	return probe.RunOptions{Sampler: s, Verifier: v, Reward: f.reward, Seed: f.seed, Concurrency: mf.concurrency, Tokenize: c.Tokenize}, c, nil
 }
 
 // planFlags configure the planners.
@@ -113,6 +113,8 @@ func (f *planFlags) add(c *cobra.Command) {
 	c.Flags().StringVar(&f.po.VerifierSuffix, "verifier-suffix", "", "malt: text after the generation that asks for a verification (default probe.VerifierSuffix)")
 	c.Flags().StringVar(&f.po.RefinerSuffix, "refiner-suffix", "", "malt: text after the verification that asks for a refinement (default probe.RefinerSuffix)")
 	c.Flags().IntSliceVar(&f.po.Budgets, "budgets", []int{16, 32, 64, 128}, "brpo: truncation budgets in response tokens, increasing")
+	c.Flags().StringVar(&f.po.Force, "force", "", "vsrm, brpo: forced-answer suffix put after each prefix (e.g. '</think> The answer is '); the verifier scores it followed by the sampled answer")
+	c.Flags().IntSliceVar(&f.po.ForceIDs, "force-ids", nil, "vsrm, brpo: the token ids of --force (default: asked from the server's /tokenize when sampling)")
 	c.Flags().BoolVar(&f.lines, "line-steps", false, "omegaprm, vsrm: make each line of the response a step (from token_text) where a record has no steps")
 }
 
@@ -121,6 +123,12 @@ func (f *planFlags) prepare(b *rollout.Batch, reward string) error {
 		return usageError{errors.New("--method is required")}
 	}
 	f.po.Reward = reward
+	if f.po.Force == "" && len(f.po.ForceIDs) > 0 {
+		return usageError{errors.New("--force-ids needs --force (the suffix's text, which the verifier scores)")}
+	}
+	if f.po.Force != "" && f.method != "vsrm" && f.method != "brpo" {
+		return usageError{fmt.Errorf("--force: method %s samples no forced answers (vsrm and brpo do)", f.method)}
+	}
 	if f.lines {
 		for _, t := range b.Trajectories {
 			if len(t.Steps) == 0 && !t.Probe {
@@ -385,7 +393,7 @@ func newProbeRun() *cobra.Command {
 				return err
 			}
 			if len(tasks) > 0 {
-				if err := probe.Prepare(b, tasks[0].Method, probe.PlanOptions{Reward: sf.reward, ValueKey: tasks[0].ValueKey}); err != nil {
+				if err := probe.Prepare(b, tasks[0].Method, probe.PlanOptions{Reward: sf.reward, ValueKey: tasks[0].ValueKey, Force: tasks[0].Force}); err != nil {
 					return err
 				}
 			}
