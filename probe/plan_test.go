@@ -285,4 +285,6 @@ func TestForcedAnswers(t *testing.T) {
 
 type verifierFunc func(text, gt string) float64
 
-func (f verifierFunc) Score(_ context.Context, text, gt, _ string) (float64, error) { return f(text, gt), nil }
+func (f verifierFunc) Score(_ context.Context, text, gt, _ string) (float64, error) {
+	return f(text, gt), nil
+}
