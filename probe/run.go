@@ -352,7 +352,7 @@ func Run(ctx context.Context, b *rollout.Batch, tasks []Task, o RunOptions) (int
 		case FoldMC:
 			p := byID[tk.Parent]
 			if tk.Step < 0 || tk.Step >= len(p.Steps) {
-				return 0, fmt.Errorf("task %s: step %d of %d", tk.ID, tk.Step, len(p.Steps))
+				return 0, fmt.Errorf("task %s: step %d, but traj_uid %q has %d steps (was the plan made from these records, with the same --line-steps?)", tk.ID, tk.Step, p.ID, len(p.Steps))
 			}
 			if tk.Rewards {
 				setStepReward(p, tk.Step, tk.ValueKey, res[i].mean)

@@ -366,7 +366,7 @@ func newProbeRun() *cobra.Command {
 		sf            sampleFlags
 		plan, in, out string
 		inFmt, outFmt string
-		quiet         bool
+		quiet, lines  bool
 	)
 	c := &cobra.Command{
 		Use:     "run --plan PLAN --in FILE --out FILE",
@@ -387,6 +387,11 @@ func newProbeRun() *cobra.Command {
 			}
 			if err := checkOutput(out, outFmt); err != nil {
 				return err
+			}
+			if lines {
+				if err := splitLines(b); err != nil {
+					return err
+				}
 			}
 			ro, cl, err := sf.options(&mf)
 			if err != nil {
@@ -419,6 +424,7 @@ func newProbeRun() *cobra.Command {
 	mf.add(c)
 	sf.add(c)
 	c.Flags().StringVar(&plan, "plan", "", "plan file written by credo probe plan")
+	c.Flags().BoolVar(&lines, "line-steps", false, "make each line of the response a step where a record has none (as the plan was made with)")
 	c.Flags().StringVar(&in, "in", "", "input rollouts")
 	c.Flags().StringVar(&out, "out", "", "output rollouts")
 	c.Flags().StringVar(&inFmt, "in-format", "", "format of --in when its name does not say")
