@@ -23,11 +23,14 @@ import (
 	"github.com/credo-rl/credo/rollout"
 )
 
-// labSampler samples from a lab model in process, with the model's own
-// KV cache and lm.Draw, seeding a PCG stream per request the way the
+// labSampler samples from a lab model in process with the lab's own
+// sampling routine, lm.Cache.Continue (the one lm.Model.Sample and the lab
+// trainer's policy use), seeding a PCG stream per request the way the
 // served model does (PCG(seed, 0x5e7e), n samples drawn in turn from one
-// stream). It does not use lmserve: comparing it with the HTTP path checks
-// that server, client and cache reproduce the in-process sampling exactly.
+// stream). The top-k entropies are read in a second pass over the
+// model's KV cache. It does not use lmserve: comparing it with the HTTP
+// path checks that server, client and cache reproduce the lab's own
+// sampling exactly.
 type labSampler struct {
 	m      *lm.Model
 	maxTok int
@@ -44,26 +47,28 @@ func (s *labSampler) Sample(_ context.Context, prompt []int, n int, seed uint64)
 	}
 	out := make([]probe.Sample, n)
 	for i := range out {
-		c, lp := base.Clone(), lp0
+		toks, lps, err := base.Clone().Continue(lp0, s.maxTok, 1, lm.EOS, rng)
+		if err != nil {
+			return nil, err
+		}
 		smp := probe.Sample{Finish: "length", TokenIDs: []int{}, LogProbs: []float64{}, TokenText: []string{}, Entropy: []float64{}}
-		for len(smp.TokenIDs) < s.maxTok {
-			tk := lm.Draw(lp, 1, rng)
-			if tk == lm.EOS {
-				smp.Finish = "stop"
-				break
-			}
+		if len(toks) > 0 && toks[len(toks)-1] == lm.EOS {
+			smp.Finish = "stop"
+			toks, lps = toks[:len(toks)-1], lps[:len(lps)-1]
+		}
+		c, lp := base.Clone(), lp0
+		for k, tk := range toks {
 			smp.TokenIDs = append(smp.TokenIDs, tk)
-			smp.LogProbs = append(smp.LogProbs, lp[tk])
+			smp.LogProbs = append(smp.LogProbs, lps[k])
 			smp.TokenText = append(smp.TokenText, voc.Token(tk))
 			v := append([]float64(nil), lp...)
 			sort.Sort(sort.Reverse(sort.Float64Slice(v)))
 			smp.Entropy = append(smp.Entropy, probe.TopEntropy(v[:s.topK]))
 			smp.Text += voc.Token(tk)
-			if c.Len() >= s.m.Cfg.MaxT {
-				break
-			}
-			if lp, err = c.Step(tk); err != nil {
-				return nil, err
+			if k+1 < len(toks) {
+				if lp, err = c.Step(tk); err != nil {
+					return nil, err
+				}
 			}
 		}
 		out[i] = smp

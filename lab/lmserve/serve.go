@@ -546,7 +546,9 @@ func (s *Server) sample(c *lm.Cache, lp []float64, p *params) (gen, error) {
 		gs = p.guide.start()
 	}
 	masked := make([]float64, len(lp))
-	for len(g.ids) < p.maxTok {
+	// the context holds MaxT tokens: a token is drawn only while the cache
+	// has room for it (the lab's own lm.Cache.Continue stops there too)
+	for len(g.ids) < p.maxTok && c.Len() < s.model.Cfg.MaxT {
 		draw := lp
 		var next []gstate
 		if p.guide != nil {
