@@ -26,16 +26,21 @@ func newLabServe() *cobra.Command {
 	)
 	c := &cobra.Command{
 		Use:   "serve",
-		Short: "Serve a lab language model through an OpenAI-compatible /v1/completions endpoint",
-		Long: `serve exposes a lab transformer (lab/lm) at POST /v1/completions and GET /v1/models,
-OpenAI's legacy completions API: prompt in; text, token ids and log-probs out
-(n, max_tokens, temperature, seed, logprobs, stop). The model is read from --model
-(a file written by --save), or trained at start-up on --env (a supervised warm
-start on generated demonstrations, then GRPO through credo's engine; seconds at
-the default size). It listens on loopback unless --addr says otherwise.`,
+		Short: "Serve a lab language model through an OpenAI-compatible API (completions, chat, tokenize)",
+		Long: `serve exposes a lab transformer (lab/lm) at POST /v1/completions, POST
+/v1/chat/completions, GET /v1/models and POST /tokenize: prompt (or messages)
+in; text, token ids and log-probs out (n, max_tokens, temperature, seed,
+logprobs, stop), plus vLLM's truncate_prompt_tokens and guided_regex /
+guided_choice (the answer constrained to a grammar). Chat messages are rendered
+as their contents, one per line (the model has no role tokens). The model is
+read from --model (a file written by --save), or trained at start-up on --env (a
+supervised warm start on generated demonstrations, then GRPO through credo's
+engine; seconds at the default size). It listens on loopback unless --addr says
+otherwise. See docs/models.md for probes and judges against it.`,
 		Example: `  credo lab serve --env arithchain --save arith.json
   credo lab serve --model arith.json --addr 127.0.0.1:8000
-  curl -s localhost:8000/v1/completions -d '{"prompt":"Let a = 5, b = 7. ...","max_tokens":40,"logprobs":1}'`,
+  curl -s localhost:8000/v1/completions -d '{"prompt":"Let a = 5, b = 7. ...","max_tokens":40,"logprobs":1}'
+  curl -s localhost:8000/v1/chat/completions -d '{"messages":[{"role":"user","content":"Is 2+2=4?"}],"guided_choice":["YES","NO"]}'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -82,7 +87,7 @@ the default size). It listens on loopback unless --addr says otherwise.`,
 				return err
 			}
 			srv := &http.Server{Handler: lmserve.New(name, m), ReadHeaderTimeout: 10 * time.Second}
-			fmt.Fprintf(cmd.ErrOrStderr(), "serving %q on http://%s/v1/completions\n", name, ln.Addr())
+			fmt.Fprintf(cmd.ErrOrStderr(), "serving %q on http://%s/v1 (completions, chat/completions, models; /tokenize)\n", name, ln.Addr())
 			go func() {
 				<-ctx.Done()
 				sh, cancel := context.WithTimeout(context.Background(), 5*time.Second)
