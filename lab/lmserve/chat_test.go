@@ -1,6 +1,7 @@
 package lmserve
 
 import (
+	"context"
 	"encoding/json"
 	"math"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/credo-rl/credo/lab/lm"
+	modelpkg "github.com/credo-rl/credo/model"
 )
 
 func postPath(t *testing.T, url, path, body string) (int, []byte) {
@@ -198,6 +200,43 @@ func TestTruncateAndTokenize(t *testing.T) {
 		code, raw := postPath(t, srv.URL, "/v1/chat/completions", body)
 		if code != 400 || !strings.Contains(string(raw), want) {
 			t.Errorf("%s: %d %s (want %q)", body, code, raw, want)
+		}
+	}
+}
+
+// TestChatThroughClient: credo's model client reads the chat layout the
+// server writes: text, token ids, log-probs, top log-probs and the
+// prompt's ids.
+func TestChatThroughClient(t *testing.T) {
+	s := New("lab-lm", model(t))
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	cl, err := modelpkg.New(modelpkg.Config{BaseURL: srv.URL, Model: "lab-lm"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := modelpkg.ChatRequest{Messages: []modelpkg.Message{{Role: "user", Content: "ab"}}, MaxTokens: 8, N: 2, Seed: modelpkg.U(3), TopLogprobs: 3}
+	got, err := cl.Chat(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, k, seed := 8, 3, uint64(3)
+	want, err := s.Chat(ChatRequest{Messages: []Message{{"user", "ab"}}, MaxTokens: &n, N: func() *int { x := 2; return &x }(), Seed: &seed, Logprobs: true, TopLogprobs: &k})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Choices) != 2 || len(got.PromptTokenIDs) != len(want.PromptTokenIDs) {
+		t.Fatalf("%+v", got)
+	}
+	for i, c := range got.Choices {
+		w := want.Choices[i]
+		if c.Text != w.Message.Content || len(c.TokenIDs) != len(w.TokenIDs) || len(c.LogProbs) != len(w.TokenIDs) || len(c.TopLogProbs) != len(w.TokenIDs) {
+			t.Fatalf("choice %d: %+v, server %+v", i, c, w)
+		}
+		for j := range c.TokenIDs {
+			if c.TokenIDs[j] != w.TokenIDs[j] || c.LogProbs[j] != w.Logprobs.Content[j].Logprob || len(c.TopLogProbs[j]) != 3 {
+				t.Fatalf("choice %d token %d differs", i, j)
+			}
 		}
 	}
 }
