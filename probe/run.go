@@ -225,6 +225,17 @@ func Run(ctx context.Context, b *rollout.Batch, tasks []Task, o RunOptions) (int
 		if tk.Token < 0 || tk.Token > p.Len() || tk.N < 1 {
 			return 0, fmt.Errorf("task %s: token %d of a %d-token parent, n %d", tk.ID, tk.Token, p.Len(), tk.N)
 		}
+		if tk.Fold == FoldMC {
+			// the value goes to the step the prefix ends with: a plan made
+			// from other steps (other --line-steps or --budgets) must not
+			// write into the wrong one
+			if tk.Step < 0 || tk.Step >= len(p.Steps) {
+				return 0, fmt.Errorf("task %s: step %d, but traj_uid %q has %d steps (was the plan made from these records, with the same --line-steps and --budgets?)", tk.ID, tk.Step, p.ID, len(p.Steps))
+			}
+			if e := p.Steps[tk.Step].End; e != tk.Token {
+				return 0, fmt.Errorf("task %s: prefix of %d tokens, but step %d of traj_uid %q ends at token %d (was the plan made from these records, with the same --line-steps and --budgets?)", tk.ID, tk.Token, tk.Step, p.ID, e)
+			}
+		}
 		if tk.Fold == FoldRole {
 			text, err := roleText(p, tk.Suffix)
 			if err != nil {

@@ -140,6 +140,9 @@ func TestProbeForcedAndOmegaCLI(t *testing.T) {
 	if !bytes.Equal(must(os.ReadFile(cur)), must(os.ReadFile(expanded))) {
 		t.Fatal("plan/run by hand and probe expand differ")
 	}
+	if _, out, _ := credo(t, "methods"); !strings.Contains(out, "omegaprm.labels") {
+		t.Fatal("credo methods does not list omegaprm.labels")
+	}
 	labels := filepath.Join(dir, "omega-labels.jsonl")
 	run1(t, "assign", "--method", "omegaprm.labels", "--in", cur, "--out", labels, "-q")
 	searched := 0
@@ -195,18 +198,29 @@ func TestProbeForcedAndOmegaCLI(t *testing.T) {
 	}
 	t.Logf("vsrm: %d steps with a forced-answer accuracy strictly between 0 and 1", mid)
 
-	// BRPO with an end-of-thinking suffix at each budget, one command
+	// BRPO with an end-of-thinking suffix at each budget: plan and run, then the one command gives the same file
+	bplan := filepath.Join(dir, "brpo-plan.jsonl")
+	run1(t, "probe", "plan", "--method", "brpo", "--budgets", "10,20,30", "--samples", "3", "--force", "\n#### ", "--in", roll, "--out", bplan)
 	brpo := filepath.Join(dir, "brpo.jsonl")
+	// a run with other budgets than the plan's is refused, not written into the wrong steps
+	if code, _, e := credo(t, append([]string{"probe", "run", "--plan", bplan, "--in", roll, "--out", brpo, "--verifier", "numeric"}, common...)...); code == 0 || !strings.Contains(e, "--budgets") {
+		t.Fatalf("run with the default budgets: exit %d: %s", code, e)
+	}
+	run1(t, append([]string{"probe", "run", "--budgets", "10,20,30", "--plan", bplan, "--in", roll, "--out", brpo, "--verifier", "numeric"}, common...)...)
+	brpoX := filepath.Join(dir, "brpo-expand.jsonl")
 	run1(t, append([]string{"probe", "expand", "--method", "brpo", "--budgets", "10,20,30", "--samples", "3", "--force", "\n#### ",
-		"--verifier", "numeric", "--in", roll, "--out", brpo}, common...)...)
+		"--verifier", "numeric", "--in", roll, "--out", brpoX}, common...)...)
+	if !bytes.Equal(must(os.ReadFile(brpo)), must(os.ReadFile(brpoX))) {
+		t.Fatal("brpo: plan/run and expand differ")
+	}
 	run1(t, "assign", "--method", "brpo", "--in", brpo, "--out", filepath.Join(dir, "brpo-credit.jsonl"), "-q")
 	for _, tr := range readOut(t, brpo) {
 		if len(tr.Steps) != 3 {
 			t.Fatalf("%s: %d budget steps", tr.ID, len(tr.Steps))
 		}
 		for _, s := range tr.Steps {
-			if _, ok := s.Rewards["score"]; !ok {
-				t.Fatalf("%s: budget without a score", tr.ID)
+			if v, ok := s.Rewards["score"]; !ok || v < 0 || v > 1 {
+				t.Fatalf("%s: budget score %v %v", tr.ID, v, ok)
 			}
 		}
 	}

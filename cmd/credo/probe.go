@@ -367,6 +367,7 @@ func newProbeRun() *cobra.Command {
 		plan, in, out string
 		inFmt, outFmt string
 		quiet, lines  bool
+		budgets       []int
 	)
 	c := &cobra.Command{
 		Use:     "run --plan PLAN --in FILE --out FILE",
@@ -398,7 +399,7 @@ func newProbeRun() *cobra.Command {
 				return err
 			}
 			if len(tasks) > 0 {
-				if err := probe.Prepare(b, tasks[0].Method, probe.PlanOptions{Reward: sf.reward, ValueKey: tasks[0].ValueKey, Force: tasks[0].Force}); err != nil {
+				if err := probe.Prepare(b, tasks[0].Method, probe.PlanOptions{Reward: sf.reward, ValueKey: tasks[0].ValueKey, Force: tasks[0].Force, Budgets: budgets}); err != nil {
 					return err
 				}
 			}
@@ -425,6 +426,7 @@ func newProbeRun() *cobra.Command {
 	sf.add(c)
 	c.Flags().StringVar(&plan, "plan", "", "plan file written by credo probe plan")
 	c.Flags().BoolVar(&lines, "line-steps", false, "make each line of the response a step where a record has none (as the plan was made with)")
+	c.Flags().IntSliceVar(&budgets, "budgets", []int{16, 32, 64, 128}, "brpo: the truncation budgets the plan was made with")
 	c.Flags().StringVar(&in, "in", "", "input rollouts")
 	c.Flags().StringVar(&out, "out", "", "output rollouts")
 	c.Flags().StringVar(&inFmt, "in-format", "", "format of --in when its name does not say")
