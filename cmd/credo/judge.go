@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"regexp"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -59,6 +60,11 @@ also writes them as JSONL). Recipes: ` + strings.Join(judge.Names(), ", ") + ` (
 			}
 			if in == "" || out == "" {
 				return usageError{errors.New("judge needs --recipe, --in and --out")}
+			}
+			if answerRegex != "" {
+				if _, err := regexp.Compile(answerRegex); err != nil {
+					return usageError{fmt.Errorf("--answer-regex: %v", err)}
+				}
 			}
 			b, err := readBatch(in, inFmt)
 			if err != nil {
