@@ -1,7 +1,8 @@
 // Package model is credo's client for OpenAI-compatible model servers (vLLM,
 // SGLang, llama.cpp, Ollama, hosted APIs, and `credo lab serve`): the
 // /v1/completions and /v1/chat/completions endpoints with n samples,
-// log-probs and token ids where the server returns them.
+// log-probs and token ids where the server returns them, and vLLM's
+// /tokenize (Client.Tokenize, for forced-answer suffixes).
 //
 // Token ids are read from, in order: a choice's "token_ids" (vLLM ≥ 0.8 with
 // return_token_ids, `credo lab serve`), log-prob tokens spelled
