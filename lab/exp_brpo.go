@@ -4,12 +4,14 @@ import (
 	"context"
 
 	"github.com/credo-rl/credo/lab/env"
+	"github.com/credo-rl/credo/lab/result"
+	"github.com/credo-rl/credo/lab/run"
 	"github.com/credo-rl/credo/lab/sample"
 	"github.com/credo-rl/credo/rollout"
 )
 
 func init() {
-	register(Experiment{
+	register(result.Experiment{
 		Name:  "brpo_variance",
 		Title: "BRPO's budget-relative baseline and the variance of the policy gradient",
 		Paper: "Optimizing Anytime Reasoning via Budget Relative Policy Optimization (AnytimeReasoner, BRPO)",
@@ -19,8 +21,7 @@ func init() {
 			"with the group mean alone (GRPO-like) or no baseline.",
 		Envs:    []string{"arithchain"},
 		Methods: []string{"brpo"},
-		run:     runBRPO,
-	})
+	}, runBRPO)
 }
 
 // budgetSteps replaces a single-agent batch's steps by S budget segments
@@ -69,7 +70,7 @@ func budgetSteps(e env.Env, S int) func(b *sample.Built, eps []sample.Episode) e
 	}
 }
 
-func runBRPO(ctx context.Context, x *runCtx) (*Result, error) {
+func runBRPO(ctx context.Context, x *run.Ctx) (*Result, error) {
 	const en = "arithchain?pool=4"
 	edit := func(w *world) func(b *sample.Built, eps []sample.Episode) error { return budgetSteps(w.e, 4) }
 	vs := []fixedVariant{
@@ -78,8 +79,8 @@ func runBRPO(ctx context.Context, x *runCtx) (*Result, error) {
 		{label: "group mean only (v2only, GRPO-like)", method: "brpo", set: map[string]any{"baseline": "v2only"}, edit: edit},
 		{label: "no baseline", method: "brpo", set: map[string]any{"baseline": "none"}, edit: edit},
 	}
-	sz := worldSize{P: 4, N: 8, R: x.pick(32, 64), Warm: 1}
-	x.total(len(x.seeds))
+	sz := worldSize{P: 4, N: 8, R: x.Pick(32, 64), Warm: 1}
+	x.Total(len(x.Seeds))
 	sc, err := scoreFixed(ctx, x, en, sz, vs, nil)
 	if err != nil {
 		return nil, err
@@ -94,9 +95,9 @@ func runBRPO(ctx context.Context, x *runCtx) (*Result, error) {
 	const env = "arithchain"
 	fixedRows(res, env, vs, sc, "grad_var", "grad_rel_var", "cosine", "pearson")
 	res.Findings = []Finding{
-		paired("BRPO's mixed baseline has lower gradient variance than the group mean alone", "total variance of the gradient estimate across batches", env,
+		result.Paired("BRPO's mixed baseline has lower gradient variance than the group mean alone", "total variance of the gradient estimate across batches", env,
 			"group mean only (v2only, GRPO-like)", "BRPO (mixed baseline)", "grad_var", metricOf(sc[2], "grad_var"), metricOf(sc[0], "grad_var"), false),
-		paired("BRPO's mixed baseline has lower gradient variance than no baseline", "total variance of the gradient estimate across batches", env,
+		result.Paired("BRPO's mixed baseline has lower gradient variance than no baseline", "total variance of the gradient estimate across batches", env,
 			"no baseline", "BRPO (mixed baseline)", "grad_var", metricOf(sc[3], "grad_var"), metricOf(sc[0], "grad_var"), false),
 	}
 	res.Notes = append(res.Notes, "BRPO optimises the anytime objective (the mean score over budgets), not the final reward alone, so its cosine with the exact gradient of J is biased by design; the variance comparison is the paper's claim.")

@@ -3,6 +3,7 @@ package lab
 import (
 	"github.com/credo-rl/credo/lab/env"
 	"github.com/credo-rl/credo/lab/policy"
+	"github.com/credo-rl/credo/lab/result"
 	"github.com/credo-rl/credo/lab/train"
 )
 
@@ -72,7 +73,7 @@ func addRows(res *Result, env string, vs []trainSpec, outs [][]*trainOut, metric
 	for _, m := range metrics {
 		for i, v := range vs {
 			if _, ok := outs[i][0].final[m]; ok {
-				res.Rows = append(res.Rows, rowOf(env, v.name(), m, finals(outs[i], m)))
+				res.Rows = append(res.Rows, result.RowOf(env, v.name(), m, finals(outs[i], m)))
 			}
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/credo-rl/credo/credit"
+	"github.com/credo-rl/credo/lab/result"
+	"github.com/credo-rl/credo/lab/run"
 	"github.com/credo-rl/credo/lab/sample"
 )
 
@@ -20,17 +22,17 @@ type fixedVariant struct {
 }
 
 // scoreFixed returns m[variant][seed] for one environment.
-func scoreFixed(ctx context.Context, x *runCtx, en string, sz worldSize, vs []fixedVariant, keep func(sample.Token) bool) ([][]cellScore, error) {
-	S := len(x.seeds)
+func scoreFixed(ctx context.Context, x *run.Ctx, en string, sz worldSize, vs []fixedVariant, keep func(sample.Token) bool) ([][]cellScore, error) {
+	S := len(x.Seeds)
 	out := make([][]cellScore, len(vs))
 	for i := range out {
 		out[i] = make([]cellScore, S)
 	}
-	err := x.parallel(ctx, S, func(si int) error {
+	err := x.Parallel(ctx, S, func(si int) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		w, err := newWorld(x, en, x.seeds[si], sz)
+		w, err := newWorld(x, en, x.Seeds[si], sz)
 		if err != nil {
 			return err
 		}
@@ -67,7 +69,7 @@ func scoreFixed(ctx context.Context, x *runCtx, en string, sz worldSize, vs []fi
 				out[vi][si].m["critic_coverage"] = w.criticCoverage(kind, prof)
 			}
 		}
-		x.tick(1)
+		x.Tick(1)
 		return nil
 	})
 	return out, err
@@ -85,7 +87,7 @@ func fixedRows(res *Result, env string, vs []fixedVariant, sc [][]cellScore, met
 	for _, m := range metrics {
 		for i, v := range vs {
 			if _, ok := sc[i][0].m[m]; ok {
-				res.Rows = append(res.Rows, rowOf(env, v.label, m, metricOf(sc[i], m)))
+				res.Rows = append(res.Rows, result.RowOf(env, v.label, m, metricOf(sc[i], m)))
 			}
 		}
 	}

@@ -3,11 +3,13 @@ package lab
 import (
 	"context"
 
+	"github.com/credo-rl/credo/lab/result"
+	"github.com/credo-rl/credo/lab/run"
 	"github.com/credo-rl/credo/lab/sample"
 )
 
 func init() {
-	register(Experiment{
+	register(result.Experiment{
 		Name:  "gae_chains",
 		Title: "GAE(λ) vs Monte Carlo vs GRPO on the delayed-reward chains",
 		Paper: "High-Dimensional Continuous Control Using Generalized Advantage Estimation (GAE); bsuite credit-assignment tasks; VinePPO",
@@ -17,11 +19,10 @@ func init() {
 			"PPO's critic barely beats a random baseline); γ < 1 biases DiscountingChain toward short chains.",
 		Envs:    []string{"umbrella", "discounting", "delayed"},
 		Methods: []string{"verl.gae", "openrlhf.cumulative_returns", "verl.grpo"},
-		run:     runGAE,
-	})
+	}, runGAE)
 }
 
-func runGAE(ctx context.Context, x *runCtx) (*Result, error) {
+func runGAE(ctx context.Context, x *run.Ctx) (*Result, error) {
 	vs := []fixedVariant{
 		{label: "GAE λ=0.95, table critic", method: "verl.gae", set: map[string]any{"gamma": 1.0, "lam": 0.95}},
 		{label: "GAE λ=0.95, linear critic", method: "verl.gae", set: map[string]any{"gamma": 1.0, "lam": 0.95}, linearCritic: true},
@@ -30,8 +31,8 @@ func runGAE(ctx context.Context, x *runCtx) (*Result, error) {
 		{label: "GAE γ=0.95, table critic", method: "verl.gae", set: map[string]any{"gamma": 0.95, "lam": 0.95}},
 	}
 	envs := []string{"umbrella", "discounting", "delayed"}
-	sz := worldSize{P: 4, N: 8, R: x.pick(8, 16), Warm: x.pick(8, 32)}
-	x.total(len(envs) * len(x.seeds))
+	sz := worldSize{P: 4, N: 8, R: x.Pick(8, 16), Warm: x.Pick(8, 32)}
+	x.Total(len(envs) * len(x.Seeds))
 	res := &Result{Config: map[string]any{
 		"policy":  "tabular softmax, logits ~ N(0, 1), seeded; scored at that fixed policy",
 		"batches": sz.R, "prompts_per_batch": sz.P, "group_size": sz.N, "warmup_batches": sz.Warm,
@@ -50,16 +51,16 @@ func runGAE(ctx context.Context, x *runCtx) (*Result, error) {
 		switch en {
 		case "umbrella", "delayed":
 			res.Findings = append(res.Findings,
-				paired("GAE(λ) beats Monte Carlo credit on a noisy delayed-reward chain", "relative MSE of the rescaled credit vs A^π", en,
+				result.Paired("GAE(λ) beats Monte Carlo credit on a noisy delayed-reward chain", "relative MSE of the rescaled credit vs A^π", en,
 					"Monte Carlo return", "GAE λ=0.95, table critic", "rel_mse", metricOf(mc, "rel_mse"), metricOf(gT, "rel_mse"), false),
-				paired("with an accurate critic GAE beats GRPO", "Pearson(Â, A^π)", en,
+				result.Paired("with an accurate critic GAE beats GRPO", "Pearson(Â, A^π)", en,
 					"GRPO", "GAE λ=0.95, table critic", "pearson", metricOf(grpo, "pearson"), metricOf(gT, "pearson"), true),
-				paired("with an under-fitted (linear) critic the ordering flips: GRPO beats GAE", "Pearson(Â, A^π)", en,
+				result.Paired("with an under-fitted (linear) critic the ordering flips: GRPO beats GAE", "Pearson(Â, A^π)", en,
 					"GAE λ=0.95, linear critic", "GRPO", "pearson", metricOf(gL, "pearson"), metricOf(grpo, "pearson"), true),
 			)
 		case "discounting":
 			res.Findings = append(res.Findings,
-				paired("γ < 1 biases DiscountingChain toward short chains", "sign agreement with A^π at the chain choice (t = 0)", en,
+				result.Paired("γ < 1 biases DiscountingChain toward short chains", "sign agreement with A^π at the chain choice (t = 0)", en,
 					"GAE λ=0.95, table critic", "GAE γ=0.95, table critic", "sub_sign_agreement", metricOf(gT, "sub_sign_agreement"), metricOf(g95, "sub_sign_agreement"), false),
 			)
 		}

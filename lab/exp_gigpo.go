@@ -1,9 +1,14 @@
 package lab
 
-import "context"
+import (
+	"context"
+
+	"github.com/credo-rl/credo/lab/result"
+	"github.com/credo-rl/credo/lab/run"
+)
 
 func init() {
-	register(Experiment{
+	register(result.Experiment{
 		Name:  "gigpo_sokoban",
 		Title: "GiGPO vs GRPO on Sokoban6",
 		Paper: "Group-in-Group Policy Optimization for LLM Agent Training (GiGPO)",
@@ -12,14 +17,13 @@ func init() {
 			"and train better agents (ALFWorld +12 and WebShop +9 points over GRPO; verl-agent reports 81.0% on Sokoban 6x6).",
 		Envs:    []string{"sokoban6"},
 		Methods: []string{"verl_agent.gigpo", "verl_agent.grpo"},
-		run:     runGiGPO,
-	})
+	}, runGiGPO)
 }
 
-func runGiGPO(ctx context.Context, x *runCtx) (*Result, error) {
+func runGiGPO(ctx context.Context, x *run.Ctx) (*Result, error) {
 	const env = "sokoban6?pool=8&max_steps=8&gen_steps=40"
-	base := trainSpec{env: env, iters: x.pick(40, 120), P: 8, N: 8, lr: 0.1, update: ppo(),
-		evalEvery: x.pick(5, 10), scoreCredit: true, eval: successMetric, cycle: true}
+	base := trainSpec{env: env, iters: x.Pick(40, 120), P: 8, N: 8, lr: 0.1, update: ppo(),
+		evalEvery: x.Pick(5, 10), scoreCredit: true, eval: successMetric, cycle: true}
 	vs := []trainSpec{
 		with(base, func(s *trainSpec) {
 			s.method, s.label = "verl_agent.gigpo", "GiGPO"
@@ -29,8 +33,8 @@ func runGiGPO(ctx context.Context, x *runCtx) (*Result, error) {
 	}
 	// Fresh levels every batch, as verl-agent trains, with an MLP over the
 	// grid features that must generalise to unseen levels.
-	mlp := trainSpec{env: "sokoban6", iters: x.pick(40, 120), P: 8, N: 8, lr: 0.03, update: ppo(), mlp: true,
-		evalEvery: x.pick(10, 20), eval: successMetric}
+	mlp := trainSpec{env: "sokoban6", iters: x.Pick(40, 120), P: 8, N: 8, lr: 0.03, update: ppo(), mlp: true,
+		evalEvery: x.Pick(10, 20), eval: successMetric}
 	vs = append(vs,
 		with(mlp, func(s *trainSpec) {
 			s.method, s.label = "verl_agent.gigpo", "GiGPO (MLP, fresh levels)"
@@ -38,7 +42,7 @@ func runGiGPO(ctx context.Context, x *runCtx) (*Result, error) {
 		}),
 		with(mlp, func(s *trainSpec) { s.method, s.label = "verl_agent.grpo", "GRPO (MLP, fresh levels)" }),
 	)
-	x.total(len(vs) * len(x.seeds))
+	x.Total(len(vs) * len(x.Seeds))
 	outs, err := runVariants(ctx, x, vs)
 	if err != nil {
 		return nil, err
@@ -50,11 +54,11 @@ func runGiGPO(ctx context.Context, x *runCtx) (*Result, error) {
 	addRows(res, "sokoban6", vs, outs, "return", "success", "auc_success", "mean_credit_pearson", "mean_credit_rel_mse")
 	g, r, gm, rm := outs[0], outs[1], outs[2], outs[3]
 	res.Findings = []Finding{
-		paired("GiGPO trains a better Sokoban agent than GRPO (success rate)", "exact success probability after training", "sokoban6",
+		result.Paired("GiGPO trains a better Sokoban agent than GRPO (success rate)", "exact success probability after training", "sokoban6",
 			"GRPO", "GiGPO", "success", finals(r, "success"), finals(g, "success"), true),
-		paired("GiGPO's step credit is closer to A^π than GRPO's", "Pearson(Â, A^π) averaged over training batches", "sokoban6",
+		result.Paired("GiGPO's step credit is closer to A^π than GRPO's", "Pearson(Â, A^π) averaged over training batches", "sokoban6",
 			"GRPO", "GiGPO", "mean_credit_pearson", finals(r, "mean_credit_pearson"), finals(g, "mean_credit_pearson"), true),
-		paired("GiGPO trains a better Sokoban agent than GRPO on fresh levels (MLP policy)", "exact success probability on held-out levels, mean over the learning curve", "sokoban6",
+		result.Paired("GiGPO trains a better Sokoban agent than GRPO on fresh levels (MLP policy)", "exact success probability on held-out levels, mean over the learning curve", "sokoban6",
 			"GRPO (MLP, fresh levels)", "GiGPO (MLP, fresh levels)", "auc_success", finals(rm, "auc_success"), finals(gm, "auc_success"), true),
 	}
 	return res, nil

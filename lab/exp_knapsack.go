@@ -5,13 +5,15 @@ import (
 	"math"
 
 	"github.com/credo-rl/credo/lab/env"
+	"github.com/credo-rl/credo/lab/result"
+	"github.com/credo-rl/credo/lab/run"
 	"github.com/credo-rl/credo/lab/sample"
 	"github.com/credo-rl/credo/lab/train"
 	"github.com/credo-rl/credo/method/group"
 )
 
 func init() {
-	register(Experiment{
+	register(result.Experiment{
 		Name:  "knapsack_budget",
 		Title: "Knapsack RL budget allocation vs uniform group sizes",
 		Paper: "Knapsack RL: Unlocking Exploration of LLMs via Optimizing Budget Allocation",
@@ -20,8 +22,7 @@ func init() {
 			"raises the share of groups with a non-zero gradient (+20–40% effective-gradient ratio) and improves training.",
 		Envs:    []string{"countdown"},
 		Methods: []string{"knapsack.grpo", "verl.grpo"},
-		run:     runKnapsack,
-	})
+	}, runKnapsack)
 }
 
 // effectiveRatio is the share of the batch's groups whose outcomes are not
@@ -75,11 +76,11 @@ func knapsackSizes(budget, minN, maxN int) func(it int, m *train.Method, starts 
 	}
 }
 
-func runKnapsack(ctx context.Context, x *runCtx) (*Result, error) {
+func runKnapsack(ctx context.Context, x *run.Ctx) (*Result, error) {
 	const en = "countdown?pool=16"
 	P, N := 16, 8
-	base := trainSpec{env: en, iters: x.pick(60, 150), P: P, N: N, cycle: true, lr: 0.1, update: ppo(),
-		evalEvery: x.pick(5, 10), perBatch: effectiveRatio}
+	base := trainSpec{env: en, iters: x.Pick(60, 150), P: P, N: N, cycle: true, lr: 0.1, update: ppo(),
+		evalEvery: x.Pick(5, 10), perBatch: effectiveRatio}
 	vs := []trainSpec{
 		with(base, func(s *trainSpec) {
 			s.method, s.label = "knapsack.grpo", "Knapsack allocation"
@@ -88,7 +89,7 @@ func runKnapsack(ctx context.Context, x *runCtx) (*Result, error) {
 		}),
 		with(base, func(s *trainSpec) { s.method, s.label = "verl.grpo", "uniform (GRPO)" }),
 	}
-	x.total(len(vs) * len(x.seeds))
+	x.Total(len(vs) * len(x.Seeds))
 	outs, err := runVariants(ctx, x, vs)
 	if err != nil {
 		return nil, err
@@ -103,11 +104,11 @@ func runKnapsack(ctx context.Context, x *runCtx) (*Result, error) {
 	addRows(res, env, vs, outs, "mean_effective_sample_ratio", "mean_effective_ratio", "auc_return", "return")
 	ks, un := outs[0], outs[1]
 	res.Findings = []Finding{
-		paired("Knapsack allocation raises the share of rollouts with a non-zero gradient (effective-gradient ratio)", "share of rollouts in groups with non-equal outcomes, mean over training batches", env,
+		result.Paired("Knapsack allocation raises the share of rollouts with a non-zero gradient (effective-gradient ratio)", "share of rollouts in groups with non-equal outcomes, mean over training batches", env,
 			"uniform (GRPO)", "Knapsack allocation", "mean_effective_sample_ratio", finals(un, "mean_effective_sample_ratio"), finals(ks, "mean_effective_sample_ratio"), true),
-		paired("Knapsack allocation raises the share of groups with a non-zero gradient", "share of groups with non-equal outcomes, mean over training batches", env,
+		result.Paired("Knapsack allocation raises the share of groups with a non-zero gradient", "share of groups with non-equal outcomes, mean over training batches", env,
 			"uniform (GRPO)", "Knapsack allocation", "mean_effective_ratio", finals(un, "mean_effective_ratio"), finals(ks, "mean_effective_ratio"), true),
-		paired("Knapsack allocation trains better at the same rollout budget", "exact expected reward, mean over the learning curve", env,
+		result.Paired("Knapsack allocation trains better at the same rollout budget", "exact expected reward, mean over the learning curve", env,
 			"uniform (GRPO)", "Knapsack allocation", "auc_return", finals(un, "auc_return"), finals(ks, "auc_return"), true),
 	}
 	return res, nil

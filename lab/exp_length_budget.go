@@ -5,11 +5,13 @@ import (
 	"fmt"
 
 	"github.com/credo-rl/credo/lab/lmexp"
+	"github.com/credo-rl/credo/lab/result"
+	"github.com/credo-rl/credo/lab/run"
 	"github.com/credo-rl/credo/lab/textenv"
 )
 
 func init() {
-	register(Experiment{
+	register(result.Experiment{
 		Name:  "length_budget",
 		Title: "A shrinking length budget (Train Long, Think Short) on ArithChain with fillers, against plain GRPO",
 		Paper: "Train Long, Think Short: curriculum learning for efficient reasoning (methods.md §1 row 28); stage method/reward tlts",
@@ -17,8 +19,7 @@ func init() {
 			"(here: drops the filler lines) without lowering the true reward, where GRPO on correctness alone leaves the length as it is.",
 		Envs:    []string{"arithchain-prm"},
 		Methods: []string{"tlts", "verl.grpo"},
-		run:     runLengthBudget,
-	})
+	}, runLengthBudget)
 }
 
 // lengthBudgetSet is tlts's setting for ArithChain completions (a canonical
@@ -28,7 +29,7 @@ func init() {
 // counts; no format channel (the environment has none).
 var lengthBudgetSet = map[string]any{"format": "", "budget_start": 64.0, "budget_min": 32.0, "decay": 0.9}
 
-func runLengthBudget(ctx context.Context, x *runCtx) (*Result, error) {
+func runLengthBudget(ctx context.Context, x *run.Ctx) (*Result, error) {
 	const envName = "arithchain-prm"
 	// A mid-sized model (the full lm_tokens model is D=64 × 3 layers): the
 	// comparison needs seeds more than size, and the lab runs on CPUs.
@@ -36,7 +37,7 @@ func runLengthBudget(ctx context.Context, x *runCtx) (*Result, error) {
 	cfg.Model.D, cfg.Model.Heads, cfg.Model.Layers = 32, 2, 2
 	cfg.SFTLR, cfg.RLLR = 1e-2, 1e-3
 	evalN := 16
-	if x.quick {
+	if x.Quick {
 		cfg = lmexp.QuickConfig()
 		evalN = 4
 	}
@@ -45,8 +46,8 @@ func runLengthBudget(ctx context.Context, x *runCtx) (*Result, error) {
 		label, method string
 		set           map[string]any
 	}{{"grpo", "verl.grpo", map[string]any{"gamma": 1.0}}, {"tlts", "tlts", lengthBudgetSet}}
-	S := len(x.seeds)
-	x.total(len(methods) * S)
+	S := len(x.Seeds)
+	x.Total(len(methods) * S)
 	type out struct {
 		reward, length, fillers float64
 		curve                   []float64
@@ -65,8 +66,8 @@ func runLengthBudget(ctx context.Context, x *runCtx) (*Result, error) {
 		outs[mi] = make([]out, S)
 		c := cfg
 		c.RLMethod, c.RLSet = m.method, m.set
-		err := x.parallel(ctx, S, func(si int) error {
-			seed := x.seeds[si]
+		err := x.Parallel(ctx, S, func(si int) error {
+			seed := x.Seeds[si]
 			model, r, err := lmexp.Train(ctx, envName, seed, c)
 			if err != nil {
 				return fmt.Errorf("length_budget, %s, seed %d: %w", m.label, seed, err)
@@ -76,7 +77,7 @@ func runLengthBudget(ctx context.Context, x *runCtx) (*Result, error) {
 				return err
 			}
 			pol := &lmexp.Policy{M: model}
-			rng := x.rng(seed, "length_budget", "eval", m.label)
+			rng := x.Rng(seed, "length_budget", "eval", m.label)
 			var o out
 			n := 0.0
 			for ti := range tasks {
@@ -100,7 +101,7 @@ func runLengthBudget(ctx context.Context, x *runCtx) (*Result, error) {
 			o.fillers /= n
 			o.curve = r.RLCurve
 			outs[mi][si] = o
-			x.tick(1)
+			x.Tick(1)
 			return nil
 		})
 		if err != nil {
@@ -119,9 +120,9 @@ func runLengthBudget(ctx context.Context, x *runCtx) (*Result, error) {
 	fillers := func(o out) float64 { return o.fillers }
 	for mi, m := range methods {
 		res.Rows = append(res.Rows,
-			rowOf(envName, m.label, "true_reward", per(mi, rewards)),
-			rowOf(envName, m.label, "mean_length", per(mi, lengths)),
-			rowOf(envName, m.label, "fillers_per_response", per(mi, fillers)))
+			result.RowOf(envName, m.label, "true_reward", per(mi, rewards)),
+			result.RowOf(envName, m.label, "mean_length", per(mi, lengths)),
+			result.RowOf(envName, m.label, "fillers_per_response", per(mi, fillers)))
 		curves := make([]*trainOut, S)
 		for si, o := range outs[mi] {
 			t := &trainOut{curves: map[string][]float64{"reward": o.curve}}
@@ -133,9 +134,9 @@ func runLengthBudget(ctx context.Context, x *runCtx) (*Result, error) {
 		res.Curves = append(res.Curves, curveOf(envName, m.label, "reward", curves))
 	}
 	res.Findings = append(res.Findings,
-		paired("the length budget shortens responses", "mean length (tokens) after RL", envName, "grpo", "tlts", "length", per(0, lengths), per(1, lengths), false),
-		paired("the length budget drops filler lines", "filler lines per response after RL", envName, "grpo", "tlts", "fillers", per(0, fillers), per(1, fillers), false),
-		paired("the length budget keeps the true reward (a higher B is not claimed; an interval across 0 means no loss was detected)", "true reward after RL", envName, "grpo", "tlts", "true_reward", per(0, rewards), per(1, rewards), true))
+		result.Paired("the length budget shortens responses", "mean length (tokens) after RL", envName, "grpo", "tlts", "length", per(0, lengths), per(1, lengths), false),
+		result.Paired("the length budget drops filler lines", "filler lines per response after RL", envName, "grpo", "tlts", "fillers", per(0, fillers), per(1, fillers), false),
+		result.Paired("the length budget keeps the true reward (a higher B is not claimed; an interval across 0 means no loss was detected)", "true reward after RL", envName, "grpo", "tlts", "true_reward", per(0, rewards), per(1, rewards), true))
 	res.Notes = append(res.Notes,
 		"Both methods train the same warm-started transformer per seed; only the reward handed to GRPO differs (tlts = correctness + "+
 			"0.5·correctness·clip((B−L)/B, −1, 1), B shrinking from 64 to 32 tokens). The true reward is the environment's: the correct chain, "+

@@ -5,11 +5,13 @@ import (
 	"fmt"
 
 	"github.com/credo-rl/credo/lab/lmexp"
+	"github.com/credo-rl/credo/lab/result"
+	"github.com/credo-rl/credo/lab/run"
 	"github.com/credo-rl/credo/lab/score"
 )
 
 func init() {
-	register(Experiment{
+	register(result.Experiment{
 		Name:  "lm_tokens",
 		Title: "A language-model policy acting in tokens: per-token credit against the exact A^π",
 		Paper: "SPO (Guo et al.), TreeRL (Hou et al.), HICRA, Attention Illuminates LLM Reasoning (preplan/anchor), PURE, POAD, MA-RLHF, GAE",
@@ -20,8 +22,7 @@ func init() {
 			"moves it toward A^π.",
 		Envs:    []string{"arithchain", "arithchain-prm", "countdown", "kbhop"},
 		Methods: lmMethods(),
-		run:     runLM,
-	})
+	}, runLM)
 }
 
 func lmMethods() []string {
@@ -51,15 +52,15 @@ func lmMetric(c score.Credit, k string) float64 {
 	return c.RelMSE
 }
 
-func runLM(ctx context.Context, x *runCtx) (*Result, error) {
+func runLM(ctx context.Context, x *run.Ctx) (*Result, error) {
 	cfg := lmexp.FullConfig()
 	envs := []string{"arithchain", "arithchain-prm", "countdown", "kbhop"}
-	if x.quick {
+	if x.Quick {
 		cfg = lmexp.QuickConfig()
 		envs = []string{"arithchain"} // exact truth; the Monte Carlo environments run in full mode
 	}
-	S := len(x.seeds)
-	x.total(len(envs) * S)
+	S := len(x.Seeds)
+	x.Total(len(envs) * S)
 	res := &Result{Config: map[string]any{
 		"model": fmt.Sprintf("decoder-only transformer (lab/lm): D=%d, %d layers, %d heads, 97-symbol character vocabulary, float64",
 			cfg.Model.D, cfg.Model.Layers, cfg.Model.Heads),
@@ -77,13 +78,13 @@ func runLM(ctx context.Context, x *runCtx) (*Result, error) {
 	out := make([][]*lmexp.Result, len(envs))
 	for ei, en := range envs {
 		out[ei] = make([]*lmexp.Result, S)
-		err := x.parallel(ctx, S, func(si int) error {
-			r, err := lmexp.Run(ctx, en, x.seeds[si], cfg)
+		err := x.Parallel(ctx, S, func(si int) error {
+			r, err := lmexp.Run(ctx, en, x.Seeds[si], cfg)
 			if err != nil {
-				return fmt.Errorf("lm_tokens on %s, seed %d: %w", en, x.seeds[si], err)
+				return fmt.Errorf("lm_tokens on %s, seed %d: %w", en, x.Seeds[si], err)
 			}
 			out[ei][si] = r
-			x.tick(1)
+			x.Tick(1)
 			return nil
 		})
 		if err != nil {
@@ -121,7 +122,7 @@ func runLM(ctx context.Context, x *runCtx) (*Result, error) {
 			{"truth_se", func(r *lmexp.Result) float64 { return r.TruthMeanSE }},
 			{"params", func(r *lmexp.Result) float64 { return float64(r.Params) }},
 		} {
-			res.Rows = append(res.Rows, rowOf(en, "lm policy", m.k, per(m.f)))
+			res.Rows = append(res.Rows, result.RowOf(en, "lm policy", m.k, per(m.f)))
 		}
 		vals := map[string]map[string][]float64{}
 		for vi, lb := range labels {
@@ -139,7 +140,7 @@ func runLM(ctx context.Context, x *runCtx) (*Result, error) {
 					v := per(func(r *lmexp.Result) float64 { return lmMetric(r.Scores[vi].Metrics, k) })
 					vals[lb][k] = v
 					cell.Metrics[k] = score.CI95(v)
-					res.Rows = append(res.Rows, rowOf(en, lb, k, v))
+					res.Rows = append(res.Rows, result.RowOf(en, lb, k, v))
 				}
 			}
 			mx.Cells = append(mx.Cells, cell)
@@ -149,7 +150,7 @@ func runLM(ctx context.Context, x *runCtx) (*Result, error) {
 				if tr.Status != "ok" {
 					continue
 				}
-				res.Rows = append(res.Rows, rowOf(en, tr.Label, "trained_return", per(func(r *lmexp.Result) float64 { return r.Trained[ti].Final })))
+				res.Rows = append(res.Rows, result.RowOf(en, tr.Label, "trained_return", per(func(r *lmexp.Result) float64 { return r.Trained[ti].Final })))
 				curves := make([]*trainOut, S)
 				for si, r := range rs {
 					o := &trainOut{curves: map[string][]float64{"reward": r.Trained[ti].Curve}}
@@ -163,7 +164,7 @@ func runLM(ctx context.Context, x *runCtx) (*Result, error) {
 		}
 		claim := func(c, a, b string) {
 			if vals[a] != nil && vals[b] != nil {
-				res.Findings = append(res.Findings, paired(c, "Pearson(Â, A^π) per token", en, a, b, "pearson", vals[a]["pearson"], vals[b]["pearson"], true))
+				res.Findings = append(res.Findings, result.Paired(c, "Pearson(Â, A^π) per token", en, a, b, "pearson", vals[a]["pearson"], vals[b]["pearson"], true))
 			}
 		}
 		claim("SPO-chain's Monte Carlo cutpoints locate token credit better than GRPO", "grpo", "spo.chain")

@@ -8,11 +8,13 @@ import (
 
 	"github.com/credo-rl/credo/lab/env"
 	"github.com/credo-rl/credo/lab/policy"
+	"github.com/credo-rl/credo/lab/result"
+	"github.com/credo-rl/credo/lab/run"
 	"github.com/credo-rl/credo/lab/sample"
 )
 
 func init() {
-	register(Experiment{
+	register(result.Experiment{
 		Name:  "pure_hacking",
 		Title: "PURE: min-form vs sum-form process-reward credit (with Clip and Delta) vs verifiable reward",
 		Paper: "Stop Summation: Min-Form Credit Assignment Is All Process Reward Model Needs for Reasoning (PURE)",
@@ -22,8 +24,7 @@ func init() {
 			"(min(r − η, 0)) and Delta (r_t − r_{t+1}) refinements also bound the summed reward.",
 		Envs:    []string{"arithchain-prm"},
 		Methods: []string{"pure.credit_assignment"},
-		run:     runPURE,
-	})
+	}, runPURE)
 }
 
 // hackingMetrics samples episodes of the current policy and measures the
@@ -127,10 +128,10 @@ func verifiableShare(share float64) func(e env.Env, pool []env.State) func(b *sa
 	}
 }
 
-func runPURE(ctx context.Context, x *runCtx) (*Result, error) {
+func runPURE(ctx context.Context, x *run.Ctx) (*Result, error) {
 	const en = "arithchain-prm?pool=10"
-	base := trainSpec{env: en, iters: x.pick(80, 300), P: 10, N: 8, lr: 0.1, update: ppo(),
-		evalEvery: x.pick(10, 30), eval: hackingMetrics(7), cycle: true}
+	base := trainSpec{env: en, iters: x.Pick(80, 300), P: 10, N: 8, lr: 0.1, update: ppo(),
+		evalEvery: x.Pick(10, 30), eval: hackingMetrics(7), cycle: true}
 	prm := func(label, method string, set map[string]any, tf func(*sample.Built)) trainSpec {
 		return with(base, func(s *trainSpec) {
 			s.label, s.method, s.set, s.transform = label, method, set, tf
@@ -164,7 +165,7 @@ func runPURE(ctx context.Context, x *runCtx) (*Result, error) {
 			}))
 		}
 	}
-	x.total(len(vs) * len(x.seeds))
+	x.Total(len(vs) * len(x.Seeds))
 	outs, err := runVariants(ctx, x, vs)
 	if err != nil {
 		return nil, err
@@ -183,28 +184,28 @@ func runPURE(ctx context.Context, x *runCtx) (*Result, error) {
 	addRows(res, env, vs, outs, "true_reward", "auc_true_reward", "hacking_gap", "auc_hacking_gap", "hacking_gap_min", "proxy_mean_prm", "proxy_min_prm", "proxy_sum_prm", "length")
 	minF, sumF, clip, delta, vr, meanF, rec := outs[0], outs[1], outs[2], outs[3], outs[4], outs[5], outs[6]
 	res.Findings = []Finding{
-		paired("sum-form PRM credit is hacked more than min-form", "hacking gap, mean over the learning curve", env,
+		result.Paired("sum-form PRM credit is hacked more than min-form", "hacking gap, mean over the learning curve", env,
 			"sum-form", "min-form (PURE)", "auc_hacking_gap", finals(sumF, "auc_hacking_gap"), finals(minF, "auc_hacking_gap"), false),
-		paired("sum-form PRM training collapses (true reward) relative to min-form", "exact true reward, mean over the learning curve", env,
+		result.Paired("sum-form PRM training collapses (true reward) relative to min-form", "exact true reward, mean over the learning curve", env,
 			"sum-form", "min-form (PURE)", "auc_true_reward", finals(sumF, "auc_true_reward"), finals(minF, "auc_true_reward"), true),
-		nonInferior("min-form PRM training reaches the verifiable-reward level", "exact true reward after training (margin 0.1)", env,
+		result.NonInferior("min-form PRM training reaches the verifiable-reward level", "exact true reward after training (margin 0.1)", env,
 			"verifiable reward", "min-form (PURE)", "true_reward", finals(vr, "true_reward"), finals(minF, "true_reward"), 0.1),
-		nonInferior("PURE's recipe (min-form PRM + VR on 10% of problems) reaches the verifiable-reward level", "exact true reward after training (margin 0.1)", env,
+		result.NonInferior("PURE's recipe (min-form PRM + VR on 10% of problems) reaches the verifiable-reward level", "exact true reward after training (margin 0.1)", env,
 			"verifiable reward", vs[6].label, "true_reward", finals(vr, "true_reward"), finals(rec, "true_reward"), 0.1),
-		paired("Clip bounds the summed reward and curbs hacking", "hacking gap, mean over the learning curve", env,
+		result.Paired("Clip bounds the summed reward and curbs hacking", "hacking gap, mean over the learning curve", env,
 			"sum-form", "Clip (sum-form)", "auc_hacking_gap", finals(sumF, "auc_hacking_gap"), finals(clip, "auc_hacking_gap"), false),
-		paired("Delta bounds the summed reward and curbs hacking", "hacking gap, mean over the learning curve", env,
+		result.Paired("Delta bounds the summed reward and curbs hacking", "hacking gap, mean over the learning curve", env,
 			"sum-form", "Delta (sum-form)", "auc_hacking_gap", finals(sumF, "auc_hacking_gap"), finals(delta, "auc_hacking_gap"), false),
-		paired("min-form beats PURE's own uniform-weight ablation (mean-form)", "hacking gap, mean over the learning curve", env,
+		result.Paired("min-form beats PURE's own uniform-weight ablation (mean-form)", "hacking gap, mean over the learning curve", env,
 			"mean-form (PURE uniform weights)", "min-form (PURE)", "auc_hacking_gap", finals(meanF, "auc_hacking_gap"), finals(minF, "auc_hacking_gap"), false),
 	}
 	for k, fl := range flaws {
 		o := outs[7+3*k : 7+3*k+3]
 		l := vs[7+3*k : 7+3*k+3]
 		res.Findings = append(res.Findings,
-			paired(fmt.Sprintf("with a weaker padding flaw (filler PRM %.1f) min-form still trains better than sum-form", fl), "exact true reward, mean over the learning curve", env,
+			result.Paired(fmt.Sprintf("with a weaker padding flaw (filler PRM %.1f) min-form still trains better than sum-form", fl), "exact true reward, mean over the learning curve", env,
 				l[1].label, l[0].label, "auc_true_reward", finals(o[1], "auc_true_reward"), finals(o[0], "auc_true_reward"), true),
-			nonInferior(fmt.Sprintf("with a weaker padding flaw (filler PRM %.1f) PURE's recipe reaches the verifiable-reward level", fl), "exact true reward after training (margin 0.1)", env,
+			result.NonInferior(fmt.Sprintf("with a weaker padding flaw (filler PRM %.1f) PURE's recipe reaches the verifiable-reward level", fl), "exact true reward after training (margin 0.1)", env,
 				"verifiable reward", l[2].label, "true_reward", finals(vr, "true_reward"), finals(o[2], "true_reward"), 0.1),
 		)
 	}

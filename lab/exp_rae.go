@@ -5,12 +5,14 @@ import (
 
 	"github.com/credo-rl/credo/lab/env"
 	"github.com/credo-rl/credo/lab/policy"
+	"github.com/credo-rl/credo/lab/result"
+	"github.com/credo-rl/credo/lab/run"
 	"github.com/credo-rl/credo/lab/train"
 	"github.com/credo-rl/credo/lab/truth"
 )
 
 func init() {
-	register(Experiment{
+	register(result.Experiment{
 		Name:  "rae_selfplay",
 		Title: "Role-conditioned advantage estimation (RAE) vs no baseline in self-play",
 		Paper: "SPIRAL: Self-Play on Zero-Sum Games Incentivizes Reasoning via Multi-Agent Multi-Turn Reinforcement Learning",
@@ -19,8 +21,7 @@ func init() {
 			"variance is higher and training collapses (in the paper, reasoning traces collapse).",
 		Envs:    []string{"kuhn", "kuhn-asym", "tictactoe"},
 		Methods: []string{"spiral.rae"},
-		run:     runRAE,
-	})
+	}, runRAE)
 }
 
 // selfPlayMetrics adds exploitability (OpenSpiel convention, exact) and
@@ -65,7 +66,7 @@ func (g roleBiasEnv) Step(st env.State, t, a int) []env.Transition {
 	return out
 }
 
-func runRAE(ctx context.Context, x *runCtx) (*Result, error) {
+func runRAE(ctx context.Context, x *run.Ctx) (*Result, error) {
 	var vs []trainSpec
 	envs := []string{"kuhn", "kuhn-asym", "tictactoe"}
 	for _, name := range envs {
@@ -75,8 +76,8 @@ func runRAE(ctx context.Context, x *runCtx) (*Result, error) {
 			en = "kuhn"
 			wrap = func(e env.Env) env.Env { return roleBiasEnv{Env: e, bias: []float64{1, -1}} }
 		}
-		base := trainSpec{env: en, wrap: wrap, method: "spiral.rae", iters: x.pick(300, 600), P: 8, N: 4, lr: 0.1,
-			update: train.Update{Loss: train.Reinforce, Config: ppo().Config}, evalEvery: x.pick(50, 100), gradVar: 4, eval: selfPlayMetrics}
+		base := trainSpec{env: en, wrap: wrap, method: "spiral.rae", iters: x.Pick(300, 600), P: 8, N: 4, lr: 0.1,
+			update: train.Update{Loss: train.Reinforce, Config: ppo().Config}, evalEvery: x.Pick(50, 100), gradVar: 4, eval: selfPlayMetrics}
 		vs = append(vs,
 			with(base, func(s *trainSpec) { s.label = "RAE" }),
 			with(base, func(s *trainSpec) {
@@ -84,7 +85,7 @@ func runRAE(ctx context.Context, x *runCtx) (*Result, error) {
 				s.set = map[string]any{"use_role_baseline": false}
 			}))
 	}
-	x.total(len(vs) * len(x.seeds))
+	x.Total(len(vs) * len(x.Seeds))
 	outs, err := runVariants(ctx, x, vs)
 	if err != nil {
 		return nil, err
@@ -101,11 +102,11 @@ func runRAE(ctx context.Context, x *runCtx) (*Result, error) {
 		addRows(res, en, pv, pr, "exploitability", "auc_exploitability", "entropy", "auc_grad_rel_var", "auc_grad_var")
 		rae, nob := pr[0], pr[1]
 		res.Findings = append(res.Findings,
-			paired("RAE lowers the variance of the policy-gradient estimate", "total gradient variance across 4 batches, mean over evaluation points", en,
+			result.Paired("RAE lowers the variance of the policy-gradient estimate", "total gradient variance across 4 batches, mean over evaluation points", en,
 				"no baseline", "RAE", "auc_grad_var", finals(nob, "auc_grad_var"), finals(rae, "auc_grad_var"), false),
-			paired("RAE makes self-play converge closer to equilibrium", "exploitability, mean over the learning curve", en,
+			result.Paired("RAE makes self-play converge closer to equilibrium", "exploitability, mean over the learning curve", en,
 				"no baseline", "RAE", "auc_exploitability", finals(nob, "auc_exploitability"), finals(rae, "auc_exploitability"), false),
-			paired("without RAE the policy collapses (entropy falls faster)", "mean policy entropy over visited states at the end", en,
+			result.Paired("without RAE the policy collapses (entropy falls faster)", "mean policy entropy over visited states at the end", en,
 				"no baseline", "RAE", "entropy", finals(nob, "entropy"), finals(rae, "entropy"), true),
 		)
 	}

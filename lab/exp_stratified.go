@@ -1,9 +1,14 @@
 package lab
 
-import "context"
+import (
+	"context"
+
+	"github.com/credo-rl/credo/lab/result"
+	"github.com/credo-rl/credo/lab/run"
+)
 
 func init() {
-	register(Experiment{
+	register(result.Experiment{
 		Name:  "stratified_kbhop",
 		Title: "Stratified GRPO vs GRPO on KBHop (synthetic multi-hop search QA)",
 		Paper: "Stratified GRPO: Handling Structural Heterogeneity in Reinforcement Learning of LLM Search Agents",
@@ -12,13 +17,12 @@ func init() {
 			"the cross-stratum bias of the global baseline and trains better search agents (up to +11.3 points over GRPO).",
 		Envs:    []string{"kbhop"},
 		Methods: []string{"stratified_grpo", "verl.grpo"},
-		run:     runStratified,
-	})
+	}, runStratified)
 }
 
-func runStratified(ctx context.Context, x *runCtx) (*Result, error) {
-	base := trainSpec{env: "kbhop", iters: x.pick(40, 120), P: 8, N: 8, lr: 0.1, update: ppo(),
-		evalEvery: x.pick(5, 10), scoreCredit: true}
+func runStratified(ctx context.Context, x *run.Ctx) (*Result, error) {
+	base := trainSpec{env: "kbhop", iters: x.Pick(40, 120), P: 8, N: 8, lr: 0.1, update: ppo(),
+		evalEvery: x.Pick(5, 10), scoreCredit: true}
 	vs := []trainSpec{
 		with(base, func(s *trainSpec) {
 			s.method, s.label = "stratified_grpo", "Stratified GRPO (SAN)"
@@ -30,7 +34,7 @@ func runStratified(ctx context.Context, x *runCtx) (*Result, error) {
 			s.set = map[string]any{"stratum": "features.n_search_calls", "alpha": 0.5}
 		}),
 	}
-	x.total(len(vs) * len(x.seeds))
+	x.Total(len(vs) * len(x.Seeds))
 	outs, err := runVariants(ctx, x, vs)
 	if err != nil {
 		return nil, err
@@ -41,11 +45,11 @@ func runStratified(ctx context.Context, x *runCtx) (*Result, error) {
 	addRows(res, "kbhop", vs, outs, "return", "auc_return", "mean_credit_pearson", "mean_credit_rel_mse")
 	st, g, half := outs[0], outs[1], outs[2]
 	res.Findings = []Finding{
-		paired("SAN trains a better search agent than GRPO", "exact expected reward, mean over the learning curve", "kbhop",
+		result.Paired("SAN trains a better search agent than GRPO", "exact expected reward, mean over the learning curve", "kbhop",
 			"GRPO", "Stratified GRPO (SAN)", "auc_return", finals(g, "auc_return"), finals(st, "auc_return"), true),
-		paired("SAN's credit is closer to A^π than GRPO's (the cross-stratum offset is bias)", "Pearson(Â, A^π) averaged over training batches", "kbhop",
+		result.Paired("SAN's credit is closer to A^π than GRPO's (the cross-stratum offset is bias)", "Pearson(Â, A^π) averaged over training batches", "kbhop",
 			"GRPO", "Stratified GRPO (SAN)", "mean_credit_pearson", finals(g, "mean_credit_pearson"), finals(st, "mean_credit_pearson"), true),
-		paired("the blended estimator (α = 0.5) trains a better search agent than GRPO", "exact expected reward, mean over the learning curve", "kbhop",
+		result.Paired("the blended estimator (α = 0.5) trains a better search agent than GRPO", "exact expected reward, mean over the learning curve", "kbhop",
 			"GRPO", "Stratified GRPO (α = 0.5)", "auc_return", finals(g, "auc_return"), finals(half, "auc_return"), true),
 	}
 	return res, nil

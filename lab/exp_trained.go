@@ -8,10 +8,12 @@ import (
 	"sort"
 
 	"github.com/credo-rl/credo/credit"
+	"github.com/credo-rl/credo/lab/result"
+	"github.com/credo-rl/credo/lab/run"
 )
 
 func init() {
-	register(Experiment{
+	register(result.Experiment{
 		Name:  "trained_matrix",
 		Title: "Trained-return matrix: every method trained on every single-agent environment, with a learning-rate sweep",
 		Paper: "credo lab (no paper)",
@@ -19,8 +21,7 @@ func init() {
 			"Every method that runs on the lab's default batch is trained on every single-agent environment with three Adam " +
 			"learning rates; the table reports the final exact expected return at the best rate (full mode only: quick mode " +
 			"records nothing, to stay within CI's time).",
-		run: runTrainedMatrix,
-	})
+	}, runTrainedMatrix)
 }
 
 // trainedEnvs are the environments of the trained-return matrix.
@@ -29,11 +30,11 @@ var trainedEnvs = []string{"umbrella", "delayed", "shortcut", "memory", "discoun
 // trainedLRs is the learning-rate sweep.
 var trainedLRs = []float64{0.03, 0.1, 0.3}
 
-func runTrainedMatrix(ctx context.Context, x *runCtx) (*Result, error) {
+func runTrainedMatrix(ctx context.Context, x *run.Ctx) (*Result, error) {
 	res := &Result{Config: map[string]any{"envs": trainedEnvs, "learning_rates": trainedLRs,
 		"training":  "tabular policy from uniform logits, PPO-clip (2 epochs), 4 prompts × 8 per batch, 100 iterations; methods that need an input the default batch lacks are n/a",
 		"selection": "best rate by the mean final return over seeds (chosen and reported on the same seeds: an optimistic pick; every rate is in the rows)"}}
-	if x.quick {
+	if x.Quick {
 		res.Notes = append(res.Notes, "full mode only: quick mode trains nothing here")
 		return res, nil
 	}
@@ -48,9 +49,9 @@ func runTrainedMatrix(ctx context.Context, x *runCtx) (*Result, error) {
 
 // trainedMatrix trains every (method, env, lr) over the seeds and fills a
 // matrix of the best rate's final return (mean [interval]) per cell.
-func trainedMatrix(ctx context.Context, x *runCtx, res *Result, methods []*credit.Method, envs []string, lrs []float64, iters int) (*Result, error) {
+func trainedMatrix(ctx context.Context, x *run.Ctx, res *Result, methods []*credit.Method, envs []string, lrs []float64, iters int) (*Result, error) {
 	type job struct{ mi, ei, li, si int }
-	S := len(x.seeds)
+	S := len(x.Seeds)
 	var jobs []job
 	for mi := range methods {
 		for ei := range envs {
@@ -61,14 +62,14 @@ func trainedMatrix(ctx context.Context, x *runCtx, res *Result, methods []*credi
 			}
 		}
 	}
-	x.total(len(jobs))
+	x.Total(len(jobs))
 	final := make([]float64, len(jobs))
 	reason := make([]string, len(jobs))
-	err := x.parallel(ctx, len(jobs), func(j int) error {
+	err := x.Parallel(ctx, len(jobs), func(j int) error {
 		jb := jobs[j]
-		out, err := runTraining(ctx, x, x.seeds[jb.si], trainSpec{env: envs[jb.ei], method: methods[jb.mi].Name, iters: iters,
+		out, err := runTraining(ctx, x, x.Seeds[jb.si], trainSpec{env: envs[jb.ei], method: methods[jb.mi].Name, iters: iters,
 			P: 4, N: 8, lr: lrs[jb.li], update: ppo(), evalEvery: iters, cycle: true})
-		x.tick(1)
+		x.Tick(1)
 		if err != nil {
 			if ctx.Err() != nil {
 				return err
@@ -115,13 +116,13 @@ func trainedMatrix(ctx context.Context, x *runCtx, res *Result, methods []*credi
 				continue
 			}
 			for li, lr := range lrs {
-				row := rowOf(mx.Envs[ei], fmt.Sprintf("%s (lr %g)", m.Name, lr), "return", per[li])
+				row := result.RowOf(mx.Envs[ei], fmt.Sprintf("%s (lr %g)", m.Name, lr), "return", per[li])
 				res.Rows = append(res.Rows, row)
 				if row.Value.Mean > bestMean {
 					best, bestMean = li, row.Value.Mean
 				}
 			}
-			cell.Metrics = map[string]Interval{"return": rowOf("", "", "return", per[best]).Value,
+			cell.Metrics = map[string]Interval{"return": result.RowOf("", "", "return", per[best]).Value,
 				"best_lr": {Mean: lrs[best], Lo: lrs[best], Hi: lrs[best], N: 1}}
 			mx.Cells = append(mx.Cells, cell)
 		}

@@ -3,11 +3,13 @@ package lab
 import (
 	"context"
 
+	"github.com/credo-rl/credo/lab/result"
+	"github.com/credo-rl/credo/lab/run"
 	"github.com/credo-rl/credo/lab/sample"
 )
 
 func init() {
-	register(Experiment{
+	register(result.Experiment{
 		Name:  "tree_decisive",
 		Title: "SPO-tree and TreeRL vs GRPO on decisive-step tasks",
 		Paper: "Segment Policy Optimization (SPO) / TreeRL: LLM Reinforcement Learning with On-Policy Tree Search",
@@ -17,24 +19,23 @@ func init() {
 			"TreeRL beats chain-sampled RL at the same budget).",
 		Envs:    []string{"delayed", "arithchain"},
 		Methods: []string{"spo.tree", "treerl.group_trie", "verl.grpo"},
-		run:     runTree,
-	})
+	}, runTree)
 }
 
-func runTree(ctx context.Context, x *runCtx) (*Result, error) {
+func runTree(ctx context.Context, x *run.Ctx) (*Result, error) {
 	envs := []string{"delayed", "arithchain?pool=4&min_steps=4&max_steps=6&horizon=8"}
 	names := []string{"delayed", "arithchain"}
 	tree := &sample.TreeOptions{Roots: 4, Rounds: 1, Branches: 1}
 	var vs []trainSpec
 	for _, en := range envs {
-		base := trainSpec{env: en, iters: x.pick(100, 200), P: 4, N: 8, lr: 0.1, update: ppo(), evalEvery: x.pick(10, 20), scoreCredit: true, cycle: true}
+		base := trainSpec{env: en, iters: x.Pick(100, 200), P: 4, N: 8, lr: 0.1, update: ppo(), evalEvery: x.Pick(10, 20), scoreCredit: true, cycle: true}
 		vs = append(vs,
 			with(base, func(s *trainSpec) { s.method, s.label, s.tree = "spo.tree", "SPO-tree", tree }),
 			with(base, func(s *trainSpec) { s.method, s.label, s.tree = "treerl.group_trie", "TreeRL", tree }),
 			with(base, func(s *trainSpec) { s.method, s.label = "verl.grpo", "GRPO" }),
 		)
 	}
-	x.total(len(vs) * len(x.seeds))
+	x.Total(len(vs) * len(x.Seeds))
 	outs, err := runVariants(ctx, x, vs)
 	if err != nil {
 		return nil, err
@@ -49,11 +50,11 @@ func runTree(ctx context.Context, x *runCtx) (*Result, error) {
 		addRows(res, en, pv, po, "auc_return", "return", "mean_credit_pearson", "mean_credit_rel_mse")
 		spo, trl, grpo := po[0], po[1], po[2]
 		res.Findings = append(res.Findings,
-			paired("SPO-tree's segment credit is closer to A^π than GRPO's", "Pearson(Â, A^π) averaged over training batches", en,
+			result.Paired("SPO-tree's segment credit is closer to A^π than GRPO's", "Pearson(Â, A^π) averaged over training batches", en,
 				"GRPO", "SPO-tree", "mean_credit_pearson", finals(grpo, "mean_credit_pearson"), finals(spo, "mean_credit_pearson"), true),
-			paired("TreeRL's tree credit is closer to A^π than GRPO's", "Pearson(Â, A^π) averaged over training batches", en,
+			result.Paired("TreeRL's tree credit is closer to A^π than GRPO's", "Pearson(Â, A^π) averaged over training batches", en,
 				"GRPO", "TreeRL", "mean_credit_pearson", finals(grpo, "mean_credit_pearson"), finals(trl, "mean_credit_pearson"), true),
-			paired("SPO-tree learns faster than GRPO at the same number of responses", "exact expected return, mean over the learning curve", en,
+			result.Paired("SPO-tree learns faster than GRPO at the same number of responses", "exact expected return, mean over the learning curve", en,
 				"GRPO", "SPO-tree", "auc_return", finals(grpo, "auc_return"), finals(spo, "auc_return"), true),
 		)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/credo-rl/credo/credit"
 	"github.com/credo-rl/credo/lab/env"
 	"github.com/credo-rl/credo/lab/policy"
+	"github.com/credo-rl/credo/lab/run"
 	"github.com/credo-rl/credo/lab/sample"
 	"github.com/credo-rl/credo/method/group"
 	"github.com/credo-rl/credo/method/turn"
@@ -384,7 +385,7 @@ func (w *world) lscRefs(k int, eps []sample.Episode, q float64) (map[[2]int][2]f
 		}
 		P = max(P, ep.Prompt+1)
 	}
-	rng := rand.New(rand.NewPCG(w.seed, streamID("lsc_ref", w.name, itoa(k))))
+	rng := rand.New(rand.NewPCG(w.seed, run.StreamID("lsc_ref", w.name, itoa(k))))
 	sm := &sample.Sampler{Env: w.e, Pi: w.pol.Probs, Rng: rng}
 	out := map[[2]int][2]float64{}
 	for p := 0; p < P; p++ {

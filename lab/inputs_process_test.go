@@ -7,11 +7,12 @@ import (
 
 	"github.com/credo-rl/credo/credit"
 	"github.com/credo-rl/credo/lab/env"
+	"github.com/credo-rl/credo/lab/run"
 	"github.com/credo-rl/credo/lab/sample"
 )
 
 func TestProcessInputsScored(t *testing.T) {
-	x := newRunCtx(Experiment{Name: "matrix"}, Options{Quick: true}, []uint64{3})
+	x := &run.Ctx{Name: "matrix", Seeds: []uint64{3}, Quick: true}
 	w, err := newWorld(x, "arithchain-prm", 3, worldSize{P: 4, N: 8, R: 2, Warm: 2})
 	if err != nil {
 		t.Fatal(err)
@@ -59,7 +60,7 @@ func TestForcedAnswerScore(t *testing.T) {
 }
 
 func TestMatrixCriticRows(t *testing.T) {
-	x := newRunCtx(Experiment{Name: "matrix"}, Options{Quick: true}, []uint64{5})
+	x := &run.Ctx{Name: "matrix", Seeds: []uint64{5}, Quick: true}
 	w, err := newWorld(x, "umbrella", 5, worldSize{P: 3, N: 8, R: 2, Warm: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -100,14 +101,14 @@ func TestGroupEquivalents(t *testing.T) {
 	add("b", 0.1, 0.3)
 	add("c", 0.1, 0.2)
 	mx.Cells = append(mx.Cells, Cell{Method: "d", Env: "e1", Status: "n/a", Reason: "x"}, Cell{Method: "d", Env: "e2", Status: "n/a", Reason: "x"})
-	mx.groupEquivalents()
+	groupEquivalents(mx)
 	if len(mx.Methods) != 3 || mx.Methods[0] != "a" || mx.Methods[1] != "b" || mx.Methods[2] != "d" || len(mx.Equivalents["a"]) != 1 || mx.Equivalents["a"][0] != "c" {
 		t.Fatalf("%v %v", mx.Methods, mx.Equivalents)
 	}
 }
 
 func TestMatrixStages(t *testing.T) {
-	x := newRunCtx(Experiment{Name: "matrix"}, Options{}, []uint64{2})
+	x := &run.Ctx{Name: "matrix", Seeds: []uint64{2}}
 	rows := matrixRows([]*credit.Method{mustMethod(t, "verl.grpo"), mustMethod(t, "verl.gae")})
 	mx := &Matrix{Envs: []string{"toy_corridor"}}
 	if err := scoreStages(context.Background(), x, mx, rows, mx.Envs, worldSize{P: 3, N: 8, R: 2, Warm: 2}); err != nil {
@@ -129,7 +130,7 @@ func TestMatrixStages(t *testing.T) {
 }
 
 func TestTrainedMatrixToy(t *testing.T) {
-	x := newRunCtx(Experiment{Name: "trained_matrix"}, Options{}, []uint64{1, 2})
+	x := &run.Ctx{Name: "trained_matrix", Seeds: []uint64{1, 2}}
 	res, err := trainedMatrix(context.Background(), x, &Result{}, []*credit.Method{mustMethod(t, "verl.grpo"), mustMethod(t, "spiral.rae")},
 		[]string{"toy_corridor"}, []float64{0.1, 0.3}, 10)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/credo-rl/credo/lab/env"
 	"github.com/credo-rl/credo/lab/policy"
+	"github.com/credo-rl/credo/lab/run"
 	"github.com/credo-rl/credo/lab/sample"
 )
 
@@ -15,7 +16,7 @@ import (
 // random tabular policy of the matrix.
 func episodes(t *testing.T, name string, seed uint64, P, N int) (env.Env, *policy.Tabular, []sample.Episode) {
 	t.Helper()
-	e, err := newEnv(name, seed)
+	e, err := run.NewEnv(name, seed)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +152,7 @@ func TestImplicitPRMPrefersBetter(t *testing.T) {
 // ArithChain-PRM, and keeps the others n/a with their reasons; on
 // Umbrella only the environment-independent sources apply.
 func TestMatrixDerivedInputs(t *testing.T) {
-	x := newRunCtx(Experiment{Name: "matrix"}, Options{Quick: true}, []uint64{7})
+	x := &run.Ctx{Name: "matrix", Seeds: []uint64{7}, Quick: true}
 	cases := []struct {
 		env string
 		ok  []string

@@ -10,12 +10,13 @@ import (
 	"testing"
 
 	"github.com/credo-rl/credo/credit"
+	"github.com/credo-rl/credo/lab/run"
 	"github.com/credo-rl/credo/lab/score"
 	"github.com/credo-rl/credo/lab/train"
 )
 
 func TestTrainerImprovesToyValue(t *testing.T) {
-	x := newRunCtx(Experiment{Name: "test"}, Options{Quick: true}, []uint64{1})
+	x := &run.Ctx{Name: "test", Seeds: []uint64{1}, Quick: true}
 	for _, loss := range []string{train.PPO, train.Reinforce} {
 		u := ppo()
 		u.Loss = loss
@@ -32,7 +33,7 @@ func TestTrainerImprovesToyValue(t *testing.T) {
 }
 
 func TestCriticTrainsForGAE(t *testing.T) {
-	x := newRunCtx(Experiment{Name: "test"}, Options{Quick: true}, []uint64{2})
+	x := &run.Ctx{Name: "test", Seeds: []uint64{2}, Quick: true}
 	out, err := runTraining(context.Background(), x, 2, trainSpec{env: "toy_corridor", method: "verl.gae",
 		iters: 30, P: 3, N: 8, lr: 0.1, update: ppo(), evalEvery: 30})
 	if err != nil {
@@ -47,7 +48,7 @@ func TestCriticTrainsForGAE(t *testing.T) {
 // estimate of the policy gradient: averaged over many batches it points
 // along the exact gradient of the tabular softmax.
 func TestEstimatedGradientMatchesExact(t *testing.T) {
-	x := newRunCtx(Experiment{Name: "test"}, Options{Quick: true}, []uint64{3})
+	x := &run.Ctx{Name: "test", Seeds: []uint64{3}, Quick: true}
 	w, err := newWorld(x, "toy_corridor", 3, worldSize{P: 3, N: 16, R: 40, Warm: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -93,7 +94,7 @@ func TestEstimatedGradientMatchesExact(t *testing.T) {
 }
 
 func TestSelfPlayToy(t *testing.T) {
-	x := newRunCtx(Experiment{Name: "test"}, Options{Quick: true}, []uint64{4})
+	x := &run.Ctx{Name: "test", Seeds: []uint64{4}, Quick: true}
 	out, err := runTraining(context.Background(), x, 4, trainSpec{env: "toy_nim", method: "spiral.rae",
 		iters: 10, P: 3, N: 4, lr: 0.1, update: ppo(), evalEvery: 5, gradVar: 3, eval: selfPlayMetrics})
 	if err != nil {
@@ -179,7 +180,7 @@ func TestQuickRunWritesOutputs(t *testing.T) {
 }
 
 func TestMatrixToy(t *testing.T) {
-	x := newRunCtx(Experiment{Name: "matrix"}, Options{Quick: true}, []uint64{5})
+	x := &run.Ctx{Name: "matrix", Seeds: []uint64{5}, Quick: true}
 	w, err := newWorld(x, "toy_corridor", 5, worldSize{P: 3, N: 8, R: 2, Warm: 2})
 	if err != nil {
 		t.Fatal(err)

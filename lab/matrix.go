@@ -13,13 +13,15 @@ import (
 	"github.com/credo-rl/credo/lab/critic"
 	"github.com/credo-rl/credo/lab/env"
 	"github.com/credo-rl/credo/lab/policy"
+	"github.com/credo-rl/credo/lab/result"
+	"github.com/credo-rl/credo/lab/run"
 	"github.com/credo-rl/credo/lab/sample"
 	"github.com/credo-rl/credo/lab/score"
 	"github.com/credo-rl/credo/lab/train"
 )
 
 func init() {
-	register(Experiment{
+	register(result.Experiment{
 		Name:  "matrix",
 		Title: "Credit-accuracy matrix: every method × every environment",
 		Paper: "credo lab (no paper; metrics after Ilyas et al., A Closer Look at Deep Policy Gradients)",
@@ -28,8 +30,7 @@ func init() {
 			"(environments.md §4). Expected: methods with a per-step comparison set (GiGPO anchors, critics, trees) " +
 			"correlate better with A^π than trajectory-level group baselines on long-horizon tasks, and all methods " +
 			"agree on one-step tasks.",
-		run: runMatrix,
-	})
+	}, runMatrix)
 }
 
 // matrixEnvs are the environments of the matrix (every registered one).
@@ -79,14 +80,14 @@ func (w *world) linear() (*critic.Linear, error) {
 
 type worldSize struct{ P, N, R, Warm int }
 
-func newWorld(x *runCtx, envName string, seed uint64, sz worldSize) (*world, error) {
+func newWorld(x *run.Ctx, envName string, seed uint64, sz worldSize) (*world, error) {
 	return newWorldPol(x, envName, seed, sz, nil)
 }
 
 // newWorldPol is newWorld at a given tabular policy (nil: the random
 // initial policy, logits ~ N(0, 1)).
-func newWorldPol(x *runCtx, envName string, seed uint64, sz worldSize, pol *policy.Tabular) (*world, error) {
-	e, err := newEnv(envName, seed)
+func newWorldPol(x *run.Ctx, envName string, seed uint64, sz worldSize, pol *policy.Tabular) (*world, error) {
+	e, err := run.NewEnv(envName, seed)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +96,7 @@ func newWorldPol(x *runCtx, envName string, seed uint64, sz worldSize, pol *poli
 	}
 	w := &world{e: e, pol: pol, seed: seed, name: envName}
 	w.or = newOracle(e, w.pol)
-	rng := x.rng(seed, envName, "world")
+	rng := x.Rng(seed, envName, "world")
 	sm := &sample.Sampler{Env: e, Pi: w.pol.Probs, Rng: rng}
 	// Warm-up critic: V and Q tables (time-indexed) fitted to Monte Carlo
 	// returns of Warm independent batches.
@@ -174,7 +175,7 @@ func (w *world) build(k int, p profile, tree bool, bv buildVariant) (*sample.Bui
 	}
 	b, err := sample.Build(w.e, eps, o)
 	if err == nil && p.probes {
-		rng := rand.New(rand.NewPCG(w.seed, streamID("probes", w.name, itoa(k))))
+		rng := rand.New(rand.NewPCG(w.seed, run.StreamID("probes", w.name, itoa(k))))
 		b, eps, err = withChainProbes(w.e, w.pol.Probs, rng, b, eps, o, probeInterval(w.e))
 	}
 	if err == nil && bv.edit != nil {
@@ -433,22 +434,25 @@ func nanMean(x []float64) float64 {
 	return s / float64(n)
 }
 
-func runMatrix(ctx context.Context, x *runCtx) (*Result, error) {
+func runMatrix(ctx context.Context, x *run.Ctx) (*Result, error) {
 	envs := matrixEnvs()
 	rows := matrixRows(credit.All())
-	sz := worldSize{P: 4, N: 8, R: x.pick(4, 8), Warm: x.pick(4, 16)}
-	S := len(x.seeds)
-	x.total(S * len(envs))
+	sz := worldSize{P: 4, N: 8, R: x.Pick(4, 8), Warm: x.Pick(4, 16)}
+	S := len(x.Seeds)
+	x.Total(S * len(envs))
 	// scores[seed][env][method]
 	scores := make([][][]cellScore, S)
+	for si := range scores {
+		scores[si] = make([][]cellScore, len(envs))
+	}
 	envErr := make([]string, len(envs))
 	jobs := S * len(envs)
-	err := x.parallel(ctx, jobs, func(j int) error {
+	err := x.Parallel(ctx, jobs, func(j int) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		si, ei := j/len(envs), j%len(envs)
-		w, err := newWorld(x, envs[ei], x.seeds[si], sz)
+		w, err := newWorld(x, envs[ei], x.Seeds[si], sz)
 		row := make([]cellScore, len(rows))
 		if err != nil {
 			for i := range row {
@@ -460,13 +464,8 @@ func runMatrix(ctx context.Context, x *runCtx) (*Result, error) {
 				row[i] = w.scoreRow(r)
 			}
 		}
-		x.mu.Lock()
-		if scores[si] == nil {
-			scores[si] = make([][]cellScore, len(envs))
-		}
 		scores[si][ei] = row
-		x.mu.Unlock()
-		x.tick(1)
+		x.Tick(1)
 		return nil
 	})
 	if err != nil {
@@ -510,7 +509,7 @@ func runMatrix(ctx context.Context, x *runCtx) (*Result, error) {
 				}
 				sort.Strings(keys)
 				for _, k := range keys {
-					lo, hi := metricRange(k)
+					lo, hi := result.MetricRange(k)
 					cell.Metrics[k] = score.CI95In(per[k], lo, hi)
 					res.Rows = append(res.Rows, Row{Env: en, Method: r.name, Metric: k, Value: cell.Metrics[k], Seeds: per[k]})
 				}
@@ -518,13 +517,13 @@ func runMatrix(ctx context.Context, x *runCtx) (*Result, error) {
 			mx.Cells = append(mx.Cells, cell)
 		}
 	}
-	if !x.quick {
+	if !x.Quick {
 		if err := scoreStages(ctx, x, mx, rows, envs, sz); err != nil {
 			return nil, err
 		}
 	}
 	mx.Inputs = derivedInputDocs()
-	mx.groupEquivalents()
+	groupEquivalents(mx)
 	res.Matrix = mx
 	for ei, e := range envErr {
 		if e != "" {
@@ -549,8 +548,8 @@ var matrixStages = []struct {
 // 4 prompts × 8) for the stage's iterations on the same environment and
 // seed; the world (warm-up critic, batches) is rebuilt at that policy.
 // Each stage's Pearson goes into Matrix.Stages.
-func scoreStages(ctx context.Context, x *runCtx, mx *Matrix, rows []matrixRow, envs []string, sz worldSize) error {
-	S := len(x.seeds)
+func scoreStages(ctx context.Context, x *run.Ctx, mx *Matrix, rows []matrixRow, envs []string, sz worldSize) error {
+	S := len(x.Seeds)
 	type job struct{ st, ei, si int }
 	var jobs []job
 	for st := range matrixStages {
@@ -562,10 +561,10 @@ func scoreStages(ctx context.Context, x *runCtx, mx *Matrix, rows []matrixRow, e
 	}
 	scores := make([][]cellScore, len(jobs))
 	errs := make([]string, len(jobs))
-	err := x.parallel(ctx, len(jobs), func(j int) error {
+	err := x.Parallel(ctx, len(jobs), func(j int) error {
 		jb := jobs[j]
 		stg := matrixStages[jb.st]
-		seed := x.seeds[jb.si]
+		seed := x.Seeds[jb.si]
 		var pol *policy.Tabular
 		if stg.iters > 0 {
 			out, err := runTraining(ctx, x, seed, trainSpec{env: envs[jb.ei], method: "verl.grpo", initScale: 1, iters: stg.iters,
@@ -597,7 +596,7 @@ func scoreStages(ctx context.Context, x *runCtx, mx *Matrix, rows []matrixRow, e
 		return err
 	}
 	for st, stg := range matrixStages {
-		sm := StageMatrix{Stage: stg.name, Iterations: stg.iters, GroupSize: stg.n}
+		sm := result.StageMatrix{Stage: stg.name, Iterations: stg.iters, GroupSize: stg.n}
 		for ei, en := range envs {
 			for ri, r := range rows {
 				cell := Cell{Method: r.name, Env: en, Status: "ok"}
@@ -633,7 +632,7 @@ func scoreStages(ctx context.Context, x *runCtx, mx *Matrix, rows []matrixRow, e
 // e.g. profiles of GRPO/RLOO that differ only where the lab's data never
 // goes): the first stays in Methods with the others in Equivalents, the
 // others leave Methods (their cells stay in Cells and results.json).
-func (m *Matrix) groupEquivalents() {
+func groupEquivalents(m *Matrix) {
 	sig := func(name string) string {
 		var b strings.Builder
 		for _, e := range m.Envs {
@@ -710,7 +709,7 @@ func matrixFindings(res *Result) []Finding {
 				Detail: "a method or the environment is unavailable"})
 			return
 		}
-		out = append(out, paired(claim, "Pearson(Â, A^π) at a random policy", env, a, b, "pearson", va, vb, true))
+		out = append(out, result.Paired(claim, "Pearson(Â, A^π) at a random policy", env, a, b, "pearson", va, vb, true))
 	}
 	cmp("GiGPO's anchor-state groups give step credit closer to A^π than trajectory-level GRPO on Sokoban6", "sokoban6", "verl_agent.grpo", "verl_agent.gigpo")
 	cmp("With an exact critic, GAE gives credit closer to A^π than GRPO's group baseline on the noisy delayed-reward chain", "umbrella", "verl.grpo", "verl.gae [oracle critic]")

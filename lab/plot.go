@@ -19,6 +19,7 @@ import (
 	"gonum.org/v1/plot/vg/vgsvg"
 
 	"github.com/credo-rl/credo/internal/atomicfile"
+	"github.com/credo-rl/credo/lab/result"
 )
 
 // Plots are drawn with gonum.org/v1/plot and saved as PNG and SVG.
@@ -232,7 +233,7 @@ func plotMatrix(mx *Matrix, metric string, lo, hi float64, dir, name string) err
 			g.z[i][j] = v
 			if !math.IsNaN(v) {
 				labels.XYs = append(labels.XYs, plotter.XY{X: float64(j), Y: y})
-				labels.Labels = append(labels.Labels, num(v))
+				labels.Labels = append(labels.Labels, result.Num(v))
 			}
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/credo-rl/credo/internal/atomicfile"
+	"github.com/credo-rl/credo/lab/result"
 	"github.com/credo-rl/credo/lab/score"
 )
 
@@ -34,7 +35,7 @@ func Write(rep *Report, dir string) error {
 			return err
 		}
 		r.Plots = append(r.Plots, names...)
-		for _, m := range r.barMetrics() {
+		for _, m := range barMetrics(r) {
 			names, err := plotBars(r, m, dir)
 			if err != nil {
 				return err
@@ -84,7 +85,7 @@ func Write(rep *Report, dir string) error {
 }
 
 // barMetrics are the row metrics drawn as error-bar plots.
-func (r *Result) barMetrics() []string {
+func barMetrics(r *Result) []string {
 	if r.Matrix != nil {
 		return nil
 	}
@@ -176,22 +177,9 @@ func ivString(v Interval) string {
 		return "n/a"
 	}
 	if v.N < 2 {
-		return num(v.Mean)
+		return result.Num(v.Mean)
 	}
-	return fmt.Sprintf("%s [%s, %s]", num(v.Mean), num(v.Lo), num(v.Hi))
-}
-
-func num(x float64) string {
-	if math.IsNaN(x) {
-		return "NaN"
-	}
-	a := math.Abs(x)
-	switch {
-	case a != 0 && (a < 1e-3 || a >= 1e4):
-		return fmt.Sprintf("%.2e", x)
-	default:
-		return fmt.Sprintf("%.3f", x)
-	}
+	return fmt.Sprintf("%s [%s, %s]", result.Num(v.Mean), result.Num(v.Lo), result.Num(v.Hi))
 }
 
 // Markdown renders the report as the lab's documentation page: every
@@ -271,10 +259,10 @@ func marginText(f Finding) string {
 	if f.Margin == 0 || math.IsNaN(f.Margin) {
 		return ""
 	}
-	if f.Test == testNonInferiority {
-		return "−" + num(f.Margin) + " (non-inferiority)"
+	if f.Test == result.NonInferiorityTest {
+		return "−" + result.Num(f.Margin) + " (non-inferiority)"
 	}
-	return num(f.Margin)
+	return result.Num(f.Margin)
 }
 
 func pText(p score.Float) string {
@@ -301,9 +289,9 @@ func cellText(v Interval) string {
 		return "NaN"
 	}
 	if v.N < 2 {
-		return fmt.Sprintf("%s (%d)", num(v.Mean), v.N)
+		return fmt.Sprintf("%s (%d)", result.Num(v.Mean), v.N)
 	}
-	return fmt.Sprintf("%s [%s, %s] (%d)", num(v.Mean), num(v.Lo), num(v.Hi), v.N)
+	return fmt.Sprintf("%s [%s, %s] (%d)", result.Num(v.Mean), result.Num(v.Lo), result.Num(v.Hi), v.N)
 }
 
 func seedList(s []uint64) string {
@@ -314,7 +302,7 @@ func seedList(s []uint64) string {
 	return strings.Join(p, ", ")
 }
 
-func paperRef(e Experiment) string {
+func paperRef(e result.Experiment) string {
 	if e.ArXiv != "" {
 		return fmt.Sprintf("%s (arXiv:%s)", e.Paper, e.ArXiv)
 	}
@@ -335,7 +323,7 @@ func writeMatrixMD(b *strings.Builder, mx *Matrix) {
 				switch {
 				case c == nil:
 				case c.Status == "ok":
-					cells[j] = cellText(c.Metrics["return"]) + " @" + num(c.Metrics["best_lr"].Mean)
+					cells[j] = cellText(c.Metrics["return"]) + " @" + result.Num(c.Metrics["best_lr"].Mean)
 				case c.Status == "n/a":
 					cells[j] = "n/a"
 				default:
@@ -367,7 +355,7 @@ func writeMatrixMD(b *strings.Builder, mx *Matrix) {
 			case c.Status == "ok":
 				cells[j] = cellText(c.Metrics["pearson"])
 				if cv, ok := c.Metrics["critic_coverage"]; ok {
-					cells[j] += fmt.Sprintf(" cov %s", num(cv.Mean))
+					cells[j] += fmt.Sprintf(" cov %s", result.Num(cv.Mean))
 				}
 			case c.Status == "n/a":
 				cells[j] = "n/a"
@@ -458,7 +446,7 @@ var htmlTmpl = template.Must(template.New("r").Funcs(template.FuncMap{
 	"perSeed": func(v []float64) string {
 		p := make([]string, len(v))
 		for i, x := range v {
-			p[i] = num(x)
+			p[i] = result.Num(x)
 		}
 		return strings.Join(p, " ")
 	},
@@ -587,7 +575,7 @@ func HTML(rep *Report, dir string) ([]byte, error) {
 						}
 						hc.Title = fmt.Sprintf("sign agreement %s; cosine %s", ivString(c.Metrics["sign_agreement"]), ivString(c.Metrics["cosine"]))
 						if cv, ok := c.Metrics["critic_coverage"]; ok {
-							hc.Title += "; critic coverage " + num(cv.Mean)
+							hc.Title += "; critic coverage " + result.Num(cv.Mean)
 						}
 					case c.Status == "n/a":
 						hc.Text, hc.Title, hc.Class = "n/a", c.Reason, "na"

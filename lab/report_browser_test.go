@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/credo-rl/credo/lab/result"
 )
 
 // layoutCheck is injected into a copy of report.html: after load it lists
@@ -60,7 +62,7 @@ func chromiumPath() string {
 func syntheticReport() *Report {
 	envs := []string{"arithchain", "arithchain-prm", "countdown", "delayed", "discounting", "kbhop", "kuhn", "memory", "shortcut", "sokoban6", "tictactoe", "umbrella"}
 	mx := &Matrix{Envs: envs}
-	res := &Result{Experiment: Experiment{Name: "matrix", Title: "Credit-accuracy matrix: every method × every environment", Paper: "p", Claim: "c"}}
+	res := &Result{Experiment: result.Experiment{Name: "matrix", Title: "Credit-accuracy matrix: every method × every environment", Paper: "p", Claim: "c"}}
 	for i := 0; i < 80; i++ {
 		m := fmt.Sprintf("openrlhf.compute_advantages_and_returns_%02d [oracle critic]", i)
 		mx.Methods = append(mx.Methods, m)
@@ -84,15 +86,15 @@ func syntheticReport() *Report {
 			mx.Cells = append(mx.Cells, c)
 		}
 	}
-	mx.Stages = []StageMatrix{{Stage: "late", Iterations: 100, GroupSize: 4, Cells: mx.Cells}}
+	mx.Stages = []result.StageMatrix{{Stage: "late", Iterations: 100, GroupSize: 4, Cells: mx.Cells}}
 	res.Matrix = mx
 	iv := Interval{Mean: 0.5, Lo: 0.25, Hi: 0.75, N: 10}
-	exp := &Result{Experiment: Experiment{Name: "pure_hacking", Title: "PURE: min-form vs sum-form process-reward credit (with Clip and Delta) vs verifiable reward", Paper: "p", Claim: "c"}}
+	exp := &Result{Experiment: result.Experiment{Name: "pure_hacking", Title: "PURE: min-form vs sum-form process-reward credit (with Clip and Delta) vs verifiable reward", Paper: "p", Claim: "c"}}
 	for k := 0; k < 7; k++ {
 		name := fmt.Sprintf("PURE recipe (min-form PRM + VR on 10%%), filler PRM 0.%d", k)
 		exp.Findings = append(exp.Findings, Finding{Claim: "with a weaker padding flaw (filler PRM 0.3) PURE's recipe reaches the verifiable-reward level",
 			Metric: "exact true reward after training (margin 0.1) (claim: B ≥ A − 0.1)", Env: "arithchain-prm", A: "verifiable reward", B: name,
-			ValueA: &iv, ValueB: &iv, Diff: &iv, Margin: 0.1, Test: testNonInferiority, Verdict: Equivalent})
+			ValueA: &iv, ValueB: &iv, Diff: &iv, Margin: 0.1, Test: result.NonInferiorityTest, Verdict: Equivalent})
 		c := Curve{Env: "arithchain-prm", Method: name, Metric: "true_reward"}
 		for x := 0; x < 10; x++ {
 			c.X = append(c.X, float64(10*x))

@@ -10,6 +10,7 @@ import (
 	"github.com/credo-rl/credo/lab/critic"
 	"github.com/credo-rl/credo/lab/env"
 	"github.com/credo-rl/credo/lab/policy"
+	"github.com/credo-rl/credo/lab/run"
 	"github.com/credo-rl/credo/lab/sample"
 	"github.com/credo-rl/credo/lab/train"
 )
@@ -71,8 +72,8 @@ type trainOut struct {
 
 // runTraining trains one policy and records its learning curve. The exact
 // expected return on the evaluation prompts is the main curve.
-func runTraining(ctx context.Context, x *runCtx, seed uint64, s trainSpec) (*trainOut, error) {
-	e, err := newEnv(s.env, seed)
+func runTraining(ctx context.Context, x *run.Ctx, seed uint64, s trainSpec) (*trainOut, error) {
+	e, err := run.NewEnv(s.env, seed)
 	if err != nil {
 		return nil, err
 	}
@@ -93,8 +94,8 @@ func runTraining(ctx context.Context, x *runCtx, seed uint64, s trainSpec) (*tra
 	}
 	// The same policy initialisation and prompt pool for every method of a
 	// seed (paired comparisons); the sampling stream depends on the method.
-	rngInit := x.rng(seed, s.env, "init")
-	rng := x.rng(seed, s.env, "train", s.label, s.method)
+	rngInit := x.Rng(seed, s.env, "init")
+	rng := x.Rng(seed, s.env, "train", s.label, s.method)
 	var pol policy.Policy
 	if s.mlp {
 		pol = policy.NewMLP(e, 16, true, e.Start(rand.New(rand.NewPCG(seed, 1))), seed)
@@ -198,7 +199,7 @@ func runTraining(ctx context.Context, x *runCtx, seed uint64, s trainSpec) (*tra
 		}
 		if tab, ok := pol.(*policy.Tabular); ok && s.gradVar > 1 {
 			var gs []map[string][]float64
-			vr := x.rng(seed, s.env, "gradvar", s.label, s.method, itoa(it))
+			vr := x.Rng(seed, s.env, "gradvar", s.label, s.method, itoa(it))
 			for k := 0; k < s.gradVar; k++ {
 				b, _, err := sampleBatch(vr, k)
 				if err != nil {

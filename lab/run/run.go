@@ -1,59 +1,59 @@
-package lab
+package run
 
 import (
 	"context"
 	"fmt"
 	"hash/fnv"
+	"io"
 	"math/rand/v2"
 	"runtime"
-	"sort"
 	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/credo-rl/credo/credit"
 	"github.com/credo-rl/credo/lab/env"
 	"github.com/credo-rl/credo/lab/internal/toyenv"
 )
 
-// runCtx is one experiment's run: its seeds, size mode, random streams,
+// Ctx is one experiment's run: its seeds, size mode, random streams,
 // worker pool and progress bar.
-type runCtx struct {
-	exp   Experiment
-	opt   Options
-	seeds []uint64
-	quick bool
+type Ctx struct {
+	// Name is the experiment's name; it labels every random stream.
+	Name  string
+	Seeds []uint64
+	// Quick selects the small budgets (see Pick).
+	Quick bool
+	// Workers bounds parallelism (0 = GOMAXPROCS).
+	Workers int
+	// Progress receives a progress bar (nil = silent).
+	Progress io.Writer
 
 	mu  sync.Mutex
 	bar *progressbar.ProgressBar
 }
 
-func newRunCtx(e Experiment, opt Options, seeds []uint64) *runCtx {
-	return &runCtx{exp: e, opt: opt, seeds: seeds, quick: opt.Quick}
-}
-
-// total announces the number of work units (progress bar length).
-func (x *runCtx) total(n int) {
-	if x.opt.Progress == nil {
+// Total announces the number of work units (progress bar length).
+func (x *Ctx) Total(n int) {
+	if x.Progress == nil {
 		return
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.bar = progressbar.NewOptions(n,
-		progressbar.OptionSetWriter(x.opt.Progress),
-		progressbar.OptionSetDescription(fmt.Sprintf("%-18s", x.exp.Name)),
+		progressbar.OptionSetWriter(x.Progress),
+		progressbar.OptionSetDescription(fmt.Sprintf("%-18s", x.Name)),
 		progressbar.OptionShowCount(),
 		progressbar.OptionSetWidth(30),
 		progressbar.OptionThrottle(100*time.Millisecond),
 		progressbar.OptionSetPredictTime(true),
-		progressbar.OptionOnCompletion(func() { fmt.Fprintln(x.opt.Progress) }),
+		progressbar.OptionOnCompletion(func() { fmt.Fprintln(x.Progress) }),
 	)
 }
 
-// tick advances the progress bar by n units.
-func (x *runCtx) tick(n int) {
+// Tick advances the progress bar by n units.
+func (x *Ctx) Tick(n int) {
 	if x.bar == nil {
 		return
 	}
@@ -62,7 +62,8 @@ func (x *runCtx) tick(n int) {
 	_ = x.bar.Add(n)
 }
 
-func (x *runCtx) done() {
+// Done finishes the progress bar.
+func (x *Ctx) Done() {
 	if x.bar == nil {
 		return
 	}
@@ -71,20 +72,23 @@ func (x *runCtx) done() {
 	_ = x.bar.Finish()
 }
 
-// pick returns quick in quick mode and full otherwise.
-func (x *runCtx) pick(quick, full int) int {
-	if x.quick {
+// Pick returns quick in quick mode and full otherwise.
+func (x *Ctx) Pick(quick, full int) int {
+	if x.Quick {
 		return quick
 	}
 	return full
 }
 
-// rng is a PCG stream determined by the seed and the labels.
-func (x *runCtx) rng(seed uint64, labels ...string) *rand.Rand {
-	return rand.New(rand.NewPCG(seed, streamID(append([]string{x.exp.Name}, labels...)...)))
+// Rng is a PCG stream determined by the seed, the experiment's name and
+// the labels.
+func (x *Ctx) Rng(seed uint64, labels ...string) *rand.Rand {
+	return rand.New(rand.NewPCG(seed, StreamID(append([]string{x.Name}, labels...)...)))
 }
 
-func streamID(labels ...string) uint64 {
+// StreamID is the FNV-1a hash of the labels (each followed by a zero
+// byte): the stream number of a PCG generator named by the labels.
+func StreamID(labels ...string) uint64 {
 	h := fnv.New64a()
 	for _, l := range labels {
 		h.Write([]byte(l))
@@ -93,15 +97,15 @@ func streamID(labels ...string) uint64 {
 	return h.Sum64()
 }
 
-// parallel runs f(0..n-1) on at most Workers goroutines (errgroup with a
+// Parallel runs f(0..n-1) on at most Workers goroutines (errgroup with a
 // limit); f must write its result by index so that the outcome does not
 // depend on scheduling and equals a serial run's. Indices start in
 // order, so when one fails every lower index has started and runs to its
 // end; no higher index starts after the failure. The error of the lowest
 // failed index is returned, as a serial loop would report it, or ctx's
 // error when it was cancelled.
-func (x *runCtx) parallel(ctx context.Context, n int, f func(i int) error) error {
-	w := x.opt.Workers
+func (x *Ctx) Parallel(ctx context.Context, n int, f func(i int) error) error {
+	w := x.Workers
 	if w <= 0 {
 		w = runtime.GOMAXPROCS(0)
 	}
@@ -129,24 +133,15 @@ func (x *runCtx) parallel(ctx context.Context, n int, f func(i int) error) error
 	return ctx.Err()
 }
 
-// newEnv builds a lab environment by name. The toy environments of the
-// lab's own tests ("toy_corridor", "toy_nim") are always available.
-func newEnv(name string, seed uint64) (env.Env, error) {
+// NewEnv builds a lab environment by name (lab/env's registry). The toy
+// environments of the lab's own tests ("toy_corridor", "toy_nim") are
+// always available.
+func NewEnv(name string, seed uint64) (env.Env, error) {
 	switch name {
 	case "toy_corridor":
 		return toyenv.NewCorridor(), nil
 	case "toy_nim":
 		return toyenv.NewNim(), nil
 	}
-	return builtinEnv(name, seed)
-}
-
-// registeredMethods lists the credit registry at run time.
-func registeredMethods() []string {
-	var out []string
-	for _, m := range credit.All() {
-		out = append(out, m.Name)
-	}
-	sort.Strings(out)
-	return out
+	return env.New(name, seed)
 }

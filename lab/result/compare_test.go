@@ -1,8 +1,6 @@
-package lab
+package result
 
 import (
-	"context"
-	"fmt"
 	"math"
 	"testing"
 )
@@ -18,12 +16,12 @@ func TestPairedAgreeDisagree(t *testing.T) {
 	// d = 0.2, 0.3, 0.25: mean 0.25, s = 0.05, t = 0.25/(0.05/√3) = 5√3.
 	d := []float64{0.2, 0.3, 0.25}
 	wantP := 2 * (1 - f2(5*math.Sqrt(3)))
-	f := paired("c", "m", "env", "A", "B", "success", zeros(3), d, true)
+	f := Paired("c", "m", "env", "A", "B", "success", zeros(3), d, true)
 	if f.Verdict != Agree || math.Abs(float64(f.P)-wantP) > 1e-9 || f.Margin != marginUnit || f.Env != "env" {
 		t.Fatalf("agree: %+v (want p %g)", f, wantP)
 	}
 	// The same data against the claim "B lower": significant the wrong way.
-	if f := paired("c", "m", "env", "A", "B", "success", zeros(3), d, false); f.Verdict != Disagree {
+	if f := Paired("c", "m", "env", "A", "B", "success", zeros(3), d, false); f.Verdict != Disagree {
 		t.Fatalf("disagree: %+v", f)
 	}
 }
@@ -37,9 +35,9 @@ func TestPairedHolm(t *testing.T) {
 	p := 2 * (1 - f2(5*math.Sqrt(3)))
 	fs := make([]Finding, 4)
 	for i := range fs {
-		fs[i] = paired("c", "m", "env", "A", "B", "success", zeros(3), d, true)
+		fs[i] = Paired("c", "m", "env", "A", "B", "success", zeros(3), d, true)
 	}
-	settle(fs)
+	Settle(fs)
 	for _, f := range fs {
 		if f.Verdict != Inconclusive || math.Abs(float64(f.PAdj)-4*p) > 1e-9 {
 			t.Fatalf("Holm over 4: %+v (want adjusted p %g)", f, 4*p)
@@ -51,23 +49,23 @@ func TestPairedEquivalent(t *testing.T) {
 	// d = −0.01, 0, 0.01, margin 0.05: TOST p = 1 − F(0.05/(0.01/√3)) =
 	// 1 − F(5√3) (both sides equal); the difference test has p = 1.
 	d := []float64{-0.01, 0, 0.01}
-	f := paired("c", "m", "env", "A", "B", "pearson", zeros(3), d, true)
+	f := Paired("c", "m", "env", "A", "B", "pearson", zeros(3), d, true)
 	want := 1 - f2(5*math.Sqrt(3))
 	if f.Verdict != Equivalent || math.Abs(float64(f.PEquiv)-want) > 1e-9 || float64(f.P) != 1 {
 		t.Fatalf("equivalent: %+v (want TOST p %g)", f, want)
 	}
 	// Significant but below the margin: equivalent, not agree.
-	f = paired("c", "m", "env", "A", "B", "pearson", zeros(3), []float64{0.02, 0.021, 0.022}, true)
+	f = Paired("c", "m", "env", "A", "B", "pearson", zeros(3), []float64{0.02, 0.021, 0.022}, true)
 	if f.Verdict != Equivalent {
 		t.Fatalf("tiny but significant: %+v", f)
 	}
 	// Noisy: inconclusive.
-	f = paired("c", "m", "env", "A", "B", "pearson", zeros(3), []float64{1, -1, 0.5}, true)
+	f = Paired("c", "m", "env", "A", "B", "pearson", zeros(3), []float64{1, -1, 0.5}, true)
 	if f.Verdict != Inconclusive {
 		t.Fatalf("noisy: %+v", f)
 	}
 	// One seed: no test.
-	f = paired("c", "m", "env", "A", "B", "pearson", zeros(1), []float64{0.3}, true)
+	f = Paired("c", "m", "env", "A", "B", "pearson", zeros(1), []float64{0.3}, true)
 	if f.Verdict != Inconclusive || !math.IsNaN(float64(f.P)) {
 		t.Fatalf("one seed: %+v", f)
 	}
@@ -75,11 +73,11 @@ func TestPairedEquivalent(t *testing.T) {
 
 func TestPairedClipsToRange(t *testing.T) {
 	// Success rates 0, 0, 1: the t interval [−1.10, 1.77] is clipped to [0, 1].
-	f := paired("c", "m", "env", "A", "B", "success", []float64{0, 0, 1}, []float64{0, 0, 1}, true)
+	f := Paired("c", "m", "env", "A", "B", "success", []float64{0, 0, 1}, []float64{0, 0, 1}, true)
 	if f.ValueA.Lo != 0 || f.ValueA.Hi != 1 {
 		t.Fatalf("A's interval %+v", *f.ValueA)
 	}
-	r := rowOf("env", "m", "success", []float64{0, 0, 1})
+	r := RowOf("env", "m", "success", []float64{0, 0, 1})
 	if r.Value.Lo != 0 || r.Value.Hi != 1 {
 		t.Fatalf("row interval %+v", r.Value)
 	}
@@ -95,11 +93,11 @@ func TestNonInferior(t *testing.T) {
 	}
 	se := math.Sqrt(ss/2) / math.Sqrt(3)
 	want := 2 * (1 - f2((m+0.1)/se))
-	f := nonInferior("c", "m", "env", "A", "B", "true_reward", zeros(3), d, 0.1)
+	f := NonInferior("c", "m", "env", "A", "B", "true_reward", zeros(3), d, 0.1)
 	if f.Verdict != Agree || math.Abs(float64(f.P)-want) > 1e-9 {
 		t.Fatalf("non-inferior: %+v (want p %g)", f, want)
 	}
-	f = nonInferior("c", "m", "env", "A", "B", "true_reward", zeros(3), []float64{-0.3, -0.35, -0.32}, 0.1)
+	f = NonInferior("c", "m", "env", "A", "B", "true_reward", zeros(3), []float64{-0.3, -0.35, -0.32}, 0.1)
 	if f.Verdict != Disagree {
 		t.Fatalf("inferior: %+v", f)
 	}
@@ -114,42 +112,5 @@ func TestResultCounts(t *testing.T) {
 	r = &Result{Findings: []Finding{{Verdict: Disagree}, {Verdict: Disagree}}}
 	if r.Verdict() != Disagree {
 		t.Fatal(r.Verdict())
-	}
-}
-
-func TestParallelLowestError(t *testing.T) {
-	for _, w := range []int{1, 2, 7} {
-		x := newRunCtx(Experiment{Name: "t"}, Options{Workers: w}, nil)
-		out := make([]int, 50)
-		err := x.parallel(context.Background(), 50, func(i int) error {
-			out[i] = i * i
-			if i == 13 || i == 31 {
-				return fmt.Errorf("fail %d", i)
-			}
-			return nil
-		})
-		if err == nil || err.Error() != "fail 13" {
-			t.Fatalf("workers %d: error %v, want fail 13", w, err)
-		}
-		for i := 0; i <= 13; i++ {
-			if out[i] != i*i {
-				t.Fatalf("workers %d: index %d below the failure did not run", w, i)
-			}
-		}
-		ok := make([]int, 20)
-		if err := x.parallel(context.Background(), 20, func(i int) error { ok[i] = 2 * i; return nil }); err != nil {
-			t.Fatal(err)
-		}
-		for i, v := range ok {
-			if v != 2*i {
-				t.Fatalf("workers %d: out[%d] = %d", w, i, v)
-			}
-		}
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	x := newRunCtx(Experiment{Name: "t"}, Options{Workers: 2}, nil)
-	if err := x.parallel(ctx, 5, func(int) error { return nil }); err != context.Canceled {
-		t.Fatalf("cancelled: %v", err)
 	}
 }
