@@ -8,33 +8,33 @@ import (
 )
 
 // specConfig records a training run's configuration for the report.
-func specConfig(s trainSpec) map[string]any {
+func specConfig(s train.Spec) map[string]any {
 	pol := "tabular softmax over observation keys"
-	if s.mlp {
+	if s.MLP {
 		pol = "MLP (16 tanh units) over the state features and t/H"
 	}
 	c := map[string]any{
-		"env": s.env, "method": s.method, "label": s.name(), "policy": pol, "init_logit_std": s.initScale,
-		"iterations": s.iters, "prompts_per_batch": s.P, "group_size": s.N, "adam_lr": s.lr,
-		"loss": s.update.Loss, "epochs": s.update.Epochs, "clip_ratio": s.update.Config.ClipRatioLow,
-		"eval_every": s.evalEvery,
+		"env": s.Env, "method": s.Method, "label": s.Name(), "policy": pol, "init_logit_std": s.InitScale,
+		"iterations": s.Iters, "prompts_per_batch": s.P, "group_size": s.N, "adam_lr": s.LR,
+		"loss": s.Update.Loss, "epochs": s.Update.Epochs, "clip_ratio": s.Update.Config.ClipRatioLow,
+		"eval_every": s.EvalEvery,
 	}
-	if s.pool > 0 {
-		c["prompt_pool"] = s.pool
+	if s.Pool > 0 {
+		c["prompt_pool"] = s.Pool
 	}
-	if len(s.set) > 0 {
-		c["params"] = s.set
+	if len(s.Set) > 0 {
+		c["params"] = s.Set
 	}
-	if s.tree != nil {
-		c["tree"] = map[string]int{"roots": s.tree.Roots, "rounds": s.tree.Rounds, "branches": s.tree.Branches}
+	if s.Tree != nil {
+		c["tree"] = map[string]int{"roots": s.Tree.Roots, "rounds": s.Tree.Rounds, "branches": s.Tree.Branches}
 	}
-	if s.gradVar > 1 {
-		c["grad_var_batches"] = s.gradVar
+	if s.GradVar > 1 {
+		c["grad_var_batches"] = s.GradVar
 	}
 	return c
 }
 
-func configOf(vs []trainSpec, extra map[string]any) map[string]any {
+func configOf(vs []train.Spec, extra map[string]any) map[string]any {
 	runs := make([]any, len(vs))
 	for i, v := range vs {
 		runs[i] = specConfig(v)
@@ -49,7 +49,7 @@ func configOf(vs []trainSpec, extra map[string]any) map[string]any {
 func ppo() train.Update { return train.DefaultUpdate() }
 
 // successMetric adds the exact probability of finishing the episode.
-func successMetric(e env.Env, pol policy.Policy, _ *oracle, starts []env.State, w []float64) (map[string]float64, error) {
+func successMetric(e env.Env, pol policy.Policy, _ *train.Oracle, starts []env.State, w []float64) (map[string]float64, error) {
 	p, err := successProb(e, pol.Probs, starts, w)
 	if err != nil {
 		return nil, err
@@ -58,28 +58,28 @@ func successMetric(e env.Env, pol policy.Policy, _ *oracle, starts []env.State, 
 }
 
 // addCurves appends the curves of the given metrics for every variant.
-func addCurves(res *Result, env string, vs []trainSpec, outs [][]*trainOut, metrics ...string) {
+func addCurves(res *Result, env string, vs []train.Spec, outs [][]*train.Out, metrics ...string) {
 	for _, m := range metrics {
 		for i, v := range vs {
-			if _, ok := outs[i][0].curves[m]; ok {
-				res.Curves = append(res.Curves, curveOf(env, v.name(), m, outs[i]))
+			if _, ok := outs[i][0].Curves[m]; ok {
+				res.Curves = append(res.Curves, curveOf(env, v.Name(), m, outs[i]))
 			}
 		}
 	}
 }
 
 // addRows appends one row per variant for each final metric.
-func addRows(res *Result, env string, vs []trainSpec, outs [][]*trainOut, metrics ...string) {
+func addRows(res *Result, env string, vs []train.Spec, outs [][]*train.Out, metrics ...string) {
 	for _, m := range metrics {
 		for i, v := range vs {
-			if _, ok := outs[i][0].final[m]; ok {
-				res.Rows = append(res.Rows, result.RowOf(env, v.name(), m, finals(outs[i], m)))
+			if _, ok := outs[i][0].Final[m]; ok {
+				res.Rows = append(res.Rows, result.RowOf(env, v.Name(), m, finals(outs[i], m)))
 			}
 		}
 	}
 }
 
-func with(s trainSpec, f func(*trainSpec)) trainSpec {
+func with(s train.Spec, f func(*train.Spec)) train.Spec {
 	f(&s)
 	return s
 }

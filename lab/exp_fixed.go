@@ -8,6 +8,7 @@ import (
 	"github.com/credo-rl/credo/lab/result"
 	"github.com/credo-rl/credo/lab/run"
 	"github.com/credo-rl/credo/lab/sample"
+	"github.com/credo-rl/credo/lab/train"
 )
 
 // Experiments at a fixed policy: a seeded random tabular softmax (as in the
@@ -42,7 +43,7 @@ func scoreFixed(ctx context.Context, x *run.Ctx, en string, sz worldSize, vs []f
 				out[vi][si] = cellScore{status: "n/a", reason: err.Error()}
 				continue
 			}
-			prof, set := methodProfile(m, w.e)
+			prof, set := train.MethodProfile(m, w.e)
 			for k, val := range v.set {
 				set[k] = val
 			}

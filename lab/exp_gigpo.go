@@ -5,6 +5,7 @@ import (
 
 	"github.com/credo-rl/credo/lab/result"
 	"github.com/credo-rl/credo/lab/run"
+	"github.com/credo-rl/credo/lab/train"
 )
 
 func init() {
@@ -22,25 +23,25 @@ func init() {
 
 func runGiGPO(ctx context.Context, x *run.Ctx) (*Result, error) {
 	const env = "sokoban6?pool=8&max_steps=8&gen_steps=40"
-	base := trainSpec{env: env, iters: x.Pick(40, 120), P: 8, N: 8, lr: 0.1, update: ppo(),
-		evalEvery: x.Pick(5, 10), scoreCredit: true, eval: successMetric, cycle: true}
-	vs := []trainSpec{
-		with(base, func(s *trainSpec) {
-			s.method, s.label = "verl_agent.gigpo", "GiGPO"
-			s.set = map[string]any{"gamma": 0.95, "step_advantage_w": 1.0, "mode": "mean_norm"}
+	base := train.Spec{Env: env, Iters: x.Pick(40, 120), P: 8, N: 8, LR: 0.1, Update: ppo(),
+		EvalEvery: x.Pick(5, 10), ScoreCredit: true, Eval: successMetric, Cycle: true}
+	vs := []train.Spec{
+		with(base, func(s *train.Spec) {
+			s.Method, s.Label = "verl_agent.gigpo", "GiGPO"
+			s.Set = map[string]any{"gamma": 0.95, "step_advantage_w": 1.0, "mode": "mean_norm"}
 		}),
-		with(base, func(s *trainSpec) { s.method, s.label = "verl_agent.grpo", "GRPO" }),
+		with(base, func(s *train.Spec) { s.Method, s.Label = "verl_agent.grpo", "GRPO" }),
 	}
 	// Fresh levels every batch, as verl-agent trains, with an MLP over the
 	// grid features that must generalise to unseen levels.
-	mlp := trainSpec{env: "sokoban6", iters: x.Pick(40, 120), P: 8, N: 8, lr: 0.03, update: ppo(), mlp: true,
-		evalEvery: x.Pick(10, 20), eval: successMetric}
+	mlp := train.Spec{Env: "sokoban6", Iters: x.Pick(40, 120), P: 8, N: 8, LR: 0.03, Update: ppo(), MLP: true,
+		EvalEvery: x.Pick(10, 20), Eval: successMetric}
 	vs = append(vs,
-		with(mlp, func(s *trainSpec) {
-			s.method, s.label = "verl_agent.gigpo", "GiGPO (MLP, fresh levels)"
-			s.set = vs[0].set
+		with(mlp, func(s *train.Spec) {
+			s.Method, s.Label = "verl_agent.gigpo", "GiGPO (MLP, fresh levels)"
+			s.Set = vs[0].Set
 		}),
-		with(mlp, func(s *trainSpec) { s.method, s.label = "verl_agent.grpo", "GRPO (MLP, fresh levels)" }),
+		with(mlp, func(s *train.Spec) { s.Method, s.Label = "verl_agent.grpo", "GRPO (MLP, fresh levels)" }),
 	)
 	x.Total(len(vs) * len(x.Seeds))
 	outs, err := runVariants(ctx, x, vs)

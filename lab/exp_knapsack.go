@@ -29,7 +29,7 @@ func init() {
 // all equal (a GRPO group with equal outcomes has zero gradient), and the
 // share of the rollouts that sit in such groups (the rollouts that carry a
 // non-zero gradient).
-func effectiveRatio(_ env.Env, b *sample.Built, _ []sample.Episode, _ *oracle) map[string]float64 {
+func effectiveRatio(_ env.Env, b *sample.Built, _ []sample.Episode, _ *train.Oracle) map[string]float64 {
 	first := map[string]float64{}
 	mixed := map[string]bool{}
 	size := map[string]int{}
@@ -79,15 +79,15 @@ func knapsackSizes(budget, minN, maxN int) func(it int, m *train.Method, starts 
 func runKnapsack(ctx context.Context, x *run.Ctx) (*Result, error) {
 	const en = "countdown?pool=16"
 	P, N := 16, 8
-	base := trainSpec{env: en, iters: x.Pick(60, 150), P: P, N: N, cycle: true, lr: 0.1, update: ppo(),
-		evalEvery: x.Pick(5, 10), perBatch: effectiveRatio}
-	vs := []trainSpec{
-		with(base, func(s *trainSpec) {
-			s.method, s.label = "knapsack.grpo", "Knapsack allocation"
-			s.set = map[string]any{"prompt_key": "features.prompt", "threshold": 0.5}
-			s.sizes = knapsackSizes(P*N, 2, 4*N)
+	base := train.Spec{Env: en, Iters: x.Pick(60, 150), P: P, N: N, Cycle: true, LR: 0.1, Update: ppo(),
+		EvalEvery: x.Pick(5, 10), PerBatch: effectiveRatio}
+	vs := []train.Spec{
+		with(base, func(s *train.Spec) {
+			s.Method, s.Label = "knapsack.grpo", "Knapsack allocation"
+			s.Set = map[string]any{"prompt_key": "features.prompt", "threshold": 0.5}
+			s.Sizes = knapsackSizes(P*N, 2, 4*N)
 		}),
-		with(base, func(s *trainSpec) { s.method, s.label = "verl.grpo", "uniform (GRPO)" }),
+		with(base, func(s *train.Spec) { s.Method, s.Label = "verl.grpo", "uniform (GRPO)" }),
 	}
 	x.Total(len(vs) * len(x.Seeds))
 	outs, err := runVariants(ctx, x, vs)

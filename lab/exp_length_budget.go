@@ -8,6 +8,7 @@ import (
 	"github.com/credo-rl/credo/lab/result"
 	"github.com/credo-rl/credo/lab/run"
 	"github.com/credo-rl/credo/lab/textenv"
+	"github.com/credo-rl/credo/lab/train"
 )
 
 func init() {
@@ -123,11 +124,11 @@ func runLengthBudget(ctx context.Context, x *run.Ctx) (*Result, error) {
 			result.RowOf(envName, m.label, "true_reward", per(mi, rewards)),
 			result.RowOf(envName, m.label, "mean_length", per(mi, lengths)),
 			result.RowOf(envName, m.label, "fillers_per_response", per(mi, fillers)))
-		curves := make([]*trainOut, S)
+		curves := make([]*train.Out, S)
 		for si, o := range outs[mi] {
-			t := &trainOut{curves: map[string][]float64{"reward": o.curve}}
+			t := &train.Out{Curves: map[string][]float64{"reward": o.curve}}
 			for it := range o.curve {
-				t.x = append(t.x, float64(it))
+				t.X = append(t.X, float64(it))
 			}
 			curves[si] = t
 		}

@@ -8,6 +8,7 @@ import (
 	"github.com/credo-rl/credo/lab/result"
 	"github.com/credo-rl/credo/lab/run"
 	"github.com/credo-rl/credo/lab/score"
+	"github.com/credo-rl/credo/lab/train"
 )
 
 func init() {
@@ -100,7 +101,7 @@ func runLM(ctx context.Context, x *run.Ctx) (*Result, error) {
 		"token_scores.waad / fai: from the model's own attention maps (mean over layers and heads; W = 10)",
 		"token_tags.planning: first token of every line and the operator characters",
 		"tree batch (spo.tree, treerl): half the group as roots, each forked once at its highest-entropy token",
-		"spo.chain: Monte Carlo probes at the cutpoints tree.PlanChainProbes selects from the policy's token probabilities (interval 3, 4 samples)",
+		"spo.chain: Monte Carlo probes at the cutpoints tree.PlanChainProbes selects from the policy's token probabilities (interval 3, 4 train.Samples)",
 		"spo.chain (lines): segments = lines, steps[].values.mc = mean reward of 4 continuations after each line, features.mc_init the same for the prompt",
 	}}
 	for ei, en := range envs {
@@ -151,11 +152,11 @@ func runLM(ctx context.Context, x *run.Ctx) (*Result, error) {
 					continue
 				}
 				res.Rows = append(res.Rows, result.RowOf(en, tr.Label, "trained_return", per(func(r *lmexp.Result) float64 { return r.Trained[ti].Final })))
-				curves := make([]*trainOut, S)
+				curves := make([]*train.Out, S)
 				for si, r := range rs {
-					o := &trainOut{curves: map[string][]float64{"reward": r.Trained[ti].Curve}}
+					o := &train.Out{Curves: map[string][]float64{"reward": r.Trained[ti].Curve}}
 					for it := range r.Trained[ti].Curve {
-						o.x = append(o.x, float64(it))
+						o.X = append(o.X, float64(it))
 					}
 					curves[si] = o
 				}

@@ -11,6 +11,7 @@ import (
 	"github.com/credo-rl/credo/lab/result"
 	"github.com/credo-rl/credo/lab/run"
 	"github.com/credo-rl/credo/lab/sample"
+	"github.com/credo-rl/credo/lab/train"
 )
 
 func init() {
@@ -27,18 +28,18 @@ func init() {
 	}, runPURE)
 }
 
-// hackingMetrics samples episodes of the current policy and measures the
+// hackingMetrics train.Samples episodes of the current policy and measures the
 // PRM's verdict on them against the true reward: hacking_gap = E[mean step
 // PRM score] − E[true reward] (both in [0, 1]); hacking_gap_min uses the
 // minimum step score (PURE's min-form verdict) instead.
-func hackingMetrics(seed uint64) func(e env.Env, pol policy.Policy, or *oracle, starts []env.State, w []float64) (map[string]float64, error) {
-	return func(e env.Env, pol policy.Policy, or *oracle, starts []env.State, w []float64) (map[string]float64, error) {
+func hackingMetrics(seed uint64) func(e env.Env, pol policy.Policy, or *train.Oracle, starts []env.State, w []float64) (map[string]float64, error) {
+	return func(e env.Env, pol policy.Policy, or *train.Oracle, starts []env.State, w []float64) (map[string]float64, error) {
 		rng := rand.New(rand.NewPCG(seed, 0x9e7))
 		sm := &sample.Sampler{Env: e, Pi: pol.Probs, Rng: rng}
 		proxy, mean, sum, length, truth := 0.0, 0.0, 0.0, 0.0, 0.0
 		const n = 64
 		for i, s := range starts {
-			sol, err := or.sol(s)
+			sol, err := or.Sol(s)
 			if err != nil {
 				return nil, err
 			}
@@ -130,11 +131,11 @@ func verifiableShare(share float64) func(e env.Env, pool []env.State) func(b *sa
 
 func runPURE(ctx context.Context, x *run.Ctx) (*Result, error) {
 	const en = "arithchain-prm?pool=10"
-	base := trainSpec{env: en, iters: x.Pick(80, 300), P: 10, N: 8, lr: 0.1, update: ppo(),
-		evalEvery: x.Pick(10, 30), eval: hackingMetrics(7), cycle: true}
-	prm := func(label, method string, set map[string]any, tf func(*sample.Built)) trainSpec {
-		return with(base, func(s *trainSpec) {
-			s.label, s.method, s.set, s.transform = label, method, set, tf
+	base := train.Spec{Env: en, Iters: x.Pick(80, 300), P: 10, N: 8, LR: 0.1, Update: ppo(),
+		EvalEvery: x.Pick(10, 30), Eval: hackingMetrics(7), Cycle: true}
+	prm := func(label, method string, set map[string]any, tf func(*sample.Built)) train.Spec {
+		return with(base, func(s *train.Spec) {
+			s.Label, s.Method, s.Set, s.Transform = label, method, set, tf
 		})
 	}
 	// Sum-form, Clip and Delta: the engine's clip_delta stage shapes the PRM
@@ -145,8 +146,8 @@ func runPURE(ctx context.Context, x *run.Ctx) (*Result, error) {
 			"base": "verl.reinforce_plus_plus", "base_params": "gamma=1"}
 	}
 	recipe := with(prm("PURE recipe (min-form PRM + VR on 10%)", "pure.credit_assignment", map[string]any{"reward_mode": "PRMVR"}, nil),
-		func(s *trainSpec) { s.prep = verifiableShare(0.1) })
-	vs := []trainSpec{
+		func(s *train.Spec) { s.Prep = verifiableShare(0.1) })
+	vs := []train.Spec{
 		prm("min-form (PURE)", "pure.credit_assignment", map[string]any{"reward_mode": "PRM"}, nil),
 		prm("sum-form", "clip_delta", refine("none"), nil),
 		prm("Clip (sum-form)", "clip_delta", refine("clip"), nil),
@@ -158,10 +159,10 @@ func runPURE(ctx context.Context, x *run.Ctx) (*Result, error) {
 	// The flaw's strength: the PRM score of a filler line (0.9 above).
 	flaws := []float64{0.3, 0.6}
 	for _, fl := range flaws {
-		for _, v := range []trainSpec{vs[0], vs[1], recipe} {
-			vs = append(vs, with(v, func(s *trainSpec) {
-				s.label = fmt.Sprintf("%s, filler PRM %.1f", v.label, fl)
-				s.wrap = withFlaw(fl)
+		for _, v := range []train.Spec{vs[0], vs[1], recipe} {
+			vs = append(vs, with(v, func(s *train.Spec) {
+				s.Label = fmt.Sprintf("%s, filler PRM %.1f", v.Label, fl)
+				s.Wrap = withFlaw(fl)
 			}))
 		}
 	}
@@ -191,7 +192,7 @@ func runPURE(ctx context.Context, x *run.Ctx) (*Result, error) {
 		result.NonInferior("min-form PRM training reaches the verifiable-reward level", "exact true reward after training (margin 0.1)", env,
 			"verifiable reward", "min-form (PURE)", "true_reward", finals(vr, "true_reward"), finals(minF, "true_reward"), 0.1),
 		result.NonInferior("PURE's recipe (min-form PRM + VR on 10% of problems) reaches the verifiable-reward level", "exact true reward after training (margin 0.1)", env,
-			"verifiable reward", vs[6].label, "true_reward", finals(vr, "true_reward"), finals(rec, "true_reward"), 0.1),
+			"verifiable reward", vs[6].Label, "true_reward", finals(vr, "true_reward"), finals(rec, "true_reward"), 0.1),
 		result.Paired("Clip bounds the summed reward and curbs hacking", "hacking gap, mean over the learning curve", env,
 			"sum-form", "Clip (sum-form)", "auc_hacking_gap", finals(sumF, "auc_hacking_gap"), finals(clip, "auc_hacking_gap"), false),
 		result.Paired("Delta bounds the summed reward and curbs hacking", "hacking gap, mean over the learning curve", env,
@@ -204,9 +205,9 @@ func runPURE(ctx context.Context, x *run.Ctx) (*Result, error) {
 		l := vs[7+3*k : 7+3*k+3]
 		res.Findings = append(res.Findings,
 			result.Paired(fmt.Sprintf("with a weaker padding flaw (filler PRM %.1f) min-form still trains better than sum-form", fl), "exact true reward, mean over the learning curve", env,
-				l[1].label, l[0].label, "auc_true_reward", finals(o[1], "auc_true_reward"), finals(o[0], "auc_true_reward"), true),
+				l[1].Label, l[0].Label, "auc_true_reward", finals(o[1], "auc_true_reward"), finals(o[0], "auc_true_reward"), true),
 			result.NonInferior(fmt.Sprintf("with a weaker padding flaw (filler PRM %.1f) PURE's recipe reaches the verifiable-reward level", fl), "exact true reward after training (margin 0.1)", env,
-				"verifiable reward", l[2].label, "true_reward", finals(vr, "true_reward"), finals(o[2], "true_reward"), 0.1),
+				"verifiable reward", l[2].Label, "true_reward", finals(vr, "true_reward"), finals(o[2], "true_reward"), 0.1),
 		)
 	}
 	res.Notes = append(res.Notes, "The PRM is hackable by design (the trap): filler lines (restate, check) score 0.9 whatever the progress and a wrong "+

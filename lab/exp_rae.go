@@ -26,7 +26,7 @@ func init() {
 
 // selfPlayMetrics adds exploitability (OpenSpiel convention, exact) and
 // the policy's mean entropy over visited states.
-func selfPlayMetrics(e env.Env, pol policy.Policy, or *oracle, starts []env.State, w []float64) (map[string]float64, error) {
+func selfPlayMetrics(e env.Env, pol policy.Policy, or *train.Oracle, starts []env.State, w []float64) (map[string]float64, error) {
 	ex, err := truth.Exploitability(e, pol.Probs)
 	if err != nil {
 		return nil, err
@@ -67,7 +67,7 @@ func (g roleBiasEnv) Step(st env.State, t, a int) []env.Transition {
 }
 
 func runRAE(ctx context.Context, x *run.Ctx) (*Result, error) {
-	var vs []trainSpec
+	var vs []train.Spec
 	envs := []string{"kuhn", "kuhn-asym", "tictactoe"}
 	for _, name := range envs {
 		en := name
@@ -76,13 +76,13 @@ func runRAE(ctx context.Context, x *run.Ctx) (*Result, error) {
 			en = "kuhn"
 			wrap = func(e env.Env) env.Env { return roleBiasEnv{Env: e, bias: []float64{1, -1}} }
 		}
-		base := trainSpec{env: en, wrap: wrap, method: "spiral.rae", iters: x.Pick(300, 600), P: 8, N: 4, lr: 0.1,
-			update: train.Update{Loss: train.Reinforce, Config: ppo().Config}, evalEvery: x.Pick(50, 100), gradVar: 4, eval: selfPlayMetrics}
+		base := train.Spec{Env: en, Wrap: wrap, Method: "spiral.rae", Iters: x.Pick(300, 600), P: 8, N: 4, LR: 0.1,
+			Update: train.Update{Loss: train.Reinforce, Config: ppo().Config}, EvalEvery: x.Pick(50, 100), GradVar: 4, Eval: selfPlayMetrics}
 		vs = append(vs,
-			with(base, func(s *trainSpec) { s.label = "RAE" }),
-			with(base, func(s *trainSpec) {
-				s.label = "no baseline"
-				s.set = map[string]any{"use_role_baseline": false}
+			with(base, func(s *train.Spec) { s.Label = "RAE" }),
+			with(base, func(s *train.Spec) {
+				s.Label = "no baseline"
+				s.Set = map[string]any{"use_role_baseline": false}
 			}))
 	}
 	x.Total(len(vs) * len(x.Seeds))

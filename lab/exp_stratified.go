@@ -5,6 +5,7 @@ import (
 
 	"github.com/credo-rl/credo/lab/result"
 	"github.com/credo-rl/credo/lab/run"
+	"github.com/credo-rl/credo/lab/train"
 )
 
 func init() {
@@ -21,17 +22,17 @@ func init() {
 }
 
 func runStratified(ctx context.Context, x *run.Ctx) (*Result, error) {
-	base := trainSpec{env: "kbhop", iters: x.Pick(40, 120), P: 8, N: 8, lr: 0.1, update: ppo(),
-		evalEvery: x.Pick(5, 10), scoreCredit: true}
-	vs := []trainSpec{
-		with(base, func(s *trainSpec) {
-			s.method, s.label = "stratified_grpo", "Stratified GRPO (SAN)"
-			s.set = map[string]any{"stratum": "features.n_search_calls", "alpha": 1.0}
+	base := train.Spec{Env: "kbhop", Iters: x.Pick(40, 120), P: 8, N: 8, LR: 0.1, Update: ppo(),
+		EvalEvery: x.Pick(5, 10), ScoreCredit: true}
+	vs := []train.Spec{
+		with(base, func(s *train.Spec) {
+			s.Method, s.Label = "stratified_grpo", "Stratified GRPO (SAN)"
+			s.Set = map[string]any{"stratum": "features.n_search_calls", "alpha": 1.0}
 		}),
-		with(base, func(s *trainSpec) { s.method, s.label = "verl.grpo", "GRPO" }),
-		with(base, func(s *trainSpec) {
-			s.method, s.label = "stratified_grpo", "Stratified GRPO (α = 0.5)"
-			s.set = map[string]any{"stratum": "features.n_search_calls", "alpha": 0.5}
+		with(base, func(s *train.Spec) { s.Method, s.Label = "verl.grpo", "GRPO" }),
+		with(base, func(s *train.Spec) {
+			s.Method, s.Label = "stratified_grpo", "Stratified GRPO (α = 0.5)"
+			s.Set = map[string]any{"stratum": "features.n_search_calls", "alpha": 0.5}
 		}),
 	}
 	x.Total(len(vs) * len(x.Seeds))

@@ -10,6 +10,7 @@ import (
 	"github.com/credo-rl/credo/credit"
 	"github.com/credo-rl/credo/lab/result"
 	"github.com/credo-rl/credo/lab/run"
+	"github.com/credo-rl/credo/lab/train"
 )
 
 func init() {
@@ -67,8 +68,8 @@ func trainedMatrix(ctx context.Context, x *run.Ctx, res *Result, methods []*cred
 	reason := make([]string, len(jobs))
 	err := x.Parallel(ctx, len(jobs), func(j int) error {
 		jb := jobs[j]
-		out, err := runTraining(ctx, x, x.Seeds[jb.si], trainSpec{env: envs[jb.ei], method: methods[jb.mi].Name, iters: iters,
-			P: 4, N: 8, lr: lrs[jb.li], update: ppo(), evalEvery: iters, cycle: true})
+		out, err := train.Run(ctx, x, x.Seeds[jb.si], train.Spec{Env: envs[jb.ei], Method: methods[jb.mi].Name, Iters: iters,
+			P: 4, N: 8, LR: lrs[jb.li], Update: ppo(), EvalEvery: iters, Cycle: true})
 		x.Tick(1)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -83,7 +84,7 @@ func trainedMatrix(ctx context.Context, x *run.Ctx, res *Result, methods []*cred
 			final[j] = math.NaN()
 			return nil
 		}
-		final[j] = out.final["return"]
+		final[j] = out.Final["return"]
 		return nil
 	})
 	if err != nil {

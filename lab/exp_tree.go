@@ -6,6 +6,7 @@ import (
 	"github.com/credo-rl/credo/lab/result"
 	"github.com/credo-rl/credo/lab/run"
 	"github.com/credo-rl/credo/lab/sample"
+	"github.com/credo-rl/credo/lab/train"
 )
 
 func init() {
@@ -26,13 +27,13 @@ func runTree(ctx context.Context, x *run.Ctx) (*Result, error) {
 	envs := []string{"delayed", "arithchain?pool=4&min_steps=4&max_steps=6&horizon=8"}
 	names := []string{"delayed", "arithchain"}
 	tree := &sample.TreeOptions{Roots: 4, Rounds: 1, Branches: 1}
-	var vs []trainSpec
+	var vs []train.Spec
 	for _, en := range envs {
-		base := trainSpec{env: en, iters: x.Pick(100, 200), P: 4, N: 8, lr: 0.1, update: ppo(), evalEvery: x.Pick(10, 20), scoreCredit: true, cycle: true}
+		base := train.Spec{Env: en, Iters: x.Pick(100, 200), P: 4, N: 8, LR: 0.1, Update: ppo(), EvalEvery: x.Pick(10, 20), ScoreCredit: true, Cycle: true}
 		vs = append(vs,
-			with(base, func(s *trainSpec) { s.method, s.label, s.tree = "spo.tree", "SPO-tree", tree }),
-			with(base, func(s *trainSpec) { s.method, s.label, s.tree = "treerl.group_trie", "TreeRL", tree }),
-			with(base, func(s *trainSpec) { s.method, s.label = "verl.grpo", "GRPO" }),
+			with(base, func(s *train.Spec) { s.Method, s.Label, s.Tree = "spo.tree", "SPO-tree", tree }),
+			with(base, func(s *train.Spec) { s.Method, s.Label, s.Tree = "treerl.group_trie", "TreeRL", tree }),
+			with(base, func(s *train.Spec) { s.Method, s.Label = "verl.grpo", "GRPO" }),
 		)
 	}
 	x.Total(len(vs) * len(x.Seeds))
@@ -41,7 +42,7 @@ func runTree(ctx context.Context, x *run.Ctx) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Config: configOf(vs, map[string]any{
-		"budget": "8 complete responses per prompt for every method: GRPO samples 8 independent episodes; the tree methods 4 roots, each forked once at a uniform interior step (the fork shares the root's prefix tokens, so the group's token trie is the tree)",
+		"budget": "8 complete responses per prompt for every method: GRPO train.Samples 8 independent episodes; the tree methods 4 roots, each forked once at a uniform interior step (the fork shares the root's prefix tokens, so the group's token trie is the tree)",
 		"tasks":  "delayed: the first of 5 actions decides the ±1 outcome, later steps pay N(0, 2²) noise; arithchain: a slip at any line makes the answer wrong",
 	})}
 	for k, en := range names {

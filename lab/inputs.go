@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/credo-rl/credo/credit"
@@ -12,6 +13,7 @@ import (
 	"github.com/credo-rl/credo/lab/policy"
 	"github.com/credo-rl/credo/lab/run"
 	"github.com/credo-rl/credo/lab/sample"
+	"github.com/credo-rl/credo/lab/train"
 	"github.com/credo-rl/credo/method/group"
 	"github.com/credo-rl/credo/method/turn"
 )
@@ -38,7 +40,7 @@ type inputPlan struct {
 }
 
 // inputSource derives a method's missing inputs; plan returns a
-// notApplicable error when the environment has no honest source.
+// train.NotApplicable error when the environment has no honest source.
 type inputSource struct {
 	doc  string
 	plan func(w *world, m *credit.Method) (inputPlan, error)
@@ -57,7 +59,7 @@ var derivedInputs = map[string]inputSource{
 			"targets the anytime objective. Elsewhere n/a: there is no answer to force at a budget.",
 		plan: func(w *world, m *credit.Method) (inputPlan, error) {
 			if !hasAction(w.e, "answer") {
-				return inputPlan{}, notApplicable("no forced-answer action: a thinking budget cannot be scored (the lab forces ArithChain's answer line)")
+				return inputPlan{}, train.NotApplicable("no forced-answer action: a thinking budget cannot be scored (the lab forces ArithChain's answer line)")
 			}
 			return inputPlan{edit: budgetSteps(w.e, 4)}, nil
 		},
@@ -70,7 +72,7 @@ var derivedInputs = map[string]inputSource{
 		plan: func(w *world, m *credit.Method) (inputPlan, error) {
 			det := subgoalDetector(w.e)
 			if det == nil {
-				return inputPlan{}, notApplicable("no subgoal events (the lab detects subgoals in sokoban6, arithchain, arithchain-prm and kbhop)")
+				return inputPlan{}, train.NotApplicable("no subgoal events (the lab detects subgoals in sokoban6, arithchain, arithchain-prm and kbhop)")
 			}
 			return inputPlan{opts: func(_ int, _ []sample.Episode, o *sample.BuildOptions) error {
 				o.StepLabels = func(st sample.Step, _ int) map[string]float64 {
@@ -95,7 +97,7 @@ var derivedInputs = map[string]inputSource{
 					grams = append(grams, fmt.Sprintf("[%d]", k))
 				}
 			default:
-				return inputPlan{}, notApplicable("no planning actions to tag (the lab tags arithchain's restate/check lines and kbhop's searches)")
+				return inputPlan{}, train.NotApplicable("no planning actions to tag (the lab tags arithchain's restate/check lines and kbhop's searches)")
 			}
 			return inputPlan{set: map[string]any{"strategic_grams": "[" + strings.Join(grams, ",") + "]"}}, nil
 		},
@@ -119,7 +121,7 @@ var derivedInputs = map[string]inputSource{
 		},
 	},
 	"lsc": {
-		doc: "`lsc`: the per-prompt reference reward r_ref(x) is the 0.85-quantile of the reward of 8 independent reference samples " +
+		doc: "`lsc`: the per-prompt reference reward r_ref(x) is the 0.85-quantile of the reward of 8 independent reference train.Samples " +
 			"of the same prompt under the lab policy (the base policy: the paper's base-policy quantile), in rewards.<channel>_ref; " +
 			"channels = outcome, plus on ArithChain-PRM the mean PRM score of the response (prm_mean), so that the sum of log σ " +
 			"terms is the paper's \"correct AND well-reasoned\".",
@@ -174,7 +176,7 @@ var derivedInputs = map[string]inputSource{
 			"with the \"#### x\" answer line (0 when it ran out of steps). Elsewhere n/a (no thinking judge).",
 		plan: func(w *world, m *credit.Method) (inputPlan, error) {
 			if !hasPRM(w.e) {
-				return inputPlan{}, notApplicable(noThinking)
+				return inputPlan{}, train.NotApplicable(noThinking)
 			}
 			return inputPlan{opts: func(_ int, _ []sample.Episode, o *sample.BuildOptions) error {
 				o.Rewards = func(ep sample.Episode, role int) map[string]float64 {
@@ -189,7 +191,7 @@ var derivedInputs = map[string]inputSource{
 			"Elsewhere n/a (no thinking judge).",
 		plan: func(w *world, m *credit.Method) (inputPlan, error) {
 			if !hasPRM(w.e) {
-				return inputPlan{}, notApplicable(noThinking)
+				return inputPlan{}, train.NotApplicable(noThinking)
 			}
 			return inputPlan{opts: func(_ int, _ []sample.Episode, o *sample.BuildOptions) error {
 				o.Rewards = func(ep sample.Episode, role int) map[string]float64 {
@@ -215,7 +217,7 @@ var derivedInputs = map[string]inputSource{
 						return nil
 					}}, nil
 			}
-			return inputPlan{}, notApplicable("the step reward has one dimension and no judge attributes the outcome to utterances " +
+			return inputPlan{}, train.NotApplicable("the step reward has one dimension and no judge attributes the outcome to utterances " +
 				"(the lab splits sokoban6's reward into its terms and pairs arithchain-prm's reward with its PRM score)")
 		},
 	},
@@ -224,13 +226,13 @@ var derivedInputs = map[string]inputSource{
 			"revision prompts; the lab's tabular policies take no prompt, and a stand-in (e.g. a critic-tilted policy) would score " +
 			"the stand-in, not T-REG.",
 		plan: func(w *world, m *credit.Method) (inputPlan, error) {
-			return inputPlan{}, notApplicable("needs the policy's log-probs under \"make it better\"/\"make it worse\" prompts; the lab's tabular policies take no prompt")
+			return inputPlan{}, train.NotApplicable("needs the policy's log-probs under \"make it better\"/\"make it worse\" prompts; the lab's tabular policies take no prompt")
 		},
 	},
 	"preplan_anchor": {
 		doc: "`preplan_anchor`: n/a. WAAD and FAI are attention statistics of a transformer policy; the lab's policies have no attention.",
 		plan: func(w *world, m *credit.Method) (inputPlan, error) {
-			return inputPlan{}, notApplicable("needs attention maps (WAAD, FAI); the lab's tabular policies have no attention")
+			return inputPlan{}, train.NotApplicable("needs attention maps (WAAD, FAI); the lab's tabular policies have no attention")
 		},
 	},
 }
@@ -370,10 +372,10 @@ func endsWithAnswer(ep sample.Episode) bool {
 	return n > 0 && !ep.Truncated && ep.Steps[n-1].A == env.ArithAnswer
 }
 
-// lscRefSamples is the number of reference samples per prompt for LSC.
+// lscRefSamples is the number of reference train.Samples per prompt for LSC.
 const lscRefSamples = 8
 
-// lscRefs samples lscRefSamples reference episodes per prompt of batch k
+// lscRefs train.Samples lscRefSamples reference episodes per prompt of batch k
 // from the lab policy (its own PCG stream) and returns, per (prompt,
 // role), the q-quantiles of their returns and of their mean PRM scores.
 func (w *world) lscRefs(k int, eps []sample.Episode, q float64) (map[[2]int][2]float64, error) {
@@ -385,7 +387,7 @@ func (w *world) lscRefs(k int, eps []sample.Episode, q float64) (map[[2]int][2]f
 		}
 		P = max(P, ep.Prompt+1)
 	}
-	rng := rand.New(rand.NewPCG(w.seed, run.StreamID("lsc_ref", w.name, itoa(k))))
+	rng := rand.New(rand.NewPCG(w.seed, run.StreamID("lsc_ref", w.name, strconv.Itoa(k))))
 	sm := &sample.Sampler{Env: w.e, Pi: w.pol.Probs, Rng: rng}
 	out := map[[2]int][2]float64{}
 	for p := 0; p < P; p++ {

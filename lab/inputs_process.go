@@ -4,6 +4,7 @@ import (
 	"github.com/credo-rl/credo/credit"
 	"github.com/credo-rl/credo/lab/env"
 	"github.com/credo-rl/credo/lab/sample"
+	"github.com/credo-rl/credo/lab/train"
 )
 
 // Derived inputs for the process-reward stages VSRM and TP-GRPO, fed from
@@ -18,7 +19,7 @@ func init() {
 			"states, computed exactly instead of by sampling answers). Elsewhere n/a: there is no answer to force.",
 		plan: func(w *world, m *credit.Method) (inputPlan, error) {
 			if !hasAction(w.e, "answer") {
-				return inputPlan{}, notApplicable("no forced-answer action: the accuracy of an intermediate state cannot be scored (the lab forces ArithChain's answer line)")
+				return inputPlan{}, train.NotApplicable("no forced-answer action: the accuracy of an intermediate state cannot be scored (the lab forces ArithChain's answer line)")
 			}
 			return inputPlan{
 				opts: func(_ int, _ []sample.Episode, o *sample.BuildOptions) error {
@@ -43,7 +44,7 @@ func init() {
 			"Elsewhere n/a: no step judge.",
 		plan: func(w *world, m *credit.Method) (inputPlan, error) {
 			if !hasPRM(w.e) {
-				return inputPlan{}, notApplicable("no step judge (the lab's only process judge is arithchain-prm's PRM)")
+				return inputPlan{}, train.NotApplicable("no step judge (the lab's only process judge is arithchain-prm's PRM)")
 			}
 			return inputPlan{opts: func(_ int, _ []sample.Episode, o *sample.BuildOptions) error {
 				o.StepLabels = func(st sample.Step, _ int) map[string]float64 {

@@ -15,35 +15,6 @@ import (
 	"github.com/credo-rl/credo/lab/train"
 )
 
-func TestTrainerImprovesToyValue(t *testing.T) {
-	x := &run.Ctx{Name: "test", Seeds: []uint64{1}, Quick: true}
-	for _, loss := range []string{train.PPO, train.Reinforce} {
-		u := ppo()
-		u.Loss = loss
-		out, err := runTraining(context.Background(), x, 1, trainSpec{env: "toy_corridor", method: "verl.grpo",
-			iters: 30, P: 3, N: 8, lr: 0.1, update: u, evalEvery: 30})
-		if err != nil {
-			t.Fatal(err)
-		}
-		r := out.curves["return"]
-		if len(r) != 2 || r[1] < r[0]+0.2 {
-			t.Fatalf("%s: exact return %v → %v, want an improvement of at least 0.2", loss, r[0], r[len(r)-1])
-		}
-	}
-}
-
-func TestCriticTrainsForGAE(t *testing.T) {
-	x := &run.Ctx{Name: "test", Seeds: []uint64{2}, Quick: true}
-	out, err := runTraining(context.Background(), x, 2, trainSpec{env: "toy_corridor", method: "verl.gae",
-		iters: 30, P: 3, N: 8, lr: 0.1, update: ppo(), evalEvery: 30})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r := out.curves["return"]; r[1] < r[0]+0.2 {
-		t.Fatalf("GAE with a learned critic: return %v → %v", r[0], r[1])
-	}
-}
-
 // The engine's REINFORCE loss on Monte Carlo returns is an unbiased
 // estimate of the policy gradient: averaged over many batches it points
 // along the exact gradient of the tabular softmax.
@@ -60,18 +31,18 @@ func TestEstimatedGradientMatchesExact(t *testing.T) {
 	mean := map[string][]float64{}
 	exact := map[string][]float64{}
 	for k := range w.batches {
-		b, eps, err := w.build(k, profile{}, false, buildVariant{})
+		b, eps, err := w.build(k, train.Profile{}, false, buildVariant{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if err := tm.Assign(b); err != nil {
 			t.Fatal(err)
 		}
-		g, err := estimatedGradient(w.pol, b)
+		g, err := train.EstimatedGradient(w.pol, b)
 		if err != nil {
 			t.Fatal(err)
 		}
-		ex, err := w.or.exactGradient(w.pol, b, eps)
+		ex, err := w.or.ExactGradient(w.pol, b, eps)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -95,14 +66,14 @@ func TestEstimatedGradientMatchesExact(t *testing.T) {
 
 func TestSelfPlayToy(t *testing.T) {
 	x := &run.Ctx{Name: "test", Seeds: []uint64{4}, Quick: true}
-	out, err := runTraining(context.Background(), x, 4, trainSpec{env: "toy_nim", method: "spiral.rae",
-		iters: 10, P: 3, N: 4, lr: 0.1, update: ppo(), evalEvery: 5, gradVar: 3, eval: selfPlayMetrics})
+	out, err := train.Run(context.Background(), x, 4, train.Spec{Env: "toy_nim", Method: "spiral.rae",
+		Iters: 10, P: 3, N: 4, LR: 0.1, Update: ppo(), EvalEvery: 5, GradVar: 3, Eval: selfPlayMetrics})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, k := range []string{"exploitability", "entropy", "grad_var"} {
-		if len(out.curves[k]) != 3 || math.IsNaN(out.curves[k][0]) {
-			t.Fatalf("curve %s = %v", k, out.curves[k])
+		if len(out.Curves[k]) != 3 || math.IsNaN(out.Curves[k][0]) {
+			t.Fatalf("curve %s = %v", k, out.Curves[k])
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/credo-rl/credo/credit"
@@ -47,7 +48,7 @@ func matrixEnvs() []string {
 type world struct {
 	e       env.Env
 	pol     *policy.Tabular
-	or      *oracle
+	or      *train.Oracle
 	vtab    *critic.Table
 	qtab    *critic.Table
 	batches [][]sample.Episode // R batches of grouped episodes
@@ -95,7 +96,7 @@ func newWorldPol(x *run.Ctx, envName string, seed uint64, sz worldSize, pol *pol
 		pol = policy.NewTabular(e, 1.0, seed)
 	}
 	w := &world{e: e, pol: pol, seed: seed, name: envName}
-	w.or = newOracle(e, w.pol)
+	w.or = train.NewOracle(e, w.pol)
 	rng := x.Rng(seed, envName, "world")
 	sm := &sample.Sampler{Env: e, Pi: w.pol.Probs, Rng: rng}
 	// Warm-up critic: V and Q tables (time-indexed) fitted to Monte Carlo
@@ -147,16 +148,16 @@ type buildVariant struct {
 }
 
 // build turns batch k into the data model for a method profile.
-func (w *world) build(k int, p profile, tree bool, bv buildVariant) (*sample.Built, []sample.Episode, error) {
+func (w *world) build(k int, p train.Profile, tree bool, bv buildVariant) (*sample.Built, []sample.Episode, error) {
 	eps := w.batches[k]
 	if tree {
 		eps = w.trees[k]
 	}
 	o := sample.BuildOptions{
-		TokenRewards: !p.noTokenRewards,
+		TokenRewards: !p.NoTokenRewards,
 		V:            w.vtab.V,
 		Q:            w.qtab.Q,
-		Ref:          uniformPolicy(w.e),
+		Ref:          train.UniformPolicy(w.e),
 		Pi:           w.pol.Probs,
 		Greedy:       w.greedy[k],
 		Game:         w.e.Name(),
@@ -174,32 +175,14 @@ func (w *world) build(k int, p profile, tree bool, bv buildVariant) (*sample.Bui
 		}
 	}
 	b, err := sample.Build(w.e, eps, o)
-	if err == nil && p.probes {
-		rng := rand.New(rand.NewPCG(w.seed, run.StreamID("probes", w.name, itoa(k))))
-		b, eps, err = withChainProbes(w.e, w.pol.Probs, rng, b, eps, o, probeInterval(w.e))
+	if err == nil && p.Probes {
+		rng := rand.New(rand.NewPCG(w.seed, run.StreamID("probes", w.name, strconv.Itoa(k))))
+		b, eps, err = train.WithChainProbes(w.e, w.pol.Probs, rng, b, eps, o, train.ProbeInterval(w.e))
 	}
 	if err == nil && bv.edit != nil {
 		err = bv.edit(b, eps)
 	}
 	return b, eps, err
-}
-
-func uniformPolicy(e env.Env) sample.Act {
-	return func(s env.State, t int) []float64 {
-		l := e.Legal(s)
-		p := make([]float64, len(e.Actions()))
-		n := 0.0
-		for a := range p {
-			if l == nil || l[a] {
-				p[a] = 1
-				n++
-			}
-		}
-		for a := range p {
-			p[a] /= n
-		}
-		return p
-	}
 }
 
 // cellScore is one (method, env, seed) measurement.
@@ -219,7 +202,7 @@ func (w *world) scoreMethod(m *credit.Method) cellScore {
 // critic the row names (criticTable, criticOracle or criticLinear).
 func (w *world) scoreRow(r matrixRow) cellScore {
 	m := r.m
-	prof, set := methodProfile(m, w.e)
+	prof, set := train.MethodProfile(m, w.e)
 	var bv buildVariant
 	switch r.critic {
 	case criticOracle:
@@ -237,7 +220,7 @@ func (w *world) scoreRow(r matrixRow) cellScore {
 	if src, ok := derivedInputs[m.Name]; ok && m.GoAPI == "" {
 		plan, err := src.plan(w, m)
 		if err != nil {
-			var na notApplicable
+			var na train.NotApplicable
 			if errors.As(err, &na) {
 				return cellScore{status: "n/a", reason: na.Error()}
 			}
@@ -305,7 +288,7 @@ func (w *world) presolve() error {
 	for k := range w.batches {
 		for _, eps := range [][]sample.Episode{w.batches[k], w.trees[k], w.greedy[k]} {
 			for _, ep := range eps {
-				if _, err := w.or.sol(ep.Start); err != nil {
+				if _, err := w.or.Sol(ep.Start); err != nil {
 					return err
 				}
 			}
@@ -318,14 +301,14 @@ func (w *world) presolve() error {
 // the row's critic was fitted on: for the table, the (role, state, t)
 // keys of the warm-up data (elsewhere the table says 0); the oracle and
 // the linear critic answer for every state (1).
-func (w *world) criticCoverage(kind string, p profile) float64 {
+func (w *world) criticCoverage(kind string, p train.Profile) float64 {
 	if kind != criticTable {
 		return 1
 	}
 	n, hit := 0, 0
 	for k := range w.batches {
 		eps := w.batches[k]
-		if p.tree {
+		if p.Tree {
 			eps = w.trees[k]
 		}
 		for _, ep := range eps {
@@ -345,9 +328,9 @@ func (w *world) criticCoverage(kind string, p profile) float64 {
 
 // score runs a method on every scoring batch and measures its credit
 // against A^π. keep, when not nil, restricts the credit metrics to some
-// samples (reported with the prefix "sub_"); the gradient metrics always
+// train.Samples (reported with the prefix "sub_"); the gradient metrics always
 // use the whole batch.
-func (w *world) score(m *credit.Method, prof profile, set map[string]any, bv buildVariant, keep func(tok sample.Token) bool) cellScore {
+func (w *world) score(m *credit.Method, prof train.Profile, set map[string]any, bv buildVariant, keep func(tok sample.Token) bool) cellScore {
 	if m.GoAPI != "" {
 		return cellScore{status: "n/a", reason: "assigns no credit (Go API " + m.GoAPI + ")"}
 	}
@@ -358,14 +341,14 @@ func (w *world) score(m *credit.Method, prof profile, set map[string]any, bv bui
 	if err != nil {
 		return cellScore{status: "error", reason: err.Error()}
 	}
-	var all samples
+	var all train.Samples
 	var cos []float64
 	var grads []map[string][]float64
-	var sub samples
+	var sub train.Samples
 	for k := range w.batches {
-		b, eps, err := w.build(k, prof, prof.tree, bv)
+		b, eps, err := w.build(k, prof, prof.Tree, bv)
 		if err != nil {
-			var na notApplicable
+			var na train.NotApplicable
 			if errors.As(err, &na) {
 				return cellScore{status: "n/a", reason: na.Error()}
 			}
@@ -381,57 +364,43 @@ func (w *world) score(m *credit.Method, prof profile, set map[string]any, bv bui
 		if err := tm.Assign(b); err != nil {
 			return cellScore{status: "error", reason: err.Error()}
 		}
-		s, err := w.or.collect(b, eps)
+		s, err := w.or.Collect(b, eps)
 		if err != nil {
 			return cellScore{status: "error", reason: err.Error()}
 		}
-		all.add(s)
+		all.Add(s)
 		if keep != nil {
-			s, err := w.or.collectIf(b, eps, keep)
+			s, err := w.or.CollectIf(b, eps, keep)
 			if err != nil {
 				return cellScore{status: "error", reason: err.Error()}
 			}
-			sub.add(s)
+			sub.Add(s)
 		}
-		g, err := estimatedGradient(w.pol, b)
+		g, err := train.EstimatedGradient(w.pol, b)
 		if err != nil {
 			return cellScore{status: "error", reason: err.Error()}
 		}
 		grads = append(grads, g)
-		ex, err := w.or.exactGradient(w.pol, b, eps)
+		ex, err := w.or.ExactGradient(w.pol, b, eps)
 		if err != nil {
 			return cellScore{status: "error", reason: err.Error()}
 		}
 		cos = append(cos, score.Cosine(g, ex))
 	}
-	c := all.metrics()
-	gv, grv := gradVariance(grads)
+	c := all.Metrics()
+	gv, grv := train.GradVariance(grads)
 	out := map[string]float64{
 		"pearson": c.Pearson, "spearman": c.Spearman, "sign_agreement": c.Sign,
 		"rel_mse": c.RelMSE, "rel_bias": c.RelBias, "rel_var": c.RelVar,
-		"cosine": nanMean(cos), "samples": float64(c.N), "coverage": float64(c.N) / float64(max(all.total, 1)),
+		"cosine": train.NaNMean(cos), "samples": float64(c.N), "coverage": float64(c.N) / float64(max(all.Total, 1)),
 		"grad_var": gv, "grad_rel_var": grv,
 	}
 	if keep != nil {
-		c := sub.metrics()
+		c := sub.Metrics()
 		out["sub_pearson"], out["sub_sign_agreement"], out["sub_rel_mse"] = c.Pearson, c.Sign, c.RelMSE
 		out["sub_rel_bias"], out["sub_rel_var"], out["sub_scale"] = c.RelBias, c.RelVar, c.Scale
 	}
 	return cellScore{status: "ok", m: out}
-}
-
-func nanMean(x []float64) float64 {
-	s, n := 0.0, 0
-	for _, v := range x {
-		if !math.IsNaN(v) {
-			s += v
-			n++
-		}
-	}
-	if n == 0 {
-		return math.NaN()
-	}
-	return s / float64(n)
 }
 
 func runMatrix(ctx context.Context, x *run.Ctx) (*Result, error) {
@@ -567,8 +536,8 @@ func scoreStages(ctx context.Context, x *run.Ctx, mx *Matrix, rows []matrixRow, 
 		seed := x.Seeds[jb.si]
 		var pol *policy.Tabular
 		if stg.iters > 0 {
-			out, err := runTraining(ctx, x, seed, trainSpec{env: envs[jb.ei], method: "verl.grpo", initScale: 1, iters: stg.iters,
-				P: 4, N: 8, lr: 0.1, update: ppo(), evalEvery: stg.iters, cycle: true})
+			out, err := train.Run(ctx, x, seed, train.Spec{Env: envs[jb.ei], Method: "verl.grpo", InitScale: 1, Iters: stg.iters,
+				P: 4, N: 8, LR: 0.1, Update: ppo(), EvalEvery: stg.iters, Cycle: true})
 			if err != nil {
 				if ctx.Err() != nil {
 					return err
@@ -576,7 +545,7 @@ func scoreStages(ctx context.Context, x *run.Ctx, mx *Matrix, rows []matrixRow, 
 				errs[j] = err.Error()
 				return nil
 			}
-			pol, _ = out.pol.(*policy.Tabular)
+			pol, _ = out.Pol.(*policy.Tabular)
 		}
 		ssz := sz
 		ssz.N = stg.n

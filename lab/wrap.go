@@ -1,6 +1,9 @@
 package lab
 
-import "github.com/credo-rl/credo/lab/env"
+import (
+	"github.com/credo-rl/credo/lab/env"
+	"github.com/credo-rl/credo/lab/truth"
+)
 
 // successEnv re-rewards an environment: 1 on a transition that ends the
 // episode (Done before the horizon), 0 otherwise, so that its exact value
@@ -23,10 +26,10 @@ func (s successEnv) Step(st env.State, t, a int) []env.Transition {
 
 // successProb is the exact probability that the policy ends the episode
 // before the horizon, averaged over the weighted start states.
-func successProb(e env.Env, pi truthPolicy, starts []env.State, w []float64) (float64, error) {
+func successProb(e env.Env, pi truth.Policy, starts []env.State, w []float64) (float64, error) {
 	v := 0.0
 	for i, s := range starts {
-		sol, err := solve(successEnv{e}, pi, []env.Weighted{{S: s, P: 1}})
+		sol, err := truth.Solve(successEnv{e}, pi, []env.Weighted{{S: s, P: 1}})
 		if err != nil {
 			return 0, err
 		}

@@ -1,4 +1,4 @@
-package lab
+package train
 
 import (
 	"math/rand/v2"
@@ -11,21 +11,21 @@ import (
 // probeSamples is the number of MC continuations per SPO-chain cutpoint.
 const probeSamples = 4
 
-// notApplicable is an input the lab cannot produce for an environment.
-type notApplicable string
+// NotApplicable is an input the lab cannot produce for an environment.
+type NotApplicable string
 
-func (n notApplicable) Error() string { return string(n) }
+func (n NotApplicable) Error() string { return string(n) }
 
-// probeInterval keeps about 5 cutpoints per response at most
+// ProbeInterval keeps about 5 cutpoints per response at most
 // (cutpoint_interval = ⌈horizon/5⌉), bounding the probes' cost.
-func probeInterval(e env.Env) int { return max(1, (e.Horizon()+4)/5) }
+func ProbeInterval(e env.Env) int { return max(1, (e.Horizon()+4)/5) }
 
-// withChainProbes plans SPO-chain's Monte Carlo probes for b
+// WithChainProbes plans SPO-chain's Monte Carlo probes for b
 // (tree.PlanChainProbes), samples them with pi and rebuilds the batch with
 // the probes appended (probe = true, parent link to the prefix).
-func withChainProbes(e env.Env, pi sample.Act, rng *rand.Rand, b *sample.Built, eps []sample.Episode, o sample.BuildOptions, interval int) (*sample.Built, []sample.Episode, error) {
+func WithChainProbes(e env.Env, pi sample.Act, rng *rand.Rand, b *sample.Built, eps []sample.Episode, o sample.BuildOptions, interval int) (*sample.Built, []sample.Episode, error) {
 	if e.Roles() != 1 {
-		return nil, nil, notApplicable("the lab samples MC probes (SPO-chain) in single-agent environments only")
+		return nil, nil, NotApplicable("the lab samples MC probes (SPO-chain) in single-agent environments only")
 	}
 	opt := tree.DefaultChainPlanOptions()
 	opt.Interval = interval
