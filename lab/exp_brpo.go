@@ -4,10 +4,10 @@ import (
 	"context"
 
 	"github.com/credo-rl/credo/lab/env"
+	"github.com/credo-rl/credo/lab/matrix"
 	"github.com/credo-rl/credo/lab/result"
 	"github.com/credo-rl/credo/lab/run"
 	"github.com/credo-rl/credo/lab/sample"
-	"github.com/credo-rl/credo/rollout"
 )
 
 func init() {
@@ -24,64 +24,18 @@ func init() {
 	}, runBRPO)
 }
 
-// budgetSteps replaces a single-agent batch's steps by S budget segments
-// ("budget" steps over the tokens [b_{j−1}, b_j), b_j = j·H/S), each scored
-// by the answer forced at its end: the expected reward of the environment's
-// "answer" action in the state reached after b_j steps (the episode's
-// return when it ended earlier, or when the environment has no answer
-// action or cannot answer there).
-func budgetSteps(e env.Env, S int) func(b *sample.Built, eps []sample.Episode) error {
-	answer := -1
-	for a, name := range e.Actions() {
-		if name == "answer" {
-			answer = a
-		}
-	}
-	H := e.Horizon()
-	return func(b *sample.Built, eps []sample.Episode) error {
-		for i, t := range b.Batch.Trajectories {
-			ep := eps[b.Ep[i]]
-			L := t.Len()
-			steps := make([]rollout.Step, 0, S)
-			prev := 0
-			for j := 1; j <= S; j++ {
-				end := min(j*H/S, L)
-				score := ep.Return[0]
-				if end < len(ep.Steps) && answer >= 0 {
-					st := ep.Steps[end]
-					if l := e.Legal(st.S); l == nil || l[answer] {
-						prior := 0.0
-						for _, s := range ep.Steps[:end] {
-							prior += s.Reward[0]
-						}
-						forced := 0.0
-						for _, tr := range e.Step(st.S, st.T, answer) {
-							forced += tr.P * tr.Reward[0]
-						}
-						score = prior + forced
-					}
-				}
-				steps = append(steps, rollout.Step{Start: prev, End: end, Kind: "budget", Rewards: map[string]float64{"score": score}})
-				prev = end
-			}
-			t.Steps = steps
-		}
-		return nil
-	}
-}
-
 func runBRPO(ctx context.Context, x *run.Ctx) (*Result, error) {
 	const en = "arithchain?pool=4"
-	edit := func(w *world) func(b *sample.Built, eps []sample.Episode) error { return budgetSteps(w.e, 4) }
-	vs := []fixedVariant{
-		{label: "BRPO (mixed baseline)", method: "brpo", set: map[string]any{"baseline": "brpo"}, edit: edit},
-		{label: "own history only (v1only)", method: "brpo", set: map[string]any{"baseline": "v1only"}, edit: edit},
-		{label: "group mean only (v2only, GRPO-like)", method: "brpo", set: map[string]any{"baseline": "v2only"}, edit: edit},
-		{label: "no baseline", method: "brpo", set: map[string]any{"baseline": "none"}, edit: edit},
+	edit := func(e env.Env) func(b *sample.Built, eps []sample.Episode) error { return matrix.BudgetSteps(e, 4) }
+	vs := []matrix.Variant{
+		{Label: "BRPO (mixed baseline)", Method: "brpo", Set: map[string]any{"baseline": "brpo"}, Edit: edit},
+		{Label: "own history only (v1only)", Method: "brpo", Set: map[string]any{"baseline": "v1only"}, Edit: edit},
+		{Label: "group mean only (v2only, GRPO-like)", Method: "brpo", Set: map[string]any{"baseline": "v2only"}, Edit: edit},
+		{Label: "no baseline", Method: "brpo", Set: map[string]any{"baseline": "none"}, Edit: edit},
 	}
-	sz := worldSize{P: 4, N: 8, R: x.Pick(32, 64), Warm: 1}
+	sz := matrix.Size{P: 4, N: 8, R: x.Pick(32, 64), Warm: 1}
 	x.Total(len(x.Seeds))
-	sc, err := scoreFixed(ctx, x, en, sz, vs, nil)
+	sc, err := matrix.ScoreFixed(ctx, x, en, sz, vs, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -93,12 +47,12 @@ func runBRPO(ctx context.Context, x *run.Ctx) (*Result, error) {
 		"problems": "a fixed pool of 4 problems",
 	}}
 	const env = "arithchain"
-	fixedRows(res, env, vs, sc, "grad_var", "grad_rel_var", "cosine", "pearson")
+	matrix.AddRows(res, env, vs, sc, "grad_var", "grad_rel_var", "cosine", "pearson")
 	res.Findings = []Finding{
 		result.Paired("BRPO's mixed baseline has lower gradient variance than the group mean alone", "total variance of the gradient estimate across batches", env,
-			"group mean only (v2only, GRPO-like)", "BRPO (mixed baseline)", "grad_var", metricOf(sc[2], "grad_var"), metricOf(sc[0], "grad_var"), false),
+			"group mean only (v2only, GRPO-like)", "BRPO (mixed baseline)", "grad_var", matrix.MetricOf(sc[2], "grad_var"), matrix.MetricOf(sc[0], "grad_var"), false),
 		result.Paired("BRPO's mixed baseline has lower gradient variance than no baseline", "total variance of the gradient estimate across batches", env,
-			"no baseline", "BRPO (mixed baseline)", "grad_var", metricOf(sc[3], "grad_var"), metricOf(sc[0], "grad_var"), false),
+			"no baseline", "BRPO (mixed baseline)", "grad_var", matrix.MetricOf(sc[3], "grad_var"), matrix.MetricOf(sc[0], "grad_var"), false),
 	}
 	res.Notes = append(res.Notes, "BRPO optimises the anytime objective (the mean score over budgets), not the final reward alone, so its cosine with the exact gradient of J is biased by design; the variance comparison is the paper's claim.")
 	return res, nil

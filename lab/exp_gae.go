@@ -3,6 +3,7 @@ package lab
 import (
 	"context"
 
+	"github.com/credo-rl/credo/lab/matrix"
 	"github.com/credo-rl/credo/lab/result"
 	"github.com/credo-rl/credo/lab/run"
 	"github.com/credo-rl/credo/lab/sample"
@@ -23,15 +24,15 @@ func init() {
 }
 
 func runGAE(ctx context.Context, x *run.Ctx) (*Result, error) {
-	vs := []fixedVariant{
-		{label: "GAE λ=0.95, table critic", method: "verl.gae", set: map[string]any{"gamma": 1.0, "lam": 0.95}},
-		{label: "GAE λ=0.95, linear critic", method: "verl.gae", set: map[string]any{"gamma": 1.0, "lam": 0.95}, linearCritic: true},
-		{label: "Monte Carlo return", method: "openrlhf.cumulative_returns", set: map[string]any{"gamma": 1.0}},
-		{label: "GRPO", method: "verl.grpo"},
-		{label: "GAE γ=0.95, table critic", method: "verl.gae", set: map[string]any{"gamma": 0.95, "lam": 0.95}},
+	vs := []matrix.Variant{
+		{Label: "GAE λ=0.95, table critic", Method: "verl.gae", Set: map[string]any{"gamma": 1.0, "lam": 0.95}},
+		{Label: "GAE λ=0.95, linear critic", Method: "verl.gae", Set: map[string]any{"gamma": 1.0, "lam": 0.95}, LinearCritic: true},
+		{Label: "Monte Carlo return", Method: "openrlhf.cumulative_returns", Set: map[string]any{"gamma": 1.0}},
+		{Label: "GRPO", Method: "verl.grpo"},
+		{Label: "GAE γ=0.95, table critic", Method: "verl.gae", Set: map[string]any{"gamma": 0.95, "lam": 0.95}},
 	}
 	envs := []string{"umbrella", "discounting", "delayed"}
-	sz := worldSize{P: 4, N: 8, R: x.Pick(8, 16), Warm: x.Pick(8, 32)}
+	sz := matrix.Size{P: 4, N: 8, R: x.Pick(8, 16), Warm: x.Pick(8, 32)}
 	x.Total(len(envs) * len(x.Seeds))
 	res := &Result{Config: map[string]any{
 		"policy":  "tabular softmax, logits ~ N(0, 1), seeded; scored at that fixed policy",
@@ -42,26 +43,26 @@ func runGAE(ctx context.Context, x *run.Ctx) (*Result, error) {
 	}}
 	first := func(tok sample.Token) bool { return tok.T == 0 }
 	for _, en := range envs {
-		sc, err := scoreFixed(ctx, x, en, sz, vs, first)
+		sc, err := matrix.ScoreFixed(ctx, x, en, sz, vs, first)
 		if err != nil {
 			return nil, err
 		}
-		fixedRows(res, en, vs, sc, "pearson", "rel_mse", "rel_bias", "rel_var", "sub_sign_agreement", "sub_pearson", "cosine", "critic_coverage")
+		matrix.AddRows(res, en, vs, sc, "pearson", "rel_mse", "rel_bias", "rel_var", "sub_sign_agreement", "sub_pearson", "cosine", "critic_coverage")
 		gT, gL, mc, grpo, g95 := sc[0], sc[1], sc[2], sc[3], sc[4]
 		switch en {
 		case "umbrella", "delayed":
 			res.Findings = append(res.Findings,
 				result.Paired("GAE(λ) beats Monte Carlo credit on a noisy delayed-reward chain", "relative MSE of the rescaled credit vs A^π", en,
-					"Monte Carlo return", "GAE λ=0.95, table critic", "rel_mse", metricOf(mc, "rel_mse"), metricOf(gT, "rel_mse"), false),
+					"Monte Carlo return", "GAE λ=0.95, table critic", "rel_mse", matrix.MetricOf(mc, "rel_mse"), matrix.MetricOf(gT, "rel_mse"), false),
 				result.Paired("with an accurate critic GAE beats GRPO", "Pearson(Â, A^π)", en,
-					"GRPO", "GAE λ=0.95, table critic", "pearson", metricOf(grpo, "pearson"), metricOf(gT, "pearson"), true),
+					"GRPO", "GAE λ=0.95, table critic", "pearson", matrix.MetricOf(grpo, "pearson"), matrix.MetricOf(gT, "pearson"), true),
 				result.Paired("with an under-fitted (linear) critic the ordering flips: GRPO beats GAE", "Pearson(Â, A^π)", en,
-					"GAE λ=0.95, linear critic", "GRPO", "pearson", metricOf(gL, "pearson"), metricOf(grpo, "pearson"), true),
+					"GAE λ=0.95, linear critic", "GRPO", "pearson", matrix.MetricOf(gL, "pearson"), matrix.MetricOf(grpo, "pearson"), true),
 			)
 		case "discounting":
 			res.Findings = append(res.Findings,
 				result.Paired("γ < 1 biases DiscountingChain toward short chains", "sign agreement with A^π at the chain choice (t = 0)", en,
-					"GAE λ=0.95, table critic", "GAE γ=0.95, table critic", "sub_sign_agreement", metricOf(gT, "sub_sign_agreement"), metricOf(g95, "sub_sign_agreement"), false),
+					"GAE λ=0.95, table critic", "GAE γ=0.95, table critic", "sub_sign_agreement", matrix.MetricOf(gT, "sub_sign_agreement"), matrix.MetricOf(g95, "sub_sign_agreement"), false),
 			)
 		}
 	}

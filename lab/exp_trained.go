@@ -8,6 +8,7 @@ import (
 	"sort"
 
 	"github.com/credo-rl/credo/credit"
+	"github.com/credo-rl/credo/lab/matrix"
 	"github.com/credo-rl/credo/lab/result"
 	"github.com/credo-rl/credo/lab/run"
 	"github.com/credo-rl/credo/lab/train"
@@ -41,7 +42,7 @@ func runTrainedMatrix(ctx context.Context, x *run.Ctx) (*Result, error) {
 	}
 	var methods []*credit.Method
 	for _, m := range credit.All() {
-		if m.GoAPI == "" && assignsAdvantages(m) {
+		if m.GoAPI == "" && matrix.AssignsAdvantages(m) {
 			methods = append(methods, m)
 		}
 	}

@@ -1,4 +1,4 @@
-package lab
+package matrix
 
 import (
 	"context"
@@ -21,22 +21,9 @@ import (
 	"github.com/credo-rl/credo/lab/train"
 )
 
-func init() {
-	register(result.Experiment{
-		Name:  "matrix",
-		Title: "Credit-accuracy matrix: every method × every environment",
-		Paper: "credo lab (no paper; metrics after Ilyas et al., A Closer Look at Deep Policy Gradients)",
-		ArXiv: "1811.02553",
-		Claim: "No prior work scores the LLM-era credit estimators against the exact A^π on shared environments " +
-			"(environments.md §4). Expected: methods with a per-step comparison set (GiGPO anchors, critics, trees) " +
-			"correlate better with A^π than trajectory-level group baselines on long-horizon tasks, and all methods " +
-			"agree on one-step tasks.",
-	}, runMatrix)
-}
-
 // matrixEnvs are the environments of the matrix (every registered one).
 func matrixEnvs() []string {
-	names := builtinEnvNames()
+	names := env.Names()
 	if len(names) == 0 {
 		return []string{"toy_corridor", "toy_nim"}
 	}
@@ -79,15 +66,15 @@ func (w *world) linear() (*critic.Linear, error) {
 	return c, nil
 }
 
-type worldSize struct{ P, N, R, Warm int }
+type Size struct{ P, N, R, Warm int }
 
-func newWorld(x *run.Ctx, envName string, seed uint64, sz worldSize) (*world, error) {
+func newWorld(x *run.Ctx, envName string, seed uint64, sz Size) (*world, error) {
 	return newWorldPol(x, envName, seed, sz, nil)
 }
 
 // newWorldPol is newWorld at a given tabular policy (nil: the random
 // initial policy, logits ~ N(0, 1)).
-func newWorldPol(x *run.Ctx, envName string, seed uint64, sz worldSize, pol *policy.Tabular) (*world, error) {
+func newWorldPol(x *run.Ctx, envName string, seed uint64, sz Size, pol *policy.Tabular) (*world, error) {
 	e, err := run.NewEnv(envName, seed)
 	if err != nil {
 		return nil, err
@@ -185,35 +172,36 @@ func (w *world) build(k int, p train.Profile, tree bool, bv buildVariant) (*samp
 	return b, eps, err
 }
 
-// cellScore is one (method, env, seed) measurement.
-type cellScore struct {
-	status, reason string
-	m              map[string]float64
+// CellScore is one (method, env, seed) measurement.
+type CellScore struct {
+	// Status is "ok", "n/a" or "error" (as Cell.Status), Reason why not ok.
+	Status, Reason string
+	Metrics        map[string]float64
 }
 
 // scoreMethod runs one method with the lab's profile, and the inputs the
 // lab derives for it from the environment (inputs.go), on every scoring
 // batch of w.
-func (w *world) scoreMethod(m *credit.Method) cellScore {
+func (w *world) scoreMethod(m *credit.Method) CellScore {
 	return w.scoreRow(matrixRow{m: m, name: m.Name})
 }
 
 // scoreRow is scoreMethod for one row of the matrix: a method with the
 // critic the row names (criticTable, criticOracle or criticLinear).
-func (w *world) scoreRow(r matrixRow) cellScore {
+func (w *world) scoreRow(r matrixRow) CellScore {
 	m := r.m
 	prof, set := train.MethodProfile(m, w.e)
 	var bv buildVariant
 	switch r.critic {
 	case criticOracle:
 		if err := w.presolve(); err != nil {
-			return cellScore{status: "error", reason: err.Error()}
+			return CellScore{Status: "error", Reason: err.Error()}
 		}
 		bv.v, bv.q = w.or.V, w.or.Q
 	case criticLinear:
 		lin, err := w.linear()
 		if err != nil {
-			return cellScore{status: "error", reason: err.Error()}
+			return CellScore{Status: "error", Reason: err.Error()}
 		}
 		bv.v = lin.V
 	}
@@ -222,9 +210,9 @@ func (w *world) scoreRow(r matrixRow) cellScore {
 		if err != nil {
 			var na train.NotApplicable
 			if errors.As(err, &na) {
-				return cellScore{status: "n/a", reason: na.Error()}
+				return CellScore{Status: "n/a", Reason: na.Error()}
 			}
-			return cellScore{status: "error", reason: err.Error()}
+			return CellScore{Status: "error", Reason: err.Error()}
 		}
 		for k, v := range plan.set {
 			set[k] = v
@@ -232,8 +220,8 @@ func (w *world) scoreRow(r matrixRow) cellScore {
 		bv.opts, bv.edit = plan.opts, plan.edit
 	}
 	c := w.score(m, prof, set, bv, nil)
-	if c.status == "ok" && usesCritic(m) {
-		c.m["critic_coverage"] = w.criticCoverage(r.critic, prof)
+	if c.Status == "ok" && usesCritic(m) {
+		c.Metrics["critic_coverage"] = w.criticCoverage(r.critic, prof)
 	}
 	return c
 }
@@ -274,7 +262,7 @@ func matrixRows(methods []*credit.Method) []matrixRow {
 	var out []matrixRow
 	for _, m := range methods {
 		out = append(out, matrixRow{m: m, name: m.Name})
-		if usesCritic(m) && m.GoAPI == "" && assignsAdvantages(m) {
+		if usesCritic(m) && m.GoAPI == "" && AssignsAdvantages(m) {
 			out = append(out, matrixRow{m: m, name: m.Name + " [oracle critic]", critic: criticOracle},
 				matrixRow{m: m, name: m.Name + " [linear critic]", critic: criticLinear})
 		}
@@ -330,16 +318,16 @@ func (w *world) criticCoverage(kind string, p train.Profile) float64 {
 // against A^π. keep, when not nil, restricts the credit metrics to some
 // train.Samples (reported with the prefix "sub_"); the gradient metrics always
 // use the whole batch.
-func (w *world) score(m *credit.Method, prof train.Profile, set map[string]any, bv buildVariant, keep func(tok sample.Token) bool) cellScore {
+func (w *world) score(m *credit.Method, prof train.Profile, set map[string]any, bv buildVariant, keep func(tok sample.Token) bool) CellScore {
 	if m.GoAPI != "" {
-		return cellScore{status: "n/a", reason: "assigns no credit (Go API " + m.GoAPI + ")"}
+		return CellScore{Status: "n/a", Reason: "assigns no credit (Go API " + m.GoAPI + ")"}
 	}
-	if !assignsAdvantages(m) {
-		return cellScore{status: "n/a", reason: "writes " + strings.Join(m.Outputs, ", ") + ", not advantages: no credit to score against A^π"}
+	if !AssignsAdvantages(m) {
+		return CellScore{Status: "n/a", Reason: "writes " + strings.Join(m.Outputs, ", ") + ", not advantages: no credit to score against A^π"}
 	}
 	tm, err := train.NewMethod(m.Name, set)
 	if err != nil {
-		return cellScore{status: "error", reason: err.Error()}
+		return CellScore{Status: "error", Reason: err.Error()}
 	}
 	var all train.Samples
 	var cos []float64
@@ -350,40 +338,40 @@ func (w *world) score(m *credit.Method, prof train.Profile, set map[string]any, 
 		if err != nil {
 			var na train.NotApplicable
 			if errors.As(err, &na) {
-				return cellScore{status: "n/a", reason: na.Error()}
+				return CellScore{Status: "n/a", Reason: na.Error()}
 			}
-			return cellScore{status: "error", reason: err.Error()}
+			return CellScore{Status: "error", Reason: err.Error()}
 		}
 		if err := m.Check(b.Batch, tm.Values); err != nil {
 			var ie *credit.InputError
 			if errors.As(err, &ie) {
-				return cellScore{status: "n/a", reason: fmt.Sprintf("needs %s (%s)", ie.Input.Name, ie.Input.Doc)}
+				return CellScore{Status: "n/a", Reason: fmt.Sprintf("needs %s (%s)", ie.Input.Name, ie.Input.Doc)}
 			}
-			return cellScore{status: "n/a", reason: err.Error()}
+			return CellScore{Status: "n/a", Reason: err.Error()}
 		}
 		if err := tm.Assign(b); err != nil {
-			return cellScore{status: "error", reason: err.Error()}
+			return CellScore{Status: "error", Reason: err.Error()}
 		}
 		s, err := w.or.Collect(b, eps)
 		if err != nil {
-			return cellScore{status: "error", reason: err.Error()}
+			return CellScore{Status: "error", Reason: err.Error()}
 		}
 		all.Add(s)
 		if keep != nil {
 			s, err := w.or.CollectIf(b, eps, keep)
 			if err != nil {
-				return cellScore{status: "error", reason: err.Error()}
+				return CellScore{Status: "error", Reason: err.Error()}
 			}
 			sub.Add(s)
 		}
 		g, err := train.EstimatedGradient(w.pol, b)
 		if err != nil {
-			return cellScore{status: "error", reason: err.Error()}
+			return CellScore{Status: "error", Reason: err.Error()}
 		}
 		grads = append(grads, g)
 		ex, err := w.or.ExactGradient(w.pol, b, eps)
 		if err != nil {
-			return cellScore{status: "error", reason: err.Error()}
+			return CellScore{Status: "error", Reason: err.Error()}
 		}
 		cos = append(cos, score.Cosine(g, ex))
 	}
@@ -400,19 +388,22 @@ func (w *world) score(m *credit.Method, prof train.Profile, set map[string]any, 
 		out["sub_pearson"], out["sub_sign_agreement"], out["sub_rel_mse"] = c.Pearson, c.Sign, c.RelMSE
 		out["sub_rel_bias"], out["sub_rel_var"], out["sub_scale"] = c.RelBias, c.RelVar, c.Scale
 	}
-	return cellScore{status: "ok", m: out}
+	return CellScore{Status: "ok", Metrics: out}
 }
 
-func runMatrix(ctx context.Context, x *run.Ctx) (*Result, error) {
+// Run scores every registered method on every environment: the
+// credit-accuracy matrix (the "matrix" experiment of lab/exp, without
+// its findings).
+func Run(ctx context.Context, x *run.Ctx) (*result.Result, error) {
 	envs := matrixEnvs()
 	rows := matrixRows(credit.All())
-	sz := worldSize{P: 4, N: 8, R: x.Pick(4, 8), Warm: x.Pick(4, 16)}
+	sz := Size{P: 4, N: 8, R: x.Pick(4, 8), Warm: x.Pick(4, 16)}
 	S := len(x.Seeds)
 	x.Total(S * len(envs))
 	// scores[seed][env][method]
-	scores := make([][][]cellScore, S)
+	scores := make([][][]CellScore, S)
 	for si := range scores {
-		scores[si] = make([][]cellScore, len(envs))
+		scores[si] = make([][]CellScore, len(envs))
 	}
 	envErr := make([]string, len(envs))
 	jobs := S * len(envs)
@@ -422,10 +413,10 @@ func runMatrix(ctx context.Context, x *run.Ctx) (*Result, error) {
 		}
 		si, ei := j/len(envs), j%len(envs)
 		w, err := newWorld(x, envs[ei], x.Seeds[si], sz)
-		row := make([]cellScore, len(rows))
+		row := make([]CellScore, len(rows))
 		if err != nil {
 			for i := range row {
-				row[i] = cellScore{status: "error", reason: "environment: " + err.Error()}
+				row[i] = CellScore{Status: "error", Reason: "environment: " + err.Error()}
 			}
 			envErr[ei] = err.Error()
 		} else {
@@ -440,11 +431,11 @@ func runMatrix(ctx context.Context, x *run.Ctx) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	mx := &Matrix{Envs: envs}
+	mx := &result.Matrix{Envs: envs}
 	for _, r := range rows {
 		mx.Methods = append(mx.Methods, r.name)
 	}
-	res := &Result{Config: map[string]any{
+	res := &result.Result{Config: map[string]any{
 		"policy":            "tabular softmax over observation keys, logits ~ N(0, 1) per (state, action), seeded",
 		"prompts_per_batch": sz.P, "group_size": sz.N, "batches": sz.R, "warmup_batches": sz.Warm,
 		"critic": "tables V(role, state, t) and Q(role, state, t, a) fitted to Monte Carlo returns of the warm-up batches (0 for a key the warm-up never saw: " +
@@ -458,20 +449,20 @@ func runMatrix(ctx context.Context, x *run.Ctx) (*Result, error) {
 	}}
 	for ei, en := range envs {
 		for mi, r := range rows {
-			cell := Cell{Method: r.name, Env: en, Status: "ok"}
+			cell := result.Cell{Method: r.name, Env: en, Status: "ok"}
 			per := map[string][]float64{}
 			for si := 0; si < S; si++ {
 				c := scores[si][ei][mi]
-				if c.status != "ok" {
-					cell.Status, cell.Reason = c.status, c.reason
+				if c.Status != "ok" {
+					cell.Status, cell.Reason = c.Status, c.Reason
 					break
 				}
-				for k, v := range c.m {
+				for k, v := range c.Metrics {
 					per[k] = append(per[k], v)
 				}
 			}
 			if cell.Status == "ok" {
-				cell.Metrics = map[string]Interval{}
+				cell.Metrics = map[string]result.Interval{}
 				keys := make([]string, 0, len(per))
 				for k := range per {
 					keys = append(keys, k)
@@ -480,7 +471,7 @@ func runMatrix(ctx context.Context, x *run.Ctx) (*Result, error) {
 				for _, k := range keys {
 					lo, hi := result.MetricRange(k)
 					cell.Metrics[k] = score.CI95In(per[k], lo, hi)
-					res.Rows = append(res.Rows, Row{Env: en, Method: r.name, Metric: k, Value: cell.Metrics[k], Seeds: per[k]})
+					res.Rows = append(res.Rows, result.Row{Env: en, Method: r.name, Metric: k, Value: cell.Metrics[k], Seeds: per[k]})
 				}
 			}
 			mx.Cells = append(mx.Cells, cell)
@@ -499,7 +490,6 @@ func runMatrix(ctx context.Context, x *run.Ctx) (*Result, error) {
 			res.Notes = append(res.Notes, fmt.Sprintf("environment %s could not be built: %s", envs[ei], e))
 		}
 	}
-	res.Findings = matrixFindings(res)
 	return res, nil
 }
 
@@ -517,7 +507,7 @@ var matrixStages = []struct {
 // 4 prompts × 8) for the stage's iterations on the same environment and
 // seed; the world (warm-up critic, batches) is rebuilt at that policy.
 // Each stage's Pearson goes into Matrix.Stages.
-func scoreStages(ctx context.Context, x *run.Ctx, mx *Matrix, rows []matrixRow, envs []string, sz worldSize) error {
+func scoreStages(ctx context.Context, x *run.Ctx, mx *result.Matrix, rows []matrixRow, envs []string, sz Size) error {
 	S := len(x.Seeds)
 	type job struct{ st, ei, si int }
 	var jobs []job
@@ -528,7 +518,7 @@ func scoreStages(ctx context.Context, x *run.Ctx, mx *Matrix, rows []matrixRow, 
 			}
 		}
 	}
-	scores := make([][]cellScore, len(jobs))
+	scores := make([][]CellScore, len(jobs))
 	errs := make([]string, len(jobs))
 	err := x.Parallel(ctx, len(jobs), func(j int) error {
 		jb := jobs[j]
@@ -537,7 +527,7 @@ func scoreStages(ctx context.Context, x *run.Ctx, mx *Matrix, rows []matrixRow, 
 		var pol *policy.Tabular
 		if stg.iters > 0 {
 			out, err := train.Run(ctx, x, seed, train.Spec{Env: envs[jb.ei], Method: "verl.grpo", InitScale: 1, Iters: stg.iters,
-				P: 4, N: 8, LR: 0.1, Update: ppo(), EvalEvery: stg.iters, Cycle: true})
+				P: 4, N: 8, LR: 0.1, Update: train.DefaultUpdate(), EvalEvery: stg.iters, Cycle: true})
 			if err != nil {
 				if ctx.Err() != nil {
 					return err
@@ -554,7 +544,7 @@ func scoreStages(ctx context.Context, x *run.Ctx, mx *Matrix, rows []matrixRow, 
 			errs[j] = err.Error()
 			return nil
 		}
-		row := make([]cellScore, len(rows))
+		row := make([]CellScore, len(rows))
 		for i, r := range rows {
 			row[i] = w.scoreRow(r)
 		}
@@ -568,7 +558,7 @@ func scoreStages(ctx context.Context, x *run.Ctx, mx *Matrix, rows []matrixRow, 
 		sm := result.StageMatrix{Stage: stg.name, Iterations: stg.iters, GroupSize: stg.n}
 		for ei, en := range envs {
 			for ri, r := range rows {
-				cell := Cell{Method: r.name, Env: en, Status: "ok"}
+				cell := result.Cell{Method: r.name, Env: en, Status: "ok"}
 				var per []float64
 				for j, jb := range jobs {
 					if jb.st != st || jb.ei != ei {
@@ -579,14 +569,14 @@ func scoreStages(ctx context.Context, x *run.Ctx, mx *Matrix, rows []matrixRow, 
 						break
 					}
 					c := scores[j][ri]
-					if c.status != "ok" {
-						cell.Status, cell.Reason = c.status, c.reason
+					if c.Status != "ok" {
+						cell.Status, cell.Reason = c.Status, c.Reason
 						break
 					}
-					per = append(per, c.m["pearson"])
+					per = append(per, c.Metrics["pearson"])
 				}
 				if cell.Status == "ok" {
-					cell.Metrics = map[string]Interval{"pearson": score.CI95In(per, -1, 1)}
+					cell.Metrics = map[string]result.Interval{"pearson": score.CI95In(per, -1, 1)}
 				}
 				sm.Cells = append(sm.Cells, cell)
 			}
@@ -601,7 +591,7 @@ func scoreStages(ctx context.Context, x *run.Ctx, mx *Matrix, rows []matrixRow, 
 // e.g. profiles of GRPO/RLOO that differ only where the lab's data never
 // goes): the first stays in Methods with the others in Equivalents, the
 // others leave Methods (their cells stay in Cells and results.json).
-func groupEquivalents(m *Matrix) {
+func groupEquivalents(m *result.Matrix) {
 	sig := func(name string) string {
 		var b strings.Builder
 		for _, e := range m.Envs {
@@ -653,35 +643,4 @@ func groupEquivalents(m *Matrix) {
 	if len(m.Equivalents) == 0 {
 		m.Equivalents = nil
 	}
-}
-
-// matrixFindings checks two expectations on the matrix, paired over seeds
-// (every method of a seed is scored on the same episodes): GiGPO's anchor
-// groups beat trajectory-level GRPO in correlation on Sokoban6, and
-// GAE beats GRPO with an exact critic on the noisy delayed-reward chain
-// and with a linear critic (which answers for every state, unlike the
-// warm-up table) on Sokoban6.
-func matrixFindings(res *Result) []Finding {
-	seeds := func(method, env string) []float64 {
-		for _, r := range res.Rows {
-			if r.Method == method && r.Env == env && r.Metric == "pearson" {
-				return r.Seeds
-			}
-		}
-		return nil
-	}
-	var out []Finding
-	cmp := func(claim, env, a, b string) {
-		va, vb := seeds(a, env), seeds(b, env)
-		if va == nil || vb == nil {
-			out = append(out, Finding{Claim: claim, Metric: "Pearson(Â, A^π)", Env: env, A: a, B: b, Verdict: Inconclusive,
-				Detail: "a method or the environment is unavailable"})
-			return
-		}
-		out = append(out, result.Paired(claim, "Pearson(Â, A^π) at a random policy", env, a, b, "pearson", va, vb, true))
-	}
-	cmp("GiGPO's anchor-state groups give step credit closer to A^π than trajectory-level GRPO on Sokoban6", "sokoban6", "verl_agent.grpo", "verl_agent.gigpo")
-	cmp("With an exact critic, GAE gives credit closer to A^π than GRPO's group baseline on the noisy delayed-reward chain", "umbrella", "verl.grpo", "verl.gae [oracle critic]")
-	cmp("With a learned critic that generalises across states (linear), GAE gives credit closer to A^π than GRPO's group baseline on Sokoban6", "sokoban6", "verl.grpo", "verl.gae [linear critic]")
-	return out
 }

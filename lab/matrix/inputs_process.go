@@ -1,4 +1,4 @@
-package lab
+package matrix
 
 import (
 	"github.com/credo-rl/credo/credit"

@@ -1,4 +1,4 @@
-package lab
+package matrix
 
 import (
 	"context"
@@ -7,28 +7,29 @@ import (
 
 	"github.com/credo-rl/credo/credit"
 	"github.com/credo-rl/credo/lab/env"
+	"github.com/credo-rl/credo/lab/result"
 	"github.com/credo-rl/credo/lab/run"
 	"github.com/credo-rl/credo/lab/sample"
 )
 
 func TestProcessInputsScored(t *testing.T) {
 	x := &run.Ctx{Name: "matrix", Seeds: []uint64{3}, Quick: true}
-	w, err := newWorld(x, "arithchain-prm", 3, worldSize{P: 4, N: 8, R: 2, Warm: 2})
+	w, err := newWorld(x, "arithchain-prm", 3, Size{P: 4, N: 8, R: 2, Warm: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"vsrm", "tp_grpo", "pure.min_form"} {
 		c := w.scoreMethod(mustMethod(t, name))
-		if c.status != "ok" || math.IsNaN(c.m["pearson"]) {
+		if c.Status != "ok" || math.IsNaN(c.Metrics["pearson"]) {
 			t.Fatalf("%s on arithchain-prm: %+v", name, c)
 		}
 	}
-	w, err = newWorld(x, "umbrella", 3, worldSize{P: 2, N: 4, R: 1, Warm: 1})
+	w, err = newWorld(x, "umbrella", 3, Size{P: 2, N: 4, R: 1, Warm: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"vsrm", "tp_grpo"} {
-		if c := w.scoreMethod(mustMethod(t, name)); c.status != "n/a" {
+		if c := w.scoreMethod(mustMethod(t, name)); c.Status != "n/a" {
 			t.Fatalf("%s on umbrella: %+v", name, c)
 		}
 	}
@@ -61,7 +62,7 @@ func TestForcedAnswerScore(t *testing.T) {
 
 func TestMatrixCriticRows(t *testing.T) {
 	x := &run.Ctx{Name: "matrix", Seeds: []uint64{5}, Quick: true}
-	w, err := newWorld(x, "umbrella", 5, worldSize{P: 3, N: 8, R: 2, Warm: 1})
+	w, err := newWorld(x, "umbrella", 5, Size{P: 3, N: 8, R: 2, Warm: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,36 +72,36 @@ func TestMatrixCriticRows(t *testing.T) {
 		t.Fatalf("rows: %+v", rows)
 	}
 	tab, orc, lin := w.scoreRow(rows[0]), w.scoreRow(rows[1]), w.scoreRow(rows[2])
-	for _, c := range []cellScore{tab, orc, lin} {
-		if c.status != "ok" {
+	for _, c := range []CellScore{tab, orc, lin} {
+		if c.Status != "ok" {
 			t.Fatalf("%+v", c)
 		}
 	}
-	if orc.m["critic_coverage"] != 1 || lin.m["critic_coverage"] != 1 {
-		t.Fatalf("coverage oracle %g linear %g", orc.m["critic_coverage"], lin.m["critic_coverage"])
+	if orc.Metrics["critic_coverage"] != 1 || lin.Metrics["critic_coverage"] != 1 {
+		t.Fatalf("coverage oracle %g linear %g", orc.Metrics["critic_coverage"], lin.Metrics["critic_coverage"])
 	}
-	if cv := tab.m["critic_coverage"]; !(cv >= 0 && cv < 1) {
+	if cv := tab.Metrics["critic_coverage"]; !(cv >= 0 && cv < 1) {
 		t.Fatalf("table coverage after one warm-up batch: %g", cv)
 	}
 	// With the exact V^π (γ = 1) every TD error has mean A^π, so GAE's
 	// correlation must beat the table critic's, which is 0 on most of
 	// UmbrellaChain's states after one warm-up batch.
-	if !(orc.m["pearson"] > tab.m["pearson"]) {
-		t.Fatalf("oracle pearson %g, table %g", orc.m["pearson"], tab.m["pearson"])
+	if !(orc.Metrics["pearson"] > tab.Metrics["pearson"]) {
+		t.Fatalf("oracle pearson %g, table %g", orc.Metrics["pearson"], tab.Metrics["pearson"])
 	}
 }
 
 func TestGroupEquivalents(t *testing.T) {
-	iv := func(x float64) Interval { return Interval{Mean: x, Lo: x, Hi: x, N: 1} }
-	mx := &Matrix{Methods: []string{"a", "b", "c", "d"}, Envs: []string{"e1", "e2"}}
+	iv := func(x float64) result.Interval { return result.Interval{Mean: x, Lo: x, Hi: x, N: 1} }
+	mx := &result.Matrix{Methods: []string{"a", "b", "c", "d"}, Envs: []string{"e1", "e2"}}
 	add := func(m string, v1, v2 float64) {
-		mx.Cells = append(mx.Cells, Cell{Method: m, Env: "e1", Status: "ok", Metrics: map[string]Interval{"pearson": iv(v1)}},
-			Cell{Method: m, Env: "e2", Status: "ok", Metrics: map[string]Interval{"pearson": iv(v2)}})
+		mx.Cells = append(mx.Cells, result.Cell{Method: m, Env: "e1", Status: "ok", Metrics: map[string]result.Interval{"pearson": iv(v1)}},
+			result.Cell{Method: m, Env: "e2", Status: "ok", Metrics: map[string]result.Interval{"pearson": iv(v2)}})
 	}
 	add("a", 0.1, 0.2)
 	add("b", 0.1, 0.3)
 	add("c", 0.1, 0.2)
-	mx.Cells = append(mx.Cells, Cell{Method: "d", Env: "e1", Status: "n/a", Reason: "x"}, Cell{Method: "d", Env: "e2", Status: "n/a", Reason: "x"})
+	mx.Cells = append(mx.Cells, result.Cell{Method: "d", Env: "e1", Status: "n/a", Reason: "x"}, result.Cell{Method: "d", Env: "e2", Status: "n/a", Reason: "x"})
 	groupEquivalents(mx)
 	if len(mx.Methods) != 3 || mx.Methods[0] != "a" || mx.Methods[1] != "b" || mx.Methods[2] != "d" || len(mx.Equivalents["a"]) != 1 || mx.Equivalents["a"][0] != "c" {
 		t.Fatalf("%v %v", mx.Methods, mx.Equivalents)
@@ -110,8 +111,8 @@ func TestGroupEquivalents(t *testing.T) {
 func TestMatrixStages(t *testing.T) {
 	x := &run.Ctx{Name: "matrix", Seeds: []uint64{2}}
 	rows := matrixRows([]*credit.Method{mustMethod(t, "verl.grpo"), mustMethod(t, "verl.gae")})
-	mx := &Matrix{Envs: []string{"toy_corridor"}}
-	if err := scoreStages(context.Background(), x, mx, rows, mx.Envs, worldSize{P: 3, N: 8, R: 2, Warm: 2}); err != nil {
+	mx := &result.Matrix{Envs: []string{"toy_corridor"}}
+	if err := scoreStages(context.Background(), x, mx, rows, mx.Envs, Size{P: 3, N: 8, R: 2, Warm: 2}); err != nil {
 		t.Fatal(err)
 	}
 	if len(mx.Stages) != len(matrixStages) {
@@ -126,24 +127,5 @@ func TestMatrixStages(t *testing.T) {
 				t.Fatalf("stage %s N=%d: %+v", sm.Stage, sm.GroupSize, c)
 			}
 		}
-	}
-}
-
-func TestTrainedMatrixToy(t *testing.T) {
-	x := &run.Ctx{Name: "trained_matrix", Seeds: []uint64{1, 2}}
-	res, err := trainedMatrix(context.Background(), x, &Result{}, []*credit.Method{mustMethod(t, "verl.grpo"), mustMethod(t, "spiral.rae")},
-		[]string{"toy_corridor"}, []float64{0.1, 0.3}, 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, r := res.Matrix.Cell("verl.grpo", "toy_corridor"), res.Matrix.Cell("spiral.rae", "toy_corridor")
-	if g == nil || g.Status != "ok" || g.Metrics["return"].N != 2 || (g.Metrics["best_lr"].Mean != 0.1 && g.Metrics["best_lr"].Mean != 0.3) {
-		t.Fatalf("grpo cell %+v", g)
-	}
-	if r == nil || r.Status != "n/a" {
-		t.Fatalf("rae cell %+v", r)
-	}
-	if len(res.Rows) != 2 {
-		t.Fatalf("%d rows (one per rate)", len(res.Rows))
 	}
 }

@@ -1,4 +1,4 @@
-package lab
+package matrix
 
 import (
 	"fmt"
@@ -16,6 +16,7 @@ import (
 	"github.com/credo-rl/credo/lab/train"
 	"github.com/credo-rl/credo/method/group"
 	"github.com/credo-rl/credo/method/turn"
+	"github.com/credo-rl/credo/rollout"
 )
 
 // Inputs the lab derives from an environment's own structure for methods
@@ -61,7 +62,7 @@ var derivedInputs = map[string]inputSource{
 			if !hasAction(w.e, "answer") {
 				return inputPlan{}, train.NotApplicable("no forced-answer action: a thinking budget cannot be scored (the lab forces ArithChain's answer line)")
 			}
-			return inputPlan{edit: budgetSteps(w.e, 4)}, nil
+			return inputPlan{edit: BudgetSteps(w.e, 4)}, nil
 		},
 	},
 	"calm": {
@@ -258,7 +259,7 @@ func derivedInputDocs() []string {
 }
 
 // assignsAdvantages reports whether m writes advantages.
-func assignsAdvantages(m *credit.Method) bool {
+func AssignsAdvantages(m *credit.Method) bool {
 	for _, o := range m.Outputs {
 		if strings.HasPrefix(o, "advantages") {
 			return true
@@ -598,4 +599,50 @@ func (w *world) lareDecoder() (*lareDec, error) {
 	}
 	w.lare = d
 	return d, nil
+}
+
+// BudgetSteps replaces a single-agent batch's steps by S budget segments
+// ("budget" steps over the tokens [b_{j−1}, b_j), b_j = j·H/S), each scored
+// by the answer forced at its end: the expected reward of the environment's
+// "answer" action in the state reached after b_j steps (the episode's
+// return when it ended earlier, or when the environment has no answer
+// action or cannot answer there).
+func BudgetSteps(e env.Env, S int) func(b *sample.Built, eps []sample.Episode) error {
+	answer := -1
+	for a, name := range e.Actions() {
+		if name == "answer" {
+			answer = a
+		}
+	}
+	H := e.Horizon()
+	return func(b *sample.Built, eps []sample.Episode) error {
+		for i, t := range b.Batch.Trajectories {
+			ep := eps[b.Ep[i]]
+			L := t.Len()
+			steps := make([]rollout.Step, 0, S)
+			prev := 0
+			for j := 1; j <= S; j++ {
+				end := min(j*H/S, L)
+				score := ep.Return[0]
+				if end < len(ep.Steps) && answer >= 0 {
+					st := ep.Steps[end]
+					if l := e.Legal(st.S); l == nil || l[answer] {
+						prior := 0.0
+						for _, s := range ep.Steps[:end] {
+							prior += s.Reward[0]
+						}
+						forced := 0.0
+						for _, tr := range e.Step(st.S, st.T, answer) {
+							forced += tr.P * tr.Reward[0]
+						}
+						score = prior + forced
+					}
+				}
+				steps = append(steps, rollout.Step{Start: prev, End: end, Kind: "budget", Rewards: map[string]float64{"score": score}})
+				prev = end
+			}
+			t.Steps = steps
+		}
+		return nil
+	}
 }

@@ -1,4 +1,4 @@
-package lab
+package matrix
 
 import (
 	"math"
@@ -165,17 +165,17 @@ func TestMatrixDerivedInputs(t *testing.T) {
 				"trust_grpo": "thinking", "sotopia_rl": "one dimension"}},
 	}
 	for _, c := range cases {
-		w, err := newWorld(x, c.env, 7, worldSize{P: 4, N: 8, R: 2, Warm: 1})
+		w, err := newWorld(x, c.env, 7, Size{P: 4, N: 8, R: 2, Warm: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, name := range c.ok {
-			if s := w.scoreMethod(mustMethod(t, name)); s.status != "ok" || math.IsNaN(s.m["pearson"]) {
+			if s := w.scoreMethod(mustMethod(t, name)); s.Status != "ok" || math.IsNaN(s.Metrics["pearson"]) {
 				t.Errorf("%s on %s: %+v", name, c.env, s)
 			}
 		}
 		for name, why := range c.na {
-			if s := w.scoreMethod(mustMethod(t, name)); s.status != "n/a" || !strings.Contains(s.reason, why) {
+			if s := w.scoreMethod(mustMethod(t, name)); s.Status != "n/a" || !strings.Contains(s.Reason, why) {
 				t.Errorf("%s on %s: %+v, want n/a (%s)", name, c.env, s, why)
 			}
 		}
