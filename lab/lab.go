@@ -9,6 +9,7 @@ import (
 
 	"github.com/credo-rl/credo/credit"
 	"github.com/credo-rl/credo/internal/atomicfile"
+	"github.com/credo-rl/credo/lab/report"
 	"github.com/credo-rl/credo/lab/result"
 	"github.com/credo-rl/credo/lab/run"
 	_ "github.com/credo-rl/credo/method/all" // the credit-accuracy matrix covers every registered method
@@ -134,12 +135,12 @@ func Run(ctx context.Context, names []string, opt Options) (*Report, error) {
 	}
 	rep.Seconds = time.Since(t0).Seconds()
 	if opt.OutDir != "" {
-		if err := Write(rep, opt.OutDir); err != nil {
+		if err := report.Write(rep, opt.OutDir); err != nil {
 			return rep, err
 		}
 	}
 	if opt.Docs != "" {
-		if err := atomicfile.WriteFile(opt.Docs, []byte(Markdown(rep)), 0o644); err != nil {
+		if err := atomicfile.WriteFile(opt.Docs, []byte(report.Markdown(rep)), 0o644); err != nil {
 			return rep, err
 		}
 	}

@@ -1,4 +1,4 @@
-package lab
+package report
 
 import (
 	"context"
@@ -59,15 +59,15 @@ func chromiumPath() string {
 // of 80 rows × 12 environments with NaN, n/a and err cells, findings with
 // long claims, learning curves with 7 variants, error-bar rows) without
 // running the lab.
-func syntheticReport() *Report {
+func syntheticReport() *result.Report {
 	envs := []string{"arithchain", "arithchain-prm", "countdown", "delayed", "discounting", "kbhop", "kuhn", "memory", "shortcut", "sokoban6", "tictactoe", "umbrella"}
-	mx := &Matrix{Envs: envs}
-	res := &Result{Experiment: result.Experiment{Name: "matrix", Title: "Credit-accuracy matrix: every method × every environment", Paper: "p", Claim: "c"}}
+	mx := &result.Matrix{Envs: envs}
+	res := &result.Result{Experiment: result.Experiment{Name: "matrix", Title: "Credit-accuracy matrix: every method × every environment", Paper: "p", Claim: "c"}}
 	for i := 0; i < 80; i++ {
 		m := fmt.Sprintf("openrlhf.compute_advantages_and_returns_%02d [oracle critic]", i)
 		mx.Methods = append(mx.Methods, m)
 		for j, e := range envs {
-			c := Cell{Method: m, Env: e, Status: "ok", Metrics: map[string]Interval{}}
+			c := result.Cell{Method: m, Env: e, Status: "ok", Metrics: map[string]result.Interval{}}
 			v := math.Sin(float64(i*13 + j))
 			switch (i + j) % 7 {
 			case 0:
@@ -80,7 +80,7 @@ func syntheticReport() *Report {
 			}
 			for _, k := range []string{"pearson", "sign_agreement", "cosine", "rel_mse", "critic_coverage"} {
 				if c.Metrics != nil {
-					c.Metrics[k] = Interval{Mean: v, Lo: v - 0.123, Hi: v + 0.123, N: 10}
+					c.Metrics[k] = result.Interval{Mean: v, Lo: v - 0.123, Hi: v + 0.123, N: 10}
 				}
 			}
 			mx.Cells = append(mx.Cells, c)
@@ -88,14 +88,14 @@ func syntheticReport() *Report {
 	}
 	mx.Stages = []result.StageMatrix{{Stage: "late", Iterations: 100, GroupSize: 4, Cells: mx.Cells}}
 	res.Matrix = mx
-	iv := Interval{Mean: 0.5, Lo: 0.25, Hi: 0.75, N: 10}
-	exp := &Result{Experiment: result.Experiment{Name: "pure_hacking", Title: "PURE: min-form vs sum-form process-reward credit (with Clip and Delta) vs verifiable reward", Paper: "p", Claim: "c"}}
+	iv := result.Interval{Mean: 0.5, Lo: 0.25, Hi: 0.75, N: 10}
+	exp := &result.Result{Experiment: result.Experiment{Name: "pure_hacking", Title: "PURE: min-form vs sum-form process-reward credit (with Clip and Delta) vs verifiable reward", Paper: "p", Claim: "c"}}
 	for k := 0; k < 7; k++ {
 		name := fmt.Sprintf("PURE recipe (min-form PRM + VR on 10%%), filler PRM 0.%d", k)
-		exp.Findings = append(exp.Findings, Finding{Claim: "with a weaker padding flaw (filler PRM 0.3) PURE's recipe reaches the verifiable-reward level",
+		exp.Findings = append(exp.Findings, result.Finding{Claim: "with a weaker padding flaw (filler PRM 0.3) PURE's recipe reaches the verifiable-reward level",
 			Metric: "exact true reward after training (margin 0.1) (claim: B ≥ A − 0.1)", Env: "arithchain-prm", A: "verifiable reward", B: name,
-			ValueA: &iv, ValueB: &iv, Diff: &iv, Margin: 0.1, Test: result.NonInferiorityTest, Verdict: Equivalent})
-		c := Curve{Env: "arithchain-prm", Method: name, Metric: "true_reward"}
+			ValueA: &iv, ValueB: &iv, Diff: &iv, Margin: 0.1, Test: result.NonInferiorityTest, Verdict: result.Equivalent})
+		c := result.Curve{Env: "arithchain-prm", Method: name, Metric: "true_reward"}
 		for x := 0; x < 10; x++ {
 			c.X = append(c.X, float64(10*x))
 			c.Mean = append(c.Mean, 0.1*float64(x))
@@ -103,9 +103,9 @@ func syntheticReport() *Report {
 			c.Hi = append(c.Hi, math.Min(1, 0.12*float64(x)))
 		}
 		exp.Curves = append(exp.Curves, c)
-		exp.Rows = append(exp.Rows, Row{Env: "arithchain-prm", Method: name, Metric: "true_reward", Value: iv, Seeds: []float64{0.25, 0.5, 0.75}})
+		exp.Rows = append(exp.Rows, result.Row{Env: "arithchain-prm", Method: name, Metric: "true_reward", Value: iv, Seeds: []float64{0.25, 0.5, 0.75}})
 	}
-	return &Report{Options: Options{Seeds: 10}, Seeds: []uint64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, Results: []*Result{res, exp}, Methods: mx.Methods}
+	return &result.Report{Options: result.Options{Seeds: 10}, Seeds: []uint64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, Results: []*result.Result{res, exp}, Methods: mx.Methods}
 }
 
 // TestReportLayoutInChromium renders report.html in headless Chromium at

@@ -1,4 +1,4 @@
-package lab
+package report
 
 import (
 	"bytes"
@@ -101,9 +101,9 @@ func metricLabel(k string) string {
 
 // plotCurves draws one figure per (env, metric) of a result's curves: a
 // line per method with its 95% band over seeds.
-func plotCurves(r *Result, dir string) ([]string, error) {
+func plotCurves(r *result.Result, dir string) ([]string, error) {
 	type key struct{ env, metric string }
-	groups := map[key][]Curve{}
+	groups := map[key][]result.Curve{}
 	var keys []key
 	for _, c := range r.Curves {
 		k := key{c.Env, c.Metric}
@@ -205,7 +205,7 @@ func (g grid) Y(r int) float64    { return float64(r) }
 // are drawn apart: n/a (the lab cannot feed the method) light grey,
 // NaN (constant credit: no correlation defined) hatched yellow with
 // "NaN", err (the method failed) dark grey with "err".
-func plotMatrix(mx *Matrix, metric string, lo, hi float64, dir, name string) error {
+func plotMatrix(mx *result.Matrix, metric string, lo, hi float64, dir, name string) error {
 	g := grid{rows: len(mx.Methods), cols: len(mx.Envs)}
 	g.z = make([][]float64, g.rows)
 	var labels, marks plotter.XYLabels
@@ -309,8 +309,8 @@ func plotMatrix(mx *Matrix, metric string, lo, hi float64, dir, name string) err
 
 // plotBars draws one metric of a result's rows as points with 95% error
 // bars per method, one figure per environment.
-func plotBars(r *Result, metric, dir string) ([]string, error) {
-	byEnv := map[string][]Row{}
+func plotBars(r *result.Result, metric, dir string) ([]string, error) {
+	byEnv := map[string][]result.Row{}
 	var envs []string
 	for _, row := range r.Rows {
 		if row.Metric != metric {
