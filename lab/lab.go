@@ -4,11 +4,11 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/credo-rl/credo/credit"
 	"github.com/credo-rl/credo/internal/atomicfile"
+	"github.com/credo-rl/credo/lab/exp"
 	"github.com/credo-rl/credo/lab/report"
 	"github.com/credo-rl/credo/lab/result"
 	"github.com/credo-rl/credo/lab/run"
@@ -22,71 +22,22 @@ const (
 	DefaultQuickSeeds = 3
 )
 
-// The lab's result types (package lab/result).
+// The types of a run (package lab/result).
 type (
-	Options  = result.Options
-	Report   = result.Report
-	Result   = result.Result
-	Finding  = result.Finding
-	Row      = result.Row
-	Curve    = result.Curve
-	Cell     = result.Cell
-	Matrix   = result.Matrix
-	Interval = result.Interval
+	Options = result.Options
+	Report  = result.Report
+	Result  = result.Result
 )
 
-// Verdicts of a finding.
-const (
-	Agree        = result.Agree
-	Disagree     = result.Disagree
-	Equivalent   = result.Equivalent
-	Inconclusive = result.Inconclusive
-)
-
-// Experiment is an experiment's description and the function that runs it.
-type Experiment struct {
-	result.Experiment
-	run func(ctx context.Context, x *run.Ctx) (*Result, error)
-}
-
-var experiments []Experiment
-
-func register(e result.Experiment, f func(ctx context.Context, x *run.Ctx) (*Result, error)) {
-	experiments = append(experiments, Experiment{Experiment: e, run: f})
-}
+// Experiment is an experiment's description and the function that runs
+// it (package lab/exp).
+type Experiment = exp.Experiment
 
 // Experiments lists the lab's experiments in their canonical order.
-func Experiments() []Experiment {
-	out := append([]Experiment(nil), experiments...)
-	sort.SliceStable(out, func(i, j int) bool { return order(out[i].Name) < order(out[j].Name) })
-	return out
-}
-
-var canonical = []string{"matrix", "trained_matrix", "gigpo_sokoban", "stratified_kbhop", "rae_selfplay", "pure_hacking",
-	"tree_decisive", "knapsack_budget", "brpo_variance", "gae_chains"}
-
-func order(name string) int {
-	for i, n := range canonical {
-		if n == name {
-			return i
-		}
-	}
-	return len(canonical)
-}
+func Experiments() []Experiment { return exp.All() }
 
 // Lookup finds an experiment by name.
-func Lookup(name string) (Experiment, error) {
-	for _, e := range Experiments() {
-		if e.Name == name {
-			return e, nil
-		}
-	}
-	var names []string
-	for _, e := range Experiments() {
-		names = append(names, e.Name)
-	}
-	return Experiment{}, fmt.Errorf("unknown experiment %q (have: all, %s)", name, strings.Join(names, ", "))
-}
+func Lookup(name string) (Experiment, error) { return exp.Lookup(name) }
 
 // Run executes the named experiments ("all" = every experiment) and writes
 // the outputs into opt.OutDir.
@@ -123,7 +74,7 @@ func Run(ctx context.Context, names []string, opt Options) (*Report, error) {
 		}
 		x := &run.Ctx{Name: e.Name, Seeds: rep.Seeds, Quick: opt.Quick, Workers: opt.Workers, Progress: opt.Progress}
 		t1 := time.Now()
-		res, err := e.run(ctx, x)
+		res, err := e.Run(ctx, x)
 		x.Done()
 		if err != nil {
 			return nil, fmt.Errorf("experiment %s: %w", e.Name, err)

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/credo-rl/credo/lab/result"
 )
 
 // stripSeconds zeroes the wall times of a report's JSON.
@@ -50,7 +52,7 @@ func TestQuickRunWritesOutputs(t *testing.T) {
 		t.Fatalf("empty result: %d findings, %d rows, %d curves", len(r.Findings), len(r.Rows), len(r.Curves))
 	}
 	for _, f := range r.Findings {
-		if f.Verdict != Agree && f.Verdict != Disagree && f.Verdict != Equivalent && f.Verdict != Inconclusive {
+		if f.Verdict != result.Agree && f.Verdict != result.Disagree && f.Verdict != result.Equivalent && f.Verdict != result.Inconclusive {
 			t.Fatalf("verdict %q", f.Verdict)
 		}
 	}

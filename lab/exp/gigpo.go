@@ -1,4 +1,4 @@
-package lab
+package exp
 
 import (
 	"context"
@@ -21,7 +21,7 @@ func init() {
 	}, runGiGPO)
 }
 
-func runGiGPO(ctx context.Context, x *run.Ctx) (*Result, error) {
+func runGiGPO(ctx context.Context, x *run.Ctx) (*result.Result, error) {
 	const env = "sokoban6?pool=8&max_steps=8&gen_steps=40"
 	base := train.Spec{Env: env, Iters: x.Pick(40, 120), P: 8, N: 8, LR: 0.1, Update: ppo(),
 		EvalEvery: x.Pick(5, 10), ScoreCredit: true, Eval: successMetric, Cycle: true}
@@ -48,13 +48,13 @@ func runGiGPO(ctx context.Context, x *run.Ctx) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Config: configOf(vs, map[string]any{"levels": "tabular runs: a fixed pool of 8 generated 6x6 one-box levels (train = evaluation set, as a miniature); " +
+	res := &result.Result{Config: configOf(vs, map[string]any{"levels": "tabular runs: a fixed pool of 8 generated 6x6 one-box levels (train = evaluation set, as a miniature); " +
 		"MLP runs: a fresh level for every episode, evaluated on 16 levels drawn once per seed",
 		"gigpo": "verl-agent's run_sokoban.sh settings: γ = 0.95, step_advantage_w = 1, mean_norm"})}
 	addCurves(res, "sokoban6", vs, outs, "return", "success")
 	addRows(res, "sokoban6", vs, outs, "return", "success", "auc_success", "mean_credit_pearson", "mean_credit_rel_mse")
 	g, r, gm, rm := outs[0], outs[1], outs[2], outs[3]
-	res.Findings = []Finding{
+	res.Findings = []result.Finding{
 		result.Paired("GiGPO trains a better Sokoban agent than GRPO (success rate)", "exact success probability after training", "sokoban6",
 			"GRPO", "GiGPO", "success", finals(r, "success"), finals(g, "success"), true),
 		result.Paired("GiGPO's step credit is closer to A^π than GRPO's", "Pearson(Â, A^π) averaged over training batches", "sokoban6",

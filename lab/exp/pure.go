@@ -1,4 +1,4 @@
-package lab
+package exp
 
 import (
 	"context"
@@ -129,7 +129,7 @@ func verifiableShare(share float64) func(e env.Env, pool []env.State) func(b *sa
 	}
 }
 
-func runPURE(ctx context.Context, x *run.Ctx) (*Result, error) {
+func runPURE(ctx context.Context, x *run.Ctx) (*result.Result, error) {
 	const en = "arithchain-prm?pool=10"
 	base := train.Spec{Env: en, Iters: x.Pick(80, 300), P: 10, N: 8, LR: 0.1, Update: ppo(),
 		EvalEvery: x.Pick(10, 30), Eval: hackingMetrics(7), Cycle: true}
@@ -171,7 +171,7 @@ func runPURE(ctx context.Context, x *run.Ctx) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Config: configOf(vs, map[string]any{
+	res := &result.Result{Config: configOf(vs, map[string]any{
 		"prm":      "ArithChain-PRM's simulated PRM: correct line 1.0, slip 0.0, filler 0.9 (padding flaw; swept to 0.6 and 0.3), answer 1.0 correct / 0.95 wrong (confident-answer flaw)",
 		"proxy":    "E[min over steps of the PRM score] of sampled episodes (64 per problem): PURE's min-form verdict on a whole solution",
 		"gap":      "hacking_gap = proxy − exact expected true reward",
@@ -184,7 +184,7 @@ func runPURE(ctx context.Context, x *run.Ctx) (*Result, error) {
 	addCurves(res, env, vs[:7], outs[:7], "true_reward", "hacking_gap", "length")
 	addRows(res, env, vs, outs, "true_reward", "auc_true_reward", "hacking_gap", "auc_hacking_gap", "hacking_gap_min", "proxy_mean_prm", "proxy_min_prm", "proxy_sum_prm", "length")
 	minF, sumF, clip, delta, vr, meanF, rec := outs[0], outs[1], outs[2], outs[3], outs[4], outs[5], outs[6]
-	res.Findings = []Finding{
+	res.Findings = []result.Finding{
 		result.Paired("sum-form PRM credit is hacked more than min-form", "hacking gap, mean over the learning curve", env,
 			"sum-form", "min-form (PURE)", "auc_hacking_gap", finals(sumF, "auc_hacking_gap"), finals(minF, "auc_hacking_gap"), false),
 		result.Paired("sum-form PRM training collapses (true reward) relative to min-form", "exact true reward, mean over the learning curve", env,

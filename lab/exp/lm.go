@@ -1,4 +1,4 @@
-package lab
+package exp
 
 import (
 	"context"
@@ -53,7 +53,7 @@ func lmMetric(c score.Credit, k string) float64 {
 	return c.RelMSE
 }
 
-func runLM(ctx context.Context, x *run.Ctx) (*Result, error) {
+func runLM(ctx context.Context, x *run.Ctx) (*result.Result, error) {
 	cfg := lmexp.FullConfig()
 	envs := []string{"arithchain", "arithchain-prm", "countdown", "kbhop"}
 	if x.Quick {
@@ -62,7 +62,7 @@ func runLM(ctx context.Context, x *run.Ctx) (*Result, error) {
 	}
 	S := len(x.Seeds)
 	x.Total(len(envs) * S)
-	res := &Result{Config: map[string]any{
+	res := &result.Result{Config: map[string]any{
 		"model": fmt.Sprintf("decoder-only transformer (lab/lm): D=%d, %d layers, %d heads, 97-symbol character vocabulary, float64",
 			cfg.Model.D, cfg.Model.Layers, cfg.Model.Heads),
 		"tasks":      fmt.Sprintf("%d problems per environment and seed (lab/textenv over lab/env)", cfg.Pool),
@@ -96,7 +96,7 @@ func runLM(ctx context.Context, x *run.Ctx) (*Result, error) {
 	for _, v := range lmexp.Variants() {
 		labels = append(labels, v.Label)
 	}
-	mx := &Matrix{Methods: labels, Envs: envs, Inputs: []string{
+	mx := &result.Matrix{Methods: labels, Envs: envs, Inputs: []string{
 		"steps: one per line (kind reasoning); steps[].rewards.prm: the ArithChain-PRM judge of §5.6 (arithchain-prm only)",
 		"token_scores.waad / fai: from the model's own attention maps (mean over layers and heads; W = 10)",
 		"token_tags.planning: first token of every line and the operator characters",
@@ -127,7 +127,7 @@ func runLM(ctx context.Context, x *run.Ctx) (*Result, error) {
 		}
 		vals := map[string]map[string][]float64{}
 		for vi, lb := range labels {
-			cell := Cell{Method: lb, Env: en, Status: "ok"}
+			cell := result.Cell{Method: lb, Env: en, Status: "ok"}
 			for _, r := range rs { // a cell is ok only when every seed scored it
 				if st := r.Scores[vi]; st.Status != "ok" {
 					cell.Status, cell.Reason = st.Status, st.Reason
@@ -135,7 +135,7 @@ func runLM(ctx context.Context, x *run.Ctx) (*Result, error) {
 				}
 			}
 			if cell.Status == "ok" {
-				cell.Metrics = map[string]Interval{}
+				cell.Metrics = map[string]result.Interval{}
 				vals[lb] = map[string][]float64{}
 				for _, k := range lmMetrics {
 					v := per(func(r *lmexp.Result) float64 { return lmMetric(r.Scores[vi].Metrics, k) })

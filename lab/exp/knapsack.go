@@ -1,4 +1,4 @@
-package lab
+package exp
 
 import (
 	"context"
@@ -76,7 +76,7 @@ func knapsackSizes(budget, minN, maxN int) func(it int, m *train.Method, starts 
 	}
 }
 
-func runKnapsack(ctx context.Context, x *run.Ctx) (*Result, error) {
+func runKnapsack(ctx context.Context, x *run.Ctx) (*result.Result, error) {
 	const en = "countdown?pool=16"
 	P, N := 16, 8
 	base := train.Spec{Env: en, Iters: x.Pick(60, 150), P: P, N: N, Cycle: true, LR: 0.1, Update: ppo(),
@@ -94,7 +94,7 @@ func runKnapsack(ctx context.Context, x *run.Ctx) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Config: configOf(vs, map[string]any{
+	res := &result.Result{Config: configOf(vs, map[string]any{
 		"prompts":  "Countdown with a fixed pool of 16 generated instances; every batch holds all 16 (the pool cycles)",
 		"budget":   "128 rollouts per batch: uniform 8 per prompt, or Knapsack RL's DP with 2 ≤ N_i ≤ 32 and the fallback to unsolved prompts",
 		"estimate": "p̂ per prompt = last observed success rate (reward ≥ 0.5), kept in knapsack.grpo's method state; 0.5 before the first visit",
@@ -103,7 +103,7 @@ func runKnapsack(ctx context.Context, x *run.Ctx) (*Result, error) {
 	addCurves(res, env, vs, outs, "return")
 	addRows(res, env, vs, outs, "mean_effective_sample_ratio", "mean_effective_ratio", "auc_return", "return")
 	ks, un := outs[0], outs[1]
-	res.Findings = []Finding{
+	res.Findings = []result.Finding{
 		result.Paired("Knapsack allocation raises the share of rollouts with a non-zero gradient (effective-gradient ratio)", "share of rollouts in groups with non-equal outcomes, mean over training batches", env,
 			"uniform (GRPO)", "Knapsack allocation", "mean_effective_sample_ratio", finals(un, "mean_effective_sample_ratio"), finals(ks, "mean_effective_sample_ratio"), true),
 		result.Paired("Knapsack allocation raises the share of groups with a non-zero gradient", "share of groups with non-equal outcomes, mean over training batches", env,

@@ -1,4 +1,4 @@
-package lab
+package exp
 
 import (
 	"context"
@@ -21,7 +21,7 @@ func init() {
 	}, runMatrix)
 }
 
-func runMatrix(ctx context.Context, x *run.Ctx) (*Result, error) {
+func runMatrix(ctx context.Context, x *run.Ctx) (*result.Result, error) {
 	res, err := matrix.Run(ctx, x)
 	if err != nil {
 		return nil, err
@@ -36,7 +36,7 @@ func runMatrix(ctx context.Context, x *run.Ctx) (*Result, error) {
 // GAE beats GRPO with an exact critic on the noisy delayed-reward chain
 // and with a linear critic (which answers for every state, unlike the
 // warm-up table) on Sokoban6.
-func matrixFindings(res *Result) []Finding {
+func matrixFindings(res *result.Result) []result.Finding {
 	seeds := func(method, env string) []float64 {
 		for _, r := range res.Rows {
 			if r.Method == method && r.Env == env && r.Metric == "pearson" {
@@ -45,11 +45,11 @@ func matrixFindings(res *Result) []Finding {
 		}
 		return nil
 	}
-	var out []Finding
+	var out []result.Finding
 	cmp := func(claim, env, a, b string) {
 		va, vb := seeds(a, env), seeds(b, env)
 		if va == nil || vb == nil {
-			out = append(out, Finding{Claim: claim, Metric: "Pearson(Â, A^π)", Env: env, A: a, B: b, Verdict: Inconclusive,
+			out = append(out, result.Finding{Claim: claim, Metric: "Pearson(Â, A^π)", Env: env, A: a, B: b, Verdict: result.Inconclusive,
 				Detail: "a method or the environment is unavailable"})
 			return
 		}

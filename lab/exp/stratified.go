@@ -1,4 +1,4 @@
-package lab
+package exp
 
 import (
 	"context"
@@ -21,7 +21,7 @@ func init() {
 	}, runStratified)
 }
 
-func runStratified(ctx context.Context, x *run.Ctx) (*Result, error) {
+func runStratified(ctx context.Context, x *run.Ctx) (*result.Result, error) {
 	base := train.Spec{Env: "kbhop", Iters: x.Pick(40, 120), P: 8, N: 8, LR: 0.1, Update: ppo(),
 		EvalEvery: x.Pick(5, 10), ScoreCredit: true}
 	vs := []train.Spec{
@@ -40,12 +40,12 @@ func runStratified(ctx context.Context, x *run.Ctx) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Config: configOf(vs, map[string]any{"strata": "number of search calls (features.n_search_calls, from the environment's search signal)",
+	res := &result.Result{Config: configOf(vs, map[string]any{"strata": "number of search calls (features.n_search_calls, from the environment's search signal)",
 		"prompts": "KBHop's 43 questions; each batch draws 8 from the start distribution"})}
 	addCurves(res, "kbhop", vs, outs, "return")
 	addRows(res, "kbhop", vs, outs, "return", "auc_return", "mean_credit_pearson", "mean_credit_rel_mse")
 	st, g, half := outs[0], outs[1], outs[2]
-	res.Findings = []Finding{
+	res.Findings = []result.Finding{
 		result.Paired("SAN trains a better search agent than GRPO", "exact expected reward, mean over the learning curve", "kbhop",
 			"GRPO", "Stratified GRPO (SAN)", "auc_return", finals(g, "auc_return"), finals(st, "auc_return"), true),
 		result.Paired("SAN's credit is closer to A^π than GRPO's (the cross-stratum offset is bias)", "Pearson(Â, A^π) averaged over training batches", "kbhop",

@@ -1,4 +1,4 @@
-package lab
+package exp
 
 import (
 	"context"
@@ -24,7 +24,7 @@ func init() {
 	}, runBRPO)
 }
 
-func runBRPO(ctx context.Context, x *run.Ctx) (*Result, error) {
+func runBRPO(ctx context.Context, x *run.Ctx) (*result.Result, error) {
 	const en = "arithchain?pool=4"
 	edit := func(e env.Env) func(b *sample.Built, eps []sample.Episode) error { return matrix.BudgetSteps(e, 4) }
 	vs := []matrix.Variant{
@@ -39,7 +39,7 @@ func runBRPO(ctx context.Context, x *run.Ctx) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Config: map[string]any{
+	res := &result.Result{Config: map[string]any{
 		"policy":  "tabular softmax, logits ~ N(0, 1), seeded; scored at that fixed policy",
 		"budgets": "4 budgets at steps 2, 4, 6, 8 of ArithChain (horizon 8); the score at a budget is the expected true reward of answering right there",
 		"batches": sz.R, "prompts_per_batch": sz.P, "group_size": sz.N,
@@ -48,7 +48,7 @@ func runBRPO(ctx context.Context, x *run.Ctx) (*Result, error) {
 	}}
 	const env = "arithchain"
 	matrix.AddRows(res, env, vs, sc, "grad_var", "grad_rel_var", "cosine", "pearson")
-	res.Findings = []Finding{
+	res.Findings = []result.Finding{
 		result.Paired("BRPO's mixed baseline has lower gradient variance than the group mean alone", "total variance of the gradient estimate across batches", env,
 			"group mean only (v2only, GRPO-like)", "BRPO (mixed baseline)", "grad_var", matrix.MetricOf(sc[2], "grad_var"), matrix.MetricOf(sc[0], "grad_var"), false),
 		result.Paired("BRPO's mixed baseline has lower gradient variance than no baseline", "total variance of the gradient estimate across batches", env,

@@ -1,4 +1,4 @@
-package lab
+package exp
 
 import (
 	"context"
@@ -32,8 +32,8 @@ var trainedEnvs = []string{"umbrella", "delayed", "shortcut", "memory", "discoun
 // trainedLRs is the learning-rate sweep.
 var trainedLRs = []float64{0.03, 0.1, 0.3}
 
-func runTrainedMatrix(ctx context.Context, x *run.Ctx) (*Result, error) {
-	res := &Result{Config: map[string]any{"envs": trainedEnvs, "learning_rates": trainedLRs,
+func runTrainedMatrix(ctx context.Context, x *run.Ctx) (*result.Result, error) {
+	res := &result.Result{Config: map[string]any{"envs": trainedEnvs, "learning_rates": trainedLRs,
 		"training":  "tabular policy from uniform logits, PPO-clip (2 epochs), 4 prompts × 8 per batch, 100 iterations; methods that need an input the default batch lacks are n/a",
 		"selection": "best rate by the mean final return over seeds (chosen and reported on the same seeds: an optimistic pick; every rate is in the rows)"}}
 	if x.Quick {
@@ -51,7 +51,7 @@ func runTrainedMatrix(ctx context.Context, x *run.Ctx) (*Result, error) {
 
 // trainedMatrix trains every (method, env, lr) over the seeds and fills a
 // matrix of the best rate's final return (mean [interval]) per cell.
-func trainedMatrix(ctx context.Context, x *run.Ctx, res *Result, methods []*credit.Method, envs []string, lrs []float64, iters int) (*Result, error) {
+func trainedMatrix(ctx context.Context, x *run.Ctx, res *result.Result, methods []*credit.Method, envs []string, lrs []float64, iters int) (*result.Result, error) {
 	type job struct{ mi, ei, li, si int }
 	S := len(x.Seeds)
 	var jobs []job
@@ -91,14 +91,14 @@ func trainedMatrix(ctx context.Context, x *run.Ctx, res *Result, methods []*cred
 	if err != nil {
 		return nil, err
 	}
-	mx := &Matrix{Metric: "return", Envs: make([]string, len(envs))}
+	mx := &result.Matrix{Metric: "return", Envs: make([]string, len(envs))}
 	for ei, en := range envs {
 		mx.Envs[ei] = baseEnv(en)
 	}
 	for mi, m := range methods {
 		mx.Methods = append(mx.Methods, m.Name)
 		for ei := range envs {
-			cell := Cell{Method: m.Name, Env: mx.Envs[ei], Status: "ok"}
+			cell := result.Cell{Method: m.Name, Env: mx.Envs[ei], Status: "ok"}
 			best, bestMean := -1, math.Inf(-1)
 			per := make([][]float64, len(lrs))
 			for j, jb := range jobs {
@@ -124,7 +124,7 @@ func trainedMatrix(ctx context.Context, x *run.Ctx, res *Result, methods []*cred
 					best, bestMean = li, row.Value.Mean
 				}
 			}
-			cell.Metrics = map[string]Interval{"return": result.RowOf("", "", "return", per[best]).Value,
+			cell.Metrics = map[string]result.Interval{"return": result.RowOf("", "", "return", per[best]).Value,
 				"best_lr": {Mean: lrs[best], Lo: lrs[best], Hi: lrs[best], N: 1}}
 			mx.Cells = append(mx.Cells, cell)
 		}

@@ -1,4 +1,4 @@
-package lab
+package exp
 
 import (
 	"context"
@@ -66,7 +66,7 @@ func (g roleBiasEnv) Step(st env.State, t, a int) []env.Transition {
 	return out
 }
 
-func runRAE(ctx context.Context, x *run.Ctx) (*Result, error) {
+func runRAE(ctx context.Context, x *run.Ctx) (*result.Result, error) {
 	var vs []train.Spec
 	envs := []string{"kuhn", "kuhn-asym", "tictactoe"}
 	for _, name := range envs {
@@ -90,7 +90,7 @@ func runRAE(ctx context.Context, x *run.Ctx) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Config: configOf(vs, map[string]any{
+	res := &result.Result{Config: configOf(vs, map[string]any{
 		"self_play": "one shared tabular policy over information sets plays both seats; each seat's turns form its own trajectory with its own outcome",
 		"loss":      "plain REINFORCE (loss.PolicyLossGPG), as in SPIRAL's REINFORCE-style learner",
 		"rae":       "spiral.rae defaults: EMA decay 0.95 per (game, role), read before its update",

@@ -1,4 +1,4 @@
-package lab
+package exp
 
 import (
 	"context"
@@ -23,7 +23,7 @@ func init() {
 	}, runGAE)
 }
 
-func runGAE(ctx context.Context, x *run.Ctx) (*Result, error) {
+func runGAE(ctx context.Context, x *run.Ctx) (*result.Result, error) {
 	vs := []matrix.Variant{
 		{Label: "GAE λ=0.95, table critic", Method: "verl.gae", Set: map[string]any{"gamma": 1.0, "lam": 0.95}},
 		{Label: "GAE λ=0.95, linear critic", Method: "verl.gae", Set: map[string]any{"gamma": 1.0, "lam": 0.95}, LinearCritic: true},
@@ -34,7 +34,7 @@ func runGAE(ctx context.Context, x *run.Ctx) (*Result, error) {
 	envs := []string{"umbrella", "discounting", "delayed"}
 	sz := matrix.Size{P: 4, N: 8, R: x.Pick(8, 16), Warm: x.Pick(8, 32)}
 	x.Total(len(envs) * len(x.Seeds))
-	res := &Result{Config: map[string]any{
+	res := &result.Result{Config: map[string]any{
 		"policy":  "tabular softmax, logits ~ N(0, 1), seeded; scored at that fixed policy",
 		"batches": sz.R, "prompts_per_batch": sz.P, "group_size": sz.N, "warmup_batches": sz.Warm,
 		"critics":  "table: V(state, t) = mean Monte Carlo return of the warm-up batches; linear: features and t/H, 300 Adam steps of the engine's value loss on the same returns",

@@ -1,4 +1,4 @@
-package lab
+package exp
 
 import (
 	"context"
@@ -30,7 +30,7 @@ func init() {
 // counts; no format channel (the environment has none).
 var lengthBudgetSet = map[string]any{"format": "", "budget_start": 64.0, "budget_min": 32.0, "decay": 0.9}
 
-func runLengthBudget(ctx context.Context, x *run.Ctx) (*Result, error) {
+func runLengthBudget(ctx context.Context, x *run.Ctx) (*result.Result, error) {
 	const envName = "arithchain-prm"
 	// A mid-sized model (the full lm_tokens model is D=64 × 3 layers): the
 	// comparison needs seeds more than size, and the lab runs on CPUs.
@@ -53,7 +53,7 @@ func runLengthBudget(ctx context.Context, x *run.Ctx) (*Result, error) {
 		reward, length, fillers float64
 		curve                   []float64
 	}
-	res := &Result{Config: map[string]any{
+	res := &result.Result{Config: map[string]any{
 		"model": fmt.Sprintf("decoder-only transformer (lab/lm): D=%d, %d layers, %d heads, character vocabulary", cfg.Model.D, cfg.Model.Layers, cfg.Model.Heads),
 		"warm_start": fmt.Sprintf("%d Adam steps (lr %g) of next-token NLL on the demonstrations (the canonical chain and two with one filler line each)",
 			cfg.SFTSteps, cfg.SFTLR),

@@ -1,4 +1,4 @@
-package lab
+package exp
 
 import (
 	"context"
@@ -23,7 +23,7 @@ func init() {
 	}, runTree)
 }
 
-func runTree(ctx context.Context, x *run.Ctx) (*Result, error) {
+func runTree(ctx context.Context, x *run.Ctx) (*result.Result, error) {
 	envs := []string{"delayed", "arithchain?pool=4&min_steps=4&max_steps=6&horizon=8"}
 	names := []string{"delayed", "arithchain"}
 	tree := &sample.TreeOptions{Roots: 4, Rounds: 1, Branches: 1}
@@ -41,7 +41,7 @@ func runTree(ctx context.Context, x *run.Ctx) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Config: configOf(vs, map[string]any{
+	res := &result.Result{Config: configOf(vs, map[string]any{
 		"budget": "8 complete responses per prompt for every method: GRPO train.Samples 8 independent episodes; the tree methods 4 roots, each forked once at a uniform interior step (the fork shares the root's prefix tokens, so the group's token trie is the tree)",
 		"tasks":  "delayed: the first of 5 actions decides the ±1 outcome, later steps pay N(0, 2²) noise; arithchain: a slip at any line makes the answer wrong",
 	})}
