@@ -20,7 +20,7 @@ import (
 )
 
 // Inputs the lab derives from an environment's own structure for methods
-// whose input the default batch (see methods.go) lacks. Each source says
+// whose input the default batch (lab/train, Profile) lacks. Each source says
 // what it provides and why its meaning is the method's; where no honest
 // source exists the method stays n/a with the reason given here. The
 // documentation strings are printed under the credit-accuracy matrix.
