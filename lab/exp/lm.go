@@ -101,7 +101,7 @@ func runLM(ctx context.Context, x *run.Ctx) (*result.Result, error) {
 		"token_scores.waad / fai: from the model's own attention maps (mean over layers and heads; W = 10)",
 		"token_tags.planning: first token of every line and the operator characters",
 		"tree batch (spo.tree, treerl): half the group as roots, each forked once at its highest-entropy token",
-		"spo.chain: Monte Carlo probes at the cutpoints tree.PlanChainProbes selects from the policy's token probabilities (interval 3, 4 train.Samples)",
+		"spo.chain: Monte Carlo probes at the cutpoints tree.PlanChainProbes selects from the policy's token probabilities (interval 3, 4 samples)",
 		"spo.chain (lines): segments = lines, steps[].values.mc = mean reward of 4 continuations after each line, features.mc_init the same for the prompt",
 	}}
 	for ei, en := range envs {

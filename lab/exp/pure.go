@@ -28,7 +28,7 @@ func init() {
 	}, runPURE)
 }
 
-// hackingMetrics train.Samples episodes of the current policy and measures the
+// hackingMetrics samples episodes of the current policy and measures the
 // PRM's verdict on them against the true reward: hacking_gap = E[mean step
 // PRM score] − E[true reward] (both in [0, 1]); hacking_gap_min uses the
 // minimum step score (PURE's min-form verdict) instead.

@@ -42,7 +42,7 @@ func runTree(ctx context.Context, x *run.Ctx) (*result.Result, error) {
 		return nil, err
 	}
 	res := &result.Result{Config: configOf(vs, map[string]any{
-		"budget": "8 complete responses per prompt for every method: GRPO train.Samples 8 independent episodes; the tree methods 4 roots, each forked once at a uniform interior step (the fork shares the root's prefix tokens, so the group's token trie is the tree)",
+		"budget": "8 complete responses per prompt for every method: GRPO samples 8 independent episodes; the tree methods 4 roots, each forked once at a uniform interior step (the fork shares the root's prefix tokens, so the group's token trie is the tree)",
 		"tasks":  "delayed: the first of 5 actions decides the ±1 outcome, later steps pay N(0, 2²) noise; arithchain: a slip at any line makes the answer wrong",
 	})}
 	for k, en := range names {

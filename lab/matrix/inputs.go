@@ -122,7 +122,7 @@ var derivedInputs = map[string]inputSource{
 		},
 	},
 	"lsc": {
-		doc: "`lsc`: the per-prompt reference reward r_ref(x) is the 0.85-quantile of the reward of 8 independent reference train.Samples " +
+		doc: "`lsc`: the per-prompt reference reward r_ref(x) is the 0.85-quantile of the reward of 8 independent reference samples " +
 			"of the same prompt under the lab policy (the base policy: the paper's base-policy quantile), in rewards.<channel>_ref; " +
 			"channels = outcome, plus on ArithChain-PRM the mean PRM score of the response (prm_mean), so that the sum of log σ " +
 			"terms is the paper's \"correct AND well-reasoned\".",
@@ -373,10 +373,10 @@ func endsWithAnswer(ep sample.Episode) bool {
 	return n > 0 && !ep.Truncated && ep.Steps[n-1].A == env.ArithAnswer
 }
 
-// lscRefSamples is the number of reference train.Samples per prompt for LSC.
+// lscRefSamples is the number of reference samples per prompt for LSC.
 const lscRefSamples = 8
 
-// lscRefs train.Samples lscRefSamples reference episodes per prompt of batch k
+// lscRefs samples lscRefSamples reference episodes per prompt of batch k
 // from the lab policy (its own PCG stream) and returns, per (prompt,
 // role), the q-quantiles of their returns and of their mean PRM scores.
 func (w *world) lscRefs(k int, eps []sample.Episode, q float64) (map[[2]int][2]float64, error) {

@@ -12,7 +12,7 @@ import (
 	"github.com/credo-rl/credo/lab/sample"
 )
 
-// episodes train.Samples n episodes of a built-in environment under the seeded
+// episodes samples n episodes of a built-in environment under the seeded
 // random tabular policy of the matrix.
 func episodes(t *testing.T, name string, seed uint64, P, N int) (env.Env, *policy.Tabular, []sample.Episode) {
 	t.Helper()

@@ -157,7 +157,7 @@ func (w *world) criticCoverage(kind string, p train.Profile) float64 {
 
 // score runs a method on every scoring batch and measures its credit
 // against A^π. keep, when not nil, restricts the credit metrics to some
-// train.Samples (reported with the prefix "sub_"); the gradient metrics always
+// samples (reported with the prefix "sub_"); the gradient metrics always
 // use the whole batch.
 func (w *world) score(m *credit.Method, prof train.Profile, set map[string]any, bv buildVariant, keep func(tok sample.Token) bool) CellScore {
 	if m.GoAPI != "" {
