@@ -15,4 +15,19 @@
 // Everything is deterministic for a seed: random streams are PCG streams
 // derived from (seed, experiment, environment, method), work is split over
 // goroutines by seed and reassembled in order.
+//
+// This package is the small API the CLI uses (`credo lab list`, `credo lab
+// run`); the work is done by its parts, each importing only the ones
+// listed after it:
+//
+//	lab/exp      the experiments, one file each, and their registry
+//	lab/report   results.json, CSV, plots, report.html, lab.md
+//	lab/matrix   the credit-accuracy matrix and fixed-policy scoring
+//	lab/train    the training loop, the policy step, the exact oracle
+//	lab/run      an experiment's seeds, random streams and worker pool
+//	lab/result   result types and the paired statistics behind verdicts
+//
+// (lab/report needs only lab/result.) Below them are the building blocks:
+// lab/env, lab/truth, lab/sample, lab/policy, lab/critic, lab/score, and the
+// language-model policy (lab/lm, lab/lmexp, lab/textenv).
 package lab

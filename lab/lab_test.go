@@ -3,108 +3,13 @@ package lab
 import (
 	"context"
 	"encoding/json"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/credo-rl/credo/credit"
-	"github.com/credo-rl/credo/lab/score"
-	"github.com/credo-rl/credo/lab/train"
+	"github.com/credo-rl/credo/lab/result"
 )
-
-func TestTrainerImprovesToyValue(t *testing.T) {
-	x := newRunCtx(Experiment{Name: "test"}, Options{Quick: true}, []uint64{1})
-	for _, loss := range []string{train.PPO, train.Reinforce} {
-		u := ppo()
-		u.Loss = loss
-		out, err := runTraining(context.Background(), x, 1, trainSpec{env: "toy_corridor", method: "verl.grpo",
-			iters: 30, P: 3, N: 8, lr: 0.1, update: u, evalEvery: 30})
-		if err != nil {
-			t.Fatal(err)
-		}
-		r := out.curves["return"]
-		if len(r) != 2 || r[1] < r[0]+0.2 {
-			t.Fatalf("%s: exact return %v → %v, want an improvement of at least 0.2", loss, r[0], r[len(r)-1])
-		}
-	}
-}
-
-func TestCriticTrainsForGAE(t *testing.T) {
-	x := newRunCtx(Experiment{Name: "test"}, Options{Quick: true}, []uint64{2})
-	out, err := runTraining(context.Background(), x, 2, trainSpec{env: "toy_corridor", method: "verl.gae",
-		iters: 30, P: 3, N: 8, lr: 0.1, update: ppo(), evalEvery: 30})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r := out.curves["return"]; r[1] < r[0]+0.2 {
-		t.Fatalf("GAE with a learned critic: return %v → %v", r[0], r[1])
-	}
-}
-
-// The engine's REINFORCE loss on Monte Carlo returns is an unbiased
-// estimate of the policy gradient: averaged over many batches it points
-// along the exact gradient of the tabular softmax.
-func TestEstimatedGradientMatchesExact(t *testing.T) {
-	x := newRunCtx(Experiment{Name: "test"}, Options{Quick: true}, []uint64{3})
-	w, err := newWorld(x, "toy_corridor", 3, worldSize{P: 3, N: 16, R: 40, Warm: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tm, err := train.NewMethod("openrlhf.cumulative_returns", map[string]any{"gamma": 1.0})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mean := map[string][]float64{}
-	exact := map[string][]float64{}
-	for k := range w.batches {
-		b, eps, err := w.build(k, profile{}, false, buildVariant{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := tm.Assign(b); err != nil {
-			t.Fatal(err)
-		}
-		g, err := estimatedGradient(w.pol, b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ex, err := w.or.exactGradient(w.pol, b, eps)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, p := range []struct {
-			src, dst map[string][]float64
-		}{{g, mean}, {ex, exact}} {
-			for key, v := range p.src {
-				if p.dst[key] == nil {
-					p.dst[key] = make([]float64, len(v))
-				}
-				for i, y := range v {
-					p.dst[key][i] += y
-				}
-			}
-		}
-	}
-	if c := score.Cosine(mean, exact); c < 0.9 {
-		t.Fatalf("cosine of the mean REINFORCE estimate with the exact gradient = %v, want > 0.9", c)
-	}
-}
-
-func TestSelfPlayToy(t *testing.T) {
-	x := newRunCtx(Experiment{Name: "test"}, Options{Quick: true}, []uint64{4})
-	out, err := runTraining(context.Background(), x, 4, trainSpec{env: "toy_nim", method: "spiral.rae",
-		iters: 10, P: 3, N: 4, lr: 0.1, update: ppo(), evalEvery: 5, gradVar: 3, eval: selfPlayMetrics})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, k := range []string{"exploitability", "entropy", "grad_var"} {
-		if len(out.curves[k]) != 3 || math.IsNaN(out.curves[k][0]) {
-			t.Fatalf("curve %s = %v", k, out.curves[k])
-		}
-	}
-}
 
 // stripSeconds zeroes the wall times of a report's JSON.
 func stripSeconds(t *testing.T, rep *Report) string {
@@ -147,7 +52,7 @@ func TestQuickRunWritesOutputs(t *testing.T) {
 		t.Fatalf("empty result: %d findings, %d rows, %d curves", len(r.Findings), len(r.Rows), len(r.Curves))
 	}
 	for _, f := range r.Findings {
-		if f.Verdict != Agree && f.Verdict != Disagree && f.Verdict != Equivalent && f.Verdict != Inconclusive {
+		if f.Verdict != result.Agree && f.Verdict != result.Disagree && f.Verdict != result.Equivalent && f.Verdict != result.Inconclusive {
 			t.Fatalf("verdict %q", f.Verdict)
 		}
 	}
@@ -176,30 +81,4 @@ func TestQuickRunWritesOutputs(t *testing.T) {
 	if err := json.Unmarshal(js, &back); err != nil {
 		t.Fatalf("results.json: %v", err)
 	}
-}
-
-func TestMatrixToy(t *testing.T) {
-	x := newRunCtx(Experiment{Name: "matrix"}, Options{Quick: true}, []uint64{5})
-	w, err := newWorld(x, "toy_corridor", 5, worldSize{P: 3, N: 8, R: 2, Warm: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := mustMethod(t, "verl.grpo")
-	c := w.scoreMethod(m)
-	if c.status != "ok" || !(c.m["pearson"] > 0) || c.m["coverage"] != 1 {
-		t.Fatalf("verl.grpo on the toy corridor: %+v", c)
-	}
-	// spiral.rae needs per-player rewards: not applicable to a single agent.
-	if c := w.scoreMethod(mustMethod(t, "spiral.rae")); c.status != "n/a" || !strings.Contains(c.reason, "rewards.0") {
-		t.Fatalf("spiral.rae on a single-agent task: %+v", c)
-	}
-}
-
-func mustMethod(t *testing.T, name string) *credit.Method {
-	t.Helper()
-	m, err := credit.Lookup(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
 }

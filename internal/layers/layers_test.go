@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -140,6 +141,30 @@ var rules = []rule{
 		from:      func(p string) bool { return under(p, "anchor") },
 		forbidden: func(p string) bool { return under(p, "credit", "method", "format") },
 	},
+	labPart("lab/exp", "lab", "lab/report"),
+	labPart("lab/matrix", "lab", "lab/exp", "lab/report"),
+	labPart("lab/train", "lab", "lab/exp", "lab/matrix", "lab/report"),
+	{
+		name:      "the lab's report reads only the lab's result types",
+		from:      func(p string) bool { return p == "lab/report" },
+		forbidden: func(p string) bool { return under(p, "lab") && p != "lab/result" && p != "lab/score" },
+	},
+	{
+		name:      "the lab's result types and run context import no other part of the lab",
+		from:      func(p string) bool { return p == "lab/result" || p == "lab/run" },
+		forbidden: func(p string) bool { return under(p, "lab") && !under(p, "lab/score", "lab/env", "lab/internal") },
+	},
+}
+
+// labPart is the rule that the lab's part from imports none of the parts
+// above it (package lab, docs/architecture.md: lab → lab/exp → lab/matrix →
+// lab/train → lab/run, lab/result).
+func labPart(from string, above ...string) rule {
+	return rule{
+		name:      from + " imports none of the lab's parts above it (" + strings.Join(above, ", ") + ")",
+		from:      func(p string) bool { return p == from },
+		forbidden: func(p string) bool { return slices.Contains(above, p) },
+	}
 }
 
 // TestLayers checks every rule over the transitive imports of every package
