@@ -19,7 +19,7 @@ func init() {
 			{Name: "raw_values", Kind: credit.Bool, Default: false, Doc: "V(prefix) = mean raw score instead of mean group-normalised advantage", Origin: credit.FromPaper("method: V(s) is the mean group-normalised reward of the responses through s")},
 			credit.RewardParam,
 		},
-		Inputs:  []credit.Input{credit.InGroup, inTokens, credit.InTokenRewards},
+		Inputs:  []credit.Input{credit.InGroup, InTokens, credit.InTokenRewards},
 		Outputs: []string{"advantages", "returns"},
 		Scope:   credit.ScopeGroup,
 		Inferred: []credit.Inferred{
@@ -39,7 +39,7 @@ func runTEMPO(b *rollout.Batch, v credit.Values) error {
 	if err != nil {
 		return err
 	}
-	adv, err := TEMPO(tokensOf(b), r, credit.Masks(b), credit.GroupIDs(b), TEMPOOptions{
+	adv, err := TEMPO(TokenIDs(b), r, credit.Masks(b), credit.GroupIDs(b), TEMPOOptions{
 		GRPO:      verl.GRPOOptions{Epsilon: v.Float("epsilon"), NormByStd: v.Bool("norm_adv_by_std_in_grpo")},
 		TDCoef:    v.Float("td_coef"),
 		RawValues: v.Bool("raw_values"),

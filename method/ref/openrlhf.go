@@ -1,9 +1,11 @@
-package credit
+package ref
 
 import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/credo-rl/credo/credit"
 
 	"github.com/credo-rl/credo/anchor/openrlhf"
 	"github.com/credo-rl/credo/rollout"
@@ -15,15 +17,15 @@ const openrlhfRef = "OpenRLHF/OpenRLHF@3c3be6234e0cb353e76bb8019947db9dfe99fca7 
 
 var (
 	// pLambd is OpenRLHF's GAE λ under verl's spelling.
-	pLambd = Param{Name: "lam", Kind: Float, Default: 0.95, Doc: "GAE lambda", Range: Unit,
-		Origin:  FromReference("openrlhf/cli/train_ppo_ray.py::--lambd (0.95)"),
-		Aliases: []Alias{{Name: "lambd", Note: "OpenRLHF's flag"}}}
-	pGammaOpenRLHF = pGamma.From(FromReference("openrlhf/cli/train_ppo_ray.py::--gamma (1)"))
+	pLambd = credit.Param{Name: "lam", Kind: credit.Float, Default: 0.95, Doc: "GAE lambda", Range: credit.Unit,
+		Origin:  credit.FromReference("openrlhf/cli/train_ppo_ray.py::--lambd (0.95)"),
+		Aliases: []credit.Alias{{Name: "lambd", Note: "OpenRLHF's flag"}}}
+	pGammaOpenRLHF = pGamma.From(credit.FromReference("openrlhf/cli/train_ppo_ray.py::--gamma (1)"))
 )
 
 // negated is an alias for a boolean flag of the opposite sense.
-func negated(name string, deprecated bool, note string) Alias {
-	return Alias{Name: name, Deprecated: deprecated, Note: note, Apply: func(v Values, raw string) error {
+func negated(name string, deprecated bool, note string) credit.Alias {
+	return credit.Alias{Name: name, Deprecated: deprecated, Note: note, Apply: func(v credit.Values, raw string) error {
 		b, err := strconv.ParseBool(strings.TrimSpace(raw))
 		if err != nil {
 			return fmt.Errorf("want true or false, got %q", raw)
@@ -34,8 +36,8 @@ func negated(name string, deprecated bool, note string) Alias {
 }
 
 // setClipRange reads OpenRLHF's --reward_clip_range LOW,HIGH (symmetric).
-func setClipRange(v Values, raw string) error {
-	xs, err := ParseFloats("reward_clip_range", strings.NewReplacer("(", "", ")", "", "[", "", "]", "", " ", ",").Replace(raw))
+func setClipRange(v credit.Values, raw string) error {
+	xs, err := credit.ParseFloats("reward_clip_range", strings.NewReplacer("(", "", ")", "", "[", "", "]", "", " ", ",").Replace(raw))
 	if err != nil {
 		return err
 	}
@@ -47,100 +49,100 @@ func setClipRange(v Values, raw string) error {
 }
 
 func init() {
-	Register(&Method{
+	credit.Register(&credit.Method{
 		Name:       "openrlhf.gae",
 		Summary:    "OpenRLHF's GAE: masked values and rewards zeroed, no skipping, no whitening",
-		Params:     []Param{pGammaOpenRLHF, pLambd, RewardParam},
-		Inputs:     []Input{InTokenRewards, InValues},
+		Params:     []credit.Param{pGammaOpenRLHF, pLambd, credit.RewardParam},
+		Inputs:     []credit.Input{credit.InTokenRewards, credit.InValues},
 		Outputs:    []string{"advantages", "returns"},
-		Scope:      ScopeGroup,
+		Scope:      credit.ScopeGroup,
 		Provenance: prov(paperGAE, openrlhfRef+"RemoteExperienceMaker.get_advantages_and_returns"),
 		Notes:      "per trajectory only; returns = advantages + masked values",
-		Run: func(b *rollout.Batch, v Values) error {
-			r, err := TokenRewards(b, v.String("reward"))
+		Run: func(b *rollout.Batch, v credit.Values) error {
+			r, err := credit.TokenRewards(b, v.String("reward"))
 			if err != nil {
 				return err
 			}
-			adv, ret, err := openrlhf.GAE(TokenValues(b), r, Masks(b), v.Float("gamma"), v.Float("lam"))
+			adv, ret, err := openrlhf.GAE(credit.TokenValues(b), r, credit.Masks(b), v.Float("gamma"), v.Float("lam"))
 			if err != nil {
 				return err
 			}
-			Store(b, adv, ret)
+			credit.Store(b, adv, ret)
 			return nil
 		},
 	})
-	Register(&Method{
+	credit.Register(&credit.Method{
 		Name:       "openrlhf.cumulative_returns",
 		Summary:    "discounted return of the masked token rewards; advantages = returns",
-		Params:     []Param{pGammaOpenRLHF, RewardParam},
-		Inputs:     []Input{InTokenRewards},
+		Params:     []credit.Param{pGammaOpenRLHF, credit.RewardParam},
+		Inputs:     []credit.Input{credit.InTokenRewards},
 		Outputs:    []string{"advantages", "returns"},
-		Scope:      ScopeGroup,
+		Scope:      credit.ScopeGroup,
 		Provenance: prov(paperRFPP, openrlhfRef+"RemoteExperienceMaker.get_cumulative_returns"),
-		Run: func(b *rollout.Batch, v Values) error {
-			r, err := TokenRewards(b, v.String("reward"))
+		Run: func(b *rollout.Batch, v credit.Values) error {
+			r, err := credit.TokenRewards(b, v.String("reward"))
 			if err != nil {
 				return err
 			}
-			ret, err := openrlhf.CumulativeReturns(r, Masks(b), v.Float("gamma"))
+			ret, err := openrlhf.CumulativeReturns(r, credit.Masks(b), v.Float("gamma"))
 			if err != nil {
 				return err
 			}
-			Store(b, ret, ret)
+			credit.Store(b, ret, ret)
 			return nil
 		},
 	})
-	Register(&Method{
+	credit.Register(&credit.Method{
 		Name:    "openrlhf.compute_advantages_and_returns",
 		Summary: "OpenRLHF's whole shaping pipeline: length penalties, group baseline, KL reward, GAE or returns, whitening",
-		Params: []Param{
-			{Name: "estimator", Kind: String, Default: "gae", Choices: []string{"gae", "reinforce", "rloo", "reinforce_baseline", "group_norm", "dr_grpo"}, Doc: "advantage estimator (--advantage_estimator)", Origin: FromReference("openrlhf/cli/train_ppo_ray.py::--advantage_estimator (gae)")},
+		Params: []credit.Param{
+			{Name: "estimator", Kind: credit.String, Default: "gae", Choices: []string{"gae", "reinforce", "rloo", "reinforce_baseline", "group_norm", "dr_grpo"}, Doc: "advantage estimator (--advantage_estimator)", Origin: credit.FromReference("openrlhf/cli/train_ppo_ray.py::--advantage_estimator (gae)")},
 			pGammaOpenRLHF, pLambd,
-			{Name: "kl_coef", Kind: Float, Default: 0.0, Doc: "KL penalty coefficient (k1 = old_log_probs - ref_log_prob); 0 = off", Origin: ByCredo("KL shaping off unless asked for, so the estimator alone is compared (OpenRLHF's --init_kl_coef defaults to 0.01)"), Range: NonNeg,
-				Aliases: []Alias{{Name: "init_kl_coef", Note: "OpenRLHF's flag"}}},
-			{Name: "reward_clip", Kind: Float, Default: 10.0, Doc: "rewards are clamped to [-reward_clip, reward_clip]; 0 = no clamp", Origin: FromReference("openrlhf/cli/train_ppo_ray.py::--reward_clip_range (-10, 10)"), Range: NonNeg,
-				Aliases: []Alias{{Name: "reward_clip_range", Note: "OpenRLHF's flag: LOW,HIGH with LOW = -HIGH (credo clamps symmetrically)", Apply: setClipRange}}},
-			{Name: "norm_adv_by_std_in_grpo", Kind: Bool, Default: true, Doc: "whitening divides by the std (false: it only centres, OpenRLHF's --no_advantage_std_norm)",
-				Origin:  FromReference("openrlhf/cli/train_ppo_ray.py::--no_advantage_std_norm (off, so the std divides)"),
-				Aliases: []Alias{negated("no_advantage_std_norm", false, "OpenRLHF's flag (true = do not divide by the std)"), negated("no_std_norm", true, "deprecated: use norm_adv_by_std_in_grpo=false (the opposite sense)")}},
-			{Name: "overlong_buffer_len", Kind: Float, Default: 0.0, Doc: "DAPO overlong penalty buffer; 0 = off", Origin: FromReference("openrlhf/cli/train_ppo_ray.py::--overlong_buffer_len (None = off)"), Range: NonNeg},
-			{Name: "overlong_penalty_factor", Kind: Float, Default: 1.0, Doc: "DAPO overlong penalty factor", Origin: FromReference("openrlhf/cli/train_ppo_ray.py::--overlong_penalty_factor (1.0)"), Range: NonNeg},
-			{Name: "max_new_tokens", Kind: Float, Default: 0.0, Doc: "generation limit for the overlong penalty", Origin: ByCredo("no limit known to credo: the penalty is off until overlong_buffer_len and this limit are set (OpenRLHF's --generate_max_len, default 1024)"), Range: NonNeg,
-				Aliases: []Alias{{Name: "generate_max_len", Note: "OpenRLHF's flag"}}},
-			RewardParam,
+			{Name: "kl_coef", Kind: credit.Float, Default: 0.0, Doc: "KL penalty coefficient (k1 = old_log_probs - ref_log_prob); 0 = off", Origin: credit.ByCredo("KL shaping off unless asked for, so the estimator alone is compared (OpenRLHF's --init_kl_coef defaults to 0.01)"), Range: credit.NonNeg,
+				Aliases: []credit.Alias{{Name: "init_kl_coef", Note: "OpenRLHF's flag"}}},
+			{Name: "reward_clip", Kind: credit.Float, Default: 10.0, Doc: "rewards are clamped to [-reward_clip, reward_clip]; 0 = no clamp", Origin: credit.FromReference("openrlhf/cli/train_ppo_ray.py::--reward_clip_range (-10, 10)"), Range: credit.NonNeg,
+				Aliases: []credit.Alias{{Name: "reward_clip_range", Note: "OpenRLHF's flag: LOW,HIGH with LOW = -HIGH (credo clamps symmetrically)", Apply: setClipRange}}},
+			{Name: "norm_adv_by_std_in_grpo", Kind: credit.Bool, Default: true, Doc: "whitening divides by the std (false: it only centres, OpenRLHF's --no_advantage_std_norm)",
+				Origin:  credit.FromReference("openrlhf/cli/train_ppo_ray.py::--no_advantage_std_norm (off, so the std divides)"),
+				Aliases: []credit.Alias{negated("no_advantage_std_norm", false, "OpenRLHF's flag (true = do not divide by the std)"), negated("no_std_norm", true, "deprecated: use norm_adv_by_std_in_grpo=false (the opposite sense)")}},
+			{Name: "overlong_buffer_len", Kind: credit.Float, Default: 0.0, Doc: "DAPO overlong penalty buffer; 0 = off", Origin: credit.FromReference("openrlhf/cli/train_ppo_ray.py::--overlong_buffer_len (None = off)"), Range: credit.NonNeg},
+			{Name: "overlong_penalty_factor", Kind: credit.Float, Default: 1.0, Doc: "DAPO overlong penalty factor", Origin: credit.FromReference("openrlhf/cli/train_ppo_ray.py::--overlong_penalty_factor (1.0)"), Range: credit.NonNeg},
+			{Name: "max_new_tokens", Kind: credit.Float, Default: 0.0, Doc: "generation limit for the overlong penalty", Origin: credit.ByCredo("no limit known to credo: the penalty is off until overlong_buffer_len and this limit are set (OpenRLHF's --generate_max_len, default 1024)"), Range: credit.NonNeg,
+				Aliases: []credit.Alias{{Name: "generate_max_len", Note: "OpenRLHF's flag"}}},
+			credit.RewardParam,
 		},
-		Inputs: []Input{InGroup, InOutcome,
-			{Name: "values (estimator gae)", Doc: "critic values per token", Critic: true, Has: func(t *rollout.Trajectory, v Values) bool {
+		Inputs: []credit.Input{credit.InGroup, credit.InOutcome,
+			{Name: "values (estimator gae)", Doc: "critic values per token", Critic: true, Has: func(t *rollout.Trajectory, v credit.Values) bool {
 				return v.String("estimator") != "gae" || t.Values != nil
-			}}, InKLLogProbs},
+			}}, credit.InKLLogProbs},
 		Outputs:    []string{"advantages", "returns"},
-		Scope:      ScopeBatch,
-		Provenance: prov(Provenance{Paper: "OpenRLHF: An Easy-to-use, Scalable and High-performance RLHF Framework", ArXiv: "2405.11143"}, openrlhfRef+"RemoteExperienceMaker.compute_advantages_and_returns"),
+		Scope:      credit.ScopeBatch,
+		Provenance: prov(credit.Provenance{Paper: "OpenRLHF: An Easy-to-use, Scalable and High-performance RLHF Framework", ArXiv: "2405.11143"}, openrlhfRef+"RemoteExperienceMaker.compute_advantages_and_returns"),
 		Notes:      "groups must all have n_samples_per_prompt rows (taken from the data); gamma is forced to 1 for rloo, reinforce_baseline, group_norm, dr_grpo; masked positions are not re-zeroed after whitening",
 		Run:        runOpenRLHF,
-		Sums:       func(v Values) (SumPass, error) { return &openrlhfSums{v: v}, nil },
+		Sums:       func(v credit.Values) (credit.SumPass, error) { return &openrlhfSums{v: v}, nil },
 	})
 	// OpenRLHF users pick the estimator with --advantage_estimator; each
 	// value is also a method name (openrlhf.gae is the bare GAE function
 	// above, so the pipeline with estimator=gae keeps the long name).
-	pipe, _ := Lookup("openrlhf.compute_advantages_and_returns")
+	pipe, _ := credit.Lookup("openrlhf.compute_advantages_and_returns")
 	for _, est := range []string{"reinforce", "rloo", "reinforce_baseline", "group_norm", "dr_grpo"} {
 		m := *pipe
 		m.Name = "openrlhf." + est
 		m.Summary = "OpenRLHF's pipeline with --advantage_estimator " + est
 		m.Notes = "the same as openrlhf.compute_advantages_and_returns with estimator=" + est + "; " + pipe.Notes
-		m.Params = append([]Param(nil), pipe.Params...)
+		m.Params = append([]credit.Param(nil), pipe.Params...)
 		for i := range m.Params {
 			if m.Params[i].Name == "estimator" {
 				m.Params[i].Default = est
-				m.Params[i].Origin = ByCredo("the method's name: OpenRLHF's --advantage_estimator " + est)
+				m.Params[i].Origin = credit.ByCredo("the method's name: OpenRLHF's --advantage_estimator " + est)
 			}
 		}
-		Register(&m)
+		credit.Register(&m)
 	}
 }
 
-func runOpenRLHF(b *rollout.Batch, v Values) error {
+func runOpenRLHF(b *rollout.Batch, v credit.Values) error {
 	order, n, err := Blocks(b)
 	if err != nil {
 		return err
@@ -156,7 +158,7 @@ func runOpenRLHF(b *rollout.Batch, v Values) error {
 
 // openrlhfInputs builds the pipeline's experience from b, its rows in the
 // block order of Blocks.
-func openrlhfInputs(b *rollout.Batch, v Values, order []int, n int) (openrlhf.Experience, openrlhf.Options) {
+func openrlhfInputs(b *rollout.Batch, v credit.Values, order []int, n int) (openrlhf.Experience, openrlhf.Options) {
 	opt := openrlhf.DefaultOptions()
 	opt.Estimator = openrlhf.Estimator(v.String("estimator"))
 	opt.NSamplesPerPrompt = n
@@ -178,8 +180,8 @@ func openrlhfInputs(b *rollout.Batch, v Values, order []int, n int) (openrlhf.Ex
 	kl := opt.KLCoef > 0
 	for pos, i := range order {
 		t := b.Trajectories[i]
-		r, _ := Outcome(t, v.String("reward"))
-		m := Masks(&rollout.Batch{Trajectories: []*rollout.Trajectory{t}})[0]
+		r, _ := credit.Outcome(t, v.String("reward"))
+		m := credit.Masks(&rollout.Batch{Trajectories: []*rollout.Trajectory{t}})[0]
 		exp.Index = append(exp.Index, pos)
 		exp.Rewards = append(exp.Rewards, r)
 		exp.KL = append(exp.KL, k1(t, kl))
@@ -217,7 +219,7 @@ func storeOpenRLHF(b *rollout.Batch, order []int, out openrlhf.ExperienceResult)
 // Blocks, i.e. each group's rows contiguous; every group must have the size
 // of the first (n_samples_per_prompt).
 type openrlhfSums struct {
-	v     Values
+	v     credit.Values
 	n     int
 	first string
 	w     openrlhf.WhitenSums
@@ -283,4 +285,16 @@ func (s *openrlhfSums) Apply(b *rollout.Batch) error {
 	}
 	storeOpenRLHF(b, order, out)
 	return nil
+}
+
+// k1 returns logp - logp_ref per token (zeros when kl is off).
+func k1(t *rollout.Trajectory, on bool) []float64 {
+	out := make([]float64, t.Len())
+	if !on {
+		return out
+	}
+	for i := range out {
+		out[i] = t.OldLogProbs[i] - t.RefLogProbs[i]
+	}
+	return out
 }

@@ -1,14 +1,18 @@
-package tree
+package ref
 
-// The registry binding of treerl.group_trie, beside its estimator.
+// The registry binding of TreeRL (anchor/treerl; the group-trie estimator
+// in method/tree): treerl.group_trie.
 
 import (
 	"fmt"
 
 	"github.com/credo-rl/credo/anchor/treerl"
 	"github.com/credo-rl/credo/credit"
+	"github.com/credo-rl/credo/method/tree"
 	"github.com/credo-rl/credo/rollout"
 )
+
+const treerlRef = "THUDM/TreeRL@f0edbea6f2f6392c46d297f83fb4929a9524266e openrlhf/trainer/ppo_utils/tree_node.py::build_into_tree_format + openrlhf/trainer/ppo_utils/parallel_mcts.py::gather_paths"
 
 func init() {
 	credit.Register(&credit.Method{
@@ -22,7 +26,7 @@ func init() {
 			{Name: "average_one_generation", Kind: credit.Bool, Default: false, Doc: "values as means of children", Origin: credit.FromReference("THUDM/TreeRL openrlhf/trainer/ppo_utils/parallel_mcts.py::gather_paths (average_one_generation False)")},
 			credit.RewardParam,
 		},
-		Inputs:     []credit.Input{credit.InGroup, inTokens, inParent, credit.InOutcome},
+		Inputs:     []credit.Input{credit.InGroup, tree.InTokens, inParent, credit.InOutcome},
 		Outputs:    []string{"advantages"},
 		Scope:      credit.ScopeGroup,
 		Provenance: credit.Provenance{Paper: "TreeRL: LLM Reinforcement Learning with On-Policy Tree Search", ArXiv: "2506.11902", Reference: treerlRef},
@@ -56,14 +60,14 @@ func runTreeRL(b *rollout.Batch, v credit.Values) error {
 		}
 		scores[i] = s
 	}
-	links, err := batchLinks(b)
+	links, err := tree.BatchLinks(b)
 	if err != nil {
 		return err
 	}
-	adv, err := TreeRLAdvantagesLinked(tokensOf(b), scores, nil, links, credit.GroupIDs(b), opts)
+	adv, err := tree.TreeRLAdvantagesLinked(tree.TokenIDs(b), scores, nil, links, credit.GroupIDs(b), opts)
 	if err != nil {
 		return err
 	}
-	applyMask(b, adv, nil, false)
+	tree.ApplyMask(b, adv, nil, false)
 	return nil
 }

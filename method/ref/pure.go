@@ -1,8 +1,10 @@
-package credit
+package ref
 
 import (
 	"fmt"
 	"math"
+
+	"github.com/credo-rl/credo/credit"
 
 	"github.com/credo-rl/credo/anchor/pure"
 	"github.com/credo-rl/credo/rollout"
@@ -19,26 +21,26 @@ import (
 // the verifiable outcome (solved when > 0).
 
 func init() {
-	Register(&Method{
+	credit.Register(&credit.Method{
 		Name:    "pure.credit_assignment",
 		Summary: "PURE min-form credit: softmin-weighted PRM step rewards, leave-one-out baselines, verifiable reward, normalisation",
-		Params: []Param{
-			{Name: "reward_mode", Kind: String, Default: "PRMVR", Choices: []string{"PRMVR", "PRM", "VR"}, Doc: "process reward, verifiable reward, or both", Origin: FromReference("CJReinforce/PURE openrlhf/cli/train_ppo_ray.py::--reward_mode (PRMVR: the paper's main PRM+VR run)")},
-			{Name: "reward_baseline", Kind: String, Default: "step", Choices: []string{"step", "token"}, Doc: "leave-one-out baseline per step or per token", Origin: FromReference("CJReinforce/PURE openrlhf/cli/train_ppo_ray.py::--reward_baseline (step)")},
-			{Name: "temperature", Kind: Float, Default: pure.DefaultTemperature, Doc: "softmin temperature (→0: the minimum step reward)", Origin: FromReference("CJReinforce/PURE openrlhf/utils/utils.py::turn_process_reward_logits_to_reward (temperature 0.1, hard-coded at the call)"), Range: NonNeg},
-			{Name: "verifiable_reward_coef", Kind: Float, Default: 1.0, Doc: "weight of the verifiable reward", Origin: FromReference("CJReinforce/PURE openrlhf/cli/train_ppo_ray.py::--verifiable_reward_coef (1.0)")},
-			{Name: "kl_coef", Kind: Float, Default: 0.0, Doc: "KL penalty coefficient; > 0 needs old_log_probs and ref_log_prob", Origin: ByCredo("KL in the reward off unless asked for (PURE's scripts set --init_kl_coef; credo compares the credit alone)"), Range: NonNeg},
-			{Name: "use_kl_estimator_k3", Kind: Bool, Default: false, Doc: "k3 instead of k1 KL estimate", Origin: FromReference("CJReinforce/PURE openrlhf/cli/train_ppo_ray.py::--use_kl_estimator_k3 (off)")},
-			{Name: "disable_weighted_reward", Kind: Bool, Default: false, Doc: "uniform instead of softmin step weights (sum-form)", Origin: FromReference("CJReinforce/PURE openrlhf/cli/train_ppo_ray.py::--disable_weighted_reward (off: min-form)")},
-			{Name: "nomask_separator_adv", Kind: Bool, Default: false, Doc: "keep the returns at step-end tokens", Origin: FromReference("CJReinforce/PURE openrlhf/cli/train_ppo_ray.py::--nomask_separator_adv (off: separators get 0)")},
-			{Name: "disable_advantage_normalization", Kind: Bool, Default: false, Doc: "skip the replay-buffer normalisation", Origin: FromReference("CJReinforce/PURE openrlhf/cli/train_ppo_ray.py::--disable_advantage_normalization (off)")},
-			RewardParam,
+		Params: []credit.Param{
+			{Name: "reward_mode", Kind: credit.String, Default: "PRMVR", Choices: []string{"PRMVR", "PRM", "VR"}, Doc: "process reward, verifiable reward, or both", Origin: credit.FromReference("CJReinforce/PURE openrlhf/cli/train_ppo_ray.py::--reward_mode (PRMVR: the paper's main PRM+VR run)")},
+			{Name: "reward_baseline", Kind: credit.String, Default: "step", Choices: []string{"step", "token"}, Doc: "leave-one-out baseline per step or per token", Origin: credit.FromReference("CJReinforce/PURE openrlhf/cli/train_ppo_ray.py::--reward_baseline (step)")},
+			{Name: "temperature", Kind: credit.Float, Default: pure.DefaultTemperature, Doc: "softmin temperature (→0: the minimum step reward)", Origin: credit.FromReference("CJReinforce/PURE openrlhf/utils/utils.py::turn_process_reward_logits_to_reward (temperature 0.1, hard-coded at the call)"), Range: credit.NonNeg},
+			{Name: "verifiable_reward_coef", Kind: credit.Float, Default: 1.0, Doc: "weight of the verifiable reward", Origin: credit.FromReference("CJReinforce/PURE openrlhf/cli/train_ppo_ray.py::--verifiable_reward_coef (1.0)")},
+			{Name: "kl_coef", Kind: credit.Float, Default: 0.0, Doc: "KL penalty coefficient; > 0 needs old_log_probs and ref_log_prob", Origin: credit.ByCredo("KL in the reward off unless asked for (PURE's scripts set --init_kl_coef; credo compares the credit alone)"), Range: credit.NonNeg},
+			{Name: "use_kl_estimator_k3", Kind: credit.Bool, Default: false, Doc: "k3 instead of k1 KL estimate", Origin: credit.FromReference("CJReinforce/PURE openrlhf/cli/train_ppo_ray.py::--use_kl_estimator_k3 (off)")},
+			{Name: "disable_weighted_reward", Kind: credit.Bool, Default: false, Doc: "uniform instead of softmin step weights (sum-form)", Origin: credit.FromReference("CJReinforce/PURE openrlhf/cli/train_ppo_ray.py::--disable_weighted_reward (off: min-form)")},
+			{Name: "nomask_separator_adv", Kind: credit.Bool, Default: false, Doc: "keep the returns at step-end tokens", Origin: credit.FromReference("CJReinforce/PURE openrlhf/cli/train_ppo_ray.py::--nomask_separator_adv (off: separators get 0)")},
+			{Name: "disable_advantage_normalization", Kind: credit.Bool, Default: false, Doc: "skip the replay-buffer normalisation", Origin: credit.FromReference("CJReinforce/PURE openrlhf/cli/train_ppo_ray.py::--disable_advantage_normalization (off)")},
+			credit.RewardParam,
 		},
-		Inputs: []Input{InGroup,
-			{Name: "steps", Doc: "reasoning steps as token spans", Has: func(t *rollout.Trajectory, v Values) bool {
+		Inputs: []credit.Input{credit.InGroup,
+			{Name: "steps", Doc: "reasoning steps as token spans", Has: func(t *rollout.Trajectory, v credit.Values) bool {
 				return v.String("reward_mode") == "VR" || len(t.TopSteps()) > 0
 			}},
-			{Name: "steps[].rewards.prm|prm_logit0+prm_logit1", Doc: "PRM output per step", Has: func(t *rollout.Trajectory, v Values) bool {
+			{Name: "steps[].rewards.prm|prm_logit0+prm_logit1", Doc: "PRM output per step", Has: func(t *rollout.Trajectory, v credit.Values) bool {
 				if v.String("reward_mode") == "VR" {
 					return true
 				}
@@ -49,28 +51,28 @@ func init() {
 				}
 				return true
 			}},
-			{Name: "rewards.<reward> (VR modes)", Doc: "verifiable outcome, solved when > 0", Has: func(t *rollout.Trajectory, v Values) bool {
+			{Name: "rewards.<reward> (VR modes)", Doc: "verifiable outcome, solved when > 0", Has: func(t *rollout.Trajectory, v credit.Values) bool {
 				if v.String("reward_mode") == "PRM" {
 					return true
 				}
 				_, ok := t.Rewards[v.String("reward")]
 				return ok
 			}},
-			InKLLogProbs,
+			credit.InKLLogProbs,
 		},
 		Outputs:    []string{"advantages", "returns"},
-		Scope:      ScopeBatch,
-		Provenance: Provenance{Paper: "Stop Summation: Min-Form Credit Assignment Is All Process Reward Model Needs for Reasoning", ArXiv: "2504.15275", SpecRow: 16, Reference: "CJReinforce/PURE@41f9363b8cc4af044b7fc5f7f9bbbf62139e9553 openrlhf/trainer/ppo_utils/experience_maker.py::NaiveExperienceMaker.process_experiences + replay_buffer.py::NaiveReplayBuffer.normalize"},
+		Scope:      credit.ScopeBatch,
+		Provenance: credit.Provenance{Paper: "Stop Summation: Min-Form Credit Assignment Is All Process Reward Model Needs for Reasoning", ArXiv: "2504.15275", SpecRow: 16, Reference: "CJReinforce/PURE@41f9363b8cc4af044b7fc5f7f9bbbf62139e9553 openrlhf/trainer/ppo_utils/experience_maker.py::NaiveExperienceMaker.process_experiences + replay_buffer.py::NaiveReplayBuffer.normalize"},
 		Notes:      "faithful normalisation count (zero-advantage tokens leave the count but not the variance); pure.credit_assignment.corrected uses one consistent token set",
 		Run:        runPURE(false),
 	})
-	m, _ := Lookup("pure.credit_assignment")
+	m, _ := credit.Lookup("pure.credit_assignment")
 	c := *m
 	c.Name = "pure.credit_assignment.corrected"
 	c.Summary = "PURE min-form credit with a consistent mean/variance set in the normalisation"
 	c.Notes = "corrected profile: mean and variance over the action tokens with non-zero advantage"
 	c.Run = runPURE(true)
-	Register(&c)
+	credit.Register(&c)
 }
 
 func prmLogits(s rollout.Step) (l0, l1 float64, ok bool) {
@@ -88,8 +90,8 @@ func prmLogits(s rollout.Step) (l0, l1 float64, ok bool) {
 	return 0, 2 * math.Atanh(pr), true
 }
 
-func runPURE(corrected bool) func(*rollout.Batch, Values) error {
-	return func(b *rollout.Batch, v Values) error {
+func runPURE(corrected bool) func(*rollout.Batch, credit.Values) error {
+	return func(b *rollout.Batch, v credit.Values) error {
 		order, n, err := Blocks(b)
 		if err != nil {
 			return err
@@ -111,7 +113,7 @@ func runPURE(corrected bool) func(*rollout.Batch, Values) error {
 			t := b.Trajectories[i]
 			steps := t.TopSteps()
 			L := t.Len()
-			m := Masks(&rollout.Batch{Trajectories: []*rollout.Trajectory{t}})[0]
+			m := credit.Masks(&rollout.Batch{Trajectories: []*rollout.Trajectory{t}})[0]
 			rm := make([]float64, L)
 			logits := make([][2]float64, len(steps))
 			sm := make([]float64, len(steps))

@@ -1,7 +1,9 @@
-package credit
+package ref
 
 import (
 	"fmt"
+
+	"github.com/credo-rl/credo/credit"
 
 	"github.com/credo-rl/credo/anchor/spiral"
 	"github.com/credo-rl/credo/rollout"
@@ -18,21 +20,21 @@ import (
 // other tokens get 0. Games are processed in batch order.
 
 func init() {
-	Register(&Method{
+	credit.Register(&credit.Method{
 		Name:    "spiral.rae",
 		Summary: "SPIRAL role-conditioned advantage: reward minus an EMA baseline per (game, role), kept across batches",
-		Params: []Param{
-			{Name: "reward_scaling", Kind: Float, Default: 1.0, Doc: "multiplies the game reward", Origin: FromReference("spiral-rl/spiral train_spiral.py::args.reward_scaling (1.0)")},
-			{Name: "use_role_baseline", Kind: Bool, Default: true, Doc: "subtract the per-role EMA baseline", Origin: FromReference("spiral-rl/spiral train_spiral.py::args.use_role_baseline (True)")},
-			{Name: "role_baseline_ema_gamma", Kind: Float, Default: 0.95, Doc: "EMA decay of the baseline", Origin: FromReference("spiral-rl/spiral train_spiral.py::args.role_baseline_ema_gamma (0.95)"), Range: Unit},
-			{Name: "use_intermediate_rewards", Kind: Bool, Default: true, Doc: "discount earlier turns by gamma^(turns to the player's last)", Origin: FromReference("spiral-rl/spiral train_spiral.py::args.use_intermediate_rewards (True)")},
-			pGamma.From(FromReference("spiral-rl/spiral train_spiral.py::args.gamma (1.0)")),
-			{Name: "filter_zero_adv", Kind: Bool, Default: true, Doc: "turns with zero reward get no credit", Origin: FromReference("spiral-rl/spiral train_spiral.py::args.filter_zero_adv (True)")},
-			{Name: "fixed_opponent", Kind: Bool, Default: false, Doc: "train only online_model_player", Origin: FromReference("spiral-rl/spiral train_spiral.py::args.fixed_opponent (off: both seats trained)")},
-			{Name: "online_model_player", Kind: Int, Default: 0, Doc: "the trained seat with fixed_opponent", Origin: FromReference("spiral-rl/spiral train_spiral.py::args.online_model_player (0)"), Range: AtLeast(0)},
+		Params: []credit.Param{
+			{Name: "reward_scaling", Kind: credit.Float, Default: 1.0, Doc: "multiplies the game reward", Origin: credit.FromReference("spiral-rl/spiral train_spiral.py::args.reward_scaling (1.0)")},
+			{Name: "use_role_baseline", Kind: credit.Bool, Default: true, Doc: "subtract the per-role EMA baseline", Origin: credit.FromReference("spiral-rl/spiral train_spiral.py::args.use_role_baseline (True)")},
+			{Name: "role_baseline_ema_gamma", Kind: credit.Float, Default: 0.95, Doc: "EMA decay of the baseline", Origin: credit.FromReference("spiral-rl/spiral train_spiral.py::args.role_baseline_ema_gamma (0.95)"), Range: credit.Unit},
+			{Name: "use_intermediate_rewards", Kind: credit.Bool, Default: true, Doc: "discount earlier turns by gamma^(turns to the player's last)", Origin: credit.FromReference("spiral-rl/spiral train_spiral.py::args.use_intermediate_rewards (True)")},
+			pGamma.From(credit.FromReference("spiral-rl/spiral train_spiral.py::args.gamma (1.0)")),
+			{Name: "filter_zero_adv", Kind: credit.Bool, Default: true, Doc: "turns with zero reward get no credit", Origin: credit.FromReference("spiral-rl/spiral train_spiral.py::args.filter_zero_adv (True)")},
+			{Name: "fixed_opponent", Kind: credit.Bool, Default: false, Doc: "train only online_model_player", Origin: credit.FromReference("spiral-rl/spiral train_spiral.py::args.fixed_opponent (off: both seats trained)")},
+			{Name: "online_model_player", Kind: credit.Int, Default: 0, Doc: "the trained seat with fixed_opponent", Origin: credit.FromReference("spiral-rl/spiral train_spiral.py::args.online_model_player (0)"), Range: credit.AtLeast(0)},
 		},
-		Inputs: []Input{
-			{Name: "steps[].role in {0,1}", Doc: "turns with the acting player", Has: func(t *rollout.Trajectory, _ Values) bool {
+		Inputs: []credit.Input{
+			{Name: "steps[].role in {0,1}", Doc: "turns with the acting player", Has: func(t *rollout.Trajectory, _ credit.Values) bool {
 				top := t.TopSteps()
 				for _, k := range top {
 					if r := t.Steps[k].Role; r != "0" && r != "1" {
@@ -41,21 +43,21 @@ func init() {
 				}
 				return len(top) > 0
 			}},
-			{Name: "rewards.0+rewards.1", Doc: "final reward of each player", Has: func(t *rollout.Trajectory, _ Values) bool {
+			{Name: "rewards.0+rewards.1", Doc: "final reward of each player", Has: func(t *rollout.Trajectory, _ credit.Values) bool {
 				_, a := t.Rewards["0"]
 				_, b := t.Rewards["1"]
 				return a && b
 			}},
 		},
 		Outputs:    []string{"advantages", "returns"},
-		Scope:      ScopeBatch,
-		Provenance: Provenance{Paper: "SPIRAL: Self-Play on Zero-Sum Games Incentivizes Reasoning via Multi-Agent Multi-Turn Reinforcement Learning", ArXiv: "2506.24119", SpecRow: 88, Reference: "spiral-rl/spiral@a02d0ed8d11c57e0ee4a4096e9881866d69a052b train_spiral.py::SelfPlayActor.prepare_trajectories"},
+		Scope:      credit.ScopeBatch,
+		Provenance: credit.Provenance{Paper: "SPIRAL: Self-Play on Zero-Sum Games Incentivizes Reasoning via Multi-Agent Multi-Turn Reinforcement Learning", ArXiv: "2506.24119", SpecRow: 88, Reference: "spiral-rl/spiral@a02d0ed8d11c57e0ee4a4096e9881866d69a052b train_spiral.py::SelfPlayActor.prepare_trajectories"},
 		Notes:      "stateful: the EMA per (features.game, role) is read before its update; loss masks of truncated turns are not changed (advantages only)",
 		RunState:   runRAE,
 	})
 }
 
-func runRAE(b *rollout.Batch, v Values, st *State) error {
+func runRAE(b *rollout.Batch, v credit.Values, st *credit.State) error {
 	o := spiral.DefaultOptions()
 	o.RewardScaling = v.Float("reward_scaling")
 	o.UseRoleBaseline = v.Bool("use_role_baseline")
