@@ -134,8 +134,9 @@ func TestEveryMethodIsDescribed(t *testing.T) {
 }
 
 func TestBaseScope(t *testing.T) {
-	stage := &credit.Method{Name: "test.stage", Scope: credit.ScopeGroup, ScopeOf: credit.BaseScope("base", "base_params"),
-		Params: []credit.Param{{Name: "base", Kind: credit.String, Default: "verl.grpo", Doc: "d"}, {Name: "base_params", Kind: credit.String, Default: "", Doc: "d"}}}
+	base, params := credit.BaseParam("verl.grpo", "d"), credit.BaseParamsParam()
+	stage := &credit.Method{Name: "test.stage", Scope: credit.ScopeGroup, ScopeOf: credit.BaseScope(base, params),
+		Params: credit.Params(base, params)}
 	for _, c := range []struct {
 		sets []string
 		want credit.Scope

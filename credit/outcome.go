@@ -25,16 +25,19 @@ var InOutcome = Input{
 	Name: "rewards.<reward>|token_level_rewards",
 	Doc:  "the named outcome reward (or the sum of token-level rewards)",
 	Has: func(t *rollout.Trajectory, v Values) bool {
-		_, ok := Outcome(t, v.String("reward"))
+		_, ok := Outcome(t, Reward.Get(v))
 		return ok
 	},
 }
 
-// InKLLogProbs: the log-probs a KL penalty needs when kl_coef > 0.
-var InKLLogProbs = Input{
-	Name: "old_log_probs+ref_log_prob (when kl_coef > 0)",
-	Doc:  "policy and reference log-probs for the KL penalty",
-	Has: func(t *rollout.Trajectory, v Values) bool {
-		return v.Float("kl_coef") <= 0 || (t.OldLogProbs != nil && t.RefLogProbs != nil)
-	},
+// KLLogProbs is the input a KL penalty reads when the method's KL
+// coefficient kl is positive: the policy's and the reference's log-probs.
+func KLLogProbs(kl FloatParam) Input {
+	return Input{
+		Name: "old_log_probs+ref_log_prob (when " + kl.Name + " > 0)",
+		Doc:  "policy and reference log-probs for the KL penalty",
+		Has: func(t *rollout.Trajectory, v Values) bool {
+			return kl.Get(v) <= 0 || (t.OldLogProbs != nil && t.RefLogProbs != nil)
+		},
+	}
 }

@@ -30,9 +30,7 @@ func (m *Method) BeginSums(v Values) (SumPass, error) {
 	if m.Sums == nil {
 		return nil, fmt.Errorf("method %s has no two-pass form", m.Name)
 	}
-	if v == nil {
-		v = m.Defaults()
-	}
+	v = m.complete(v)
 	p, err := m.Sums(v)
 	if err != nil {
 		return nil, fmt.Errorf("method %s: %w", m.Name, err)

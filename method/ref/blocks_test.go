@@ -17,4 +17,3 @@ func TestBlocksNeedEqualGroups(t *testing.T) {
 		t.Fatalf("Blocks = %v", err)
 	}
 }
-

@@ -17,9 +17,9 @@ const openrlhfRef = "OpenRLHF/OpenRLHF@3c3be6234e0cb353e76bb8019947db9dfe99fca7 
 
 var (
 	// pLambd is OpenRLHF's GAE λ under verl's spelling.
-	pLambd = credit.Param{Name: "lam", Kind: credit.Float, Default: 0.95, Doc: "GAE lambda", Range: credit.Unit,
+	pLambd = credit.FloatParam{Param: credit.Param{Name: "lam", Kind: credit.Float, Default: 0.95, Doc: "GAE lambda", Range: credit.Unit,
 		Origin:  credit.FromReference("openrlhf/cli/train_ppo_ray.py::--lambd (0.95)"),
-		Aliases: []credit.Alias{{Name: "lambd", Note: "OpenRLHF's flag"}}}
+		Aliases: []credit.Alias{{Name: "lambd", Note: "OpenRLHF's flag"}}}}
 	pGammaOpenRLHF = pGamma.From(credit.FromReference("openrlhf/cli/train_ppo_ray.py::--gamma (1)"))
 )
 
@@ -48,22 +48,38 @@ func setClipRange(v credit.Values, raw string) error {
 	return nil
 }
 
+// Parameters of openrlhf.compute_advantages_and_returns.
+var (
+	pOpenrlhfComputeAdvantagesAndReturnsEstimator = credit.StringParam{Param: credit.Param{Name: "estimator", Kind: credit.String, Default: "gae", Choices: []string{"gae", "reinforce", "rloo", "reinforce_baseline", "group_norm", "dr_grpo"}, Doc: "advantage estimator (--advantage_estimator)", Origin: credit.FromReference("openrlhf/cli/train_ppo_ray.py::--advantage_estimator (gae)")}}
+	pOpenrlhfComputeAdvantagesAndReturnsKlCoef    = credit.FloatParam{Param: credit.Param{Name: "kl_coef", Kind: credit.Float, Default: 0.0, Doc: "KL penalty coefficient (k1 = old_log_probs - ref_log_prob); 0 = off", Origin: credit.ByCredo("KL shaping off unless asked for, so the estimator alone is compared (OpenRLHF's --init_kl_coef defaults to 0.01)"), Range: credit.NonNeg,
+		Aliases: []credit.Alias{{Name: "init_kl_coef", Note: "OpenRLHF's flag"}}}}
+	pOpenrlhfComputeAdvantagesAndReturnsRewardClip = credit.FloatParam{Param: credit.Param{Name: "reward_clip", Kind: credit.Float, Default: 10.0, Doc: "rewards are clamped to [-reward_clip, reward_clip]; 0 = no clamp", Origin: credit.FromReference("openrlhf/cli/train_ppo_ray.py::--reward_clip_range (-10, 10)"), Range: credit.NonNeg,
+		Aliases: []credit.Alias{{Name: "reward_clip_range", Note: "OpenRLHF's flag: LOW,HIGH with LOW = -HIGH (credo clamps symmetrically)", Apply: setClipRange}}}}
+	pOpenrlhfComputeAdvantagesAndReturnsNormAdvByStdInGrpo = credit.BoolParam{Param: credit.Param{Name: "norm_adv_by_std_in_grpo", Kind: credit.Bool, Default: true, Doc: "whitening divides by the std (false: it only centres, OpenRLHF's --no_advantage_std_norm)",
+		Origin:  credit.FromReference("openrlhf/cli/train_ppo_ray.py::--no_advantage_std_norm (off, so the std divides)"),
+		Aliases: []credit.Alias{negated("no_advantage_std_norm", false, "OpenRLHF's flag (true = do not divide by the std)"), negated("no_std_norm", true, "deprecated: use norm_adv_by_std_in_grpo=false (the opposite sense)")}}}
+	pOpenrlhfComputeAdvantagesAndReturnsOverlongBufferLen     = credit.FloatParam{Param: credit.Param{Name: "overlong_buffer_len", Kind: credit.Float, Default: 0.0, Doc: "DAPO overlong penalty buffer; 0 = off", Origin: credit.FromReference("openrlhf/cli/train_ppo_ray.py::--overlong_buffer_len (None = off)"), Range: credit.NonNeg}}
+	pOpenrlhfComputeAdvantagesAndReturnsOverlongPenaltyFactor = credit.FloatParam{Param: credit.Param{Name: "overlong_penalty_factor", Kind: credit.Float, Default: 1.0, Doc: "DAPO overlong penalty factor", Origin: credit.FromReference("openrlhf/cli/train_ppo_ray.py::--overlong_penalty_factor (1.0)"), Range: credit.NonNeg}}
+	pOpenrlhfComputeAdvantagesAndReturnsMaxNewTokens          = credit.FloatParam{Param: credit.Param{Name: "max_new_tokens", Kind: credit.Float, Default: 0.0, Doc: "generation limit for the overlong penalty", Origin: credit.ByCredo("no limit known to credo: the penalty is off until overlong_buffer_len and this limit are set (OpenRLHF's --generate_max_len, default 1024)"), Range: credit.NonNeg,
+		Aliases: []credit.Alias{{Name: "generate_max_len", Note: "OpenRLHF's flag"}}}}
+)
+
 func init() {
 	credit.Register(&credit.Method{
 		Name:       "openrlhf.gae",
 		Summary:    "OpenRLHF's GAE: masked values and rewards zeroed, no skipping, no whitening",
-		Params:     []credit.Param{pGammaOpenRLHF, pLambd, credit.RewardParam},
+		Params:     credit.Params(pGammaOpenRLHF, pLambd, credit.Reward),
 		Inputs:     []credit.Input{credit.InTokenRewards, credit.InValues},
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeGroup,
 		Provenance: prov(paperGAE, openrlhfRef+"RemoteExperienceMaker.get_advantages_and_returns"),
 		Notes:      "per trajectory only; returns = advantages + masked values",
 		Run: func(b *rollout.Batch, v credit.Values) error {
-			r, err := credit.TokenRewards(b, v.String("reward"))
+			r, err := credit.TokenRewards(b, credit.Reward.Get(v))
 			if err != nil {
 				return err
 			}
-			adv, ret, err := openrlhf.GAE(credit.TokenValues(b), r, credit.Masks(b), v.Float("gamma"), v.Float("lam"))
+			adv, ret, err := openrlhf.GAE(credit.TokenValues(b), r, credit.Masks(b), pGammaOpenRLHF.Get(v), pLambd.Get(v))
 			if err != nil {
 				return err
 			}
@@ -74,17 +90,17 @@ func init() {
 	credit.Register(&credit.Method{
 		Name:       "openrlhf.cumulative_returns",
 		Summary:    "discounted return of the masked token rewards; advantages = returns",
-		Params:     []credit.Param{pGammaOpenRLHF, credit.RewardParam},
+		Params:     credit.Params(pGammaOpenRLHF, credit.Reward),
 		Inputs:     []credit.Input{credit.InTokenRewards},
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeGroup,
 		Provenance: prov(paperRFPP, openrlhfRef+"RemoteExperienceMaker.get_cumulative_returns"),
 		Run: func(b *rollout.Batch, v credit.Values) error {
-			r, err := credit.TokenRewards(b, v.String("reward"))
+			r, err := credit.TokenRewards(b, credit.Reward.Get(v))
 			if err != nil {
 				return err
 			}
-			ret, err := openrlhf.CumulativeReturns(r, credit.Masks(b), v.Float("gamma"))
+			ret, err := openrlhf.CumulativeReturns(r, credit.Masks(b), pGammaOpenRLHF.Get(v))
 			if err != nil {
 				return err
 			}
@@ -95,26 +111,21 @@ func init() {
 	credit.Register(&credit.Method{
 		Name:    "openrlhf.compute_advantages_and_returns",
 		Summary: "OpenRLHF's whole shaping pipeline: length penalties, group baseline, KL reward, GAE or returns, whitening",
-		Params: []credit.Param{
-			{Name: "estimator", Kind: credit.String, Default: "gae", Choices: []string{"gae", "reinforce", "rloo", "reinforce_baseline", "group_norm", "dr_grpo"}, Doc: "advantage estimator (--advantage_estimator)", Origin: credit.FromReference("openrlhf/cli/train_ppo_ray.py::--advantage_estimator (gae)")},
+		Params: credit.Params(
+			pOpenrlhfComputeAdvantagesAndReturnsEstimator,
 			pGammaOpenRLHF, pLambd,
-			{Name: "kl_coef", Kind: credit.Float, Default: 0.0, Doc: "KL penalty coefficient (k1 = old_log_probs - ref_log_prob); 0 = off", Origin: credit.ByCredo("KL shaping off unless asked for, so the estimator alone is compared (OpenRLHF's --init_kl_coef defaults to 0.01)"), Range: credit.NonNeg,
-				Aliases: []credit.Alias{{Name: "init_kl_coef", Note: "OpenRLHF's flag"}}},
-			{Name: "reward_clip", Kind: credit.Float, Default: 10.0, Doc: "rewards are clamped to [-reward_clip, reward_clip]; 0 = no clamp", Origin: credit.FromReference("openrlhf/cli/train_ppo_ray.py::--reward_clip_range (-10, 10)"), Range: credit.NonNeg,
-				Aliases: []credit.Alias{{Name: "reward_clip_range", Note: "OpenRLHF's flag: LOW,HIGH with LOW = -HIGH (credo clamps symmetrically)", Apply: setClipRange}}},
-			{Name: "norm_adv_by_std_in_grpo", Kind: credit.Bool, Default: true, Doc: "whitening divides by the std (false: it only centres, OpenRLHF's --no_advantage_std_norm)",
-				Origin:  credit.FromReference("openrlhf/cli/train_ppo_ray.py::--no_advantage_std_norm (off, so the std divides)"),
-				Aliases: []credit.Alias{negated("no_advantage_std_norm", false, "OpenRLHF's flag (true = do not divide by the std)"), negated("no_std_norm", true, "deprecated: use norm_adv_by_std_in_grpo=false (the opposite sense)")}},
-			{Name: "overlong_buffer_len", Kind: credit.Float, Default: 0.0, Doc: "DAPO overlong penalty buffer; 0 = off", Origin: credit.FromReference("openrlhf/cli/train_ppo_ray.py::--overlong_buffer_len (None = off)"), Range: credit.NonNeg},
-			{Name: "overlong_penalty_factor", Kind: credit.Float, Default: 1.0, Doc: "DAPO overlong penalty factor", Origin: credit.FromReference("openrlhf/cli/train_ppo_ray.py::--overlong_penalty_factor (1.0)"), Range: credit.NonNeg},
-			{Name: "max_new_tokens", Kind: credit.Float, Default: 0.0, Doc: "generation limit for the overlong penalty", Origin: credit.ByCredo("no limit known to credo: the penalty is off until overlong_buffer_len and this limit are set (OpenRLHF's --generate_max_len, default 1024)"), Range: credit.NonNeg,
-				Aliases: []credit.Alias{{Name: "generate_max_len", Note: "OpenRLHF's flag"}}},
-			credit.RewardParam,
-		},
+			pOpenrlhfComputeAdvantagesAndReturnsKlCoef,
+			pOpenrlhfComputeAdvantagesAndReturnsRewardClip,
+			pOpenrlhfComputeAdvantagesAndReturnsNormAdvByStdInGrpo,
+			pOpenrlhfComputeAdvantagesAndReturnsOverlongBufferLen,
+			pOpenrlhfComputeAdvantagesAndReturnsOverlongPenaltyFactor,
+			pOpenrlhfComputeAdvantagesAndReturnsMaxNewTokens,
+			credit.Reward,
+		),
 		Inputs: []credit.Input{credit.InGroup, credit.InOutcome,
 			{Name: "values (estimator gae)", Doc: "critic values per token", Critic: true, Has: func(t *rollout.Trajectory, v credit.Values) bool {
-				return v.String("estimator") != "gae" || t.Values != nil
-			}}, credit.InKLLogProbs},
+				return pOpenrlhfComputeAdvantagesAndReturnsEstimator.Get(v) != "gae" || t.Values != nil
+			}}, credit.KLLogProbs(pOpenrlhfComputeAdvantagesAndReturnsKlCoef)},
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeBatch,
 		Provenance: prov(credit.Provenance{Paper: "OpenRLHF: An Easy-to-use, Scalable and High-performance RLHF Framework", ArXiv: "2405.11143"}, openrlhfRef+"RemoteExperienceMaker.compute_advantages_and_returns"),
@@ -160,27 +171,27 @@ func runOpenRLHF(b *rollout.Batch, v credit.Values) error {
 // block order of Blocks.
 func openrlhfInputs(b *rollout.Batch, v credit.Values, order []int, n int) (openrlhf.Experience, openrlhf.Options) {
 	opt := openrlhf.DefaultOptions()
-	opt.Estimator = openrlhf.Estimator(v.String("estimator"))
+	opt.Estimator = openrlhf.Estimator(pOpenrlhfComputeAdvantagesAndReturnsEstimator.Get(v))
 	opt.NSamplesPerPrompt = n
-	opt.Gamma = v.Float("gamma")
-	opt.Lambda = v.Float("lam")
-	opt.KLCoef = v.Float("kl_coef")
-	opt.NoStdNorm = !v.Bool("norm_adv_by_std_in_grpo")
-	if c := v.Float("reward_clip"); c > 0 {
+	opt.Gamma = pGammaOpenRLHF.Get(v)
+	opt.Lambda = pLambd.Get(v)
+	opt.KLCoef = pOpenrlhfComputeAdvantagesAndReturnsKlCoef.Get(v)
+	opt.NoStdNorm = !pOpenrlhfComputeAdvantagesAndReturnsNormAdvByStdInGrpo.Get(v)
+	if c := pOpenrlhfComputeAdvantagesAndReturnsRewardClip.Get(v); c > 0 {
 		opt.RewardClip = &openrlhf.Range{Low: -c, High: c}
 	} else {
 		opt.RewardClip = nil
 	}
-	if l := v.Float("overlong_buffer_len"); l > 0 {
+	if l := pOpenrlhfComputeAdvantagesAndReturnsOverlongBufferLen.Get(v); l > 0 {
 		opt.OverlongBufferLen = &l
-		opt.OverlongPenaltyFactor = v.Float("overlong_penalty_factor")
-		opt.MaxNewTokens = v.Float("max_new_tokens")
+		opt.OverlongPenaltyFactor = pOpenrlhfComputeAdvantagesAndReturnsOverlongPenaltyFactor.Get(v)
+		opt.MaxNewTokens = pOpenrlhfComputeAdvantagesAndReturnsMaxNewTokens.Get(v)
 	}
 	exp := openrlhf.Experience{}
 	kl := opt.KLCoef > 0
 	for pos, i := range order {
 		t := b.Trajectories[i]
-		r, _ := credit.Outcome(t, v.String("reward"))
+		r, _ := credit.Outcome(t, credit.Reward.Get(v))
 		m := credit.Masks(&rollout.Batch{Trajectories: []*rollout.Trajectory{t}})[0]
 		exp.Index = append(exp.Index, pos)
 		exp.Rewards = append(exp.Rewards, r)
@@ -229,9 +240,9 @@ func (s *openrlhfSums) Grouped() bool { return true }
 
 func (s *openrlhfSums) Passes() int {
 	switch {
-	case !openrlhf.Estimator(s.v.String("estimator")).Whitened():
+	case !openrlhf.Estimator(pOpenrlhfComputeAdvantagesAndReturnsEstimator.Get(s.v)).Whitened():
 		return 0
-	case !s.v.Bool("norm_adv_by_std_in_grpo"):
+	case !pOpenrlhfComputeAdvantagesAndReturnsNormAdvByStdInGrpo.Get(s.v):
 		return 1
 	}
 	return 2
@@ -269,7 +280,7 @@ func (s *openrlhfSums) Add(k int, b *rollout.Batch) error {
 
 func (s *openrlhfSums) EndPass(k int) error {
 	if k == 0 {
-		return s.w.EndMean("openrlhf.compute_advantages_and_returns", !s.v.Bool("norm_adv_by_std_in_grpo"), false)
+		return s.w.EndMean("openrlhf.compute_advantages_and_returns", !pOpenrlhfComputeAdvantagesAndReturnsNormAdvByStdInGrpo.Get(s.v), false)
 	}
 	return nil
 }

@@ -20,28 +20,41 @@ import (
 // (0, 2·atanh(pr)) whose softmax difference is pr again. rewards.<reward> is
 // the verifiable outcome (solved when > 0).
 
+// Parameters of pure.credit_assignment.
+var (
+	pPureCreditAssignmentRewardMode                    = credit.StringParam{Param: credit.Param{Name: "reward_mode", Kind: credit.String, Default: "PRMVR", Choices: []string{"PRMVR", "PRM", "VR"}, Doc: "process reward, verifiable reward, or both", Origin: credit.FromReference("CJReinforce/PURE openrlhf/cli/train_ppo_ray.py::--reward_mode (PRMVR: the paper's main PRM+VR run)")}}
+	pPureCreditAssignmentRewardBaseline                = credit.StringParam{Param: credit.Param{Name: "reward_baseline", Kind: credit.String, Default: "step", Choices: []string{"step", "token"}, Doc: "leave-one-out baseline per step or per token", Origin: credit.FromReference("CJReinforce/PURE openrlhf/cli/train_ppo_ray.py::--reward_baseline (step)")}}
+	pPureCreditAssignmentTemperature                   = credit.FloatParam{Param: credit.Param{Name: "temperature", Kind: credit.Float, Default: pure.DefaultTemperature, Doc: "softmin temperature (→0: the minimum step reward)", Origin: credit.FromReference("CJReinforce/PURE openrlhf/utils/utils.py::turn_process_reward_logits_to_reward (temperature 0.1, hard-coded at the call)"), Range: credit.NonNeg}}
+	pPureCreditAssignmentVerifiableRewardCoef          = credit.FloatParam{Param: credit.Param{Name: "verifiable_reward_coef", Kind: credit.Float, Default: 1.0, Doc: "weight of the verifiable reward", Origin: credit.FromReference("CJReinforce/PURE openrlhf/cli/train_ppo_ray.py::--verifiable_reward_coef (1.0)")}}
+	pPureCreditAssignmentKlCoef                        = credit.FloatParam{Param: credit.Param{Name: "kl_coef", Kind: credit.Float, Default: 0.0, Doc: "KL penalty coefficient; > 0 needs old_log_probs and ref_log_prob", Origin: credit.ByCredo("KL in the reward off unless asked for (PURE's scripts set --init_kl_coef; credo compares the credit alone)"), Range: credit.NonNeg}}
+	pPureCreditAssignmentUseKlEstimatorK3              = credit.BoolParam{Param: credit.Param{Name: "use_kl_estimator_k3", Kind: credit.Bool, Default: false, Doc: "k3 instead of k1 KL estimate", Origin: credit.FromReference("CJReinforce/PURE openrlhf/cli/train_ppo_ray.py::--use_kl_estimator_k3 (off)")}}
+	pPureCreditAssignmentDisableWeightedReward         = credit.BoolParam{Param: credit.Param{Name: "disable_weighted_reward", Kind: credit.Bool, Default: false, Doc: "uniform instead of softmin step weights (sum-form)", Origin: credit.FromReference("CJReinforce/PURE openrlhf/cli/train_ppo_ray.py::--disable_weighted_reward (off: min-form)")}}
+	pPureCreditAssignmentNomaskSeparatorAdv            = credit.BoolParam{Param: credit.Param{Name: "nomask_separator_adv", Kind: credit.Bool, Default: false, Doc: "keep the returns at step-end tokens", Origin: credit.FromReference("CJReinforce/PURE openrlhf/cli/train_ppo_ray.py::--nomask_separator_adv (off: separators get 0)")}}
+	pPureCreditAssignmentDisableAdvantageNormalization = credit.BoolParam{Param: credit.Param{Name: "disable_advantage_normalization", Kind: credit.Bool, Default: false, Doc: "skip the replay-buffer normalisation", Origin: credit.FromReference("CJReinforce/PURE openrlhf/cli/train_ppo_ray.py::--disable_advantage_normalization (off)")}}
+)
+
 func init() {
 	credit.Register(&credit.Method{
 		Name:    "pure.credit_assignment",
 		Summary: "PURE min-form credit: softmin-weighted PRM step rewards, leave-one-out baselines, verifiable reward, normalisation",
-		Params: []credit.Param{
-			{Name: "reward_mode", Kind: credit.String, Default: "PRMVR", Choices: []string{"PRMVR", "PRM", "VR"}, Doc: "process reward, verifiable reward, or both", Origin: credit.FromReference("CJReinforce/PURE openrlhf/cli/train_ppo_ray.py::--reward_mode (PRMVR: the paper's main PRM+VR run)")},
-			{Name: "reward_baseline", Kind: credit.String, Default: "step", Choices: []string{"step", "token"}, Doc: "leave-one-out baseline per step or per token", Origin: credit.FromReference("CJReinforce/PURE openrlhf/cli/train_ppo_ray.py::--reward_baseline (step)")},
-			{Name: "temperature", Kind: credit.Float, Default: pure.DefaultTemperature, Doc: "softmin temperature (→0: the minimum step reward)", Origin: credit.FromReference("CJReinforce/PURE openrlhf/utils/utils.py::turn_process_reward_logits_to_reward (temperature 0.1, hard-coded at the call)"), Range: credit.NonNeg},
-			{Name: "verifiable_reward_coef", Kind: credit.Float, Default: 1.0, Doc: "weight of the verifiable reward", Origin: credit.FromReference("CJReinforce/PURE openrlhf/cli/train_ppo_ray.py::--verifiable_reward_coef (1.0)")},
-			{Name: "kl_coef", Kind: credit.Float, Default: 0.0, Doc: "KL penalty coefficient; > 0 needs old_log_probs and ref_log_prob", Origin: credit.ByCredo("KL in the reward off unless asked for (PURE's scripts set --init_kl_coef; credo compares the credit alone)"), Range: credit.NonNeg},
-			{Name: "use_kl_estimator_k3", Kind: credit.Bool, Default: false, Doc: "k3 instead of k1 KL estimate", Origin: credit.FromReference("CJReinforce/PURE openrlhf/cli/train_ppo_ray.py::--use_kl_estimator_k3 (off)")},
-			{Name: "disable_weighted_reward", Kind: credit.Bool, Default: false, Doc: "uniform instead of softmin step weights (sum-form)", Origin: credit.FromReference("CJReinforce/PURE openrlhf/cli/train_ppo_ray.py::--disable_weighted_reward (off: min-form)")},
-			{Name: "nomask_separator_adv", Kind: credit.Bool, Default: false, Doc: "keep the returns at step-end tokens", Origin: credit.FromReference("CJReinforce/PURE openrlhf/cli/train_ppo_ray.py::--nomask_separator_adv (off: separators get 0)")},
-			{Name: "disable_advantage_normalization", Kind: credit.Bool, Default: false, Doc: "skip the replay-buffer normalisation", Origin: credit.FromReference("CJReinforce/PURE openrlhf/cli/train_ppo_ray.py::--disable_advantage_normalization (off)")},
-			credit.RewardParam,
-		},
+		Params: credit.Params(
+			pPureCreditAssignmentRewardMode,
+			pPureCreditAssignmentRewardBaseline,
+			pPureCreditAssignmentTemperature,
+			pPureCreditAssignmentVerifiableRewardCoef,
+			pPureCreditAssignmentKlCoef,
+			pPureCreditAssignmentUseKlEstimatorK3,
+			pPureCreditAssignmentDisableWeightedReward,
+			pPureCreditAssignmentNomaskSeparatorAdv,
+			pPureCreditAssignmentDisableAdvantageNormalization,
+			credit.Reward,
+		),
 		Inputs: []credit.Input{credit.InGroup,
 			{Name: "steps", Doc: "reasoning steps as token spans", Has: func(t *rollout.Trajectory, v credit.Values) bool {
-				return v.String("reward_mode") == "VR" || len(t.TopSteps()) > 0
+				return pPureCreditAssignmentRewardMode.Get(v) == "VR" || len(t.TopSteps()) > 0
 			}},
 			{Name: "steps[].rewards.prm|prm_logit0+prm_logit1", Doc: "PRM output per step", Has: func(t *rollout.Trajectory, v credit.Values) bool {
-				if v.String("reward_mode") == "VR" {
+				if pPureCreditAssignmentRewardMode.Get(v) == "VR" {
 					return true
 				}
 				for _, k := range t.TopSteps() {
@@ -52,13 +65,13 @@ func init() {
 				return true
 			}},
 			{Name: "rewards.<reward> (VR modes)", Doc: "verifiable outcome, solved when > 0", Has: func(t *rollout.Trajectory, v credit.Values) bool {
-				if v.String("reward_mode") == "PRM" {
+				if pPureCreditAssignmentRewardMode.Get(v) == "PRM" {
 					return true
 				}
-				_, ok := t.Rewards[v.String("reward")]
+				_, ok := t.Rewards[credit.Reward.Get(v)]
 				return ok
 			}},
-			credit.InKLLogProbs,
+			credit.KLLogProbs(pPureCreditAssignmentKlCoef),
 		},
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeBatch,
@@ -97,15 +110,15 @@ func runPURE(corrected bool) func(*rollout.Batch, credit.Values) error {
 			return err
 		}
 		opt := pure.DefaultOptions(n)
-		opt.RewardMode = pure.RewardMode(v.String("reward_mode"))
-		opt.RewardBaseline = pure.Baseline(v.String("reward_baseline"))
-		opt.Temperature = v.Float("temperature")
-		opt.VerifiableRewardCoef = v.Float("verifiable_reward_coef")
-		opt.KLCoef = v.Float("kl_coef")
-		opt.UseKLEstimatorK3 = v.Bool("use_kl_estimator_k3")
-		opt.DisableWeightedReward = v.Bool("disable_weighted_reward")
-		opt.NoMaskSeparatorAdv = v.Bool("nomask_separator_adv")
-		opt.DisableAdvantageNormalization = v.Bool("disable_advantage_normalization")
+		opt.RewardMode = pure.RewardMode(pPureCreditAssignmentRewardMode.Get(v))
+		opt.RewardBaseline = pure.Baseline(pPureCreditAssignmentRewardBaseline.Get(v))
+		opt.Temperature = pPureCreditAssignmentTemperature.Get(v)
+		opt.VerifiableRewardCoef = pPureCreditAssignmentVerifiableRewardCoef.Get(v)
+		opt.KLCoef = pPureCreditAssignmentKlCoef.Get(v)
+		opt.UseKLEstimatorK3 = pPureCreditAssignmentUseKlEstimatorK3.Get(v)
+		opt.DisableWeightedReward = pPureCreditAssignmentDisableWeightedReward.Get(v)
+		opt.NoMaskSeparatorAdv = pPureCreditAssignmentNomaskSeparatorAdv.Get(v)
+		opt.DisableAdvantageNormalization = pPureCreditAssignmentDisableAdvantageNormalization.Get(v)
 		opt.CorrectedNormalization = corrected
 		usePRM := opt.RewardMode != pure.ModeVR
 		var e pure.Experience
@@ -146,7 +159,7 @@ func runPURE(corrected bool) func(*rollout.Batch, credit.Values) error {
 			e.LogProbs = append(e.LogProbs, lp)
 			e.BaseLogProbs = append(e.BaseLogProbs, base)
 			solved := 0.0
-			if r, ok := t.Rewards[v.String("reward")]; ok && r > 0 {
+			if r, ok := t.Rewards[credit.Reward.Get(v)]; ok && r > 0 {
 				solved = 1
 			}
 			e.Solved = append(e.Solved, solved)

@@ -24,10 +24,10 @@ const (
 )
 
 var (
-	pProbThreshold = credit.Param{Name: "prob_threshold", Kind: credit.Float, Default: 0.9,
-		Doc: "probability mask: tokens with p = exp(old_log_probs) above it get advantage 0 (>= 1 disables)", Origin: credit.FromReference("AIFrameResearch/SPO src/treetune/episode_generators/math_episode_generator_with_mc_advantages.py (p > 0.9 masked, hard-coded; use_prob_mask true in the configs)"), Range: credit.NonNeg}
-	pLossMask = credit.Param{Name: "loss_mask", Kind: credit.Bool, Default: true,
-		Doc: "write loss_weights: response_mask with 0 where the reference trains no sample (see notes)", Origin: credit.FromReference("AIFrameResearch/SPO configs (use_prob_mask: true; the trainer drops the masked tokens from the loss)")}
+	pProbThreshold = credit.FloatParam{Param: credit.Param{Name: "prob_threshold", Kind: credit.Float, Default: 0.9,
+		Doc: "probability mask: tokens with p = exp(old_log_probs) above it get advantage 0 (>= 1 disables)", Origin: credit.FromReference("AIFrameResearch/SPO src/treetune/episode_generators/math_episode_generator_with_mc_advantages.py (p > 0.9 masked, hard-coded; use_prob_mask true in the configs)"), Range: credit.NonNeg}}
+	pLossMask = credit.BoolParam{Param: credit.Param{Name: "loss_mask", Kind: credit.Bool, Default: true,
+		Doc: "write loss_weights: response_mask with 0 where the reference trains no sample (see notes)", Origin: credit.FromReference("AIFrameResearch/SPO configs (use_prob_mask: true; the trainer drops the masked tokens from the loss)")}}
 	inParent = credit.Input{Name: "parent (optional)", Doc: "{traj_uid, token}: the tree-sampled response forks after the parent's first token tokens (its responses start with them); without links the tree is the prefix trie"}
 )
 
@@ -43,18 +43,25 @@ func init() {
 	registerSPOTree()
 }
 
+// Parameters of spo.chain.
+var (
+	pSpoChainCutpointInterval = credit.IntParam{Param: credit.Param{Name: "cutpoint_interval", Kind: credit.Int, Default: 5, Doc: "keep every k-th cutpoint", Origin: credit.FromReference("AIFrameResearch/SPO src/treetune/episode_generators/math_episode_generator_with_mc_advantages.py (cutpoint_interval 5, the \"int5\" configs)"), Range: credit.AtLeast(1)}}
+	pSpoChainValueKey         = credit.StringParam{Param: credit.Param{Name: "value_key", Kind: credit.String, Default: "mc", Doc: "step value channel of given MC values", Origin: credit.Channel}}
+	pSpoChainInitFeature      = credit.StringParam{Param: credit.Param{Name: "init_feature", Kind: credit.String, Default: "mc_init", Doc: "feature with the query state's MC value (given values only)", Origin: credit.Channel}}
+)
+
 func registerSPOChain() {
 	credit.Register(&credit.Method{
 		Name:    "spo.chain",
 		Summary: "SPO-chain: segment advantages from Monte Carlo values at low-probability cutpoints, with the probability mask",
-		Params: []credit.Param{
+		Params: credit.Params(
 			pProbThreshold,
-			{Name: "cutpoint_interval", Kind: credit.Int, Default: 5, Doc: "keep every k-th cutpoint", Origin: credit.FromReference("AIFrameResearch/SPO src/treetune/episode_generators/math_episode_generator_with_mc_advantages.py (cutpoint_interval 5, the \"int5\" configs)"), Range: credit.AtLeast(1)},
-			{Name: "value_key", Kind: credit.String, Default: "mc", Doc: "step value channel of given MC values", Origin: credit.Channel},
-			{Name: "init_feature", Kind: credit.String, Default: "mc_init", Doc: "feature with the query state's MC value (given values only)", Origin: credit.Channel},
+			pSpoChainCutpointInterval,
+			pSpoChainValueKey,
+			pSpoChainInitFeature,
 			pLossMask,
-			credit.RewardParam,
-		},
+			credit.Reward,
+		),
 		Inputs: []credit.Input{credit.InGroup, tree.InTokens,
 			oldLogProbsWhen(func(credit.Values) bool { return true }),
 			credit.InOutcome,
@@ -72,11 +79,11 @@ func registerSPOChain() {
 
 func runChain(b *rollout.Batch, v credit.Values) error {
 	opt := tree.DefaultChainBatchOptions()
-	opt.Plan.ProbThreshold = v.Float("prob_threshold")
-	opt.Plan.Interval = v.Int("cutpoint_interval")
-	opt.Reward = v.String("reward")
-	opt.ValueKey = v.String("value_key")
-	opt.InitFeature = v.String("init_feature")
+	opt.Plan.ProbThreshold = pProbThreshold.Get(v)
+	opt.Plan.Interval = pSpoChainCutpointInterval.Get(v)
+	opt.Reward = credit.Reward.Get(v)
+	opt.ValueKey = pSpoChainValueKey.Get(v)
+	opt.InitFeature = pSpoChainInitFeature.Get(v)
 	res, err := tree.ChainBatch(b, opt)
 	if err != nil {
 		var mp *tree.MissingProbeError
@@ -87,27 +94,37 @@ func runChain(b *rollout.Batch, v credit.Values) error {
 		}
 		return err
 	}
-	tree.ApplyMask(b, res.Advantages, res.Train, v.Bool("loss_mask"))
+	tree.ApplyMask(b, res.Advantages, res.Train, pLossMask.Get(v))
 	return nil
 }
+
+// Parameters of spo.tree.
+var (
+	pSpoTreeAdvMethod   = credit.StringParam{Param: credit.Param{Name: "adv_method", Kind: credit.String, Default: "rloo", Choices: []string{"rloo", "grpo"}, Doc: "V(c) − V(p), or divided by the parent's children std", Origin: credit.FromReference("AIFrameResearch/SPO src/treetune/episode_generators/tree_episode_generator.py::TreeEpisodeUtils.extract_edges_from_tree (adv_method \"rloo\")")}}
+	pSpoTreeOnlyNonzero = credit.BoolParam{Param: credit.Param{Name: "only_nonzero", Kind: credit.Bool, Default: true, Doc: "drop edges whose advantage + prover advantage is 0 (only_adv_greater_than_zero)", Origin: credit.FromReference("AIFrameResearch/SPO src/treetune/episode_generators/tree_episode_generator.py::TreeEpisodeUtils.extract_edges_from_tree (only_adv_greater_than_zero true)")}}
+	pSpoTreeProverK     = credit.IntParam{Param: credit.Param{Name: "prover_k", Kind: credit.Int, Default: 4, Doc: "best-of-K horizon of the prover advantage", Origin: credit.FromReference("AIFrameResearch/SPO src/treetune/episode_generators/tree_episode_generator.py::TreeEpisodeUtils.extract_edges_from_tree (BoK horizon 4: 1 − (1 − V)^4)"), Range: credit.AtLeast(1)}}
+	pSpoTreeProverCoef  = credit.FloatParam{Param: credit.Param{Name: "prover_coef", Kind: credit.Float, Default: 0.0, Doc: "weight of the prover (PAV) advantage added to each edge", Origin: credit.FromReference("AIFrameResearch/SPO src/treetune/episode_generators/tree_episode_generator.py::TreeEpisodeUtils.extract_edges_from_tree (the prover term is off by default)")}}
+	pSpoTreeEpsilon     = credit.FloatParam{Param: credit.Param{Name: "epsilon", Kind: credit.Float, Default: 1e-8, Doc: "added to the parent's std by adv_method=grpo", Aliases: []credit.Alias{credit.Deprecated("grpo_epsilon", "epsilon")}, Origin: credit.FromReference("AIFrameResearch/SPO src/treetune/episode_generators/tree_episode_generator.py::TreeEpisodeUtils.extract_edges_from_tree (std + 1e-8 for adv_method grpo)"), Range: credit.NonNeg}}
+	pSpoTreeDedupe      = credit.BoolParam{Param: credit.Param{Name: "dedupe", Kind: credit.Bool, Default: true, Doc: "train a shared segment once (in its first response)", Origin: credit.FromReference("AIFrameResearch/SPO src/treetune/episode_generators/tree_episode_generator.py::TreeEpisodeUtils.extract_edges_from_tree (each edge is one training sample)")}}
+)
 
 func registerSPOTree() {
 	credit.Register(&credit.Method{
 		Name:    "spo.tree",
 		Summary: "SPO-tree: edge advantages V(child) − V(parent) over the sampled tree given by parent links (prefix trie of the tokens when no links are given)",
-		Params: []credit.Param{
-			{Name: "adv_method", Kind: credit.String, Default: "rloo", Choices: []string{"rloo", "grpo"}, Doc: "V(c) − V(p), or divided by the parent's children std", Origin: credit.FromReference("AIFrameResearch/SPO src/treetune/episode_generators/tree_episode_generator.py::TreeEpisodeUtils.extract_edges_from_tree (adv_method \"rloo\")")},
-			{Name: "only_nonzero", Kind: credit.Bool, Default: true, Doc: "drop edges whose advantage + prover advantage is 0 (only_adv_greater_than_zero)", Origin: credit.FromReference("AIFrameResearch/SPO src/treetune/episode_generators/tree_episode_generator.py::TreeEpisodeUtils.extract_edges_from_tree (only_adv_greater_than_zero true)")},
-			{Name: "prover_k", Kind: credit.Int, Default: 4, Doc: "best-of-K horizon of the prover advantage", Origin: credit.FromReference("AIFrameResearch/SPO src/treetune/episode_generators/tree_episode_generator.py::TreeEpisodeUtils.extract_edges_from_tree (BoK horizon 4: 1 − (1 − V)^4)"), Range: credit.AtLeast(1)},
-			{Name: "prover_coef", Kind: credit.Float, Default: 0.0, Doc: "weight of the prover (PAV) advantage added to each edge", Origin: credit.FromReference("AIFrameResearch/SPO src/treetune/episode_generators/tree_episode_generator.py::TreeEpisodeUtils.extract_edges_from_tree (the prover term is off by default)")},
-			{Name: "epsilon", Kind: credit.Float, Default: 1e-8, Doc: "added to the parent's std by adv_method=grpo", Aliases: []credit.Alias{credit.Deprecated("grpo_epsilon", "epsilon")}, Origin: credit.FromReference("AIFrameResearch/SPO src/treetune/episode_generators/tree_episode_generator.py::TreeEpisodeUtils.extract_edges_from_tree (std + 1e-8 for adv_method grpo)"), Range: credit.NonNeg},
-			{Name: "dedupe", Kind: credit.Bool, Default: true, Doc: "train a shared segment once (in its first response)", Origin: credit.FromReference("AIFrameResearch/SPO src/treetune/episode_generators/tree_episode_generator.py::TreeEpisodeUtils.extract_edges_from_tree (each edge is one training sample)")},
+		Params: credit.Params(
+			pSpoTreeAdvMethod,
+			pSpoTreeOnlyNonzero,
+			pSpoTreeProverK,
+			pSpoTreeProverCoef,
+			pSpoTreeEpsilon,
+			pSpoTreeDedupe,
 			pProbThreshold,
 			pLossMask,
-			credit.RewardParam,
-		},
+			credit.Reward,
+		),
 		Inputs: []credit.Input{credit.InGroup, tree.InTokens, inParent, credit.InOutcome,
-			oldLogProbsWhen(func(v credit.Values) bool { return v.Float("prob_threshold") < 1 })},
+			oldLogProbsWhen(func(v credit.Values) bool { return pProbThreshold.Get(v) < 1 })},
 		Outputs:    []string{"advantages", "loss_weights (loss_mask)"},
 		Scope:      credit.ScopeGroup,
 		Provenance: credit.Provenance{Paper: spoPaper, ArXiv: spoArXiv, SpecRow: 3, Reference: spoRefTree},
@@ -121,24 +138,24 @@ func registerSPOTree() {
 
 func runTree(b *rollout.Batch, v credit.Values) error {
 	opt := tree.DefaultTreeOptions()
-	switch v.String("adv_method") {
+	switch pSpoTreeAdvMethod.Get(v) {
 	case "rloo":
 		opt.Edges.Method = spo.AdvRLOO
 	case "grpo":
 		opt.Edges.Method = spo.AdvGRPO
 	default:
-		return fmt.Errorf("unknown adv_method %q", v.String("adv_method"))
+		return fmt.Errorf("unknown adv_method %q", pSpoTreeAdvMethod.Get(v))
 	}
-	opt.Edges.OnlyNonZero = v.Bool("only_nonzero")
-	opt.Edges.K = v.Int("prover_k")
-	opt.Edges.GRPOEpsilon = v.Float("epsilon")
-	opt.ProverCoef = v.Float("prover_coef")
-	opt.Dedupe = v.Bool("dedupe")
+	opt.Edges.OnlyNonZero = pSpoTreeOnlyNonzero.Get(v)
+	opt.Edges.K = pSpoTreeProverK.Get(v)
+	opt.Edges.GRPOEpsilon = pSpoTreeEpsilon.Get(v)
+	opt.ProverCoef = pSpoTreeProverCoef.Get(v)
+	opt.Dedupe = pSpoTreeDedupe.Get(v)
 	scores := make([]float64, len(b.Trajectories))
 	for i, t := range b.Trajectories {
-		s, ok := credit.Outcome(t, v.String("reward"))
+		s, ok := credit.Outcome(t, credit.Reward.Get(v))
 		if !ok {
-			return fmt.Errorf("trajectory %d (traj_uid %q) has no rewards.%s", i, t.ID, v.String("reward"))
+			return fmt.Errorf("trajectory %d (traj_uid %q) has no rewards.%s", i, t.ID, credit.Reward.Get(v))
 		}
 		scores[i] = s
 	}
@@ -151,12 +168,12 @@ func runTree(b *rollout.Batch, v credit.Values) error {
 	if err != nil {
 		return err
 	}
-	if thr := v.Float("prob_threshold"); thr < 1 {
+	if thr := pProbThreshold.Get(v); thr < 1 {
 		if err := probMask(b, res.Advantages, res.Train, thr); err != nil {
 			return err
 		}
 	}
-	tree.ApplyMask(b, res.Advantages, res.Train, v.Bool("loss_mask"))
+	tree.ApplyMask(b, res.Advantages, res.Train, pLossMask.Get(v))
 	return nil
 }
 

@@ -14,18 +14,27 @@ import (
 
 const treerlRef = "THUDM/TreeRL@f0edbea6f2f6392c46d297f83fb4929a9524266e openrlhf/trainer/ppo_utils/tree_node.py::build_into_tree_format + openrlhf/trainer/ppo_utils/parallel_mcts.py::gather_paths"
 
+// Parameters of treerl.group_trie.
+var (
+	pTreerlGroupTrieMode                 = credit.StringParam{Param: credit.Param{Name: "mode", Kind: credit.String, Default: "advantage", Choices: []string{"advantage", "state_value", "value_only", "orm", "chain", "ancestor"}, Doc: "per-step value (gather_paths flags)", Origin: credit.FromReference("THUDM/TreeRL openrlhf/trainer/ppo_utils/parallel_mcts.py::gather_paths (keyword defaults: advantage)")}}
+	pTreerlGroupTrieNormStyle            = credit.StringParam{Param: credit.Param{Name: "norm_style", Kind: credit.String, Default: "token", Choices: []string{"token", "step", "none"}, Doc: "re-centring of accumulated values (overall_norm_style)", Origin: credit.FromReference("THUDM/TreeRL openrlhf/trainer/ppo_utils/parallel_mcts.py::gather_paths (overall_norm_style \"token\")")}}
+	pTreerlGroupTrieUseWeightedValue     = credit.BoolParam{Param: credit.Param{Name: "use_weighted_value", Kind: credit.Bool, Default: false, Doc: "divide values by a function of the leaves below", Origin: credit.FromReference("THUDM/TreeRL openrlhf/trainer/ppo_utils/parallel_mcts.py::gather_paths (use_weighted_value False)")}}
+	pTreerlGroupTrieWeightedValueStyle   = credit.StringParam{Param: credit.Param{Name: "weighted_value_style", Kind: credit.String, Default: "uniform", Choices: []string{"uniform", "sqrt", "original"}, Doc: "that function", Origin: credit.FromReference("THUDM/TreeRL openrlhf/trainer/ppo_utils/parallel_mcts.py::gather_paths (weighted_value_style \"uniform\")")}}
+	pTreerlGroupTrieAverageOneGeneration = credit.BoolParam{Param: credit.Param{Name: "average_one_generation", Kind: credit.Bool, Default: false, Doc: "values as means of children", Origin: credit.FromReference("THUDM/TreeRL openrlhf/trainer/ppo_utils/parallel_mcts.py::gather_paths (average_one_generation False)")}}
+)
+
 func init() {
 	credit.Register(&credit.Method{
 		Name:    "treerl.group_trie",
 		Summary: "TreeRL's tree credit on a group's sampled tree from parent links, or its prefix trie when no links are given (responses as EPTree generations)",
-		Params: []credit.Param{
-			{Name: "mode", Kind: credit.String, Default: "advantage", Choices: []string{"advantage", "state_value", "value_only", "orm", "chain", "ancestor"}, Doc: "per-step value (gather_paths flags)", Origin: credit.FromReference("THUDM/TreeRL openrlhf/trainer/ppo_utils/parallel_mcts.py::gather_paths (keyword defaults: advantage)")},
-			{Name: "norm_style", Kind: credit.String, Default: "token", Choices: []string{"token", "step", "none"}, Doc: "re-centring of accumulated values (overall_norm_style)", Origin: credit.FromReference("THUDM/TreeRL openrlhf/trainer/ppo_utils/parallel_mcts.py::gather_paths (overall_norm_style \"token\")")},
-			{Name: "use_weighted_value", Kind: credit.Bool, Default: false, Doc: "divide values by a function of the leaves below", Origin: credit.FromReference("THUDM/TreeRL openrlhf/trainer/ppo_utils/parallel_mcts.py::gather_paths (use_weighted_value False)")},
-			{Name: "weighted_value_style", Kind: credit.String, Default: "uniform", Choices: []string{"uniform", "sqrt", "original"}, Doc: "that function", Origin: credit.FromReference("THUDM/TreeRL openrlhf/trainer/ppo_utils/parallel_mcts.py::gather_paths (weighted_value_style \"uniform\")")},
-			{Name: "average_one_generation", Kind: credit.Bool, Default: false, Doc: "values as means of children", Origin: credit.FromReference("THUDM/TreeRL openrlhf/trainer/ppo_utils/parallel_mcts.py::gather_paths (average_one_generation False)")},
-			credit.RewardParam,
-		},
+		Params: credit.Params(
+			pTreerlGroupTrieMode,
+			pTreerlGroupTrieNormStyle,
+			pTreerlGroupTrieUseWeightedValue,
+			pTreerlGroupTrieWeightedValueStyle,
+			pTreerlGroupTrieAverageOneGeneration,
+			credit.Reward,
+		),
 		Inputs:     []credit.Input{credit.InGroup, tree.InTokens, inParent, credit.InOutcome},
 		Outputs:    []string{"advantages"},
 		Scope:      credit.ScopeGroup,
@@ -41,22 +50,22 @@ func init() {
 func runTreeRL(b *rollout.Batch, v credit.Values) error {
 	var opts treerl.Options
 	var err error
-	if opts.Mode, err = treerl.ParseMode(v.String("mode")); err != nil {
+	if opts.Mode, err = treerl.ParseMode(pTreerlGroupTrieMode.Get(v)); err != nil {
 		return err
 	}
-	if opts.NormStyle, err = treerl.ParseNormStyle(v.String("norm_style")); err != nil {
+	if opts.NormStyle, err = treerl.ParseNormStyle(pTreerlGroupTrieNormStyle.Get(v)); err != nil {
 		return err
 	}
-	if opts.WeightStyle, err = treerl.ParseWeightStyle(v.String("weighted_value_style")); err != nil {
+	if opts.WeightStyle, err = treerl.ParseWeightStyle(pTreerlGroupTrieWeightedValueStyle.Get(v)); err != nil {
 		return err
 	}
-	opts.UseWeightedValue = v.Bool("use_weighted_value")
-	opts.AverageOneGeneration = v.Bool("average_one_generation")
+	opts.UseWeightedValue = pTreerlGroupTrieUseWeightedValue.Get(v)
+	opts.AverageOneGeneration = pTreerlGroupTrieAverageOneGeneration.Get(v)
 	scores := make([]float64, len(b.Trajectories))
 	for i, t := range b.Trajectories {
-		s, ok := credit.Outcome(t, v.String("reward"))
+		s, ok := credit.Outcome(t, credit.Reward.Get(v))
 		if !ok {
-			return fmt.Errorf("trajectory %d (traj_uid %q) has no rewards.%s", i, t.ID, v.String("reward"))
+			return fmt.Errorf("trajectory %d (traj_uid %q) has no rewards.%s", i, t.ID, credit.Reward.Get(v))
 		}
 		scores[i] = s
 	}

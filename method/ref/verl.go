@@ -14,10 +14,10 @@ import (
 const verlRef = "volcengine/verl@b178a3cd56f58b2d502255daba591e92833930a7 verl/trainer/ppo/core_algos.py::"
 
 var (
-	pEpsilon = credit.Param{Name: "epsilon", Kind: credit.Float, Default: 1e-6, Doc: "added to the group standard deviation", Origin: credit.FromReference("verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage (epsilon=1e-6)"), Range: credit.NonNeg}
-	pNormStd = credit.Param{Name: "norm_adv_by_std_in_grpo", Kind: credit.Bool, Default: true, Doc: "divide by the group std (false = Dr.GRPO's r - mean)", Origin: credit.FromReference("verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage (norm_adv_by_std_in_grpo=True)")}
-	pGamma   = credit.Param{Name: "gamma", Kind: credit.Float, Default: 1.0, Doc: "discount factor", Origin: credit.FromReference("verl/trainer/config/ppo_trainer.yaml::algorithm.gamma (1.0)"), Range: credit.Unit}
-	pLam     = credit.Param{Name: "lam", Kind: credit.Float, Default: 1.0, Doc: "GAE lambda", Origin: credit.FromReference("verl/trainer/config/ppo_trainer.yaml::algorithm.lam (1.0)"), Range: credit.Unit}
+	pEpsilon = credit.FloatParam{Param: credit.Param{Name: "epsilon", Kind: credit.Float, Default: 1e-6, Doc: "added to the group standard deviation", Origin: credit.FromReference("verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage (epsilon=1e-6)"), Range: credit.NonNeg}}
+	pNormStd = credit.BoolParam{Param: credit.Param{Name: "norm_adv_by_std_in_grpo", Kind: credit.Bool, Default: true, Doc: "divide by the group std (false = Dr.GRPO's r - mean)", Origin: credit.FromReference("verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage (norm_adv_by_std_in_grpo=True)")}}
+	pGamma   = credit.FloatParam{Param: credit.Param{Name: "gamma", Kind: credit.Float, Default: 1.0, Doc: "discount factor", Origin: credit.FromReference("verl/trainer/config/ppo_trainer.yaml::algorithm.gamma (1.0)"), Range: credit.Unit}}
+	pLam     = credit.FloatParam{Param: credit.Param{Name: "lam", Kind: credit.Float, Default: 1.0, Doc: "GAE lambda", Origin: credit.FromReference("verl/trainer/config/ppo_trainer.yaml::algorithm.lam (1.0)"), Range: credit.Unit}}
 )
 
 var (
@@ -35,7 +35,7 @@ func prov(p credit.Provenance, ref string) credit.Provenance {
 // outcomeRun adapts a verl estimator of signature (rewards, mask, index) to a Method.
 func outcomeRun(f func(r, m [][]float64, idx []string, v credit.Values) ([][]float64, [][]float64, error)) func(*rollout.Batch, credit.Values) error {
 	return func(b *rollout.Batch, v credit.Values) error {
-		r, err := credit.TokenRewards(b, v.String("reward"))
+		r, err := credit.TokenRewards(b, credit.Reward.Get(v))
 		if err != nil {
 			return err
 		}
@@ -49,16 +49,27 @@ func outcomeRun(f func(r, m [][]float64, idx []string, v credit.Values) ([][]flo
 }
 
 func grpoOpts(v credit.Values) verl.GRPOOptions {
-	return verl.GRPOOptions{Epsilon: v.Float("epsilon"), NormByStd: v.Bool("norm_adv_by_std_in_grpo")}
+	return verl.GRPOOptions{Epsilon: pEpsilon.Get(v), NormByStd: pNormStd.Get(v)}
 }
 
 var outcomeInputs = []credit.Input{credit.InGroup, credit.InTokenRewards}
+
+// Parameters of verl.gpg.
+var (
+	pVerlGpgFNorm = credit.FloatParam{Param: credit.Param{Name: "f_norm", Kind: credit.Float, Default: 1.0, Doc: "divisor of the advantage", Origin: credit.FromReference("verl/trainer/ppo/core_algos.py::compute_gpg_outcome_advantage (f_norm=1.0)"), Range: credit.Positive}}
+)
+
+// Parameters of otb.
+var (
+	pOtbEpsilon        = credit.FloatParam{Param: credit.Param{Name: "epsilon", Kind: credit.Float, Default: 1e-8, Doc: "added to the baseline denominator", Origin: credit.FromReference("verl/trainer/ppo/core_algos.py::compute_optimal_token_baseline_advantage (epsilon=1e-8)"), Range: credit.NonNeg}}
+	pOtbHandleZeroTail = credit.BoolParam{Param: credit.Param{Name: "handle_zero_tail", Kind: credit.Bool, Default: true, Doc: "zero the baseline past the second-longest response", Origin: credit.FromReference("verl/trainer/ppo/core_algos.py::compute_optimal_token_baseline_advantage (handle_zero_tail=True)")}}
+)
 
 func init() {
 	credit.Register(&credit.Method{
 		Name:       "verl.grpo",
 		Summary:    "GRPO group-normalised outcome advantage (unbiased std; Dr.GRPO without std)",
-		Params:     []credit.Param{pEpsilon, pNormStd, credit.RewardParam},
+		Params:     credit.Params(pEpsilon, pNormStd, credit.Reward),
 		Inputs:     outcomeInputs,
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeGroup,
@@ -71,13 +82,13 @@ func init() {
 	vec := func(corrected bool) func(r, m [][]float64, idx []string, v credit.Values) ([][]float64, [][]float64, error) {
 		return func(r, m [][]float64, idx []string, v credit.Values) ([][]float64, [][]float64, error) {
 			return verl.GRPOVectorized(r, m, idx, verl.GRPOVectorizedOptions{
-				Epsilon: v.Float("epsilon"), NormByStd: v.Bool("norm_adv_by_std_in_grpo"), Corrected: corrected})
+				Epsilon: pEpsilon.Get(v), NormByStd: pNormStd.Get(v), Corrected: corrected})
 		}
 	}
 	credit.Register(&credit.Method{
 		Name:       "verl.grpo_vectorized",
 		Summary:    "verl's vectorised GRPO, faithful: one-pass float32 variance floored at epsilon (std >= 1e-3)",
-		Params:     []credit.Param{pEpsilon, pNormStd, credit.RewardParam},
+		Params:     credit.Params(pEpsilon, pNormStd, credit.Reward),
 		Inputs:     outcomeInputs,
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeGroup,
@@ -88,7 +99,7 @@ func init() {
 	credit.Register(&credit.Method{
 		Name:       "verl.grpo_vectorized.corrected",
 		Summary:    "verl's vectorised GRPO with verl.grpo's statistics (no variance floor)",
-		Params:     []credit.Param{pEpsilon, pNormStd, credit.RewardParam},
+		Params:     credit.Params(pEpsilon, pNormStd, credit.Reward),
 		Inputs:     outcomeInputs,
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeGroup,
@@ -99,7 +110,7 @@ func init() {
 	credit.Register(&credit.Method{
 		Name:       "verl.grpo_passk",
 		Summary:    "Pass@k GRPO: only each group's best row gets r_max - r_second (optionally / std)",
-		Params:     []credit.Param{pEpsilon, pNormStd, credit.RewardParam},
+		Params:     credit.Params(pEpsilon, pNormStd, credit.Reward),
 		Inputs:     outcomeInputs,
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeGroup,
@@ -112,7 +123,7 @@ func init() {
 	credit.Register(&credit.Method{
 		Name:       "verl.rloo",
 		Summary:    "RLOO leave-one-out baseline: n/(n-1)·(s - mean)",
-		Params:     []credit.Param{credit.RewardParam},
+		Params:     credit.Params(credit.Reward),
 		Inputs:     outcomeInputs,
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeGroup,
@@ -130,7 +141,7 @@ func init() {
 	credit.Register(&credit.Method{
 		Name:       "verl.rloo_vectorized",
 		Summary:    "verl's vectorised RLOO, faithful: singleton groups get 0",
-		Params:     []credit.Param{credit.RewardParam},
+		Params:     credit.Params(credit.Reward),
 		Inputs:     outcomeInputs,
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeGroup,
@@ -141,7 +152,7 @@ func init() {
 	credit.Register(&credit.Method{
 		Name:       "verl.rloo_vectorized.corrected",
 		Summary:    "verl's vectorised RLOO with verl.rloo's singleton rule (raw score)",
-		Params:     []credit.Param{credit.RewardParam},
+		Params:     credit.Params(credit.Reward),
 		Inputs:     outcomeInputs,
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeGroup,
@@ -152,7 +163,7 @@ func init() {
 	credit.Register(&credit.Method{
 		Name:       "verl.opo",
 		Summary:    "OPO length-weighted group baseline: s - Σ len·s / Σ len",
-		Params:     []credit.Param{credit.RewardParam},
+		Params:     credit.Params(credit.Reward),
 		Inputs:     outcomeInputs,
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeGroup,
@@ -164,17 +175,17 @@ func init() {
 	credit.Register(&credit.Method{
 		Name:       "verl.gpg",
 		Summary:    "GPG: group-mean baseline scaled by B / #non-zero scores",
-		Params:     []credit.Param{{Name: "f_norm", Kind: credit.Float, Default: 1.0, Doc: "divisor of the advantage", Origin: credit.FromReference("verl/trainer/ppo/core_algos.py::compute_gpg_outcome_advantage (f_norm=1.0)"), Range: credit.Positive}, credit.RewardParam},
+		Params:     credit.Params(pVerlGpgFNorm, credit.Reward),
 		Inputs:     outcomeInputs,
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeBatch,
 		Provenance: prov(credit.Provenance{Paper: "GPG: A Simple and Strong Reinforcement Learning Baseline for Model Reasoning", ArXiv: "2504.02546"}, verlRef+"compute_gpg_outcome_advantage"),
 		Notes:      "alpha = batch size / count of non-zero scores is batch-wide",
 		Run: outcomeRun(func(r, m [][]float64, idx []string, v credit.Values) ([][]float64, [][]float64, error) {
-			return verl.GPG(r, m, idx, verl.GPGOptions{FNorm: v.Float("f_norm")})
+			return verl.GPG(r, m, idx, verl.GPGOptions{FNorm: pVerlGpgFNorm.Get(v)})
 		}),
 		Sums: func(v credit.Values) (credit.SumPass, error) {
-			p, err := verl.NewGPGRows(verl.GPGOptions{FNorm: v.Float("f_norm")})
+			p, err := verl.NewGPGRows(verl.GPGOptions{FNorm: pVerlGpgFNorm.Get(v)})
 			if err != nil {
 				return nil, err
 			}
@@ -184,17 +195,17 @@ func init() {
 	credit.Register(&credit.Method{
 		Name:       "verl.reinforce_plus_plus",
 		Summary:    "REINFORCE++: discounted token returns, whitened over the batch's tokens",
-		Params:     []credit.Param{pGamma, credit.RewardParam},
+		Params:     credit.Params(pGamma, credit.Reward),
 		Inputs:     []credit.Input{credit.InTokenRewards},
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeBatch,
 		Provenance: prov(paperRFPP, verlRef+"compute_reinforce_plus_plus_outcome_advantage"),
 		Notes:      "a zero mask (also interior observation tokens) cuts the return flow",
 		Run: outcomeRun(func(r, m [][]float64, _ []string, v credit.Values) ([][]float64, [][]float64, error) {
-			return verl.ReinforcePlusPlus(r, m, v.Float("gamma"))
+			return verl.ReinforcePlusPlus(r, m, pGamma.Get(v))
 		}),
 		Sums: func(v credit.Values) (credit.SumPass, error) {
-			p, err := verl.NewReinforcePlusPlusRows(v.Float("gamma"))
+			p, err := verl.NewReinforcePlusPlusRows(pGamma.Get(v))
 			if err != nil {
 				return nil, err
 			}
@@ -204,7 +215,7 @@ func init() {
 	credit.Register(&credit.Method{
 		Name:       "verl.reinforce_plus_plus_baseline",
 		Summary:    "REINFORCE++-baseline: s - group mean, whitened over the batch's tokens",
-		Params:     []credit.Param{credit.RewardParam},
+		Params:     credit.Params(credit.Reward),
 		Inputs:     outcomeInputs,
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeBatch,
@@ -219,14 +230,14 @@ func init() {
 	credit.Register(&credit.Method{
 		Name:    "verl.remax",
 		Summary: "ReMax: token returns minus the greedy rollout's reward",
-		Params:  []credit.Param{credit.RewardParam},
+		Params:  credit.Params(credit.Reward),
 		Inputs: []credit.Input{credit.InTokenRewards, {Name: "rewards.baseline", Doc: "reward of the greedy (argmax) response, verl's reward_baselines",
 			Has: func(t *rollout.Trajectory, _ credit.Values) bool { _, ok := t.Rewards["baseline"]; return ok }}},
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeGroup,
 		Provenance: prov(credit.Provenance{Paper: "ReMax: A Simple, Effective, and Efficient Reinforcement Learning Method for Aligning Large Language Models", ArXiv: "2310.10505"}, verlRef+"compute_remax_outcome_advantage"),
 		Run: func(b *rollout.Batch, v credit.Values) error {
-			r, err := credit.TokenRewards(b, v.String("reward"))
+			r, err := credit.TokenRewards(b, credit.Reward.Get(v))
 			if err != nil {
 				return err
 			}
@@ -245,18 +256,18 @@ func init() {
 	credit.Register(&credit.Method{
 		Name:       "verl.gae",
 		Summary:    "GAE(γ, λ) over critic values; masked tokens are transparent; advantages whitened over the batch",
-		Params:     []credit.Param{pGamma, pLam, credit.RewardParam},
+		Params:     credit.Params(pGamma, pLam, credit.Reward),
 		Inputs:     []credit.Input{credit.InTokenRewards, credit.InValues},
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeBatch,
 		Provenance: prov(paperGAE, verlRef+"compute_gae_advantage_return"),
 		Notes:      "returns = advantages + values before whitening; fails when the batch has fewer than 2 masked tokens",
 		Run: func(b *rollout.Batch, v credit.Values) error {
-			r, err := credit.TokenRewards(b, v.String("reward"))
+			r, err := credit.TokenRewards(b, credit.Reward.Get(v))
 			if err != nil {
 				return err
 			}
-			adv, ret, err := verl.GAE(r, credit.TokenValues(b), credit.Masks(b), v.Float("gamma"), v.Float("lam"))
+			adv, ret, err := verl.GAE(r, credit.TokenValues(b), credit.Masks(b), pGamma.Get(v), pLam.Get(v))
 			if err != nil {
 				return err
 			}
@@ -264,7 +275,7 @@ func init() {
 			return nil
 		},
 		Sums: func(v credit.Values) (credit.SumPass, error) {
-			p, err := verl.NewGAERows(v.Float("gamma"), v.Float("lam"))
+			p, err := verl.NewGAERows(pGamma.Get(v), pLam.Get(v))
 			if err != nil {
 				return nil, err
 			}
@@ -273,7 +284,7 @@ func init() {
 	})
 	otb := func(tir bool) func(*rollout.Batch, credit.Values) error {
 		return func(b *rollout.Batch, v credit.Values) error {
-			r, err := credit.TokenRewards(b, v.String("reward"))
+			r, err := credit.TokenRewards(b, credit.Reward.Get(v))
 			if err != nil {
 				return err
 			}
@@ -288,7 +299,7 @@ func init() {
 					isw[i] = w
 				}
 			}
-			o := verl.OTBOptions{Epsilon: v.Float("epsilon"), HandleZeroTail: v.Bool("handle_zero_tail")}
+			o := verl.OTBOptions{Epsilon: pEpsilon.Get(v), HandleZeroTail: pOtbHandleZeroTail.Get(v)}
 			f := verl.OptimalTokenBaseline
 			if tir {
 				f = verl.TIROptimalTokenBaseline
@@ -304,8 +315,8 @@ func init() {
 	otbInputs := []credit.Input{credit.InGroup, credit.InTokenRewards, credit.InOldLogProbs, {Name: "token_scores.sum_pi_squared", Doc: "Σ_a π(a|s)² per token",
 		Has: func(t *rollout.Trajectory, _ credit.Values) bool { _, ok := t.Scores["sum_pi_squared"]; return ok }},
 		{Name: "token_scores.rollout_is_weights (optional)", Doc: "importance weights per token"}}
-	otbParams := []credit.Param{{Name: "epsilon", Kind: credit.Float, Default: 1e-8, Doc: "added to the baseline denominator", Origin: credit.FromReference("verl/trainer/ppo/core_algos.py::compute_optimal_token_baseline_advantage (epsilon=1e-8)"), Range: credit.NonNeg},
-		{Name: "handle_zero_tail", Kind: credit.Bool, Default: true, Doc: "zero the baseline past the second-longest response", Origin: credit.FromReference("verl/trainer/ppo/core_algos.py::compute_optimal_token_baseline_advantage (handle_zero_tail=True)")}, credit.RewardParam}
+	otbParams := credit.Params(pOtbEpsilon,
+		pOtbHandleZeroTail, credit.Reward)
 	credit.Register(&credit.Method{
 		Name: "verl.optimal_token_baseline", Summary: "optimal per-token baseline weighted by 1 - 2π + Σπ²",
 		Params: otbParams, Inputs: otbInputs, Outputs: []string{"advantages", "returns"}, Scope: credit.ScopeGroup,

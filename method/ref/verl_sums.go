@@ -50,7 +50,7 @@ type gaeSums struct {
 }
 
 func (s *gaeSums) inputs(t *rollout.Trajectory) (r, v, m []float64, err error) {
-	rs, err := credit.TokenRewards(one(t), s.v.String("reward"))
+	rs, err := credit.TokenRewards(one(t), credit.Reward.Get(s.v))
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -92,7 +92,7 @@ type rfppSums struct {
 }
 
 func (s *rfppSums) inputs(t *rollout.Trajectory) (r, m []float64, err error) {
-	rs, err := credit.TokenRewards(one(t), s.v.String("reward"))
+	rs, err := credit.TokenRewards(one(t), credit.Reward.Get(s.v))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -134,7 +134,7 @@ func (s *rfppbSums) Grouped() bool { return false }
 func (s *rfppbSums) Passes() int   { return 2 }
 
 func (s *rfppbSums) inputs(t *rollout.Trajectory) (r, m []float64, err error) {
-	rs, err := credit.TokenRewards(one(t), s.v.String("reward"))
+	rs, err := credit.TokenRewards(one(t), credit.Reward.Get(s.v))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -193,7 +193,7 @@ func (s *gpgSums) Passes() int   { return 1 }
 
 func (s *gpgSums) Add(_ int, b *rollout.Batch) error {
 	for _, t := range b.Trajectories {
-		rs, err := credit.TokenRewards(one(t), s.v.String("reward"))
+		rs, err := credit.TokenRewards(one(t), credit.Reward.Get(s.v))
 		if err != nil {
 			return err
 		}
@@ -208,7 +208,7 @@ func (s *gpgSums) EndPass(int) error { s.p.Finish(); return nil }
 
 func (s *gpgSums) Apply(b *rollout.Batch) error {
 	for _, t := range b.Trajectories {
-		rs, err := credit.TokenRewards(one(t), s.v.String("reward"))
+		rs, err := credit.TokenRewards(one(t), credit.Reward.Get(s.v))
 		if err != nil {
 			return err
 		}

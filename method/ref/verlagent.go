@@ -104,13 +104,13 @@ func (s *stepRows) scatter(b *rollout.Batch, adv [][]float64) {
 }
 
 var (
-	pCrossSteps = credit.Param{Name: "compute_mean_std_cross_steps", Kind: credit.Bool, Default: true, Doc: "every step row enters the group statistics (false: one entry per trajectory)", Origin: credit.FromReference("xlan156/verl-agent gigpo/core_gigpo.py::compute_gigpo_outcome_advantage (compute_mean_std_cross_steps=True)")}
+	pCrossSteps = credit.BoolParam{Param: credit.Param{Name: "compute_mean_std_cross_steps", Kind: credit.Bool, Default: true, Doc: "every step row enters the group statistics (false: one entry per trajectory)", Origin: credit.FromReference("xlan156/verl-agent gigpo/core_gigpo.py::compute_gigpo_outcome_advantage (compute_mean_std_cross_steps=True)")}}
 	inEpisode   = credit.Input{Name: "rewards.<reward>|steps[].rewards.reward|token_level_rewards", Doc: "episode reward, or per-step rewards to sum, or token-level rewards",
 		Has: func(t *rollout.Trajectory, v credit.Values) bool {
 			if t.TokenRewards != nil {
 				return true
 			}
-			if _, ok := t.Rewards[v.String("reward")]; ok {
+			if _, ok := t.Rewards[credit.Reward.Get(v)]; ok {
 				return true
 			}
 			for _, k := range t.TopSteps() {
@@ -124,7 +124,7 @@ var (
 
 func stepRowRun(f func(s *stepRows, v credit.Values) ([][]float64, error)) func(*rollout.Batch, credit.Values) error {
 	return func(b *rollout.Batch, v credit.Values) error {
-		s, err := buildStepRows(b, v.String("reward"))
+		s, err := buildStepRows(b, credit.Reward.Get(v))
 		if err != nil {
 			return err
 		}
@@ -137,11 +137,19 @@ func stepRowRun(f func(s *stepRows, v credit.Values) ([][]float64, error)) func(
 	}
 }
 
+// Parameters of verl_agent.gigpo.
+var (
+	pVerlAgentGigpoStepAdvantageW   = credit.FloatParam{Param: credit.Param{Name: "step_advantage_w", Kind: credit.Float, Default: 1.0, Doc: "ω, weight of the step advantage", Origin: credit.FromReference("examples/gigpo_trainer/run_alfworld.sh (step_advantage_w=1.0); paper Eq. 8 ω")}}
+	pVerlAgentGigpoMode             = credit.StringParam{Param: credit.Param{Name: "mode", Kind: credit.String, Default: "mean_norm", Choices: []string{"mean_norm", "mean_std_norm"}, Doc: "normalisation of both parts", Origin: credit.FromReference("xlan156/verl-agent gigpo/core_gigpo.py::compute_gigpo_outcome_advantage (mode=\"mean_norm\"; the ALFWorld script passes mean_std_norm)")}}
+	pVerlAgentGigpoEnableSimilarity = credit.BoolParam{Param: credit.Param{Name: "enable_similarity", Kind: credit.Bool, Default: false, Doc: "group anchor states by difflib similarity instead of equality", Origin: credit.FromReference("xlan156/verl-agent gigpo/core_gigpo.py::compute_gigpo_outcome_advantage (enable_similarity=False)")}}
+	pVerlAgentGigpoSimilarityThresh = credit.FloatParam{Param: credit.Param{Name: "similarity_thresh", Kind: credit.Float, Default: 0.95, Doc: "similarity threshold", Origin: credit.FromReference("xlan156/verl-agent gigpo/core_gigpo.py::compute_gigpo_outcome_advantage (similarity_thresh=0.95)"), Range: credit.Unit}}
+)
+
 func init() {
 	credit.Register(&credit.Method{
 		Name:       "verl_agent.grpo",
 		Summary:    "verl-agent's multi-turn GRPO over step rows",
-		Params:     []credit.Param{pEpsilon, pNormStd, pCrossSteps, credit.RewardParam},
+		Params:     credit.Params(pEpsilon, pNormStd, pCrossSteps, credit.Reward),
 		Inputs:     []credit.Input{credit.InGroup, inEpisode},
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeGroup,
@@ -149,44 +157,44 @@ func init() {
 		Notes:      "with compute_mean_std_cross_steps (the upstream default) long trajectories weigh more in the group statistics",
 		Run: stepRowRun(func(s *stepRows, v credit.Values) ([][]float64, error) {
 			return verlagent.GRPO(s.rewards, s.masks, s.index, s.trajIndex, verlagent.GRPOOptions{
-				Epsilon: v.Float("epsilon"), NormByStd: v.Bool("norm_adv_by_std_in_grpo"), CrossSteps: v.Bool("compute_mean_std_cross_steps")})
+				Epsilon: pEpsilon.Get(v), NormByStd: pNormStd.Get(v), CrossSteps: pCrossSteps.Get(v)})
 		}),
 	})
 	credit.Register(&credit.Method{
 		Name:       "verl_agent.rloo",
 		Summary:    "verl-agent's multi-turn RLOO over step rows",
-		Params:     []credit.Param{pCrossSteps, credit.RewardParam},
+		Params:     credit.Params(pCrossSteps, credit.Reward),
 		Inputs:     []credit.Input{credit.InGroup, inEpisode},
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeGroup,
 		Provenance: prov(paperRLOO, verlAgentRef+"verl/trainer/ppo/core_algos.py::compute_rloo_outcome_advantage"),
 		Run: stepRowRun(func(s *stepRows, v credit.Values) ([][]float64, error) {
-			return verlagent.RLOO(s.rewards, s.masks, s.index, s.trajIndex, verlagent.RLOOOptions{CrossSteps: v.Bool("compute_mean_std_cross_steps")})
+			return verlagent.RLOO(s.rewards, s.masks, s.index, s.trajIndex, verlagent.RLOOOptions{CrossSteps: pCrossSteps.Get(v)})
 		}),
 	})
 	credit.Register(&credit.Method{
 		Name:       "verl_agent.reinforce_plus_plus_baseline",
 		Summary:    "verl-agent's REINFORCE++-baseline over step rows, whitened over the batch's tokens",
-		Params:     []credit.Param{pCrossSteps, credit.RewardParam},
+		Params:     credit.Params(pCrossSteps, credit.Reward),
 		Inputs:     []credit.Input{credit.InGroup, inEpisode},
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeBatch,
 		Provenance: prov(paperRFPP, verlAgentRef+"verl/trainer/ppo/core_algos.py::compute_reinforce_plus_plus_baseline_outcome_advantage"),
 		Run: stepRowRun(func(s *stepRows, v credit.Values) ([][]float64, error) {
 			o := verlagent.DefaultReinforcePlusPlusBaselineOptions()
-			o.CrossSteps = v.Bool("compute_mean_std_cross_steps")
+			o.CrossSteps = pCrossSteps.Get(v)
 			return verlagent.ReinforcePlusPlusBaseline(s.rewards, s.masks, s.index, s.trajIndex, o)
 		}),
 	})
 	credit.Register(&credit.Method{
 		Name:    "verl_agent.gigpo",
 		Summary: "GiGPO: episode advantage + ω · step advantage over identical anchor states within a group",
-		Params: []credit.Param{pEpsilon.From(credit.FromReference("xlan156/verl-agent gigpo/core_gigpo.py::compute_gigpo_outcome_advantage (epsilon=1e-6)")), pGamma.From(credit.ByCredo("1 (undiscounted) unless set: the ALFWorld script uses 0.95; verl's algorithm.gamma default is 1.0")),
-			{Name: "step_advantage_w", Kind: credit.Float, Default: 1.0, Doc: "ω, weight of the step advantage", Origin: credit.FromReference("examples/gigpo_trainer/run_alfworld.sh (step_advantage_w=1.0); paper Eq. 8 ω")},
-			{Name: "mode", Kind: credit.String, Default: "mean_norm", Choices: []string{"mean_norm", "mean_std_norm"}, Doc: "normalisation of both parts", Origin: credit.FromReference("xlan156/verl-agent gigpo/core_gigpo.py::compute_gigpo_outcome_advantage (mode=\"mean_norm\"; the ALFWorld script passes mean_std_norm)")},
-			{Name: "enable_similarity", Kind: credit.Bool, Default: false, Doc: "group anchor states by difflib similarity instead of equality", Origin: credit.FromReference("xlan156/verl-agent gigpo/core_gigpo.py::compute_gigpo_outcome_advantage (enable_similarity=False)")},
-			{Name: "similarity_thresh", Kind: credit.Float, Default: 0.95, Doc: "similarity threshold", Origin: credit.FromReference("xlan156/verl-agent gigpo/core_gigpo.py::compute_gigpo_outcome_advantage (similarity_thresh=0.95)"), Range: credit.Unit},
-			pCrossSteps, credit.RewardParam},
+		Params: credit.Params(pEpsilon.From(credit.FromReference("xlan156/verl-agent gigpo/core_gigpo.py::compute_gigpo_outcome_advantage (epsilon=1e-6)")), pGamma.From(credit.ByCredo("1 (undiscounted) unless set: the ALFWorld script uses 0.95; verl's algorithm.gamma default is 1.0")),
+			pVerlAgentGigpoStepAdvantageW,
+			pVerlAgentGigpoMode,
+			pVerlAgentGigpoEnableSimilarity,
+			pVerlAgentGigpoSimilarityThresh,
+			pCrossSteps, credit.Reward),
 		Inputs: []credit.Input{credit.InGroup, inEpisode,
 			{Name: "steps[].anchor_obs", Doc: "environment state key of every step", Has: func(t *rollout.Trajectory, _ credit.Values) bool {
 				top := t.TopSteps()
@@ -205,21 +213,21 @@ func init() {
 		Provenance: prov(paperGiGPO, verlAgentRef+"gigpo/core_gigpo.py::compute_step_discounted_returns+compute_gigpo_outcome_advantage"),
 		Notes:      "step returns R_t = r_t + γ R_{t+1} per trajectory; a singleton anchor group gets step advantage 0",
 		Run: stepRowRun(func(s *stepRows, v credit.Values) ([][]float64, error) {
-			ret, err := verlagent.StepDiscountedReturns(s.stepReward, s.trajIndex, v.Float("gamma"))
+			ret, err := verlagent.StepDiscountedReturns(s.stepReward, s.trajIndex, pGamma.Get(v))
 			if err != nil {
 				return nil, err
 			}
 			o := verlagent.DefaultGiGPOOptions()
-			o.Epsilon = v.Float("epsilon")
-			o.StepAdvantageW = v.Float("step_advantage_w")
-			if v.String("mode") == "mean_std_norm" {
+			o.Epsilon = pEpsilon.Get(v)
+			o.StepAdvantageW = pVerlAgentGigpoStepAdvantageW.Get(v)
+			if pVerlAgentGigpoMode.Get(v) == "mean_std_norm" {
 				o.Mode = verlagent.MeanStdNorm
 			} else {
 				o.Mode = verlagent.MeanNorm
 			}
-			o.EnableSimilarity = v.Bool("enable_similarity")
-			o.SimilarityThresh = v.Float("similarity_thresh")
-			o.CrossSteps = v.Bool("compute_mean_std_cross_steps")
+			o.EnableSimilarity = pVerlAgentGigpoEnableSimilarity.Get(v)
+			o.SimilarityThresh = pVerlAgentGigpoSimilarityThresh.Get(v)
+			o.CrossSteps = pCrossSteps.Get(v)
 			return verlagent.GiGPO(s.rewards, ret, s.masks, s.anchor, s.index, s.trajIndex, o)
 		}),
 	})

@@ -95,8 +95,8 @@ func validWeights(x any) error {
 
 // mixtureRewards reads the channels of v and mixes them.
 func mixtureRewards(b *rollout.Batch, v credit.Values) ([]float64, error) {
-	chs := credit.SplitList(v.String("channels"))
-	w, err := weightsFor(v.String("weights"), len(chs))
+	chs := credit.SplitList(pR3Channels.Get(v))
+	w, err := weightsFor(pR3Weights.Get(v), len(chs))
 	if err != nil {
 		return nil, err
 	}
