@@ -277,10 +277,10 @@ type knapsackStep struct {
 }
 
 func beginKnapsack(v credit.Values, st *credit.State) (credit.Step, error) {
-	if err := checkKeySpec("prompt_key", pKnapsackMethodPromptKey.Get(v)); err != nil {
+	if err := checkKeySpec("prompt_key", pKnapsackPromptKey.Get(v)); err != nil {
 		return nil, err
 	}
-	ema := pKnapsackMethodEma.Get(v)
+	ema := pKnapsackEma.Get(v)
 	if !(ema >= 0 && ema < 1) {
 		return nil, fmt.Errorf("parameter ema is %v, want 0 <= ema < 1", ema)
 	}
@@ -309,7 +309,7 @@ func (s *knapsackStep) Group(b *rollout.Batch) error {
 	thr := pThresh.Get(v)
 	first := map[string]float64{}
 	for i, t := range b.Trajectories {
-		k, _ := keyOf(t, pKnapsackMethodPromptKey.Get(v))
+		k, _ := keyOf(t, pKnapsackPromptKey.Get(v))
 		if _, ok := s.seen[k]; !ok {
 			s.keys = append(s.keys, k)
 		}

@@ -153,7 +153,7 @@ func (s *trustStep) Group(b *rollout.Batch) error {
 	if err != nil {
 		return err
 	}
-	r, err := TrustRewards(o, th, credit.GroupIDs(b), s.step, TrustOptions{Alpha: pStratifiedGrpoAlpha.Get(v), Threshold: pThresh.Get(v), AnnealT: pTrustGrpoAnnealT.Get(v)})
+	r, err := TrustRewards(o, th, credit.GroupIDs(b), s.step, TrustOptions{Alpha: pTrustGrpoAlpha.Get(v), Threshold: pThresh.Get(v), AnnealT: pTrustGrpoAnnealT.Get(v)})
 	if err != nil {
 		return err
 	}

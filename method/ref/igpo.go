@@ -29,12 +29,12 @@ import (
 
 const igpoRef = "GuoqingWang1/IGPO verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage"
 
-// Parameters of name.
+// Parameters of the IGPO methods.
 var (
-	pNameInfoGainNormMode   = credit.StringParam{Param: credit.Param{Name: "info_gain_norm_mode", Kind: credit.String, Default: "joint", Choices: []string{"joint", "separate"}, Doc: "normalise F1 and IG rewards together or apart", Origin: credit.FromReference("GuoqingWang1/IGPO verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage (info_gain_norm_mode=\"joint\")")}}
-	pNameCurriculumF1Weight = credit.FloatParam{Param: credit.Param{Name: "curriculum_f1_weight", Kind: credit.Float, Default: 1.0, Doc: "scale of the F1 reward", Origin: credit.FromReference("GuoqingWang1/IGPO verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage (curriculum weights 1.0)")}}
-	pNameCurriculumIgWeight = credit.FloatParam{Param: credit.Param{Name: "curriculum_ig_weight", Kind: credit.Float, Default: 1.0, Doc: "scale of the IG rewards", Origin: credit.FromReference("GuoqingWang1/IGPO verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage (curriculum weights 1.0)")}}
-	pNameIgSource           = credit.StringParam{Param: credit.Param{Name: "ig_source", Kind: credit.String, Default: "rewards", Choices: []string{"rewards", "beliefs"}, Doc: "IG rewards given as steps[].rewards.ig, or computed from per-turn beliefs in the ground truth", Origin: credit.ByCredo("the IG rewards are given (the trainer computes them with its policy); beliefs derives them from per-turn answer probabilities")}}
+	pIGPOInfoGainNormMode   = credit.StringParam{Param: credit.Param{Name: "info_gain_norm_mode", Kind: credit.String, Default: "joint", Choices: []string{"joint", "separate"}, Doc: "normalise F1 and IG rewards together or apart", Origin: credit.FromReference("GuoqingWang1/IGPO verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage (info_gain_norm_mode=\"joint\")")}}
+	pIGPOCurriculumF1Weight = credit.FloatParam{Param: credit.Param{Name: "curriculum_f1_weight", Kind: credit.Float, Default: 1.0, Doc: "scale of the F1 reward", Origin: credit.FromReference("GuoqingWang1/IGPO verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage (curriculum weights 1.0)")}}
+	pIGPOCurriculumIgWeight = credit.FloatParam{Param: credit.Param{Name: "curriculum_ig_weight", Kind: credit.Float, Default: 1.0, Doc: "scale of the IG rewards", Origin: credit.FromReference("GuoqingWang1/IGPO verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage (curriculum weights 1.0)")}}
+	pIGPOIgSource           = credit.StringParam{Param: credit.Param{Name: "ig_source", Kind: credit.String, Default: "rewards", Choices: []string{"rewards", "beliefs"}, Doc: "IG rewards given as steps[].rewards.ig, or computed from per-turn beliefs in the ground truth", Origin: credit.ByCredo("the IG rewards are given (the trainer computes them with its policy); beliefs derives them from per-turn answer probabilities")}}
 )
 
 func init() {
@@ -48,15 +48,15 @@ func init() {
 			Name:    name,
 			Summary: summary,
 			Params: credit.Params(pEpsilon.From(credit.FromReference(igpoRef+" (epsilon=1e-6)")), pNormStd.From(credit.FromReference(igpoRef+" (norm_adv_by_std_in_grpo=True)")), pGamma.From(credit.FromReference(igpoRef+" (gamma=1.0)")),
-				pNameInfoGainNormMode,
-				pNameCurriculumF1Weight,
-				pNameCurriculumIgWeight,
-				pNameIgSource,
+				pIGPOInfoGainNormMode,
+				pIGPOCurriculumF1Weight,
+				pIGPOCurriculumIgWeight,
+				pIGPOIgSource,
 				credit.Reward),
 			Inputs: []credit.Input{credit.InGroup, credit.InTokenRewards, {Name: "steps[].values.belief|answer_logprob + features.belief0|answer_logprob0 (ig_source=beliefs)",
 				Doc: "belief in the ground-truth answer after each turn and before the first",
 				Has: func(t *rollout.Trajectory, v credit.Values) bool {
-					if pNameIgSource.Get(v) != "beliefs" || t.TokenRewards != nil {
+					if pIGPOIgSource.Get(v) != "beliefs" || t.TokenRewards != nil {
 						return true
 					}
 					if _, err := beliefs(t); err != nil {
@@ -85,7 +85,7 @@ func runIGPO(corrected bool) func(*rollout.Batch, credit.Values) error {
 			row := make([]float64, t.Len())
 			top := t.TopSteps()
 			ig := make([]float64, len(top))
-			if pNameIgSource.Get(v) == "beliefs" {
+			if pIGPOIgSource.Get(v) == "beliefs" {
 				b, err := beliefs(t)
 				if err != nil {
 					return err
@@ -118,11 +118,11 @@ func runIGPO(corrected bool) func(*rollout.Batch, credit.Values) error {
 		o.Epsilon = pEpsilon.Get(v)
 		o.NormByStd = pNormStd.Get(v)
 		o.Gamma = pGamma.Get(v)
-		if pNameInfoGainNormMode.Get(v) == "separate" {
+		if pIGPOInfoGainNormMode.Get(v) == "separate" {
 			o.Mode = igpo.Separate
 		}
-		o.CurriculumF1Weight = pNameCurriculumF1Weight.Get(v)
-		o.CurriculumIGWeight = pNameCurriculumIgWeight.Get(v)
+		o.CurriculumF1Weight = pIGPOCurriculumF1Weight.Get(v)
+		o.CurriculumIGWeight = pIGPOCurriculumIgWeight.Get(v)
 		o.Corrected = corrected
 		adv, err := igpo.GRPOTurnLevel(rows, ms, credit.GroupIDs(b), o)
 		if err != nil {

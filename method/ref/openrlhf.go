@@ -50,17 +50,17 @@ func setClipRange(v credit.Values, raw string) error {
 
 // Parameters of openrlhf.compute_advantages_and_returns.
 var (
-	pOpenrlhfComputeAdvantagesAndReturnsEstimator = credit.StringParam{Param: credit.Param{Name: "estimator", Kind: credit.String, Default: "gae", Choices: []string{"gae", "reinforce", "rloo", "reinforce_baseline", "group_norm", "dr_grpo"}, Doc: "advantage estimator (--advantage_estimator)", Origin: credit.FromReference("openrlhf/cli/train_ppo_ray.py::--advantage_estimator (gae)")}}
-	pOpenrlhfComputeAdvantagesAndReturnsKlCoef    = credit.FloatParam{Param: credit.Param{Name: "kl_coef", Kind: credit.Float, Default: 0.0, Doc: "KL penalty coefficient (k1 = old_log_probs - ref_log_prob); 0 = off", Origin: credit.ByCredo("KL shaping off unless asked for, so the estimator alone is compared (OpenRLHF's --init_kl_coef defaults to 0.01)"), Range: credit.NonNeg,
+	pOpenRLHFEstimator = credit.StringParam{Param: credit.Param{Name: "estimator", Kind: credit.String, Default: "gae", Choices: []string{"gae", "reinforce", "rloo", "reinforce_baseline", "group_norm", "dr_grpo"}, Doc: "advantage estimator (--advantage_estimator)", Origin: credit.FromReference("openrlhf/cli/train_ppo_ray.py::--advantage_estimator (gae)")}}
+	pOpenRLHFKLCoef    = credit.FloatParam{Param: credit.Param{Name: "kl_coef", Kind: credit.Float, Default: 0.0, Doc: "KL penalty coefficient (k1 = old_log_probs - ref_log_prob); 0 = off", Origin: credit.ByCredo("KL shaping off unless asked for, so the estimator alone is compared (OpenRLHF's --init_kl_coef defaults to 0.01)"), Range: credit.NonNeg,
 		Aliases: []credit.Alias{{Name: "init_kl_coef", Note: "OpenRLHF's flag"}}}}
-	pOpenrlhfComputeAdvantagesAndReturnsRewardClip = credit.FloatParam{Param: credit.Param{Name: "reward_clip", Kind: credit.Float, Default: 10.0, Doc: "rewards are clamped to [-reward_clip, reward_clip]; 0 = no clamp", Origin: credit.FromReference("openrlhf/cli/train_ppo_ray.py::--reward_clip_range (-10, 10)"), Range: credit.NonNeg,
+	pOpenRLHFRewardClip = credit.FloatParam{Param: credit.Param{Name: "reward_clip", Kind: credit.Float, Default: 10.0, Doc: "rewards are clamped to [-reward_clip, reward_clip]; 0 = no clamp", Origin: credit.FromReference("openrlhf/cli/train_ppo_ray.py::--reward_clip_range (-10, 10)"), Range: credit.NonNeg,
 		Aliases: []credit.Alias{{Name: "reward_clip_range", Note: "OpenRLHF's flag: LOW,HIGH with LOW = -HIGH (credo clamps symmetrically)", Apply: setClipRange}}}}
-	pOpenrlhfComputeAdvantagesAndReturnsNormAdvByStdInGrpo = credit.BoolParam{Param: credit.Param{Name: "norm_adv_by_std_in_grpo", Kind: credit.Bool, Default: true, Doc: "whitening divides by the std (false: it only centres, OpenRLHF's --no_advantage_std_norm)",
+	pOpenRLHFNormAdvByStdInGrpo = credit.BoolParam{Param: credit.Param{Name: "norm_adv_by_std_in_grpo", Kind: credit.Bool, Default: true, Doc: "whitening divides by the std (false: it only centres, OpenRLHF's --no_advantage_std_norm)",
 		Origin:  credit.FromReference("openrlhf/cli/train_ppo_ray.py::--no_advantage_std_norm (off, so the std divides)"),
 		Aliases: []credit.Alias{negated("no_advantage_std_norm", false, "OpenRLHF's flag (true = do not divide by the std)"), negated("no_std_norm", true, "deprecated: use norm_adv_by_std_in_grpo=false (the opposite sense)")}}}
-	pOpenrlhfComputeAdvantagesAndReturnsOverlongBufferLen     = credit.FloatParam{Param: credit.Param{Name: "overlong_buffer_len", Kind: credit.Float, Default: 0.0, Doc: "DAPO overlong penalty buffer; 0 = off", Origin: credit.FromReference("openrlhf/cli/train_ppo_ray.py::--overlong_buffer_len (None = off)"), Range: credit.NonNeg}}
-	pOpenrlhfComputeAdvantagesAndReturnsOverlongPenaltyFactor = credit.FloatParam{Param: credit.Param{Name: "overlong_penalty_factor", Kind: credit.Float, Default: 1.0, Doc: "DAPO overlong penalty factor", Origin: credit.FromReference("openrlhf/cli/train_ppo_ray.py::--overlong_penalty_factor (1.0)"), Range: credit.NonNeg}}
-	pOpenrlhfComputeAdvantagesAndReturnsMaxNewTokens          = credit.FloatParam{Param: credit.Param{Name: "max_new_tokens", Kind: credit.Float, Default: 0.0, Doc: "generation limit for the overlong penalty", Origin: credit.ByCredo("no limit known to credo: the penalty is off until overlong_buffer_len and this limit are set (OpenRLHF's --generate_max_len, default 1024)"), Range: credit.NonNeg,
+	pOpenRLHFOverlongBufferLen     = credit.FloatParam{Param: credit.Param{Name: "overlong_buffer_len", Kind: credit.Float, Default: 0.0, Doc: "DAPO overlong penalty buffer; 0 = off", Origin: credit.FromReference("openrlhf/cli/train_ppo_ray.py::--overlong_buffer_len (None = off)"), Range: credit.NonNeg}}
+	pOpenRLHFOverlongPenaltyFactor = credit.FloatParam{Param: credit.Param{Name: "overlong_penalty_factor", Kind: credit.Float, Default: 1.0, Doc: "DAPO overlong penalty factor", Origin: credit.FromReference("openrlhf/cli/train_ppo_ray.py::--overlong_penalty_factor (1.0)"), Range: credit.NonNeg}}
+	pOpenRLHFMaxNewTokens          = credit.FloatParam{Param: credit.Param{Name: "max_new_tokens", Kind: credit.Float, Default: 0.0, Doc: "generation limit for the overlong penalty", Origin: credit.ByCredo("no limit known to credo: the penalty is off until overlong_buffer_len and this limit are set (OpenRLHF's --generate_max_len, default 1024)"), Range: credit.NonNeg,
 		Aliases: []credit.Alias{{Name: "generate_max_len", Note: "OpenRLHF's flag"}}}}
 )
 
@@ -112,20 +112,20 @@ func init() {
 		Name:    "openrlhf.compute_advantages_and_returns",
 		Summary: "OpenRLHF's whole shaping pipeline: length penalties, group baseline, KL reward, GAE or returns, whitening",
 		Params: credit.Params(
-			pOpenrlhfComputeAdvantagesAndReturnsEstimator,
+			pOpenRLHFEstimator,
 			pGammaOpenRLHF, pLambd,
-			pOpenrlhfComputeAdvantagesAndReturnsKlCoef,
-			pOpenrlhfComputeAdvantagesAndReturnsRewardClip,
-			pOpenrlhfComputeAdvantagesAndReturnsNormAdvByStdInGrpo,
-			pOpenrlhfComputeAdvantagesAndReturnsOverlongBufferLen,
-			pOpenrlhfComputeAdvantagesAndReturnsOverlongPenaltyFactor,
-			pOpenrlhfComputeAdvantagesAndReturnsMaxNewTokens,
+			pOpenRLHFKLCoef,
+			pOpenRLHFRewardClip,
+			pOpenRLHFNormAdvByStdInGrpo,
+			pOpenRLHFOverlongBufferLen,
+			pOpenRLHFOverlongPenaltyFactor,
+			pOpenRLHFMaxNewTokens,
 			credit.Reward,
 		),
 		Inputs: []credit.Input{credit.InGroup, credit.InOutcome,
 			{Name: "values (estimator gae)", Doc: "critic values per token", Critic: true, Has: func(t *rollout.Trajectory, v credit.Values) bool {
-				return pOpenrlhfComputeAdvantagesAndReturnsEstimator.Get(v) != "gae" || t.Values != nil
-			}}, credit.KLLogProbs(pOpenrlhfComputeAdvantagesAndReturnsKlCoef)},
+				return pOpenRLHFEstimator.Get(v) != "gae" || t.Values != nil
+			}}, credit.KLLogProbs(pOpenRLHFKLCoef)},
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeBatch,
 		Provenance: prov(credit.Provenance{Paper: "OpenRLHF: An Easy-to-use, Scalable and High-performance RLHF Framework", ArXiv: "2405.11143"}, openrlhfRef+"RemoteExperienceMaker.compute_advantages_and_returns"),
@@ -171,21 +171,21 @@ func runOpenRLHF(b *rollout.Batch, v credit.Values) error {
 // block order of Blocks.
 func openrlhfInputs(b *rollout.Batch, v credit.Values, order []int, n int) (openrlhf.Experience, openrlhf.Options) {
 	opt := openrlhf.DefaultOptions()
-	opt.Estimator = openrlhf.Estimator(pOpenrlhfComputeAdvantagesAndReturnsEstimator.Get(v))
+	opt.Estimator = openrlhf.Estimator(pOpenRLHFEstimator.Get(v))
 	opt.NSamplesPerPrompt = n
 	opt.Gamma = pGammaOpenRLHF.Get(v)
 	opt.Lambda = pLambd.Get(v)
-	opt.KLCoef = pOpenrlhfComputeAdvantagesAndReturnsKlCoef.Get(v)
-	opt.NoStdNorm = !pOpenrlhfComputeAdvantagesAndReturnsNormAdvByStdInGrpo.Get(v)
-	if c := pOpenrlhfComputeAdvantagesAndReturnsRewardClip.Get(v); c > 0 {
+	opt.KLCoef = pOpenRLHFKLCoef.Get(v)
+	opt.NoStdNorm = !pOpenRLHFNormAdvByStdInGrpo.Get(v)
+	if c := pOpenRLHFRewardClip.Get(v); c > 0 {
 		opt.RewardClip = &openrlhf.Range{Low: -c, High: c}
 	} else {
 		opt.RewardClip = nil
 	}
-	if l := pOpenrlhfComputeAdvantagesAndReturnsOverlongBufferLen.Get(v); l > 0 {
+	if l := pOpenRLHFOverlongBufferLen.Get(v); l > 0 {
 		opt.OverlongBufferLen = &l
-		opt.OverlongPenaltyFactor = pOpenrlhfComputeAdvantagesAndReturnsOverlongPenaltyFactor.Get(v)
-		opt.MaxNewTokens = pOpenrlhfComputeAdvantagesAndReturnsMaxNewTokens.Get(v)
+		opt.OverlongPenaltyFactor = pOpenRLHFOverlongPenaltyFactor.Get(v)
+		opt.MaxNewTokens = pOpenRLHFMaxNewTokens.Get(v)
 	}
 	exp := openrlhf.Experience{}
 	kl := opt.KLCoef > 0
@@ -240,9 +240,9 @@ func (s *openrlhfSums) Grouped() bool { return true }
 
 func (s *openrlhfSums) Passes() int {
 	switch {
-	case !openrlhf.Estimator(pOpenrlhfComputeAdvantagesAndReturnsEstimator.Get(s.v)).Whitened():
+	case !openrlhf.Estimator(pOpenRLHFEstimator.Get(s.v)).Whitened():
 		return 0
-	case !pOpenrlhfComputeAdvantagesAndReturnsNormAdvByStdInGrpo.Get(s.v):
+	case !pOpenRLHFNormAdvByStdInGrpo.Get(s.v):
 		return 1
 	}
 	return 2
@@ -280,7 +280,7 @@ func (s *openrlhfSums) Add(k int, b *rollout.Batch) error {
 
 func (s *openrlhfSums) EndPass(k int) error {
 	if k == 0 {
-		return s.w.EndMean("openrlhf.compute_advantages_and_returns", !pOpenrlhfComputeAdvantagesAndReturnsNormAdvByStdInGrpo.Get(s.v), false)
+		return s.w.EndMean("openrlhf.compute_advantages_and_returns", !pOpenRLHFNormAdvByStdInGrpo.Get(s.v), false)
 	}
 	return nil
 }

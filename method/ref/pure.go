@@ -22,15 +22,15 @@ import (
 
 // Parameters of pure.credit_assignment.
 var (
-	pPureCreditAssignmentRewardMode                    = credit.StringParam{Param: credit.Param{Name: "reward_mode", Kind: credit.String, Default: "PRMVR", Choices: []string{"PRMVR", "PRM", "VR"}, Doc: "process reward, verifiable reward, or both", Origin: credit.FromReference("CJReinforce/PURE openrlhf/cli/train_ppo_ray.py::--reward_mode (PRMVR: the paper's main PRM+VR run)")}}
-	pPureCreditAssignmentRewardBaseline                = credit.StringParam{Param: credit.Param{Name: "reward_baseline", Kind: credit.String, Default: "step", Choices: []string{"step", "token"}, Doc: "leave-one-out baseline per step or per token", Origin: credit.FromReference("CJReinforce/PURE openrlhf/cli/train_ppo_ray.py::--reward_baseline (step)")}}
-	pPureCreditAssignmentTemperature                   = credit.FloatParam{Param: credit.Param{Name: "temperature", Kind: credit.Float, Default: pure.DefaultTemperature, Doc: "softmin temperature (→0: the minimum step reward)", Origin: credit.FromReference("CJReinforce/PURE openrlhf/utils/utils.py::turn_process_reward_logits_to_reward (temperature 0.1, hard-coded at the call)"), Range: credit.NonNeg}}
-	pPureCreditAssignmentVerifiableRewardCoef          = credit.FloatParam{Param: credit.Param{Name: "verifiable_reward_coef", Kind: credit.Float, Default: 1.0, Doc: "weight of the verifiable reward", Origin: credit.FromReference("CJReinforce/PURE openrlhf/cli/train_ppo_ray.py::--verifiable_reward_coef (1.0)")}}
-	pPureCreditAssignmentKlCoef                        = credit.FloatParam{Param: credit.Param{Name: "kl_coef", Kind: credit.Float, Default: 0.0, Doc: "KL penalty coefficient; > 0 needs old_log_probs and ref_log_prob", Origin: credit.ByCredo("KL in the reward off unless asked for (PURE's scripts set --init_kl_coef; credo compares the credit alone)"), Range: credit.NonNeg}}
-	pPureCreditAssignmentUseKlEstimatorK3              = credit.BoolParam{Param: credit.Param{Name: "use_kl_estimator_k3", Kind: credit.Bool, Default: false, Doc: "k3 instead of k1 KL estimate", Origin: credit.FromReference("CJReinforce/PURE openrlhf/cli/train_ppo_ray.py::--use_kl_estimator_k3 (off)")}}
-	pPureCreditAssignmentDisableWeightedReward         = credit.BoolParam{Param: credit.Param{Name: "disable_weighted_reward", Kind: credit.Bool, Default: false, Doc: "uniform instead of softmin step weights (sum-form)", Origin: credit.FromReference("CJReinforce/PURE openrlhf/cli/train_ppo_ray.py::--disable_weighted_reward (off: min-form)")}}
-	pPureCreditAssignmentNomaskSeparatorAdv            = credit.BoolParam{Param: credit.Param{Name: "nomask_separator_adv", Kind: credit.Bool, Default: false, Doc: "keep the returns at step-end tokens", Origin: credit.FromReference("CJReinforce/PURE openrlhf/cli/train_ppo_ray.py::--nomask_separator_adv (off: separators get 0)")}}
-	pPureCreditAssignmentDisableAdvantageNormalization = credit.BoolParam{Param: credit.Param{Name: "disable_advantage_normalization", Kind: credit.Bool, Default: false, Doc: "skip the replay-buffer normalisation", Origin: credit.FromReference("CJReinforce/PURE openrlhf/cli/train_ppo_ray.py::--disable_advantage_normalization (off)")}}
+	pPURERewardMode                    = credit.StringParam{Param: credit.Param{Name: "reward_mode", Kind: credit.String, Default: "PRMVR", Choices: []string{"PRMVR", "PRM", "VR"}, Doc: "process reward, verifiable reward, or both", Origin: credit.FromReference("CJReinforce/PURE openrlhf/cli/train_ppo_ray.py::--reward_mode (PRMVR: the paper's main PRM+VR run)")}}
+	pPURERewardBaseline                = credit.StringParam{Param: credit.Param{Name: "reward_baseline", Kind: credit.String, Default: "step", Choices: []string{"step", "token"}, Doc: "leave-one-out baseline per step or per token", Origin: credit.FromReference("CJReinforce/PURE openrlhf/cli/train_ppo_ray.py::--reward_baseline (step)")}}
+	pPURETemperature                   = credit.FloatParam{Param: credit.Param{Name: "temperature", Kind: credit.Float, Default: pure.DefaultTemperature, Doc: "softmin temperature (→0: the minimum step reward)", Origin: credit.FromReference("CJReinforce/PURE openrlhf/utils/utils.py::turn_process_reward_logits_to_reward (temperature 0.1, hard-coded at the call)"), Range: credit.NonNeg}}
+	pPUREVerifiableRewardCoef          = credit.FloatParam{Param: credit.Param{Name: "verifiable_reward_coef", Kind: credit.Float, Default: 1.0, Doc: "weight of the verifiable reward", Origin: credit.FromReference("CJReinforce/PURE openrlhf/cli/train_ppo_ray.py::--verifiable_reward_coef (1.0)")}}
+	pPUREKLCoef                        = credit.FloatParam{Param: credit.Param{Name: "kl_coef", Kind: credit.Float, Default: 0.0, Doc: "KL penalty coefficient; > 0 needs old_log_probs and ref_log_prob", Origin: credit.ByCredo("KL in the reward off unless asked for (PURE's scripts set --init_kl_coef; credo compares the credit alone)"), Range: credit.NonNeg}}
+	pPUREUseKLEstimatorK3              = credit.BoolParam{Param: credit.Param{Name: "use_kl_estimator_k3", Kind: credit.Bool, Default: false, Doc: "k3 instead of k1 KL estimate", Origin: credit.FromReference("CJReinforce/PURE openrlhf/cli/train_ppo_ray.py::--use_kl_estimator_k3 (off)")}}
+	pPUREDisableWeightedReward         = credit.BoolParam{Param: credit.Param{Name: "disable_weighted_reward", Kind: credit.Bool, Default: false, Doc: "uniform instead of softmin step weights (sum-form)", Origin: credit.FromReference("CJReinforce/PURE openrlhf/cli/train_ppo_ray.py::--disable_weighted_reward (off: min-form)")}}
+	pPURENomaskSeparatorAdv            = credit.BoolParam{Param: credit.Param{Name: "nomask_separator_adv", Kind: credit.Bool, Default: false, Doc: "keep the returns at step-end tokens", Origin: credit.FromReference("CJReinforce/PURE openrlhf/cli/train_ppo_ray.py::--nomask_separator_adv (off: separators get 0)")}}
+	pPUREDisableAdvantageNormalization = credit.BoolParam{Param: credit.Param{Name: "disable_advantage_normalization", Kind: credit.Bool, Default: false, Doc: "skip the replay-buffer normalisation", Origin: credit.FromReference("CJReinforce/PURE openrlhf/cli/train_ppo_ray.py::--disable_advantage_normalization (off)")}}
 )
 
 func init() {
@@ -38,23 +38,23 @@ func init() {
 		Name:    "pure.credit_assignment",
 		Summary: "PURE min-form credit: softmin-weighted PRM step rewards, leave-one-out baselines, verifiable reward, normalisation",
 		Params: credit.Params(
-			pPureCreditAssignmentRewardMode,
-			pPureCreditAssignmentRewardBaseline,
-			pPureCreditAssignmentTemperature,
-			pPureCreditAssignmentVerifiableRewardCoef,
-			pPureCreditAssignmentKlCoef,
-			pPureCreditAssignmentUseKlEstimatorK3,
-			pPureCreditAssignmentDisableWeightedReward,
-			pPureCreditAssignmentNomaskSeparatorAdv,
-			pPureCreditAssignmentDisableAdvantageNormalization,
+			pPURERewardMode,
+			pPURERewardBaseline,
+			pPURETemperature,
+			pPUREVerifiableRewardCoef,
+			pPUREKLCoef,
+			pPUREUseKLEstimatorK3,
+			pPUREDisableWeightedReward,
+			pPURENomaskSeparatorAdv,
+			pPUREDisableAdvantageNormalization,
 			credit.Reward,
 		),
 		Inputs: []credit.Input{credit.InGroup,
 			{Name: "steps", Doc: "reasoning steps as token spans", Has: func(t *rollout.Trajectory, v credit.Values) bool {
-				return pPureCreditAssignmentRewardMode.Get(v) == "VR" || len(t.TopSteps()) > 0
+				return pPURERewardMode.Get(v) == "VR" || len(t.TopSteps()) > 0
 			}},
 			{Name: "steps[].rewards.prm|prm_logit0+prm_logit1", Doc: "PRM output per step", Has: func(t *rollout.Trajectory, v credit.Values) bool {
-				if pPureCreditAssignmentRewardMode.Get(v) == "VR" {
+				if pPURERewardMode.Get(v) == "VR" {
 					return true
 				}
 				for _, k := range t.TopSteps() {
@@ -65,13 +65,13 @@ func init() {
 				return true
 			}},
 			{Name: "rewards.<reward> (VR modes)", Doc: "verifiable outcome, solved when > 0", Has: func(t *rollout.Trajectory, v credit.Values) bool {
-				if pPureCreditAssignmentRewardMode.Get(v) == "PRM" {
+				if pPURERewardMode.Get(v) == "PRM" {
 					return true
 				}
 				_, ok := t.Rewards[credit.Reward.Get(v)]
 				return ok
 			}},
-			credit.KLLogProbs(pPureCreditAssignmentKlCoef),
+			credit.KLLogProbs(pPUREKLCoef),
 		},
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeBatch,
@@ -110,15 +110,15 @@ func runPURE(corrected bool) func(*rollout.Batch, credit.Values) error {
 			return err
 		}
 		opt := pure.DefaultOptions(n)
-		opt.RewardMode = pure.RewardMode(pPureCreditAssignmentRewardMode.Get(v))
-		opt.RewardBaseline = pure.Baseline(pPureCreditAssignmentRewardBaseline.Get(v))
-		opt.Temperature = pPureCreditAssignmentTemperature.Get(v)
-		opt.VerifiableRewardCoef = pPureCreditAssignmentVerifiableRewardCoef.Get(v)
-		opt.KLCoef = pPureCreditAssignmentKlCoef.Get(v)
-		opt.UseKLEstimatorK3 = pPureCreditAssignmentUseKlEstimatorK3.Get(v)
-		opt.DisableWeightedReward = pPureCreditAssignmentDisableWeightedReward.Get(v)
-		opt.NoMaskSeparatorAdv = pPureCreditAssignmentNomaskSeparatorAdv.Get(v)
-		opt.DisableAdvantageNormalization = pPureCreditAssignmentDisableAdvantageNormalization.Get(v)
+		opt.RewardMode = pure.RewardMode(pPURERewardMode.Get(v))
+		opt.RewardBaseline = pure.Baseline(pPURERewardBaseline.Get(v))
+		opt.Temperature = pPURETemperature.Get(v)
+		opt.VerifiableRewardCoef = pPUREVerifiableRewardCoef.Get(v)
+		opt.KLCoef = pPUREKLCoef.Get(v)
+		opt.UseKLEstimatorK3 = pPUREUseKLEstimatorK3.Get(v)
+		opt.DisableWeightedReward = pPUREDisableWeightedReward.Get(v)
+		opt.NoMaskSeparatorAdv = pPURENomaskSeparatorAdv.Get(v)
+		opt.DisableAdvantageNormalization = pPUREDisableAdvantageNormalization.Get(v)
 		opt.CorrectedNormalization = corrected
 		usePRM := opt.RewardMode != pure.ModeVR
 		var e pure.Experience

@@ -21,13 +21,13 @@ import (
 
 // Parameters of spiral.rae.
 var (
-	pSpiralRaeRewardScaling          = credit.FloatParam{Param: credit.Param{Name: "reward_scaling", Kind: credit.Float, Default: 1.0, Doc: "multiplies the game reward", Origin: credit.FromReference("spiral-rl/spiral train_spiral.py::args.reward_scaling (1.0)")}}
-	pSpiralRaeUseRoleBaseline        = credit.BoolParam{Param: credit.Param{Name: "use_role_baseline", Kind: credit.Bool, Default: true, Doc: "subtract the per-role EMA baseline", Origin: credit.FromReference("spiral-rl/spiral train_spiral.py::args.use_role_baseline (True)")}}
-	pSpiralRaeRoleBaselineEmaGamma   = credit.FloatParam{Param: credit.Param{Name: "role_baseline_ema_gamma", Kind: credit.Float, Default: 0.95, Doc: "EMA decay of the baseline", Origin: credit.FromReference("spiral-rl/spiral train_spiral.py::args.role_baseline_ema_gamma (0.95)"), Range: credit.Unit}}
-	pSpiralRaeUseIntermediateRewards = credit.BoolParam{Param: credit.Param{Name: "use_intermediate_rewards", Kind: credit.Bool, Default: true, Doc: "discount earlier turns by gamma^(turns to the player's last)", Origin: credit.FromReference("spiral-rl/spiral train_spiral.py::args.use_intermediate_rewards (True)")}}
-	pSpiralRaeFilterZeroAdv          = credit.BoolParam{Param: credit.Param{Name: "filter_zero_adv", Kind: credit.Bool, Default: true, Doc: "turns with zero reward get no credit", Origin: credit.FromReference("spiral-rl/spiral train_spiral.py::args.filter_zero_adv (True)")}}
-	pSpiralRaeFixedOpponent          = credit.BoolParam{Param: credit.Param{Name: "fixed_opponent", Kind: credit.Bool, Default: false, Doc: "train only online_model_player", Origin: credit.FromReference("spiral-rl/spiral train_spiral.py::args.fixed_opponent (off: both seats trained)")}}
-	pSpiralRaeOnlineModelPlayer      = credit.IntParam{Param: credit.Param{Name: "online_model_player", Kind: credit.Int, Default: 0, Doc: "the trained seat with fixed_opponent", Origin: credit.FromReference("spiral-rl/spiral train_spiral.py::args.online_model_player (0)"), Range: credit.AtLeast(0)}}
+	pSpiralRewardScaling          = credit.FloatParam{Param: credit.Param{Name: "reward_scaling", Kind: credit.Float, Default: 1.0, Doc: "multiplies the game reward", Origin: credit.FromReference("spiral-rl/spiral train_spiral.py::args.reward_scaling (1.0)")}}
+	pSpiralUseRoleBaseline        = credit.BoolParam{Param: credit.Param{Name: "use_role_baseline", Kind: credit.Bool, Default: true, Doc: "subtract the per-role EMA baseline", Origin: credit.FromReference("spiral-rl/spiral train_spiral.py::args.use_role_baseline (True)")}}
+	pSpiralRoleBaselineEmaGamma   = credit.FloatParam{Param: credit.Param{Name: "role_baseline_ema_gamma", Kind: credit.Float, Default: 0.95, Doc: "EMA decay of the baseline", Origin: credit.FromReference("spiral-rl/spiral train_spiral.py::args.role_baseline_ema_gamma (0.95)"), Range: credit.Unit}}
+	pSpiralUseIntermediateRewards = credit.BoolParam{Param: credit.Param{Name: "use_intermediate_rewards", Kind: credit.Bool, Default: true, Doc: "discount earlier turns by gamma^(turns to the player's last)", Origin: credit.FromReference("spiral-rl/spiral train_spiral.py::args.use_intermediate_rewards (True)")}}
+	pSpiralFilterZeroAdv          = credit.BoolParam{Param: credit.Param{Name: "filter_zero_adv", Kind: credit.Bool, Default: true, Doc: "turns with zero reward get no credit", Origin: credit.FromReference("spiral-rl/spiral train_spiral.py::args.filter_zero_adv (True)")}}
+	pSpiralFixedOpponent          = credit.BoolParam{Param: credit.Param{Name: "fixed_opponent", Kind: credit.Bool, Default: false, Doc: "train only online_model_player", Origin: credit.FromReference("spiral-rl/spiral train_spiral.py::args.fixed_opponent (off: both seats trained)")}}
+	pSpiralOnlineModelPlayer      = credit.IntParam{Param: credit.Param{Name: "online_model_player", Kind: credit.Int, Default: 0, Doc: "the trained seat with fixed_opponent", Origin: credit.FromReference("spiral-rl/spiral train_spiral.py::args.online_model_player (0)"), Range: credit.AtLeast(0)}}
 )
 
 func init() {
@@ -35,14 +35,14 @@ func init() {
 		Name:    "spiral.rae",
 		Summary: "SPIRAL role-conditioned advantage: reward minus an EMA baseline per (game, role), kept across batches",
 		Params: credit.Params(
-			pSpiralRaeRewardScaling,
-			pSpiralRaeUseRoleBaseline,
-			pSpiralRaeRoleBaselineEmaGamma,
-			pSpiralRaeUseIntermediateRewards,
+			pSpiralRewardScaling,
+			pSpiralUseRoleBaseline,
+			pSpiralRoleBaselineEmaGamma,
+			pSpiralUseIntermediateRewards,
 			pGamma.From(credit.FromReference("spiral-rl/spiral train_spiral.py::args.gamma (1.0)")),
-			pSpiralRaeFilterZeroAdv,
-			pSpiralRaeFixedOpponent,
-			pSpiralRaeOnlineModelPlayer,
+			pSpiralFilterZeroAdv,
+			pSpiralFixedOpponent,
+			pSpiralOnlineModelPlayer,
 		),
 		Inputs: []credit.Input{
 			{Name: "steps[].role in {0,1}", Doc: "turns with the acting player", Has: func(t *rollout.Trajectory, _ credit.Values) bool {
@@ -70,14 +70,14 @@ func init() {
 
 func runRAE(b *rollout.Batch, v credit.Values, st *credit.State) error {
 	o := spiral.DefaultOptions()
-	o.RewardScaling = pSpiralRaeRewardScaling.Get(v)
-	o.UseRoleBaseline = pSpiralRaeUseRoleBaseline.Get(v)
-	o.BaselineDecay = pSpiralRaeRoleBaselineEmaGamma.Get(v)
-	o.UseIntermediateRewards = pSpiralRaeUseIntermediateRewards.Get(v)
+	o.RewardScaling = pSpiralRewardScaling.Get(v)
+	o.UseRoleBaseline = pSpiralUseRoleBaseline.Get(v)
+	o.BaselineDecay = pSpiralRoleBaselineEmaGamma.Get(v)
+	o.UseIntermediateRewards = pSpiralUseIntermediateRewards.Get(v)
 	o.Gamma = pGamma.Get(v)
-	o.FilterZeroAdv = pSpiralRaeFilterZeroAdv.Get(v)
-	o.FixedOpponent = pSpiralRaeFixedOpponent.Get(v)
-	o.OnlineModelPlayer = pSpiralRaeOnlineModelPlayer.Get(v)
+	o.FilterZeroAdv = pSpiralFilterZeroAdv.Get(v)
+	o.FixedOpponent = pSpiralFixedOpponent.Get(v)
+	o.OnlineModelPlayer = pSpiralOnlineModelPlayer.Get(v)
 	for _, t := range b.Trajectories {
 		game := "default"
 		if g, ok := t.Features["game"].(string); ok && g != "" {

@@ -45,9 +45,9 @@ func init() {
 
 // Parameters of spo.chain.
 var (
-	pSpoChainCutpointInterval = credit.IntParam{Param: credit.Param{Name: "cutpoint_interval", Kind: credit.Int, Default: 5, Doc: "keep every k-th cutpoint", Origin: credit.FromReference("AIFrameResearch/SPO src/treetune/episode_generators/math_episode_generator_with_mc_advantages.py (cutpoint_interval 5, the \"int5\" configs)"), Range: credit.AtLeast(1)}}
-	pSpoChainValueKey         = credit.StringParam{Param: credit.Param{Name: "value_key", Kind: credit.String, Default: "mc", Doc: "step value channel of given MC values", Origin: credit.Channel}}
-	pSpoChainInitFeature      = credit.StringParam{Param: credit.Param{Name: "init_feature", Kind: credit.String, Default: "mc_init", Doc: "feature with the query state's MC value (given values only)", Origin: credit.Channel}}
+	pSPOChainCutpointInterval = credit.IntParam{Param: credit.Param{Name: "cutpoint_interval", Kind: credit.Int, Default: 5, Doc: "keep every k-th cutpoint", Origin: credit.FromReference("AIFrameResearch/SPO src/treetune/episode_generators/math_episode_generator_with_mc_advantages.py (cutpoint_interval 5, the \"int5\" configs)"), Range: credit.AtLeast(1)}}
+	pSPOChainValueKey         = credit.StringParam{Param: credit.Param{Name: "value_key", Kind: credit.String, Default: "mc", Doc: "step value channel of given MC values", Origin: credit.Channel}}
+	pSPOChainInitFeature      = credit.StringParam{Param: credit.Param{Name: "init_feature", Kind: credit.String, Default: "mc_init", Doc: "feature with the query state's MC value (given values only)", Origin: credit.Channel}}
 )
 
 func registerSPOChain() {
@@ -56,9 +56,9 @@ func registerSPOChain() {
 		Summary: "SPO-chain: segment advantages from Monte Carlo values at low-probability cutpoints, with the probability mask",
 		Params: credit.Params(
 			pProbThreshold,
-			pSpoChainCutpointInterval,
-			pSpoChainValueKey,
-			pSpoChainInitFeature,
+			pSPOChainCutpointInterval,
+			pSPOChainValueKey,
+			pSPOChainInitFeature,
 			pLossMask,
 			credit.Reward,
 		),
@@ -80,10 +80,10 @@ func registerSPOChain() {
 func runChain(b *rollout.Batch, v credit.Values) error {
 	opt := tree.DefaultChainBatchOptions()
 	opt.Plan.ProbThreshold = pProbThreshold.Get(v)
-	opt.Plan.Interval = pSpoChainCutpointInterval.Get(v)
+	opt.Plan.Interval = pSPOChainCutpointInterval.Get(v)
 	opt.Reward = credit.Reward.Get(v)
-	opt.ValueKey = pSpoChainValueKey.Get(v)
-	opt.InitFeature = pSpoChainInitFeature.Get(v)
+	opt.ValueKey = pSPOChainValueKey.Get(v)
+	opt.InitFeature = pSPOChainInitFeature.Get(v)
 	res, err := tree.ChainBatch(b, opt)
 	if err != nil {
 		var mp *tree.MissingProbeError
@@ -100,12 +100,12 @@ func runChain(b *rollout.Batch, v credit.Values) error {
 
 // Parameters of spo.tree.
 var (
-	pSpoTreeAdvMethod   = credit.StringParam{Param: credit.Param{Name: "adv_method", Kind: credit.String, Default: "rloo", Choices: []string{"rloo", "grpo"}, Doc: "V(c) − V(p), or divided by the parent's children std", Origin: credit.FromReference("AIFrameResearch/SPO src/treetune/episode_generators/tree_episode_generator.py::TreeEpisodeUtils.extract_edges_from_tree (adv_method \"rloo\")")}}
-	pSpoTreeOnlyNonzero = credit.BoolParam{Param: credit.Param{Name: "only_nonzero", Kind: credit.Bool, Default: true, Doc: "drop edges whose advantage + prover advantage is 0 (only_adv_greater_than_zero)", Origin: credit.FromReference("AIFrameResearch/SPO src/treetune/episode_generators/tree_episode_generator.py::TreeEpisodeUtils.extract_edges_from_tree (only_adv_greater_than_zero true)")}}
-	pSpoTreeProverK     = credit.IntParam{Param: credit.Param{Name: "prover_k", Kind: credit.Int, Default: 4, Doc: "best-of-K horizon of the prover advantage", Origin: credit.FromReference("AIFrameResearch/SPO src/treetune/episode_generators/tree_episode_generator.py::TreeEpisodeUtils.extract_edges_from_tree (BoK horizon 4: 1 − (1 − V)^4)"), Range: credit.AtLeast(1)}}
-	pSpoTreeProverCoef  = credit.FloatParam{Param: credit.Param{Name: "prover_coef", Kind: credit.Float, Default: 0.0, Doc: "weight of the prover (PAV) advantage added to each edge", Origin: credit.FromReference("AIFrameResearch/SPO src/treetune/episode_generators/tree_episode_generator.py::TreeEpisodeUtils.extract_edges_from_tree (the prover term is off by default)")}}
-	pSpoTreeEpsilon     = credit.FloatParam{Param: credit.Param{Name: "epsilon", Kind: credit.Float, Default: 1e-8, Doc: "added to the parent's std by adv_method=grpo", Aliases: []credit.Alias{credit.Deprecated("grpo_epsilon", "epsilon")}, Origin: credit.FromReference("AIFrameResearch/SPO src/treetune/episode_generators/tree_episode_generator.py::TreeEpisodeUtils.extract_edges_from_tree (std + 1e-8 for adv_method grpo)"), Range: credit.NonNeg}}
-	pSpoTreeDedupe      = credit.BoolParam{Param: credit.Param{Name: "dedupe", Kind: credit.Bool, Default: true, Doc: "train a shared segment once (in its first response)", Origin: credit.FromReference("AIFrameResearch/SPO src/treetune/episode_generators/tree_episode_generator.py::TreeEpisodeUtils.extract_edges_from_tree (each edge is one training sample)")}}
+	pSPOTreeAdvMethod   = credit.StringParam{Param: credit.Param{Name: "adv_method", Kind: credit.String, Default: "rloo", Choices: []string{"rloo", "grpo"}, Doc: "V(c) − V(p), or divided by the parent's children std", Origin: credit.FromReference("AIFrameResearch/SPO src/treetune/episode_generators/tree_episode_generator.py::TreeEpisodeUtils.extract_edges_from_tree (adv_method \"rloo\")")}}
+	pSPOTreeOnlyNonzero = credit.BoolParam{Param: credit.Param{Name: "only_nonzero", Kind: credit.Bool, Default: true, Doc: "drop edges whose advantage + prover advantage is 0 (only_adv_greater_than_zero)", Origin: credit.FromReference("AIFrameResearch/SPO src/treetune/episode_generators/tree_episode_generator.py::TreeEpisodeUtils.extract_edges_from_tree (only_adv_greater_than_zero true)")}}
+	pSPOTreeProverK     = credit.IntParam{Param: credit.Param{Name: "prover_k", Kind: credit.Int, Default: 4, Doc: "best-of-K horizon of the prover advantage", Origin: credit.FromReference("AIFrameResearch/SPO src/treetune/episode_generators/tree_episode_generator.py::TreeEpisodeUtils.extract_edges_from_tree (BoK horizon 4: 1 − (1 − V)^4)"), Range: credit.AtLeast(1)}}
+	pSPOTreeProverCoef  = credit.FloatParam{Param: credit.Param{Name: "prover_coef", Kind: credit.Float, Default: 0.0, Doc: "weight of the prover (PAV) advantage added to each edge", Origin: credit.FromReference("AIFrameResearch/SPO src/treetune/episode_generators/tree_episode_generator.py::TreeEpisodeUtils.extract_edges_from_tree (the prover term is off by default)")}}
+	pSPOTreeEpsilon     = credit.FloatParam{Param: credit.Param{Name: "epsilon", Kind: credit.Float, Default: 1e-8, Doc: "added to the parent's std by adv_method=grpo", Aliases: []credit.Alias{credit.Deprecated("grpo_epsilon", "epsilon")}, Origin: credit.FromReference("AIFrameResearch/SPO src/treetune/episode_generators/tree_episode_generator.py::TreeEpisodeUtils.extract_edges_from_tree (std + 1e-8 for adv_method grpo)"), Range: credit.NonNeg}}
+	pSPOTreeDedupe      = credit.BoolParam{Param: credit.Param{Name: "dedupe", Kind: credit.Bool, Default: true, Doc: "train a shared segment once (in its first response)", Origin: credit.FromReference("AIFrameResearch/SPO src/treetune/episode_generators/tree_episode_generator.py::TreeEpisodeUtils.extract_edges_from_tree (each edge is one training sample)")}}
 )
 
 func registerSPOTree() {
@@ -113,12 +113,12 @@ func registerSPOTree() {
 		Name:    "spo.tree",
 		Summary: "SPO-tree: edge advantages V(child) − V(parent) over the sampled tree given by parent links (prefix trie of the tokens when no links are given)",
 		Params: credit.Params(
-			pSpoTreeAdvMethod,
-			pSpoTreeOnlyNonzero,
-			pSpoTreeProverK,
-			pSpoTreeProverCoef,
-			pSpoTreeEpsilon,
-			pSpoTreeDedupe,
+			pSPOTreeAdvMethod,
+			pSPOTreeOnlyNonzero,
+			pSPOTreeProverK,
+			pSPOTreeProverCoef,
+			pSPOTreeEpsilon,
+			pSPOTreeDedupe,
 			pProbThreshold,
 			pLossMask,
 			credit.Reward,
@@ -138,19 +138,19 @@ func registerSPOTree() {
 
 func runTree(b *rollout.Batch, v credit.Values) error {
 	opt := tree.DefaultTreeOptions()
-	switch pSpoTreeAdvMethod.Get(v) {
+	switch pSPOTreeAdvMethod.Get(v) {
 	case "rloo":
 		opt.Edges.Method = spo.AdvRLOO
 	case "grpo":
 		opt.Edges.Method = spo.AdvGRPO
 	default:
-		return fmt.Errorf("unknown adv_method %q", pSpoTreeAdvMethod.Get(v))
+		return fmt.Errorf("unknown adv_method %q", pSPOTreeAdvMethod.Get(v))
 	}
-	opt.Edges.OnlyNonZero = pSpoTreeOnlyNonzero.Get(v)
-	opt.Edges.K = pSpoTreeProverK.Get(v)
-	opt.Edges.GRPOEpsilon = pSpoTreeEpsilon.Get(v)
-	opt.ProverCoef = pSpoTreeProverCoef.Get(v)
-	opt.Dedupe = pSpoTreeDedupe.Get(v)
+	opt.Edges.OnlyNonZero = pSPOTreeOnlyNonzero.Get(v)
+	opt.Edges.K = pSPOTreeProverK.Get(v)
+	opt.Edges.GRPOEpsilon = pSPOTreeEpsilon.Get(v)
+	opt.ProverCoef = pSPOTreeProverCoef.Get(v)
+	opt.Dedupe = pSPOTreeDedupe.Get(v)
 	scores := make([]float64, len(b.Trajectories))
 	for i, t := range b.Trajectories {
 		s, ok := credit.Outcome(t, credit.Reward.Get(v))

@@ -16,11 +16,11 @@ const treerlRef = "THUDM/TreeRL@f0edbea6f2f6392c46d297f83fb4929a9524266e openrlh
 
 // Parameters of treerl.group_trie.
 var (
-	pTreerlGroupTrieMode                 = credit.StringParam{Param: credit.Param{Name: "mode", Kind: credit.String, Default: "advantage", Choices: []string{"advantage", "state_value", "value_only", "orm", "chain", "ancestor"}, Doc: "per-step value (gather_paths flags)", Origin: credit.FromReference("THUDM/TreeRL openrlhf/trainer/ppo_utils/parallel_mcts.py::gather_paths (keyword defaults: advantage)")}}
-	pTreerlGroupTrieNormStyle            = credit.StringParam{Param: credit.Param{Name: "norm_style", Kind: credit.String, Default: "token", Choices: []string{"token", "step", "none"}, Doc: "re-centring of accumulated values (overall_norm_style)", Origin: credit.FromReference("THUDM/TreeRL openrlhf/trainer/ppo_utils/parallel_mcts.py::gather_paths (overall_norm_style \"token\")")}}
-	pTreerlGroupTrieUseWeightedValue     = credit.BoolParam{Param: credit.Param{Name: "use_weighted_value", Kind: credit.Bool, Default: false, Doc: "divide values by a function of the leaves below", Origin: credit.FromReference("THUDM/TreeRL openrlhf/trainer/ppo_utils/parallel_mcts.py::gather_paths (use_weighted_value False)")}}
-	pTreerlGroupTrieWeightedValueStyle   = credit.StringParam{Param: credit.Param{Name: "weighted_value_style", Kind: credit.String, Default: "uniform", Choices: []string{"uniform", "sqrt", "original"}, Doc: "that function", Origin: credit.FromReference("THUDM/TreeRL openrlhf/trainer/ppo_utils/parallel_mcts.py::gather_paths (weighted_value_style \"uniform\")")}}
-	pTreerlGroupTrieAverageOneGeneration = credit.BoolParam{Param: credit.Param{Name: "average_one_generation", Kind: credit.Bool, Default: false, Doc: "values as means of children", Origin: credit.FromReference("THUDM/TreeRL openrlhf/trainer/ppo_utils/parallel_mcts.py::gather_paths (average_one_generation False)")}}
+	pTreeRLMode                 = credit.StringParam{Param: credit.Param{Name: "mode", Kind: credit.String, Default: "advantage", Choices: []string{"advantage", "state_value", "value_only", "orm", "chain", "ancestor"}, Doc: "per-step value (gather_paths flags)", Origin: credit.FromReference("THUDM/TreeRL openrlhf/trainer/ppo_utils/parallel_mcts.py::gather_paths (keyword defaults: advantage)")}}
+	pTreeRLNormStyle            = credit.StringParam{Param: credit.Param{Name: "norm_style", Kind: credit.String, Default: "token", Choices: []string{"token", "step", "none"}, Doc: "re-centring of accumulated values (overall_norm_style)", Origin: credit.FromReference("THUDM/TreeRL openrlhf/trainer/ppo_utils/parallel_mcts.py::gather_paths (overall_norm_style \"token\")")}}
+	pTreeRLUseWeightedValue     = credit.BoolParam{Param: credit.Param{Name: "use_weighted_value", Kind: credit.Bool, Default: false, Doc: "divide values by a function of the leaves below", Origin: credit.FromReference("THUDM/TreeRL openrlhf/trainer/ppo_utils/parallel_mcts.py::gather_paths (use_weighted_value False)")}}
+	pTreeRLWeightedValueStyle   = credit.StringParam{Param: credit.Param{Name: "weighted_value_style", Kind: credit.String, Default: "uniform", Choices: []string{"uniform", "sqrt", "original"}, Doc: "that function", Origin: credit.FromReference("THUDM/TreeRL openrlhf/trainer/ppo_utils/parallel_mcts.py::gather_paths (weighted_value_style \"uniform\")")}}
+	pTreeRLAverageOneGeneration = credit.BoolParam{Param: credit.Param{Name: "average_one_generation", Kind: credit.Bool, Default: false, Doc: "values as means of children", Origin: credit.FromReference("THUDM/TreeRL openrlhf/trainer/ppo_utils/parallel_mcts.py::gather_paths (average_one_generation False)")}}
 )
 
 func init() {
@@ -28,11 +28,11 @@ func init() {
 		Name:    "treerl.group_trie",
 		Summary: "TreeRL's tree credit on a group's sampled tree from parent links, or its prefix trie when no links are given (responses as EPTree generations)",
 		Params: credit.Params(
-			pTreerlGroupTrieMode,
-			pTreerlGroupTrieNormStyle,
-			pTreerlGroupTrieUseWeightedValue,
-			pTreerlGroupTrieWeightedValueStyle,
-			pTreerlGroupTrieAverageOneGeneration,
+			pTreeRLMode,
+			pTreeRLNormStyle,
+			pTreeRLUseWeightedValue,
+			pTreeRLWeightedValueStyle,
+			pTreeRLAverageOneGeneration,
 			credit.Reward,
 		),
 		Inputs:     []credit.Input{credit.InGroup, tree.InTokens, inParent, credit.InOutcome},
@@ -50,17 +50,17 @@ func init() {
 func runTreeRL(b *rollout.Batch, v credit.Values) error {
 	var opts treerl.Options
 	var err error
-	if opts.Mode, err = treerl.ParseMode(pTreerlGroupTrieMode.Get(v)); err != nil {
+	if opts.Mode, err = treerl.ParseMode(pTreeRLMode.Get(v)); err != nil {
 		return err
 	}
-	if opts.NormStyle, err = treerl.ParseNormStyle(pTreerlGroupTrieNormStyle.Get(v)); err != nil {
+	if opts.NormStyle, err = treerl.ParseNormStyle(pTreeRLNormStyle.Get(v)); err != nil {
 		return err
 	}
-	if opts.WeightStyle, err = treerl.ParseWeightStyle(pTreerlGroupTrieWeightedValueStyle.Get(v)); err != nil {
+	if opts.WeightStyle, err = treerl.ParseWeightStyle(pTreeRLWeightedValueStyle.Get(v)); err != nil {
 		return err
 	}
-	opts.UseWeightedValue = pTreerlGroupTrieUseWeightedValue.Get(v)
-	opts.AverageOneGeneration = pTreerlGroupTrieAverageOneGeneration.Get(v)
+	opts.UseWeightedValue = pTreeRLUseWeightedValue.Get(v)
+	opts.AverageOneGeneration = pTreeRLAverageOneGeneration.Get(v)
 	scores := make([]float64, len(b.Trajectories))
 	for i, t := range b.Trajectories {
 		s, ok := credit.Outcome(t, credit.Reward.Get(v))

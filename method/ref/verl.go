@@ -56,13 +56,13 @@ var outcomeInputs = []credit.Input{credit.InGroup, credit.InTokenRewards}
 
 // Parameters of verl.gpg.
 var (
-	pVerlGpgFNorm = credit.FloatParam{Param: credit.Param{Name: "f_norm", Kind: credit.Float, Default: 1.0, Doc: "divisor of the advantage", Origin: credit.FromReference("verl/trainer/ppo/core_algos.py::compute_gpg_outcome_advantage (f_norm=1.0)"), Range: credit.Positive}}
+	pGPGFNorm = credit.FloatParam{Param: credit.Param{Name: "f_norm", Kind: credit.Float, Default: 1.0, Doc: "divisor of the advantage", Origin: credit.FromReference("verl/trainer/ppo/core_algos.py::compute_gpg_outcome_advantage (f_norm=1.0)"), Range: credit.Positive}}
 )
 
-// Parameters of otb.
+// Parameters of verl.optimal_token_baseline and verl.tir_optimal_token_baseline.
 var (
-	pOtbEpsilon        = credit.FloatParam{Param: credit.Param{Name: "epsilon", Kind: credit.Float, Default: 1e-8, Doc: "added to the baseline denominator", Origin: credit.FromReference("verl/trainer/ppo/core_algos.py::compute_optimal_token_baseline_advantage (epsilon=1e-8)"), Range: credit.NonNeg}}
-	pOtbHandleZeroTail = credit.BoolParam{Param: credit.Param{Name: "handle_zero_tail", Kind: credit.Bool, Default: true, Doc: "zero the baseline past the second-longest response", Origin: credit.FromReference("verl/trainer/ppo/core_algos.py::compute_optimal_token_baseline_advantage (handle_zero_tail=True)")}}
+	pOTBEpsilon        = credit.FloatParam{Param: credit.Param{Name: "epsilon", Kind: credit.Float, Default: 1e-8, Doc: "added to the baseline denominator", Origin: credit.FromReference("verl/trainer/ppo/core_algos.py::compute_optimal_token_baseline_advantage (epsilon=1e-8)"), Range: credit.NonNeg}}
+	pOTBHandleZeroTail = credit.BoolParam{Param: credit.Param{Name: "handle_zero_tail", Kind: credit.Bool, Default: true, Doc: "zero the baseline past the second-longest response", Origin: credit.FromReference("verl/trainer/ppo/core_algos.py::compute_optimal_token_baseline_advantage (handle_zero_tail=True)")}}
 )
 
 func init() {
@@ -175,17 +175,17 @@ func init() {
 	credit.Register(&credit.Method{
 		Name:       "verl.gpg",
 		Summary:    "GPG: group-mean baseline scaled by B / #non-zero scores",
-		Params:     credit.Params(pVerlGpgFNorm, credit.Reward),
+		Params:     credit.Params(pGPGFNorm, credit.Reward),
 		Inputs:     outcomeInputs,
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeBatch,
 		Provenance: prov(credit.Provenance{Paper: "GPG: A Simple and Strong Reinforcement Learning Baseline for Model Reasoning", ArXiv: "2504.02546"}, verlRef+"compute_gpg_outcome_advantage"),
 		Notes:      "alpha = batch size / count of non-zero scores is batch-wide",
 		Run: outcomeRun(func(r, m [][]float64, idx []string, v credit.Values) ([][]float64, [][]float64, error) {
-			return verl.GPG(r, m, idx, verl.GPGOptions{FNorm: pVerlGpgFNorm.Get(v)})
+			return verl.GPG(r, m, idx, verl.GPGOptions{FNorm: pGPGFNorm.Get(v)})
 		}),
 		Sums: func(v credit.Values) (credit.SumPass, error) {
-			p, err := verl.NewGPGRows(verl.GPGOptions{FNorm: pVerlGpgFNorm.Get(v)})
+			p, err := verl.NewGPGRows(verl.GPGOptions{FNorm: pGPGFNorm.Get(v)})
 			if err != nil {
 				return nil, err
 			}
@@ -299,7 +299,7 @@ func init() {
 					isw[i] = w
 				}
 			}
-			o := verl.OTBOptions{Epsilon: pEpsilon.Get(v), HandleZeroTail: pOtbHandleZeroTail.Get(v)}
+			o := verl.OTBOptions{Epsilon: pOTBEpsilon.Get(v), HandleZeroTail: pOTBHandleZeroTail.Get(v)}
 			f := verl.OptimalTokenBaseline
 			if tir {
 				f = verl.TIROptimalTokenBaseline
@@ -315,8 +315,8 @@ func init() {
 	otbInputs := []credit.Input{credit.InGroup, credit.InTokenRewards, credit.InOldLogProbs, {Name: "token_scores.sum_pi_squared", Doc: "Σ_a π(a|s)² per token",
 		Has: func(t *rollout.Trajectory, _ credit.Values) bool { _, ok := t.Scores["sum_pi_squared"]; return ok }},
 		{Name: "token_scores.rollout_is_weights (optional)", Doc: "importance weights per token"}}
-	otbParams := credit.Params(pOtbEpsilon,
-		pOtbHandleZeroTail, credit.Reward)
+	otbParams := credit.Params(pOTBEpsilon,
+		pOTBHandleZeroTail, credit.Reward)
 	credit.Register(&credit.Method{
 		Name: "verl.optimal_token_baseline", Summary: "optimal per-token baseline weighted by 1 - 2π + Σπ²",
 		Params: otbParams, Inputs: otbInputs, Outputs: []string{"advantages", "returns"}, Scope: credit.ScopeGroup,

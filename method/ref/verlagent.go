@@ -139,10 +139,10 @@ func stepRowRun(f func(s *stepRows, v credit.Values) ([][]float64, error)) func(
 
 // Parameters of verl_agent.gigpo.
 var (
-	pVerlAgentGigpoStepAdvantageW   = credit.FloatParam{Param: credit.Param{Name: "step_advantage_w", Kind: credit.Float, Default: 1.0, Doc: "ω, weight of the step advantage", Origin: credit.FromReference("examples/gigpo_trainer/run_alfworld.sh (step_advantage_w=1.0); paper Eq. 8 ω")}}
-	pVerlAgentGigpoMode             = credit.StringParam{Param: credit.Param{Name: "mode", Kind: credit.String, Default: "mean_norm", Choices: []string{"mean_norm", "mean_std_norm"}, Doc: "normalisation of both parts", Origin: credit.FromReference("xlan156/verl-agent gigpo/core_gigpo.py::compute_gigpo_outcome_advantage (mode=\"mean_norm\"; the ALFWorld script passes mean_std_norm)")}}
-	pVerlAgentGigpoEnableSimilarity = credit.BoolParam{Param: credit.Param{Name: "enable_similarity", Kind: credit.Bool, Default: false, Doc: "group anchor states by difflib similarity instead of equality", Origin: credit.FromReference("xlan156/verl-agent gigpo/core_gigpo.py::compute_gigpo_outcome_advantage (enable_similarity=False)")}}
-	pVerlAgentGigpoSimilarityThresh = credit.FloatParam{Param: credit.Param{Name: "similarity_thresh", Kind: credit.Float, Default: 0.95, Doc: "similarity threshold", Origin: credit.FromReference("xlan156/verl-agent gigpo/core_gigpo.py::compute_gigpo_outcome_advantage (similarity_thresh=0.95)"), Range: credit.Unit}}
+	pGiGPOStepAdvantageW   = credit.FloatParam{Param: credit.Param{Name: "step_advantage_w", Kind: credit.Float, Default: 1.0, Doc: "ω, weight of the step advantage", Origin: credit.FromReference("examples/gigpo_trainer/run_alfworld.sh (step_advantage_w=1.0); paper Eq. 8 ω")}}
+	pGiGPOMode             = credit.StringParam{Param: credit.Param{Name: "mode", Kind: credit.String, Default: "mean_norm", Choices: []string{"mean_norm", "mean_std_norm"}, Doc: "normalisation of both parts", Origin: credit.FromReference("xlan156/verl-agent gigpo/core_gigpo.py::compute_gigpo_outcome_advantage (mode=\"mean_norm\"; the ALFWorld script passes mean_std_norm)")}}
+	pGiGPOEnableSimilarity = credit.BoolParam{Param: credit.Param{Name: "enable_similarity", Kind: credit.Bool, Default: false, Doc: "group anchor states by difflib similarity instead of equality", Origin: credit.FromReference("xlan156/verl-agent gigpo/core_gigpo.py::compute_gigpo_outcome_advantage (enable_similarity=False)")}}
+	pGiGPOSimilarityThresh = credit.FloatParam{Param: credit.Param{Name: "similarity_thresh", Kind: credit.Float, Default: 0.95, Doc: "similarity threshold", Origin: credit.FromReference("xlan156/verl-agent gigpo/core_gigpo.py::compute_gigpo_outcome_advantage (similarity_thresh=0.95)"), Range: credit.Unit}}
 )
 
 func init() {
@@ -190,10 +190,10 @@ func init() {
 		Name:    "verl_agent.gigpo",
 		Summary: "GiGPO: episode advantage + ω · step advantage over identical anchor states within a group",
 		Params: credit.Params(pEpsilon.From(credit.FromReference("xlan156/verl-agent gigpo/core_gigpo.py::compute_gigpo_outcome_advantage (epsilon=1e-6)")), pGamma.From(credit.ByCredo("1 (undiscounted) unless set: the ALFWorld script uses 0.95; verl's algorithm.gamma default is 1.0")),
-			pVerlAgentGigpoStepAdvantageW,
-			pVerlAgentGigpoMode,
-			pVerlAgentGigpoEnableSimilarity,
-			pVerlAgentGigpoSimilarityThresh,
+			pGiGPOStepAdvantageW,
+			pGiGPOMode,
+			pGiGPOEnableSimilarity,
+			pGiGPOSimilarityThresh,
 			pCrossSteps, credit.Reward),
 		Inputs: []credit.Input{credit.InGroup, inEpisode,
 			{Name: "steps[].anchor_obs", Doc: "environment state key of every step", Has: func(t *rollout.Trajectory, _ credit.Values) bool {
@@ -219,14 +219,14 @@ func init() {
 			}
 			o := verlagent.DefaultGiGPOOptions()
 			o.Epsilon = pEpsilon.Get(v)
-			o.StepAdvantageW = pVerlAgentGigpoStepAdvantageW.Get(v)
-			if pVerlAgentGigpoMode.Get(v) == "mean_std_norm" {
+			o.StepAdvantageW = pGiGPOStepAdvantageW.Get(v)
+			if pGiGPOMode.Get(v) == "mean_std_norm" {
 				o.Mode = verlagent.MeanStdNorm
 			} else {
 				o.Mode = verlagent.MeanNorm
 			}
-			o.EnableSimilarity = pVerlAgentGigpoEnableSimilarity.Get(v)
-			o.SimilarityThresh = pVerlAgentGigpoSimilarityThresh.Get(v)
+			o.EnableSimilarity = pGiGPOEnableSimilarity.Get(v)
+			o.SimilarityThresh = pGiGPOSimilarityThresh.Get(v)
 			o.CrossSteps = pCrossSteps.Get(v)
 			return verlagent.GiGPO(s.rewards, ret, s.masks, s.anchor, s.index, s.trajIndex, o)
 		}),

@@ -33,7 +33,7 @@ func init() {
 		Provenance: credit.Provenance{Paper: "R³: Regularized Relevance Reward (title as in methods.md §1 row 85)", SpecRow: 85},
 		Notes:      "stage: reads rewards.<c> for each of channels; advantages and returns are the base method's",
 		Run: func(b *rollout.Batch, v credit.Values) error {
-			r, err := mixtureRewards(b, v)
+			r, err := mixtureRewards(b, v, pR3Channels, pR3Weights)
 			if err != nil {
 				return err
 			}

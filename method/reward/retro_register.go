@@ -39,7 +39,7 @@ func init() {
 		Provenance: credit.Provenance{Paper: "Retro*: rubric-based relevance scoring for reasoning-intensive retrieval (title as in methods.md §1 row 79)", SpecRow: 79},
 		Notes:      "stage: reads rewards.<c> for each of channels and rewards.<format>; advantages and returns are the base method's",
 		Run: func(b *rollout.Batch, v credit.Values) error {
-			r, err := mixtureRewards(b, v)
+			r, err := mixtureRewards(b, v, pRetroStarChannels, pRetroStarWeights)
 			if err != nil {
 				return err
 			}
