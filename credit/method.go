@@ -177,6 +177,11 @@ func (m *Method) complete(v Values) Values {
 	return out
 }
 
+// The accessors below read a parameter by its name, for generic code that
+// has no handle (printing values, a stage's base_params); a binding reads
+// its parameters through their handles (P.Get), which cannot misspell a
+// name.
+
 // Has reports whether the parameter has a value (an Optional parameter
 // that was not set has none).
 func (v Values) Has(name string) bool { _, ok := v[name]; return ok }
@@ -326,6 +331,13 @@ func (m *Method) Set(v Values, key, val string) error {
 			return fmt.Errorf("method %s: parameter %s (alias of %s): %w", m.Name, key, p.Name, err)
 		}
 		return nil
+	}
+	if alias != nil && alias.Convert != nil {
+		c, err := alias.Convert(val)
+		if err != nil {
+			return fmt.Errorf("method %s: parameter %s (alias of %s): %w", m.Name, key, p.Name, err)
+		}
+		val = c
 	}
 	x, err := p.parse(m.Name, val)
 	if err != nil {

@@ -169,10 +169,10 @@ func RunBase(stage string, b *rollout.Batch, v Values, r []float64) error {
 	if err != nil {
 		return err
 	}
-	if _, ok := bv["reward"]; !ok {
+	if !Reward.Has(bv) {
 		return fmt.Errorf("base method %s reads no outcome reward channel (it has no parameter \"reward\")", m.Name)
 	}
-	bv["reward"] = StageChannel
+	Reward.Set(bv, StageChannel)
 	shadow := &rollout.Batch{Trajectories: make([]*rollout.Trajectory, len(b.Trajectories))}
 	for i, t := range b.Trajectories {
 		c := *t

@@ -284,7 +284,7 @@ func beginKnapsack(v credit.Values, st *credit.State) (credit.Step, error) {
 	if !(ema >= 0 && ema < 1) {
 		return nil, fmt.Errorf("parameter ema is %v, want 0 <= ema < 1", ema)
 	}
-	if _, _, err := credit.BaseValues(KnapsackMethod, v, credit.Values{"reward": credit.Reward.Get(v)}); err != nil {
+	if _, _, err := credit.BaseValues(KnapsackMethod, v, credit.Values{credit.Reward.Name: credit.Reward.Get(v)}); err != nil {
 		return nil, err
 	}
 	return &knapsackStep{v: v, st: st, ema: ema, succ: map[string]int{}, seen: map[string]int{}, groups: map[string]bool{}}, nil
@@ -292,7 +292,7 @@ func beginKnapsack(v credit.Values, st *credit.State) (credit.Step, error) {
 
 func (s *knapsackStep) Group(b *rollout.Batch) error {
 	v := s.v
-	m, bv, err := credit.BaseValues(KnapsackMethod, v, credit.Values{"reward": credit.Reward.Get(v)})
+	m, bv, err := credit.BaseValues(KnapsackMethod, v, credit.Values{credit.Reward.Name: credit.Reward.Get(v)})
 	if err != nil {
 		return err
 	}

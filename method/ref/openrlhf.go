@@ -23,29 +23,17 @@ var (
 	pGammaOpenRLHF = pGamma.From(credit.FromReference("openrlhf/cli/train_ppo_ray.py::--gamma (1)"))
 )
 
-// negated is an alias for a boolean flag of the opposite sense.
-func negated(name string, deprecated bool, note string) credit.Alias {
-	return credit.Alias{Name: name, Deprecated: deprecated, Note: note, Apply: func(v credit.Values, raw string) error {
-		b, err := strconv.ParseBool(strings.TrimSpace(raw))
-		if err != nil {
-			return fmt.Errorf("want true or false, got %q", raw)
-		}
-		v["norm_adv_by_std_in_grpo"] = !b
-		return nil
-	}}
-}
-
-// setClipRange reads OpenRLHF's --reward_clip_range LOW,HIGH (symmetric).
-func setClipRange(v credit.Values, raw string) error {
+// clipRange converts OpenRLHF's --reward_clip_range LOW,HIGH (symmetric)
+// into reward_clip = HIGH.
+func clipRange(raw string) (string, error) {
 	xs, err := credit.ParseFloats("reward_clip_range", strings.NewReplacer("(", "", ")", "", "[", "", "]", "", " ", ",").Replace(raw))
 	if err != nil {
-		return err
+		return "", err
 	}
 	if len(xs) != 2 || xs[0] != -xs[1] || xs[1] < 0 {
-		return fmt.Errorf("want LOW,HIGH with LOW = -HIGH (credo clamps to [-c, c]), got %q", raw)
+		return "", fmt.Errorf("want LOW,HIGH with LOW = -HIGH (credo clamps to [-c, c]), got %q", raw)
 	}
-	v["reward_clip"] = xs[1]
-	return nil
+	return strconv.FormatFloat(xs[1], 'g', -1, 64), nil
 }
 
 // Parameters of openrlhf.compute_advantages_and_returns.
@@ -54,10 +42,10 @@ var (
 	pOpenRLHFKLCoef    = credit.FloatParam{Param: credit.Param{Name: "kl_coef", Kind: credit.Float, Default: 0.0, Doc: "KL penalty coefficient (k1 = old_log_probs - ref_log_prob); 0 = off", Origin: credit.ByCredo("KL shaping off unless asked for, so the estimator alone is compared (OpenRLHF's --init_kl_coef defaults to 0.01)"), Range: credit.NonNeg,
 		Aliases: []credit.Alias{{Name: "init_kl_coef", Note: "OpenRLHF's flag"}}}}
 	pOpenRLHFRewardClip = credit.FloatParam{Param: credit.Param{Name: "reward_clip", Kind: credit.Float, Default: 10.0, Doc: "rewards are clamped to [-reward_clip, reward_clip]; 0 = no clamp", Origin: credit.FromReference("openrlhf/cli/train_ppo_ray.py::--reward_clip_range (-10, 10)"), Range: credit.NonNeg,
-		Aliases: []credit.Alias{{Name: "reward_clip_range", Note: "OpenRLHF's flag: LOW,HIGH with LOW = -HIGH (credo clamps symmetrically)", Apply: setClipRange}}}}
+		Aliases: []credit.Alias{{Name: "reward_clip_range", Note: "OpenRLHF's flag: LOW,HIGH with LOW = -HIGH (credo clamps symmetrically)", Convert: clipRange}}}}
 	pOpenRLHFNormAdvByStdInGrpo = credit.BoolParam{Param: credit.Param{Name: "norm_adv_by_std_in_grpo", Kind: credit.Bool, Default: true, Doc: "whitening divides by the std (false: it only centres, OpenRLHF's --no_advantage_std_norm)",
 		Origin:  credit.FromReference("openrlhf/cli/train_ppo_ray.py::--no_advantage_std_norm (off, so the std divides)"),
-		Aliases: []credit.Alias{negated("no_advantage_std_norm", false, "OpenRLHF's flag (true = do not divide by the std)"), negated("no_std_norm", true, "deprecated: use norm_adv_by_std_in_grpo=false (the opposite sense)")}}}
+		Aliases: []credit.Alias{credit.Negation("no_advantage_std_norm", false, "OpenRLHF's flag (true = do not divide by the std)"), credit.Negation("no_std_norm", true, "deprecated: use norm_adv_by_std_in_grpo=false (the opposite sense)")}}}
 	pOpenRLHFOverlongBufferLen     = credit.FloatParam{Param: credit.Param{Name: "overlong_buffer_len", Kind: credit.Float, Default: 0.0, Doc: "DAPO overlong penalty buffer; 0 = off", Origin: credit.FromReference("openrlhf/cli/train_ppo_ray.py::--overlong_buffer_len (None = off)"), Range: credit.NonNeg}}
 	pOpenRLHFOverlongPenaltyFactor = credit.FloatParam{Param: credit.Param{Name: "overlong_penalty_factor", Kind: credit.Float, Default: 1.0, Doc: "DAPO overlong penalty factor", Origin: credit.FromReference("openrlhf/cli/train_ppo_ray.py::--overlong_penalty_factor (1.0)"), Range: credit.NonNeg}}
 	pOpenRLHFMaxNewTokens          = credit.FloatParam{Param: credit.Param{Name: "max_new_tokens", Kind: credit.Float, Default: 0.0, Doc: "generation limit for the overlong penalty", Origin: credit.ByCredo("no limit known to credo: the penalty is off until overlong_buffer_len and this limit are set (OpenRLHF's --generate_max_len, default 1024)"), Range: credit.NonNeg,

@@ -71,7 +71,7 @@ func scoreInput(key, doc string, need func(credit.Values) bool) credit.Input {
 // runBase runs the base method of a stage on b: its defaults, the stage's
 // reward channel where the base has one, then base_params.
 func runBase(stage string, b *rollout.Batch, v credit.Values) error {
-	m, bv, err := credit.BaseValues(stage, v, credit.Values{"reward": credit.Reward.Get(v)})
+	m, bv, err := credit.BaseValues(stage, v, credit.Values{credit.Reward.Name: credit.Reward.Get(v)})
 	if err != nil {
 		return err
 	}
