@@ -68,9 +68,13 @@ func TestHandleDeclaration(t *testing.T) {
 		t.Errorf("kind %q, want int", p.Kind)
 	}
 	for name, f := range map[string]func(){
-		"kind":    func() { credit.FloatParam{Param: credit.Param{Name: "x", Kind: credit.Int, Default: 1.0}}.Declaration() },
-		"default": func() { credit.FloatParam{Param: credit.Param{Name: "x", Kind: credit.Float, Default: 1}}.Declaration() },
-		"none":    func() { credit.StringParam{Param: credit.Param{Name: "x", Kind: credit.String}}.Declaration() },
+		"kind": func() {
+			credit.FloatParam{Param: credit.Param{Name: "x", Kind: credit.Int, Default: 1.0}}.Declaration()
+		},
+		"default": func() {
+			credit.FloatParam{Param: credit.Param{Name: "x", Kind: credit.Float, Default: 1}}.Declaration()
+		},
+		"none": func() { credit.StringParam{Param: credit.Param{Name: "x", Kind: credit.String}}.Declaration() },
 	} {
 		if panics(f) == "" {
 			t.Errorf("%s: a declaration that disagrees with its handle was accepted", name)
