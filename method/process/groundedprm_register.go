@@ -18,7 +18,6 @@ var (
 	pGroundedprmLabelsSoft        = credit.BoolParam{Param: credit.Param{Name: "soft", Kind: credit.Bool, Default: false, Doc: "weighted: write the score instead of 1/0", Origin: credit.ByCredo("hard 1/0 labels unless asked for")}}
 	pGroundedprmLabelsValueKey    = credit.StringParam{Param: credit.Param{Name: "value_key", Kind: credit.String, Default: "mc", Doc: "step value channel with the MC/MCTS value", Origin: credit.Channel}}
 	pGroundedprmLabelsToolKey     = credit.StringParam{Param: credit.Param{Name: "tool_key", Kind: credit.String, Default: "tool", Doc: "step label with the tool verdict (1 correct, 0 wrong; absent = not checkable)", Origin: credit.Channel}}
-	pGroundedprmLabelsLabelKey    = credit.StringParam{Param: credit.Param{Name: "label_key", Kind: credit.String, Default: "prm", Doc: "step label written", Origin: credit.Channel}}
 )
 
 func init() {
@@ -33,7 +32,7 @@ func init() {
 			pGroundedprmLabelsSoft,
 			pGroundedprmLabelsValueKey,
 			pGroundedprmLabelsToolKey,
-			pGroundedprmLabelsLabelKey,
+			pPRMLabelKey,
 		),
 		Inputs: []credit.Input{inStepSignal("steps[].values.<value_key>", "MC/MCTS value of the step",
 			func(s rollout.Step, v credit.Values) bool {
@@ -64,7 +63,7 @@ func runGroundedLabels(b *rollout.Batch, v credit.Values) error {
 			if err != nil {
 				return fmt.Errorf("trajectory %d (traj_uid %q) step %d: %w", i, t.ID, si, err)
 			}
-			setLabel(s, pGroundedprmLabelsLabelKey.Get(v), l)
+			setLabel(s, pPRMLabelKey.Get(v), l)
 		}
 		t.Steps = steps
 	}

@@ -16,7 +16,6 @@ var (
 	pOmegaprmLabelsSoft            = credit.BoolParam{Param: credit.Param{Name: "soft", Kind: credit.Bool, Default: false, Doc: "label = the MC value instead of 1/0", Origin: credit.FromPaper("method: hard labels (soft MC labels are the alternative)")}}
 	pOmegaprmLabelsLabelAfterError = credit.BoolParam{Param: credit.Param{Name: "label_after_error", Kind: credit.Bool, Default: false, Doc: "also label the steps after the first error (0)", Origin: credit.ByCredo("the binary search only knows the steps up to the first error; later steps stay unlabelled")}}
 	pOmegaprmLabelsValueKey        = credit.StringParam{Param: credit.Param{Name: "value_key", Kind: credit.String, Default: "mc", Doc: "step value channel with the MC estimate after the step", Origin: credit.Channel}}
-	pOmegaprmLabelsLabelKey        = credit.StringParam{Param: credit.Param{Name: "label_key", Kind: credit.String, Default: "prm", Doc: "step label written", Origin: credit.Channel}}
 )
 
 func init() {
@@ -29,7 +28,7 @@ func init() {
 			pOmegaprmLabelsSoft,
 			pOmegaprmLabelsLabelAfterError,
 			pOmegaprmLabelsValueKey,
-			pOmegaprmLabelsLabelKey,
+			pPRMLabelKey,
 		),
 		Inputs: []credit.Input{inStepSignal("steps[].values.<value_key>", "MC estimate of the prefix ending with the step",
 			func(s rollout.Step, v credit.Values) bool {
@@ -65,9 +64,9 @@ func runOmegaLabels(b *rollout.Batch, v credit.Values) error {
 		for k, si := range t.TopSteps() {
 			switch {
 			case labelled[k]:
-				setLabel(&steps[si], pOmegaprmLabelsLabelKey.Get(v), labels[k])
+				setLabel(&steps[si], pPRMLabelKey.Get(v), labels[k])
 			case pOmegaprmLabelsLabelAfterError.Get(v):
-				setLabel(&steps[si], pOmegaprmLabelsLabelKey.Get(v), 0)
+				setLabel(&steps[si], pPRMLabelKey.Get(v), 0)
 			}
 		}
 		t.Steps = steps

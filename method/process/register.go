@@ -28,6 +28,10 @@ var pEstimator = func() credit.StringParam {
 	return p
 }()
 
+// pPRMLabelKey is the step label that the PRM label builders
+// (omegaprm.labels, groundedprm.labels) write.
+var pPRMLabelKey = credit.StringParam{Param: credit.Param{Name: "label_key", Kind: credit.String, Default: "prm", Doc: "step label written", Origin: credit.Channel}}
+
 // pOutcomeCoef and pMaskSeparator are declared by each stage with its own
 // default (WithDefault).
 var (
