@@ -1,4 +1,4 @@
-package credit
+package credit_test
 
 import (
 	"encoding/json"
@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/credo-rl/credo/credit"
+	_ "github.com/credo-rl/credo/method/ref" // the reference profiles the tests look up
 	"github.com/credo-rl/credo/rollout"
 )
 
@@ -15,7 +17,7 @@ func traj(id, group string, reward float64, n int) *rollout.Trajectory {
 }
 
 func TestParse(t *testing.T) {
-	m, err := Lookup("verl.grpo")
+	m, err := credit.Lookup("verl.grpo")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,14 +38,14 @@ func TestParse(t *testing.T) {
 			t.Errorf("Parse(%q) = %v, want error containing %q", set, err, want)
 		}
 	}
-	g, _ := Lookup("verl_agent.gigpo")
+	g, _ := credit.Lookup("verl_agent.gigpo")
 	if _, err := g.Parse([]string{"mode=other"}); err == nil || !strings.Contains(err.Error(), "want one of mean_norm, mean_std_norm") {
 		t.Errorf("choice not checked: %v", err)
 	}
 }
 
 func TestLookupSuggests(t *testing.T) {
-	_, err := Lookup("gigpo")
+	_, err := credit.Lookup("gigpo")
 	if err == nil || !strings.Contains(err.Error(), "verl_agent.gigpo") {
 		t.Fatalf("Lookup(gigpo) = %v", err)
 	}
@@ -51,13 +53,13 @@ func TestLookupSuggests(t *testing.T) {
 
 func TestMissingInputIsNamed(t *testing.T) {
 	b := &rollout.Batch{Trajectories: []*rollout.Trajectory{traj("a", "g", 1, 2), {ID: "b", Group: "g", Tokens: make([]int64, 2)}}}
-	err := Assign(b, "verl.grpo")
-	var ie *InputError
+	err := credit.Assign(b, "verl.grpo")
+	var ie *credit.InputError
 	if !errors.As(err, &ie) || ie.Trajectory != 1 || ie.ID != "b" || !strings.Contains(err.Error(), "token_level_rewards|rewards.<reward>") {
 		t.Fatalf("err = %v", err)
 	}
 	b.Trajectories[1].Rewards = map[string]float64{"outcome": 0}
-	if err := Assign(b, "verl.gae"); err == nil || !strings.Contains(err.Error(), "needs input values") {
+	if err := credit.Assign(b, "verl.gae"); err == nil || !strings.Contains(err.Error(), "needs input values") {
 		t.Fatalf("verl.gae without values: %v", err)
 	}
 }
@@ -69,14 +71,14 @@ func TestOutcomeOnLastValidToken(t *testing.T) {
 	a, b := traj("a", "g", 1, 3), traj("b", "g", 0, 3)
 	a.Mask = []float64{1, 1, 0}
 	batch := &rollout.Batch{Trajectories: []*rollout.Trajectory{a, b}}
-	r, err := TokenRewards(batch, "outcome")
+	r, err := credit.TokenRewards(batch, "outcome")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r[0][1] != 1 || r[0][2] != 0 {
 		t.Fatalf("token rewards %v", r[0])
 	}
-	if err := Assign(batch, "verl.grpo"); err != nil {
+	if err := credit.Assign(batch, "verl.grpo"); err != nil {
 		t.Fatal(err)
 	}
 	want := 0.5 / (math.Sqrt(0.5) + 1e-6)
@@ -89,15 +91,8 @@ func TestOutcomeOnLastValidToken(t *testing.T) {
 	}
 }
 
-func TestBlocksNeedEqualGroups(t *testing.T) {
-	b := &rollout.Batch{Trajectories: []*rollout.Trajectory{traj("a", "g", 1, 1), traj("b", "g", 1, 1), traj("c", "h", 1, 1)}}
-	if _, _, err := Blocks(b); err == nil || !strings.Contains(err.Error(), `group "h" has 1`) {
-		t.Fatalf("Blocks = %v", err)
-	}
-}
-
 func TestStateRoundTrip(t *testing.T) {
-	s := NewState()
+	s := credit.NewState()
 	a := s.For("m1")
 	if err := a.Put("k", []float64{1, 2}); err != nil {
 		t.Fatal(err)
@@ -106,7 +101,7 @@ func TestStateRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s2 := NewState()
+	s2 := credit.NewState()
 	if err := json.Unmarshal(b, s2); err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +116,7 @@ func TestStateRoundTrip(t *testing.T) {
 }
 
 func TestEveryMethodIsDescribed(t *testing.T) {
-	for _, m := range All() {
+	for _, m := range credit.All() {
 		if m.Summary == "" || m.Provenance.Paper == "" || len(m.Outputs) == 0 || m.Scope == "" {
 			t.Errorf("%s: summary, paper, outputs and scope are required", m.Name)
 		}
@@ -139,16 +134,17 @@ func TestEveryMethodIsDescribed(t *testing.T) {
 }
 
 func TestBaseScope(t *testing.T) {
-	stage := &Method{Name: "test.stage", Scope: ScopeGroup, ScopeOf: BaseScope("base", "base_params"),
-		Params: []Param{{Name: "base", Kind: String, Default: "verl.grpo", Doc: "d"}, {Name: "base_params", Kind: String, Default: "", Doc: "d"}}}
+	base, params := credit.BaseParam("verl.grpo", "d"), credit.BaseParamsParam()
+	stage := &credit.Method{Name: "test.stage", Scope: credit.ScopeGroup, ScopeOf: credit.BaseScope(base, params),
+		Params: credit.Params(base, params)}
 	for _, c := range []struct {
 		sets []string
-		want Scope
+		want credit.Scope
 	}{
-		{nil, ScopeGroup},
-		{[]string{"base=verl.gae"}, ScopeBatch},
-		{[]string{"base=no.such"}, ScopeBatch},
-		{[]string{"base=verl.grpo", "base_params=epsilon=0.1"}, ScopeGroup},
+		{nil, credit.ScopeGroup},
+		{[]string{"base=verl.gae"}, credit.ScopeBatch},
+		{[]string{"base=no.such"}, credit.ScopeBatch},
+		{[]string{"base=verl.grpo", "base_params=epsilon=0.1"}, credit.ScopeGroup},
 	} {
 		v, err := stage.Parse(c.sets)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/credo-rl/credo/credit"
+	_ "github.com/credo-rl/credo/method/ref" // registers verl.grpo, openrlhf.*
 	"github.com/credo-rl/credo/rollout"
 )
 

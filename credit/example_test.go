@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/credo-rl/credo/credit"
+	_ "github.com/credo-rl/credo/method/ref" // registers verl.grpo, openrlhf.*
 	"github.com/credo-rl/credo/rollout"
 )
 
@@ -37,4 +38,36 @@ func ExampleBaseValues() {
 	// Output:
 	// verl.grpo false 1e-06 <nil>
 	// <nil> [0.5 0.5] [-0.5 -0.5]
+}
+
+// A parameter is declared once, as a typed handle; the method lists it in
+// its Params and its run function reads it through Get, which returns a
+// float64 (a name misspelt in a look-up by string would read 0). Here a
+// toy method gives every token its outcome times scale: outcome 3 with
+// scale=0.5 gives 1.5.
+func ExampleP() {
+	pScale := credit.FloatParam{Param: credit.Param{Name: "scale", Kind: credit.Float, Default: 1.0,
+		Doc: "multiplies the outcome", Origin: credit.ByCredo("1 leaves the outcome as it is"), Range: credit.NonNeg}}
+	m := &credit.Method{Name: "example.scaled_outcome", Summary: "outcome times scale on every token",
+		Params: credit.Params(pScale, credit.Reward), Inputs: []credit.Input{credit.InOutcome},
+		Outputs: []string{"advantages"}, Scope: credit.ScopeGroup,
+		Run: func(b *rollout.Batch, v credit.Values) error {
+			for _, t := range b.Trajectories {
+				r, _ := credit.Outcome(t, credit.Reward.Get(v))
+				t.Advantages = make([]float64, t.Len())
+				for i := range t.Advantages {
+					t.Advantages[i] = pScale.Get(v) * r
+				}
+			}
+			return nil
+		}}
+	v, err := m.Parse([]string{"scale=0.5"})
+	fmt.Println(pScale.Get(v), err)
+	b := &rollout.Batch{Trajectories: []*rollout.Trajectory{
+		{ID: "a", Group: "g", Tokens: []int64{4, 5}, Rewards: map[string]float64{"outcome": 3}},
+	}}
+	fmt.Println(m.Assign(b, v), b.Trajectories[0].Advantages)
+	// Output:
+	// 0.5 <nil>
+	// <nil> [1.5 1.5]
 }

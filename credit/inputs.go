@@ -9,11 +9,14 @@ import (
 
 // Shared inputs and the helpers that turn a batch into estimator arrays.
 
-// RewardParam is the parameter naming the outcome reward channel.
-var RewardParam = Param{Name: "reward", Kind: String, Default: rollout.DefaultReward, Origin: Channel,
-	Doc: "outcome reward channel used when token_level_rewards is absent; it is placed on the last token whose mask is non-zero"}
+// Reward is the parameter naming the outcome reward channel.
+var Reward = StringParam{Param: Param{Name: "reward", Kind: String, Default: rollout.DefaultReward, Origin: Channel,
+	Doc: "outcome reward channel used when token_level_rewards is absent; it is placed on the last token whose mask is non-zero"}}
 
-// InTokenRewards: token-level rewards, or an outcome reward to place on the last valid token.
+// RewardParam is Reward's declaration, for a Params list written out as a
+// []Param (bindings list the handle, Params(..., Reward)).
+var RewardParam = Reward.Param
+
 // InTokenRewards: token-level rewards, or the outcome reward placed on the last valid token.
 var InTokenRewards = Input{
 	Name: "token_level_rewards|rewards.<reward>",
@@ -22,7 +25,7 @@ var InTokenRewards = Input{
 		if t.TokenRewards != nil {
 			return true
 		}
-		_, ok := t.Rewards[v.String("reward")]
+		_, ok := t.Rewards[Reward.Get(v)]
 		return ok
 	},
 }

@@ -110,28 +110,25 @@ type Inferred struct {
 // ScopeFor is the method's scope under the parameter values v.
 func (m *Method) ScopeFor(v Values) Scope {
 	if m.ScopeOf != nil {
-		if v == nil {
-			v = m.Defaults()
-		}
-		return m.ScopeOf(v)
+		return m.ScopeOf(m.complete(v))
 	}
 	return m.Scope
 }
 
-// BaseScope returns a ScopeOf for stage methods whose parameter param names
+// BaseScope returns a ScopeOf for stage methods whose parameter base names
 // the base method: the base's scope under the base's defaults, overridden by
-// the comma-separated key=value list in parameter paramsParam when that is
-// not empty. An unknown base or unparsable parameters give ScopeBatch (the
-// run then fails with the proper error).
-func BaseScope(param, paramsParam string) func(Values) Scope {
+// the comma-separated key=value list in parameter params when that is
+// declared and not empty. An unknown base or unparsable parameters give
+// ScopeBatch (the run then fails with the proper error).
+func BaseScope(base, params StringParam) func(Values) Scope {
 	return func(v Values) Scope {
-		b, err := Lookup(v.String(param))
+		b, err := Lookup(base.Get(v))
 		if err != nil {
 			return ScopeBatch
 		}
 		var sets []string
-		if paramsParam != "" {
-			for _, kv := range strings.Split(v.String(paramsParam), ",") {
+		if list, ok := params.Lookup(v); ok {
+			for _, kv := range strings.Split(list, ",") {
 				if kv = strings.TrimSpace(kv); kv != "" {
 					sets = append(sets, kv)
 				}
@@ -145,8 +142,45 @@ func BaseScope(param, paramsParam string) func(Values) Scope {
 	}
 }
 
-// Values are a method's resolved parameter values.
+// Values are a method's resolved parameter values, by parameter name. A
+// method's run function reads them through the typed handles of its
+// parameters (P.Get); the accessors below serve generic code (printing,
+// base_params), which knows a parameter only by its name.
 type Values map[string]any
+
+// complete returns v with the default of every declared parameter that v
+// lacks (v itself when nothing is missing; the defaults when v is nil), so
+// that a method's handles find all its parameters.
+func (m *Method) complete(v Values) Values {
+	if v == nil {
+		return m.Defaults()
+	}
+	var out Values
+	for _, p := range m.Params {
+		if p.Required || p.Optional {
+			continue
+		}
+		if _, ok := v[p.Name]; ok {
+			continue
+		}
+		if out == nil {
+			out = make(Values, len(v)+1)
+			for k, x := range v {
+				out[k] = x
+			}
+		}
+		out[p.Name] = p.Default
+	}
+	if out == nil {
+		return v
+	}
+	return out
+}
+
+// The accessors below read a parameter by its name, for generic code that
+// has no handle (printing values, a stage's base_params); a binding reads
+// its parameters through their handles (P.Get), which cannot misspell a
+// name.
 
 // Has reports whether the parameter has a value (an Optional parameter
 // that was not set has none).
@@ -298,6 +332,13 @@ func (m *Method) Set(v Values, key, val string) error {
 		}
 		return nil
 	}
+	if alias != nil && alias.Convert != nil {
+		c, err := alias.Convert(val)
+		if err != nil {
+			return fmt.Errorf("method %s: parameter %s (alias of %s): %w", m.Name, key, p.Name, err)
+		}
+		val = c
+	}
 	x, err := p.parse(m.Name, val)
 	if err != nil {
 		return err
@@ -387,6 +428,7 @@ func (e *InputError) Error() string {
 
 // Check verifies that every trajectory has every required input.
 func (m *Method) Check(b *rollout.Batch, v Values) error {
+	v = m.complete(v)
 	for _, in := range m.Inputs {
 		if in.Has == nil {
 			continue
@@ -415,9 +457,7 @@ func (m *Method) AssignState(b *rollout.Batch, v Values, st *State) error {
 	if m.GoAPI != "" {
 		return fmt.Errorf("%s assigns no credit: it is the Go function %s (%s)", m.Name, m.GoAPI, m.Summary)
 	}
-	if v == nil {
-		v = m.Defaults()
-	}
+	v = m.complete(v)
 	if err := m.checkRequired(v); err != nil {
 		return err
 	}

@@ -163,10 +163,27 @@ type Alias struct {
 	Deprecated bool `json:"deprecated,omitempty"`
 	// Note says what the alias is (the deprecation note, or whose spelling it is).
 	Note string `json:"note"`
+	// Convert, when set, turns the alias's raw value into a raw value of
+	// the parameter (a flag of the opposite sense, another tool's notation),
+	// which is then parsed and checked as the parameter's.
+	Convert func(raw string) (string, error) `json:"-"`
 	// Apply, when set, stores the raw value itself (an old pass-through
-	// appended to base_params, a flag with the opposite sense); otherwise
-	// the value is parsed as the parameter's.
+	// appended to base_params); otherwise the value, converted by Convert
+	// when that is set, is parsed as the parameter's.
 	Apply func(v Values, raw string) error `json:"-"`
+}
+
+// Negation is an alias for a boolean parameter under a flag of the
+// opposite sense (OpenRLHF's --no_advantage_std_norm for
+// norm_adv_by_std_in_grpo): name=true sets the parameter to false.
+func Negation(name string, deprecated bool, note string) Alias {
+	return Alias{Name: name, Deprecated: deprecated, Note: note, Convert: func(raw string) (string, error) {
+		b, err := strconv.ParseBool(strings.TrimSpace(raw))
+		if err != nil {
+			return "", fmt.Errorf("want true or false, got %q", raw)
+		}
+		return strconv.FormatBool(!b), nil
+	}}
 }
 
 // Deprecated is a deprecated alias: the parameter's old name.

@@ -23,19 +23,27 @@ const passKey = "base_params (deprecated pass-through)"
 
 // BaseParam declares a stage's "base" parameter with its default base
 // method; aliases are the stage's old names for it.
-func BaseParam(def, doc string, aliases ...Alias) Param {
-	return Param{Name: "base", Kind: String, Default: def, Doc: doc, Aliases: aliases,
-		Origin: ByCredo("the estimator the stage's paper trains with; any registered method can be named")}
+func BaseParam(def, doc string, aliases ...Alias) StringParam {
+	return StringParam{Param: Param{Name: "base", Kind: String, Default: def, Doc: doc, Aliases: aliases,
+		Origin: ByCredo("the estimator the stage's paper trains with; any registered method can be named")}}
 }
 
 // BaseParamsParam declares a stage's "base_params" parameter; aliases are
 // old names (estimator_params) and deprecated pass-throughs (PassThrough).
-func BaseParamsParam(aliases ...Alias) Param {
-	return Param{Name: "base_params", Kind: String, Default: "",
+func BaseParamsParam(aliases ...Alias) StringParam {
+	return StringParam{Param: Param{Name: "base_params", Kind: String, Default: "",
 		Doc:     "parameters of the base method as comma-separated key=value (empty = the base's defaults)",
 		Origin:  ByCredo("empty: the base method's own defaults"),
-		Aliases: aliases, Validate: validKVList}
+		Aliases: aliases, Validate: validKVList}}
 }
+
+// The handles through which the stage machinery reads every stage's base
+// and base_params (each stage declares them with BaseParam and
+// BaseParamsParam).
+var (
+	pBase       = BaseParam("", "")
+	pBaseParams = BaseParamsParam()
+)
 
 // PassThrough is a deprecated alias for a parameter that a stage used to
 // pass to its base under the same name; name=value now goes to base_params.
@@ -99,7 +107,7 @@ func ParseFloats(what, s string) ([]float64, error) {
 // its reward channel; keys the base lacks are skipped), then the deprecated
 // pass-through settings, then base_params. A stage cannot be its own base.
 func BaseValues(stage string, v Values, preset Values) (*Method, Values, error) {
-	name := v.String("base")
+	name := pBase.Get(v)
 	if name == stage {
 		return nil, nil, fmt.Errorf("base %q: a stage cannot be its own base", name)
 	}
@@ -113,7 +121,7 @@ func BaseValues(stage string, v Values, preset Values) (*Method, Values, error) 
 			bv[k] = x
 		}
 	}
-	for _, src := range []struct{ param, list string }{{"base_params (from deprecated pass-through parameters)", v.String(passKey)}, {"base_params", v.String("base_params")}} {
+	for _, src := range []struct{ param, list string }{{"base_params (from deprecated pass-through parameters)", v.String(passKey)}, {"base_params", pBaseParams.Get(v)}} {
 		for _, kv := range SplitList(src.list) {
 			k, val, ok := strings.Cut(kv, "=")
 			if !ok {
@@ -161,10 +169,10 @@ func RunBase(stage string, b *rollout.Batch, v Values, r []float64) error {
 	if err != nil {
 		return err
 	}
-	if _, ok := bv["reward"]; !ok {
+	if !Reward.Has(bv) {
 		return fmt.Errorf("base method %s reads no outcome reward channel (it has no parameter \"reward\")", m.Name)
 	}
-	bv["reward"] = StageChannel
+	Reward.Set(bv, StageChannel)
 	shadow := &rollout.Batch{Trajectories: make([]*rollout.Trajectory, len(b.Trajectories))}
 	for i, t := range b.Trajectories {
 		c := *t
@@ -210,12 +218,12 @@ func ChannelValues(b *rollout.Batch, name string) ([]float64, error) {
 	return out, nil
 }
 
-// ChannelInput requires the reward channels named by a parameter (a
-// comma-separated list; empty means the input is not used).
-func ChannelInput(param, doc string) Input {
-	return Input{Name: "rewards.<" + param + ">", Doc: doc,
+// ChannelInput requires the reward channels named by the string parameter
+// p (a comma-separated list; empty means the input is not used).
+func ChannelInput(p StringParam, doc string) Input {
+	return Input{Name: "rewards.<" + p.Name + ">", Doc: doc,
 		Has: func(t *rollout.Trajectory, v Values) bool {
-			for _, name := range SplitList(v.String(param)) {
+			for _, name := range SplitList(p.Get(v)) {
 				if _, ok := t.Rewards[name]; !ok {
 					return false
 				}

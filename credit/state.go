@@ -171,9 +171,7 @@ func (m *Method) Begin(v Values, st *State) (Step, error) {
 	if m.GoAPI != "" {
 		return nil, fmt.Errorf("%s assigns no credit: it is the Go function %s (%s)", m.Name, m.GoAPI, m.Summary)
 	}
-	if v == nil {
-		v = m.Defaults()
-	}
+	v = m.complete(v)
 	if m.RunState == nil {
 		return statelessStep{m, v}, nil
 	}

@@ -137,6 +137,16 @@ var rules = []rule{
 		forbidden: func(p string) bool { return !under(p, "rollout", "format", "internal") },
 	},
 	{
+		name:      "the registry imports no reference estimator and no method: the bindings live in method/...",
+		from:      func(p string) bool { return under(p, "credit") },
+		forbidden: func(p string) bool { return under(p, "anchor", "method") },
+	},
+	{
+		name:      "only method/all imports the reference bindings (method/ref); the families do not",
+		from:      func(p string) bool { return under(p, "method") && !under(p, "method/ref", "method/all") },
+		forbidden: func(p string) bool { return under(p, "method/ref") },
+	},
+	{
 		name:      "the reference estimators import no registry, method or format",
 		from:      func(p string) bool { return under(p, "anchor") },
 		forbidden: func(p string) bool { return under(p, "credit", "method", "format") },

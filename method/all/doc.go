@@ -1,5 +1,7 @@
-// Package all links every method family of the catalogue into a program:
-// importing it for its side effects registers the methods of method/group,
-// method/process, method/token, method/tree and method/turn with package
-// credit, next to the reference bindings that package credit holds itself.
+// Package all links every method of the catalogue into a program:
+// importing it for its side effects registers the bindings of the
+// references (method/ref: verl, verl-agent, OpenRLHF, PURE, IGPO, SPIRAL,
+// SPO, TreeRL) and the methods of method/group, method/process,
+// method/reward, method/token, method/tree and method/turn with package
+// credit, the registry.
 package all

@@ -27,7 +27,7 @@ type brpoTrace struct {
 }
 
 func brpoLayout(t *rollout.Trajectory, v credit.Values) (*brpoTrace, error) {
-	bk, sk, sc := v.String("budget_kind"), v.String("summary_kind"), v.String("score")
+	bk, sk, sc := pBrpoBudgetKind.Get(v), pBrpoSummaryKind.Get(v), pBrpoScore.Get(v)
 	tr := &brpoTrace{}
 	pos := map[int]int{}
 	for i, s := range t.Steps {
@@ -92,18 +92,28 @@ func parseBudgetProbs(s string) (prior string, probs []float64, err error) {
 	return "", probs, nil
 }
 
+// Parameters of brpo.
+var (
+	pBrpoScore       = credit.StringParam{Param: credit.Param{Name: "score", Kind: credit.String, Default: "score", Doc: "step reward channel holding the score at a budget (on the budget step or on its summary children)", Origin: credit.Channel}}
+	pBrpoBudgetKind  = credit.StringParam{Param: credit.Param{Name: "budget_kind", Kind: credit.String, Default: "budget", Doc: "step kind of the thinking segments, in budget order", Origin: credit.Channel}}
+	pBrpoSummaryKind = credit.StringParam{Param: credit.Param{Name: "summary_kind", Kind: credit.String, Default: "summary", Doc: "step kind of the forced answers (children of a budget step)", Origin: credit.Channel}}
+	pBrpoBudgetProbs = credit.StringParam{Param: credit.Param{Name: "budget_probs", Kind: credit.String, Default: "uniform", Doc: "budget prior p_B: uniform, linear (∝ j+1), base (all on the last) or comma-separated weights", Origin: credit.FromReference("sail-sg/AnytimeReasoner verl/verl/trainer/ppo/brpo.py::compute_cot_advantage (budget_probs uniform)")}}
+	pBrpoDiscount    = credit.FloatParam{Param: credit.Param{Name: "discount", Kind: credit.Float, Default: 2.0, Doc: "base of the weights of the own-history baseline V1", Origin: credit.FromReference("sail-sg/AnytimeReasoner verl/verl/trainer/ppo/brpo.py::compute_cot_advantage (discount factor 2.0 of V1)"), Range: credit.Positive}}
+	pBrpoBaseline    = credit.StringParam{Param: credit.Param{Name: "baseline", Kind: credit.String, Default: BRPOBaseline, Choices: []string{BRPOBaseline, BRPOV1Only, BRPOV2Only, BRPONone}, Doc: "variance reduction: brpo mix, v1only, v2only (GRPO-like) or none", Origin: credit.FromReference("sail-sg/AnytimeReasoner verl/verl/trainer/ppo/brpo.py::compute_cot_advantage (brpo)")}}
+)
+
 func init() {
 	credit.Register(&credit.Method{
 		Name:    "brpo",
 		Summary: "BRPO (AnytimeReasoner): budget-relative advantage per thinking segment, baseline mixing the group mean and the trace's own earlier budgets",
-		Params: []credit.Param{
-			{Name: "score", Kind: credit.String, Default: "score", Doc: "step reward channel holding the score at a budget (on the budget step or on its summary children)", Origin: credit.Channel},
-			{Name: "budget_kind", Kind: credit.String, Default: "budget", Doc: "step kind of the thinking segments, in budget order", Origin: credit.Channel},
-			{Name: "summary_kind", Kind: credit.String, Default: "summary", Doc: "step kind of the forced answers (children of a budget step)", Origin: credit.Channel},
-			{Name: "budget_probs", Kind: credit.String, Default: "uniform", Doc: "budget prior p_B: uniform, linear (∝ j+1), base (all on the last) or comma-separated weights", Origin: credit.FromReference("sail-sg/AnytimeReasoner verl/verl/trainer/ppo/brpo.py::compute_cot_advantage (budget_probs uniform)")},
-			{Name: "discount", Kind: credit.Float, Default: 2.0, Doc: "base of the weights of the own-history baseline V1", Origin: credit.FromReference("sail-sg/AnytimeReasoner verl/verl/trainer/ppo/brpo.py::compute_cot_advantage (discount factor 2.0 of V1)"), Range: credit.Positive},
-			{Name: "baseline", Kind: credit.String, Default: BRPOBaseline, Choices: []string{BRPOBaseline, BRPOV1Only, BRPOV2Only, BRPONone}, Doc: "variance reduction: brpo mix, v1only, v2only (GRPO-like) or none", Origin: credit.FromReference("sail-sg/AnytimeReasoner verl/verl/trainer/ppo/brpo.py::compute_cot_advantage (brpo)")},
-		},
+		Params: credit.Params(
+			pBrpoScore,
+			pBrpoBudgetKind,
+			pBrpoSummaryKind,
+			pBrpoBudgetProbs,
+			pBrpoDiscount,
+			pBrpoBaseline,
+		),
 		Inputs: []credit.Input{credit.InGroup, {Name: "steps[kind=<budget_kind>].rewards.<score>", Doc: "per-budget scores (on budget steps or their summary children)",
 			Has: func(t *rollout.Trajectory, v credit.Values) bool {
 				_, err := brpoLayout(t, v)
@@ -115,7 +125,7 @@ func init() {
 		Notes: "thinking tokens of budget j get R_j - (j·V1 + (S-j)·V2)/S; summary tokens get score - mean of their split (or of the group at budget j when every split has one summary); " +
 			"a group of one trace has V2 = 0 (reference quirk); tokens outside budget steps get 0",
 		Run: func(b *rollout.Batch, v credit.Values) error {
-			prior, probs, err := parseBudgetProbs(v.String("budget_probs"))
+			prior, probs, err := parseBudgetProbs(pBrpoBudgetProbs.Get(v))
 			if err != nil {
 				return err
 			}
@@ -130,7 +140,7 @@ func init() {
 				traces[i], scores[i], sums[i] = tr, tr.scores, tr.sumScores
 			}
 			idx := credit.GroupIDs(b)
-			res, err := BRPO(scores, idx, BRPOOptions{Prior: prior, BudgetProbs: probs, Discount: v.Float("discount"), Baseline: v.String("baseline")})
+			res, err := BRPO(scores, idx, BRPOOptions{Prior: prior, BudgetProbs: probs, Discount: pBrpoDiscount.Get(v), Baseline: pBrpoBaseline.Get(v)})
 			if err != nil {
 				return err
 			}

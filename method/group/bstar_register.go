@@ -6,14 +6,20 @@ import (
 	"github.com/credo-rl/credo/credit"
 )
 
+// Parameters of bstar.
+var (
+	pBstarNStar      = credit.FloatParam{Param: credit.Param{Name: "n_star", Kind: credit.Float, Default: 0.0, Doc: "target count n* of unique correct responses per query (no default; pass it)", Required: true, Origin: credit.NotInPaper("n* is a per-task target; there is no default, pass it"), Range: credit.Positive}}
+	pBstarThresholds = credit.StringParam{Param: credit.Param{Name: "thresholds", Kind: credit.String, Default: "", Doc: "candidate reward thresholds τ (function argument)", Origin: credit.ByCredo("function argument: the candidate thresholds are the caller's")}}
+)
+
 func init() {
 	credit.Register(&credit.Method{
 		Name:    "bstar",
 		Summary: "B-STaR: balance score of a query's kept samples and the choice of sampling configuration (temperature, reward threshold) that maximises it",
-		Params: []credit.Param{
-			{Name: "n_star", Kind: credit.Float, Default: 0.0, Doc: "target count n* of unique correct responses per query (no default; pass it)", Required: true, Origin: credit.NotInPaper("n* is a per-task target; there is no default, pass it"), Range: credit.Positive},
-			{Name: "thresholds", Kind: credit.String, Default: "", Doc: "candidate reward thresholds τ (function argument)", Origin: credit.ByCredo("function argument: the candidate thresholds are the caller's")},
-		},
+		Params: credit.Params(
+			pBstarNStar,
+			pBstarThresholds,
+		),
 		Inputs:     []credit.Input{{Name: "BStarPool per configuration", Doc: "per query: sampled answers, verifier verdicts, reward scores"}},
 		Outputs:    []string{"the chosen configuration and threshold (BStarChoice)"},
 		Scope:      credit.ScopeBatch,

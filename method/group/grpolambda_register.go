@@ -7,15 +7,20 @@ import (
 	"github.com/credo-rl/credo/rollout"
 )
 
+// Parameters of grpo_lambda.
+var (
+	pGrpoLambdaLambda = credit.FloatParam{Param: credit.Param{Name: "lambda", Kind: credit.Float, Default: 0.2, Doc: "fraction of the batch's groups (highest correctness ratio) that get the length penalty (paper default not found)", Origin: credit.NotInPaper("0.2 penalises length in the best fifth of the groups; λ is given no default in the paper"), Range: credit.Unit}}
+)
+
 func init() {
 	credit.Register(&credit.Method{
 		Name:    "grpo_lambda",
 		Summary: "GRPO-λ: length-penalised reward for the top-λ groups by correctness ratio, 0/1 for the rest, then the base method",
-		Params: []credit.Param{
-			pBase, credit.RewardParam,
-			{Name: "lambda", Kind: credit.Float, Default: 0.2, Doc: "fraction of the batch's groups (highest correctness ratio) that get the length penalty (paper default not found)", Origin: credit.NotInPaper("0.2 penalises length in the best fifth of the groups; λ is given no default in the paper"), Range: credit.Unit},
+		Params: credit.Params(
+			pBase, credit.Reward,
+			pGrpoLambdaLambda,
 			pThresh, pBaseParams,
-		},
+		),
 		Inputs:  []credit.Input{credit.InGroup, credit.InOutcome},
 		Outputs: []string{"advantages", "returns"},
 		Scope:   credit.ScopeBatch,
@@ -27,7 +32,7 @@ func init() {
 		Notes: "length = number of tokens with a non-zero mask; selected groups: 1 + (0.5 - (L-Lmin)/(Lmax-Lmin)) if correct, min(0, ·) if not (Kimi-1.5 form, recalled); " +
 			"k = ceil(λ·G) groups, ties broken by uid (ascending: independent of the batch order); batch-wide ranking",
 		Run: func(b *rollout.Batch, v credit.Values) error {
-			o, err := credit.Outcomes(b, v.String("reward"))
+			o, err := credit.Outcomes(b, credit.Reward.Get(v))
 			if err != nil {
 				return err
 			}
@@ -39,7 +44,7 @@ func init() {
 					}
 				}
 			}
-			r, _, err := GRPOLambdaRewards(o, lengths, credit.GroupIDs(b), GRPOLambdaOptions{Lambda: v.Float("lambda"), Threshold: v.Float("threshold")})
+			r, _, err := GRPOLambdaRewards(o, lengths, credit.GroupIDs(b), GRPOLambdaOptions{Lambda: pGrpoLambdaLambda.Get(v), Threshold: pThresh.Get(v)})
 			if err != nil {
 				return err
 			}

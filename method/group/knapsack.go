@@ -277,14 +277,14 @@ type knapsackStep struct {
 }
 
 func beginKnapsack(v credit.Values, st *credit.State) (credit.Step, error) {
-	if err := checkKeySpec("prompt_key", v.String("prompt_key")); err != nil {
+	if err := checkKeySpec("prompt_key", pKnapsackPromptKey.Get(v)); err != nil {
 		return nil, err
 	}
-	ema := v.Float("ema")
+	ema := pKnapsackEma.Get(v)
 	if !(ema >= 0 && ema < 1) {
 		return nil, fmt.Errorf("parameter ema is %v, want 0 <= ema < 1", ema)
 	}
-	if _, _, err := credit.BaseValues(KnapsackMethod, v, credit.Values{"reward": v.String("reward")}); err != nil {
+	if _, _, err := credit.BaseValues(KnapsackMethod, v, credit.Values{credit.Reward.Name: credit.Reward.Get(v)}); err != nil {
 		return nil, err
 	}
 	return &knapsackStep{v: v, st: st, ema: ema, succ: map[string]int{}, seen: map[string]int{}, groups: map[string]bool{}}, nil
@@ -292,24 +292,24 @@ func beginKnapsack(v credit.Values, st *credit.State) (credit.Step, error) {
 
 func (s *knapsackStep) Group(b *rollout.Batch) error {
 	v := s.v
-	m, bv, err := credit.BaseValues(KnapsackMethod, v, credit.Values{"reward": v.String("reward")})
+	m, bv, err := credit.BaseValues(KnapsackMethod, v, credit.Values{credit.Reward.Name: credit.Reward.Get(v)})
 	if err != nil {
 		return err
 	}
 	if err := m.Assign(b, bv); err != nil {
 		return fmt.Errorf("base method: %w", err)
 	}
-	o, err := credit.Outcomes(b, v.String("reward"))
+	o, err := credit.Outcomes(b, credit.Reward.Get(v))
 	if err != nil {
 		return err
 	}
 	if err := checkFinite("knapsack", "outcome", o); err != nil {
 		return err
 	}
-	thr := v.Float("threshold")
+	thr := pThresh.Get(v)
 	first := map[string]float64{}
 	for i, t := range b.Trajectories {
-		k, _ := keyOf(t, v.String("prompt_key"))
+		k, _ := keyOf(t, pKnapsackPromptKey.Get(v))
 		if _, ok := s.seen[k]; !ok {
 			s.keys = append(s.keys, k)
 		}

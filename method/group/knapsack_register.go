@@ -6,17 +6,23 @@ import (
 	"github.com/credo-rl/credo/credit"
 )
 
+// Parameters of knapsack.grpo (KnapsackMethod).
+var (
+	pKnapsackPromptKey = credit.StringParam{Param: credit.Param{Name: "prompt_key", Kind: credit.String, Default: "uid", Doc: "what identifies a prompt across batches: uid or features.<name> (verl's uid is new every batch; use a stable feature)", Origin: credit.ByCredo("verl's uid; pass a stable feature to keep estimates across batches")}}
+	pKnapsackEma       = credit.FloatParam{Param: credit.Param{Name: "ema", Kind: credit.Float, Default: 0.0, Doc: "p̂ ← ema·p̂ + (1-ema)·observed success rate; 0 = the last observed rate", Origin: credit.NotInPaper("p̂ estimator not given; 0 keeps the last observed rate"), Range: &credit.Range{Min: new(0.0), Max: new(1.0), MaxOpen: true}}}
+)
+
 func init() {
 	credit.Register(&credit.Method{
 		Name:    KnapsackMethod,
 		Summary: "Knapsack RL bookkeeping: the base method's advantages (GRPO on variable-size groups) plus per-prompt success estimates p̂ kept in state for the allocator",
-		Params: []credit.Param{
-			pBase, credit.RewardParam, pThresh,
-			{Name: "prompt_key", Kind: credit.String, Default: "uid", Doc: "what identifies a prompt across batches: uid or features.<name> (verl's uid is new every batch; use a stable feature)", Origin: credit.ByCredo("verl's uid; pass a stable feature to keep estimates across batches")},
-			{Name: "ema", Kind: credit.Float, Default: 0.0, Doc: "p̂ ← ema·p̂ + (1-ema)·observed success rate; 0 = the last observed rate", Origin: credit.NotInPaper("p̂ estimator not given; 0 keeps the last observed rate"), Range: &credit.Range{Min: new(0.0), Max: new(1.0), MaxOpen: true}},
+		Params: credit.Params(
+			pBase, credit.Reward, pThresh,
+			pKnapsackPromptKey,
+			pKnapsackEma,
 			pBaseParams,
-		},
-		Inputs:  []credit.Input{credit.InGroup, credit.InOutcome, keyInput("prompt_key", "a prompt id stable across batches")},
+		),
+		Inputs:  []credit.Input{credit.InGroup, credit.InOutcome, keyInput(pKnapsackPromptKey, "a prompt id stable across batches")},
 		Outputs: []string{"advantages", "returns"},
 		Scope:   credit.ScopeGroup,
 		ScopeOf: credit.StageScope,

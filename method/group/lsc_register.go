@@ -9,27 +9,35 @@ import (
 	"github.com/credo-rl/credo/rollout"
 )
 
+// Parameters of lsc.
+var (
+	pLscChannels  = credit.StringParam{Param: credit.Param{Name: "channels", Kind: credit.String, Default: "outcome", Doc: "comma-separated reward channels (reward-model scores) to transform and sum", Origin: credit.Channel}}
+	pLscRef       = credit.StringParam{Param: credit.Param{Name: "ref", Kind: credit.String, Default: "channel", Choices: []string{"channel", "group_quantile"}, Doc: "reference reward: rewards.<channel><ref_suffix> per trajectory, or a quantile of the group's own rewards", Origin: credit.ByCredo("the per-prompt reference r_ref(x) is supplied by the caller; group_quantile approximates it from the group")}}
+	pLscRefSuffix = credit.StringParam{Param: credit.Param{Name: "ref_suffix", Kind: credit.String, Default: "_ref", Doc: "suffix of the reference channels when ref=channel", Origin: credit.Channel}}
+	pLscQuantile  = credit.FloatParam{Param: credit.Param{Name: "quantile", Kind: credit.Float, Default: 0.85, Doc: "quantile of the group's rewards when ref=group_quantile (paper: a high quantile of base-policy rewards, ~0.85 recalled)", Origin: credit.FromPaper("experiments: a high quantile, about 0.85, of base-policy rewards (recalled, not verified)"), Range: credit.Unit}}
+)
+
 func init() {
-	lscChannels := func(v credit.Values) []string { return credit.SplitList(v.String("channels")) }
+	lscChannels := func(v credit.Values) []string { return credit.SplitList(pLscChannels.Get(v)) }
 	credit.Register(&credit.Method{
 		Name:    "lsc",
 		Summary: "LSC transform: u = Σ_k log σ(r_k - r_k,ref(x)) over reward channels (\"sum = AND\"), then the base method",
-		Params: []credit.Param{
+		Params: credit.Params(
 			pBase.From(credit.ByCredo("the paper trains with KL-regularised PPO; verl.grpo is credo's critic-free stand-in, any registered method can be named")),
-			{Name: "channels", Kind: credit.String, Default: "outcome", Doc: "comma-separated reward channels (reward-model scores) to transform and sum", Origin: credit.Channel},
-			{Name: "ref", Kind: credit.String, Default: "channel", Choices: []string{"channel", "group_quantile"}, Doc: "reference reward: rewards.<channel><ref_suffix> per trajectory, or a quantile of the group's own rewards", Origin: credit.ByCredo("the per-prompt reference r_ref(x) is supplied by the caller; group_quantile approximates it from the group")},
-			{Name: "ref_suffix", Kind: credit.String, Default: "_ref", Doc: "suffix of the reference channels when ref=channel", Origin: credit.Channel},
-			{Name: "quantile", Kind: credit.Float, Default: 0.85, Doc: "quantile of the group's rewards when ref=group_quantile (paper: a high quantile of base-policy rewards, ~0.85 recalled)", Origin: credit.FromPaper("experiments: a high quantile, about 0.85, of base-policy rewards (recalled, not verified)"), Range: credit.Unit},
+			pLscChannels,
+			pLscRef,
+			pLscRefSuffix,
+			pLscQuantile,
 			pBaseParams,
-		},
+		),
 		Inputs: []credit.Input{credit.InGroup, {Name: "rewards.<channels> (+ rewards.<channel><ref_suffix> when ref=channel)", Doc: "reward-model scores and their per-prompt reference",
 			Has: func(t *rollout.Trajectory, v credit.Values) bool {
 				for _, c := range lscChannels(v) {
 					if _, ok := t.Rewards[c]; !ok {
 						return false
 					}
-					if v.String("ref") == "channel" {
-						if _, ok := t.Rewards[c+v.String("ref_suffix")]; !ok {
+					if pLscRef.Get(v) == "channel" {
+						if _, ok := t.Rewards[c+pLscRefSuffix.Get(v)]; !ok {
 							return false
 						}
 					}
@@ -57,10 +65,10 @@ func init() {
 				if rs[k], err = credit.ChannelValues(b, c); err != nil {
 					return err
 				}
-				if v.String("ref") == "channel" {
-					refs[k], err = credit.ChannelValues(b, c+v.String("ref_suffix"))
+				if pLscRef.Get(v) == "channel" {
+					refs[k], err = credit.ChannelValues(b, c+pLscRefSuffix.Get(v))
 				} else {
-					refs[k], err = GroupQuantileRefs(rs[k], idx, v.Float("quantile"))
+					refs[k], err = GroupQuantileRefs(rs[k], idx, pLscQuantile.Get(v))
 				}
 				if err != nil {
 					return err

@@ -25,10 +25,10 @@ var (
 	// norm_adv_by_std_in_grpo, which passed to the base under the same
 	// names, are deprecated aliases.
 	pBaseParams = credit.BaseParamsParam(credit.PassThrough("epsilon"), credit.PassThrough("norm_adv_by_std_in_grpo"))
-	pEpsilon    = credit.Param{Name: "epsilon", Kind: credit.Float, Default: 1e-6, Doc: "added to the group standard deviation (passed to the base method when it has it)", Origin: credit.FromReference("volcengine/verl verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage (epsilon=1e-6), the GRPO part"), Range: credit.NonNeg}
-	pNormStd    = credit.Param{Name: "norm_adv_by_std_in_grpo", Kind: credit.Bool, Default: true, Doc: "divide by the group std (passed to the base method when it has it)", Origin: credit.FromReference("volcengine/verl verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage (norm_adv_by_std_in_grpo=True)")}
-	pThresh     = credit.Param{Name: "threshold", Kind: credit.Float, Default: 0.5, Doc: "a response is correct when its outcome >= threshold", Origin: credit.ByCredo("0/1 outcomes: correct when outcome >= threshold, the convention for outcome correctness across credo (docs/methods.md)")}
-	pThink      = credit.Param{Name: "thinking", Kind: credit.String, Default: "thinking", Doc: "reward channel of the thinking-quality reward model", Origin: credit.Channel}
+	pEpsilon    = credit.FloatParam{Param: credit.Param{Name: "epsilon", Kind: credit.Float, Default: 1e-6, Doc: "added to the group standard deviation (passed to the base method when it has it)", Origin: credit.FromReference("volcengine/verl verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage (epsilon=1e-6), the GRPO part"), Range: credit.NonNeg}}
+	pNormStd    = credit.BoolParam{Param: credit.Param{Name: "norm_adv_by_std_in_grpo", Kind: credit.Bool, Default: true, Doc: "divide by the group std (passed to the base method when it has it)", Origin: credit.FromReference("volcengine/verl verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage (norm_adv_by_std_in_grpo=True)")}}
+	pThresh     = credit.FloatParam{Param: credit.Param{Name: "threshold", Kind: credit.Float, Default: 0.5, Doc: "a response is correct when its outcome >= threshold", Origin: credit.ByCredo("0/1 outcomes: correct when outcome >= threshold, the convention for outcome correctness across credo (docs/methods.md)")}}
+	pThink      = credit.StringParam{Param: credit.Param{Name: "thinking", Kind: credit.String, Default: "thinking", Doc: "reward channel of the thinking-quality reward model", Origin: credit.Channel}}
 )
 
 // featureText renders a feature value as text (numbers in shortest form,
@@ -84,10 +84,10 @@ func keyOf(t *rollout.Trajectory, spec string) (string, bool) {
 	return "", false
 }
 
-func keyInput(param, doc string) credit.Input {
-	return credit.Input{Name: "<" + param + ">", Doc: doc,
+func keyInput(p credit.StringParam, doc string) credit.Input {
+	return credit.Input{Name: "<" + p.Name + ">", Doc: doc,
 		Has: func(t *rollout.Trajectory, v credit.Values) bool {
-			_, ok := keyOf(t, v.String(param))
+			_, ok := keyOf(t, p.Get(v))
 			return ok
 		}}
 }

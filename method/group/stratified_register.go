@@ -10,23 +10,31 @@ import (
 var paperStratified = credit.Provenance{Paper: "Stratified GRPO: Handling Structural Heterogeneity in Reinforcement Learning of LLM Search Agents", ArXiv: "2510.06214",
 	Reference: "no official code; formula stub Wodlfvllf/grpo-composer grpo_composer/advantages/stratified.py", SpecRow: 5}
 
+// Parameters of stratified_grpo.
+var (
+	pStratifiedGrpoStratum   = credit.StringParam{Param: credit.Param{Name: "stratum", Kind: credit.String, Default: "features.n_search_calls", Doc: "stratum key: features.<name>, steps (top-level step count) or steps.<kind> (count of steps of a kind)", Origin: credit.FromPaper("method: the number of search calls is the stratum key")}}
+	pStratifiedGrpoAlpha     = credit.FloatParam{Param: credit.Param{Name: "alpha", Kind: credit.Float, Default: 1.0, Doc: "weight of the stratified estimator (1 = pure SAN, 0 = GRPO); paper default not found", Origin: credit.NotInPaper("1 (pure SAN) is the paper's main estimator and the only reimplementation found (grpo-composer) uses it"), Range: credit.Unit}}
+	pStratifiedGrpoSingleton = credit.StringParam{Param: credit.Param{Name: "singleton", Kind: credit.String, Default: SingletonGlobal, Choices: []string{SingletonGlobal, SingletonZero}, Doc: "stratum of one: take the group estimator (global) or 0 (zero) as its SAN", Origin: credit.NotInPaper("a stratum of one has no spread; its SAN falls back to the group estimator (not 0, which would null its signal)")}}
+	pStratifiedGrpoScope     = credit.StringParam{Param: credit.Param{Name: "scope", Kind: credit.String, Default: "group", Choices: []string{"group", "batch"}, Doc: "strata and global statistics inside each prompt group, or over the whole batch", Origin: credit.ByCredo("strata inside each prompt group, as the catalogue infers \"global\" means the group")}}
+)
+
 func init() {
 	credit.Register(&credit.Method{
 		Name:    "stratified_grpo",
 		Summary: "Stratified GRPO: α·SAN (normalised inside strata of a trajectory feature) + (1-α)·GRPO",
-		Params: []credit.Param{
-			{Name: "stratum", Kind: credit.String, Default: "features.n_search_calls", Doc: "stratum key: features.<name>, steps (top-level step count) or steps.<kind> (count of steps of a kind)", Origin: credit.FromPaper("method: the number of search calls is the stratum key")},
-			{Name: "alpha", Kind: credit.Float, Default: 1.0, Doc: "weight of the stratified estimator (1 = pure SAN, 0 = GRPO); paper default not found", Origin: credit.NotInPaper("1 (pure SAN) is the paper's main estimator and the only reimplementation found (grpo-composer) uses it"), Range: credit.Unit},
-			{Name: "singleton", Kind: credit.String, Default: SingletonGlobal, Choices: []string{SingletonGlobal, SingletonZero}, Doc: "stratum of one: take the group estimator (global) or 0 (zero) as its SAN", Origin: credit.NotInPaper("a stratum of one has no spread; its SAN falls back to the group estimator (not 0, which would null its signal)")},
-			{Name: "scope", Kind: credit.String, Default: "group", Choices: []string{"group", "batch"}, Doc: "strata and global statistics inside each prompt group, or over the whole batch", Origin: credit.ByCredo("strata inside each prompt group, as the catalogue infers \"global\" means the group")},
-			pEpsilon, pNormStd, credit.RewardParam,
-		},
+		Params: credit.Params(
+			pStratifiedGrpoStratum,
+			pStratifiedGrpoAlpha,
+			pStratifiedGrpoSingleton,
+			pStratifiedGrpoScope,
+			pEpsilon, pNormStd, credit.Reward,
+		),
 		Inputs: []credit.Input{credit.InGroup, credit.InTokenRewards,
-			keyInput("stratum", "the stratum key of each trajectory (e.g. features.n_search_calls)")},
+			keyInput(pStratifiedGrpoStratum, "the stratum key of each trajectory (e.g. features.n_search_calls)")},
 		Outputs: []string{"advantages", "returns"},
 		Scope:   credit.ScopeGroup,
 		ScopeOf: func(v credit.Values) credit.Scope {
-			if v.String("scope") == "batch" {
+			if pStratifiedGrpoScope.Get(v) == "batch" {
 				return credit.ScopeBatch
 			}
 			return credit.ScopeGroup
@@ -39,25 +47,25 @@ func init() {
 		Notes: "reads features.<name> or steps[].kind as the stratum; score as verl.grpo (token_level_rewards sum, else rewards.<reward>); " +
 			"with one stratum per group it equals verl.grpo; a stratum of one takes A^GN (singleton=global) or 0; scope=batch uses batch-wide statistics; returns == advantages",
 		Run: func(b *rollout.Batch, v credit.Values) error {
-			if err := checkKeySpec("stratum", v.String("stratum")); err != nil {
+			if err := checkKeySpec("stratum", pStratifiedGrpoStratum.Get(v)); err != nil {
 				return err
 			}
-			scores, mask, err := scoreRows(b, v.String("reward"))
+			scores, mask, err := scoreRows(b, credit.Reward.Get(v))
 			if err != nil {
 				return err
 			}
 			idx := credit.GroupIDs(b)
-			if v.String("scope") == "batch" {
+			if pStratifiedGrpoScope.Get(v) == "batch" {
 				for i := range idx {
 					idx[i] = ""
 				}
 			}
 			strata := make([]string, len(b.Trajectories))
 			for i, t := range b.Trajectories {
-				strata[i], _ = keyOf(t, v.String("stratum"))
+				strata[i], _ = keyOf(t, pStratifiedGrpoStratum.Get(v))
 			}
-			a, err := StratifiedScalar(scores, idx, strata, StratifiedOptions{Alpha: v.Float("alpha"), Epsilon: v.Float("epsilon"),
-				NormByStd: v.Bool("norm_adv_by_std_in_grpo"), Singleton: v.String("singleton")})
+			a, err := StratifiedScalar(scores, idx, strata, StratifiedOptions{Alpha: pStratifiedGrpoAlpha.Get(v), Epsilon: pEpsilon.Get(v),
+				NormByStd: pNormStd.Get(v), Singleton: pStratifiedGrpoSingleton.Get(v)})
 			if err != nil {
 				return err
 			}

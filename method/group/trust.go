@@ -133,7 +133,7 @@ type trustStep struct {
 }
 
 func beginTrust(v credit.Values, st *credit.State) (credit.Step, error) {
-	step := v.Int("step")
+	step := pTrustGrpoStep.Get(v)
 	if step < 0 {
 		step = 0
 		if _, err := st.Get("step", &step); err != nil {
@@ -145,15 +145,15 @@ func beginTrust(v credit.Values, st *credit.State) (credit.Step, error) {
 
 func (s *trustStep) Group(b *rollout.Batch) error {
 	v := s.v
-	o, err := credit.Outcomes(b, v.String("reward"))
+	o, err := credit.Outcomes(b, credit.Reward.Get(v))
 	if err != nil {
 		return err
 	}
-	th, err := credit.ChannelValues(b, v.String("thinking"))
+	th, err := credit.ChannelValues(b, pThink.Get(v))
 	if err != nil {
 		return err
 	}
-	r, err := TrustRewards(o, th, credit.GroupIDs(b), s.step, TrustOptions{Alpha: v.Float("alpha"), Threshold: v.Float("threshold"), AnnealT: v.Float("anneal_T")})
+	r, err := TrustRewards(o, th, credit.GroupIDs(b), s.step, TrustOptions{Alpha: pTrustGrpoAlpha.Get(v), Threshold: pThresh.Get(v), AnnealT: pTrustGrpoAnnealT.Get(v)})
 	if err != nil {
 		return err
 	}

@@ -6,20 +6,27 @@ import (
 	"github.com/credo-rl/credo/credit"
 )
 
+// Parameters of trust_grpo.
+var (
+	pTrustGrpoAlpha   = credit.FloatParam{Param: credit.Param{Name: "alpha", Kind: credit.Float, Default: 1.0, Doc: "coefficient of the thinking reward (paper value not found)", Origin: credit.NotInPaper("1 weighs the thinking reward like the outcome reward, before the trust factor and annealing"), Range: credit.NonNeg}}
+	pTrustGrpoAnnealT = credit.FloatParam{Param: credit.Param{Name: "anneal_T", Kind: credit.Float, Default: 0.0, Doc: "time constant T of the annealing weight e^{-step/T}; 0 = no annealing (paper value not found)", Origin: credit.NotInPaper("T is not given; 0 turns annealing off so the trust weight alone acts"), Range: credit.NonNeg}}
+	pTrustGrpoStep    = credit.IntParam{Param: credit.Param{Name: "step", Kind: credit.Int, Default: -1, Doc: "training step for the annealing; -1 = the step counter kept in the method state", Origin: credit.ByCredo("-1 reads the step counter kept in the method state (one call = one training step)"), Range: credit.AtLeast(-1)}}
+)
+
 func init() {
 	credit.Register(&credit.Method{
 		Name:    "trust_grpo",
 		Summary: "Trust-GRPO: outcome + α·e^{-step/T}·γ_trust·thinking reward, then the base method (GRPO)",
-		Params: []credit.Param{
-			pBase, credit.RewardParam, pThink,
-			{Name: "alpha", Kind: credit.Float, Default: 1.0, Doc: "coefficient of the thinking reward (paper value not found)", Origin: credit.NotInPaper("1 weighs the thinking reward like the outcome reward, before the trust factor and annealing"), Range: credit.NonNeg},
+		Params: credit.Params(
+			pBase, credit.Reward, pThink,
+			pTrustGrpoAlpha,
 			pThresh.From(credit.FromPaper("Eqs. 1-2: 0.5 splits a group into correct and incorrect answers (inferred from a reviewer's list of the paper's hyper-parameters)")),
-			{Name: "anneal_T", Kind: credit.Float, Default: 0.0, Doc: "time constant T of the annealing weight e^{-step/T}; 0 = no annealing (paper value not found)", Origin: credit.NotInPaper("T is not given; 0 turns annealing off so the trust weight alone acts"), Range: credit.NonNeg},
-			{Name: "step", Kind: credit.Int, Default: -1, Doc: "training step for the annealing; -1 = the step counter kept in the method state", Origin: credit.ByCredo("-1 reads the step counter kept in the method state (one call = one training step)"), Range: credit.AtLeast(-1)},
+			pTrustGrpoAnnealT,
+			pTrustGrpoStep,
 			pBaseParams,
-		},
+		),
 		Inputs: []credit.Input{credit.InGroup, credit.InOutcome,
-			credit.ChannelInput("thinking", "thinking-quality reward in [0, 1] of each response")},
+			credit.ChannelInput(pThink, "thinking-quality reward in [0, 1] of each response")},
 		Outputs: []string{"advantages", "returns"},
 		Scope:   credit.ScopeGroup,
 		ScopeOf: credit.StageScope,

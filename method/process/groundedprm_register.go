@@ -9,22 +9,36 @@ import (
 	"github.com/credo-rl/credo/rollout"
 )
 
+// Parameters of groundedprm.labels.
+var (
+	pGroundedprmLabelsFusion      = credit.StringParam{Param: credit.Param{Name: "fusion", Kind: credit.String, Default: string(FuseWeighted), Choices: []string{string(FuseWeighted), string(FuseAnd), string(FuseToolFirst)}, Doc: "how the verdict and the MC value combine", Origin: credit.NotInPaper("the fusion formula is not given; a weighted vote of the tool verdict and the MC value")}}
+	pGroundedprmLabelsToolWeight  = credit.FloatParam{Param: credit.Param{Name: "tool_weight", Kind: credit.Float, Default: 0.5, Doc: "weight of the verdict (weighted)", Origin: credit.NotInPaper("equal weight to the tool verdict and the MC value"), Range: credit.Unit}}
+	pGroundedprmLabelsThreshold   = credit.FloatParam{Param: credit.Param{Name: "threshold", Kind: credit.Float, Default: 0.5, Doc: "decision threshold of the weighted score", Origin: credit.NotInPaper("the midpoint of the [0, 1] score")}}
+	pGroundedprmLabelsMcThreshold = credit.FloatParam{Param: credit.Param{Name: "mc_threshold", Kind: credit.Float, Default: 0.0, Doc: "MC values above it count as correct (and, tool_first)", Origin: credit.ByCredo("MC > 0 counts as correct, as OmegaPRM's labels (arXiv:2406.06592)")}}
+	pGroundedprmLabelsSoft        = credit.BoolParam{Param: credit.Param{Name: "soft", Kind: credit.Bool, Default: false, Doc: "weighted: write the score instead of 1/0", Origin: credit.ByCredo("hard 1/0 labels unless asked for")}}
+	pGroundedprmLabelsValueKey    = credit.StringParam{Param: credit.Param{Name: "value_key", Kind: credit.String, Default: "mc", Doc: "step value channel with the MC/MCTS value", Origin: credit.Channel}}
+	pGroundedprmLabelsToolKey     = credit.StringParam{Param: credit.Param{Name: "tool_key", Kind: credit.String, Default: "tool", Doc: "step label with the tool verdict (1 correct, 0 wrong; absent = not checkable)", Origin: credit.Channel}}
+)
+
 func init() {
 	credit.Register(&credit.Method{
 		Name:    "groundedprm.labels",
 		Summary: "GroundedPRM-style hybrid step labels from tool verdicts and MC values (writes step labels, not advantages)",
-		Params: []credit.Param{
-			{Name: "fusion", Kind: credit.String, Default: string(FuseWeighted), Choices: []string{string(FuseWeighted), string(FuseAnd), string(FuseToolFirst)}, Doc: "how the verdict and the MC value combine", Origin: credit.NotInPaper("the fusion formula is not given; a weighted vote of the tool verdict and the MC value")},
-			{Name: "tool_weight", Kind: credit.Float, Default: 0.5, Doc: "weight of the verdict (weighted)", Origin: credit.NotInPaper("equal weight to the tool verdict and the MC value"), Range: credit.Unit},
-			{Name: "threshold", Kind: credit.Float, Default: 0.5, Doc: "decision threshold of the weighted score", Origin: credit.NotInPaper("the midpoint of the [0, 1] score")},
-			{Name: "mc_threshold", Kind: credit.Float, Default: 0.0, Doc: "MC values above it count as correct (and, tool_first)", Origin: credit.ByCredo("MC > 0 counts as correct, as OmegaPRM's labels (arXiv:2406.06592)")},
-			{Name: "soft", Kind: credit.Bool, Default: false, Doc: "weighted: write the score instead of 1/0", Origin: credit.ByCredo("hard 1/0 labels unless asked for")},
-			{Name: "value_key", Kind: credit.String, Default: "mc", Doc: "step value channel with the MC/MCTS value", Origin: credit.Channel},
-			{Name: "tool_key", Kind: credit.String, Default: "tool", Doc: "step label with the tool verdict (1 correct, 0 wrong; absent = not checkable)", Origin: credit.Channel},
-			{Name: "label_key", Kind: credit.String, Default: "prm", Doc: "step label written", Origin: credit.Channel},
-		},
+		Params: credit.Params(
+			pGroundedprmLabelsFusion,
+			pGroundedprmLabelsToolWeight,
+			pGroundedprmLabelsThreshold,
+			pGroundedprmLabelsMcThreshold,
+			pGroundedprmLabelsSoft,
+			pGroundedprmLabelsValueKey,
+			pGroundedprmLabelsToolKey,
+			pPRMLabelKey,
+		),
 		Inputs: []credit.Input{inStepSignal("steps[].values.<value_key>", "MC/MCTS value of the step",
-			func(s rollout.Step, v credit.Values) bool { _, ok := s.Values[v.String("value_key")]; return ok })},
+			func(s rollout.Step, v credit.Values) bool {
+				_, ok := s.Values[pGroundedprmLabelsValueKey.Get(v)]
+				return ok
+			})},
 		Outputs: []string{"steps[].labels.<label_key>"},
 		Scope:   credit.ScopeGroup,
 		Inferred: []credit.Inferred{
@@ -38,18 +52,18 @@ func init() {
 }
 
 func runGroundedLabels(b *rollout.Batch, v credit.Values) error {
-	o := HybridOptions{Mode: Fusion(v.String("fusion")), ToolWeight: v.Float("tool_weight"), Threshold: v.Float("threshold"),
-		MCThreshold: v.Float("mc_threshold"), Soft: v.Bool("soft")}
+	o := HybridOptions{Mode: Fusion(pGroundedprmLabelsFusion.Get(v)), ToolWeight: pGroundedprmLabelsToolWeight.Get(v), Threshold: pGroundedprmLabelsThreshold.Get(v),
+		MCThreshold: pGroundedprmLabelsMcThreshold.Get(v), Soft: pGroundedprmLabelsSoft.Get(v)}
 	for i, t := range b.Trajectories {
 		steps := append([]rollout.Step(nil), t.Steps...)
 		for _, si := range t.TopSteps() {
 			s := &steps[si]
-			tool, has := s.Labels[v.String("tool_key")]
-			l, err := HybridLabel(tool, has, s.Values[v.String("value_key")], o)
+			tool, has := s.Labels[pGroundedprmLabelsToolKey.Get(v)]
+			l, err := HybridLabel(tool, has, s.Values[pGroundedprmLabelsValueKey.Get(v)], o)
 			if err != nil {
 				return fmt.Errorf("trajectory %d (traj_uid %q) step %d: %w", i, t.ID, si, err)
 			}
-			setLabel(s, v.String("label_key"), l)
+			setLabel(s, pPRMLabelKey.Get(v), l)
 		}
 		t.Steps = steps
 	}

@@ -8,16 +8,22 @@ import (
 	"github.com/credo-rl/credo/rollout"
 )
 
+// Parameters of pure.min_form.
+var (
+	pPureMinFormTemperature = credit.FloatParam{Param: credit.Param{Name: "temperature", Kind: credit.Float, Default: pure.DefaultTemperature, Doc: "softmin temperature (0 = the exact minimum)", Origin: credit.FromReference("CJReinforce/PURE openrlhf/utils/utils.py::turn_process_reward_logits_to_reward (temperature 0.1)"), Range: credit.NonNeg}}
+	pPureMinFormForm        = credit.StringParam{Param: credit.Param{Name: "form", Kind: credit.String, Default: string(FormMin), Choices: []string{string(FormMin), string(FormFutureMin), string(FormSum), string(FormMean)},
+		Doc: "min: PURE's weights over all steps; future_min: soft minimum of the future steps; sum: plain sum-form; mean: uniform weights", Origin: credit.FromReference("CJReinforce/PURE openrlhf/utils/utils.py::turn_process_reward_logits_to_reward (min-form weights over all steps)")}}
+)
+
 func init() {
 	credit.Register(&credit.Method{
 		Name:    "pure.min_form",
 		Summary: "PURE's min-form credit at any temperature: softmin-weighted PRM step rewards, undiscounted returns (stage)",
-		Params: []credit.Param{
-			{Name: "temperature", Kind: credit.Float, Default: pure.DefaultTemperature, Doc: "softmin temperature (0 = the exact minimum)", Origin: credit.FromReference("CJReinforce/PURE openrlhf/utils/utils.py::turn_process_reward_logits_to_reward (temperature 0.1)"), Range: credit.NonNeg},
-			{Name: "form", Kind: credit.String, Default: string(FormMin), Choices: []string{string(FormMin), string(FormFutureMin), string(FormSum), string(FormMean)},
-				Doc: "min: PURE's weights over all steps; future_min: soft minimum of the future steps; sum: plain sum-form; mean: uniform weights", Origin: credit.FromReference("CJReinforce/PURE openrlhf/utils/utils.py::turn_process_reward_logits_to_reward (min-form weights over all steps)")},
-			pOutcomeCoef(0, credit.ByCredo("min-form credit alone; pure.credit_assignment adds the verifiable reward")), pMaskSeparator(true, credit.FromReference("CJReinforce/PURE openrlhf/trainer/ppo_utils/experience_maker.py (separator tokens get advantage 0)")), pEstimator(), pEstimatorParams, pWriteTokenRewards, credit.RewardParam,
-		},
+		Params: credit.Params(
+			pPureMinFormTemperature,
+			pPureMinFormForm,
+			pOutcomeCoef.WithDefault(0, credit.ByCredo("min-form credit alone; pure.credit_assignment adds the verifiable reward")), pMaskSeparator.WithDefault(true, credit.FromReference("CJReinforce/PURE openrlhf/trainer/ppo_utils/experience_maker.py (separator tokens get advantage 0)")), pEstimator, pEstimatorParams, pWriteTokenRewards, credit.Reward,
+		),
 		Inputs: []credit.Input{
 			inStepSignal("steps[].rewards.prm", "PRM score per reasoning step (e.g. p(correct) − p(wrong) in [−1, 1])",
 				func(s rollout.Step, _ credit.Values) bool { _, ok := s.Rewards["prm"]; return ok }),
@@ -32,7 +38,7 @@ func init() {
 			"(pure.credit_assignment is the full reference pipeline); scope is the estimator's",
 		Run: runStage(func(t *rollout.Trajectory, v credit.Values) ([]float64, error) {
 			r := stepReward(t, "prm")
-			return MinForm(r, v.Float("temperature"), Form(v.String("form")))
+			return MinForm(r, pPureMinFormTemperature.Get(v), Form(pPureMinFormForm.Get(v)))
 		}),
 	})
 }

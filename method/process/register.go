@@ -19,20 +19,25 @@ import (
 // cannot be each other's estimator.
 var stages = map[string]bool{"pure.min_form": true, "clip_delta": true, "vsrm": true}
 
-func pEstimator() credit.Param {
+// pEstimator is the stages' "base": their own built-in returns or a
+// registered method.
+var pEstimator = func() credit.StringParam {
 	p := credit.BaseParam("returns", "turns the shaped token rewards into advantages: returns (undiscounted reverse sum, advantage = return·mask) or a registered method that reads token_level_rewards (with base_params)",
 		credit.Deprecated("estimator", "base"))
 	p.Origin = credit.ByCredo("the papers sum the shaped rewards into undiscounted returns (PURE's reference, Clip/Delta's REINFORCE-style training); a registered method can be named")
 	return p
-}
+}()
 
-func pOutcomeCoef(def float64, o credit.Origin) credit.Param {
-	return credit.Param{Name: "outcome_coef", Kind: credit.Float, Default: def, Origin: o, Doc: "weight of rewards.<reward> added on the last token with a non-zero mask (0 = process reward only)"}
-}
+// pPRMLabelKey is the step label that the PRM label builders
+// (omegaprm.labels, groundedprm.labels) write.
+var pPRMLabelKey = credit.StringParam{Param: credit.Param{Name: "label_key", Kind: credit.String, Default: "prm", Doc: "step label written", Origin: credit.Channel}}
 
-func pMaskSeparator(def bool, o credit.Origin) credit.Param {
-	return credit.Param{Name: "mask_separator", Kind: credit.Bool, Default: def, Origin: o, Doc: "zero the advantage on each step's last (separator) token, as PURE does"}
-}
+// pOutcomeCoef and pMaskSeparator are declared by each stage with its own
+// default (WithDefault).
+var (
+	pOutcomeCoef   = credit.FloatParam{Param: credit.Param{Name: "outcome_coef", Kind: credit.Float, Doc: "weight of rewards.<reward> added on the last token with a non-zero mask (0 = process reward only)"}}
+	pMaskSeparator = credit.BoolParam{Param: credit.Param{Name: "mask_separator", Kind: credit.Bool, Doc: "zero the advantage on each step's last (separator) token, as PURE does"}}
+)
 
 var pEstimatorParams = credit.BaseParamsParam(credit.Deprecated("estimator_params", "base_params"))
 
@@ -43,15 +48,15 @@ func stageScope(batchWide func(v credit.Values) bool) func(credit.Values) credit
 		if batchWide != nil && batchWide(v) {
 			return credit.ScopeBatch
 		}
-		if v.String("base") == "returns" {
+		if pEstimator.Get(v) == "returns" {
 			return credit.ScopeGroup
 		}
 		return credit.StageScope(v)
 	}
 }
 
-var pWriteTokenRewards = credit.Param{Name: "write_token_rewards", Kind: credit.Bool, Default: false, Origin: credit.ByCredo("the input's token rewards are kept unless asked for"),
-	Doc: "also store the shaped rewards as token_level_rewards (replacing the input's)"}
+var pWriteTokenRewards = credit.BoolParam{Param: credit.Param{Name: "write_token_rewards", Kind: credit.Bool, Default: false, Origin: credit.ByCredo("the input's token rewards are kept unless asked for"),
+	Doc: "also store the shaped rewards as token_level_rewards (replacing the input's)"}}
 
 // inStepSignal requires every top-level step to carry a named number.
 func inStepSignal(name, doc string, get func(s rollout.Step, v credit.Values) bool) credit.Input {
@@ -71,10 +76,10 @@ func inStepSignal(name, doc string, get func(s rollout.Step, v credit.Values) bo
 
 var inOutcomeIfCoef = credit.Input{Name: "rewards.<reward> (outcome_coef != 0)", Doc: "the outcome reward",
 	Has: func(t *rollout.Trajectory, v credit.Values) bool {
-		if v.Float("outcome_coef") == 0 {
+		if pOutcomeCoef.Get(v) == 0 {
 			return true
 		}
-		_, ok := t.Rewards[v.String("reward")]
+		_, ok := t.Rewards[credit.Reward.Get(v)]
 		return ok
 	}}
 
@@ -129,12 +134,12 @@ func tokenRewards(t *rollout.Trajectory, stepRewards []float64, v credit.Values)
 	if err != nil {
 		return nil, err
 	}
-	if c := v.Float("outcome_coef"); c != 0 {
+	if c := pOutcomeCoef.Get(v); c != 0 {
 		last := t.LastValid()
 		if last < 0 {
 			return nil, fmt.Errorf("no token with a non-zero mask to carry the outcome reward")
 		}
-		row[last] += c * t.Rewards[v.String("reward")]
+		row[last] += c * t.Rewards[credit.Reward.Get(v)]
 	}
 	return row, nil
 }
@@ -142,7 +147,7 @@ func tokenRewards(t *rollout.Trajectory, stepRewards []float64, v credit.Values)
 // estimate turns shaped token rewards into advantages with the estimator,
 // then applies the separator mask.
 func estimate(b *rollout.Batch, v credit.Values, shaped [][]float64) error {
-	est := v.String("base")
+	est := pEstimator.Get(v)
 	if est == "returns" {
 		for i, t := range b.Trajectories {
 			ret := Returns(shaped[i])
@@ -175,7 +180,7 @@ func estimate(b *rollout.Batch, v credit.Values, shaped [][]float64) error {
 		}
 	}
 	for i, t := range b.Trajectories {
-		if v.Bool("mask_separator") && t.Advantages != nil {
+		if pMaskSeparator.Get(v) && t.Advantages != nil {
 			adv := append([]float64(nil), t.Advantages...)
 			for _, s := range stepSpans(t) {
 				if s[1] > 0 && s[1] <= len(adv) {
@@ -184,7 +189,7 @@ func estimate(b *rollout.Batch, v credit.Values, shaped [][]float64) error {
 			}
 			t.Advantages = adv
 		}
-		if v.Bool("write_token_rewards") {
+		if pWriteTokenRewards.Get(v) {
 			t.TokenRewards = shaped[i]
 		}
 	}

@@ -10,22 +10,31 @@ import (
 	"github.com/credo-rl/credo/rollout"
 )
 
+// Parameters of tp_grpo.
+var (
+	pTpGrpoEpsilon            = credit.FloatParam{Param: credit.Param{Name: "epsilon", Kind: credit.Float, Default: 1e-6, Doc: "added to the group standard deviation", Origin: credit.FromReference("volcengine/verl verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage (epsilon=1e-6), the GRPO part"), Range: credit.NonNeg}}
+	pTpGrpoNormAdvByStdInGrpo = credit.BoolParam{Param: credit.Param{Name: "norm_adv_by_std_in_grpo", Kind: credit.Bool, Default: true, Doc: "divide by the group std (false = Dr.GRPO)", Origin: credit.FromReference("volcengine/verl verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage (norm_adv_by_std_in_grpo=True)")}}
+	pTpGrpoAlpha              = credit.FloatParam{Param: credit.Param{Name: "alpha", Kind: credit.Float, Default: 0.5, Doc: "strength of the thought weighting in [0, 1] (0 = GRPO)", Origin: credit.NotInPaper("0.5 halves the blame or praise of a thought at the most uncertain group accuracy; the paper's capability-adaptive formula is not known"), Range: credit.Unit}}
+	pTpGrpoThreshold          = credit.FloatParam{Param: credit.Param{Name: "threshold", Kind: credit.Float, Default: 0.5, Doc: "a response is correct when its outcome >= threshold", Aliases: []credit.Alias{credit.Deprecated("correct_threshold", "threshold")}, Origin: credit.ByCredo("0/1 or ±1 outcomes: correct when outcome >= threshold, the convention for outcome correctness across credo (docs/methods.md)")}}
+	pTpGrpoLabelKey           = credit.StringParam{Param: credit.Param{Name: "label_key", Kind: credit.String, Default: "correct", Doc: "step label: >= 0.5 = correct step (judge verdict)", Origin: credit.Channel}}
+)
+
 func init() {
 	credit.Register(&credit.Method{
 		Name:    "tp_grpo",
 		Summary: "TP-GRPO: GRPO advantage scaled per thought (merged steps of equal correctness) by a capability-adaptive weight",
-		Params: []credit.Param{
-			{Name: "epsilon", Kind: credit.Float, Default: 1e-6, Doc: "added to the group standard deviation", Origin: credit.FromReference("volcengine/verl verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage (epsilon=1e-6), the GRPO part"), Range: credit.NonNeg},
-			{Name: "norm_adv_by_std_in_grpo", Kind: credit.Bool, Default: true, Doc: "divide by the group std (false = Dr.GRPO)", Origin: credit.FromReference("volcengine/verl verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage (norm_adv_by_std_in_grpo=True)")},
-			{Name: "alpha", Kind: credit.Float, Default: 0.5, Doc: "strength of the thought weighting in [0, 1] (0 = GRPO)", Origin: credit.NotInPaper("0.5 halves the blame or praise of a thought at the most uncertain group accuracy; the paper's capability-adaptive formula is not known"), Range: credit.Unit},
-			{Name: "threshold", Kind: credit.Float, Default: 0.5, Doc: "a response is correct when its outcome >= threshold", Aliases: []credit.Alias{credit.Deprecated("correct_threshold", "threshold")}, Origin: credit.ByCredo("0/1 or ±1 outcomes: correct when outcome >= threshold, the convention for outcome correctness across credo (docs/methods.md)")},
-			{Name: "label_key", Kind: credit.String, Default: "correct", Doc: "step label: >= 0.5 = correct step (judge verdict)", Origin: credit.Channel},
-			credit.RewardParam,
-		},
+		Params: credit.Params(
+			pTpGrpoEpsilon,
+			pTpGrpoNormAdvByStdInGrpo,
+			pTpGrpoAlpha,
+			pTpGrpoThreshold,
+			pTpGrpoLabelKey,
+			credit.Reward,
+		),
 		Inputs: []credit.Input{credit.InGroup, credit.InOutcome,
 			{Name: "steps[].labels.<label_key>", Doc: "judge verdict per top-level step", Has: func(t *rollout.Trajectory, v credit.Values) bool {
 				for _, k := range t.TopSteps() {
-					if _, ok := t.Steps[k].Labels[v.String("label_key")]; !ok {
+					if _, ok := t.Steps[k].Labels[pTpGrpoLabelKey.Get(v)]; !ok {
 						return false
 					}
 				}
@@ -50,20 +59,20 @@ func runTPGRPO(b *rollout.Batch, v credit.Values) error {
 	spans := make([][][2]int, n)
 	labels := make([][]bool, n)
 	for i, t := range b.Trajectories {
-		s, ok := credit.Outcome(t, v.String("reward"))
+		s, ok := credit.Outcome(t, credit.Reward.Get(v))
 		if !ok {
-			return fmt.Errorf("trajectory %d (traj_uid %q) has no rewards.%s", i, t.ID, v.String("reward"))
+			return fmt.Errorf("trajectory %d (traj_uid %q) has no rewards.%s", i, t.ID, credit.Reward.Get(v))
 		}
 		scores[i] = s
 		spans[i] = stepSpans(t)
 		for _, k := range t.TopSteps() {
-			labels[i] = append(labels[i], t.Steps[k].Labels[v.String("label_key")] >= 0.5)
+			labels[i] = append(labels[i], t.Steps[k].Labels[pTpGrpoLabelKey.Get(v)] >= 0.5)
 		}
 	}
 	adv, err := TPGRPO(scores, spans, labels, credit.Masks(b), credit.GroupIDs(b), TPGRPOOptions{
-		GRPO:             verl.GRPOOptions{Epsilon: v.Float("epsilon"), NormByStd: v.Bool("norm_adv_by_std_in_grpo")},
-		Alpha:            v.Float("alpha"),
-		CorrectThreshold: v.Float("threshold"),
+		GRPO:             verl.GRPOOptions{Epsilon: pTpGrpoEpsilon.Get(v), NormByStd: pTpGrpoNormAdvByStdInGrpo.Get(v)},
+		Alpha:            pTpGrpoAlpha.Get(v),
+		CorrectThreshold: pTpGrpoThreshold.Get(v),
 	})
 	if err != nil {
 		return err

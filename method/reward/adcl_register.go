@@ -4,13 +4,18 @@ package reward
 
 import "github.com/credo-rl/credo/credit"
 
+// Parameters of adcl.
+var (
+	pAdclSizes = credit.StringParam{Param: credit.Param{Name: "sizes", Kind: credit.String, Default: "", Doc: "batch sizes (function argument; EqualSizes splits a pool evenly)", Origin: credit.ByCredo("function argument: the batch sizes are the caller's")}}
+)
+
 func init() {
 	credit.Register(&credit.Method{
 		Name:    "adcl",
 		Summary: "ADCL: adaptive difficulty curriculum, prompts ordered easy-to-hard by the current success estimates and cut into batches, re-planned after each batch",
-		Params: []credit.Param{
-			{Name: "sizes", Kind: credit.String, Default: "", Doc: "batch sizes (function argument; EqualSizes splits a pool evenly)", Origin: credit.ByCredo("function argument: the batch sizes are the caller's")},
-		},
+		Params: credit.Params(
+			pAdclSizes,
+		),
 		Inputs:  []credit.Input{{Name: "prompt ids and success estimates p̂", Doc: "per prompt, e.g. knapsack.grpo's state (method/group.KnapsackEstimates)"}},
 		Outputs: []string{"batches of prompt ids, easy to hard (ADCLBatch)"},
 		Scope:   credit.ScopeBatch,

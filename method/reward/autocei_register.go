@@ -7,24 +7,36 @@ import (
 	"github.com/credo-rl/credo/rollout"
 )
 
+// Parameters of auto_cei.
+var (
+	pAutoCeiRefusal       = credit.StringParam{Param: credit.Param{Name: "refusal", Kind: credit.String, Default: "refusal", Doc: "feature marking a refusal (true/false, 1/0, or \"refusal\"/\"answer\")", Origin: credit.Channel}}
+	pAutoCeiCorrectReward = credit.FloatParam{Param: credit.Param{Name: "correct_reward", Kind: credit.Float, Default: 1.0, Doc: "reward of a correct answer", Origin: credit.FromPaper("correct +1 (recalled)")}}
+	pAutoCeiWrongReward   = credit.FloatParam{Param: credit.Param{Name: "wrong_reward", Kind: credit.Float, Default: -1.0, Doc: "reward of a wrong answer", Origin: credit.FromPaper("wrong −1 (recalled)")}}
+	pAutoCeiRefusalReward = credit.FloatParam{Param: credit.Param{Name: "refusal_reward", Kind: credit.Float, Default: 0.5, Doc: "most a refusal earns (after at least N_t steps)", Origin: credit.NotInPaper("0.5: between a wrong (−1) and a correct (+1) answer, closer to correct")}}
+	pAutoCeiMinSteps      = credit.FloatParam{Param: credit.Param{Name: "min_steps", Kind: credit.Float, Default: 4.0, Doc: "initial step threshold N_0 of the curriculum", Origin: credit.NotInPaper("a few reasoning steps before refusing; the paper's initial value is not at hand"), Range: credit.Positive}}
+	pAutoCeiTargetRefusal = credit.FloatParam{Param: credit.Param{Name: "target_refusal", Kind: credit.Float, Default: 0.2, Doc: "share of refusals per batch the curriculum steers to", Origin: credit.NotInPaper("the paper balances precision and refusal rate; the target is not at hand"), Range: credit.Unit}}
+	pAutoCeiDelta         = credit.FloatParam{Param: credit.Param{Name: "delta", Kind: credit.Float, Default: 1.0, Doc: "change of N_t per call", Origin: credit.NotInPaper("one step per call"), Range: credit.NonNeg}}
+	pAutoCeiFloor         = credit.FloatParam{Param: credit.Param{Name: "floor", Kind: credit.Float, Default: 1.0, Doc: "lowest N_t", Origin: credit.ByCredo("at least one reasoning step before a refusal earns its full reward"), Range: credit.Positive}}
+)
+
 func init() {
 	credit.Register(&credit.Method{
 		Name:    "auto_cei",
 		Summary: "Auto-CEI: +1 correct, −1 wrong, refusal (\"I don't know\") paid by the reasoning steps tried against a curriculum threshold kept in state, then the base method",
-		Params: []credit.Param{
+		Params: credit.Params(
 			pBase.From(credit.ByCredo("the paper runs expert iteration (rejection-sampling fine-tuning); a credit method is credo's stand-in, any registered method can be named")),
-			credit.RewardParam, pThresh,
-			{Name: "refusal", Kind: credit.String, Default: "refusal", Doc: "feature marking a refusal (true/false, 1/0, or \"refusal\"/\"answer\")", Origin: credit.Channel},
-			{Name: "correct_reward", Kind: credit.Float, Default: 1.0, Doc: "reward of a correct answer", Origin: credit.FromPaper("correct +1 (recalled)")},
-			{Name: "wrong_reward", Kind: credit.Float, Default: -1.0, Doc: "reward of a wrong answer", Origin: credit.FromPaper("wrong −1 (recalled)")},
-			{Name: "refusal_reward", Kind: credit.Float, Default: 0.5, Doc: "most a refusal earns (after at least N_t steps)", Origin: credit.NotInPaper("0.5: between a wrong (−1) and a correct (+1) answer, closer to correct")},
-			{Name: "min_steps", Kind: credit.Float, Default: 4.0, Doc: "initial step threshold N_0 of the curriculum", Origin: credit.NotInPaper("a few reasoning steps before refusing; the paper's initial value is not at hand"), Range: credit.Positive},
-			{Name: "target_refusal", Kind: credit.Float, Default: 0.2, Doc: "share of refusals per batch the curriculum steers to", Origin: credit.NotInPaper("the paper balances precision and refusal rate; the target is not at hand"), Range: credit.Unit},
-			{Name: "delta", Kind: credit.Float, Default: 1.0, Doc: "change of N_t per call", Origin: credit.NotInPaper("one step per call"), Range: credit.NonNeg},
-			{Name: "floor", Kind: credit.Float, Default: 1.0, Doc: "lowest N_t", Origin: credit.ByCredo("at least one reasoning step before a refusal earns its full reward"), Range: credit.Positive},
+			credit.Reward, pThresh,
+			pAutoCeiRefusal,
+			pAutoCeiCorrectReward,
+			pAutoCeiWrongReward,
+			pAutoCeiRefusalReward,
+			pAutoCeiMinSteps,
+			pAutoCeiTargetRefusal,
+			pAutoCeiDelta,
+			pAutoCeiFloor,
 			pBaseParams,
-		},
-		Inputs: []credit.Input{credit.InGroup, credit.InOutcome, featureInput("refusal", "whether the response refuses"),
+		),
+		Inputs: []credit.Input{credit.InGroup, credit.InOutcome, featureInput(pAutoCeiRefusal, "whether the response refuses"),
 			{Name: "steps[] (reasoning steps tried)", Doc: "the number of top-level steps is N"}, inBase},
 		Outputs: stageOutputs,
 		Scope:   credit.ScopeGroup,
@@ -37,30 +49,30 @@ func init() {
 		Notes: "stage: reads rewards.<reward>, features.<refusal>, the number of top-level steps; state: \"n_t\" (the threshold used by the next call; min_steps when absent), " +
 			"updated once per call from the call's refusal share after the rewards are computed; advantages and returns are the base method's",
 		RunState: func(b *rollout.Batch, v credit.Values, st *credit.State) error {
-			nt := v.Float("min_steps")
+			nt := pAutoCeiMinSteps.Get(v)
 			if _, err := st.Get("n_t", &nt); err != nil {
 				return err
 			}
-			o, err := credit.Outcomes(b, v.String("reward"))
+			o, err := credit.Outcomes(b, credit.Reward.Get(v))
 			if err != nil {
 				return err
 			}
 			ref := make([]bool, len(b.Trajectories))
 			steps := make([]float64, len(b.Trajectories))
 			for i, t := range b.Trajectories {
-				if ref[i], err = featureLabel(t, i, v.String("refusal"), "refusal", "answer"); err != nil {
+				if ref[i], err = featureLabel(t, i, pAutoCeiRefusal.Get(v), "refusal", "answer"); err != nil {
 					return err
 				}
 				steps[i] = float64(len(t.TopSteps()))
 			}
-			r, err := AutoCEIRewards(o, ref, steps, nt, AutoCEIOptions{Threshold: v.Float("threshold"), Correct: v.Float("correct_reward"), Wrong: v.Float("wrong_reward"), Refusal: v.Float("refusal_reward")})
+			r, err := AutoCEIRewards(o, ref, steps, nt, AutoCEIOptions{Threshold: pThresh.Get(v), Correct: pAutoCeiCorrectReward.Get(v), Wrong: pAutoCeiWrongReward.Get(v), Refusal: pAutoCeiRefusalReward.Get(v)})
 			if err != nil {
 				return err
 			}
 			if err := credit.RunBase("auto_cei", b, v, r); err != nil {
 				return err
 			}
-			return st.Put("n_t", AutoCEIUpdate(nt, ref, v.Float("target_refusal"), v.Float("delta"), v.Float("floor")))
+			return st.Put("n_t", AutoCEIUpdate(nt, ref, pAutoCeiTargetRefusal.Get(v), pAutoCeiDelta.Get(v), pAutoCeiFloor.Get(v)))
 		},
 	})
 }

@@ -14,10 +14,10 @@ import (
 var (
 	pBase       = credit.BaseParam("verl.grpo", "method that turns the stage's reward into advantages (it reads the stage's reward as its rewards.<reward>)")
 	pBaseParams = credit.BaseParamsParam()
-	pThresh     = credit.Param{Name: "threshold", Kind: credit.Float, Default: 0.5, Doc: "a response is correct when its outcome >= threshold",
-		Origin: credit.ByCredo("0/1 outcomes: correct when outcome >= threshold, the convention for outcome correctness across credo (docs/methods.md)")}
-	pStep = credit.Param{Name: "step", Kind: credit.Int, Default: -1, Doc: "training step of the schedule; -1 = the step counter kept in the method state (one call = one step)",
-		Origin: credit.ByCredo("-1 reads the step counter kept in the method state (one call = one training step)"), Range: credit.AtLeast(-1)}
+	pThresh     = credit.FloatParam{Param: credit.Param{Name: "threshold", Kind: credit.Float, Default: 0.5, Doc: "a response is correct when its outcome >= threshold",
+		Origin: credit.ByCredo("0/1 outcomes: correct when outcome >= threshold, the convention for outcome correctness across credo (docs/methods.md)")}}
+	pStep = credit.IntParam{Param: credit.Param{Name: "step", Kind: credit.Int, Default: -1, Doc: "training step of the schedule; -1 = the step counter kept in the method state (one call = one step)",
+		Origin: credit.ByCredo("-1 reads the step counter kept in the method state (one call = one training step)"), Range: credit.AtLeast(-1)}}
 	stageOutputs = []string{"advantages", "returns (as the base method writes them)"}
 	inBase       = credit.Input{Name: "inputs of the base method", Doc: "checked when the base runs"}
 )
@@ -115,11 +115,11 @@ func featureLabel(t *rollout.Trajectory, i int, feature string, on, off string) 
 	return false, fmt.Errorf("trajectory %d (traj_uid %q): features.%s is %v, want %q or %q (or true/false, 1/0)", i, t.ID, feature, x, on, off)
 }
 
-// featureInput requires a feature named by a parameter.
-func featureInput(param, doc string) credit.Input {
-	return credit.Input{Name: "features.<" + param + ">", Doc: doc,
+// featureInput requires the feature named by the string parameter p.
+func featureInput(p credit.StringParam, doc string) credit.Input {
+	return credit.Input{Name: "features.<" + p.Name + ">", Doc: doc,
 		Has: func(t *rollout.Trajectory, v credit.Values) bool {
-			_, ok := t.Features[v.String(param)]
+			_, ok := t.Features[p.Get(v)]
 			return ok
 		}}
 }
@@ -127,7 +127,7 @@ func featureInput(param, doc string) credit.Input {
 // stepCounter reads the schedule's step: the parameter when >= 0, else the
 // counter in the state.
 func stepCounter(v credit.Values, st *credit.State) (int, error) {
-	step := v.Int("step")
+	step := pStep.Get(v)
 	if step >= 0 {
 		return step, nil
 	}

@@ -9,35 +9,44 @@ import (
 	"github.com/credo-rl/credo/rollout"
 )
 
+// Parameters of crew.
+var (
+	pCrewLogprobs         = credit.StringParam{Param: credit.Param{Name: "logprobs", Kind: credit.String, Default: "old_log_probs", Doc: "log-probs of the tokens: old_log_probs, or the name of a log_probs.<name> array", Origin: credit.ByCredo("the behaviour policy's own log-probs, which every rollout carries")}}
+	pCrewAnswerTag        = credit.StringParam{Param: credit.Param{Name: "answer_tag", Kind: credit.String, Default: "answer", Doc: "token tag marking the answer tokens; a response with no tagged token (or an empty name) uses its last valid token", Origin: credit.Channel}}
+	pCrewAggregate        = credit.StringParam{Param: credit.Param{Name: "aggregate", Kind: credit.String, Default: "geo_mean", Choices: []string{"geo_mean", "mean_prob", "product"}, Doc: "how the answer tokens' probabilities make one confidence", Origin: credit.ByCredo("geometric mean: length-independent, and 1 only when every answer token is certain")}}
+	pCrewConfidenceWeight = credit.FloatParam{Param: credit.Param{Name: "confidence_weight", Kind: credit.Float, Default: 1.0, Doc: "weight of the confidence term", Origin: credit.FromPaper("reward = the answer's confidence (methods.md §1 row 62: training-free reward)"), Range: credit.NonNeg}}
+	pCrewOutcomeWeight    = credit.FloatParam{Param: credit.Param{Name: "outcome_weight", Kind: credit.Float, Default: 0.0, Doc: "weight of rewards.<reward> beside the confidence (0 = confidence alone)", Origin: credit.FromPaper("confidence alone is the paper's training-free reward; > 0 makes it a reward term"), Range: credit.NonNeg}}
+)
+
 func init() {
 	credit.Register(&credit.Method{
 		Name:    "crew",
 		Summary: "CRew: the policy's confidence in its answer tokens (from their log-probs) as the reward, or as a term beside the outcome, then the base method",
-		Params: []credit.Param{
+		Params: credit.Params(
 			pBase.From(credit.ByCredo("the paper evaluates confidence as a training-free reward; verl.grpo is credo's group-baseline trainer, any registered method can be named")),
-			credit.RewardParam,
-			{Name: "logprobs", Kind: credit.String, Default: "old_log_probs", Doc: "log-probs of the tokens: old_log_probs, or the name of a log_probs.<name> array", Origin: credit.ByCredo("the behaviour policy's own log-probs, which every rollout carries")},
-			{Name: "answer_tag", Kind: credit.String, Default: "answer", Doc: "token tag marking the answer tokens; a response with no tagged token (or an empty name) uses its last valid token", Origin: credit.Channel},
-			{Name: "aggregate", Kind: credit.String, Default: "geo_mean", Choices: []string{"geo_mean", "mean_prob", "product"}, Doc: "how the answer tokens' probabilities make one confidence", Origin: credit.ByCredo("geometric mean: length-independent, and 1 only when every answer token is certain")},
-			{Name: "confidence_weight", Kind: credit.Float, Default: 1.0, Doc: "weight of the confidence term", Origin: credit.FromPaper("reward = the answer's confidence (methods.md §1 row 62: training-free reward)"), Range: credit.NonNeg},
-			{Name: "outcome_weight", Kind: credit.Float, Default: 0.0, Doc: "weight of rewards.<reward> beside the confidence (0 = confidence alone)", Origin: credit.FromPaper("confidence alone is the paper's training-free reward; > 0 makes it a reward term"), Range: credit.NonNeg},
+			credit.Reward,
+			pCrewLogprobs,
+			pCrewAnswerTag,
+			pCrewAggregate,
+			pCrewConfidenceWeight,
+			pCrewOutcomeWeight,
 			pBaseParams,
-		},
+		),
 		Inputs: []credit.Input{credit.InGroup,
 			{Name: "old_log_probs | log_probs.<logprobs>", Doc: "per-token log-probs of the response",
 				Has: func(t *rollout.Trajectory, v credit.Values) bool {
-					if v.String("logprobs") == "old_log_probs" {
+					if pCrewLogprobs.Get(v) == "old_log_probs" {
 						return t.OldLogProbs != nil
 					}
-					_, ok := t.LogProbs[v.String("logprobs")]
+					_, ok := t.LogProbs[pCrewLogprobs.Get(v)]
 					return ok
 				}},
 			{Name: "rewards.<reward> (when outcome_weight ≠ 0)", Doc: "outcome reward",
 				Has: func(t *rollout.Trajectory, v credit.Values) bool {
-					if v.Float("outcome_weight") == 0 {
+					if pCrewOutcomeWeight.Get(v) == 0 {
 						return true
 					}
-					_, ok := credit.Outcome(t, v.String("reward"))
+					_, ok := credit.Outcome(t, credit.Reward.Get(v))
 					return ok
 				}}, inBase},
 		Outputs: stageOutputs,
@@ -51,7 +60,7 @@ func init() {
 		Notes:      "stage: r = confidence_weight·conf + outcome_weight·rewards.<reward>; answer tokens = token_tags.<answer_tag> = 1 with a non-zero response_mask; advantages and returns are the base method's",
 		Run: func(b *rollout.Batch, v credit.Values) error {
 			r := make([]float64, len(b.Trajectories))
-			src, tag := v.String("logprobs"), v.String("answer_tag")
+			src, tag := pCrewLogprobs.Get(v), pCrewAnswerTag.Get(v)
 			for i, t := range b.Trajectories {
 				lp := t.OldLogProbs
 				if src != "old_log_probs" {
@@ -78,15 +87,15 @@ func init() {
 					}
 					ans[last] = true
 				}
-				conf, err := AnswerConfidence(lp, ans, v.String("aggregate"))
+				conf, err := AnswerConfidence(lp, ans, pCrewAggregate.Get(v))
 				if err != nil {
 					return fmt.Errorf("trajectory %d (traj_uid %q): %s: %w", i, t.ID, src, err)
 				}
-				r[i] = v.Float("confidence_weight") * conf
-				if w := v.Float("outcome_weight"); w != 0 {
-					o, ok := credit.Outcome(t, v.String("reward"))
+				r[i] = pCrewConfidenceWeight.Get(v) * conf
+				if w := pCrewOutcomeWeight.Get(v); w != 0 {
+					o, ok := credit.Outcome(t, credit.Reward.Get(v))
 					if !ok {
-						return fmt.Errorf("trajectory %d (traj_uid %q): no rewards.%s and no token_level_rewards", i, t.ID, v.String("reward"))
+						return fmt.Errorf("trajectory %d (traj_uid %q): no rewards.%s and no token_level_rewards", i, t.ID, credit.Reward.Get(v))
 					}
 					r[i] += w * o
 				}

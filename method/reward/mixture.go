@@ -93,10 +93,11 @@ func validWeights(x any) error {
 	return err
 }
 
-// mixtureRewards reads the channels of v and mixes them.
-func mixtureRewards(b *rollout.Batch, v credit.Values) ([]float64, error) {
-	chs := credit.SplitList(v.String("channels"))
-	w, err := weightsFor(v.String("weights"), len(chs))
+// mixtureRewards reads the channels named by the method's parameter
+// channels and mixes them with the weights of its parameter weights.
+func mixtureRewards(b *rollout.Batch, v credit.Values, channels, weights credit.StringParam) ([]float64, error) {
+	chs := credit.SplitList(channels.Get(v))
+	w, err := weightsFor(weights.Get(v), len(chs))
 	if err != nil {
 		return nil, err
 	}

@@ -7,17 +7,23 @@ import (
 	"github.com/credo-rl/credo/rollout"
 )
 
+// Parameters of r3.
+var (
+	pR3Channels = credit.StringParam{Param: credit.Param{Name: "channels", Kind: credit.String, Default: "relevance,outcome", Doc: "comma-separated reward channels to mix: the relevance reward first, then the regularising channels", Origin: credit.Channel}}
+	pR3Weights  = credit.StringParam{Param: credit.Param{Name: "weights", Kind: credit.String, Default: "0.5,0.5", Doc: "comma-separated weights ≥ 0, one per channel (empty = equal)", Origin: credit.NotInPaper("equal weights: neither the learned relevance reward nor its regulariser dominates"), Validate: validWeights}}
+)
+
 func init() {
 	credit.Register(&credit.Method{
 		Name:    "r3",
 		Summary: "R³: a regularised relevance reward, the weighted mixture of a learned relevance reward with other channels (Σ w_k r_k / Σ w_k), then the base method",
-		Params: []credit.Param{
+		Params: credit.Params(
 			pBase.From(credit.ByCredo("the paper's RL trainer is GRPO-style (recalled); any registered method can be named")),
-			{Name: "channels", Kind: credit.String, Default: "relevance,outcome", Doc: "comma-separated reward channels to mix: the relevance reward first, then the regularising channels", Origin: credit.Channel},
-			{Name: "weights", Kind: credit.String, Default: "0.5,0.5", Doc: "comma-separated weights ≥ 0, one per channel (empty = equal)", Origin: credit.NotInPaper("equal weights: neither the learned relevance reward nor its regulariser dominates"), Validate: validWeights},
+			pR3Channels,
+			pR3Weights,
 			pBaseParams,
-		},
-		Inputs:  []credit.Input{credit.InGroup, credit.ChannelInput("channels", "the channels to mix"), inBase},
+		),
+		Inputs:  []credit.Input{credit.InGroup, credit.ChannelInput(pR3Channels, "the channels to mix"), inBase},
 		Outputs: stageOutputs,
 		Scope:   credit.ScopeGroup,
 		ScopeOf: credit.StageScope,
@@ -27,7 +33,7 @@ func init() {
 		Provenance: credit.Provenance{Paper: "R³: Regularized Relevance Reward (title as in methods.md §1 row 85)", SpecRow: 85},
 		Notes:      "stage: reads rewards.<c> for each of channels; advantages and returns are the base method's",
 		Run: func(b *rollout.Batch, v credit.Values) error {
-			r, err := mixtureRewards(b, v)
+			r, err := mixtureRewards(b, v, pR3Channels, pR3Weights)
 			if err != nil {
 				return err
 			}

@@ -7,24 +7,36 @@ import (
 	"github.com/credo-rl/credo/rollout"
 )
 
+// Parameters of tlts.
+var (
+	pTltsFormat        = credit.StringParam{Param: credit.Param{Name: "format", Kind: credit.String, Default: "format", Doc: "reward channel of the format reward (empty = no format term)", Origin: credit.Channel}}
+	pTltsLengthWeight  = credit.FloatParam{Param: credit.Param{Name: "length_weight", Kind: credit.Float, Default: 0.5, Doc: "weight w_len of the length term", Origin: credit.NotInPaper("0.5 keeps a correct response over budget (≥ 1 − 0.5) above a wrong one (0)"), Range: credit.NonNeg}}
+	pTltsFormatWeight  = credit.FloatParam{Param: credit.Param{Name: "format_weight", Kind: credit.Float, Default: 0.5, Doc: "weight w_fmt of the format term", Origin: credit.NotInPaper("0.5: format counts, but less than correctness (1)"), Range: credit.NonNeg}}
+	pTltsSchedule      = credit.StringParam{Param: credit.Param{Name: "schedule", Kind: credit.String, Default: "exponential", Choices: []string{"exponential", "linear"}, Doc: "budget schedule", Origin: credit.FromPaper("the budget shrinks by exponential or linear decay (methods.md §3, recalled); exponential is the first named")}}
+	pTltsBudgetStart   = credit.FloatParam{Param: credit.Param{Name: "budget_start", Kind: credit.Float, Default: 4096.0, Doc: "budget B_0 at step 0 (tokens)", Origin: credit.NotInPaper("4096 tokens, a common generation limit for GRPO on math; set it to the training's max length"), Range: credit.Positive}}
+	pTltsBudgetMin     = credit.FloatParam{Param: credit.Param{Name: "budget_min", Kind: credit.Float, Default: 1024.0, Doc: "floor of the budget (tokens)", Origin: credit.NotInPaper("a quarter of budget_start"), Range: credit.Positive}}
+	pTltsDecay         = credit.FloatParam{Param: credit.Param{Name: "decay", Kind: credit.Float, Default: 0.99, Doc: "budget factor per step (exponential)", Origin: credit.NotInPaper("0.99 per call halves the budget in about 69 calls"), Range: &credit.Range{Min: new(0.0), Max: new(1.0), MinOpen: true}}}
+	pTltsScheduleSteps = credit.IntParam{Param: credit.Param{Name: "schedule_steps", Kind: credit.Int, Default: 100, Doc: "steps from budget_start to budget_min (linear)", Origin: credit.NotInPaper("100 calls, the same order as the exponential default"), Range: credit.AtLeast(1)}}
+)
+
 func init() {
 	credit.Register(&credit.Method{
 		Name:    "tlts",
 		Summary: "Train Long, Think Short: correctness + length-budget + format reward, the budget shrinking over calls (method state), then the base method",
-		Params: []credit.Param{
+		Params: credit.Params(
 			pBase.From(credit.FromPaper("the paper trains with GRPO (methods.md §1 row 28)")),
-			credit.RewardParam, pThresh,
-			{Name: "format", Kind: credit.String, Default: "format", Doc: "reward channel of the format reward (empty = no format term)", Origin: credit.Channel},
-			{Name: "length_weight", Kind: credit.Float, Default: 0.5, Doc: "weight w_len of the length term", Origin: credit.NotInPaper("0.5 keeps a correct response over budget (≥ 1 − 0.5) above a wrong one (0)"), Range: credit.NonNeg},
-			{Name: "format_weight", Kind: credit.Float, Default: 0.5, Doc: "weight w_fmt of the format term", Origin: credit.NotInPaper("0.5: format counts, but less than correctness (1)"), Range: credit.NonNeg},
-			{Name: "schedule", Kind: credit.String, Default: "exponential", Choices: []string{"exponential", "linear"}, Doc: "budget schedule", Origin: credit.FromPaper("the budget shrinks by exponential or linear decay (methods.md §3, recalled); exponential is the first named")},
-			{Name: "budget_start", Kind: credit.Float, Default: 4096.0, Doc: "budget B_0 at step 0 (tokens)", Origin: credit.NotInPaper("4096 tokens, a common generation limit for GRPO on math; set it to the training's max length"), Range: credit.Positive},
-			{Name: "budget_min", Kind: credit.Float, Default: 1024.0, Doc: "floor of the budget (tokens)", Origin: credit.NotInPaper("a quarter of budget_start"), Range: credit.Positive},
-			{Name: "decay", Kind: credit.Float, Default: 0.99, Doc: "budget factor per step (exponential)", Origin: credit.NotInPaper("0.99 per call halves the budget in about 69 calls"), Range: &credit.Range{Min: new(0.0), Max: new(1.0), MinOpen: true}},
-			{Name: "schedule_steps", Kind: credit.Int, Default: 100, Doc: "steps from budget_start to budget_min (linear)", Origin: credit.NotInPaper("100 calls, the same order as the exponential default"), Range: credit.AtLeast(1)},
+			credit.Reward, pThresh,
+			pTltsFormat,
+			pTltsLengthWeight,
+			pTltsFormatWeight,
+			pTltsSchedule,
+			pTltsBudgetStart,
+			pTltsBudgetMin,
+			pTltsDecay,
+			pTltsScheduleSteps,
 			pStep, pBaseParams,
-		},
-		Inputs:  []credit.Input{credit.InGroup, credit.InOutcome, credit.ChannelInput("format", "format reward of each response"), inBase},
+		),
+		Inputs:  []credit.Input{credit.InGroup, credit.InOutcome, credit.ChannelInput(pTltsFormat, "format reward of each response"), inBase},
 		Outputs: stageOutputs,
 		Scope:   credit.ScopeGroup,
 		ScopeOf: credit.StageScope,
@@ -40,21 +52,21 @@ func init() {
 			if err != nil {
 				return err
 			}
-			budget, err := LengthBudget(step, BudgetOptions{Start: v.Float("budget_start"), Min: v.Float("budget_min"), Schedule: v.String("schedule"), Decay: v.Float("decay"), Steps: v.Int("schedule_steps")})
+			budget, err := LengthBudget(step, BudgetOptions{Start: pTltsBudgetStart.Get(v), Min: pTltsBudgetMin.Get(v), Schedule: pTltsSchedule.Get(v), Decay: pTltsDecay.Get(v), Steps: pTltsScheduleSteps.Get(v)})
 			if err != nil {
 				return err
 			}
-			o, err := credit.Outcomes(b, v.String("reward"))
+			o, err := credit.Outcomes(b, credit.Reward.Get(v))
 			if err != nil {
 				return err
 			}
 			var f []float64
-			if name := v.String("format"); name != "" {
+			if name := pTltsFormat.Get(v); name != "" {
 				if f, err = credit.ChannelValues(b, name); err != nil {
 					return err
 				}
 			}
-			r, err := TLTSRewards(o, lengths(b), f, budget, TLTSOptions{Threshold: v.Float("threshold"), LengthWeight: v.Float("length_weight"), FormatWeight: v.Float("format_weight")})
+			r, err := TLTSRewards(o, lengths(b), f, budget, TLTSOptions{Threshold: pThresh.Get(v), LengthWeight: pTltsLengthWeight.Get(v), FormatWeight: pTltsFormatWeight.Get(v)})
 			if err != nil {
 				return err
 			}

@@ -10,19 +10,30 @@ import (
 	"github.com/credo-rl/credo/rollout"
 )
 
+// Parameters of capo.
+var (
+	pCapoWWhole    = credit.FloatParam{Param: credit.Param{Name: "w_whole", Kind: credit.Float, Default: 2.0, Doc: "weight of the outcome reward", Origin: credit.FromPaper("method: W_whole = 2 (recalled, not verified)"), Range: credit.NonNeg}}
+	pCapoWProcess  = credit.FloatParam{Param: credit.Param{Name: "w_process", Kind: credit.Float, Default: 1.0, Doc: "weight of the wrong-step penalty", Origin: credit.FromPaper("method: W_process = 1 (recalled, not verified)"), Range: credit.NonNeg}}
+	pCapoVoting    = credit.StringParam{Param: credit.Param{Name: "voting", Kind: credit.String, Default: VoteMajority, Choices: []string{VoteMajority, VoteIntersection, VoteUnion, VoteAtLeast, VoteAverage}, Doc: "how m critiques decide a step is wrong", Origin: credit.NotInPaper("majority is one of the two best rules the catalogue recalls (intersection, majority)")}}
+	pCapoMinVotes  = credit.IntParam{Param: credit.Param{Name: "min_votes", Kind: credit.Int, Default: 1, Doc: "at_least: votes needed", Origin: credit.ByCredo("at_least with one vote is the union"), Range: credit.AtLeast(1)}}
+	pCapoCritiques = credit.IntParam{Param: credit.Param{Name: "critiques", Kind: credit.Int, Default: 0, Doc: "m for the count layout (steps[].labels.wrong_votes); 0 = features.n_critiques", Origin: credit.ByCredo("0: m is read from features.n_critiques"), Range: credit.AtLeast(0)}}
+	pCapoNorm      = credit.StringParam{Param: credit.Param{Name: "norm", Kind: credit.String, Default: CAPONormToken, Choices: []string{CAPONormToken, CAPONormOutcome, CAPONormNone}, Doc: "advantage normalisation", Origin: credit.NotInPaper("token-level z-score over the group's policy tokens, GRPO-style as the paper describes it")}}
+	pCapoEpsilon   = credit.FloatParam{Param: credit.Param{Name: "epsilon", Kind: credit.Float, Default: 1e-6, Doc: "added to the standard deviation", Origin: credit.FromReference("volcengine/verl verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage (epsilon=1e-6)"), Range: credit.NonNeg}}
+)
+
 func init() {
 	credit.Register(&credit.Method{
 		Name:    "capo",
 		Summary: "CAPO: outcome reward on every token minus voted wrong-step penalties from m critiques, normalised per group",
-		Params: []credit.Param{
-			{Name: "w_whole", Kind: credit.Float, Default: 2.0, Doc: "weight of the outcome reward", Origin: credit.FromPaper("method: W_whole = 2 (recalled, not verified)"), Range: credit.NonNeg},
-			{Name: "w_process", Kind: credit.Float, Default: 1.0, Doc: "weight of the wrong-step penalty", Origin: credit.FromPaper("method: W_process = 1 (recalled, not verified)"), Range: credit.NonNeg},
-			{Name: "voting", Kind: credit.String, Default: VoteMajority, Choices: []string{VoteMajority, VoteIntersection, VoteUnion, VoteAtLeast, VoteAverage}, Doc: "how m critiques decide a step is wrong", Origin: credit.NotInPaper("majority is one of the two best rules the catalogue recalls (intersection, majority)")},
-			{Name: "min_votes", Kind: credit.Int, Default: 1, Doc: "at_least: votes needed", Origin: credit.ByCredo("at_least with one vote is the union"), Range: credit.AtLeast(1)},
-			{Name: "critiques", Kind: credit.Int, Default: 0, Doc: "m for the count layout (steps[].labels.wrong_votes); 0 = features.n_critiques", Origin: credit.ByCredo("0: m is read from features.n_critiques"), Range: credit.AtLeast(0)},
-			{Name: "norm", Kind: credit.String, Default: CAPONormToken, Choices: []string{CAPONormToken, CAPONormOutcome, CAPONormNone}, Doc: "advantage normalisation", Origin: credit.NotInPaper("token-level z-score over the group's policy tokens, GRPO-style as the paper describes it")},
-			{Name: "epsilon", Kind: credit.Float, Default: 1e-6, Doc: "added to the standard deviation", Origin: credit.FromReference("volcengine/verl verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage (epsilon=1e-6)"), Range: credit.NonNeg},
-			credit.RewardParam},
+		Params: credit.Params(
+			pCapoWWhole,
+			pCapoWProcess,
+			pCapoVoting,
+			pCapoMinVotes,
+			pCapoCritiques,
+			pCapoNorm,
+			pCapoEpsilon,
+			credit.Reward),
 		Inputs: []credit.Input{credit.InGroup, credit.InOutcome,
 			{Name: "steps[].labels.wrong_vote_<k>|wrong_votes", Doc: "per-step critique votes: 0/1 per critique k = 0..m-1, or a count with m from critiques/features.n_critiques", Has: func(t *rollout.Trajectory, v credit.Values) bool {
 				top := t.TopSteps()
@@ -60,7 +71,7 @@ func capoSteps(t *rollout.Trajectory, v credit.Values) ([]StepVotes, error) {
 		s := t.Steps[k]
 		sv := StepVotes{Start: s.Start, End: s.End}
 		if c, ok := s.Labels["wrong_votes"]; ok {
-			n := v.Int("critiques")
+			n := pCapoCritiques.Get(v)
 			if n == 0 {
 				f, ok := featureCount(t.Features["n_critiques"])
 				if !ok {
@@ -122,14 +133,14 @@ func featureCount(x any) (int, bool) {
 }
 
 func runCAPO(b *rollout.Batch, v credit.Values) error {
-	opt := CAPOOptions{WWhole: v.Float("w_whole"), WProcess: v.Float("w_process"), Voting: v.String("voting"),
-		MinVotes: v.Int("min_votes"), Norm: v.String("norm"), Epsilon: v.Float("epsilon")}
+	opt := CAPOOptions{WWhole: pCapoWWhole.Get(v), WProcess: pCapoWProcess.Get(v), Voting: pCapoVoting.Get(v),
+		MinVotes: pCapoMinVotes.Get(v), Norm: pCapoNorm.Get(v), Epsilon: pCapoEpsilon.Get(v)}
 	outcome := make([]float64, len(b.Trajectories))
 	penalty := make([][]float64, len(b.Trajectories))
 	for i, t := range b.Trajectories {
-		r, ok := credit.Outcome(t, v.String("reward"))
+		r, ok := credit.Outcome(t, credit.Reward.Get(v))
 		if !ok {
-			return fmt.Errorf("trajectory %d (traj_uid %q): no rewards.%s and no token_level_rewards", i, t.ID, v.String("reward"))
+			return fmt.Errorf("trajectory %d (traj_uid %q): no rewards.%s and no token_level_rewards", i, t.ID, credit.Reward.Get(v))
 		}
 		outcome[i] = r
 		steps, err := capoSteps(t, v)

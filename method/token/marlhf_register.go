@@ -9,31 +9,46 @@ import (
 	"github.com/credo-rl/credo/rollout"
 )
 
+// Parameters of ma_rlhf.
+var (
+	pMaRlhfTermination   = credit.StringParam{Param: credit.Param{Name: "termination", Kind: credit.String, Default: "fixed", Choices: []string{"fixed", "parsing", "ppl"}, Doc: "macro rule: fixed n-gram, the trajectory's steps, or perplexity", Origin: credit.FromPaper("experiments: the fixed n-gram rule is the main setting (recalled)")}}
+	pMaRlhfNgram         = credit.IntParam{Param: credit.Param{Name: "ngram", Kind: credit.Int, Default: 5, Doc: "policy tokens per macro (fixed)", Origin: credit.FromPaper("experiments: n = 5 (recalled)"), Range: credit.AtLeast(1)}}
+	pMaRlhfStepKind      = credit.StringParam{Param: credit.Param{Name: "step_kind", Kind: credit.String, Default: "", Doc: "parsing: use the steps of this kind (empty: the top-level steps)", Origin: credit.ByCredo("empty: the top-level steps are the parsed macros")}}
+	pMaRlhfPplSource     = credit.StringParam{Param: credit.Param{Name: "ppl_source", Kind: credit.String, Default: "old_log_probs", Choices: []string{"old_log_probs", "ref_log_prob"}, Doc: "ppl: log-probs whose perplexity splits macros (the reference uses the reference model's)", Origin: credit.ByCredo("the behaviour policy's log-probs, which every rollout has (the reference uses the reference model's: ppl_source=ref_log_prob)")}}
+	pMaRlhfPplSplitAfter = credit.BoolParam{Param: credit.Param{Name: "ppl_split_after", Kind: credit.Bool, Default: false, Doc: "ppl: end the macro at the token before a perplexity rise (the reference starts the next macro one token earlier)", Origin: credit.FromReference("ernie-research/MA-RLHF applications/DeepSpeed-Chat/dschat/rlhf/ppo_trainer.py::DeepSpeedPPOTrainer.train_rlhf (a new macro starts at the token before a perplexity rise)")}}
+	pMaRlhfValueFunction = credit.StringParam{Param: credit.Param{Name: "value_function", Kind: credit.String, Default: AggEqual, Choices: []string{AggEqual, AggUnit, AggPosition}, Doc: "macro value from token values: mean, last, or 1/(k+1)-weighted", Origin: credit.FromReference("ernie-research/MA-RLHF training scripts (value_function equal)")}}
+	pMaRlhfRewardAgg     = credit.StringParam{Param: credit.Param{Name: "reward_agg", Kind: credit.String, Default: AggSum, Choices: []string{AggSum, AggEqual, AggUnit, AggPosition}, Doc: "macro reward from token rewards (the reference uses value_function)", Origin: credit.ByCredo("a macro's rewards are summed so no reward is lost (the reference averages with the value rule)")}}
+	pMaRlhfIsolateLast   = credit.BoolParam{Param: credit.Param{Name: "isolate_last", Kind: credit.Bool, Default: false, Doc: "make the last policy token a macro of its own, as the reference does", Origin: credit.ByCredo("no extra final macro (the reference always closes one; isolate_last=true reproduces it)")}}
+	pMaRlhfGamma         = credit.FloatParam{Param: credit.Param{Name: "gamma", Kind: credit.Float, Default: 1.0, Doc: "discount per macro step", Origin: credit.FromReference("ernie-research/MA-RLHF applications/DeepSpeed-Chat/dschat/rlhf/ppo_trainer.py::DeepSpeedPPOTrainer (gamma 1.0)"), Range: credit.Unit}}
+	pMaRlhfLam           = credit.FloatParam{Param: credit.Param{Name: "lam", Kind: credit.Float, Default: 0.95, Doc: "GAE lambda", Origin: credit.FromReference("ernie-research/MA-RLHF applications/DeepSpeed-Chat/dschat/rlhf/ppo_trainer.py::DeepSpeedPPOTrainer (lam 0.95)"), Range: credit.Unit}}
+	pMaRlhfKlCoef        = credit.FloatParam{Param: credit.Param{Name: "kl_coef", Kind: credit.Float, Default: 0.0, Doc: "KL penalty −kl_coef·(old_log_probs − ref_log_prob) added to token rewards (reference 0.05)", Origin: credit.ByCredo("KL shaping off unless asked for (the reference uses 0.05)"), Range: credit.NonNeg}}
+)
+
 func init() {
 	credit.Register(&credit.Method{
 		Name:    "ma_rlhf",
 		Summary: "MA-RLHF: GAE over macro actions (fixed n-gram, given spans, or perplexity), broadcast to their tokens",
-		Params: []credit.Param{
-			{Name: "termination", Kind: credit.String, Default: "fixed", Choices: []string{"fixed", "parsing", "ppl"}, Doc: "macro rule: fixed n-gram, the trajectory's steps, or perplexity", Origin: credit.FromPaper("experiments: the fixed n-gram rule is the main setting (recalled)")},
-			{Name: "ngram", Kind: credit.Int, Default: 5, Doc: "policy tokens per macro (fixed)", Origin: credit.FromPaper("experiments: n = 5 (recalled)"), Range: credit.AtLeast(1)},
-			{Name: "step_kind", Kind: credit.String, Default: "", Doc: "parsing: use the steps of this kind (empty: the top-level steps)", Origin: credit.ByCredo("empty: the top-level steps are the parsed macros")},
-			{Name: "ppl_source", Kind: credit.String, Default: "old_log_probs", Choices: []string{"old_log_probs", "ref_log_prob"}, Doc: "ppl: log-probs whose perplexity splits macros (the reference uses the reference model's)", Origin: credit.ByCredo("the behaviour policy's log-probs, which every rollout has (the reference uses the reference model's: ppl_source=ref_log_prob)")},
-			{Name: "ppl_split_after", Kind: credit.Bool, Default: false, Doc: "ppl: end the macro at the token before a perplexity rise (the reference starts the next macro one token earlier)", Origin: credit.FromReference("ernie-research/MA-RLHF applications/DeepSpeed-Chat/dschat/rlhf/ppo_trainer.py::DeepSpeedPPOTrainer.train_rlhf (a new macro starts at the token before a perplexity rise)")},
-			{Name: "value_function", Kind: credit.String, Default: AggEqual, Choices: []string{AggEqual, AggUnit, AggPosition}, Doc: "macro value from token values: mean, last, or 1/(k+1)-weighted", Origin: credit.FromReference("ernie-research/MA-RLHF training scripts (value_function equal)")},
-			{Name: "reward_agg", Kind: credit.String, Default: AggSum, Choices: []string{AggSum, AggEqual, AggUnit, AggPosition}, Doc: "macro reward from token rewards (the reference uses value_function)", Origin: credit.ByCredo("a macro's rewards are summed so no reward is lost (the reference averages with the value rule)")},
-			{Name: "isolate_last", Kind: credit.Bool, Default: false, Doc: "make the last policy token a macro of its own, as the reference does", Origin: credit.ByCredo("no extra final macro (the reference always closes one; isolate_last=true reproduces it)")},
-			{Name: "gamma", Kind: credit.Float, Default: 1.0, Doc: "discount per macro step", Origin: credit.FromReference("ernie-research/MA-RLHF applications/DeepSpeed-Chat/dschat/rlhf/ppo_trainer.py::DeepSpeedPPOTrainer (gamma 1.0)"), Range: credit.Unit},
-			{Name: "lam", Kind: credit.Float, Default: 0.95, Doc: "GAE lambda", Origin: credit.FromReference("ernie-research/MA-RLHF applications/DeepSpeed-Chat/dschat/rlhf/ppo_trainer.py::DeepSpeedPPOTrainer (lam 0.95)"), Range: credit.Unit},
-			{Name: "kl_coef", Kind: credit.Float, Default: 0.0, Doc: "KL penalty −kl_coef·(old_log_probs − ref_log_prob) added to token rewards (reference 0.05)", Origin: credit.ByCredo("KL shaping off unless asked for (the reference uses 0.05)"), Range: credit.NonNeg},
-			credit.RewardParam},
+		Params: credit.Params(
+			pMaRlhfTermination,
+			pMaRlhfNgram,
+			pMaRlhfStepKind,
+			pMaRlhfPplSource,
+			pMaRlhfPplSplitAfter,
+			pMaRlhfValueFunction,
+			pMaRlhfRewardAgg,
+			pMaRlhfIsolateLast,
+			pMaRlhfGamma,
+			pMaRlhfLam,
+			pMaRlhfKlCoef,
+			credit.Reward),
 		Inputs: []credit.Input{credit.InTokenRewards, credit.InValues,
 			{Name: "steps (termination parsing)", Doc: "macro spans as steps", Has: func(t *rollout.Trajectory, v credit.Values) bool {
-				return v.String("termination") != "parsing" || len(macroSteps(t, v.String("step_kind"))) > 0
+				return pMaRlhfTermination.Get(v) != "parsing" || len(macroSteps(t, pMaRlhfStepKind.Get(v))) > 0
 			}},
 			{Name: "old_log_probs|ref_log_prob (termination ppl, per ppl_source)", Doc: "log-probs for the perplexity rule", Has: func(t *rollout.Trajectory, v credit.Values) bool {
-				return v.String("termination") != "ppl" || pplLogProbs(t, v.String("ppl_source")) != nil
+				return pMaRlhfTermination.Get(v) != "ppl" || pplLogProbs(t, pMaRlhfPplSource.Get(v)) != nil
 			}},
-			credit.InKLLogProbs},
+			credit.KLLogProbs(pMaRlhfKlCoef)},
 		Outputs:    advOut,
 		Scope:      credit.ScopeGroup,
 		Provenance: paperMARLHF,
@@ -62,12 +77,12 @@ func pplLogProbs(t *rollout.Trajectory, source string) []float64 {
 }
 
 func runMARLHF(b *rollout.Batch, v credit.Values) error {
-	r, err := credit.TokenRewards(b, v.String("reward"))
+	r, err := credit.TokenRewards(b, credit.Reward.Get(v))
 	if err != nil {
 		return err
 	}
 	masks := credit.Masks(b)
-	if kl := v.Float("kl_coef"); kl != 0 {
+	if kl := pMaRlhfKlCoef.Get(v); kl != 0 {
 		shaped := make([][]float64, len(r))
 		for i, t := range b.Trajectories {
 			if len(t.OldLogProbs) != t.Len() || len(t.RefLogProbs) != t.Len() {
@@ -83,29 +98,29 @@ func runMARLHF(b *rollout.Batch, v credit.Values) error {
 	macros := make([][]Span, len(b.Trajectories))
 	for i, t := range b.Trajectories {
 		var spans []Span
-		switch v.String("termination") {
+		switch pMaRlhfTermination.Get(v) {
 		case "fixed":
-			spans, err = FixedNGramMacros(masks[i], v.Int("ngram"), t.Len())
+			spans, err = FixedNGramMacros(masks[i], pMaRlhfNgram.Get(v), t.Len())
 		case "parsing":
-			spans, err = SpanMacros(macroSteps(t, v.String("step_kind")), t.Len())
+			spans, err = SpanMacros(macroSteps(t, pMaRlhfStepKind.Get(v)), t.Len())
 		case "ppl":
-			lp := pplLogProbs(t, v.String("ppl_source"))
+			lp := pplLogProbs(t, pMaRlhfPplSource.Get(v))
 			if len(lp) != t.Len() {
-				return fmt.Errorf("trajectory %d (traj_uid %q): %s has %d values, want %d", i, t.ID, v.String("ppl_source"), len(lp), t.Len())
+				return fmt.Errorf("trajectory %d (traj_uid %q): %s has %d values, want %d", i, t.ID, pMaRlhfPplSource.Get(v), len(lp), t.Len())
 			}
-			spans, err = PerplexityMacros(lp, masks[i], v.Bool("ppl_split_after"))
+			spans, err = PerplexityMacros(lp, masks[i], pMaRlhfPplSplitAfter.Get(v))
 		default:
-			err = fmt.Errorf("termination %q, want fixed, parsing or ppl", v.String("termination"))
+			err = fmt.Errorf("termination %q, want fixed, parsing or ppl", pMaRlhfTermination.Get(v))
 		}
 		if err != nil {
 			return fmt.Errorf("trajectory %d (traj_uid %q): %w", i, t.ID, err)
 		}
-		if v.Bool("isolate_last") {
+		if pMaRlhfIsolateLast.Get(v) {
 			spans = IsolateLast(spans, masks[i], t.Len())
 		}
 		macros[i] = spans
 	}
-	opt := MacroGAEOptions{Gamma: v.Float("gamma"), Lambda: v.Float("lam"), ValueAgg: v.String("value_function"), RewardAgg: v.String("reward_agg")}
+	opt := MacroGAEOptions{Gamma: pMaRlhfGamma.Get(v), Lambda: pMaRlhfLam.Get(v), ValueAgg: pMaRlhfValueFunction.Get(v), RewardAgg: pMaRlhfRewardAgg.Get(v)}
 	adv, ret, err := MacroGAE(r, credit.TokenValues(b), masks, macros, opt)
 	if err != nil {
 		return err

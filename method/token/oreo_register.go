@@ -7,13 +7,18 @@ import (
 	"github.com/credo-rl/credo/rollout"
 )
 
+// Parameters of oreo.
+var (
+	pOreoMode = credit.StringParam{Param: credit.Param{Name: "mode", Kind: credit.String, Default: OREOSoft, Choices: []string{OREOSoft, OREOTD}, Doc: "soft-Bellman residual, or the plain TD advantage r + V' − V", Origin: credit.FromPaper("method: the soft Bellman consistency of the policy loss")}}
+)
+
 func init() {
 	credit.Register(&credit.Method{
 		Name:    "oreo",
 		Summary: "OREO: soft-Bellman token advantages r + V' − V − β·log(π/π_ref) from a value function",
-		Params: []credit.Param{pBeta, pPolicy,
-			{Name: "mode", Kind: credit.String, Default: OREOSoft, Choices: []string{OREOSoft, OREOTD}, Doc: "soft-Bellman residual, or the plain TD advantage r + V' − V", Origin: credit.FromPaper("method: the soft Bellman consistency of the policy loss")},
-			credit.RewardParam},
+		Params: credit.Params(pBeta, pPolicy,
+			pOreoMode,
+			credit.Reward),
 		Inputs:     []credit.Input{credit.InTokenRewards, credit.InValues, inPolicy, inRef},
 		Outputs:    advOut,
 		Scope:      credit.ScopeGroup,
@@ -24,7 +29,7 @@ func init() {
 }
 
 func runOREO(b *rollout.Batch, v credit.Values) error {
-	r, err := credit.TokenRewards(b, v.String("reward"))
+	r, err := credit.TokenRewards(b, credit.Reward.Get(v))
 	if err != nil {
 		return err
 	}
@@ -36,7 +41,7 @@ func runOREO(b *rollout.Batch, v credit.Values) error {
 	if err != nil {
 		return err
 	}
-	adv, ret, err := OREO(r, vals, lp, ref, credit.Masks(b), v.Float("beta"), v.String("mode"))
+	adv, ret, err := OREO(r, vals, lp, ref, credit.Masks(b), pBeta.Get(v), pOreoMode.Get(v))
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,7 @@ func init() {
 	credit.Register(&credit.Method{
 		Name:       "r2q",
 		Summary:    "From r to Q*: implicit token reward β·(log π − log π_ref) as advantage; returns = implicit return-to-go",
-		Params:     []credit.Param{pBeta, pPolicy},
+		Params:     credit.Params(pBeta, pPolicy),
 		Inputs:     []credit.Input{inPolicy, inRef},
 		Outputs:    advOut,
 		Scope:      credit.ScopeGroup,
@@ -26,7 +26,7 @@ func runR2Q(b *rollout.Batch, v credit.Values) error {
 	if err != nil {
 		return err
 	}
-	adv, ret, err := ImplicitReward(lp, ref, credit.Masks(b), v.Float("beta"))
+	adv, ret, err := ImplicitReward(lp, ref, credit.Masks(b), pBeta.Get(v))
 	if err != nil {
 		return err
 	}

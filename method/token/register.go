@@ -23,8 +23,8 @@ var (
 	paperCAPO    = credit.Provenance{Paper: "CAPO: Towards Enhancing LLM Reasoning through Verifiable Generative Credit Assignment", ArXiv: "2508.02298", SpecRow: 9}
 	pBase        = credit.BaseParam("verl.grpo", "method computing the base advantages, run first")
 	pBaseParams  = credit.BaseParamsParam()
-	pBeta        = credit.Param{Name: "beta", Kind: credit.Float, Default: DefaultBeta, Doc: "KL coefficient β of the implicit reward β·log(π/π_ref)", Origin: credit.NotInPaper("0.1 is the DPO-typical scale of β·log(π/π_ref)"), Range: credit.NonNeg}
-	pPolicy      = credit.Param{Name: "policy", Kind: credit.String, Default: "auto", Doc: "policy log-probs: auto (log_probs.policy if present, else old_log_probs), old_log_probs, or a log_probs key", Origin: credit.ByCredo("the policy's own log-probs when given, else the behaviour policy's")}
+	pBeta        = credit.FloatParam{Param: credit.Param{Name: "beta", Kind: credit.Float, Default: DefaultBeta, Doc: "KL coefficient β of the implicit reward β·log(π/π_ref)", Origin: credit.NotInPaper("0.1 is the DPO-typical scale of β·log(π/π_ref)"), Range: credit.NonNeg}}
+	pPolicy      = credit.StringParam{Param: credit.Param{Name: "policy", Kind: credit.String, Default: "auto", Doc: "policy log-probs: auto (log_probs.policy if present, else old_log_probs), old_log_probs, or a log_probs key", Origin: credit.ByCredo("the policy's own log-probs when given, else the behaviour policy's")}}
 	advOut       = []string{"advantages", "returns"}
 	stageOutputs = []string{"advantages", "returns (the base method's)"}
 )
@@ -53,7 +53,7 @@ func refLogProbs(t *rollout.Trajectory) []float64 {
 
 var (
 	inPolicy = credit.Input{Name: "log_probs.policy|old_log_probs (per policy)", Doc: "the policy's log-probs per token",
-		Has: func(t *rollout.Trajectory, v credit.Values) bool { return policyLogProbs(t, v.String("policy")) != nil }}
+		Has: func(t *rollout.Trajectory, v credit.Values) bool { return policyLogProbs(t, pPolicy.Get(v)) != nil }}
 	inRef = credit.Input{Name: "ref_log_prob|log_probs.ref", Doc: "the reference policy's log-probs per token",
 		Has: func(t *rollout.Trajectory, _ credit.Values) bool { return refLogProbs(t) != nil }}
 )
@@ -71,7 +71,7 @@ func scoreInput(key, doc string, need func(credit.Values) bool) credit.Input {
 // runBase runs the base method of a stage on b: its defaults, the stage's
 // reward channel where the base has one, then base_params.
 func runBase(stage string, b *rollout.Batch, v credit.Values) error {
-	m, bv, err := credit.BaseValues(stage, v, credit.Values{"reward": v.String("reward")})
+	m, bv, err := credit.BaseValues(stage, v, credit.Values{credit.Reward.Name: credit.Reward.Get(v)})
 	if err != nil {
 		return err
 	}
@@ -119,7 +119,7 @@ func storeAdvantages(b *rollout.Batch, adv [][]float64) {
 }
 
 func logProbRows(b *rollout.Batch, v credit.Values) (lp, ref [][]float64, err error) {
-	if lp, err = rows(b, "policy log-probs ("+v.String("policy")+")", func(t *rollout.Trajectory) []float64 { return policyLogProbs(t, v.String("policy")) }); err != nil {
+	if lp, err = rows(b, "policy log-probs ("+pPolicy.Get(v)+")", func(t *rollout.Trajectory) []float64 { return policyLogProbs(t, pPolicy.Get(v)) }); err != nil {
 		return nil, nil, err
 	}
 	if ref, err = rows(b, "ref_log_prob", refLogProbs); err != nil {

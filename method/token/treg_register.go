@@ -9,12 +9,17 @@ import (
 	"github.com/credo-rl/credo/rollout"
 )
 
+// Parameters of treg.
+var (
+	pTregTemperature = credit.FloatParam{Param: credit.Param{Name: "temperature", Kind: credit.Float, Default: DefaultTREGTemperature, Doc: "softmax temperature of the token weights", Origin: credit.NotInPaper("τ = 1 keeps the softmax of the contrast unscaled; T-REG's token-weight form is not given"), Range: credit.Positive}}
+)
+
 func init() {
 	credit.Register(&credit.Method{
 		Name:    "treg",
 		Summary: "T-REG: implicit token reward re-weighted by contrastive-prompting token weights",
-		Params: []credit.Param{pBeta, pPolicy,
-			{Name: "temperature", Kind: credit.Float, Default: DefaultTREGTemperature, Doc: "softmax temperature of the token weights", Origin: credit.NotInPaper("τ = 1 keeps the softmax of the contrast unscaled; T-REG's token-weight form is not given"), Range: credit.Positive}},
+		Params: credit.Params(pBeta, pPolicy,
+			pTregTemperature),
 		Inputs: []credit.Input{inPolicy, inRef,
 			{Name: "log_probs.contrast_pos", Doc: "log-probs of the response under the 'make it better' prompt", Has: func(t *rollout.Trajectory, _ credit.Values) bool { _, ok := t.LogProbs["contrast_pos"]; return ok }},
 			{Name: "log_probs.contrast_neg", Doc: "log-probs of the response under the 'make it worse' prompt", Has: func(t *rollout.Trajectory, _ credit.Values) bool { _, ok := t.LogProbs["contrast_neg"]; return ok }},
@@ -53,7 +58,7 @@ func runTREG(b *rollout.Batch, v credit.Values) error {
 			return fmt.Errorf("trajectory %d (traj_uid %q): features.preference = %v, want \"chosen\" or \"rejected\"", i, t.ID, p)
 		}
 	}
-	adv, ret, err := TREG(lp, ref, pos, neg, credit.Masks(b), rejected, v.Float("beta"), v.Float("temperature"))
+	adv, ret, err := TREG(lp, ref, pos, neg, credit.Masks(b), rejected, pBeta.Get(v), pTregTemperature.Get(v))
 	if err != nil {
 		return err
 	}

@@ -17,8 +17,10 @@
 //   - treerl.go: TrieForest, a group's trie as TreeRL EPTree generations,
 //     so that anchor/treerl's credit runs on ordinary groups
 //     (TreeRLAdvantages).
-//   - register.go: the registry bindings "tempo", "spo.chain", "spo.tree"
-//     and "treerl.group_trie".
+//   - tempo_register.go: the registry binding "tempo"; register.go holds
+//     the helpers it shares with the bindings of the references SPO and
+//     TreeRL ("spo.chain", "spo.tree", "treerl.group_trie"), which live in
+//     package method/ref beside their anchors.
 //
 // Conventions follow credo's estimator packages: rows may be ragged, group
 // ids are strings at the API edge, outputs are freshly allocated, inputs are

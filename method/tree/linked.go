@@ -185,10 +185,10 @@ func BuildLinkedTrie(seqs [][]int64, links []Link) (*Trie, error) {
 	return tr, nil
 }
 
-// batchLinks returns the rows' parent links of b (nil when no trajectory
+// BatchLinks returns the rows' parent links of b (nil when no trajectory
 // has one), checking each: the parent is a trajectory of the same group,
 // its prefix fits both and the response starts with it.
-func batchLinks(b *rollout.Batch) ([]Link, error) {
+func BatchLinks(b *rollout.Batch) ([]Link, error) {
 	linked := false
 	for _, t := range b.Trajectories {
 		linked = linked || t.Parent != nil

@@ -3,12 +3,9 @@ package tree
 import (
 	"errors"
 	"math/rand/v2"
-	"strings"
 	"testing"
 
 	"github.com/credo-rl/credo/anchor/treerl"
-	"github.com/credo-rl/credo/credit"
-	"github.com/credo-rl/credo/rollout"
 )
 
 // siblingsSharingTokens is a tree-sampled group in which two siblings start
@@ -89,38 +86,6 @@ func TestTreeAdvantagesLinkedSiblingsSharingTokens(t *testing.T) {
 	checkRows(t, "trie advantages", res.Advantages, [][]float64{{0, 0.5, 0}, {0, 0, 0}, {0, -0.5, -0.5}})
 }
 
-// The same through the registry: parent links in the records.
-func TestSPOTreeMethodUsesParentLinks(t *testing.T) {
-	tokens, scores, _ := siblingsSharingTokens()
-	b := &rollout.Batch{}
-	for i, tok := range tokens {
-		tr := &rollout.Trajectory{ID: string(rune('A' + i)), Group: "q", Tokens: tok,
-			Rewards: map[string]float64{"outcome": scores[i]}}
-		if i > 0 {
-			tr.Parent = &rollout.Branch{Trajectory: "A", Token: 1}
-		}
-		b.Trajectories = append(b.Trajectories, tr)
-	}
-	if err := credit.Assign(b, "spo.tree", "prob_threshold=1"); err != nil {
-		t.Fatal(err)
-	}
-	third := 1.0 / 3
-	want := [][]float64{{0, third, third}, {0, third, third}, {0, -2 * third, -2 * third}}
-	got := make([][]float64, 3)
-	for i, tr := range b.Trajectories {
-		got[i] = tr.Advantages
-	}
-	checkRows(t, "spo.tree", got, want)
-
-	// A link whose prefix is not the parent's tokens is an error naming
-	// the record and the field.
-	b.Trajectories[2].Tokens = []int64{2, 8, 9}
-	err := credit.Assign(b, "spo.tree", "prob_threshold=1")
-	if err == nil || !strings.Contains(err.Error(), `traj_uid "C"`) || !strings.Contains(err.Error(), "parent.token") {
-		t.Fatalf("err = %v", err)
-	}
-}
-
 // TreeRL (mode advantage, reference defaults) on a group whose siblings A
 // and B share their first sampled token, by hand:
 //
@@ -148,21 +113,6 @@ func TestTreeRLLinkedSiblingsSharingTokens(t *testing.T) {
 	}
 	checkRows(t, "trie", adv, [][]float64{{0, 0.25, 0.75}, {0, 0.25, -0.75}, {0, -0.5, -0.5}})
 
-	// Through the registry.
-	b := &rollout.Batch{}
-	for i, tok := range tokens {
-		tr := &rollout.Trajectory{ID: string(rune('A' + i)), Group: "q", Tokens: tok,
-			Rewards: map[string]float64{"outcome": scores[i]}}
-		if i > 0 {
-			tr.Parent = &rollout.Branch{Trajectory: "A", Token: 1}
-		}
-		b.Trajectories = append(b.Trajectories, tr)
-	}
-	if err := credit.Assign(b, "treerl.group_trie"); err != nil {
-		t.Fatal(err)
-	}
-	checkRows(t, "treerl.group_trie", [][]float64{b.Trajectories[0].Advantages, b.Trajectories[1].Advantages, b.Trajectories[2].Advantages},
-		[][]float64{{0, 1, 1}, {0, -0.5, -0.5}, {0, -0.5, -0.5}})
 }
 
 // A link into the middle of a parent that is itself a child splits the

@@ -8,18 +8,26 @@ import (
 	"github.com/credo-rl/credo/rollout"
 )
 
+// Parameters of tempo.
+var (
+	pTempoEpsilon            = credit.FloatParam{Param: credit.Param{Name: "epsilon", Kind: credit.Float, Default: 1e-6, Doc: "added to the group standard deviation", Origin: credit.FromReference("volcengine/verl verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage (epsilon=1e-6), the GRPO part"), Range: credit.NonNeg}}
+	pTempoNormAdvByStdInGrpo = credit.BoolParam{Param: credit.Param{Name: "norm_adv_by_std_in_grpo", Kind: credit.Bool, Default: true, Doc: "divide by the group std (false = Dr.GRPO's r - mean)", Origin: credit.FromReference("volcengine/verl verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage (norm_adv_by_std_in_grpo=True)")}}
+	pTempoTdCoef             = credit.FloatParam{Param: credit.Param{Name: "td_coef", Kind: credit.Float, Default: 1.0, Doc: "weight of the TD term (not given by the paper)", Origin: credit.NotInPaper("1 adds the TD correction unscaled, as the paper's formula A = Â + (V(s_{t+1}) − V(s_t)) reads"), Range: credit.NonNeg}}
+	pTempoRawValues          = credit.BoolParam{Param: credit.Param{Name: "raw_values", Kind: credit.Bool, Default: false, Doc: "V(prefix) = mean raw score instead of mean group-normalised advantage", Origin: credit.FromPaper("method: V(s) is the mean group-normalised reward of the responses through s")}}
+)
+
 func init() {
 	credit.Register(&credit.Method{
 		Name:    "tempo",
 		Summary: "TEMPO: GRPO plus a TD correction V(s_{t+1}) − V(s_t) from the group's prefix trie at branching tokens",
-		Params: []credit.Param{
-			{Name: "epsilon", Kind: credit.Float, Default: 1e-6, Doc: "added to the group standard deviation", Origin: credit.FromReference("volcengine/verl verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage (epsilon=1e-6), the GRPO part"), Range: credit.NonNeg},
-			{Name: "norm_adv_by_std_in_grpo", Kind: credit.Bool, Default: true, Doc: "divide by the group std (false = Dr.GRPO's r - mean)", Origin: credit.FromReference("volcengine/verl verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage (norm_adv_by_std_in_grpo=True)")},
-			{Name: "td_coef", Kind: credit.Float, Default: 1.0, Doc: "weight of the TD term (not given by the paper)", Origin: credit.NotInPaper("1 adds the TD correction unscaled, as the paper's formula A = Â + (V(s_{t+1}) − V(s_t)) reads"), Range: credit.NonNeg},
-			{Name: "raw_values", Kind: credit.Bool, Default: false, Doc: "V(prefix) = mean raw score instead of mean group-normalised advantage", Origin: credit.FromPaper("method: V(s) is the mean group-normalised reward of the responses through s")},
-			credit.RewardParam,
-		},
-		Inputs:  []credit.Input{credit.InGroup, inTokens, credit.InTokenRewards},
+		Params: credit.Params(
+			pTempoEpsilon,
+			pTempoNormAdvByStdInGrpo,
+			pTempoTdCoef,
+			pTempoRawValues,
+			credit.Reward,
+		),
+		Inputs:  []credit.Input{credit.InGroup, InTokens, credit.InTokenRewards},
 		Outputs: []string{"advantages", "returns"},
 		Scope:   credit.ScopeGroup,
 		Inferred: []credit.Inferred{
@@ -35,14 +43,14 @@ func init() {
 }
 
 func runTEMPO(b *rollout.Batch, v credit.Values) error {
-	r, err := credit.TokenRewards(b, v.String("reward"))
+	r, err := credit.TokenRewards(b, credit.Reward.Get(v))
 	if err != nil {
 		return err
 	}
-	adv, err := TEMPO(tokensOf(b), r, credit.Masks(b), credit.GroupIDs(b), TEMPOOptions{
-		GRPO:      verl.GRPOOptions{Epsilon: v.Float("epsilon"), NormByStd: v.Bool("norm_adv_by_std_in_grpo")},
-		TDCoef:    v.Float("td_coef"),
-		RawValues: v.Bool("raw_values"),
+	adv, err := TEMPO(TokenIDs(b), r, credit.Masks(b), credit.GroupIDs(b), TEMPOOptions{
+		GRPO:      verl.GRPOOptions{Epsilon: pTempoEpsilon.Get(v), NormByStd: pTempoNormAdvByStdInGrpo.Get(v)},
+		TDCoef:    pTempoTdCoef.Get(v),
+		RawValues: pTempoRawValues.Get(v),
 	})
 	if err != nil {
 		return err

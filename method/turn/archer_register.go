@@ -9,24 +9,30 @@ import (
 	"github.com/credo-rl/credo/rollout"
 )
 
+// Parameters of archer.
+var (
+	pArcherAdvantage = credit.StringParam{Param: credit.Param{Name: "advantage", Kind: credit.String, Default: string(ArCHerModeQV), Choices: []string{string(ArCHerModeQV), string(ArCHerModeTD)}, Doc: "Q − V (reference actor) or one-step TD error of V", Origin: credit.FromReference("YifeiZhou02/ArCHer archer/algorithms/archer/trainer.py::ArcherTrainer.update (the actor's advantage is Q − V)")}}
+	pArcherGamma     = credit.FloatParam{Param: credit.Param{Name: "gamma", Kind: credit.Float, Default: 0.9, Doc: "turn discount (td mode and returns)", Origin: credit.FromReference("YifeiZhou02/ArCHer archer/algorithms/archer/trainer.py::ArcherTrainer (gamma 0.9)"), Range: credit.Unit}}
+)
+
 func init() {
 	credit.Register(&credit.Method{
 		Name:    "archer",
 		Summary: "ArCHer: utterance advantage Q − V (or TD r + γV' − V) from given critic values, on every token of the utterance",
-		Params: []credit.Param{
-			{Name: "advantage", Kind: credit.String, Default: string(ArCHerModeQV), Choices: []string{string(ArCHerModeQV), string(ArCHerModeTD)}, Doc: "Q − V (reference actor) or one-step TD error of V", Origin: credit.FromReference("YifeiZhou02/ArCHer archer/algorithms/archer/trainer.py::ArcherTrainer.update (the actor's advantage is Q − V)")},
-			{Name: "gamma", Kind: credit.Float, Default: 0.9, Doc: "turn discount (td mode and returns)", Origin: credit.FromReference("YifeiZhou02/ArCHer archer/algorithms/archer/trainer.py::ArcherTrainer (gamma 0.9)"), Range: credit.Unit},
+		Params: credit.Params(
+			pArcherAdvantage,
+			pArcherGamma,
 			pStepReward,
-		},
+		),
 		Inputs: []credit.Input{inTurns,
 			critic(everyTurn("steps[].values.v", "critic V(s) of every turn", func(s *rollout.Step, _ credit.Values) bool { _, ok := s.Values["v"]; return ok })),
 			everyTurn("steps[].values.q (advantage=q_minus_v)", "critic Q(s, a) of every turn", func(s *rollout.Step, v credit.Values) bool {
 				_, ok := s.Values["q"]
-				return ok || v.String("advantage") != string(ArCHerModeQV)
+				return ok || pArcherAdvantage.Get(v) != string(ArCHerModeQV)
 			}),
 			everyTurn("steps[].rewards.<step_reward> (advantage=td)", "environment reward of every turn", func(s *rollout.Step, v credit.Values) bool {
-				_, ok := s.Rewards[v.String("step_reward")]
-				return ok || v.String("advantage") != string(ArCHerModeTD)
+				_, ok := s.Rewards[pStepReward.Get(v)]
+				return ok || pArcherAdvantage.Get(v) != string(ArCHerModeTD)
 			}),
 		},
 		Outputs:    []string{"advantages", "returns"},
@@ -39,7 +45,7 @@ func init() {
 }
 
 func runArCHer(b *rollout.Batch, v credit.Values) error {
-	mode := ArCHerMode(v.String("advantage"))
+	mode := ArCHerMode(pArcherAdvantage.Get(v))
 	n := len(b.Trajectories)
 	spans := make([][]Span, n)
 	vs, qs, rs := make([][]float64, n), make([][]float64, n), make([][]float64, n)
@@ -55,7 +61,7 @@ func runArCHer(b *rollout.Batch, v credit.Values) error {
 			vs[i][k] = t.Steps[si].Values["v"]
 			qs[i][k] = t.Steps[si].Values["q"]
 		}
-		rs[i] = stepRewards(t, idx, v.String("step_reward"))
+		rs[i] = stepRewards(t, idx, pStepReward.Get(v))
 		boot[i] = bootstrapOf(t, idx)
 	}
 	var adv, ret [][]float64
@@ -65,7 +71,7 @@ func runArCHer(b *rollout.Batch, v credit.Values) error {
 		adv, err = ArCHerQV(qs, vs)
 		ret = qs
 	case ArCHerModeTD:
-		adv, ret, err = ArCHerTD(rs, vs, boot, v.Float("gamma"))
+		adv, ret, err = ArCHerTD(rs, vs, boot, pArcherGamma.Get(v))
 	default:
 		err = fmt.Errorf("unknown advantage %q", mode)
 	}

@@ -106,21 +106,31 @@ func bootstrapOf(t *rollout.Trajectory, idx []int) float64 {
 	return t.Steps[idx[len(idx)-1]].Values["v_next"]
 }
 
-var pStepReward = credit.Param{Name: "step_reward", Kind: credit.String, Default: "reward",
-	Doc: "per-turn environment reward channel (steps[].rewards.<step_reward>)", Origin: credit.Channel}
+var pStepReward = credit.StringParam{Param: credit.Param{Name: "step_reward", Kind: credit.String, Default: "reward",
+	Doc: "per-turn environment reward channel (steps[].rewards.<step_reward>)", Origin: credit.Channel}}
 
 func inStepReward() credit.Input {
 	return everyTurn("steps[].rewards.<step_reward>", "environment reward of every turn",
-		func(s *rollout.Step, v credit.Values) bool { _, ok := s.Rewards[v.String("step_reward")]; return ok })
+		func(s *rollout.Step, v credit.Values) bool { _, ok := s.Rewards[pStepReward.Get(v)]; return ok })
 }
 
 var (
-	pNormByStd = credit.Param{Name: "norm_adv_by_std_in_grpo", Kind: credit.Bool, Default: true, Doc: "divide by the comparison set's (unbiased) std", Aliases: []credit.Alias{credit.Deprecated("norm_by_std", "norm_adv_by_std_in_grpo")}, Origin: credit.ByCredo("z-score (mean and std), as GRPO normalises; false only centres")}
-	pEpsilon   = credit.Param{Name: "epsilon", Kind: credit.Float, Default: 1e-6, Doc: "added to the standard deviation", Origin: credit.FromReference("volcengine/verl verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage (epsilon=1e-6)"), Range: credit.NonNeg}
+	pNormByStd = credit.BoolParam{Param: credit.Param{Name: "norm_adv_by_std_in_grpo", Kind: credit.Bool, Default: true, Doc: "divide by the comparison set's (unbiased) std", Aliases: []credit.Alias{credit.Deprecated("norm_by_std", "norm_adv_by_std_in_grpo")}, Origin: credit.ByCredo("z-score (mean and std), as GRPO normalises; false only centres")}}
+	pEpsilon   = credit.FloatParam{Param: credit.Param{Name: "epsilon", Kind: credit.Float, Default: 1e-6, Doc: "added to the standard deviation", Origin: credit.FromReference("volcengine/verl verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage (epsilon=1e-6)"), Range: credit.NonNeg}}
 )
 
-func normParam(def Norm, doc string, o credit.Origin) credit.Param {
-	return credit.Param{Name: "norm", Kind: credit.String, Default: string(def), Choices: []string{"batch", "group", "none"}, Doc: doc, Origin: o}
+// pReturnGamma is the turn discount of the turn-return methods (calm, lare;
+// returnOptions).
+var pReturnGamma = credit.FloatParam{Param: credit.Param{Name: "gamma", Kind: credit.Float, Default: 1.0, Doc: "turn discount of the returns", Origin: credit.ByCredo("undiscounted turn returns"), Range: credit.Unit}}
+
+// pNorm is the comparison set of the turn-return methods (returnOptions);
+// each method declares it through normParam with its own default.
+var pNorm = credit.StringParam{Param: credit.Param{Name: "norm", Kind: credit.String, Choices: []string{"batch", "group", "none"}}}
+
+func normParam(def Norm, doc string, o credit.Origin) credit.StringParam {
+	p := pNorm.WithDefault(string(def), o)
+	p.Doc = doc
+	return p
 }
 
 // groupIndex returns dense group numbers of the batch's trajectories.

@@ -130,23 +130,23 @@ func LaReDecode(w []float64, factors [][][]float64) ([][]float64, error) {
 
 // LaRe decoder parameters of the "lare" method.
 var (
-	pLaReDecoder = credit.Param{Name: "decoder", Kind: credit.String, Default: "given", Choices: []string{"given", "ridge"},
+	pLaReDecoder = credit.StringParam{Param: credit.Param{Name: "decoder", Kind: credit.String, Default: "given", Choices: []string{"given", "ridge"},
 		Doc:    "given: steps[].values.<score> are the decoder's outputs; ridge: fit the linear decoder w·z on this batch from the factors (return decomposition)",
-		Origin: credit.ByCredo("given keeps the behaviour of credo before the decoder fit; ridge is the paper's return decomposition with a linear decoder")}
-	pLaReFactors = credit.Param{Name: "factors", Kind: credit.String, Default: "z",
+		Origin: credit.ByCredo("given keeps the behaviour of credo before the decoder fit; ridge is the paper's return decomposition with a linear decoder")}}
+	pLaReFactors = credit.StringParam{Param: credit.Param{Name: "factors", Kind: credit.String, Default: "z",
 		Doc:    "decoder=ridge: the latent factors of a turn are steps[].values.<factors>0, <factors>1, ... (the encoder's output)",
-		Origin: credit.ByCredo("a naming choice: the factor keys are the prefix followed by the factor index")}
-	pLaReRidge = credit.Param{Name: "ridge", Kind: credit.Float, Default: 1.0,
+		Origin: credit.ByCredo("a naming choice: the factor keys are the prefix followed by the factor index")}}
+	pLaReRidge = credit.FloatParam{Param: credit.Param{Name: "ridge", Kind: credit.Float, Default: 1.0,
 		Doc:    "decoder=ridge: ridge weight λ of the decoder fit (credo's choice: keeps the fit defined with collinear factors or few episodes; 0 = least squares)",
-		Origin: credit.NotInPaper("λ = 1 keeps the fit defined with collinear factors or fewer episodes than factors"), Range: credit.NonNeg}
+		Origin: credit.NotInPaper("λ = 1 keeps the fit defined with collinear factors or fewer episodes than factors"), Range: credit.NonNeg}}
 )
 
 // inLaReFactors is the factor input of decoder=ridge.
 var inLaReFactors = everyTurn("steps[].values.<factors>0.. (decoder=ridge)", "latent factor vector per turn (encoder output)", func(s *rollout.Step, v credit.Values) bool {
-	if v.String("decoder") != "ridge" {
+	if pLaReDecoder.Get(v) != "ridge" {
 		return true
 	}
-	_, ok := s.Values[v.String("factors")+"0"]
+	_, ok := s.Values[pLaReFactors.Get(v)+"0"]
 	return ok
 })
 
@@ -200,20 +200,20 @@ func runLaRe(b *rollout.Batch, v credit.Values) error {
 			return err
 		}
 		idx[i], spans[i] = ix, sp
-		R[i], _ = credit.Outcome(t, v.String("reward"))
+		R[i], _ = credit.Outcome(t, credit.Reward.Get(v))
 		scores[i] = make([]float64, len(ix))
 		for k, si := range ix {
-			scores[i][k] = t.Steps[si].Values[v.String("score")]
+			scores[i][k] = t.Steps[si].Values[pLareScore.Get(v)]
 		}
 	}
-	switch v.String("decoder") {
+	switch pLaReDecoder.Get(v) {
 	case "given":
 	case "ridge":
-		z, err := lareFactors(b, idx, v.String("factors"))
+		z, err := lareFactors(b, idx, pLaReFactors.Get(v))
 		if err != nil {
 			return err
 		}
-		w, err := LaReFitDecoder(z, R, v.Float("ridge"))
+		w, err := LaReFitDecoder(z, R, pLaReRidge.Get(v))
 		if err != nil {
 			return err
 		}
@@ -221,9 +221,9 @@ func runLaRe(b *rollout.Batch, v credit.Values) error {
 			return err
 		}
 	default:
-		return fmt.Errorf("unknown decoder %q (want given or ridge)", v.String("decoder"))
+		return fmt.Errorf("unknown decoder %q (want given or ridge)", pLaReDecoder.Get(v))
 	}
-	r, err := LaReRedistribute(R, scores, LaReMode(v.String("mode")))
+	r, err := LaReRedistribute(R, scores, LaReMode(pLareMode.Get(v)))
 	if err != nil {
 		return err
 	}

@@ -7,22 +7,28 @@ import (
 	"github.com/credo-rl/credo/rollout"
 )
 
+// Parameters of lare.
+var (
+	pLareMode  = credit.StringParam{Param: credit.Param{Name: "mode", Kind: credit.String, Default: "additive", Choices: []string{"additive", "proportional", "raw"}, Doc: "how scores become rewards (additive/proportional preserve the return)", Origin: credit.NotInPaper("additive redistribution r_k = s_k + (R − Σs)/K preserves the episodic return, as the decoder's regression target does")}}
+	pLareScore = credit.StringParam{Param: credit.Param{Name: "score", Kind: credit.String, Default: "latent", Doc: "per-step score channel (steps[].values.<score>)", Origin: credit.Channel}}
+)
+
 func init() {
 	credit.Register(&credit.Method{
 		Name:    "lare",
 		Summary: "LaRe: episodic return redistributed over turns by a decoder of the encoder's latent factors (fitted by return decomposition, or its given outputs); normalised turn returns",
-		Params: []credit.Param{
+		Params: credit.Params(
 			pLaReDecoder, pLaReFactors, pLaReRidge,
-			{Name: "mode", Kind: credit.String, Default: "additive", Choices: []string{"additive", "proportional", "raw"}, Doc: "how scores become rewards (additive/proportional preserve the return)", Origin: credit.NotInPaper("additive redistribution r_k = s_k + (R − Σs)/K preserves the episodic return, as the decoder's regression target does")},
-			{Name: "score", Kind: credit.String, Default: "latent", Doc: "per-step score channel (steps[].values.<score>)", Origin: credit.Channel},
-			{Name: "gamma", Kind: credit.Float, Default: 1.0, Doc: "turn discount of the returns", Origin: credit.ByCredo("undiscounted turn returns"), Range: credit.Unit},
+			pLareMode,
+			pLareScore,
+			pReturnGamma,
 			normParam(NormBatch, "comparison set of the turn returns", credit.ByCredo("z-score over all turns of the batch, as the single-agent papers train with batch-normalised returns")),
-			pNormByStd, pEpsilon, credit.RewardParam,
-		},
+			pNormByStd, pEpsilon, credit.Reward,
+		),
 		Inputs: []credit.Input{inTurns, credit.InOutcome,
 			everyTurn("steps[].values.<score> (decoder=given)", "latent reward score per turn (decoder output)", func(s *rollout.Step, v credit.Values) bool {
-				_, ok := s.Values[v.String("score")]
-				return ok || v.String("decoder") != "given"
+				_, ok := s.Values[pLareScore.Get(v)]
+				return ok || pLaReDecoder.Get(v) != "given"
 			}), inLaReFactors},
 		Outputs: []string{"advantages", "returns"},
 		Scope:   credit.ScopeBatch,

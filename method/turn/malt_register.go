@@ -9,15 +9,21 @@ import (
 	"github.com/credo-rl/credo/rollout"
 )
 
+// Parameters of malt.
+var (
+	pMaltThreshold = credit.FloatParam{Param: credit.Param{Name: "threshold", Kind: credit.Float, Default: DefaultMALTThreshold, Doc: "node is correct when its value > threshold", Origin: credit.FromPaper("value iteration: a node is correct when its value exceeds 0.5 (recalled)")}}
+	pMaltCredit    = credit.StringParam{Param: credit.Param{Name: "credit", Kind: credit.String, Default: "label", Choices: []string{"label", "value", "advantage"}, Doc: "±1 label, node value, or value − sibling mean", Origin: credit.FromPaper("method: nodes are labelled correct or incorrect (±1 here)")}}
+)
+
 func init() {
 	credit.Register(&credit.Method{
 		Name:    "malt",
 		Summary: "MALT: value iteration over a generator → verifier → refiner tree (trajectories linked by parent), threshold labels as ±1 credit",
-		Params: []credit.Param{
-			{Name: "threshold", Kind: credit.Float, Default: DefaultMALTThreshold, Doc: "node is correct when its value > threshold", Origin: credit.FromPaper("value iteration: a node is correct when its value exceeds 0.5 (recalled)")},
-			{Name: "credit", Kind: credit.String, Default: "label", Choices: []string{"label", "value", "advantage"}, Doc: "±1 label, node value, or value − sibling mean", Origin: credit.FromPaper("method: nodes are labelled correct or incorrect (±1 here)")},
-			credit.RewardParam,
-		},
+		Params: credit.Params(
+			pMaltThreshold,
+			pMaltCredit,
+			credit.Reward,
+		),
 		Inputs:  []credit.Input{credit.InGroup, inLeafReward},
 		Outputs: []string{"advantages", "returns"},
 		Scope:   credit.ScopeGroup,
@@ -62,17 +68,17 @@ func runMALT(b *rollout.Batch, v credit.Values) error {
 				continue
 			}
 			t := b.Trajectories[i]
-			r, ok := credit.Outcome(t, v.String("reward"))
+			r, ok := credit.Outcome(t, credit.Reward.Get(v))
 			if !ok {
 				return &credit.InputError{Method: "malt", Input: inLeafReward, Trajectory: i, ID: t.ID}
 			}
 			reward[k] = r
 		}
-		value, correct, err := MALTValues(parent, reward, v.Float("threshold"))
+		value, correct, err := MALTValues(parent, reward, pMaltThreshold.Get(v))
 		if err != nil {
 			return fmt.Errorf("group %q: %w", b.Trajectories[mem[0]].Group, err)
 		}
-		cr, err := MALTNodeCredit(parent, value, correct, MALTCredit(v.String("credit")))
+		cr, err := MALTNodeCredit(parent, value, correct, MALTCredit(pMaltCredit.Get(v)))
 		if err != nil {
 			return err
 		}

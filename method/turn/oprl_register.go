@@ -7,22 +7,32 @@ import (
 	"github.com/credo-rl/credo/rollout"
 )
 
+// Parameters of oprl.
+var (
+	pOprlBeta       = credit.FloatParam{Param: credit.Param{Name: "beta", Kind: credit.Float, Default: 0.05, Doc: "implicit reward scale β (paper value not found)", Origin: credit.NotInPaper("0.05, the low end of the DPO-typical range 0.05–0.1 the catalogue infers"), Range: credit.NonNeg}}
+	pOprlStepCoef   = credit.FloatParam{Param: credit.Param{Name: "step_coef", Kind: credit.Float, Default: 1.0, Doc: "weight α of the step advantage", Origin: credit.NotInPaper("1 weighs the step advantage like the episode advantage (GiGPO's ω = 1)")}}
+	pOprlStepNorm   = credit.StringParam{Param: credit.Param{Name: "step_norm", Kind: credit.String, Default: "group", Choices: []string{"group", "batch", "none"}, Doc: "comparison set of the step signal", Origin: credit.NotInPaper("the step signal is z-scored within the group, like the episode advantage")}}
+	pOprlStepSignal = credit.StringParam{Param: credit.Param{Name: "step_signal", Kind: credit.String, Default: "reward", Choices: []string{"reward", "return"}, Doc: "normalise the step reward or its discounted reward-to-go", Origin: credit.NotInPaper("the implicit step reward itself (its reward-to-go is the alternative)")}}
+	pOprlGamma      = credit.FloatParam{Param: credit.Param{Name: "gamma", Kind: credit.Float, Default: 1.0, Doc: "discount of the step reward-to-go (step_signal=return)", Origin: credit.ByCredo("undiscounted reward-to-go (step_signal=return only)"), Range: credit.Unit}}
+	pOprlPhi        = credit.StringParam{Param: credit.Param{Name: "phi", Kind: credit.String, Default: "prm_phi", Doc: "log_probs channel of the implicit PRM π_φ", Origin: credit.Channel}}
+)
+
 func init() {
 	credit.Register(&credit.Method{
 		Name:    "oprl",
 		Summary: "OPRL: group-normalised episode advantage + α·normalised implicit step rewards β·Σ(log π_φ − log π_old)",
-		Params: []credit.Param{
-			{Name: "beta", Kind: credit.Float, Default: 0.05, Doc: "implicit reward scale β (paper value not found)", Origin: credit.NotInPaper("0.05, the low end of the DPO-typical range 0.05–0.1 the catalogue infers"), Range: credit.NonNeg},
-			{Name: "step_coef", Kind: credit.Float, Default: 1.0, Doc: "weight α of the step advantage", Origin: credit.NotInPaper("1 weighs the step advantage like the episode advantage (GiGPO's ω = 1)")},
-			{Name: "step_norm", Kind: credit.String, Default: "group", Choices: []string{"group", "batch", "none"}, Doc: "comparison set of the step signal", Origin: credit.NotInPaper("the step signal is z-scored within the group, like the episode advantage")},
-			{Name: "step_signal", Kind: credit.String, Default: "reward", Choices: []string{"reward", "return"}, Doc: "normalise the step reward or its discounted reward-to-go", Origin: credit.NotInPaper("the implicit step reward itself (its reward-to-go is the alternative)")},
-			{Name: "gamma", Kind: credit.Float, Default: 1.0, Doc: "discount of the step reward-to-go (step_signal=return)", Origin: credit.ByCredo("undiscounted reward-to-go (step_signal=return only)"), Range: credit.Unit},
-			{Name: "phi", Kind: credit.String, Default: "prm_phi", Doc: "log_probs channel of the implicit PRM π_φ", Origin: credit.Channel},
-			pNormByStd, pEpsilon, credit.RewardParam,
-		},
+		Params: credit.Params(
+			pOprlBeta,
+			pOprlStepCoef,
+			pOprlStepNorm,
+			pOprlStepSignal,
+			pOprlGamma,
+			pOprlPhi,
+			pNormByStd, pEpsilon, credit.Reward,
+		),
 		Inputs: []credit.Input{credit.InGroup, credit.InOutcome, credit.InOldLogProbs, inTurns,
 			{Name: "log_probs.<phi>", Doc: "token log-probs under the implicit PRM π_φ", Has: func(t *rollout.Trajectory, v credit.Values) bool {
-				_, ok := t.LogProbs[v.String("phi")]
+				_, ok := t.LogProbs[pOprlPhi.Get(v)]
 				return ok
 			}}},
 		Outputs: []string{"advantages"},
@@ -42,20 +52,20 @@ func runOPRL(b *rollout.Batch, v credit.Values) error {
 	outcome := make([]float64, n)
 	sr := make([][]float64, n)
 	spans := make([][]Span, n)
-	phi := v.String("phi")
+	phi := pOprlPhi.Get(v)
 	for i, t := range b.Trajectories {
-		outcome[i], _ = credit.Outcome(t, v.String("reward"))
+		outcome[i], _ = credit.Outcome(t, credit.Reward.Get(v))
 		_, sp, err := turnsOf(t, i)
 		if err != nil {
 			return err
 		}
 		spans[i] = sp
-		if sr[i], err = ImplicitStepRewards(t.LogProbs[phi], t.OldLogProbs, t.Mask, sp, v.Float("beta")); err != nil {
+		if sr[i], err = ImplicitStepRewards(t.LogProbs[phi], t.OldLogProbs, t.Mask, sp, pOprlBeta.Get(v)); err != nil {
 			return trajErr(i, t, err)
 		}
 	}
-	opt := OPRLOptions{Beta: v.Float("beta"), StepCoef: v.Float("step_coef"), StepNorm: Norm(v.String("step_norm")),
-		Signal: OPRLSignal(v.String("step_signal")), Gamma: v.Float("gamma"), NormByStd: v.Bool("norm_adv_by_std_in_grpo"), Epsilon: v.Float("epsilon")}
+	opt := OPRLOptions{Beta: pOprlBeta.Get(v), StepCoef: pOprlStepCoef.Get(v), StepNorm: Norm(pOprlStepNorm.Get(v)),
+		Signal: OPRLSignal(pOprlStepSignal.Get(v)), Gamma: pOprlGamma.Get(v), NormByStd: pNormByStd.Get(v), Epsilon: pEpsilon.Get(v)}
 	adv, err := OPRL(outcome, credit.GroupIDs(b), sr, opt)
 	if err != nil {
 		return err

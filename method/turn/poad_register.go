@@ -7,16 +7,23 @@ import (
 	"github.com/credo-rl/credo/rollout"
 )
 
+// Parameters of poad.
+var (
+	pPoadGamma      = credit.FloatParam{Param: credit.Param{Name: "gamma", Kind: credit.Float, Default: 0.95, Doc: "discount across actions", Origin: credit.FromReference("morning9393/ADRL mappo/config.py (gamma 0.95)"), Range: credit.Unit}}
+	pPoadLam        = credit.FloatParam{Param: credit.Param{Name: "lam", Kind: credit.Float, Default: 0.95, Doc: "GAE λ (within and across actions)", Origin: credit.FromReference("morning9393/ADRL mappo/config.py (gae_lambda 0.95)"), Range: credit.Unit}}
+	pPoadGammaIntra = credit.FloatParam{Param: credit.Param{Name: "gamma_intra", Kind: credit.Float, Default: 1.0, Doc: "discount between tokens of an action (1 = POAD, gamma = NTPO)", Origin: credit.FromPaper("method: no discount inside an action (γ_intra = 1); γ_intra = γ gives NTPO"), Range: credit.Unit}}
+)
+
 func init() {
 	credit.Register(&credit.Method{
 		Name:    "poad",
 		Summary: "POAD: token-level GAE inside language actions (γ_intra = 1, reward at the action's last token, γ across actions)",
-		Params: []credit.Param{
-			{Name: "gamma", Kind: credit.Float, Default: 0.95, Doc: "discount across actions", Origin: credit.FromReference("morning9393/ADRL mappo/config.py (gamma 0.95)"), Range: credit.Unit},
-			{Name: "lam", Kind: credit.Float, Default: 0.95, Doc: "GAE λ (within and across actions)", Origin: credit.FromReference("morning9393/ADRL mappo/config.py (gae_lambda 0.95)"), Range: credit.Unit},
-			{Name: "gamma_intra", Kind: credit.Float, Default: 1.0, Doc: "discount between tokens of an action (1 = POAD, gamma = NTPO)", Origin: credit.FromPaper("method: no discount inside an action (γ_intra = 1); γ_intra = γ gives NTPO"), Range: credit.Unit},
+		Params: credit.Params(
+			pPoadGamma,
+			pPoadLam,
+			pPoadGammaIntra,
 			pStepReward,
-		},
+		),
 		Inputs:     []credit.Input{inTurns, credit.InValues, inStepReward()},
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeGroup,
@@ -38,10 +45,10 @@ func runPOAD(b *rollout.Batch, v credit.Values) error {
 			return err
 		}
 		values[i], mask[i], actions[i] = t.Values, t.Mask, sp
-		rewards[i] = stepRewards(t, idx, v.String("step_reward"))
+		rewards[i] = stepRewards(t, idx, pStepReward.Get(v))
 		boot[i] = bootstrapOf(t, idx)
 	}
-	opt := POADOptions{Gamma: v.Float("gamma"), Lam: v.Float("lam"), GammaIntra: v.Float("gamma_intra")}
+	opt := POADOptions{Gamma: pPoadGamma.Get(v), Lam: pPoadLam.Get(v), GammaIntra: pPoadGammaIntra.Get(v)}
 	adv, ret, err := POAD(values, mask, actions, rewards, boot, opt)
 	if err != nil {
 		return err

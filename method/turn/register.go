@@ -30,8 +30,8 @@ var inLeafReward = credit.Input{Name: "rewards.<reward> (leaves)", Doc: "correct
 
 var inSotopiaDims = credit.Input{Name: "steps[].rewards.<dims>", Doc: "every reward dimension of every (credited) utterance",
 	Has: func(t *rollout.Trajectory, v credit.Values) bool {
-		dims := credit.SplitList(v.String("dims"))
-		role := v.String("role")
+		dims := credit.SplitList(pSotopiaRlDims.Get(v))
+		role := pSotopiaRlRole.Get(v)
 		for _, k := range t.TopSteps() {
 			s := t.Steps[k]
 			if role != "" && s.Role != role {
@@ -47,7 +47,7 @@ var inSotopiaDims = credit.Input{Name: "steps[].rewards.<dims>", Doc: "every rew
 	}}
 
 func returnOptions(v credit.Values) ReturnOptions {
-	return ReturnOptions{Gamma: v.Float("gamma"), Norm: Norm(v.String("norm")), NormByStd: v.Bool("norm_adv_by_std_in_grpo"), Epsilon: v.Float("epsilon")}
+	return ReturnOptions{Gamma: pReturnGamma.Get(v), Norm: Norm(pNorm.Get(v)), NormByStd: pNormByStd.Get(v), Epsilon: pEpsilon.Get(v)}
 }
 
 // storeTurnCredit runs ReturnCredit on per-turn rewards and writes the

@@ -9,17 +9,25 @@ import (
 	"github.com/credo-rl/credo/rollout"
 )
 
+// Parameters of sotopia_rl.
+var (
+	pSotopiaRlDims    = credit.StringParam{Param: credit.Param{Name: "dims", Kind: credit.String, Default: "goal,relationship,knowledge", Doc: "comma-separated reward dimensions (steps[].rewards.<dim>)", Origin: credit.FromPaper("method: goal completion, relationship and knowledge (recalled)")}}
+	pSotopiaRlWeights = credit.StringParam{Param: credit.Param{Name: "weights", Kind: credit.String, Default: "", Doc: "comma-separated weights, one per dimension (empty = equal weights 1/D)", Origin: credit.NotInPaper("equal weights: how the dimensions combine is not given")}}
+	pSotopiaRlNorm    = credit.StringParam{Param: credit.Param{Name: "norm", Kind: credit.String, Default: "group", Choices: []string{"group", "none"}, Doc: "normalise over the group's utterances or use the combined reward", Origin: credit.FromPaper("method: single-turn GRPO over the group's utterances")}}
+	pSotopiaRlRole    = credit.StringParam{Param: credit.Param{Name: "role", Kind: credit.String, Default: "", Doc: "credit only the utterances of this role (empty = all)", Origin: credit.ByCredo("empty: every utterance is credited")}}
+)
+
 func init() {
 	credit.Register(&credit.Method{
 		Name:    "sotopia_rl",
 		Summary: "Sotopia-RL: weighted multi-dimensional utterance rewards, GRPO-normalised within the group",
-		Params: []credit.Param{
-			{Name: "dims", Kind: credit.String, Default: "goal,relationship,knowledge", Doc: "comma-separated reward dimensions (steps[].rewards.<dim>)", Origin: credit.FromPaper("method: goal completion, relationship and knowledge (recalled)")},
-			{Name: "weights", Kind: credit.String, Default: "", Doc: "comma-separated weights, one per dimension (empty = equal weights 1/D)", Origin: credit.NotInPaper("equal weights: how the dimensions combine is not given")},
-			{Name: "norm", Kind: credit.String, Default: "group", Choices: []string{"group", "none"}, Doc: "normalise over the group's utterances or use the combined reward", Origin: credit.FromPaper("method: single-turn GRPO over the group's utterances")},
-			{Name: "role", Kind: credit.String, Default: "", Doc: "credit only the utterances of this role (empty = all)", Origin: credit.ByCredo("empty: every utterance is credited")},
+		Params: credit.Params(
+			pSotopiaRlDims,
+			pSotopiaRlWeights,
+			pSotopiaRlNorm,
+			pSotopiaRlRole,
 			pNormByStd, pEpsilon,
-		},
+		),
 		Inputs:  []credit.Input{credit.InGroup, inTurns, inSotopiaDims},
 		Outputs: []string{"advantages", "returns"},
 		Scope:   credit.ScopeGroup,
@@ -33,18 +41,18 @@ func init() {
 }
 
 func runSotopia(b *rollout.Batch, v credit.Values) error {
-	dims := credit.SplitList(v.String("dims"))
+	dims := credit.SplitList(pSotopiaRlDims.Get(v))
 	if len(dims) == 0 {
 		return fmt.Errorf("parameter dims: no reward dimension given")
 	}
-	w, err := credit.ParseFloats("weights", v.String("weights"))
+	w, err := credit.ParseFloats("weights", pSotopiaRlWeights.Get(v))
 	if err != nil {
 		return err
 	}
 	if w != nil && len(w) != len(dims) {
 		return fmt.Errorf("parameter weights: %d weights for %d dimensions (%v)", len(w), len(dims), dims)
 	}
-	role := v.String("role")
+	role := pSotopiaRlRole.Get(v)
 	of, ng := groupIndex(b)
 	n := len(b.Trajectories)
 	spans := make([][]Span, n)
@@ -72,10 +80,10 @@ func runSotopia(b *rollout.Batch, v credit.Values) error {
 			set = append(set, of[i])
 		}
 	}
-	if v.String("norm") == string(NormNone) {
+	if pSotopiaRlNorm.Get(v) == string(NormNone) {
 		set = nil
 	}
-	adv, comb, err := SotopiaRL(x, set, ng, SotopiaOptions{Weights: w, NormByStd: v.Bool("norm_adv_by_std_in_grpo"), Epsilon: v.Float("epsilon")})
+	adv, comb, err := SotopiaRL(x, set, ng, SotopiaOptions{Weights: w, NormByStd: pNormByStd.Get(v), Epsilon: pEpsilon.Get(v)})
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,9 @@
-package credit
+package ref
 
 import (
 	"fmt"
+
+	"github.com/credo-rl/credo/credit"
 
 	"github.com/credo-rl/credo/anchor/verlagent"
 	"github.com/credo-rl/credo/rollout"
@@ -20,7 +22,7 @@ import (
 
 const verlAgentRef = "xlan156/verl-agent@8ca3a467ba4fc21eb4969a2e2b1097323ca09a53 "
 
-var paperGiGPO = Provenance{Paper: "Group-in-Group Policy Optimization for LLM Agent Training", ArXiv: "2505.10978", SpecRow: 12}
+var paperGiGPO = credit.Provenance{Paper: "Group-in-Group Policy Optimization for LLM Agent Training", ArXiv: "2505.10978", SpecRow: 12}
 
 // stepRows is the verl-agent view of a batch.
 type stepRows struct {
@@ -33,7 +35,7 @@ type stepRows struct {
 
 func buildStepRows(b *rollout.Batch, channel string) (*stepRows, error) {
 	s := &stepRows{}
-	ms := Masks(b)
+	ms := credit.Masks(b)
 	for i, t := range b.Trajectories {
 		top := t.TopSteps()
 		spans := make([][2]int, 0, len(top))
@@ -102,13 +104,13 @@ func (s *stepRows) scatter(b *rollout.Batch, adv [][]float64) {
 }
 
 var (
-	pCrossSteps = Param{Name: "compute_mean_std_cross_steps", Kind: Bool, Default: true, Doc: "every step row enters the group statistics (false: one entry per trajectory)", Origin: FromReference("xlan156/verl-agent gigpo/core_gigpo.py::compute_gigpo_outcome_advantage (compute_mean_std_cross_steps=True)")}
-	inEpisode   = Input{Name: "rewards.<reward>|steps[].rewards.reward|token_level_rewards", Doc: "episode reward, or per-step rewards to sum, or token-level rewards",
-		Has: func(t *rollout.Trajectory, v Values) bool {
+	pCrossSteps = credit.BoolParam{Param: credit.Param{Name: "compute_mean_std_cross_steps", Kind: credit.Bool, Default: true, Doc: "every step row enters the group statistics (false: one entry per trajectory)", Origin: credit.FromReference("xlan156/verl-agent gigpo/core_gigpo.py::compute_gigpo_outcome_advantage (compute_mean_std_cross_steps=True)")}}
+	inEpisode   = credit.Input{Name: "rewards.<reward>|steps[].rewards.reward|token_level_rewards", Doc: "episode reward, or per-step rewards to sum, or token-level rewards",
+		Has: func(t *rollout.Trajectory, v credit.Values) bool {
 			if t.TokenRewards != nil {
 				return true
 			}
-			if _, ok := t.Rewards[v.String("reward")]; ok {
+			if _, ok := t.Rewards[credit.Reward.Get(v)]; ok {
 				return true
 			}
 			for _, k := range t.TopSteps() {
@@ -120,9 +122,9 @@ var (
 		}}
 )
 
-func stepRowRun(f func(s *stepRows, v Values) ([][]float64, error)) func(*rollout.Batch, Values) error {
-	return func(b *rollout.Batch, v Values) error {
-		s, err := buildStepRows(b, v.String("reward"))
+func stepRowRun(f func(s *stepRows, v credit.Values) ([][]float64, error)) func(*rollout.Batch, credit.Values) error {
+	return func(b *rollout.Batch, v credit.Values) error {
+		s, err := buildStepRows(b, credit.Reward.Get(v))
 		if err != nil {
 			return err
 		}
@@ -135,58 +137,66 @@ func stepRowRun(f func(s *stepRows, v Values) ([][]float64, error)) func(*rollou
 	}
 }
 
+// Parameters of verl_agent.gigpo.
+var (
+	pGiGPOStepAdvantageW   = credit.FloatParam{Param: credit.Param{Name: "step_advantage_w", Kind: credit.Float, Default: 1.0, Doc: "ω, weight of the step advantage", Origin: credit.FromReference("examples/gigpo_trainer/run_alfworld.sh (step_advantage_w=1.0); paper Eq. 8 ω")}}
+	pGiGPOMode             = credit.StringParam{Param: credit.Param{Name: "mode", Kind: credit.String, Default: "mean_norm", Choices: []string{"mean_norm", "mean_std_norm"}, Doc: "normalisation of both parts", Origin: credit.FromReference("xlan156/verl-agent gigpo/core_gigpo.py::compute_gigpo_outcome_advantage (mode=\"mean_norm\"; the ALFWorld script passes mean_std_norm)")}}
+	pGiGPOEnableSimilarity = credit.BoolParam{Param: credit.Param{Name: "enable_similarity", Kind: credit.Bool, Default: false, Doc: "group anchor states by difflib similarity instead of equality", Origin: credit.FromReference("xlan156/verl-agent gigpo/core_gigpo.py::compute_gigpo_outcome_advantage (enable_similarity=False)")}}
+	pGiGPOSimilarityThresh = credit.FloatParam{Param: credit.Param{Name: "similarity_thresh", Kind: credit.Float, Default: 0.95, Doc: "similarity threshold", Origin: credit.FromReference("xlan156/verl-agent gigpo/core_gigpo.py::compute_gigpo_outcome_advantage (similarity_thresh=0.95)"), Range: credit.Unit}}
+)
+
 func init() {
-	Register(&Method{
+	credit.Register(&credit.Method{
 		Name:       "verl_agent.grpo",
 		Summary:    "verl-agent's multi-turn GRPO over step rows",
-		Params:     []Param{pEpsilon, pNormStd, pCrossSteps, RewardParam},
-		Inputs:     []Input{InGroup, inEpisode},
+		Params:     credit.Params(pEpsilon, pNormStd, pCrossSteps, credit.Reward),
+		Inputs:     []credit.Input{credit.InGroup, inEpisode},
 		Outputs:    []string{"advantages", "returns"},
-		Scope:      ScopeGroup,
+		Scope:      credit.ScopeGroup,
 		Provenance: prov(paperGRPO, verlAgentRef+"verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage"),
 		Notes:      "with compute_mean_std_cross_steps (the upstream default) long trajectories weigh more in the group statistics",
-		Run: stepRowRun(func(s *stepRows, v Values) ([][]float64, error) {
+		Run: stepRowRun(func(s *stepRows, v credit.Values) ([][]float64, error) {
 			return verlagent.GRPO(s.rewards, s.masks, s.index, s.trajIndex, verlagent.GRPOOptions{
-				Epsilon: v.Float("epsilon"), NormByStd: v.Bool("norm_adv_by_std_in_grpo"), CrossSteps: v.Bool("compute_mean_std_cross_steps")})
+				Epsilon: pEpsilon.Get(v), NormByStd: pNormStd.Get(v), CrossSteps: pCrossSteps.Get(v)})
 		}),
 	})
-	Register(&Method{
+	credit.Register(&credit.Method{
 		Name:       "verl_agent.rloo",
 		Summary:    "verl-agent's multi-turn RLOO over step rows",
-		Params:     []Param{pCrossSteps, RewardParam},
-		Inputs:     []Input{InGroup, inEpisode},
+		Params:     credit.Params(pCrossSteps, credit.Reward),
+		Inputs:     []credit.Input{credit.InGroup, inEpisode},
 		Outputs:    []string{"advantages", "returns"},
-		Scope:      ScopeGroup,
+		Scope:      credit.ScopeGroup,
 		Provenance: prov(paperRLOO, verlAgentRef+"verl/trainer/ppo/core_algos.py::compute_rloo_outcome_advantage"),
-		Run: stepRowRun(func(s *stepRows, v Values) ([][]float64, error) {
-			return verlagent.RLOO(s.rewards, s.masks, s.index, s.trajIndex, verlagent.RLOOOptions{CrossSteps: v.Bool("compute_mean_std_cross_steps")})
+		Run: stepRowRun(func(s *stepRows, v credit.Values) ([][]float64, error) {
+			return verlagent.RLOO(s.rewards, s.masks, s.index, s.trajIndex, verlagent.RLOOOptions{CrossSteps: pCrossSteps.Get(v)})
 		}),
 	})
-	Register(&Method{
+	credit.Register(&credit.Method{
 		Name:       "verl_agent.reinforce_plus_plus_baseline",
 		Summary:    "verl-agent's REINFORCE++-baseline over step rows, whitened over the batch's tokens",
-		Params:     []Param{pCrossSteps, RewardParam},
-		Inputs:     []Input{InGroup, inEpisode},
+		Params:     credit.Params(pCrossSteps, credit.Reward),
+		Inputs:     []credit.Input{credit.InGroup, inEpisode},
 		Outputs:    []string{"advantages", "returns"},
-		Scope:      ScopeBatch,
+		Scope:      credit.ScopeBatch,
 		Provenance: prov(paperRFPP, verlAgentRef+"verl/trainer/ppo/core_algos.py::compute_reinforce_plus_plus_baseline_outcome_advantage"),
-		Run: stepRowRun(func(s *stepRows, v Values) ([][]float64, error) {
+		Run: stepRowRun(func(s *stepRows, v credit.Values) ([][]float64, error) {
 			o := verlagent.DefaultReinforcePlusPlusBaselineOptions()
-			o.CrossSteps = v.Bool("compute_mean_std_cross_steps")
+			o.CrossSteps = pCrossSteps.Get(v)
 			return verlagent.ReinforcePlusPlusBaseline(s.rewards, s.masks, s.index, s.trajIndex, o)
 		}),
 	})
-	Register(&Method{
+	credit.Register(&credit.Method{
 		Name:    "verl_agent.gigpo",
 		Summary: "GiGPO: episode advantage + ω · step advantage over identical anchor states within a group",
-		Params: []Param{pEpsilon.From(FromReference("xlan156/verl-agent gigpo/core_gigpo.py::compute_gigpo_outcome_advantage (epsilon=1e-6)")), pGamma.From(ByCredo("1 (undiscounted) unless set: the ALFWorld script uses 0.95; verl's algorithm.gamma default is 1.0")),
-			{Name: "step_advantage_w", Kind: Float, Default: 1.0, Doc: "ω, weight of the step advantage", Origin: FromReference("examples/gigpo_trainer/run_alfworld.sh (step_advantage_w=1.0); paper Eq. 8 ω")},
-			{Name: "mode", Kind: String, Default: "mean_norm", Choices: []string{"mean_norm", "mean_std_norm"}, Doc: "normalisation of both parts", Origin: FromReference("xlan156/verl-agent gigpo/core_gigpo.py::compute_gigpo_outcome_advantage (mode=\"mean_norm\"; the ALFWorld script passes mean_std_norm)")},
-			{Name: "enable_similarity", Kind: Bool, Default: false, Doc: "group anchor states by difflib similarity instead of equality", Origin: FromReference("xlan156/verl-agent gigpo/core_gigpo.py::compute_gigpo_outcome_advantage (enable_similarity=False)")},
-			{Name: "similarity_thresh", Kind: Float, Default: 0.95, Doc: "similarity threshold", Origin: FromReference("xlan156/verl-agent gigpo/core_gigpo.py::compute_gigpo_outcome_advantage (similarity_thresh=0.95)"), Range: Unit},
-			pCrossSteps, RewardParam},
-		Inputs: []Input{InGroup, inEpisode,
-			{Name: "steps[].anchor_obs", Doc: "environment state key of every step", Has: func(t *rollout.Trajectory, _ Values) bool {
+		Params: credit.Params(pEpsilon.From(credit.FromReference("xlan156/verl-agent gigpo/core_gigpo.py::compute_gigpo_outcome_advantage (epsilon=1e-6)")), pGamma.From(credit.ByCredo("1 (undiscounted) unless set: the ALFWorld script uses 0.95; verl's algorithm.gamma default is 1.0")),
+			pGiGPOStepAdvantageW,
+			pGiGPOMode,
+			pGiGPOEnableSimilarity,
+			pGiGPOSimilarityThresh,
+			pCrossSteps, credit.Reward),
+		Inputs: []credit.Input{credit.InGroup, inEpisode,
+			{Name: "steps[].anchor_obs", Doc: "environment state key of every step", Has: func(t *rollout.Trajectory, _ credit.Values) bool {
 				top := t.TopSteps()
 				if len(top) == 0 {
 					return false
@@ -199,25 +209,25 @@ func init() {
 				return true
 			}}},
 		Outputs:    []string{"advantages", "returns"},
-		Scope:      ScopeGroup,
+		Scope:      credit.ScopeGroup,
 		Provenance: prov(paperGiGPO, verlAgentRef+"gigpo/core_gigpo.py::compute_step_discounted_returns+compute_gigpo_outcome_advantage"),
 		Notes:      "step returns R_t = r_t + γ R_{t+1} per trajectory; a singleton anchor group gets step advantage 0",
-		Run: stepRowRun(func(s *stepRows, v Values) ([][]float64, error) {
-			ret, err := verlagent.StepDiscountedReturns(s.stepReward, s.trajIndex, v.Float("gamma"))
+		Run: stepRowRun(func(s *stepRows, v credit.Values) ([][]float64, error) {
+			ret, err := verlagent.StepDiscountedReturns(s.stepReward, s.trajIndex, pGamma.Get(v))
 			if err != nil {
 				return nil, err
 			}
 			o := verlagent.DefaultGiGPOOptions()
-			o.Epsilon = v.Float("epsilon")
-			o.StepAdvantageW = v.Float("step_advantage_w")
-			if v.String("mode") == "mean_std_norm" {
+			o.Epsilon = pEpsilon.Get(v)
+			o.StepAdvantageW = pGiGPOStepAdvantageW.Get(v)
+			if pGiGPOMode.Get(v) == "mean_std_norm" {
 				o.Mode = verlagent.MeanStdNorm
 			} else {
 				o.Mode = verlagent.MeanNorm
 			}
-			o.EnableSimilarity = v.Bool("enable_similarity")
-			o.SimilarityThresh = v.Float("similarity_thresh")
-			o.CrossSteps = v.Bool("compute_mean_std_cross_steps")
+			o.EnableSimilarity = pGiGPOEnableSimilarity.Get(v)
+			o.SimilarityThresh = pGiGPOSimilarityThresh.Get(v)
+			o.CrossSteps = pCrossSteps.Get(v)
 			return verlagent.GiGPO(s.rewards, ret, s.masks, s.anchor, s.index, s.trajIndex, o)
 		}),
 	})

@@ -1,7 +1,9 @@
-package credit
+package ref
 
 import (
 	"testing"
+
+	"github.com/credo-rl/credo/credit"
 
 	"github.com/credo-rl/credo/rollout"
 )
@@ -20,7 +22,7 @@ func TestSpiralRewardOnLastValidToken(t *testing.T) {
 			{Start: 3, End: 5, Kind: "turn", Role: "1"},
 		},
 	}}}
-	if err := Assign(b, "spiral.rae", "use_role_baseline=false"); err != nil {
+	if err := credit.Assign(b, "spiral.rae", "use_role_baseline=false"); err != nil {
 		t.Fatal(err)
 	}
 	want := []float64{0, 1, 0, 0, -1}
@@ -32,7 +34,7 @@ func TestSpiralRewardOnLastValidToken(t *testing.T) {
 	}
 	// A rewarded turn with no valid token is an error naming the step.
 	b.Trajectories[0].Mask = []float64{0, 0, 0, 1, 1}
-	if err := Assign(b, "spiral.rae", "use_role_baseline=false"); err == nil {
+	if err := credit.Assign(b, "spiral.rae", "use_role_baseline=false"); err == nil {
 		t.Fatal("want an error for a rewarded turn without a valid token")
 	}
 }

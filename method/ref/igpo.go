@@ -1,9 +1,11 @@
-package credit
+package ref
 
 import (
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/credo-rl/credo/credit"
 
 	"github.com/credo-rl/credo/anchor/igpo"
 	"github.com/credo-rl/credo/rollout"
@@ -27,6 +29,14 @@ import (
 
 const igpoRef = "GuoqingWang1/IGPO verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage"
 
+// Parameters of the IGPO methods.
+var (
+	pIGPOInfoGainNormMode   = credit.StringParam{Param: credit.Param{Name: "info_gain_norm_mode", Kind: credit.String, Default: "joint", Choices: []string{"joint", "separate"}, Doc: "normalise F1 and IG rewards together or apart", Origin: credit.FromReference("GuoqingWang1/IGPO verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage (info_gain_norm_mode=\"joint\")")}}
+	pIGPOCurriculumF1Weight = credit.FloatParam{Param: credit.Param{Name: "curriculum_f1_weight", Kind: credit.Float, Default: 1.0, Doc: "scale of the F1 reward", Origin: credit.FromReference("GuoqingWang1/IGPO verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage (curriculum weights 1.0)")}}
+	pIGPOCurriculumIgWeight = credit.FloatParam{Param: credit.Param{Name: "curriculum_ig_weight", Kind: credit.Float, Default: 1.0, Doc: "scale of the IG rewards", Origin: credit.FromReference("GuoqingWang1/IGPO verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage (curriculum weights 1.0)")}}
+	pIGPOIgSource           = credit.StringParam{Param: credit.Param{Name: "ig_source", Kind: credit.String, Default: "rewards", Choices: []string{"rewards", "beliefs"}, Doc: "IG rewards given as steps[].rewards.ig, or computed from per-turn beliefs in the ground truth", Origin: credit.ByCredo("the IG rewards are given (the trainer computes them with its policy); beliefs derives them from per-turn answer probabilities")}}
+)
+
 func init() {
 	for _, corrected := range []bool{false, true} {
 		name, summary, notes := "igpo.grpo_turn_level", "IGPO: information-gain turn rewards and F1, group-normalised, discounted over turns",
@@ -34,19 +44,19 @@ func init() {
 		if corrected {
 			name, summary, notes = name+".corrected", "IGPO with the F1 reward on the last valid token", "corrected profile of igpo.grpo_turn_level"
 		}
-		Register(&Method{
+		credit.Register(&credit.Method{
 			Name:    name,
 			Summary: summary,
-			Params: []Param{pEpsilon.From(FromReference(igpoRef + " (epsilon=1e-6)")), pNormStd.From(FromReference(igpoRef + " (norm_adv_by_std_in_grpo=True)")), pGamma.From(FromReference(igpoRef + " (gamma=1.0)")),
-				{Name: "info_gain_norm_mode", Kind: String, Default: "joint", Choices: []string{"joint", "separate"}, Doc: "normalise F1 and IG rewards together or apart", Origin: FromReference("GuoqingWang1/IGPO verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage (info_gain_norm_mode=\"joint\")")},
-				{Name: "curriculum_f1_weight", Kind: Float, Default: 1.0, Doc: "scale of the F1 reward", Origin: FromReference("GuoqingWang1/IGPO verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage (curriculum weights 1.0)")},
-				{Name: "curriculum_ig_weight", Kind: Float, Default: 1.0, Doc: "scale of the IG rewards", Origin: FromReference("GuoqingWang1/IGPO verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage (curriculum weights 1.0)")},
-				{Name: "ig_source", Kind: String, Default: "rewards", Choices: []string{"rewards", "beliefs"}, Doc: "IG rewards given as steps[].rewards.ig, or computed from per-turn beliefs in the ground truth", Origin: ByCredo("the IG rewards are given (the trainer computes them with its policy); beliefs derives them from per-turn answer probabilities")},
-				RewardParam},
-			Inputs: []Input{InGroup, InTokenRewards, {Name: "steps[].values.belief|answer_logprob + features.belief0|answer_logprob0 (ig_source=beliefs)",
+			Params: credit.Params(pEpsilon.From(credit.FromReference(igpoRef+" (epsilon=1e-6)")), pNormStd.From(credit.FromReference(igpoRef+" (norm_adv_by_std_in_grpo=True)")), pGamma.From(credit.FromReference(igpoRef+" (gamma=1.0)")),
+				pIGPOInfoGainNormMode,
+				pIGPOCurriculumF1Weight,
+				pIGPOCurriculumIgWeight,
+				pIGPOIgSource,
+				credit.Reward),
+			Inputs: []credit.Input{credit.InGroup, credit.InTokenRewards, {Name: "steps[].values.belief|answer_logprob + features.belief0|answer_logprob0 (ig_source=beliefs)",
 				Doc: "belief in the ground-truth answer after each turn and before the first",
-				Has: func(t *rollout.Trajectory, v Values) bool {
-					if v.String("ig_source") != "beliefs" || t.TokenRewards != nil {
+				Has: func(t *rollout.Trajectory, v credit.Values) bool {
+					if pIGPOIgSource.Get(v) != "beliefs" || t.TokenRewards != nil {
 						return true
 					}
 					if _, err := beliefs(t); err != nil {
@@ -55,17 +65,17 @@ func init() {
 					return true
 				}}},
 			Outputs:    []string{"advantages", "returns"},
-			Scope:      ScopeGroup,
-			Provenance: Provenance{Paper: "Information Gain-based Policy Optimization: A Simple and Effective Approach for Multi-Turn LLM Agents", ArXiv: "2510.14967", SpecRow: 50, Reference: "GuoqingWang1/IGPO@49a8c4ec025316a686fb639478a418abc472171c verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage"},
+			Scope:      credit.ScopeGroup,
+			Provenance: credit.Provenance{Paper: "Information Gain-based Policy Optimization: A Simple and Effective Approach for Multi-Turn LLM Agents", ArXiv: "2510.14967", SpecRow: 50, Reference: "GuoqingWang1/IGPO@49a8c4ec025316a686fb639478a418abc472171c verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage"},
 			Notes:      notes,
 			Run:        runIGPO(corrected),
 		})
 	}
 }
 
-func runIGPO(corrected bool) func(*rollout.Batch, Values) error {
-	return func(b *rollout.Batch, v Values) error {
-		ms := Masks(b)
+func runIGPO(corrected bool) func(*rollout.Batch, credit.Values) error {
+	return func(b *rollout.Batch, v credit.Values) error {
+		ms := credit.Masks(b)
 		rows := make([][]float64, len(b.Trajectories))
 		for i, t := range b.Trajectories {
 			if t.TokenRewards != nil {
@@ -75,7 +85,7 @@ func runIGPO(corrected bool) func(*rollout.Batch, Values) error {
 			row := make([]float64, t.Len())
 			top := t.TopSteps()
 			ig := make([]float64, len(top))
-			if v.String("ig_source") == "beliefs" {
+			if pIGPOIgSource.Get(v) == "beliefs" {
 				b, err := beliefs(t)
 				if err != nil {
 					return err
@@ -100,25 +110,25 @@ func runIGPO(corrected bool) func(*rollout.Batch, Values) error {
 				}
 			}
 			if f := igpo.FinalRewardPosition(ms[i], corrected); f >= 0 {
-				row[f] = t.Rewards[v.String("reward")]
+				row[f] = t.Rewards[credit.Reward.Get(v)]
 			}
 			rows[i] = row
 		}
 		o := igpo.DefaultOptions()
-		o.Epsilon = v.Float("epsilon")
-		o.NormByStd = v.Bool("norm_adv_by_std_in_grpo")
-		o.Gamma = v.Float("gamma")
-		if v.String("info_gain_norm_mode") == "separate" {
+		o.Epsilon = pEpsilon.Get(v)
+		o.NormByStd = pNormStd.Get(v)
+		o.Gamma = pGamma.Get(v)
+		if pIGPOInfoGainNormMode.Get(v) == "separate" {
 			o.Mode = igpo.Separate
 		}
-		o.CurriculumF1Weight = v.Float("curriculum_f1_weight")
-		o.CurriculumIGWeight = v.Float("curriculum_ig_weight")
+		o.CurriculumF1Weight = pIGPOCurriculumF1Weight.Get(v)
+		o.CurriculumIGWeight = pIGPOCurriculumIgWeight.Get(v)
 		o.Corrected = corrected
-		adv, err := igpo.GRPOTurnLevel(rows, ms, GroupIDs(b), o)
+		adv, err := igpo.GRPOTurnLevel(rows, ms, credit.GroupIDs(b), o)
 		if err != nil {
 			return err
 		}
-		Store(b, adv, adv)
+		credit.Store(b, adv, adv)
 		return nil
 	}
 }
