@@ -70,11 +70,21 @@ func (w *Writer) failed() error {
 // Write writes one trajectory.
 func (w *Writer) Write(t *rollout.Trajectory) error {
 	if !w.par {
-		var err error
-		if w.buf, err = encode(w.buf[:0], t); err != nil {
+		// Encode in place in the buffered writer's free space (Write then
+		// copies nothing) unless the record may not fit.
+		buf, inPlace := w.buf[:0], false
+		if s := sourceOf(t); s != nil && w.bw.Available() >= len(s.raw)+24*(len(t.Advantages)+len(t.Returns)+len(t.LossWeights))+64 {
+			buf, inPlace = w.bw.AvailableBuffer(), true
+		}
+		buf, err := encode(buf, t)
+		if err != nil {
 			return err
 		}
-		_, err = w.bw.Write(w.buf)
+		// Keep a grown scratch buffer, never the buffered writer's own.
+		if !inPlace || cap(buf) != w.bw.Available() {
+			w.buf = buf[:0]
+		}
+		_, err = w.bw.Write(buf)
 		return err
 	}
 	if err := w.failed(); err != nil {
