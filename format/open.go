@@ -159,6 +159,9 @@ func OpenWith(path string, o Options) (Reader, error) {
 	}
 	data = &decompressError{r: data, name: name}
 	if spec.Kind == JSONL {
+		if o.Copy != nil {
+			data = io.TeeReader(data, o.Copy)
+		}
 		jr := jsonl.NewReader(data, name)
 		r.closers = append(r.closers, jr.Close) // stops its parser goroutines
 		r.next, r.pos, r.line = jr.Next, func() string { return fmt.Sprintf("line %d", jr.Line()) }, jr.Line
@@ -184,6 +187,10 @@ func OpenWith(path string, o Options) (Reader, error) {
 	ok = true
 	return r, nil
 }
+
+// IsCompressed reports whether data starting with head is gzip or
+// Zstandard compressed (as OpenWith recognises it, whatever the name says).
+func IsCompressed(head []byte) bool { return isCompressed(head) }
 
 func isCompressed(head []byte) bool {
 	return bytes.HasPrefix(head, gzipMagic) || bytes.HasPrefix(head, zstdMagic)

@@ -157,6 +157,7 @@ func (r *run) whole() error {
 		b.Trajectories = append(b.Trajectories, t)
 	}
 	src.close()
+	r.hold(x.n())
 	if err := x.links(); err != nil {
 		return err
 	}

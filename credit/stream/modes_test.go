@@ -142,14 +142,14 @@ func init() {
 // whole-batch output in input order.
 func TestInterleavedGroupsIndexed(t *testing.T) {
 	for _, name := range []string{"verl.grpo", "verl.rloo", "test.stream_max_batch"} {
-		for _, ext := range []string{".jsonl", ".parquet"} {
+		for _, ext := range []string{".jsonl", ".parquet", ".jsonl.gz", ".jsonl.zst"} {
 			m, v := lookup(t, name)
 			dir := t.TempDir()
 			in := filepath.Join(dir, "in.jsonl")
 			writeLines(t, in, mixedRecords(6, true))
-			if ext == ".parquet" {
+			if ext != ".jsonl" {
 				b, _ := format.ReadAll(in)
-				in = filepath.Join(dir, "in.parquet")
+				in = filepath.Join(dir, "in"+ext)
 				writeBatch(t, in, b)
 			}
 			out := filepath.Join(dir, "out"+ext)
@@ -160,6 +160,12 @@ func TestInterleavedGroupsIndexed(t *testing.T) {
 			}
 			if st.Mode != "indexed" {
 				t.Errorf("%s %s: mode %q, want indexed", name, ext, st.Mode)
+			}
+			// JSONL, compressed or not, is read back group by group by
+			// byte offset (compressed: from a decompressed copy): one
+			// group of 3 held at a time, not the 6 groups open at once.
+			if ext != ".parquet" && st.Held != 3 {
+				t.Errorf("%s %s: %d records held at once, want 3 (one group)", name, ext, st.Held)
 			}
 			if left, _ := filepath.Glob(filepath.Join(dir, ".*")); len(left) != 0 {
 				t.Errorf("temporary files left: %v", left)

@@ -33,6 +33,9 @@ type Stats struct {
 	// Mode says how the input was read: "one pass", "indexed",
 	// "two passes" or "whole file".
 	Mode string
+	// Held is the most records the run held in memory at once (waiting
+	// for their group, or the batch), what bounds its memory.
+	Held int
 }
 
 // Job is one run of a method over a file.
@@ -139,6 +142,7 @@ func Run(j Job) (Stats, error) {
 		stats = r.x.stats()
 	}
 	stats.Mode = r.mode
+	stats.Held = r.held
 	if err != nil {
 		return stats, err
 	}
@@ -209,7 +213,11 @@ type run struct {
 	x        *index
 	mode     string
 	raw      *bufio.Writer
+	held     int // most records held at once (Stats.Held)
 }
+
+// hold notes that n records are held in memory at once.
+func (r *run) hold(n int) { r.held = max(r.held, n) }
 
 // resetOutput empties the temporary output and starts a new writer on it.
 func (r *run) resetOutput() error {
@@ -260,9 +268,13 @@ func (r *run) spillFile() (*atomicfile.File, error) {
 }
 
 // open starts a read of the input, with its progress callback.
-func (r *run) open() (*source, error) {
+func (r *run) open() (*source, error) { return r.openCopy(nil) }
+
+// openCopy starts a read of the input that also copies the JSONL text read
+// to cp (see format.Options.Copy; nil: no copy).
+func (r *run) openCopy(cp io.Writer) (*source, error) {
 	r.reads++
-	o := format.Options{Format: r.inFormat}
+	o := format.Options{Format: r.inFormat, Copy: cp}
 	if r.pass != nil {
 		o.Progress = r.pass(r.reads, 0)
 	}
