@@ -17,6 +17,10 @@
 // order. A pipe cannot be read twice: a non-contiguous group on a pipe is
 // refused with a message saying so.
 //
+// Methods marked credit.Method.PerRecord (spiral.rae, whose state advances
+// trajectory by trajectory) are run one record at a time in one pass, a
+// pipe included.
+//
 // Batch-scope methods with a multi-pass form (credit.Method.Sums: verl's
 // GAE, REINFORCE++ and REINFORCE++-baseline whitening and GPG, OpenRLHF's
 // pipeline) read a regular input

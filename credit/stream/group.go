@@ -104,6 +104,44 @@ func (r *run) onePass() error {
 	return nil
 }
 
+// records runs a credit.Method.PerRecord method one record at a time, in
+// input order, in one pass (a pipe included): memory is one record.
+func (r *run) records() error {
+	r.mode = "one pass"
+	src, err := r.open()
+	if err != nil {
+		return err
+	}
+	defer src.close()
+	x := newIndex(r.in, src.unit)
+	r.x = x
+	for {
+		t, p, err := src.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		rec, _, err := x.add(t, p)
+		if err != nil {
+			return err
+		}
+		r.hold(1)
+		b, recs := &rollout.Batch{Trajectories: []*rollout.Trajectory{t}}, []int{rec}
+		if err := r.m.AssignState(b, r.v, r.st); err != nil {
+			return r.methodErr(err, b, recs)
+		}
+		if err := r.check(b, recs); err != nil {
+			return err
+		}
+		if err := r.w.Write(t); err != nil {
+			return fmt.Errorf("write output %s: %w", r.out, err)
+		}
+	}
+	return x.links()
+}
+
 // indexed runs a group-scope method on a regular file whose groups are not
 // contiguous: index, assign group by group into a spill file, copy out in
 // input order.

@@ -258,3 +258,61 @@ func TestOpenRLHFPipelineMultiPass(t *testing.T) {
 		}
 	}
 }
+
+// spiral.rae (credit.Method.PerRecord) is streamed one record at a time and
+// gives, bit for bit, the whole batch's credit and final state: its EMA
+// baseline per (game, role) advances record by record, in input order.
+func TestPerRecordSpiralRAE(t *testing.T) {
+	src, err := os.ReadFile("../../examples/games-0001.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for k := range 4 { // the games 4 times, ids made unique, so that the EMA moves
+		for _, l := range strings.Split(strings.TrimSpace(string(src)), "\n") {
+			lines = append(lines, strings.Replace(strings.Replace(l, `"traj_uid": "game-`, fmt.Sprintf(`"traj_uid": "r%d-game-`, k), 1), `"uid": "game-`, fmt.Sprintf(`"uid": "r%d-game-`, k), 1))
+		}
+	}
+	dir := t.TempDir()
+	in := filepath.Join(dir, "games.jsonl")
+	writeLines(t, in, lines)
+	m, v := lookup(t, "spiral.rae")
+	if !m.PerRecord {
+		t.Fatal("spiral.rae should be PerRecord")
+	}
+	// The state of an earlier call, so that the EMA does not start empty.
+	st, want := credit.NewState(), credit.NewState()
+	for _, s := range []*credit.State{st, want} {
+		b, _ := format.ReadAll("../../examples/games-0001.jsonl")
+		if err := m.AssignState(b, v, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := filepath.Join(dir, "out.jsonl")
+	stats, err := Run(Job{Method: m, Values: v, State: st, In: in, Out: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.Mode != "one pass" || stats.Held != 1 {
+		t.Errorf("mode %q holding %d records, want one pass holding 1", stats.Mode, stats.Held)
+	}
+	got, err := format.ReadAll(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole, _ := format.ReadAll(in)
+	if err := m.AssignState(whole, v, want); err != nil {
+		t.Fatal(err)
+	}
+	assertSameCredit(t, got, whole)
+	a, _ := st.Marshal()
+	b, _ := want.Marshal()
+	if string(a) != string(b) {
+		t.Errorf("state after streaming\n%s\nwant (whole batch)\n%s", a, b)
+	}
+	// The same game gets other credit in a later round: the EMA moved.
+	n := len(lines) / 4
+	if sameFloats(whole.Trajectories[0].Advantages, whole.Trajectories[3*n].Advantages) {
+		t.Error("the test batch does not exercise the EMA")
+	}
+}

@@ -132,6 +132,8 @@ func Run(j Job) (Stats, error) {
 	switch {
 	case m.Streamable(v):
 		err = r.groups()
+	case m.PerRecord:
+		err = r.records()
 	case m.Sums != nil && m.ScopeFor(v) == credit.ScopeBatch && regular:
 		err = r.sums()
 	default:
