@@ -55,6 +55,9 @@ func (r *run) groupName(b *rollout.Batch, recs []int) string {
 	if len(b.Trajectories) == 0 {
 		return "empty group"
 	}
+	if r.perRecord && len(recs) == 1 {
+		return fmt.Sprintf("record at %s (uid %q)", r.x.where(recs[0]), b.Trajectories[0].Group)
+	}
 	g := b.Trajectories[0].Group
 	for _, t := range b.Trajectories {
 		if t.Group != g {

@@ -107,7 +107,7 @@ func (r *run) onePass() error {
 // records runs a credit.Method.PerRecord method one record at a time, in
 // input order, in one pass (a pipe included): memory is one record.
 func (r *run) records() error {
-	r.mode = "one pass"
+	r.mode, r.perRecord = "one pass", true
 	src, err := r.open()
 	if err != nil {
 		return err

@@ -204,18 +204,19 @@ type run struct {
 	// tmp is the path beside which temporaries are made (out, or a file in
 	// the temporary directory for standard output); spec is the output's
 	// format and compression.
-	tmp      string
-	spec     format.Spec
-	inFormat string
-	pass     func(pass, passes int) func(bytes int64, records int)
-	reads    int
-	regular  bool
-	f        *atomicfile.File
-	w        format.Writer
-	x        *index
-	mode     string
-	raw      *bufio.Writer
-	held     int // most records held at once (Stats.Held)
+	tmp       string
+	spec      format.Spec
+	inFormat  string
+	pass      func(pass, passes int) func(bytes int64, records int)
+	reads     int
+	regular   bool
+	f         *atomicfile.File
+	w         format.Writer
+	x         *index
+	mode      string
+	raw       *bufio.Writer
+	held      int // most records held at once (Stats.Held)
+	perRecord bool
 }
 
 // hold notes that n records are held in memory at once.
