@@ -52,7 +52,8 @@ func TestMain(m *testing.M) {
 
 // BenchmarkAssignJSONL is the whole path of `credo assign --method verl.grpo
 // --in x.jsonl --out y.jsonl`: read, group, assign, check, encode, write
-// (b.SetBytes is the input size, so MB/s is of input). The files are made
+// (b.SetBytes is the input size, so MB/s is of input; cpu-s/op and
+// MB/cpu-s count the CPU time of every goroutine). The files are made
 // in $TMPDIR: put it on tmpfs to measure credo rather than the disk:
 //
 //	TMPDIR=/dev/shm go test -run '^$' -bench AssignJSONL -cpu 1,2 ./credit/stream/
@@ -72,6 +73,16 @@ func BenchmarkAssignJSONL(b *testing.B) {
 	out := filepath.Join(b.TempDir(), "out.jsonl")
 	b.SetBytes(fi.Size())
 	b.ResetTimer()
+	cpu0 := cpuTime()
+	defer func() {
+		// CPU time of the whole process (all goroutines) per run, and the
+		// input's MB per CPU-second: on a shared machine the wall clock
+		// says little about the cost.
+		if cpu := (cpuTime() - cpu0).Seconds() / float64(b.N); cpu > 0 {
+			b.ReportMetric(cpu, "cpu-s/op")
+			b.ReportMetric(float64(fi.Size())/1e6/cpu, "MB/cpu-s")
+		}
+	}()
 	for range b.N {
 		st, err := Run(Job{Method: m, In: in, Out: out})
 		if err != nil {

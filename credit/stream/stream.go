@@ -215,8 +215,8 @@ type run struct {
 	x         *index
 	mode      string
 	raw       *bufio.Writer
-	held      int // most records held at once (Stats.Held)
-	perRecord bool
+	held      int  // most records held at once (Stats.Held)
+	perRecord bool // the method runs one record at a time (records)
 }
 
 // hold notes that n records are held in memory at once.

@@ -22,6 +22,7 @@ const batchBytes = 256 << 10
 // modify a trajectory after passing it to Write until Flush returns, and an
 // encoding error (a NaN, say) may be returned by a later Write or by Flush.
 type Writer struct {
+	dst io.Writer
 	bw  *bufio.Writer
 	buf []byte
 	par bool
@@ -44,7 +45,7 @@ type wbatch struct {
 
 // NewWriter writes to w. Call Flush when done.
 func NewWriter(w io.Writer) *Writer {
-	return &Writer{bw: bufio.NewWriterSize(w, 1<<20), par: workers() > 1}
+	return &Writer{dst: w, bw: bufio.NewWriterSize(w, 1<<20), par: workers() > 1}
 }
 
 // encode appends the line of t (with its newline).
@@ -105,6 +106,23 @@ func (w *Writer) Write(t *rollout.Trajectory) error {
 	return nil
 }
 
+// outPool recycles the encoding buffers of the worker goroutines.
+var outPool sync.Pool
+
+func getOut() []byte {
+	if b, ok := outPool.Get().(*[]byte); ok {
+		return (*b)[:0]
+	}
+	return make([]byte, 0, 2*batchBytes)
+}
+
+func putOut(b []byte) {
+	if cap(b) <= 8*batchBytes {
+		b = b[:0]
+		outPool.Put(&b)
+	}
+}
+
 func (w *Writer) submit() {
 	b := w.batch
 	w.batch = nil
@@ -118,15 +136,14 @@ func (w *Writer) submit() {
 		w.done = make(chan struct{})
 		for range n {
 			go func(jobs chan *wbatch) {
-				var out []byte
 				for b := range jobs {
-					out = out[:0]
+					out := getOut()
 					for _, t := range b.ts {
 						if out, b.err = encode(out, t); b.err != nil {
 							break
 						}
 					}
-					b.out = append([]byte(nil), out...)
+					b.out = out
 					b.ts = nil
 					close(b.done)
 				}
@@ -141,8 +158,15 @@ func (w *Writer) submit() {
 				}
 				err := b.err
 				if err == nil {
-					_, err = w.bw.Write(b.out)
+					// A batch is written as it is (it is larger than
+					// the buffer would make the writes), after what
+					// the buffer holds.
+					if err = w.bw.Flush(); err == nil {
+						_, err = w.dst.Write(b.out)
+					}
 				}
+				putOut(b.out)
+				b.out = nil
 				if err != nil {
 					w.mu.Lock()
 					w.err = err
