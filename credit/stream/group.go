@@ -267,7 +267,6 @@ func (r *run) byOffset(x *index, f *os.File, assign func(*rollout.Batch, []int) 
 		return err
 	}
 	size := starts[len(starts)-1]
-	var buf []byte
 	for _, recs := range members(x) {
 		r.hold(len(recs))
 		b := &rollout.Batch{Trajectories: make([]*rollout.Trajectory, len(recs))}
@@ -280,16 +279,14 @@ func (r *run) byOffset(x *index, f *os.File, assign func(*rollout.Batch, []int) 
 			if hi > size || hi-lo > jsonl.MaxLineBytes+1 {
 				return changed(r.in)
 			}
-			buf = append(buf[:0], make([]byte, hi-lo)...)
+			// A buffer per record: the trajectory keeps it as its source.
+			buf := make([]byte, hi-lo)
 			if _, err := f.ReadAt(buf, lo); err != nil {
 				return changed(r.in)
 			}
-			t, err := jsonl.Decode(bytes.TrimSpace(bytes.TrimPrefix(buf, []byte("\xef\xbb\xbf"))))
+			t, err := jsonl.DecodeAt(buf, line)
 			if err != nil {
 				return changed(r.in)
-			}
-			if t.ID == "" {
-				t.ID = fmt.Sprintf("line-%d", line)
 			}
 			b.Trajectories[i] = t
 		}
@@ -393,38 +390,27 @@ func idOf(x *index, rec int, t *rollout.Trajectory) string {
 type spill struct {
 	f   *os.File
 	bw  *bufio.Writer
-	cw  *countWriter
-	jw  *jsonl.Writer
+	n   int64 // bytes written
+	buf []byte
 	off []int64
 	end []int64
 }
 
-type countWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
-}
-
 func newSpill(f *os.File, n int) *spill {
-	bw := bufio.NewWriterSize(f, 1<<20)
-	cw := &countWriter{w: bw}
-	return &spill{f: f, bw: bw, cw: cw, jw: jsonl.NewWriter(cw), off: make([]int64, n), end: make([]int64, n)}
+	return &spill{f: f, bw: bufio.NewWriterSize(f, 1<<20), off: make([]int64, n), end: make([]int64, n)}
 }
 
 func (s *spill) put(rec int, t *rollout.Trajectory) error {
-	s.off[rec] = s.cw.n
-	if err := s.jw.Write(t); err != nil {
+	var err error
+	if s.buf, err = jsonl.Append(s.buf[:0], t); err != nil {
 		return err
 	}
-	if err := s.jw.Flush(); err != nil {
+	if _, err := s.bw.Write(s.buf); err != nil {
 		return fmt.Errorf("write temporary file: %w", err)
 	}
-	s.end[rec] = s.cw.n
+	s.off[rec] = s.n
+	s.n += int64(len(s.buf))
+	s.end[rec] = s.n
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -314,5 +315,51 @@ func TestPerRecordSpiralRAE(t *testing.T) {
 	n := len(lines) / 4
 	if sameFloats(whole.Trajectories[0].Advantages, whole.Trajectories[3*n].Advantages) {
 		t.Error("the test batch does not exercise the EMA")
+	}
+}
+
+// A group that reappears after megabytes of output were written in one pass
+// restarts the run in indexed mode; with several encoding goroutines the
+// batches still in flight must not land in the restarted output (they did:
+// the output began with records of later groups, or in the middle of one).
+func TestRestartAfterParallelWrites(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	var lines []string
+	for k := range 81 {
+		g := k / 4
+		if k == 80 {
+			g = 0 // back to the first group, after 2-3 MB of output
+		}
+		var b strings.Builder
+		for i := range 1500 {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, "%d", (i*7+k)%50000)
+		}
+		lines = append(lines, fmt.Sprintf(`{"uid":"g%d","traj_uid":"t%d","responses":[%s],"rewards":{"outcome":%d}}`, g, k, b.String(), (k*5)%3))
+	}
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.jsonl")
+	writeLines(t, in, lines)
+	m, v := lookup(t, "verl.grpo")
+	for run := range 3 {
+		out := filepath.Join(dir, "out.jsonl")
+		st, err := Assign(m, v, nil, in, out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode != "indexed" {
+			t.Fatalf("mode %q, want indexed", st.Mode)
+		}
+		got, err := format.ReadAll(out)
+		if err != nil {
+			t.Fatalf("run %d: the output does not read back: %v", run, err)
+		}
+		want, _ := format.ReadAll(in)
+		if err := m.Assign(want, v); err != nil {
+			t.Fatal(err)
+		}
+		assertSameCredit(t, got, want)
 	}
 }

@@ -225,6 +225,9 @@ func (r *run) hold(n int) { r.held = max(r.held, n) }
 // resetOutput empties the temporary output and starts a new writer on it.
 func (r *run) resetOutput() error {
 	if r.w != nil {
+		// Stop the writer first: with GOMAXPROCS > 1 its goroutines may
+		// still be writing batches, which would land after the truncation.
+		r.w.Close()
 		if err := r.f.Truncate(0); err != nil {
 			return err
 		}

@@ -48,6 +48,11 @@ func NewWriter(w io.Writer) *Writer {
 	return &Writer{dst: w, bw: bufio.NewWriterSize(w, 1<<20), par: workers() > 1}
 }
 
+// Append appends the line of t, with its newline, as a Writer writes it:
+// for the callers that place records themselves (a spill file read back
+// by offset), without a Writer's buffering and goroutines.
+func Append(b []byte, t *rollout.Trajectory) ([]byte, error) { return encode(b, t) }
+
 // encode appends the line of t (with its newline).
 func encode(b []byte, t *rollout.Trajectory) ([]byte, error) {
 	var err error
