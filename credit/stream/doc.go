@@ -28,6 +28,13 @@
 // batch-scope methods, and those on a pipe, read the whole input into
 // memory.
 //
+// With GOMAXPROCS > 1 the steps of a JSONL run overlap: the reader parses
+// blocks of lines in goroutines ahead of the engine, the engine assigns and
+// checks group by group, and the writer encodes batches of records in
+// goroutines behind it and writes them in input order; the queues between
+// them hold a few blocks each (format/jsonl). BenchmarkAssignJSONL measures
+// the whole path with -cpu 1,2.
+//
 // Every group's credit is checked before it is written: a NaN or ±Inf in
 // advantages, returns, loss weights or token rewards stops the run (exit 2)
 // with the method, its parameter values, the group and the input line or
