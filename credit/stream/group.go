@@ -104,6 +104,21 @@ func (r *run) onePass() error {
 	return nil
 }
 
+// tmpWriter names the temporary file in its write errors (a full disk),
+// which the reader of the input would otherwise report as its own.
+type tmpWriter struct {
+	w      io.Writer
+	beside string
+}
+
+func (t tmpWriter) Write(p []byte) (int, error) {
+	n, err := t.w.Write(p)
+	if err != nil {
+		err = fmt.Errorf("write the decompressed copy of the input to a temporary file beside %s: %w", t.beside, err)
+	}
+	return n, err
+}
+
 // records runs a credit.Method.PerRecord method one record at a time, in
 // input order, in one pass (a pipe included): memory is one record.
 func (r *run) records() error {
@@ -179,7 +194,7 @@ func (r *run) indexed() error {
 			defer f.Abort()
 			back = f.File
 			bw = bufio.NewWriterSize(f, 1<<20)
-			cp = bw
+			cp = tmpWriter{bw, r.tmp}
 		}
 	}
 	src, err := r.openCopy(cp)
