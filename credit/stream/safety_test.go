@@ -307,7 +307,7 @@ func TestPartialGroupErrorHeldUntilEnd(t *testing.T) {
 // and its tail) and nothing in finite values, the largest and the
 // subnormal ones included.
 func TestNonFinite(t *testing.T) {
-	finite := []float64{0, -0.0, 1, -1, math.MaxFloat64, -math.MaxFloat64, math.SmallestNonzeroFloat64, 1e-310, 0.5}
+	finite := []float64{0, math.Copysign(0, -1), 1, -1, math.MaxFloat64, -math.MaxFloat64, math.SmallestNonzeroFloat64, 1e-310, 0.5}
 	if k := nonFinite(finite); k != -1 {
 		t.Fatalf("finite values: %d", k)
 	}
