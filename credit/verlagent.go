@@ -175,6 +175,7 @@ func init() {
 			o.CrossSteps = v.Bool("compute_mean_std_cross_steps")
 			return verlagent.ReinforcePlusPlusBaseline(s.rewards, s.masks, s.index, s.trajIndex, o)
 		}),
+		Sums: newRFPPBAgentSums, // credit/verlagent_sums.go
 	})
 	Register(&Method{
 		Name:    "verl_agent.gigpo",

@@ -363,3 +363,77 @@ func TestRestartAfterParallelWrites(t *testing.T) {
 		assertSameCredit(t, got, want)
 	}
 }
+
+// verl_agent.reinforce_plus_plus_baseline runs in four streaming passes
+// (group means, whitening weight and mean, variance, credit) and gives the
+// whole batch's credit bit for bit, with and without cross-step statistics,
+// also with the groups' records spread over the file.
+func TestVerlAgentRFPPBaselineMultiPass(t *testing.T) {
+	ex, err := format.ReadAll("../../examples/gigpo.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The example's group of 3 episodes of 3 steps, made into 4 groups with
+	// other outcomes; the third episode of each has 2 steps, so that the
+	// group means differ with and without cross-step statistics.
+	var recs []*rollout.Trajectory
+	for g := range 4 {
+		for j, tr := range ex.Trajectories {
+			c := *tr
+			c.ClearSource()
+			c.Group, c.ID = fmt.Sprintf("task-%d", g), fmt.Sprintf("g%d-t%d", g, j)
+			c.Rewards = map[string]float64{"outcome": 0.25 * float64((g*5+j*3)%7)}
+			if j == 2 {
+				c.Steps = c.Steps[:2]
+			}
+			recs = append(recs, &c)
+		}
+	}
+	dir0 := t.TempDir()
+	writeBatch(t, filepath.Join(dir0, "all.jsonl"), &rollout.Batch{Trajectories: recs})
+	all, err := os.ReadFile(filepath.Join(dir0, "all.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(all)), "\n")
+	spread := make([]string, 0, len(lines))
+	for k := 0; k < 3; k++ { // every third record: the groups interleave
+		for i := k; i < len(lines); i += 3 {
+			spread = append(spread, lines[i])
+		}
+	}
+	for _, sets := range [][]string{nil, {"compute_mean_std_cross_steps=false"}} {
+		for name, ls := range map[string][]string{"contiguous": lines, "spread": spread} {
+			m, v := lookup(t, "verl_agent.reinforce_plus_plus_baseline", sets...)
+			dir := t.TempDir()
+			in := filepath.Join(dir, "in.jsonl")
+			writeLines(t, in, ls)
+			out := filepath.Join(dir, "out.jsonl")
+			st, err := Assign(m, v, nil, in, out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Mode != "4 passes" || st.Held != 1 {
+				t.Errorf("%v %s: mode %q holding %d records, want 4 passes holding 1", sets, name, st.Mode, st.Held)
+			}
+			got, err := format.ReadAll(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, _ := format.ReadAll(in)
+			if err := m.Assign(want, v); err != nil {
+				t.Fatal(err)
+			}
+			assertSameCredit(t, got, want)
+			nonzero := false
+			for _, tr := range want.Trajectories {
+				for _, a := range tr.Advantages {
+					nonzero = nonzero || a != 0
+				}
+			}
+			if !nonzero {
+				t.Errorf("%v %s: all credit is 0: the test shows nothing", sets, name)
+			}
+		}
+	}
+}
