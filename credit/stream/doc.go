@@ -23,7 +23,7 @@
 //
 // Batch-scope methods with a multi-pass form (credit.Method.Sums: verl's
 // GAE, REINFORCE++ and REINFORCE++-baseline whitening and GPG, verl-agent's
-// REINFORCE++-baseline, OpenRLHF's pipeline) read a regular input
+// REINFORCE++-baseline, PURE, OpenRLHF's pipeline) read a regular input
 // two to four times and hold one record, or one group, at a time; other
 // batch-scope methods, and those on a pipe, read the whole input into
 // memory.

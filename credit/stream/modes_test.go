@@ -437,3 +437,80 @@ func TestVerlAgentRFPPBaselineMultiPass(t *testing.T) {
 		}
 	}
 }
+
+// PURE (pure.credit_assignment and its corrected profile) runs in three
+// streaming passes over contiguous groups, the replay buffer's
+// normalisation summed across groups, and gives the whole batch's credit
+// bit for bit; groups spread over the file fall back to the whole file.
+func TestPUREMultiPass(t *testing.T) {
+	ex, err := format.ReadAll("../../examples/pure.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []*rollout.Trajectory
+	for g := range 5 {
+		for j, tr := range ex.Trajectories {
+			c := *tr
+			c.ClearSource()
+			c.Group, c.ID = fmt.Sprintf("%s-%d", tr.Group, g), fmt.Sprintf("%s-%d", tr.ID, g)
+			c.Rewards = map[string]float64{"outcome": float64((g + j) % 2)}
+			c.Steps = append([]rollout.Step(nil), tr.Steps...)
+			for k := range c.Steps {
+				c.Steps[k].Rewards = map[string]float64{"prm": tr.Steps[k].Rewards["prm"] * (1 - 0.3*float64(g)) / (1 + 0.1*float64(j))}
+			}
+			recs = append(recs, &c)
+		}
+	}
+	dir0 := t.TempDir()
+	writeBatch(t, filepath.Join(dir0, "all.jsonl"), &rollout.Batch{Trajectories: recs})
+	all, err := os.ReadFile(filepath.Join(dir0, "all.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(all)), "\n")
+	spread := append(append([]string(nil), lines[1:]...), lines[0]) // the first group's first record last
+	for _, name := range []string{"pure.credit_assignment", "pure.credit_assignment.corrected"} {
+		for _, sets := range [][]string{nil, {"reward_baseline=token"}, {"reward_mode=PRM"}, {"reward_mode=VR"}, {"disable_advantage_normalization=true"}} {
+			for _, c := range []struct {
+				what  string
+				lines []string
+				mode  string
+			}{{"contiguous", lines, "3 passes"}, {"spread", spread, "whole file"}} {
+				m, v := lookup(t, name, sets...)
+				dir := t.TempDir()
+				in := filepath.Join(dir, "in.jsonl")
+				writeLines(t, in, c.lines)
+				out := filepath.Join(dir, "out.jsonl")
+				st, err := Assign(m, v, nil, in, out)
+				if err != nil {
+					t.Fatalf("%s %v %s: %v", name, sets, c.what, err)
+				}
+				want := c.mode
+				if len(sets) > 0 && sets[0] == "disable_advantage_normalization=true" && c.mode == "3 passes" {
+					want = "two passes"
+				}
+				if st.Mode != want {
+					t.Errorf("%s %v %s: mode %q, want %q", name, sets, c.what, st.Mode, want)
+				}
+				got, err := format.ReadAll(out)
+				if err != nil {
+					t.Fatal(err)
+				}
+				whole, _ := format.ReadAll(in)
+				if err := m.Assign(whole, v); err != nil {
+					t.Fatal(err)
+				}
+				assertSameCredit(t, got, whole)
+			}
+		}
+	}
+	// Unequal groups are refused as on the whole batch.
+	m, v := lookup(t, "pure.credit_assignment")
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.jsonl")
+	writeLines(t, in, lines[1:])
+	_, err = Assign(m, v, nil, in, filepath.Join(dir, "out.jsonl"))
+	if err == nil || !strings.Contains(err.Error(), "every group needs the same number of trajectories") {
+		t.Errorf("unequal groups: %v", err)
+	}
+}
