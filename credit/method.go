@@ -84,6 +84,14 @@ type Method struct {
 	// per-prompt success estimates, an annealing schedule).
 	Stateful bool `json:"stateful,omitempty"`
 
+	// PerRecord marks a method whose credit for a trajectory depends only
+	// on that trajectory and, for a stateful method, on the state left by
+	// the trajectories before it in the batch (spiral.rae's EMA baseline
+	// per game and role): run on one trajectory at a time, in batch order,
+	// it gives what it gives on the whole batch, so credo assign streams
+	// it one record at a time whatever its scope.
+	PerRecord bool `json:"-"`
+
 	// Run assigns credit for a stateless method.
 	Run func(b *rollout.Batch, v Values) error `json:"-"`
 	// RunState assigns credit for a stateful method; st is never nil.

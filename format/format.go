@@ -160,6 +160,12 @@ type Options struct {
 	// of the file consumed so far (before decompression) and the records
 	// returned. It may be called from the goroutine calling Next only.
 	Progress func(bytes int64, records int)
+	// Copy, when set for JSONL input, receives the bytes of the records as
+	// the reader consumes them, after decompression: once the reader has
+	// returned io.EOF, Copy holds the input's JSONL text, line for line (a
+	// compressed input can then be read again by byte offset). An error
+	// of Copy stops the read with that error.
+	Copy io.Writer
 }
 
 // Open opens a rollout file for streaming.

@@ -3,9 +3,11 @@ package format
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -290,5 +292,51 @@ func TestStdout(t *testing.T) {
 	b, _ := io.ReadAll(zr)
 	if n := bytes.Count(b, []byte("\n")); n != 8 {
 		t.Errorf("stdout got %d gzip'd lines, want 8", n)
+	}
+}
+
+// Closing a reader of compressed JSONL early, while its parsing goroutine is
+// still inside the decompressor's Read, must not close the decompressor
+// under that Read (a zstd decoder then crashed with a nil dereference, seen
+// when credo assign restarted in indexed mode; go test -race reports the
+// concurrent Read and Close).
+func TestCloseWhileDecompressing(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	var text bytes.Buffer
+	for k := range 600 {
+		fmt.Fprintf(&text, `{"uid":"g%d","traj_uid":"t%d","responses":[`, k/4, k)
+		for i := range 800 {
+			if i > 0 {
+				text.WriteByte(',')
+			}
+			fmt.Fprintf(&text, "%d", (i*31+k)%100000)
+		}
+		text.WriteString("],\"rewards\":{\"outcome\":1}}\n")
+	}
+	dir := t.TempDir()
+	for _, name := range []string{"in.jsonl.zst", "in.jsonl.gz"} {
+		var z bytes.Buffer
+		var zw io.WriteCloser
+		if strings.HasSuffix(name, ".zst") {
+			zw, _ = zstd.NewWriter(&z)
+		} else {
+			zw = gzip.NewWriter(&z)
+		}
+		zw.Write(text.Bytes())
+		zw.Close()
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, z.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for range 20 {
+			r, err := Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := r.Next(); err != nil {
+				t.Fatal(err)
+			}
+			r.Close()
+		}
 	}
 }

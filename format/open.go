@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"sync/atomic"
 
 	"github.com/credo-rl/credo/format/jsonl"
@@ -152,13 +153,17 @@ func OpenWith(path string, o Options) (Reader, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		r.closers = append(r.closers, zr.Close)
-		data = zr
+		g := &closeAfterRead{r: zr}
+		r.closers = append(r.closers, g.Close)
+		data = g
 	case spec.Compression != None && len(head) > 0:
 		return nil, fmt.Errorf("%s: the name says %s-compressed, but the data is not (its first bytes are % x)", name, spec.Compression, head)
 	}
 	data = &decompressError{r: data, name: name}
 	if spec.Kind == JSONL {
+		if o.Copy != nil {
+			data = io.TeeReader(data, o.Copy)
+		}
 		jr := jsonl.NewReader(data, name)
 		r.closers = append(r.closers, jr.Close) // stops its parser goroutines
 		r.next, r.pos, r.line = jr.Next, func() string { return fmt.Sprintf("line %d", jr.Line()) }, jr.Line
@@ -185,6 +190,10 @@ func OpenWith(path string, o Options) (Reader, error) {
 	return r, nil
 }
 
+// IsCompressed reports whether data starting with head is gzip or
+// Zstandard compressed (as OpenWith recognises it, whatever the name says).
+func IsCompressed(head []byte) bool { return isCompressed(head) }
+
 func isCompressed(head []byte) bool {
 	return bytes.HasPrefix(head, gzipMagic) || bytes.HasPrefix(head, zstdMagic)
 }
@@ -203,4 +212,51 @@ func (d *decompressError) Read(p []byte) (int, error) {
 		err = fmt.Errorf("%s: reading compressed data: %w", d.name, err)
 	}
 	return n, err
+}
+
+// closeAfterRead closes a decompressor only when no Read runs in it: the
+// JSONL reader's goroutine may still be inside Read when the reader is
+// closed early (on an error, or when credo assign restarts in indexed
+// mode), and a zstd decoder closed under a running Read crashes. Close
+// never waits (a Read from a pipe may block for long): the running Read
+// closes the decompressor when it returns.
+type closeAfterRead struct {
+	mu      sync.Mutex
+	r       io.ReadCloser
+	reading bool
+	closed  bool // Close was called
+	done    bool // r was closed
+}
+
+func (c *closeAfterRead) Read(p []byte) (int, error) {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return 0, os.ErrClosed
+	}
+	c.reading = true
+	c.mu.Unlock()
+	n, err := c.r.Read(p)
+	c.mu.Lock()
+	c.reading = false
+	if c.closed && !c.done {
+		c.done = true
+		c.r.Close()
+	}
+	c.mu.Unlock()
+	return n, err
+}
+
+func (c *closeAfterRead) Close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil
+	}
+	c.closed = true
+	if c.reading {
+		return nil
+	}
+	c.done = true
+	return c.r.Close()
 }

@@ -72,12 +72,7 @@ func normalize(fn string, advantages, actionMask [][]float64, keep []int, correc
 	}
 	out := arrays.Like(kept)
 	for i, row := range kept {
-		o := out[i][:len(row)]
-		for t, a := range row {
-			if a != 0 {
-				o[t] = (a - mean) * rstd
-			}
-		}
+		applyNorm(out[i][:len(row)], row, mean, rstd)
 	}
 	return out, nil
 }
@@ -85,46 +80,117 @@ func normalize(fn string, advantages, actionMask [][]float64, keep []int, correc
 // normStats computes the normalisation mean and inverse standard deviation
 // over the kept tokens.
 func normStats(fn string, kept, actionMask [][]float64, corrected bool) (mean, rstd float64, err error) {
-	var sum, count float64
+	n := NormRows{fn: fn, corrected: corrected}
 	for i, row := range kept {
-		m := actionMask[i][:len(row)]
-		for t, a := range row {
-			if corrected {
-				if m[t] != 0 && a != 0 {
-					sum += a
-					count++
-				}
-				continue
+		n.addMean(row, actionMask[i][:len(row)])
+	}
+	if err := n.EndMean(); err != nil {
+		return 0, 0, err
+	}
+	for i, row := range kept {
+		n.addVariance(row, actionMask[i][:len(row)])
+	}
+	n.Finish()
+	return n.mean, n.rstd, nil
+}
+
+// NormRows is NormalizeAdvantages' statistics fed one row at a time, in
+// three passes over the same rows in the same order, for a batch too large
+// to hold (credo assign streams PURE this way): AddMean over every row,
+// EndMean, AddVariance over every row, Finish, then Apply to each row. The
+// sums are normStats' own, in the same order, so the result is the same,
+// bit for bit. It does not give Options.PropagateNaN's IEEE statistics.
+type NormRows struct {
+	fn            string
+	corrected     bool
+	sum, count, v float64
+	mean, rstd    float64
+}
+
+// NewNormRows starts the statistics (corrected: see NormalizeAdvantages).
+func NewNormRows(corrected bool) *NormRows {
+	return &NormRows{fn: "pure.normalize_advantages", corrected: corrected}
+}
+
+// AddMean is the first pass over a row: its advantages and action mask (of
+// equal length); as the replay buffer does, the row keeps its first
+// len − #zeros(mask) tokens.
+func (n *NormRows) AddMean(advantages, actionMask []float64) {
+	k := countNonZero(actionMask)
+	n.addMean(advantages[:k], actionMask[:k])
+}
+
+func (n *NormRows) addMean(row, m []float64) {
+	for t, a := range row {
+		if n.corrected {
+			if m[t] != 0 && a != 0 {
+				n.sum += a
+				n.count++
 			}
-			sum += a
-			if m[t] != 0 {
-				count++
-			}
-			if a == 0 {
-				count--
-			}
+			continue
+		}
+		n.sum += a
+		if m[t] != 0 {
+			n.count++
+		}
+		if a == 0 {
+			n.count--
 		}
 	}
-	if count == 0 {
-		return 0, 0, nil
+}
+
+// EndMean ends the first pass.
+func (n *NormRows) EndMean() error {
+	if n.count < 0 {
+		return fmt.Errorf("%s: the normalisation count is negative (%v); action_mask has interior zeros", n.fn, n.count)
 	}
-	if count < 0 {
-		return 0, 0, fmt.Errorf("%s: the normalisation count is negative (%v); action_mask has interior zeros", fn, count)
+	if n.count > 0 {
+		n.mean = n.sum / n.count
 	}
-	mean = sum / count
-	var v float64
-	for i, row := range kept {
-		m := actionMask[i][:len(row)]
-		for t, a := range row {
-			if m[t] == 0 || (corrected && a == 0) {
-				continue
-			}
-			d := a - mean
-			v += d * d
+	return nil
+}
+
+// AddVariance is the second pass over a row.
+func (n *NormRows) AddVariance(advantages, actionMask []float64) {
+	k := countNonZero(actionMask)
+	n.addVariance(advantages[:k], actionMask[:k])
+}
+
+func (n *NormRows) addVariance(row, m []float64) {
+	for t, a := range row {
+		if m[t] == 0 || (n.corrected && a == 0) {
+			continue
+		}
+		d := a - n.mean
+		n.v += d * d
+	}
+}
+
+// Finish ends the second pass. With no token counted, mean and scale are
+// 0: every normalised advantage is 0.
+func (n *NormRows) Finish() {
+	if n.count == 0 {
+		n.mean, n.rstd = 0, 0
+		return
+	}
+	n.rstd = 1 / math.Sqrt(math.Max(n.v/n.count, 1e-8))
+}
+
+// Apply writes the normalised advantages of a row into out (len(advantages)
+// values: the kept tokens normalised, zero advantages and the cut tokens 0).
+func (n *NormRows) Apply(out, advantages, actionMask []float64) {
+	k := countNonZero(actionMask)
+	clear(out)
+	applyNorm(out[:k], advantages[:k], n.mean, n.rstd)
+}
+
+// applyNorm is the normalisation of one kept row.
+func applyNorm(o, row []float64, mean, rstd float64) {
+	for t, a := range row {
+		if a != 0 {
+			o[t] = (a - mean) * rstd
 		}
 	}
-	v /= count
-	return mean, 1 / math.Sqrt(math.Max(v, 1e-8)), nil
 }
 
 // normStatsIEEE is the reference's faithful statistics with IEEE semantics

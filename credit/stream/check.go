@@ -55,6 +55,9 @@ func (r *run) groupName(b *rollout.Batch, recs []int) string {
 	if len(b.Trajectories) == 0 {
 		return "empty group"
 	}
+	if r.perRecord && len(recs) == 1 {
+		return fmt.Sprintf("record at %s (uid %q)", r.x.where(recs[0]), b.Trajectories[0].Group)
+	}
 	g := b.Trajectories[0].Group
 	for _, t := range b.Trajectories {
 		if t.Group != g {
@@ -72,11 +75,9 @@ func (r *run) check(b *rollout.Batch, recs []int) error {
 			name string
 			x    []float64
 		}{{"advantages", t.Advantages}, {"returns", t.Returns}, {"loss_weights", t.LossWeights}, {"token_level_rewards", t.TokenRewards}} {
-			for k, y := range f.x {
-				if math.IsNaN(y) || math.IsInf(y, 0) {
-					return badInput(fmt.Errorf("%s: %s (traj_uid %q, %s): method %s with %s gives %s[%d] = %v; credo writes no NaN or infinity: check the parameters (e.g. epsilon > 0 when a group's rewards are all equal) and the rewards",
-						r.in, r.x.where(recs[i]), t.ID, r.groupName(b, recs), r.m.Name, r.params(), f.name, k, y))
-				}
+			if k := nonFinite(f.x); k >= 0 {
+				return badInput(fmt.Errorf("%s: %s (traj_uid %q, %s): method %s with %s gives %s[%d] = %v; credo writes no NaN or infinity: check the parameters (e.g. epsilon > 0 when a group's rewards are all equal) and the rewards",
+					r.in, r.x.where(recs[i]), t.ID, r.groupName(b, recs), r.m.Name, r.params(), f.name, k, f.x[k]))
 			}
 		}
 		for s, st := range t.Steps {
@@ -89,6 +90,27 @@ func (r *run) check(b *rollout.Batch, recs []int) error {
 		}
 	}
 	return r.overflow(b, recs)
+}
+
+// nonFinite returns the index of the first NaN or ±Inf in xs, or -1: the
+// values whose exponent bits are all ones, tested without a branch per
+// value.
+func nonFinite(xs []float64) int {
+	const exp = 0x7FF << 52
+	i := 0
+	for ; i+4 <= len(xs); i += 4 {
+		a, b := math.Float64bits(xs[i])&exp, math.Float64bits(xs[i+1])&exp
+		c, d := math.Float64bits(xs[i+2])&exp, math.Float64bits(xs[i+3])&exp
+		if a == exp || b == exp || c == exp || d == exp {
+			break
+		}
+	}
+	for ; i < len(xs); i++ {
+		if math.Float64bits(xs[i])&exp == exp {
+			return i
+		}
+	}
+	return -1
 }
 
 // overflow detects outcome rewards whose mean or variance overflows float64
@@ -157,6 +179,7 @@ func (r *run) whole() error {
 		b.Trajectories = append(b.Trajectories, t)
 	}
 	src.close()
+	r.hold(x.n())
 	if err := x.links(); err != nil {
 		return err
 	}

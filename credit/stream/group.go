@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/credo-rl/credo/credit"
 	"github.com/credo-rl/credo/format"
@@ -92,7 +90,9 @@ func (r *run) onePass() error {
 			return err
 		}
 	}
-	if err := gr.finish(); err != nil {
+	err = gr.finish()
+	r.hold(gr.held)
+	if err != nil {
 		return err
 	}
 	if err := x.links(); err != nil {
@@ -104,12 +104,100 @@ func (r *run) onePass() error {
 	return nil
 }
 
+// tmpWriter names the temporary file in its write errors (a full disk),
+// which the reader of the input would otherwise report as its own.
+type tmpWriter struct {
+	w      io.Writer
+	beside string
+}
+
+func (t tmpWriter) Write(p []byte) (int, error) {
+	n, err := t.w.Write(p)
+	if err != nil {
+		err = fmt.Errorf("write the decompressed copy of the input to a temporary file beside %s: %w", t.beside, err)
+	}
+	return n, err
+}
+
+// records runs a credit.Method.PerRecord method one record at a time, in
+// input order, in one pass (a pipe included): memory is one record.
+func (r *run) records() error {
+	r.mode, r.perRecord = "one pass", true
+	src, err := r.open()
+	if err != nil {
+		return err
+	}
+	defer src.close()
+	x := newIndex(r.in, src.unit)
+	r.x = x
+	for {
+		t, p, err := src.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		rec, _, err := x.add(t, p)
+		if err != nil {
+			return err
+		}
+		r.hold(1)
+		b, recs := &rollout.Batch{Trajectories: []*rollout.Trajectory{t}}, []int{rec}
+		if err := r.m.AssignState(b, r.v, r.st); err != nil {
+			return r.methodErr(err, b, recs)
+		}
+		if err := r.check(b, recs); err != nil {
+			return err
+		}
+		if err := r.w.Write(t); err != nil {
+			return fmt.Errorf("write output %s: %w", r.out, err)
+		}
+	}
+	return x.links()
+}
+
 // indexed runs a group-scope method on a regular file whose groups are not
 // contiguous: index, assign group by group into a spill file, copy out in
 // input order.
+//
+// A plain JSONL file is read back by byte offset. A compressed JSONL file
+// cannot be: its first pass also writes the decompressed text to a
+// temporary file beside the output, which is then read back by offset in
+// its place, so that memory stays bounded by the largest group (the
+// temporary file costs the decompressed size on disk; a compressed file is
+// decompressed once). Other inputs (Parquet) are read again in order,
+// holding the groups still open.
 func (r *run) indexed() error {
 	r.mode = "indexed"
-	src, err := r.open()
+	// back is the JSONL text read back by offset: the input itself, or
+	// its decompressed copy (compression is recognised from the first
+	// bytes, as format.OpenWith does).
+	var back *os.File
+	var bw *bufio.Writer
+	var cp io.Writer
+	if spec, err := format.SpecOf(r.in, r.inFormat); err == nil && spec.Kind == format.JSONL {
+		f, err := os.Open(r.in)
+		if err != nil {
+			return badInput(err)
+		}
+		defer f.Close()
+		var head [4]byte
+		n, _ := f.ReadAt(head[:], 0)
+		if !format.IsCompressed(head[:n]) {
+			back = f
+		} else {
+			f, err := r.spillFile()
+			if err != nil {
+				return err
+			}
+			defer f.Abort()
+			back = f.File
+			bw = bufio.NewWriterSize(f, 1<<20)
+			cp = tmpWriter{bw, r.tmp}
+		}
+	}
+	src, err := r.openCopy(cp)
 	if err != nil {
 		return err
 	}
@@ -130,6 +218,11 @@ func (r *run) indexed() error {
 		}
 	}
 	src.close()
+	if bw != nil {
+		if err := bw.Flush(); err != nil {
+			return fmt.Errorf("write temporary file beside %s: %w", r.tmp, err)
+		}
+	}
 	if err := x.links(); err != nil {
 		return err
 	}
@@ -154,8 +247,8 @@ func (r *run) indexed() error {
 		}
 		return nil
 	}
-	if x.unit == "line" && plainJSONL(r.in) {
-		err = r.byOffset(x, assign)
+	if x.unit == "line" && back != nil {
+		err = r.byOffset(x, back, assign)
 	} else {
 		err = r.byRereading(x, assign)
 	}
@@ -166,16 +259,6 @@ func (r *run) indexed() error {
 		return badInput(err)
 	}
 	return s.copyOut(r)
-}
-
-// plainJSONL reports an uncompressed JSONL file, whose records can be read
-// back by byte offset.
-func plainJSONL(path string) bool {
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".jsonl", ".ndjson":
-		return true
-	}
-	return false
 }
 
 // members lists each group's records in input order.
@@ -190,21 +273,17 @@ func members(x *index) [][]int {
 	return out
 }
 
-// byOffset reads each group's lines back by byte offset: memory is bounded
-// by the largest group (plus 8 bytes per input line for the offsets).
-func (r *run) byOffset(x *index, assign func(*rollout.Batch, []int) error) error {
-	starts, err := lineStarts(r.in)
+// byOffset reads each group's lines back by byte offset from f (the input,
+// or its decompressed copy): memory is bounded by the largest group (plus
+// 8 bytes per input line for the offsets).
+func (r *run) byOffset(x *index, f *os.File, assign func(*rollout.Batch, []int) error) error {
+	starts, err := lineStarts(f)
 	if err != nil {
 		return err
 	}
-	f, err := os.Open(r.in)
-	if err != nil {
-		return badInput(err)
-	}
-	defer f.Close()
 	size := starts[len(starts)-1]
-	var buf []byte
 	for _, recs := range members(x) {
+		r.hold(len(recs))
 		b := &rollout.Batch{Trajectories: make([]*rollout.Trajectory, len(recs))}
 		for i, rec := range recs {
 			line := x.pos[rec]
@@ -215,16 +294,14 @@ func (r *run) byOffset(x *index, assign func(*rollout.Batch, []int) error) error
 			if hi > size || hi-lo > jsonl.MaxLineBytes+1 {
 				return changed(r.in)
 			}
-			buf = append(buf[:0], make([]byte, hi-lo)...)
+			// A buffer per record: the trajectory keeps it as its source.
+			buf := make([]byte, hi-lo)
 			if _, err := f.ReadAt(buf, lo); err != nil {
 				return changed(r.in)
 			}
-			t, err := jsonl.Decode(bytes.TrimSpace(bytes.TrimPrefix(buf, []byte("\xef\xbb\xbf"))))
+			t, err := jsonl.DecodeAt(buf, line)
 			if err != nil {
 				return changed(r.in)
-			}
-			if t.ID == "" {
-				t.ID = fmt.Sprintf("line-%d", line)
 			}
 			b.Trajectories[i] = t
 		}
@@ -241,17 +318,12 @@ func changed(in string) error {
 
 // lineStarts returns the byte offset of the start of every line, plus the
 // file size: line n (from 1) is [starts[n-1], starts[n]).
-func lineStarts(path string) ([]int64, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, badInput(err)
-	}
-	defer f.Close()
+func lineStarts(f io.ReaderAt) ([]int64, error) {
 	starts := []int64{0}
 	buf := make([]byte, 1<<20)
 	var off int64
 	for {
-		n, err := f.Read(buf)
+		n, err := f.ReadAt(buf, off)
 		b := buf[:n]
 		base := off
 		for {
@@ -288,6 +360,7 @@ func (r *run) byRereading(x *index, assign func(*rollout.Batch, []int) error) er
 	left := append([]int32(nil), x.gsize...)
 	open := map[int32][]*rollout.Trajectory{}
 	recsOf := map[int32][]int{}
+	held := 0
 	for rec := 0; ; rec++ {
 		t, _, err := src.next()
 		if err == io.EOF {
@@ -305,7 +378,10 @@ func (r *run) byRereading(x *index, assign func(*rollout.Batch, []int) error) er
 		g := x.group[rec]
 		open[g] = append(open[g], t)
 		recsOf[g] = append(recsOf[g], rec)
+		held++
+		r.hold(held)
 		if left[g]--; left[g] == 0 {
+			held -= len(open[g])
 			if err := assign(&rollout.Batch{Trajectories: open[g]}, recsOf[g]); err != nil {
 				return err
 			}
@@ -329,38 +405,27 @@ func idOf(x *index, rec int, t *rollout.Trajectory) string {
 type spill struct {
 	f   *os.File
 	bw  *bufio.Writer
-	cw  *countWriter
-	jw  *jsonl.Writer
+	n   int64 // bytes written
+	buf []byte
 	off []int64
 	end []int64
 }
 
-type countWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
-}
-
 func newSpill(f *os.File, n int) *spill {
-	bw := bufio.NewWriterSize(f, 1<<20)
-	cw := &countWriter{w: bw}
-	return &spill{f: f, bw: bw, cw: cw, jw: jsonl.NewWriter(cw), off: make([]int64, n), end: make([]int64, n)}
+	return &spill{f: f, bw: bufio.NewWriterSize(f, 1<<20), off: make([]int64, n), end: make([]int64, n)}
 }
 
 func (s *spill) put(rec int, t *rollout.Trajectory) error {
-	s.off[rec] = s.cw.n
-	if err := s.jw.Write(t); err != nil {
+	var err error
+	if s.buf, err = jsonl.Append(s.buf[:0], t); err != nil {
 		return err
 	}
-	if err := s.jw.Flush(); err != nil {
+	if _, err := s.bw.Write(s.buf); err != nil {
 		return fmt.Errorf("write temporary file: %w", err)
 	}
-	s.end[rec] = s.cw.n
+	s.off[rec] = s.n
+	s.n += int64(len(s.buf))
+	s.end[rec] = s.n
 	return nil
 }
 

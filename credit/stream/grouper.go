@@ -14,6 +14,7 @@ import (
 // incomplete); groups after it are not handed to f.
 type grouper struct {
 	f       func(b *rollout.Batch, recs []int) error
+	held    int // largest group handed to f
 	cur     []*rollout.Trajectory
 	recs    []int
 	curG    int32
@@ -50,6 +51,7 @@ func (gr *grouper) add(x *index, t *rollout.Trajectory, rec int, g int32) error 
 
 // flush hands the current group to f and closes it.
 func (gr *grouper) flush() error {
+	gr.held = max(gr.held, len(gr.cur))
 	if len(gr.cur) > 0 && gr.pending == nil {
 		if err := gr.f(&rollout.Batch{Trajectories: gr.cur}, gr.recs); err != nil {
 			if !errors.Is(err, ErrInput) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -299,5 +300,32 @@ func TestPartialGroupErrorHeldUntilEnd(t *testing.T) {
 	mustFail(t, err, "appears again at line 5", "pipe")
 	if strings.Contains(err.Error(), "NaN") {
 		t.Errorf("error %q judges group a on its first part", err)
+	}
+}
+
+// nonFinite finds the first NaN or ±Inf at every position (the 4-wide loop
+// and its tail) and nothing in finite values, the largest and the
+// subnormal ones included.
+func TestNonFinite(t *testing.T) {
+	finite := []float64{0, math.Copysign(0, -1), 1, -1, math.MaxFloat64, -math.MaxFloat64, math.SmallestNonzeroFloat64, 1e-310, 0.5}
+	if k := nonFinite(finite); k != -1 {
+		t.Fatalf("finite values: %d", k)
+	}
+	for n := 1; n <= 11; n++ {
+		for at := 0; at < n; at++ {
+			for _, bad := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
+				xs := make([]float64, n)
+				for i := range xs {
+					xs[i] = finite[i%len(finite)]
+				}
+				xs[at] = bad
+				if n > at+1 {
+					xs[n-1] = math.Inf(1) // a later one must not be reported first
+				}
+				if k := nonFinite(xs); k != at {
+					t.Errorf("n=%d, %v at %d: got %d", n, bad, at, k)
+				}
+			}
+		}
 	}
 }

@@ -33,6 +33,9 @@ type Stats struct {
 	// Mode says how the input was read: "one pass", "indexed",
 	// "two passes" or "whole file".
 	Mode string
+	// Held is the most records the run held in memory at once (waiting
+	// for their group, or the batch), what bounds its memory.
+	Held int
 }
 
 // Job is one run of a method over a file.
@@ -129,6 +132,8 @@ func Run(j Job) (Stats, error) {
 	switch {
 	case m.Streamable(v):
 		err = r.groups()
+	case m.PerRecord:
+		err = r.records()
 	case m.Sums != nil && m.ScopeFor(v) == credit.ScopeBatch && regular:
 		err = r.sums()
 	default:
@@ -139,6 +144,7 @@ func Run(j Job) (Stats, error) {
 		stats = r.x.stats()
 	}
 	stats.Mode = r.mode
+	stats.Held = r.held
 	if err != nil {
 		return stats, err
 	}
@@ -198,22 +204,30 @@ type run struct {
 	// tmp is the path beside which temporaries are made (out, or a file in
 	// the temporary directory for standard output); spec is the output's
 	// format and compression.
-	tmp      string
-	spec     format.Spec
-	inFormat string
-	pass     func(pass, passes int) func(bytes int64, records int)
-	reads    int
-	regular  bool
-	f        *atomicfile.File
-	w        format.Writer
-	x        *index
-	mode     string
-	raw      *bufio.Writer
+	tmp       string
+	spec      format.Spec
+	inFormat  string
+	pass      func(pass, passes int) func(bytes int64, records int)
+	reads     int
+	regular   bool
+	f         *atomicfile.File
+	w         format.Writer
+	x         *index
+	mode      string
+	raw       *bufio.Writer
+	held      int  // most records held at once (Stats.Held)
+	perRecord bool // the method runs one record at a time (records)
 }
+
+// hold notes that n records are held in memory at once.
+func (r *run) hold(n int) { r.held = max(r.held, n) }
 
 // resetOutput empties the temporary output and starts a new writer on it.
 func (r *run) resetOutput() error {
 	if r.w != nil {
+		// Stop the writer first: with GOMAXPROCS > 1 its goroutines may
+		// still be writing batches, which would land after the truncation.
+		r.w.Close()
 		if err := r.f.Truncate(0); err != nil {
 			return err
 		}
@@ -260,9 +274,13 @@ func (r *run) spillFile() (*atomicfile.File, error) {
 }
 
 // open starts a read of the input, with its progress callback.
-func (r *run) open() (*source, error) {
+func (r *run) open() (*source, error) { return r.openCopy(nil) }
+
+// openCopy starts a read of the input that also copies the JSONL text read
+// to cp (see format.Options.Copy; nil: no copy).
+func (r *run) openCopy(cp io.Writer) (*source, error) {
 	r.reads++
-	o := format.Options{Format: r.inFormat}
+	o := format.Options{Format: r.inFormat, Copy: cp}
 	if r.pass != nil {
 		o.Progress = r.pass(r.reads, 0)
 	}

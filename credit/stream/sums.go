@@ -107,6 +107,7 @@ func (r *run) piecewise(grouped, first bool, f func(*rollout.Batch, []int) error
 			g = x.group[n]
 		}
 		if !grouped {
+			r.hold(1)
 			if err := f(&rollout.Batch{Trajectories: []*rollout.Trajectory{t}}, []int{rec}); err != nil {
 				return err
 			}
@@ -116,7 +117,9 @@ func (r *run) piecewise(grouped, first bool, f func(*rollout.Batch, []int) error
 			return err
 		}
 	}
-	if err := gr.finish(); err != nil {
+	err = gr.finish()
+	r.hold(gr.held)
+	if err != nil {
 		return err
 	}
 	if first {

@@ -11,6 +11,7 @@ import (
 	"github.com/credo-rl/credo/bench"
 	"github.com/credo-rl/credo/credit"
 	"github.com/credo-rl/credo/format/jsonl"
+	_ "github.com/credo-rl/credo/method/ref" // verl.grpo
 	"github.com/credo-rl/credo/rollout"
 )
 

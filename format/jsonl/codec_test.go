@@ -325,6 +325,14 @@ func TestStrictRejections(t *testing.T) {
 		{"duplicate parent key", `{"uid":"g","responses":[1],"parent":{"traj_uid":"a","traj_uid":"b"}}`, "field parent.traj_uid: duplicate key"},
 		{"duplicate log_probs", `{"uid":"g","responses":[1],"log_probs":{"p":[1],"p":[2]}}`, "field log_probs.p: duplicate key"},
 		{"duplicate in anchor", `{"uid":"g","responses":[1],"steps":[{"start":0,"end":1,"anchor_obs":{"a":1,"a":2}}]}`, "field steps[0].anchor_obs.a: duplicate key"},
+		// Objects inside fields credo does not know (issue 9: "reject
+		// instead of silently changing: duplicate JSON keys").
+		{"duplicate in unknown", `{"uid":"g","responses":[1],"extra_info":{"a":1,"a":2}}`, `line 1: field extra_info.a: duplicate key "a"`},
+		{"duplicate deep in unknown", `{"uid":"g","responses":[1],"extra_info":{"index":0,"meta":{"k":[0,{"x":1,"y":{},"x":2}]}}}`, `line 1: field extra_info.meta.k[1].x: duplicate key "x"`},
+		{"duplicate escaped in unknown", `{"uid":"g","responses":[1],"prompt":[{"role":"user","r\u006fle":"system"}]}`, `field prompt[0].role: duplicate key "role"`},
+		{"duplicate among many in unknown", `{"uid":"g","responses":[1],"x":{"k0":0,"k1":1,"k2":2,"k3":3,"k4":4,"k5":5,"k6":6,"k7":7,"k8":8,"k9":9,"k3":3}}`, `field x.k3: duplicate key "k3"`},
+		{"duplicate ninth in unknown", `{"uid":"g","responses":[1],"x":{"k0":0,"k1":1,"k2":2,"k3":3,"k4":4,"k5":5,"k6":6,"k7":7,"k8":8,"k8":9}}`, `field x.k8: duplicate key "k8"`},
+		{"bad utf8 deep in unknown", "{\"uid\":\"g\",\"responses\":[1],\"extra_info\":{\"a\":[\"ok\",\"\xff\"]}}", "field extra_info.a[1]: string is not valid UTF-8"},
 		{"bad utf8 id", "{\"uid\":\"g\xff\",\"responses\":[1]}", "line 1: field uid: string is not valid UTF-8 (byte 0xff"},
 		{"bad utf8 key", "{\"uid\":\"g\",\"responses\":[1],\"rewards\":{\"o\xc3\":1}}", "field rewards: string is not valid UTF-8"},
 		{"bad utf8 unknown", "{\"uid\":\"g\",\"responses\":[1],\"prompt\":\"\xed\xa0\x80\"}", "field prompt: string is not valid UTF-8"},

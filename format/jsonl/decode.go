@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -131,6 +132,34 @@ type parser struct {
 	fs  []float64
 	is  []int64
 	ts  []int8
+	// n is the length of the record's last number array, the capacity
+	// given to the next one (Validate wants the per-token arrays of a
+	// record to have one length); 0 at the start of a record.
+	n int
+	// segs is the path inside the value that skip is in, for messages.
+	segs []seg
+}
+
+// seg is a step of a path inside a value: a key, or (key nil) an index.
+type seg struct {
+	key []byte
+	idx int
+}
+
+// path names the place skip is at: field.key[3].other.
+func (p *parser) path(field string) string {
+	b := []byte(field)
+	for _, s := range p.segs {
+		if s.key != nil {
+			if len(b) > 0 {
+				b = append(b, '.')
+			}
+			b = append(b, s.key...)
+		} else {
+			b = fmt.Appendf(b, "[%d]", s.idx)
+		}
+	}
+	return string(b)
 }
 
 func (p *parser) fail() bool {
@@ -537,7 +566,13 @@ func (p *parser) tokenIDs(field string) ([]int64, bool) {
 	if empty {
 		return []int64{}, true
 	}
-	xs := p.is[:0]
+	scratch := p.n == 0
+	var xs []int64
+	if scratch {
+		xs = p.is[:0]
+	} else {
+		xs = make([]int64, 0, p.n)
+	}
 	b := p.b
 	i := p.i
 	for {
@@ -590,6 +625,10 @@ func (p *parser) tokenIDs(field string) ([]int64, bool) {
 		return nil, p.fail()
 	}
 	p.i = i
+	p.n = len(xs)
+	if !scratch {
+		return xs, true
+	}
 	p.is = xs
 	return append([]int64(nil), xs...), true
 }
@@ -606,7 +645,15 @@ func (p *parser) floats(field string) ([]float64, bool) {
 	if empty {
 		return []float64{}, true
 	}
-	xs := p.fs[:0]
+	// With a length to expect, parse straight into the result; else into
+	// the scratch slice, copied out at the end.
+	scratch := p.n == 0
+	var xs []float64
+	if scratch {
+		xs = p.fs[:0]
+	} else {
+		xs = make([]float64, 0, p.n)
+	}
 	b := p.b
 	i := p.i
 	for {
@@ -642,6 +689,10 @@ func (p *parser) floats(field string) ([]float64, bool) {
 		return nil, p.fail()
 	}
 	p.i = i
+	p.n = len(xs)
+	if !scratch {
+		return xs, true
+	}
 	p.fs = xs
 	return append([]float64(nil), xs...), true
 }
@@ -844,9 +895,10 @@ func (p *parser) features(field string) (map[string]any, bool) {
 	return m, ok
 }
 
-// skip validates and skips any JSON value. known marks a value inside a
-// known field (anchor_obs, features), where repeated keys and unpaired
-// surrogate escapes are rejected too.
+// skip validates and skips any JSON value. An object anywhere inside it
+// must not repeat a key (the error names the path, field.key[2].k). known
+// marks a value inside a known field (anchor_obs, features), where
+// unpaired surrogate escapes are rejected too.
 func (p *parser) skip(field string, depth int, known bool) bool {
 	if depth > maxDepth {
 		return p.fail()
@@ -854,28 +906,75 @@ func (p *parser) skip(field string, depth int, known bool) bool {
 	switch c := p.peek(); c {
 	case '"':
 		_, ok := p.str(field, known)
+		if !ok && len(p.segs) > 0 && p.err != nil && p.err.strict {
+			var fe *rollout.FieldError
+			if errors.As(p.err.err, &fe) && fe.Field == field {
+				fe.Field = p.path(field)
+			}
+		}
 		return ok
 	case '{':
-		var seen map[string]bool
-		if known {
-			seen = map[string]bool{}
+		empty, ok := p.open('{', '}')
+		if !ok || empty {
+			return ok
 		}
-		return p.object(field, func(k []byte) bool {
-			if known {
-				if seen[string(k)] {
-					return p.strictf(dupKey(field, k), "duplicate key %q: a JSON object must not repeat a key", k)
-				}
-				seen[string(k)] = true
+		// Keys seen: compared one by one while few, then in a map.
+		var few [8][]byte
+		keys := few[:0]
+		var seen map[string]bool
+		for {
+			k, ok := p.key(field)
+			if !ok {
+				return false
 			}
-			return p.skip(field, depth+1, known)
-		})
+			dup := false
+			if seen != nil {
+				dup = seen[string(k)]
+				seen[string(k)] = true
+			} else {
+				for _, q := range keys {
+					if bytes.Equal(q, k) {
+						dup = true
+						break
+					}
+				}
+				if len(keys) < len(few) {
+					keys = append(keys, k)
+				} else {
+					seen = make(map[string]bool, 2*len(few))
+					for _, q := range keys {
+						seen[string(q)] = true
+					}
+					seen[string(k)] = true
+				}
+			}
+			p.segs = append(p.segs, seg{key: k})
+			if dup {
+				return p.strictf(p.path(field), "duplicate key %q: a JSON object must not repeat a key", k)
+			}
+			ok = p.skip(field, depth+1, known)
+			p.segs = p.segs[:len(p.segs)-1]
+			if !ok {
+				return false
+			}
+			more, ok := p.next('}')
+			if !ok {
+				return false
+			}
+			if !more {
+				return true
+			}
+		}
 	case '[':
 		empty, ok := p.open('[', ']')
 		if !ok || empty {
 			return ok
 		}
-		for {
-			if !p.skip(field, depth+1, known) {
+		for n := 0; ; n++ {
+			p.segs = append(p.segs, seg{idx: n})
+			ok := p.skip(field, depth+1, known)
+			p.segs = p.segs[:len(p.segs)-1]
+			if !ok {
 				return false
 			}
 			more, ok := p.next(']')
@@ -1089,7 +1188,7 @@ var bom = []byte{0xEF, 0xBB, 0xBF}
 // parse reads one record (without surrounding space) into t and returns
 // its top-level members.
 func (p *parser) parse(b []byte, t *rollout.Trajectory) []member {
-	p.b, p.i, p.err = b, 0, nil
+	p.b, p.i, p.err, p.n, p.segs = b, 0, nil, 0, p.segs[:0]
 	if bytes.HasPrefix(b, bom) {
 		p.err = &decodeError{strict: true, err: fmt.Errorf("the line starts with a UTF-8 byte-order mark (BOM): save the file as UTF-8 without BOM")}
 		return nil

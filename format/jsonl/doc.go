@@ -6,8 +6,8 @@
 // (no reflection; numbers are parsed to the float64 that strconv.ParseFloat
 // gives, as encoding/json does) and, with GOMAXPROCS > 1, in parallel over
 // blocks of lines, records coming out in input order. Besides what
-// encoding/json checks, the reader rejects a repeated key in the record or
-// in any known object inside it, strings that are not valid UTF-8, unpaired
+// encoding/json checks, the reader rejects a repeated key in any object
+// of the record, inside fields credo does not know included, strings that are not valid UTF-8, unpaired
 // UTF-16 surrogate escapes in known fields, a UTF-8 byte-order mark, null
 // inside number arrays and maps, and keys that differ from a known field
 // only in case; every error names the line and the field.

@@ -96,34 +96,42 @@ func appendFloat(b []byte, x float64) ([]byte, error) {
 	return b, nil
 }
 
-// appendFloats writes a number array. A value equal to the one before it
-// is copied from its text (per-token credit repeats a value along a
-// response).
+// appendFloats writes a number array. A run of values equal to the first
+// of it (per-token credit repeats a value along a response) is formatted
+// once and its text copied, doubling the copied span each time.
 func appendFloats(b []byte, xs []float64) ([]byte, error) {
 	if xs == nil {
 		return append(b, "null"...), nil
 	}
 	b = append(b, '[')
-	prevStart, prevEnd := -1, -1
-	var prev uint64
-	for i, x := range xs {
+	for i := 0; i < len(xs); {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		if bits := math.Float64bits(x); prevStart >= 0 && bits == prev {
-			start := len(b)
-			b = append(b, b[prevStart:prevEnd]...)
-			prevStart, prevEnd = start, len(b)
-			continue
-		} else {
-			prev = bits
+		bits := math.Float64bits(xs[i])
+		j := i + 1
+		for j < len(xs) && math.Float64bits(xs[j]) == bits {
+			j++
 		}
 		start := len(b)
 		var err error
-		if b, err = appendFloat(b, x); err != nil {
+		if b, err = appendFloat(b, xs[i]); err != nil {
 			return b, err
 		}
-		prevStart, prevEnd = start, len(b)
+		if r := j - i - 1; r > 0 {
+			// seg is ",x", the unit repeated r times.
+			seg := len(b)
+			unit := seg - start + 1
+			b = slices.Grow(b, unit*r)
+			b = append(b, ',')
+			b = append(b, b[start:seg]...)
+			for have := 1; have < r; {
+				n := min(have, r-have)
+				b = append(b, b[seg:seg+n*unit]...)
+				have += n
+			}
+		}
+		i = j
 	}
 	return append(b, ']'), nil
 }

@@ -2,6 +2,7 @@ package jsonl
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"reflect"
 	"strings"
@@ -126,6 +127,9 @@ func FuzzDecode(f *testing.F) {
 		if err := tr.Validate(); err != nil {
 			t.Fatalf("Decode returned an invalid trajectory: %v", err)
 		}
+		if k, dup := repeatedKey(bytes.TrimSpace(b)); dup {
+			t.Fatalf("Decode accepted a repeated key %q:\n%q", k, b)
+		}
 		c := *tr
 		c.Source = nil
 		if !reflect.DeepEqual(&c, ref) {
@@ -150,7 +154,7 @@ func FuzzDecode(f *testing.F) {
 		// With advantages.
 		tr.Advantages = make([]float64, len(tr.Tokens))
 		for i := range tr.Advantages {
-			tr.Advantages[i] = float64(i) / 3
+			tr.Advantages[i] = float64(i%11/4) / 3 // runs of 4, 4 and 3 values
 		}
 		out, err = encode(nil, tr)
 		if err != nil {
@@ -179,4 +183,72 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("canonical\n%s\nwant\n%s", got, want)
 		}
 	})
+}
+
+// repeatedKey walks a JSON value with encoding/json's tokenizer (an
+// oracle independent of the parser under test) and reports a key that an
+// object repeats, anywhere in the value.
+func repeatedKey(b []byte) (string, bool) {
+	d := json.NewDecoder(bytes.NewReader(b))
+	type obj struct {
+		keys map[string]bool
+		key  bool // the next string token is a key
+	}
+	var stack []*obj
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return "", false
+		}
+		var top *obj
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		switch v := tok.(type) {
+		case json.Delim:
+			switch v {
+			case '{':
+				if top != nil {
+					top.key = true
+				}
+				stack = append(stack, &obj{keys: map[string]bool{}, key: true})
+				continue
+			case '[':
+				if top != nil {
+					top.key = true
+				}
+				stack = append(stack, &obj{})
+				continue
+			default:
+				stack = stack[:len(stack)-1]
+				continue
+			}
+		case string:
+			if top != nil && top.keys != nil && top.key {
+				if top.keys[v] {
+					return v, true
+				}
+				top.keys[v] = true
+				top.key = false
+				continue
+			}
+		}
+		if top != nil && top.keys != nil {
+			top.key = true
+		}
+	}
+}
+
+func TestRepeatedKeyOracle(t *testing.T) {
+	for in, want := range map[string]string{
+		`{"a":1,"b":{"a":2},"c":[{"x":1},{"x":2}]}`: "",
+		`{"a":1,"b":{"a":2,"a":3}}`:                 "a",
+		`{"a":[1,{"y":"k","y":"v"}]}`:               "y",
+		`{"a":"b","b":"a","a":0}`:                   "a",
+	} {
+		k, dup := repeatedKey([]byte(in))
+		if dup != (want != "") || k != want {
+			t.Errorf("%s: repeated %q %v, want %q", in, k, dup, want)
+		}
+	}
 }

@@ -22,6 +22,7 @@ const batchBytes = 256 << 10
 // modify a trajectory after passing it to Write until Flush returns, and an
 // encoding error (a NaN, say) may be returned by a later Write or by Flush.
 type Writer struct {
+	dst io.Writer
 	bw  *bufio.Writer
 	buf []byte
 	par bool
@@ -44,8 +45,13 @@ type wbatch struct {
 
 // NewWriter writes to w. Call Flush when done.
 func NewWriter(w io.Writer) *Writer {
-	return &Writer{bw: bufio.NewWriterSize(w, 1<<20), par: workers() > 1}
+	return &Writer{dst: w, bw: bufio.NewWriterSize(w, 1<<20), par: workers() > 1}
 }
+
+// Append appends the line of t, with its newline, as a Writer writes it:
+// for the callers that place records themselves (a spill file read back
+// by offset), without a Writer's buffering and goroutines.
+func Append(b []byte, t *rollout.Trajectory) ([]byte, error) { return encode(b, t) }
 
 // encode appends the line of t (with its newline).
 func encode(b []byte, t *rollout.Trajectory) ([]byte, error) {
@@ -70,11 +76,21 @@ func (w *Writer) failed() error {
 // Write writes one trajectory.
 func (w *Writer) Write(t *rollout.Trajectory) error {
 	if !w.par {
-		var err error
-		if w.buf, err = encode(w.buf[:0], t); err != nil {
+		// Encode in place in the buffered writer's free space (Write then
+		// copies nothing) unless the record may not fit.
+		buf, inPlace := w.buf[:0], false
+		if s := sourceOf(t); s != nil && w.bw.Available() >= len(s.raw)+24*(len(t.Advantages)+len(t.Returns)+len(t.LossWeights))+64 {
+			buf, inPlace = w.bw.AvailableBuffer(), true
+		}
+		buf, err := encode(buf, t)
+		if err != nil {
 			return err
 		}
-		_, err = w.bw.Write(w.buf)
+		// Keep a grown scratch buffer, never the buffered writer's own.
+		if !inPlace || cap(buf) != w.bw.Available() {
+			w.buf = buf[:0]
+		}
+		_, err = w.bw.Write(buf)
 		return err
 	}
 	if err := w.failed(); err != nil {
@@ -95,6 +111,23 @@ func (w *Writer) Write(t *rollout.Trajectory) error {
 	return nil
 }
 
+// outPool recycles the encoding buffers of the worker goroutines.
+var outPool sync.Pool
+
+func getOut() []byte {
+	if b, ok := outPool.Get().(*[]byte); ok {
+		return (*b)[:0]
+	}
+	return make([]byte, 0, 2*batchBytes)
+}
+
+func putOut(b []byte) {
+	if cap(b) <= 8*batchBytes {
+		b = b[:0]
+		outPool.Put(&b)
+	}
+}
+
 func (w *Writer) submit() {
 	b := w.batch
 	w.batch = nil
@@ -108,15 +141,14 @@ func (w *Writer) submit() {
 		w.done = make(chan struct{})
 		for range n {
 			go func(jobs chan *wbatch) {
-				var out []byte
 				for b := range jobs {
-					out = out[:0]
+					out := getOut()
 					for _, t := range b.ts {
 						if out, b.err = encode(out, t); b.err != nil {
 							break
 						}
 					}
-					b.out = append([]byte(nil), out...)
+					b.out = out
 					b.ts = nil
 					close(b.done)
 				}
@@ -131,8 +163,15 @@ func (w *Writer) submit() {
 				}
 				err := b.err
 				if err == nil {
-					_, err = w.bw.Write(b.out)
+					// A batch is written as it is (it is larger than
+					// the buffer would make the writes), after what
+					// the buffer holds.
+					if err = w.bw.Flush(); err == nil {
+						_, err = w.dst.Write(b.out)
+					}
 				}
+				putOut(b.out)
+				b.out = nil
 				if err != nil {
 					w.mu.Lock()
 					w.err = err

@@ -78,6 +78,7 @@ func init() {
 		Provenance: credit.Provenance{Paper: "Stop Summation: Min-Form Credit Assignment Is All Process Reward Model Needs for Reasoning", ArXiv: "2504.15275", SpecRow: 16, Reference: "CJReinforce/PURE@41f9363b8cc4af044b7fc5f7f9bbbf62139e9553 openrlhf/trainer/ppo_utils/experience_maker.py::NaiveExperienceMaker.process_experiences + replay_buffer.py::NaiveReplayBuffer.normalize"},
 		Notes:      "faithful normalisation count (zero-advantage tokens leave the count but not the variance); pure.credit_assignment.corrected uses one consistent token set",
 		Run:        runPURE(false),
+		Sums:       newPURESums(false), // pure_sums.go
 	})
 	m, _ := credit.Lookup("pure.credit_assignment")
 	c := *m
@@ -85,6 +86,7 @@ func init() {
 	c.Summary = "PURE min-form credit with a consistent mean/variance set in the normalisation"
 	c.Notes = "corrected profile: mean and variance over the action tokens with non-zero advantage"
 	c.Run = runPURE(true)
+	c.Sums = newPURESums(true)
 	credit.Register(&c)
 }
 

@@ -65,6 +65,7 @@ func init() {
 		Provenance: credit.Provenance{Paper: "SPIRAL: Self-Play on Zero-Sum Games Incentivizes Reasoning via Multi-Agent Multi-Turn Reinforcement Learning", ArXiv: "2506.24119", SpecRow: 88, Reference: "spiral-rl/spiral@a02d0ed8d11c57e0ee4a4096e9881866d69a052b train_spiral.py::SelfPlayActor.prepare_trajectories"},
 		Notes:      "stateful: the EMA per (features.game, role) is read before its update; loss masks of truncated turns are not changed (advantages only)",
 		RunState:   runRAE,
+		PerRecord:  true, // runRAE reads and updates the EMA trajectory by trajectory
 	})
 }
 

@@ -185,6 +185,7 @@ func init() {
 			o.CrossSteps = pCrossSteps.Get(v)
 			return verlagent.ReinforcePlusPlusBaseline(s.rewards, s.masks, s.index, s.trajIndex, o)
 		}),
+		Sums: newRFPPBAgentSums, // verlagent_sums.go
 	})
 	credit.Register(&credit.Method{
 		Name:    "verl_agent.gigpo",
