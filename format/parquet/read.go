@@ -84,6 +84,10 @@ type Reader struct {
 	err    error        // sticky: returned once the buffered rows are used up
 	cols   [][]pq.Value
 	jw     jsonWriter
+
+	inGroup  int       // rows of the current row group consumed
+	follower *follower // a Writer following this Reader (Writer.Follow)
+	log      []readLog // rows returned and not yet written by it
 }
 
 func fileErr(name, record string, err error) error {
@@ -380,12 +384,16 @@ func (r *Reader) Next() (t *rollout.Trajectory, err error) {
 	k := r.i
 	r.i++
 	r.row++
+	r.inGroup++
 	t, err = r.decode(k)
 	if err != nil {
 		return nil, &rollout.RecordError{File: r.name, Record: fmt.Sprintf("row %d", r.row), Err: err}
 	}
 	if t.ID == "" {
 		t.ID = fmt.Sprintf("row-%d", r.row)
+	}
+	if r.follower != nil {
+		r.follower.logRow(r, t, r.g-1, r.inGroup-1)
 	}
 	return t, nil
 }

@@ -103,6 +103,7 @@ func (r *Reader) openGroup(g pq.RowGroup) {
 		}
 	}
 	r.open, r.seeked = true, false
+	r.inGroup = 0
 }
 
 // closeGroup releases the pages of the current row group.

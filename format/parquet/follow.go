@@ -1,0 +1,324 @@
+package parquet
+
+import (
+	"fmt"
+	"hash/maphash"
+	"io"
+	"slices"
+	"unsafe"
+
+	pq "github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/format"
+
+	"github.com/credo-rl/credo/rollout"
+)
+
+// Copying unchanged columns.
+//
+// A run that reads a Parquet file, changes a few columns of every row (the
+// advantages and returns of a credit method) and writes the rows in the same
+// order spends most of its time re-encoding the columns it did not change:
+// the token ids and log-probabilities. Writer.Follow links a Writer to the
+// Reader the rows come from. The Writer then ends its row groups where the
+// input's end, and writes every per-token column whose values are the same
+// as read in all rows of the row group, and whose layout in the input is the
+// one the Writer writes, as a copy of the input's column chunk: its pages,
+// compressed as they were, with the chunk's metadata moved to the new
+// offset. The other columns are encoded as usual. The file holds the same
+// values either way; only the encoding of a copied chunk (dictionary or
+// plain, codec, page sizes) is that of the input.
+//
+// "The same as read" is checked, not assumed: the Reader hashes each
+// per-token array it returns (hash/maphash over its bytes, its length and
+// whether it is null), and the Writer hashes it again when it is written;
+// a chunk is copied only if every row's hash agrees. Rows are matched to
+// the input by identity: the Writer must be given the very *Trajectory the
+// Reader returned, in the Reader's order. Anything else (another
+// trajectory, a row left out, a row written twice) ends the following for
+// the rest of the file, and the Writer goes on encoding every column.
+
+// listColumns is the number of per-token columns: responses and floatFields.
+const listColumns = 10 // 1 + len(floatFields)
+
+var hashSeed = maphash.MakeSeed()
+
+// arrayHash hashes a per-token array: its bytes, its length, and whether it
+// is nil (null) or empty. Hashes are only compared within the process, so
+// the byte order of the machine does not matter.
+func arrayHash[T int64 | float64](xs []T) uint64 {
+	var h uint64
+	if len(xs) > 0 {
+		h = maphash.Bytes(hashSeed, unsafe.Slice((*byte)(unsafe.Pointer(&xs[0])), len(xs)*8))
+	} else {
+		h = maphash.Bytes(hashSeed, nil)
+	}
+	h ^= uint64(len(xs)) * 0x9e3779b97f4a7c15
+	if xs == nil {
+		h = ^h
+	}
+	return h
+}
+
+// listArrays returns the per-token arrays of t in listColumns order:
+// responses, then floatFields.
+func listArrays(t *rollout.Trajectory) (tokens []int64, floats [9][]float64) {
+	return t.Tokens, floatsOf(t)
+}
+
+// readLog is what the Reader remembers of a row it returned, for a
+// following Writer.
+type readLog struct {
+	t     *rollout.Trajectory
+	group int // input row group
+	row   int // row within it, from 0
+	hash  [listColumns]uint64
+}
+
+// origin is what the Writer knows of a buffered row under Follow.
+type origin struct {
+	matched   bool
+	group     int
+	row       int
+	unchanged uint16 // bit k: per-token column k (listColumns order) unchanged
+}
+
+// follower is the state of Writer.Follow.
+type follower struct {
+	r      *Reader
+	on     bool
+	src    [listColumns]int // input leaf column of each per-token column, -1 if it cannot be copied
+	copied int              // column chunks copied, for tests and benchmarks
+}
+
+// Follow links w to r: the trajectories written to w are those read from
+// r, in the same order, with only some of their columns changed. w then
+// copies the column chunks of r whose values did not change instead of
+// encoding them again (see the comment at the top of follow.go); the file
+// holds the same values as without Follow. Call it before the first Write.
+//
+// Under Follow, w keeps the per-token arrays of the trajectories written
+// until their row group is written (at the end of each input row group):
+// they must not be changed after Write. r keeps a small record (about 100
+// bytes) of every row it returns until w has written it; when w falls more
+// than a few row groups behind, or is given a row that r did not return
+// next, the following ends and w encodes everything itself.
+func (w *Writer) Follow(r *Reader) error {
+	if w.started || len(w.pending) > 0 {
+		return fmt.Errorf("parquet: Follow after Write")
+	}
+	f := &follower{r: r, on: true}
+	for k := range f.src {
+		f.src[k] = -1
+	}
+	for i := range r.plan {
+		c := &r.plan[i]
+		k := -1
+		var want pq.Node
+		switch {
+		case c.kind == kindTokens:
+			k, want = 0, pq.List(pq.Int(64))
+		case c.kind == kindFloats:
+			k, want = 1+slices.Index(floatFields, c.name), listOfDouble
+		default:
+			continue
+		}
+		if c.n == 1 && pq.EqualNodes(c.node, want) && slices.Equal(leafPath(c.node, c.name), leafPath(want, c.name)) {
+			f.src[k] = c.first
+		}
+	}
+	r.follower = f
+	w.follow = f
+	return nil
+}
+
+// leafPath is the path of the single leaf under a top-level column.
+func leafPath(n pq.Node, name string) []string {
+	path := []string{name}
+	for !n.Leaf() {
+		fs := n.Fields()
+		if len(fs) != 1 {
+			return nil
+		}
+		path = append(path, fs[0].Name())
+		n = fs[0]
+	}
+	return path
+}
+
+func (f *follower) active() bool { return f.on }
+
+// stop ends the following.
+func (f *follower) stop() {
+	f.on = false
+	f.r.log = nil
+}
+
+// logRow records row t returned by the Reader (called by Reader.Next).
+func (f *follower) logRow(r *Reader, t *rollout.Trajectory, group, row int) {
+	if !f.on {
+		return
+	}
+	// The Writer is far behind: it is not writing these rows.
+	if len(r.log) > 4*DefaultRowGroupRows+maxRowGroupRowsFollowed {
+		f.stop()
+		return
+	}
+	l := readLog{t: t, group: group, row: row}
+	toks, fl := listArrays(t)
+	for k, src := range f.src {
+		if src < 0 {
+			continue
+		}
+		if k == 0 {
+			l.hash[k] = arrayHash(toks)
+		} else {
+			l.hash[k] = arrayHash(fl[k-1])
+		}
+	}
+	r.log = append(r.log, l)
+}
+
+// maxRowGroupRowsFollowed is the largest input row group whose boundaries
+// the Writer follows: larger ones would make it buffer too much.
+const maxRowGroupRowsFollowed = 1 << 16
+
+// match takes the row t about to be written: it reports whether t is the
+// next row the Reader returned, and records its origin in p.
+func (f *follower) match(w *Writer, t *rollout.Trajectory, p *prepared) bool {
+	if !f.on {
+		return false
+	}
+	r := f.r
+	if len(r.log) == 0 || r.log[0].t != t {
+		f.stop()
+		return false
+	}
+	l := r.log[0]
+	r.log[0] = readLog{}
+	r.log = r.log[1:]
+	if len(r.log) == 0 {
+		r.log = r.log[:0:0] // let the array go
+	}
+	p.src = origin{matched: true, group: l.group, row: l.row}
+	toks, fl := listArrays(t)
+	for k, src := range f.src {
+		if src < 0 {
+			continue
+		}
+		var h uint64
+		if k == 0 {
+			h = arrayHash(toks)
+		} else {
+			h = arrayHash(fl[k-1])
+		}
+		if h == l.hash[k] {
+			p.src.unchanged |= 1 << k
+		}
+	}
+	return true
+}
+
+// added is called when p joins the current row group.
+func (f *follower) added(w *Writer, p *prepared) {}
+
+// groupDone reports the end of the input row group of the buffered rows.
+func (f *follower) groupDone(w *Writer) bool {
+	if len(w.rows) == 0 {
+		return false
+	}
+	last := w.rows[len(w.rows)-1].src
+	if !last.matched {
+		return len(w.rows) >= w.groupRows()
+	}
+	n := f.r.file.Metadata().RowGroups[last.group].NumRows
+	if n > maxRowGroupRowsFollowed {
+		return len(w.rows) >= w.groupRows()
+	}
+	return int64(last.row+1) == n || len(w.rows) >= maxRowGroupRowsFollowed
+}
+
+// copyable reports, per output column, whether the buffered rows are
+// exactly one input row group and the column is unchanged in all of them.
+func (f *follower) copyable(w *Writer) []bool {
+	rows := w.rows
+	g := rows[0].src.group
+	if !rows[0].src.matched || int64(len(rows)) != f.r.file.Metadata().RowGroups[g].NumRows {
+		return nil
+	}
+	all := ^uint16(0)
+	for i, p := range rows {
+		if !p.src.matched || p.src.group != g || p.src.row != i {
+			return nil
+		}
+		all &= p.src.unchanged
+	}
+	out := make([]bool, len(w.cols))
+	any := false
+	for i, c := range w.cols {
+		k := -1
+		switch c.kind {
+		case outTokens:
+			k = 0
+		case outFloats:
+			k = 1 + c.field
+		}
+		if k >= 0 && f.src[k] >= 0 && all&(1<<k) != 0 {
+			out[i] = true
+			any = true
+		}
+	}
+	if !any {
+		return nil
+	}
+	return out
+}
+
+// copyChunk writes the input's chunk of output column i for the buffered
+// row group.
+func (f *follower) copyChunk(w *Writer, i int) (format.ColumnChunk, error) {
+	c := &w.cols[i]
+	k := 0
+	if c.kind == outFloats {
+		k = 1 + c.field
+	}
+	g := w.rows[0].src.group
+	in := f.r.file.Metadata().RowGroups[g].Columns[f.src[k]]
+	m := in.MetaData
+	start := m.DataPageOffset
+	if m.DictionaryPageOffset > 0 && m.DictionaryPageOffset < start {
+		start = m.DictionaryPageOffset
+	}
+	n := m.TotalCompressedSize
+	at := w.out.n
+	if _, err := io.Copy(w.out, io.NewSectionReader(f.r.r, start, n)); err != nil {
+		return format.ColumnChunk{}, fmt.Errorf("copying column %s of input row group %d: %w", c.path[0], g+1, err)
+	}
+	if w.out.n-at != n {
+		return format.ColumnChunk{}, fmt.Errorf("copying column %s of input row group %d: the input file is shorter than its footer says", c.path[0], g+1)
+	}
+	md := m
+	md.PathInSchema = slices.Clone(c.path)
+	md.DataPageOffset = at + (m.DataPageOffset - start)
+	if m.DictionaryPageOffset > 0 {
+		md.DictionaryPageOffset = at + (m.DictionaryPageOffset - start)
+	}
+	md.IndexPageOffset = 0
+	md.BloomFilterOffset, md.BloomFilterLength = 0, 0
+	md.Encoding = slices.Clone(m.Encoding)
+	md.EncodingStats = slices.Clone(m.EncodingStats)
+	md.KeyValueMetadata = slices.Clone(m.KeyValueMetadata)
+	f.copied++
+	return format.ColumnChunk{MetaData: md}, nil
+}
+
+// flushed is called after a row group is written.
+func (f *follower) flushed(w *Writer) {}
+
+// CopiedChunks is the number of column chunks that w copied from the input
+// under Follow.
+func (w *Writer) CopiedChunks() int {
+	if w.follow == nil {
+		return 0
+	}
+	return w.follow.copied
+}
