@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"io"
+	"os"
 	"slices"
 	"unsafe"
 
@@ -88,6 +89,7 @@ type follower struct {
 	on     bool
 	src    [listColumns]int // input leaf column of each per-token column, -1 if it cannot be copied
 	copied int              // column chunks copied, for tests and benchmarks
+	buf    []byte           // copy buffer
 }
 
 // Follow links w to r: the trajectories written to w are those read from
@@ -290,7 +292,7 @@ func (f *follower) copyChunk(w *Writer, i int) (format.ColumnChunk, error) {
 	}
 	n := m.TotalCompressedSize
 	at := w.out.n
-	if _, err := io.Copy(w.out, io.NewSectionReader(f.r.r, start, n)); err != nil {
+	if err := f.copyBytes(w, start, n); err != nil {
 		return format.ColumnChunk{}, fmt.Errorf("copying column %s of input row group %d: %w", c.path[0], g+1, err)
 	}
 	if w.out.n-at != n {
@@ -309,6 +311,32 @@ func (f *follower) copyChunk(w *Writer, i int) (format.ColumnChunk, error) {
 	md.KeyValueMetadata = slices.Clone(m.KeyValueMetadata)
 	f.copied++
 	return format.ColumnChunk{MetaData: md}, nil
+}
+
+// fileSource is implemented by an input that is an open file (as the
+// counting reader of credit/stream is).
+type fileSource interface{ File() *os.File }
+
+// copyBytes copies n bytes of the input at start to the output. From a file
+// to a file it lets the kernel copy (os.File.ReadFrom: copy_file_range on
+// Linux), else it reads and writes through a buffer.
+func (f *follower) copyBytes(w *Writer, start, n int64) error {
+	src, ok := f.r.r.(*os.File)
+	if fs, isFS := f.r.r.(fileSource); isFS {
+		src, ok = fs.File(), true
+	}
+	if rf, isRF := w.out.w.(io.ReaderFrom); ok && isRF {
+		if _, err := src.Seek(start, io.SeekStart); err == nil {
+			k, err := rf.ReadFrom(&io.LimitedReader{R: src, N: n})
+			w.out.n += k
+			return err
+		}
+	}
+	if f.buf == nil {
+		f.buf = make([]byte, 1<<20)
+	}
+	_, err := io.CopyBuffer(struct{ io.Writer }{w.out}, io.NewSectionReader(f.r.r, start, n), f.buf)
+	return err
 }
 
 // flushed is called after a row group is written.

@@ -9,6 +9,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"unsafe"
 
 	pq "github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/encoding/thrift"
@@ -40,6 +41,7 @@ type Writer struct {
 	rows     []*prepared // rows of the current row group
 	arena    arena
 	enc      pageEncoder
+	dict     floatDict
 	groups   []format.RowGroup
 	total    int64
 	err      error
@@ -416,19 +418,19 @@ func (w *Writer) tokenChunk(c *outColumn, co *chunkOut) {
 func (w *Writer) floatChunk(c *outColumn, co *chunkOut) {
 	e := &w.enc
 	f := c.field
-	dict, order, ok := w.dictionary(f)
+	d, ok := w.dictionary(f)
 	co.encodings = []format.Encoding{format.Plain, format.RLE}
 	enc := format.Plain
 	width := 0
 	if ok {
 		co.encodings = append(co.encodings, format.RLEDictionary)
 		enc = format.RLEDictionary
-		width = max(1, bitWidth(len(order)-1))
+		width = max(1, bitWidth(len(d.order)-1))
 		e.vals = e.vals[:0]
-		for _, b := range order {
+		for _, b := range d.order {
 			e.vals = binary.LittleEndian.AppendUint64(e.vals, b)
 		}
-		e.dictPage(co, len(order))
+		e.dictPage(co, len(d.order))
 	}
 	startPage := func() {
 		e.startPage(c.maxRep, c.maxDef)
@@ -437,7 +439,7 @@ func (w *Writer) floatChunk(c *outColumn, co *chunkOut) {
 		}
 	}
 	startPage()
-	levels, nulls, rows, vals := 0, 0, 0, 0
+	levels, nulls, rows, vals, run := 0, 0, 0, 0, 0
 	for k, p := range w.rows {
 		xs := p.floats[f]
 		n := len(xs)
@@ -447,21 +449,18 @@ func (w *Writer) floatChunk(c *outColumn, co *chunkOut) {
 		lv, nl := e.listLevels(n, 0, 1, c.maxDef)
 		levels, nulls, rows = levels+lv, nulls+nl, rows+1
 		if ok {
-			for j := 0; j < len(xs); {
-				b := math.Float64bits(xs[j])
-				r := j + 1
-				for r < len(xs) && math.Float64bits(xs[r]) == b {
-					r++
-				}
-				e.idx.add(uint32(dict[b]), r-j)
-				j = r
+			// The runs of the row, found by dictionary.
+			for left := len(xs); left > 0; run++ {
+				r := d.runs[run]
+				e.idx.add(uint32(r.index), int(r.n))
+				left -= int(r.n)
 			}
 			vals += len(xs)
 		} else {
 			e.vals = appendFloats(e.vals, xs)
-			vals = len(e.vals)
+			vals = len(e.vals) / 8
 		}
-		if vals*8 >= pageBytes && !ok || vals >= pageLevels || levels >= pageLevels || k == len(w.rows)-1 {
+		if vals*8 >= pageBytes || levels >= pageLevels || k == len(w.rows)-1 {
 			if ok {
 				e.vals = append(e.vals[:0], byte(width))
 				e.vals = append(e.vals, e.idx.bytes()...)
@@ -473,43 +472,80 @@ func (w *Writer) floatChunk(c *outColumn, co *chunkOut) {
 	}
 }
 
+// floatDict is the dictionary of a float column chunk: value bits to
+// index, the values in index order, and the runs of equal values of the
+// chunk's rows in order (a run does not go over the end of a row).
+type floatDict struct {
+	index map[uint64]int32
+	order []uint64
+	runs  []dictRun
+}
+
+type dictRun struct {
+	index int32
+	n     int32
+}
+
 // dictionary returns the dictionary of float field f over the buffered rows
-// (value bits to index, and the values in index order) when it pays: at
-// most maxDict distinct values and runs of equal values at least 8 long on
-// average.
-func (w *Writer) dictionary(f int) (map[uint64]int32, []uint64, bool) {
-	total, runs := 0, 0
+// when it pays: at most maxDict distinct values, and runs of equal values
+// at least 8 long on average.
+func (w *Writer) dictionary(f int) (*floatDict, bool) {
+	d := &w.dict
+	clear(d.index)
+	if d.index == nil {
+		d.index = map[uint64]int32{}
+	}
+	d.order, d.runs = d.order[:0], d.runs[:0]
+	total := 0
 	for _, p := range w.rows {
 		xs := p.floats[f]
 		total += len(xs)
-		for j := range xs {
-			if j == 0 || math.Float64bits(xs[j]) != math.Float64bits(xs[j-1]) {
-				runs++
-			}
-		}
-	}
-	if total == 0 || runs*8 > total {
-		return nil, nil, false
-	}
-	dict := map[uint64]int32{}
-	var order []uint64
-	for _, p := range w.rows {
-		xs := p.floats[f]
-		for j := range xs {
+		for j := 0; j < len(xs); {
 			b := math.Float64bits(xs[j])
-			if j > 0 && b == math.Float64bits(xs[j-1]) {
-				continue
-			}
-			if _, seen := dict[b]; !seen {
-				if len(order) == maxDict {
-					return nil, nil, false
+			r := runEnd(xs, j)
+			i, seen := d.index[b]
+			if !seen {
+				if len(d.order) == maxDict {
+					return nil, false
 				}
-				dict[b] = int32(len(order))
-				order = append(order, b)
+				i = int32(len(d.order))
+				d.index[b] = i
+				d.order = append(d.order, b)
 			}
+			for n := r - j; n > 0; n -= math.MaxInt32 {
+				d.runs = append(d.runs, dictRun{index: i, n: int32(min(n, math.MaxInt32))})
+			}
+			j = r
+		}
+		if len(d.runs)*8 > total+4096 { // no long runs: PLAIN (found early)
+			return nil, false
 		}
 	}
-	return dict, order, true
+	if total == 0 || len(d.runs)*8 > total {
+		return nil, false
+	}
+	return d, true
+}
+
+// runEnd returns the end of the run of values bitwise equal to xs[j]. Long
+// runs are skipped 64 values at a time by comparing the bytes of xs with
+// those of xs shifted by one value (a vectorised memory comparison).
+func runEnd(xs []float64, j int) int {
+	b := math.Float64bits(xs[j])
+	r := j + 1
+	for r < len(xs) && r-j < 8 && math.Float64bits(xs[r]) == b {
+		r++
+	}
+	if r-j == 8 && littleEndian {
+		all := unsafe.Slice((*byte)(unsafe.Pointer(&xs[0])), len(xs)*8)
+		for r+64 <= len(xs) && bytes.Equal(all[(r-1)*8:(r+63)*8], all[r*8:(r+64)*8]) {
+			r += 64
+		}
+	}
+	for r < len(xs) && math.Float64bits(xs[r]) == b {
+		r++
+	}
+	return r
 }
 
 // scalarChunk encodes a column with one value per row: required or
