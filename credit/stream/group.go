@@ -154,9 +154,12 @@ func (r *run) indexed() error {
 		}
 		return nil
 	}
-	if x.unit == "line" && plainJSONL(r.in) {
+	switch {
+	case x.unit == "line" && plainJSONL(r.in):
 		err = r.byOffset(x, assign)
-	} else {
+	case r.parquetByRow(x): // parquet_rows.go
+		err = r.byRow(x, assign)
+	default:
 		err = r.byRereading(x, assign)
 	}
 	if err != nil {

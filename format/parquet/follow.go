@@ -2,7 +2,6 @@ package parquet
 
 import (
 	"fmt"
-	"hash/maphash"
 	"io"
 	"os"
 	"slices"
@@ -20,59 +19,58 @@ import (
 // advantages and returns of a credit method) and writes the rows in the same
 // order spends most of its time re-encoding the columns it did not change:
 // the token ids and log-probabilities. Writer.Follow links a Writer to the
-// Reader the rows come from. The Writer then ends its row groups where the
-// input's end, and writes every per-token column whose values are the same
-// as read in all rows of the row group, and whose layout in the input is the
+// Reader the rows come from. The Reader then keeps in each trajectory's
+// Source (rollout.Trajectory.Source) the row it was read from and the slice
+// headers of its per-token arrays. The Writer ends its row groups where the
+// input's end, and writes every per-token column that still holds what was
+// read in all rows of the row group, and whose layout in the input is the
 // one the Writer writes, as a copy of the input's column chunk: its pages,
 // compressed as they were, with the chunk's metadata moved to the new
 // offset. The other columns are encoded as usual. The file holds the same
 // values either way; only the encoding of a copied chunk (dictionary or
 // plain, codec, page sizes) is that of the input.
 //
-// "The same as read" is checked, not assumed: the Reader hashes each
-// per-token array it returns (hash/maphash over its bytes, its length and
-// whether it is null), and the Writer hashes it again when it is written;
-// a chunk is copied only if every row's hash agrees. Rows are matched to
-// the input by identity: the Writer must be given the very *Trajectory the
-// Reader returned, in the Reader's order. Anything else (another
-// trajectory, a row left out, a row written twice) ends the following for
-// the rest of the file, and the Writer goes on encoding every column.
+// "Still holds what was read" follows the contract of
+// rollout.Trajectory.Source, as the JSONL writer does: an array replaced or
+// re-sliced is noticed (its slice header differs), an element changed in
+// place is not (code that does that calls ClearSource); the outputs
+// advantages, returns and loss_weights are always encoded. Rows are matched
+// to the input by their Source: a row group is copied only when its rows
+// are exactly one input row group, in order.
 
 // listColumns is the number of per-token columns: responses and floatFields.
 const listColumns = 10 // 1 + len(floatFields)
 
-var hashSeed = maphash.MakeSeed()
+// header is a slice header: where an array starts and its length (nil
+// and empty differ in the pointer).
+type header struct {
+	p unsafe.Pointer
+	n int
+}
 
-// arrayHash hashes a per-token array: its bytes, its length, and whether it
-// is nil (null) or empty. Hashes are only compared within the process, so
-// the byte order of the machine does not matter.
-func arrayHash[T int64 | float64](xs []T) uint64 {
-	var h uint64
-	if len(xs) > 0 {
-		h = maphash.Bytes(hashSeed, unsafe.Slice((*byte)(unsafe.Pointer(&xs[0])), len(xs)*8))
-	} else {
-		h = maphash.Bytes(hashSeed, nil)
-	}
-	h ^= uint64(len(xs)) * 0x9e3779b97f4a7c15
-	if xs == nil {
-		h = ^h
+func hdr[T any](xs []T) header { return header{unsafe.Pointer(unsafe.SliceData(xs)), len(xs)} }
+
+// arrayHeaders returns the headers of the per-token arrays of t in
+// listColumns order: responses, then floatFields.
+func arrayHeaders(t *rollout.Trajectory) (h [listColumns]header) {
+	h[0] = hdr(t.Tokens)
+	for i, xs := range floatsOf(t) {
+		h[1+i] = hdr(xs)
 	}
 	return h
 }
 
-// listArrays returns the per-token arrays of t in listColumns order:
-// responses, then floatFields.
-func listArrays(t *rollout.Trajectory) (tokens []int64, floats [9][]float64) {
-	return t.Tokens, floatsOf(t)
-}
+// outputColumns are the per-token columns that credit methods write
+// (advantages, returns, loss_weights), in listColumns order: always encoded.
+const outputColumns = 1<<(1+5) | 1<<(1+6) | 1<<(1+7)
 
-// readLog is what the Reader remembers of a row it returned, for a
-// following Writer.
-type readLog struct {
-	t     *rollout.Trajectory
-	group int // input row group
-	row   int // row within it, from 0
-	hash  [listColumns]uint64
+// source is what the Reader keeps in rollout.Trajectory.Source under
+// Follow.
+type source struct {
+	r      *Reader
+	group  int // input row group
+	row    int // row within it, from 0
+	arrays [listColumns]header
 }
 
 // origin is what the Writer knows of a buffered row under Follow.
@@ -86,6 +84,7 @@ type origin struct {
 // follower is the state of Writer.Follow.
 type follower struct {
 	r      *Reader
+	w      *Writer
 	on     bool
 	src    [listColumns]int // input leaf column of each per-token column, -1 if it cannot be copied
 	copied int              // column chunks copied, for tests and benchmarks
@@ -98,17 +97,19 @@ type follower struct {
 // encoding them again (see the comment at the top of follow.go); the file
 // holds the same values as without Follow. Call it before the first Write.
 //
-// Under Follow, w keeps the per-token arrays of the trajectories written
+// When r is closed, w writes the rows it holds (ending a row group there)
+// and the following ends.
+//
+// Under Follow, r keeps in each trajectory's Source the row it was read
+// from, and w keeps the per-token arrays of the trajectories it is given
 // until their row group is written (at the end of each input row group):
-// they must not be changed after Write. r keeps a small record (about 100
-// bytes) of every row it returns until w has written it; when w falls more
-// than a few row groups behind, or is given a row that r did not return
-// next, the following ends and w encodes everything itself.
+// they must not be changed after Write. Rows that r did not return, or
+// that come out of order, are written as usual.
 func (w *Writer) Follow(r *Reader) error {
 	if w.started || len(w.pending) > 0 {
 		return fmt.Errorf("parquet: Follow after Write")
 	}
-	f := &follower{r: r, on: true}
+	f := &follower{r: r, w: w, on: true}
 	for k := range f.src {
 		f.src[k] = -1
 	}
@@ -150,70 +151,28 @@ func leafPath(n pq.Node, name string) []string {
 func (f *follower) active() bool { return f.on }
 
 // stop ends the following.
-func (f *follower) stop() {
-	f.on = false
-	f.r.log = nil
-}
+func (f *follower) stop() { f.on = false }
 
-// logRow records row t returned by the Reader (called by Reader.Next).
-func (f *follower) logRow(r *Reader, t *rollout.Trajectory, group, row int) {
-	if !f.on {
-		return
-	}
-	// The Writer is far behind: it is not writing these rows.
-	if len(r.log) > 4*DefaultRowGroupRows+maxRowGroupRowsFollowed {
-		f.stop()
-		return
-	}
-	l := readLog{t: t, group: group, row: row}
-	toks, fl := listArrays(t)
-	for k, src := range f.src {
-		if src < 0 {
-			continue
-		}
-		if k == 0 {
-			l.hash[k] = arrayHash(toks)
-		} else {
-			l.hash[k] = arrayHash(fl[k-1])
-		}
-	}
-	r.log = append(r.log, l)
+// keep records in t.Source where row t was read (called by Reader.Next).
+func (f *follower) keep(r *Reader, t *rollout.Trajectory, group, row int) {
+	t.Source = &source{r: r, group: group, row: row, arrays: arrayHeaders(t)}
 }
 
 // maxRowGroupRowsFollowed is the largest input row group whose boundaries
 // the Writer follows: larger ones would make it buffer too much.
 const maxRowGroupRowsFollowed = 1 << 16
 
-// match takes the row t about to be written: it reports whether t is the
-// next row the Reader returned, and records its origin in p.
+// match reports whether t was read by the followed Reader, and records
+// its origin and unchanged columns in p.
 func (f *follower) match(w *Writer, t *rollout.Trajectory, p *prepared) bool {
-	if !f.on {
+	s, ok := t.Source.(*source)
+	if !f.on || !ok || s.r != f.r {
 		return false
 	}
-	r := f.r
-	if len(r.log) == 0 || r.log[0].t != t {
-		f.stop()
-		return false
-	}
-	l := r.log[0]
-	r.log[0] = readLog{}
-	r.log = r.log[1:]
-	if len(r.log) == 0 {
-		r.log = r.log[:0:0] // let the array go
-	}
-	p.src = origin{matched: true, group: l.group, row: l.row}
-	toks, fl := listArrays(t)
+	p.src = origin{matched: true, group: s.group, row: s.row}
+	now := arrayHeaders(t)
 	for k, src := range f.src {
-		if src < 0 {
-			continue
-		}
-		var h uint64
-		if k == 0 {
-			h = arrayHash(toks)
-		} else {
-			h = arrayHash(fl[k-1])
-		}
-		if h == l.hash[k] {
+		if src >= 0 && outputColumns&(1<<k) == 0 && now[k] == s.arrays[k] {
 			p.src.unchanged |= 1 << k
 		}
 	}
@@ -337,6 +296,21 @@ func (f *follower) copyBytes(w *Writer, start, n int64) error {
 	}
 	_, err := io.CopyBuffer(struct{ io.Writer }{w.out}, io.NewSectionReader(f.r.r, start, n), f.buf)
 	return err
+}
+
+// readerClosing is called when the Reader is closed: the buffered rows are
+// written now, while the input can still be read, and the following ends.
+func (f *follower) readerClosing() {
+	w := f.w
+	if f.on && w.err == nil && !w.closed {
+		if !w.started && len(w.pending) > 0 {
+			w.start()
+		}
+		if len(w.rows) > 0 {
+			w.flush()
+		}
+	}
+	f.stop()
 }
 
 // flushed is called after a row group is written.

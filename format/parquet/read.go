@@ -78,6 +78,7 @@ type Reader struct {
 	leaf   []leafReader // per leaf column, for the current row group
 	open   bool         // a row group is being read
 	seeked bool         // its pages were sought to the first row
+	seekTo int          // the row of the row group to start at (SeekRow)
 	n, i   int          // rows in the batch, next row of the batch
 	empty  int          // consecutive reads that returned no rows
 	row    int          // number of the row last returned
@@ -87,7 +88,6 @@ type Reader struct {
 
 	inGroup  int       // rows of the current row group consumed
 	follower *follower // a Writer following this Reader (Writer.Follow)
-	log      []readLog // rows returned and not yet written by it
 }
 
 func fileErr(name, record string, err error) error {
@@ -351,6 +351,10 @@ func (r *Reader) NumRows() int64 { return r.file.NumRows() }
 // Close releases the current row group and closes the file if the reader
 // was made by Open.
 func (r *Reader) Close() error {
+	if r.follower != nil {
+		r.follower.readerClosing()
+		r.follower = nil
+	}
 	r.closeGroup()
 	if r.err == nil {
 		r.err = errors.New("parquet: reader is closed")
@@ -393,7 +397,7 @@ func (r *Reader) Next() (t *rollout.Trajectory, err error) {
 		t.ID = fmt.Sprintf("row-%d", r.row)
 	}
 	if r.follower != nil {
-		r.follower.logRow(r, t, r.g-1, r.inGroup-1)
+		r.follower.keep(r, t, r.g-1, r.inGroup-1)
 	}
 	return t, nil
 }
