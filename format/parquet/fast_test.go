@@ -193,7 +193,7 @@ func TestWriterPagesReadByLibrary(t *testing.T) {
 // data pages v1 that end after the given numbers of levels, so that rows
 // run from one page into the next. It handles required/optional/repeated
 // int32, int64, double and byte array columns.
-func splitPages(t *testing.T, b []byte, cut func(col, n int) []int) []byte {
+func splitPages(t testing.TB, b []byte, cut func(col, n int) []int) []byte {
 	t.Helper()
 	f, err := pq.OpenFile(bytes.NewReader(b), int64(len(b)))
 	if err != nil {
