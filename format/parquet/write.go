@@ -639,42 +639,57 @@ func (w *Writer) credoExtra(p *prepared) []byte {
 	return b
 }
 
-// arena holds copies of the per-token arrays of the buffered rows.
+// arena holds copies of the per-token arrays of the buffered rows, in
+// blocks that are reused from one row group to the next.
 type arena struct {
-	f []float64
-	i []int64
+	f blocks[float64]
+	i blocks[int64]
 }
 
-func (a *arena) reset() { a.f, a.i = a.f[:0], a.i[:0] }
+func (a *arena) reset() { a.f.reset(); a.i.reset() }
 
-func (a *arena) floats(xs []float64) []float64 {
+func (a *arena) floats(xs []float64) []float64 { return a.f.copy(xs) }
+
+func (a *arena) ints(xs []int64) []int64 { return a.i.copy(xs) }
+
+// blocks is a list of buffers filled one after the other.
+type blocks[T any] struct {
+	bs  [][]T
+	cur int
+}
+
+const blockLen = 1 << 17 // values per block (1 MiB)
+
+func (b *blocks[T]) reset() {
+	for i := range b.bs {
+		b.bs[i] = b.bs[i][:0]
+	}
+	b.cur = 0
+}
+
+// copy returns a copy of xs (nil for nil, empty for empty) in the blocks.
+func (b *blocks[T]) copy(xs []T) []T {
 	switch {
 	case xs == nil:
 		return nil
 	case len(xs) == 0:
-		return []float64{}
+		return []T{}
 	}
-	if len(xs) > cap(a.f)-len(a.f) {
-		a.f = make([]float64, 0, max(1<<16, len(xs)))
+	for b.cur < len(b.bs) && cap(b.bs[b.cur])-len(b.bs[b.cur]) < len(xs) {
+		if len(b.bs[b.cur]) == 0 { // a block too small for xs: replace it
+			b.bs[b.cur] = make([]T, 0, max(blockLen, len(xs)))
+			break
+		}
+		b.cur++
 	}
-	s := len(a.f)
-	a.f = append(a.f, xs...)
-	return a.f[s:len(a.f):len(a.f)]
-}
-
-func (a *arena) ints(xs []int64) []int64 {
-	switch {
-	case xs == nil:
-		return nil
-	case len(xs) == 0:
-		return []int64{}
+	if b.cur == len(b.bs) {
+		b.bs = append(b.bs, make([]T, 0, max(blockLen, len(xs))))
 	}
-	if len(xs) > cap(a.i)-len(a.i) {
-		a.i = make([]int64, 0, max(1<<16, len(xs)))
-	}
-	s := len(a.i)
-	a.i = append(a.i, xs...)
-	return a.i[s:len(a.i):len(a.i)]
+	blk := b.bs[b.cur]
+	s := len(blk)
+	blk = append(blk, xs...)
+	b.bs[b.cur] = blk
+	return blk[s:len(blk):len(blk)]
 }
 
 // prepare encodes the structured fields of t and checks Extra. The result
