@@ -181,6 +181,9 @@ func TestWriterPagesReadByLibrary(t *testing.T) {
 					tr.Advantages[j] = float64(rng.Intn(3))
 				}
 			}
+			if i%2 == 0 { // returns are the advantages' arrays (verl): the chunk is reused
+				tr.Returns = tr.Advantages
+			}
 		}
 		check(fmt.Sprint("case ", i), 1+rng.Intn(30), trs)
 	}

@@ -158,9 +158,12 @@ func (f *follower) keep(r *Reader, t *rollout.Trajectory, group, row int) {
 	t.Source = &source{r: r, group: group, row: row, arrays: arrayHeaders(t)}
 }
 
-// maxRowGroupRowsFollowed is the largest input row group whose boundaries
-// the Writer follows: larger ones would make it buffer too much.
-const maxRowGroupRowsFollowed = 1 << 16
+// The largest input row group whose boundaries the Writer follows, in rows
+// and in uncompressed bytes (see followable).
+const (
+	maxRowGroupRowsFollowed  = 1 << 14
+	maxRowGroupBytesFollowed = 128 << 20
+)
 
 // match reports whether t was read by the followed Reader, and records
 // its origin and unchanged columns in p.
@@ -191,11 +194,20 @@ func (f *follower) groupDone(w *Writer) bool {
 	if !last.matched {
 		return len(w.rows) >= w.groupRows()
 	}
-	n := f.r.file.Metadata().RowGroups[last.group].NumRows
-	if n > maxRowGroupRowsFollowed {
+	rg := f.r.file.Metadata().RowGroups[last.group]
+	if !followable(rg.NumRows, rg.TotalByteSize) {
 		return len(w.rows) >= w.groupRows()
 	}
-	return int64(last.row+1) == n || len(w.rows) >= maxRowGroupRowsFollowed
+	return int64(last.row+1) == rg.NumRows || int64(len(w.rows)) >= max(rg.NumRows, int64(w.groupRows()))
+}
+
+// followable reports an input row group small enough for the Writer to
+// end its row group with it: the Writer holds the rows of a row group
+// until it is written, so a large one (other writers make row groups of a
+// million rows) is written in row groups of the usual size instead, and
+// encoded.
+func followable(rows, bytes int64) bool {
+	return rows <= maxRowGroupRowsFollowed && bytes <= maxRowGroupBytesFollowed
 }
 
 // copyable reports, per output column, whether the buffered rows are

@@ -42,6 +42,8 @@ type Writer struct {
 	arena    arena
 	enc      pageEncoder
 	dict     floatDict
+	kept     [9]*chunkOut // float chunks encoded in this row group, by field (sameFloats)
+	keptBuf  [9][]byte
 	groups   []format.RowGroup
 	total    int64
 	err      error
@@ -351,6 +353,11 @@ func (w *Writer) flush() error {
 		rg.Columns = append(rg.Columns, cc)
 	}
 	w.groups = append(w.groups, rg)
+	for g, kept := range w.kept {
+		if kept != nil {
+			w.keptBuf[g], w.kept[g] = kept.data[:0], nil // the buffer is reused
+		}
+	}
 	w.total += rg.NumRows
 	clear(w.rows)
 	w.rows = w.rows[:0]
@@ -370,7 +377,19 @@ func (w *Writer) writeChunk(i int) (format.ColumnChunk, error) {
 	co := chunkOut{data: e.body[:0]}
 	switch c.kind {
 	case outFloats:
+		if same := w.sameFloats(c.field); same != nil {
+			// The rows share this column's arrays with a column written
+			// before (verl's returns are its advantages): same pages.
+			co = *same
+			co.data = append(co.data[:0:0], same.data...)
+			break
+		}
 		w.floatChunk(c, &co)
+		if len(co.data) <= 16<<20 {
+			kept := co
+			kept.data = append(w.keptBuf[c.field][:0], co.data...)
+			w.kept[c.field] = &kept
+		}
 	case outTokens:
 		w.tokenChunk(c, &co)
 	default:
@@ -391,6 +410,28 @@ func (w *Writer) writeChunk(i int) (format.ColumnChunk, error) {
 		md.DictionaryPageOffset = start
 	}
 	return format.ColumnChunk{MetaData: md}, nil
+}
+
+// sameFloats returns the chunk of a float column encoded before in this
+// row group whose arrays are, in every row, those of field f (same slice
+// headers), or nil.
+func (w *Writer) sameFloats(f int) *chunkOut {
+	for g, kept := range w.kept {
+		if kept == nil || g == f {
+			continue
+		}
+		same := true
+		for _, p := range w.rows {
+			if hdr(p.floats[f]) != hdr(p.floats[g]) {
+				same = false
+				break
+			}
+		}
+		if same {
+			return kept
+		}
+	}
+	return nil
 }
 
 // tokenChunk encodes responses: a required list of required int64 (levels:
