@@ -118,13 +118,12 @@ func appendInts(b []byte, xs []int64) []byte {
 // chunkOut is a column chunk being written: its pages, ready to go to the
 // file, and its metadata (offsets relative to the start of the chunk).
 type chunkOut struct {
-	data        []byte
-	dictLen     int // bytes of the dictionary page at the start of data, 0 if none
-	numValues   int64
-	nulls       int64
-	uncompSize  int64
-	encodings   []format.Encoding
-	dictEncoded bool
+	data       []byte
+	dictLen    int // bytes of the dictionary page at the start of data, 0 if none
+	numValues  int64
+	nulls      int64
+	uncompSize int64
+	encodings  []format.Encoding
 }
 
 // pageEncoder holds the scratch buffers of page encoding.

@@ -401,9 +401,7 @@ func fuzzSeeds(tb testing.TB) [][]byte {
 	small := &rollout.Trajectory{Group: "g", Tokens: []int64{1, 2}, Mask: []float64{1, 0}, Advantages: []float64{0.5, 0.5}, Rewards: map[string]float64{"outcome": 1}}
 	r := rich("a")
 	r.Parent = nil
-	for _, b := range [][]byte{writeAll(tb, 0, small), writeAll(tb, 0, r), writeAll(tb, 1, small, r)} {
-		seeds = append(seeds, b)
-	}
+	seeds = append(seeds, writeAll(tb, 0, small), writeAll(tb, 0, r), writeAll(tb, 1, small, r))
 	split := func(_, n int) []int {
 		var c []int
 		for i := 1; i < n; i += 3 {
