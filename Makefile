@@ -19,7 +19,7 @@ lint:
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 60s ./format/jsonl
-	$(GO) test -run '^$$' -fuzz '^FuzzReader$$' -fuzztime 60s ./format/parquet
+	$(GO) test -run '^$$' -fuzz '^FuzzReader$$' -fuzztime 60s -fuzzminimizetime 1x ./format/parquet
 
 # Benchmarks at B=4096 rows x T=2048 tokens (ragged), one core. Results: docs/benchmarks.md.
 bench:

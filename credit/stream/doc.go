@@ -8,11 +8,12 @@
 // When a group id reappears after another group, the run starts again in
 // indexed mode on a regular file: a first pass indexes every record (its
 // line or row, group, length; no token data), a second assigns the groups
-// one at a time (a JSONL file is read back by byte offset, so memory is
-// bounded by the largest group; a compressed one is decompressed to a
-// temporary file beside the output during the first pass and read back
-// from there; Parquet is re-read in order, keeping only the groups still
-// open) and spills the finished records to a
+// one at a time (a JSONL file is read back by byte offset and a plain
+// Parquet file by row number, so memory is bounded by the largest group; a
+// compressed JSONL file is decompressed to a temporary file beside the
+// output during the first pass and read back from there; compressed Parquet
+// is re-read in order, keeping only the groups still open) and spills the
+// finished records to a
 // temporary file next to the output, and a third copies them out in input
 // order. A pipe cannot be read twice: a non-contiguous group on a pipe is
 // refused with a message saying so.

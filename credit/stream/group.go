@@ -247,9 +247,12 @@ func (r *run) indexed() error {
 		}
 		return nil
 	}
-	if x.unit == "line" && back != nil {
+	switch {
+	case x.unit == "line" && back != nil:
 		err = r.byOffset(x, back, assign)
-	} else {
+	case r.parquetByRow(x): // parquet_rows.go
+		err = r.byRow(x, assign)
+	default:
 		err = r.byRereading(x, assign)
 	}
 	if err != nil {

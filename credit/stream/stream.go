@@ -284,6 +284,9 @@ func (r *run) openCopy(cp io.Writer) (*source, error) {
 	if r.pass != nil {
 		o.Progress = r.pass(r.reads, 0)
 	}
+	if s := r.openFollowed(o); s != nil { // Parquet to Parquet: parquet_follow.go
+		return s, nil
+	}
 	return openSource(r.in, o)
 }
 

@@ -94,3 +94,68 @@ func BenchmarkWriteRealistic(b *testing.B) {
 	}
 	b.ReportMetric(float64(tokens)*float64(b.N)/b.Elapsed().Seconds()/1e6, "Mtok/s")
 }
+
+// assignRealistic reads the realistic file f, gives every row advantages
+// and returns as an outcome method does (the outcome reward on the masked
+// tokens), and writes the rows to io.Discard, with the writer following
+// the reader (unchanged columns copied) or encoding every column.
+func assignRealistic(b *testing.B, f []byte, follow bool) {
+	r, err := NewReader(bytes.NewReader(f), int64(len(f)), "bench.parquet")
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := NewWriter(io.Discard)
+	if follow {
+		w.Follow(r)
+	}
+	for {
+		t, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		adv := make([]float64, len(t.Tokens))
+		for i, m := range t.Mask {
+			adv[i] = m * (t.Rewards["outcome"] - 0.5)
+		}
+		t.Advantages, t.Returns = adv, adv
+		if err := w.Write(t); err != nil {
+			b.Fatal(err)
+		}
+	}
+	r.Close()
+	if err := w.Close(); err != nil {
+		b.Fatal(err)
+	}
+	if follow && w.CopiedChunks() == 0 {
+		b.Fatal("no column chunk copied")
+	}
+}
+
+// BenchmarkAssignRealistic is the Parquet side of credo assign on the
+// realistic batch: read, change advantages and returns, write; MB/s is of
+// the input file. "follow" copies the unchanged column chunks
+// (Writer.Follow, as credit/stream does for Parquet to Parquet), "encode"
+// encodes every column again.
+func BenchmarkAssignRealistic(b *testing.B) {
+	trs, tokens := realistic()
+	var buf bytes.Buffer
+	writeRealistic(b, &buf, trs)
+	f := buf.Bytes()
+	for _, follow := range []bool{true, false} {
+		name := "encode"
+		if follow {
+			name = "follow"
+		}
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(f)))
+			b.ReportAllocs()
+			for b.Loop() {
+				assignRealistic(b, f, follow)
+			}
+			b.ReportMetric(float64(tokens)*float64(b.N)/b.Elapsed().Seconds()/1e6, "Mtok/s")
+		})
+	}
+}

@@ -43,9 +43,16 @@
 // seen in the first row group gets its own JSON column of that name; keys
 // that first appear later, when the schema is already fixed, go into the
 // credo_extra column as one JSON object. Nothing a user gave is lost.
-// Without such columns the per-token arrays are written straight from the Go
-// slices; with them every value goes through parquet.Value, which is several
-// times slower (the file is the same either way).
+//
+// The Writer encodes its pages itself (encode.go): data pages v2, levels as
+// RLE runs, PLAIN values, SNAPPY; a per-token float column whose values come
+// in long runs of few distinct values (the advantages and returns of outcome
+// methods, the response mask) is dictionary-encoded (RLE_DICTIONARY). The
+// schema and footer are those the Parquet library writes for the same
+// columns. Writer.Follow links a Writer to the Reader its rows come from:
+// the per-token column chunks whose values did not change are then copied
+// from the input file as they are (follow.go); credit/stream does this for
+// credo assign from Parquet to Parquet.
 //
 // # Reading
 //
@@ -63,6 +70,10 @@
 // arrays, binary that is not UTF-8 becomes a base64 string, NaN and
 // infinities become the strings "NaN", "Infinity" and "-Infinity", and null
 // cells are left out.
+//
+// RowReader reads rows by number in any order, with a few Readers kept at
+// different places of the file (Reader.SeekRow): credit/stream reads the
+// groups of a file whose groups are spread over it this way.
 //
 // Reading is streamed: Reader.Next decodes one row at a time from the pages
 // of the current row group, so memory is bounded by a row group (in practice

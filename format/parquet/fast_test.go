@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"math/rand"
 	"reflect"
@@ -65,12 +66,11 @@ func randomBatch(rng *rand.Rand, n, maxLen int, extras bool) []*rollout.Trajecto
 	return out
 }
 
-func writeWith(t testing.TB, rows int, general bool, trs []*rollout.Trajectory) ([]byte, *Writer) {
+func writeWith(t testing.TB, rows int, trs []*rollout.Trajectory) ([]byte, *Writer) {
 	t.Helper()
 	var buf bytes.Buffer
 	w := NewWriter(&buf)
 	w.RowGroupRows = rows
-	w.general = general
 	for _, tr := range trs {
 		if err := w.Write(tr); err != nil {
 			t.Fatal(err)
@@ -82,57 +82,121 @@ func writeWith(t testing.TB, rows int, general bool, trs []*rollout.Trajectory) 
 	return buf.Bytes(), w
 }
 
-// TestFixedRowsSameFile checks that writing through fixedRow gives the very
-// bytes that writing value by value gives, and that it is used whenever the
-// first row group has no Extra fields.
-func TestFixedRowsSameFile(t *testing.T) {
+// libRow is a row of a file without extra columns, as the Parquet
+// library decodes it by reflection: an independent reading of the pages
+// the Writer encodes.
+type libRow struct {
+	Advantages        []float64       `parquet:"advantages,optional,list"`
+	CredoExtra        json.RawMessage `parquet:"credo_extra,optional,json"`
+	CredoVersion      *int32          `parquet:"credo_version"`
+	Features          json.RawMessage `parquet:"features,optional,json"`
+	GroundTruth       *string         `parquet:"ground_truth,optional"`
+	LogProbs          json.RawMessage `parquet:"log_probs,optional,json"`
+	LossWeights       []float64       `parquet:"loss_weights,optional,list"`
+	OldLogProbs       []float64       `parquet:"old_log_probs,optional,list"`
+	Parent            *libParent      `parquet:"parent"`
+	Probe             *bool           `parquet:"probe"`
+	RefLogProb        []float64       `parquet:"ref_log_prob,optional,list"`
+	ResponseMask      []float64       `parquet:"response_mask,optional,list"`
+	Responses         []int64         `parquet:"responses,list"`
+	Returns           []float64       `parquet:"returns,optional,list"`
+	Rewards           json.RawMessage `parquet:"rewards,optional,json"`
+	RolloutLogProbs   []float64       `parquet:"rollout_log_probs,optional,list"`
+	Steps             json.RawMessage `parquet:"steps,optional,json"`
+	TokenLevelRewards []float64       `parquet:"token_level_rewards,optional,list"`
+	TokenScores       json.RawMessage `parquet:"token_scores,optional,json"`
+	TokenTags         json.RawMessage `parquet:"token_tags,optional,json"`
+	TrajUID           string          `parquet:"traj_uid"`
+	UID               string          `parquet:"uid"`
+	Values            []float64       `parquet:"values,optional,list"`
+}
+
+type libParent struct {
+	Token   int64  `parquet:"token"`
+	TrajUID string `parquet:"traj_uid"`
+}
+
+// TestWriterPagesReadByLibrary reads the files of the Writer's own page
+// encoder with the Parquet library's reflection reader and compares every
+// column with the trajectories written: several row groups, pages, null,
+// empty and filled arrays, dictionary-encoded runs.
+func TestWriterPagesReadByLibrary(t *testing.T) {
 	rng := rand.New(rand.NewSource(5))
-	for i := range 40 {
-		extras := i%3 == 0
-		trs := randomBatch(rng, 1+rng.Intn(80), 300, extras)
-		if i == 1 {
-			trs = append(trs, rich("r1"), rich("r2")) // late extras go to credo_extra
+	check := func(name string, rows int, trs []*rollout.Trajectory) {
+		t.Helper()
+		b, _ := writeWith(t, rows, trs)
+		f, err := pq.OpenFile(bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
 		}
-		rows := 1 + rng.Intn(30)
-		general, _ := writeWith(t, rows, true, trs)
-		fast, w := writeWith(t, rows, false, trs)
-		hasExtra := false
-		for _, tr := range trs[:min(rows, len(trs))] {
-			hasExtra = hasExtra || len(tr.Extra) > 0
+		if want := (len(trs) + rows - 1) / max(rows, 1); len(trs) > 0 && len(f.RowGroups()) != want {
+			t.Errorf("%s: %d row groups, want %d", name, len(f.RowGroups()), want)
 		}
-		if (w.fw != nil) == hasExtra {
-			t.Errorf("case %d: fixedRow writer used %v, extras in the first row group %v", i, w.fw != nil, hasExtra)
+		got := make([]libRow, len(trs))
+		r := pq.NewGenericReader[libRow](f)
+		if n, err := r.Read(got); n != len(trs) || (err != nil && err != io.EOF) {
+			t.Fatalf("%s: library read %d rows (%v), want %d", name, n, err, len(trs))
 		}
-		if !bytes.Equal(general, fast) {
-			t.Errorf("case %d: files differ", i)
+		nz := func(xs []float64) []float64 { // the library reads an empty optional list as nil or empty
+			if len(xs) == 0 {
+				return nil
+			}
+			return xs
+		}
+		for i, tr := range trs {
+			g := got[i]
+			if g.UID != tr.Group || g.TrajUID != tr.ID || *g.CredoVersion != rollout.FormatVersion || *g.Probe != tr.Probe {
+				t.Fatalf("%s: row %d: scalars %q %q %v %v", name, i, g.UID, g.TrajUID, *g.CredoVersion, *g.Probe)
+			}
+			if len(g.Responses) != len(tr.Tokens) || (len(tr.Tokens) > 0 && !reflect.DeepEqual(g.Responses, tr.Tokens)) {
+				t.Fatalf("%s: row %d: responses differ", name, i)
+			}
+			for k, xs := range floatsOf(tr) {
+				lib := [9][]float64{g.ResponseMask, g.OldLogProbs, g.RefLogProb, g.TokenLevelRewards, g.Values, g.Advantages, g.Returns, g.LossWeights, g.RolloutLogProbs}[k]
+				if !reflect.DeepEqual(nz(lib), nz(xs)) {
+					t.Fatalf("%s: row %d: %s differs", name, i, floatFields[k])
+				}
+			}
+			if (g.GroundTruth != nil) != (tr.GroundTruth != "") || (g.GroundTruth != nil && *g.GroundTruth != tr.GroundTruth) {
+				t.Fatalf("%s: row %d: ground_truth %v", name, i, g.GroundTruth)
+			}
+			if (g.Parent != nil) != (tr.Parent != nil) || (g.Parent != nil && (g.Parent.TrajUID != tr.Parent.Trajectory || g.Parent.Token != int64(tr.Parent.Token))) {
+				t.Fatalf("%s: row %d: parent %v", name, i, g.Parent)
+			}
+			if want, _ := json.Marshal(tr.Rewards); (tr.Rewards == nil) != (g.Rewards == nil) || (tr.Rewards != nil && string(g.Rewards) != string(want)) {
+				t.Fatalf("%s: row %d: rewards %s", name, i, g.Rewards)
+			}
+		}
+		// And our own reader gives the trajectories back.
+		if back := mustRead(t, b); len(back.Trajectories) != len(trs) {
+			t.Fatalf("%s: read %d rows", name, len(back.Trajectories))
 		}
 	}
-	// No rows at all.
-	general, _ := writeWith(t, 0, true, nil)
-	fast, _ := writeWith(t, 0, false, nil)
-	if !bytes.Equal(general, fast) {
-		t.Errorf("empty: files differ")
+	for i := range 30 {
+		trs := randomBatch(rng, 1+rng.Intn(80), 300, false)
+		for _, tr := range trs {
+			if rng.Intn(2) == 0 && len(tr.Tokens) > 0 { // runs of equal values: dictionary pages
+				tr.Advantages = make([]float64, len(tr.Tokens))
+				for j := range tr.Advantages {
+					tr.Advantages[j] = float64(rng.Intn(3))
+				}
+			}
+			if i%2 == 0 { // returns are the advantages' arrays (verl): the chunk is reused
+				tr.Returns = tr.Advantages
+			}
+		}
+		check(fmt.Sprint("case ", i), 1+rng.Intn(30), trs)
 	}
-	if got := mustRead(t, fast); len(got.Trajectories) != 0 {
-		t.Errorf("empty: read %d rows", len(got.Trajectories))
-	}
+	check("empty", 4, nil)
 	// Large arrays: several pages per column chunk.
-	trs := randomBatch(rng, 40, 20000, false)
-	general, _ = writeWith(t, 16, true, trs)
-	fast, _ = writeWith(t, 16, false, trs)
-	if !bytes.Equal(general, fast) {
-		t.Errorf("large: files differ")
-	}
-	if got := mustRead(t, fast); len(got.Trajectories) != len(trs) {
-		t.Errorf("large: read %d rows", len(got.Trajectories))
-	}
+	check("large", 16, randomBatch(rng, 40, 40000, false))
 }
 
 // splitPages rewrites the single row group of an uncompressed file b as
 // data pages v1 that end after the given numbers of levels, so that rows
 // run from one page into the next. It handles required/optional/repeated
 // int32, int64, double and byte array columns.
-func splitPages(t *testing.T, b []byte, cut func(col, n int) []int) []byte {
+func splitPages(t testing.TB, b []byte, cut func(col, n int) []int) []byte {
 	t.Helper()
 	f, err := pq.OpenFile(bytes.NewReader(b), int64(len(b)))
 	if err != nil {

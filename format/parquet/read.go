@@ -78,12 +78,16 @@ type Reader struct {
 	leaf   []leafReader // per leaf column, for the current row group
 	open   bool         // a row group is being read
 	seeked bool         // its pages were sought to the first row
+	seekTo int          // the row of the row group to start at (SeekRow)
 	n, i   int          // rows in the batch, next row of the batch
 	empty  int          // consecutive reads that returned no rows
 	row    int          // number of the row last returned
 	err    error        // sticky: returned once the buffered rows are used up
 	cols   [][]pq.Value
 	jw     jsonWriter
+
+	inGroup  int       // rows of the current row group consumed
+	follower *follower // a Writer following this Reader (Writer.Follow)
 }
 
 func fileErr(name, record string, err error) error {
@@ -347,6 +351,10 @@ func (r *Reader) NumRows() int64 { return r.file.NumRows() }
 // Close releases the current row group and closes the file if the reader
 // was made by Open.
 func (r *Reader) Close() error {
+	if r.follower != nil {
+		r.follower.readerClosing()
+		r.follower = nil
+	}
 	r.closeGroup()
 	if r.err == nil {
 		r.err = errors.New("parquet: reader is closed")
@@ -380,12 +388,16 @@ func (r *Reader) Next() (t *rollout.Trajectory, err error) {
 	k := r.i
 	r.i++
 	r.row++
+	r.inGroup++
 	t, err = r.decode(k)
 	if err != nil {
 		return nil, &rollout.RecordError{File: r.name, Record: fmt.Sprintf("row %d", r.row), Err: err}
 	}
 	if t.ID == "" {
 		t.ID = fmt.Sprintf("row-%d", r.row)
+	}
+	if r.follower != nil {
+		r.follower.keep(r, t, r.g-1, r.inGroup-1)
 	}
 	return t, nil
 }

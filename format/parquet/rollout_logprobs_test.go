@@ -2,6 +2,7 @@ package parquet
 
 import (
 	"bytes"
+	"encoding/json"
 	"reflect"
 	"testing"
 
@@ -9,15 +10,17 @@ import (
 )
 
 // rollout_log_probs (the inference engine's log-probs) is a native
-// list<double> column next to old_log_probs (the actor's), through both
-// writer paths, and read back apart from it.
+// list<double> column next to old_log_probs (the actor's), with and
+// without extra columns, and read back apart from it.
 func TestRolloutLogProbsColumn(t *testing.T) {
 	tr := &rollout.Trajectory{ID: "t0", Group: "g", Tokens: []int64{5, 6},
 		OldLogProbs: []float64{-0.5, -1.25}, RolloutLogProbs: []float64{-0.5078125, -1.2421875}}
 	for _, general := range []bool{false, true} {
+		if general {
+			tr.Extra = map[string]json.RawMessage{"x": json.RawMessage(`1`)}
+		}
 		var buf bytes.Buffer
 		w := NewWriter(&buf)
-		w.general = general
 		if err := w.Write(tr); err != nil {
 			t.Fatal(err)
 		}
@@ -28,7 +31,7 @@ func TestRolloutLogProbsColumn(t *testing.T) {
 		if !reflect.DeepEqual(got.RolloutLogProbs, tr.RolloutLogProbs) || !reflect.DeepEqual(got.OldLogProbs, tr.OldLogProbs) {
 			t.Errorf("general=%v: read old %v rollout %v, want %v %v", general, got.OldLogProbs, got.RolloutLogProbs, tr.OldLogProbs, tr.RolloutLogProbs)
 		}
-		if got.Extra != nil {
+		if _, in := got.Extra["rollout_log_probs"]; in {
 			t.Errorf("general=%v: rollout_log_probs went to Extra: %v", general, got.Extra)
 		}
 	}

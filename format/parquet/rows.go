@@ -103,6 +103,7 @@ func (r *Reader) openGroup(g pq.RowGroup) {
 		}
 	}
 	r.open, r.seeked = true, false
+	r.inGroup, r.seekTo = 0, 0
 }
 
 // closeGroup releases the pages of the current row group.
@@ -131,7 +132,7 @@ func (r *Reader) readRows() (n int, eof bool, err error) {
 		// Like the library's row reader, start by seeking to the first row.
 		for i := range r.leaf {
 			if l := &r.leaf[i]; !l.absent {
-				if err := l.pages.SeekToRow(0); err != nil {
+				if err := l.pages.SeekToRow(int64(r.seekTo)); err != nil {
 					return 0, false, err
 				}
 			}

@@ -1,0 +1,42 @@
+package parquet_test
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+
+	"github.com/credo-rl/credo/format/parquet"
+	"github.com/credo-rl/credo/rollout"
+)
+
+// A Writer that follows its Reader copies the column chunks whose values
+// did not change (here responses, response_mask and the five per-token
+// columns that are null in every row) and encodes the others (among them
+// the new advantages).
+func ExampleWriter_Follow() {
+	var in bytes.Buffer
+	w := parquet.NewWriter(&in)
+	for i := range 4 {
+		w.Write(&rollout.Trajectory{ID: fmt.Sprint("t", i), Group: "g", Tokens: []int64{1, 2, 3}, Mask: []float64{1, 1, 0}, Rewards: map[string]float64{"outcome": float64(i % 2)}})
+	}
+	w.Close()
+
+	r, _ := parquet.NewReader(bytes.NewReader(in.Bytes()), int64(in.Len()), "in.parquet")
+	var out bytes.Buffer
+	w = parquet.NewWriter(&out)
+	w.Follow(r)
+	for {
+		t, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		t.Advantages = []float64{t.Rewards["outcome"], t.Rewards["outcome"], 0}
+		w.Write(t)
+	}
+	r.Close()
+	w.Close()
+	back, _ := parquet.ReadAll(bytes.NewReader(out.Bytes()), int64(out.Len()), "out.parquet")
+	fmt.Println(w.CopiedChunks(), "chunks copied;", back.Trajectories[1].ID, back.Trajectories[1].Tokens, back.Trajectories[1].Advantages)
+	// Output:
+	// 7 chunks copied; t1 [1 2 3] [1 1 0]
+}
