@@ -259,11 +259,11 @@ func BenchmarkCallOneRow(b *testing.B) {
 		"a token_level_rewards 0 f4 1 4\na response_mask 1 f4 1 4\na index 2 i8 1\na advantages 3 f4 1 4\n")
 	ptrs := []unsafe.Pointer{unsafe.Pointer(&r[0]), unsafe.Pointer(&m[0]), unsafe.Pointer(&ids[0]), unsafe.Pointer(&adv[0])}
 	b.ReportAllocs()
-	for b.Loop() {
+	cpuLoop(b, func() {
 		if err := Call(req, ptrs); err != nil {
 			b.Fatal(err)
 		}
-	}
+	})
 	if math.Abs(float64(adv[0])-1) > 1e-5 || adv[3] != 0 {
 		b.Fatalf("advantages %v", adv)
 	}

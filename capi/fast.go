@@ -49,20 +49,33 @@ func sumSparse[F float32 | float64](x []F) float64 {
 }
 
 // rowLayout holds the chunk-sized rows that mask chunks are compared
-// against (all ones, all zeros) and the templates written for them (the
-// row's scalar and its product with zero).
+// against (all ones, all zeros: shared, read-only) and the templates written
+// for them by scaleRow (the row's scalar and its product with zero,
+// allocated on first use).
 type rowLayout[F float32 | float64] struct {
 	ones, zeros []byte
 	a, z        []F
 }
 
-func newRowLayout[F float32 | float64]() *rowLayout[F] {
-	ones := make([]F, chunk)
-	for i := range ones {
-		ones[i] = 1
+var (
+	ones32, zeros32 = byteView(filled[float32](1)), byteView(make([]float32, chunk))
+	ones64, zeros64 = byteView(filled[float64](1)), byteView(make([]float64, chunk))
+)
+
+func filled[F float32 | float64](v F) []F {
+	x := make([]F, chunk)
+	for i := range x {
+		x[i] = v
 	}
-	return &rowLayout[F]{ones: byteView(ones), zeros: byteView(make([]F, chunk)),
-		a: make([]F, chunk), z: make([]F, chunk)}
+	return x
+}
+
+func newRowLayout[F float32 | float64]() *rowLayout[F] {
+	var z F
+	if unsafe.Sizeof(z) == 4 {
+		return &rowLayout[F]{ones: ones32, zeros: zeros32}
+	}
+	return &rowLayout[F]{ones: ones64, zeros: zeros64}
 }
 
 // fill sets every element of dst to v by doubling copies.
@@ -97,6 +110,9 @@ func scaleRow[F float32 | float64](l *rowLayout[F], dst, w []F, a float64, strea
 				break
 			}
 			if !haveA {
+				if l.a == nil {
+					l.a = make([]F, chunk)
+				}
 				fill(l.a, fa)
 				haveA = true
 			}
@@ -109,6 +125,9 @@ func scaleRow[F float32 | float64](l *rowLayout[F], dst, w []F, a float64, strea
 				clear(dst[:chunk])
 			default:
 				if !haveZ {
+					if l.z == nil {
+						l.z = make([]F, chunk)
+					}
 					fill(l.z, fz)
 					haveZ = true
 				}
