@@ -129,3 +129,32 @@ def test_cache_keeps_a_bounded_number_of_buffers():
         held.append(V.compute_grpo_outcome_advantage(r, m, index)[0])
     assert len(L._cache) <= L._cache_keep
     del held
+
+
+def test_threads_share_the_cache_safely():
+    """Four threads calling at once, each keeping some results: every result equals the
+    single-threaded one, and no two live results share memory."""
+    import threading
+    batches = [big(10 + k, 560, 517, torch.float32) for k in range(4)]
+    want = [V.compute_grpo_vectorized_outcome_advantage(*b)[0].clone() for b in batches]
+    kept, errors = [], []
+
+    def work(k):
+        try:
+            for i in range(6):
+                a = V.compute_grpo_vectorized_outcome_advantage(*batches[k])[0]
+                if not torch.equal(a, want[k]):
+                    errors.append((k, i))
+                if i % 2 == 0:
+                    kept.append((k, a))
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+    ts = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert not errors
+    assert len({a.data_ptr() for _, a in kept}) == len(kept)
+    for k, a in kept:
+        assert torch.equal(a, want[k])
