@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"unsafe"
+
+	"github.com/credo-rl/credo/capi/internal/nt"
 )
 
 // spec describes one caller-owned array of a request: the index of its
@@ -148,6 +150,14 @@ func (m *mat) views64() [][]float64 {
 	return out
 }
 
+// size is the size of one element in bytes.
+func (m *mat) size() int {
+	if m.f8 != nil {
+		return 8
+	}
+	return 4
+}
+
 // sameDType reports whether all arrays share m's dtype.
 func (m *mat) sameDType(xs ...*mat) bool {
 	for _, x := range xs {
@@ -197,23 +207,33 @@ func (m *mat) storeVec(src []float64) {
 
 // broadcast writes out[i][t] = s[i] * mask[i][t]; it fails, naming the
 // element, when the mask holds a NaN or ±Inf (the output is then
-// incomplete: callers pass freshly allocated outputs).
-func (m *mat) broadcast(est string, s []float64, mask *mat) error {
+// incomplete: callers pass freshly allocated outputs). pre, when not nil,
+// holds for each row the length of its 0/1 prefix mask, or -1 (see
+// rowSums): such rows are written without reading the mask again.
+func (m *mat) broadcast(est string, s []float64, mask *mat, pre []int) error {
 	T := m.T
 	var l32 *rowLayout[float32]
 	var l64 *rowLayout[float64]
 	if m.f4 != nil && mask.f4 != nil {
-		l32 = newRowLayout[float32](T)
+		l32 = newRowLayout[float32]()
 	} else if m.f8 != nil && mask.f8 != nil {
-		l64 = newRowLayout[float64](T)
+		l64 = newRowLayout[float64]()
+	}
+	stream := nt.OK && (l32 != nil || l64 != nil) && m.B*m.T*m.size() >= ntMin
+	if stream {
+		defer nt.Fence()
 	}
 	for i, a := range s {
 		bad := false
 		switch {
+		case l32 != nil && pre != nil && pre[i] >= 0:
+			writePrefix(m.f4[i*T:(i+1)*T], pre[i], a, stream)
+		case l64 != nil && pre != nil && pre[i] >= 0:
+			writePrefix(m.f8[i*T:(i+1)*T], pre[i], a, stream)
 		case l32 != nil:
-			bad = scaleRow(l32, m.f4[i*T:(i+1)*T], mask.f4[i*T:(i+1)*T], a)
+			bad = scaleRow(l32, m.f4[i*T:(i+1)*T], mask.f4[i*T:(i+1)*T], a, stream)
 		case l64 != nil:
-			bad = scaleRow(l64, m.f8[i*T:(i+1)*T], mask.f8[i*T:(i+1)*T], a)
+			bad = scaleRow(l64, m.f8[i*T:(i+1)*T], mask.f8[i*T:(i+1)*T], a, stream)
 		default:
 			for t := 0; t < T; t++ {
 				w := mask.at(i, t)
@@ -237,9 +257,23 @@ func (m *mat) broadcast(est string, s []float64, mask *mat) error {
 }
 
 // rowSums returns Σ_t m[i][t] in float64 and rejects NaN and ±Inf, naming
-// the first bad element.
-func (m *mat) rowSums(est string) ([]float64, error) {
+// the first bad element. With a mask of m's shape and dtype it also
+// returns, per row, the length L of the mask row when that row is L ones
+// followed by zeros (exact bytes), else -1: the mask is read in the same
+// pass as the rewards, so that broadcast need not read it again.
+func (m *mat) rowSums(est string, mask *mat) ([]float64, []int, error) {
 	out := make([]float64, m.B)
+	var pre []int
+	var l32 *rowLayout[float32]
+	var l64 *rowLayout[float64]
+	if mask != nil && mask.B == m.B && mask.T == m.T && mask.sameDType(m) {
+		pre = make([]int, m.B)
+		if m.f4 != nil {
+			l32 = newRowLayout[float32]()
+		} else {
+			l64 = newRowLayout[float64]()
+		}
+	}
 	T := m.T
 	for i := range out {
 		var s float64
@@ -250,12 +284,18 @@ func (m *mat) rowSums(est string) ([]float64, error) {
 		}
 		if s-s != 0 {
 			if err := m.finite(est, i); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 		out[i] = s
+		switch {
+		case l32 != nil:
+			pre[i] = prefixLen(l32, mask.f4[i*T:(i+1)*T])
+		case l64 != nil:
+			pre[i] = prefixLen(l64, mask.f8[i*T:(i+1)*T])
+		}
 	}
-	return out, nil
+	return out, pre, nil
 }
 
 // finite checks row i (all rows when i < 0) for NaN and ±Inf.

@@ -146,7 +146,7 @@ func outcome(f scalarFn) dropIn {
 		if err != nil {
 			return err
 		}
-		scores, err := r.rowSums(est)
+		scores, pre, err := r.rowSums(est, m)
 		if err != nil {
 			return err
 		}
@@ -154,7 +154,7 @@ func outcome(f scalarFn) dropIn {
 		if err != nil {
 			return err
 		}
-		return o[0].broadcast(est, s, m)
+		return o[0].broadcast(est, s, m, pre)
 	}
 }
 
@@ -456,7 +456,7 @@ func agentOutcome(f agentScalarFn) dropIn {
 		if err != nil {
 			return err
 		}
-		scores, err := r.rowSums(est)
+		scores, pre, err := r.rowSums(est, m)
 		if err != nil {
 			return err
 		}
@@ -464,7 +464,7 @@ func agentOutcome(f agentScalarFn) dropIn {
 		if err != nil {
 			return err
 		}
-		return o[0].broadcast(est, s, m)
+		return o[0].broadcast(est, s, m, pre)
 	}
 }
 
@@ -580,7 +580,7 @@ func agentGiGPO(c *call) error {
 	if err != nil {
 		return err
 	}
-	scores, err := r.rowSums(est)
+	scores, pre, err := r.rowSums(est, m)
 	if err != nil {
 		return err
 	}
@@ -610,7 +610,7 @@ func agentGiGPO(c *call) error {
 			return err
 		}
 	}
-	return o[0].broadcast(est, firstCol(adv), m)
+	return o[0].broadcast(est, firstCol(adv), m, pre)
 }
 
 func agentStepReturns(c *call) error {

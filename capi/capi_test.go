@@ -10,6 +10,7 @@ import (
 
 	"github.com/credo-rl/credo/anchor/verl"
 	"github.com/credo-rl/credo/anchor/verlagent"
+	"github.com/credo-rl/credo/capi/internal/nt"
 )
 
 // req builds a credo_call request over Go-allocated arrays (the test plays
@@ -258,11 +259,11 @@ func BenchmarkCallOneRow(b *testing.B) {
 		"a token_level_rewards 0 f4 1 4\na response_mask 1 f4 1 4\na index 2 i8 1\na advantages 3 f4 1 4\n")
 	ptrs := []unsafe.Pointer{unsafe.Pointer(&r[0]), unsafe.Pointer(&m[0]), unsafe.Pointer(&ids[0]), unsafe.Pointer(&adv[0])}
 	b.ReportAllocs()
-	for b.Loop() {
+	cpuLoop(b, func() {
 		if err := Call(req, ptrs); err != nil {
 			b.Fatal(err)
 		}
-	}
+	})
 	if math.Abs(float64(adv[0])-1) > 1e-5 || adv[3] != 0 {
 		b.Fatalf("advantages %v", adv)
 	}
@@ -302,49 +303,115 @@ func BenchmarkOutcomeLarge(b *testing.B) {
 	req := []byte(fmt.Sprintf("fn verl.grpo_vectorized\na token_level_rewards 0 f4 %d %d\na response_mask 1 f4 %d %d\na index 2 i8 %d\na advantages 3 f4 %d %d\n", B, T, B, T, B, B, T))
 	ptrs := []unsafe.Pointer{unsafe.Pointer(&r[0]), unsafe.Pointer(&m[0]), unsafe.Pointer(&ids[0]), unsafe.Pointer(&adv[0])}
 	b.SetBytes(int64(B * T * 4))
-	for b.Loop() {
+	cpuLoop(b, func() {
 		if err := Call(req, ptrs); err != nil {
 			b.Fatal(err)
 		}
-	}
+	})
 }
 
 // TestFastKernelsEqualElementLoops compares the layout-testing kernels with
-// plain element loops on prefix masks, general masks and sparse and dense rows.
+// plain element loops (out[t] = F(a·w[t]), sums in order) on prefix masks
+// with the boundary inside and at the edge of a chunk, general masks, all
+// ones, all zeros, -0 entries and sparse and dense reward rows, for rows
+// shorter and longer than a chunk, at every alignment of the row start,
+// with ordinary and non-temporal stores, in float32 and float64.
 func TestFastKernelsEqualElementLoops(t *testing.T) {
-	const T = 200
-	l := newRowLayout[float32](T)
-	rows := [][]float32{make([]float32, T), make([]float32, T), make([]float32, T), make([]float32, T)}
-	for i := 0; i < 150; i++ {
-		rows[0][i] = 1 // prefix mask
-	}
-	for i := 0; i < T; i++ {
-		rows[1][i] = float32(i%3) * 0.5 // general
-		rows[2][i] = 1                  // all ones
-	}
-	rows[3][137] = -2.5 // sparse reward
-	for k, w := range rows {
-		var want float64
-		for _, x := range w {
-			want += float64(x)
+	testKernels[float32](t)
+	testKernels[float64](t)
+}
+
+func testKernels[F float32 | float64](t *testing.T) {
+	l := newRowLayout[F]()
+	for _, T := range []int{1, 7, 200, chunk, 3*chunk + 37} {
+		var rows [][]F
+		for _, L := range []int{0, 1, T / 2, chunk - 1, chunk, chunk + 5, T - 1, T} {
+			if L > T {
+				continue
+			}
+			w := make([]F, T)
+			for i := 0; i < L; i++ {
+				w[i] = 1
+			}
+			rows = append(rows, w)
 		}
-		if got := sumSparse(w); got != want {
-			t.Errorf("row %d: sumSparse = %v, want %v", k, got, want)
+		gen, negz, sparse := make([]F, T), make([]F, T), make([]F, T)
+		for i := range gen {
+			gen[i] = F(i%3) * 0.5
 		}
-		for _, a := range []float64{0.75, -1.25, 0} {
-			dst := make([]float32, T)
-			scaleRow(l, dst, w, a)
-			for i, x := range w {
-				e := float32(a * float64(x))
-				if dst[i] != e || signbit(float64(dst[i])) != signbit(float64(e)) {
-					t.Fatalf("row %d, a=%v: dst[%d] = %v, want %v", k, a, i, dst[i], e)
+		negz[0] = 1
+		if T > 1 {
+			negz[T-1] = F(math.Copysign(0, -1)) // -0: not a clean prefix
+		}
+		sparse[T*2/3] = -2.5
+		rows = append(rows, gen, negz, sparse)
+		for k, w := range rows {
+			var want float64
+			for _, x := range w {
+				want += float64(x)
+			}
+			if got := sumSparse(w); got != want {
+				t.Errorf("T %d row %d: sumSparse = %v, want %v", T, k, got, want)
+			}
+			L := prefixLen(l, w)
+			wantL := -1
+			for n := 0; n <= T; n++ { // is w n ones then +0s?
+				ok := true
+				for i, x := range w {
+					e := F(0)
+					if i < n {
+						e = 1
+					}
+					if x != e || signbit(float64(x)) {
+						ok = false
+						break
+					}
+				}
+				if ok {
+					wantL = n
+					break
+				}
+			}
+			if L != wantL {
+				t.Fatalf("T %d row %d: prefixLen = %d, want %d", T, k, L, wantL)
+			}
+			for _, a := range []float64{0.75, -1.25, 0, 1.0 / 3} {
+				for off := 0; off < 4; off++ {
+					for _, stream := range []bool{false, true} {
+						buf := make([]F, T+off+1)
+						for i := range buf {
+							buf[i] = 9
+						}
+						dst := buf[off : off+T]
+						if L >= 0 {
+							writePrefix(dst, L, a, stream)
+						} else {
+							scaleRow(l, dst, w, a, stream)
+						}
+						nt.Fence()
+						for i, x := range w {
+							e := F(a * float64(x))
+							if dst[i] != e || signbit(float64(dst[i])) != signbit(float64(e)) {
+								t.Fatalf("T %d row %d a %v off %d stream %v: dst[%d] = %v, want %v",
+									T, k, a, off, stream, i, dst[i], e)
+							}
+						}
+						if buf[off+T] != 9 || (off > 0 && buf[off-1] != 9) {
+							t.Fatalf("T %d row %d off %d: wrote outside the row", T, k, off)
+						}
+					}
 				}
 			}
 		}
 	}
-	w := make([]float32, T)
-	w[3] = float32(math.NaN())
-	if !scaleRow(l, make([]float32, T), w, 1) {
-		t.Error("a NaN mask value was not reported")
+	w := make([]F, 3*chunk)
+	w[chunk+3] = F(math.NaN())
+	for _, stream := range []bool{false, true} {
+		if !scaleRow(l, make([]F, len(w)), w, 1, stream) {
+			t.Error("a NaN mask value was not reported")
+		}
+	}
+	if prefixLen(l, w) != -1 {
+		t.Error("a mask with a NaN was taken for a prefix")
 	}
 }

@@ -14,9 +14,10 @@ Go runtime does not survive fork(): with multiprocessing or Ray, use the
 import json
 
 from . import _lib
-from ._lib import CredoError
+from ._lib import CredoError, output_cache
 
-__all__ = ["assign", "methods", "method", "State", "Client", "CredoError", "verl", "verl_agent", "openrlhf"]
+__all__ = ["assign", "methods", "method", "State", "Client", "CredoError", "output_cache", "verl", "verl_agent",
+           "openrlhf"]
 __version__ = "0.1.0"
 
 

@@ -2,12 +2,14 @@
 
 Arrays cross the boundary as raw pointers to caller-owned memory: numpy arrays
 as they are, CPU torch tensors through their numpy views (no copy), CUDA tensors
-moved to the CPU and the results moved back. Outputs are allocated here and
-filled by the library only when the whole call succeeds.
+moved to the CPU and the results moved back. Outputs are allocated here (large ones
+from a small cache of buffers the caller has dropped, see output_cache) and filled
+by the library only when the whole call succeeds.
 """
 import ctypes
 import json
 import os
+import sys
 import threading
 
 import numpy as np
@@ -199,14 +201,66 @@ def _np_dtype(a):
 
 
 def empty_like(a):
-    """A new output array shaped and typed like input a: large ones as numpy arrays
-    (numpy asks for transparent huge pages: fewer page faults), small ones as torch
-    tensors when a is one (less overhead per call)."""
+    """A new output array shaped and typed like input a: large ones (1 MiB and more) as
+    numpy arrays from the output cache (see output_cache), small ones as torch tensors
+    when a is one (less overhead per call), else numpy arrays."""
     if isinstance(a, np.ndarray):
-        return np.empty(a.shape, a.dtype)
-    if a.numel() < (1 << 18):
-        return _torch.empty(a.shape, dtype=a.dtype)
-    return np.empty(tuple(a.shape), np.float64 if a.dtype == _torch.float64 else np.float32)
+        shape, dt = a.shape, a.dtype
+    else:
+        if a.numel() < (1 << 18):
+            return _torch.empty(a.shape, dtype=a.dtype)
+        shape, dt = tuple(a.shape), np.dtype(np.float64 if a.dtype == _torch.float64 else np.float32)
+    n = dt.itemsize
+    for d in shape:
+        n *= d
+    if n < _CACHE_MIN or _cache_keep <= 0:
+        return np.empty(shape, dt)
+    return _cached(n).view(dt).reshape(shape)
+
+
+# ---------------------------------------------------------- output cache ---
+#
+# A large output written into fresh memory costs the page faults of that memory and the
+# kernel's zeroing of every page (for a 32 MiB advantage array, about as much as the
+# computation itself). Outputs of 1 MiB and more are therefore carved from a few cached
+# buffers: a buffer is handed out again only when nothing refers to it any more (every
+# array or tensor made from it holds a reference to it, so its reference count shows
+# when the caller dropped them all), as torch's CUDA caching allocator does for device
+# memory. At most _cache_keep buffers are tracked; the memory kept is that of the buffers
+# the caller no longer uses. output_cache(0) (or CREDO_OUTPUT_CACHE=0) turns it off.
+
+_CACHE_MIN = 1 << 20
+_cache_keep = int(os.environ.get("CREDO_OUTPUT_CACHE", "4") or 0)
+_cache = []  # 1-d uint8 buffers, most recently used last
+_cache_lock = threading.Lock()
+
+
+def _cached(n):
+    with _cache_lock:
+        for k in range(len(_cache) - 1, -1, -1):
+            # 2 references: the list's and getrefcount's argument; anything else means
+            # the caller still holds an array or tensor made from the buffer.
+            if _cache[k].nbytes == n and sys.getrefcount(_cache[k]) == 2:
+                buf = _cache.pop(k)
+                _cache.append(buf)
+                return buf
+        buf = np.empty(n, np.uint8)
+        _cache.append(buf)
+        while len(_cache) > _cache_keep:
+            _cache.pop(0)  # forgotten: its memory goes when the caller drops it
+        return buf
+
+
+def output_cache(keep=None):
+    """Set how many large output buffers are kept for reuse (0: none, and drop those
+    kept); returns the previous setting. With no argument, only returns it."""
+    global _cache_keep
+    old = _cache_keep
+    if keep is not None:
+        with _cache_lock:
+            _cache_keep = max(0, int(keep))
+            del _cache[:max(0, len(_cache) - _cache_keep)]
+    return old
 
 
 def ids(x, name, n):
