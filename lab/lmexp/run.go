@@ -42,8 +42,11 @@ type Config struct {
 	TrainAll bool
 
 	ScorePrompts, ScoreN int // scored batch: prompts × group size
-	MC                   int // continuations per prefix (Monte Carlo truth)
-	CriticPrompts        int // warm-up batch of the learned value head (× ScoreN)
+	// MC, MCMin and MCEps size the Monte Carlo truth (PathTruth,
+	// TruthOptions: Samples, MinSamples, Eps) where it is not exact.
+	MC, MCMin     int
+	MCEps         float64
+	CriticPrompts int // warm-up batch of the learned value head (× ScoreN)
 }
 
 // QuickConfig is sized for the quick lab (a few seconds per environment).
@@ -51,7 +54,7 @@ func QuickConfig() Config {
 	return Config{Model: lm.Config{D: 16, Heads: 2, Layers: 2}, Pool: 2,
 		SFTSteps: 100, SFTBatch: 4, SFTLR: 2e-2,
 		RLIters: 3, RLPrompts: 4, RLN: 4, RLLR: 1e-3,
-		ScorePrompts: 4, ScoreN: 6, MC: 6, CriticPrompts: 4}
+		ScorePrompts: 4, ScoreN: 6, MC: 16, CriticPrompts: 4}
 }
 
 // FullConfig is the full lab's size (a few hundred thousand parameters).
@@ -84,7 +87,14 @@ type Result struct {
 	TruthTokens  int
 	TruthMeanAbs float64 // mean |A^π|
 	TruthMeanSE  float64 // mean standard error (0 when exact)
-	Scores       []MethodScore
+	// TruthReliability is 1 − mean(SE²)/Var(Â^π) over the scored tokens:
+	// the share of the truth's variance that is not Monte Carlo noise. A
+	// method's Pearson correlation with the estimated truth is its
+	// correlation with the exact one times about √TruthReliability (1 when
+	// exact).
+	TruthReliability float64
+	TruthStats       TruthStats // Monte Carlo work (zero when exact)
+	Scores           []MethodScore
 	// Trained: RL from the same warm start with each trainable variant.
 	Trained []Trained
 	Seconds float64
@@ -447,7 +457,7 @@ type scored struct {
 	ex    []*extras
 }
 
-func (p *Policy) truthOf(ts []*textenv.Task, cs []*Completion, cfg Config, rng *rand.Rand) ([]Truth, error) {
+func (p *Policy) truthOf(ts []*textenv.Task, cs []*Completion, cfg Config, rng *rand.Rand, st *TruthStats) ([]Truth, error) {
 	if ts[0].Canonical != "" {
 		out := make([]Truth, len(cs))
 		for i, c := range cs {
@@ -459,13 +469,17 @@ func (p *Policy) truthOf(ts []*textenv.Task, cs []*Completion, cfg Config, rng *
 		}
 		return out, nil
 	}
-	return p.MCTruth(ts, cs, cfg.MC, rng)
+	tr, s, err := p.PathTruth(ts, cs, TruthOptions{Samples: cfg.MC, MinSamples: cfg.MCMin, Eps: cfg.MCEps}, rng)
+	st.Positions += s.Positions
+	st.Sampled += s.Sampled
+	st.Rollouts += s.Rollouts
+	return tr, err
 }
 
-func (p *Policy) prepare(ts []*textenv.Task, cs []*Completion, ref *lm.Model, cfg Config, rng *rand.Rand) (*scored, error) {
+func (p *Policy) prepare(ts []*textenv.Task, cs []*Completion, ref *lm.Model, cfg Config, rng *rand.Rand, st *TruthStats) (*scored, error) {
 	s := &scored{cs: cs}
 	var err error
-	if s.truth, err = p.truthOf(ts, cs, cfg, rng); err != nil {
+	if s.truth, err = p.truthOf(ts, cs, cfg, rng, st); err != nil {
 		return nil, err
 	}
 	for _, c := range cs {
@@ -494,15 +508,16 @@ func (p *Policy) scoreAll(ts []*textenv.Task, ref *lm.Model, cfg Config, seed ui
 		return err
 	}
 	trng := stream(seed, env, "truth")
-	gs, err := p.prepare(ts, group, ref, cfg, trng)
+	gs, err := p.prepare(ts, group, ref, cfg, trng, &res.TruthStats)
 	if err != nil {
 		return err
 	}
-	tsc, err := p.prepare(ts, trees, ref, cfg, trng)
+	tsc, err := p.prepare(ts, trees, ref, cfg, trng, &res.TruthStats)
 	if err != nil {
 		return err
 	}
 	res.TruthExact = ts[0].Canonical != ""
+	var a, a2, se2 float64
 	for i, tr := range gs.truth {
 		for j := range tr.A {
 			if gs.cs[i].Obs[j] {
@@ -511,11 +526,18 @@ func (p *Policy) scoreAll(ts []*textenv.Task, ref *lm.Model, cfg Config, seed ui
 			res.TruthTokens++
 			res.TruthMeanAbs += math.Abs(tr.A[j])
 			res.TruthMeanSE += tr.SE[j]
+			a += tr.A[j]
+			a2 += tr.A[j] * tr.A[j]
+			se2 += tr.SE[j] * tr.SE[j]
 		}
 	}
-	if res.TruthTokens > 0 {
-		res.TruthMeanAbs /= float64(res.TruthTokens)
-		res.TruthMeanSE /= float64(res.TruthTokens)
+	if n := float64(res.TruthTokens); n > 0 {
+		res.TruthMeanAbs /= n
+		res.TruthMeanSE /= n
+		res.TruthReliability = 1
+		if va := a2/n - (a/n)*(a/n); va > 0 {
+			res.TruthReliability = 1 - se2/n/va
+		}
 	}
 	// learned value head: a warm-up batch of the same policy
 	cpr := make([]int, cfg.CriticPrompts)
