@@ -18,6 +18,15 @@ import (
 // exclude ≥ 0 the first token is drawn from π(· | prefix) restricted to
 // the other tokens (renormalised).
 func (p *Policy) rollN(t *textenv.Task, c *lm.Cache, lp []float64, prefix []int, exclude, n int, rng *rand.Rand) ([]float64, error) {
+	rs, _, err := p.rollSeqs(t, c, lp, prefix, exclude, n, rng)
+	return rs, err
+}
+
+// rollSeqs is rollN that also returns each continuation's tokens (prefix
+// included). With n = 1 and exclude < 0 it draws exactly as roll does
+// (one uniform per policy token, the same log-probs), so both give the
+// same completion from the same random stream (TestRollNMatchesRoll).
+func (p *Policy) rollSeqs(t *textenv.Task, c *lm.Cache, lp []float64, prefix []int, exclude, n int, rng *rand.Rand) ([]float64, [][]int, error) {
 	type seq struct {
 		toks    []int
 		text    strings.Builder
@@ -79,7 +88,7 @@ func (p *Policy) rollN(t *textenv.Task, c *lm.Cache, lp []float64, prefix []int,
 			if o := t.Observe(s.text.String()); o != "" {
 				ids, err := p.voc.Encode(o)
 				if err != nil {
-					return nil, err
+					return nil, nil, err
 				}
 				s.pending = ids
 				s.text.WriteString(o)
@@ -87,7 +96,7 @@ func (p *Policy) rollN(t *textenv.Task, c *lm.Cache, lp []float64, prefix []int,
 			feed, keep[r], next = append(feed, tk), true, append(next, i)
 		}
 		if err := b.Keep(keep); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		live = next
 		if len(live) == 0 {
@@ -95,12 +104,16 @@ func (p *Policy) rollN(t *textenv.Task, c *lm.Cache, lp []float64, prefix []int,
 		}
 		lps, err := b.Step(feed)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		ctxLen++
 		for r, i := range live {
 			ss[i].lp = lps[r]
 		}
 	}
-	return rewards, nil
+	toks := make([][]int, n)
+	for i, s := range ss {
+		toks[i] = s.toks
+	}
+	return rewards, toks, nil
 }

@@ -40,6 +40,8 @@ type Config struct {
 	// TrainAll also trains a copy of the warm-started model with every
 	// trainable variant (Result.Trained: the trained-return comparison).
 	TrainAll bool
+	// TrainOnly, when set, restricts TrainAll to these variant labels.
+	TrainOnly []string
 
 	ScorePrompts, ScoreN int // scored batch: prompts × group size
 	// MC, MCMin and MCEps size the Monte Carlo truth (PathTruth,
@@ -54,15 +56,20 @@ func QuickConfig() Config {
 	return Config{Model: lm.Config{D: 16, Heads: 2, Layers: 2}, Pool: 2,
 		SFTSteps: 100, SFTBatch: 4, SFTLR: 2e-2,
 		RLIters: 3, RLPrompts: 4, RLN: 4, RLLR: 1e-3,
-		ScorePrompts: 4, ScoreN: 6, MC: 16, CriticPrompts: 4}
+		ScorePrompts: 4, ScoreN: 6, MC: 16, MCMin: 4, MCEps: 0.005, CriticPrompts: 4}
 }
 
-// FullConfig is the full lab's size (a few hundred thousand parameters).
+// FullConfig is the full lab's size, bounded by the CPU time of ten
+// seeds on four environments on a shared 2-core machine: the quick model
+// (D = 16, 2 layers; a D = 64, 3-layer model costs about 10× more per
+// token and did not finish ten seeds in hours), more prompts and scored
+// completions, and RL training of the six methods.
 func FullConfig() Config {
-	return Config{Model: lm.Config{D: 64, Heads: 4, Layers: 3}, Pool: 8,
-		SFTSteps: 300, SFTBatch: 8, SFTLR: 3e-3,
-		RLIters: 20, RLPrompts: 4, RLN: 8, RLLR: 3e-4,
-		ScorePrompts: 8, ScoreN: 8, MC: 32, CriticPrompts: 16, TrainAll: true}
+	return Config{Model: lm.Config{D: 16, Heads: 2, Layers: 2}, Pool: 4,
+		SFTSteps: 120, SFTBatch: 4, SFTLR: 2e-2,
+		RLIters: 6, RLPrompts: 2, RLN: 6, RLLR: 5e-4,
+		ScorePrompts: 4, ScoreN: 6, MC: 32, MCMin: 3, MCEps: 0.005, CriticPrompts: 4,
+		TrainAll: true, TrainOnly: []string{"grpo", "spo.chain", "treerl", "hicra", "pure", "gae (learned V)"}}
 }
 
 // MethodScore is one method's per-token credit against the truth.
@@ -98,6 +105,8 @@ type Result struct {
 	// Trained: RL from the same warm start with each trainable variant.
 	Trained []Trained
 	Seconds float64
+
+	grpoModel *lm.Model // the trained grpo copy (Run's main RL when it is GRPO)
 }
 
 // Trained is one variant's RL run: mean sampled reward per iteration and
@@ -127,7 +136,27 @@ type Variant struct {
 	LineValues    bool   // SPO-chain with segments = lines: Monte Carlo values at every line end
 	Values        string // "", "learned" or "oracle"
 	PRMOnly       bool   // needs per-line PRM scores
+	// NoPRMSet, when set, replaces Set on environments without a PRM
+	// (PURE's verifiable-reward-only run, PURE-VR); otherwise a PRMOnly
+	// variant is n/a there.
+	NoPRMSet map[string]any
 }
+
+// forEnv is the variant as run on an environment with (prm) or without a
+// PRM, or ok = false when it does not apply.
+func (v Variant) forEnv(prm bool) (Variant, bool) {
+	if !v.PRMOnly || prm {
+		return v, true
+	}
+	if v.NoPRMSet == nil {
+		return v, false
+	}
+	v.Set = v.NoPRMSet
+	return v, true
+}
+
+// noPRMReason is the n/a reason of a PRMOnly variant without NoPRMSet.
+const noPRMReason = "needs per-step PRM scores (arithchain-prm only)"
 
 // Variants are the methods scored on every environment.
 func Variants() []Variant {
@@ -141,7 +170,11 @@ func Variants() []Variant {
 		{Label: "treerl", Method: "treerl.group_trie", Tree: true},
 		{Label: "hicra", Method: "hicra"},
 		{Label: "preplan_anchor", Method: "preplan_anchor"},
-		{Label: "pure", Method: "pure.credit_assignment", PRMOnly: true},
+		// PURE's recipe (PRM + verifiable reward) where the environment has
+		// a PRM (ArithChain-PRM's judge); elsewhere PURE-VR, the paper's
+		// verifiable-reward-only run, on the 0/1 verifier ("verified").
+		{Label: "pure", Method: "pure.credit_assignment", PRMOnly: true,
+			NoPRMSet: map[string]any{"reward_mode": "VR", "reward": "verified"}},
 		{Label: "gae (learned V)", Method: "verl.gae", Set: g1, Values: "learned"},
 		{Label: "gae (oracle V)", Method: "verl.gae", Set: g1, Values: "oracle"},
 		// λ = 0 with the exact values is r + V(s') − V(s) = A^π itself: the
@@ -172,30 +205,23 @@ func Run(ctx context.Context, envName string, seed uint64, cfg Config) (*Result,
 	}
 	ref := pol.M.Clone()
 	if cfg.TrainAll {
-		prm := envName == "arithchain-prm"
-		for _, v := range Variants() {
-			if v.Values == "oracle" {
-				continue
-			}
-			tr := Trained{Label: v.Label, Method: v.Method, Status: "ok"}
-			if v.PRMOnly && !prm {
-				tr.Status, tr.Reason = "n/a", "needs per-step PRM scores (arithchain-prm only)"
-			} else {
-				cp := &Policy{M: ref.Clone()}
-				tr.Curve, tr.Final, err = cp.trainWith(ctx, tasks, cfg, seed, v, cfg.RLIters)
-				if err != nil {
-					if ctx.Err() != nil {
-						return nil, ctx.Err()
-					}
-					tr.Status, tr.Reason = "error", err.Error()
-				}
-			}
-			res.Trained = append(res.Trained, tr)
+		if err := trainAll(ctx, tasks, ref, cfg, seed, res); err != nil {
+			return nil, err
 		}
 	}
-	if err := pol.rl(ctx, tasks, cfg, seed, res); err != nil {
+	if k := res.trainedGRPO(cfg); k >= 0 {
+		// the main RL run is the trained grpo copy (same warm start, same
+		// variant, same random stream): take its model instead of training
+		// it twice
+		pol.M = res.grpoModel
+		res.RLCurve, res.RewardRL = res.Trained[k].Curve, res.Trained[k].Final
+		if len(res.RLCurve) > 0 {
+			res.RewardSFT = res.RLCurve[0]
+		}
+	} else if err := pol.rl(ctx, tasks, cfg, seed, res); err != nil {
 		return nil, err
 	}
+	res.grpoModel = nil
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -204,6 +230,54 @@ func Run(ctx context.Context, envName string, seed uint64, cfg Config) (*Result,
 	}
 	res.Seconds = time.Since(t0).Seconds()
 	return res, nil
+}
+
+// trainAll trains a copy of the warm-started model ref with every
+// trainable variant (cfg.TrainOnly: those labels only).
+func trainAll(ctx context.Context, tasks []*textenv.Task, ref *lm.Model, cfg Config, seed uint64, res *Result) error {
+	prm := tasks[0].Env == "arithchain-prm"
+	only := map[string]bool{}
+	for _, l := range cfg.TrainOnly {
+		only[l] = true
+	}
+	for _, v := range Variants() {
+		if v.Values == "oracle" || (len(only) > 0 && !only[v.Label]) {
+			continue
+		}
+		tr := Trained{Label: v.Label, Method: v.Method, Status: "ok"}
+		if v, ok := v.forEnv(prm); !ok {
+			tr.Status, tr.Reason = "n/a", noPRMReason
+		} else {
+			cp := &Policy{M: ref.Clone()}
+			var err error
+			tr.Curve, tr.Final, err = cp.trainWith(ctx, tasks, cfg, seed, v, cfg.RLIters)
+			if err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				tr.Status, tr.Reason = "error", err.Error()
+			}
+			if v.Label == "grpo" {
+				res.grpoModel = cp.M
+			}
+		}
+		res.Trained = append(res.Trained, tr)
+	}
+	return nil
+}
+
+// trainedGRPO is the index of the trained grpo copy when it is the main
+// RL run (cfg.RLMethod GRPO with the variant's own settings), else −1.
+func (r *Result) trainedGRPO(cfg Config) int {
+	if r.grpoModel == nil || (cfg.RLMethod != "" && cfg.RLMethod != "verl.grpo") || cfg.RLSet != nil {
+		return -1
+	}
+	for k, t := range r.Trained {
+		if t.Label == "grpo" && t.Status == "ok" {
+			return k
+		}
+	}
+	return -1
 }
 
 // Train returns a model warm-started and RL-trained on env as Run trains
@@ -551,8 +625,9 @@ func (p *Policy) scoreAll(ts []*textenv.Task, ref *lm.Model, cfg Config, seed ui
 	prm := env == "arithchain-prm"
 	for _, v := range Variants() {
 		ms := MethodScore{Label: v.Label, Method: v.Method, Status: "ok"}
-		if v.PRMOnly && !prm {
-			ms.Status, ms.Reason = "n/a", "needs per-step PRM scores (arithchain-prm only)"
+		v, ok := v.forEnv(prm)
+		if !ok {
+			ms.Status, ms.Reason = "n/a", noPRMReason
 			res.Scores = append(res.Scores, ms)
 			continue
 		}
@@ -625,13 +700,22 @@ func (p *Policy) assign(ts []*textenv.Task, s *scored, v Variant, tm *train.Meth
 		// continuations; the last line's value is the completion's reward.
 		const lineSamples = 4
 		mean := func(c *Completion, k int) (float64, error) {
-			cs, err := p.ContinueN(ts, c, k, lineSamples, rng)
+			cache, lp, err := p.prompted(ts, c.Task)
+			if err != nil {
+				return 0, err
+			}
+			for _, tk := range c.Tokens[:k] {
+				if lp, err = cache.Step(tk); err != nil {
+					return 0, err
+				}
+			}
+			rs, err := p.rollN(ts[c.Task], cache, lp, c.Tokens[:k], -1, lineSamples, rng)
 			if err != nil {
 				return 0, err
 			}
 			m := 0.0
-			for _, x := range cs {
-				m += x.Out.Reward / float64(len(cs))
+			for _, r := range rs {
+				m += r / float64(len(rs))
 			}
 			return m, nil
 		}

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/credo-rl/credo/lab/lm"
 	"github.com/credo-rl/credo/lab/textenv"
 )
 
@@ -122,4 +123,46 @@ func sumSE(se []float64) float64 {
 		s += v
 	}
 	return s
+}
+
+// TestRollNMatchesRoll: the batched rollout follows the sampler's rules
+// exactly, KBHop's inserted observations included: one continuation drawn
+// from the same random stream is the same completion, token for token.
+func TestRollNMatchesRoll(t *testing.T) {
+	p, ts := partlyTrained(t, "kbhop", 1, 40)
+	inserted := 0
+	for ti := range ts {
+		for k := range 6 {
+			cache, lp, err := p.prompted(ts, ti)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, _, obs, err := p.roll(ts[ti], cache.Clone(), lp, nil, nil, nil, rand.New(rand.NewPCG(uint64(k), 9)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rs, got, err := p.rollSeqs(ts[ti], cache, lp, nil, -1, 1, rand.New(rand.NewPCG(uint64(k), 9)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.voc.Decode(got[0]) != p.voc.Decode(want) || len(got[0]) != len(want) {
+				t.Fatalf("task %d draw %d:\nrollN %q\nroll  %q", ti, k, p.voc.Decode(got[0]), p.voc.Decode(want))
+			}
+			ended := len(want) > 0 && want[len(want)-1] == lm.EOS
+			if r := ts[ti].Score(p.voc.Decode(want), ended).Reward; r != rs[0] {
+				t.Fatalf("task %d draw %d: reward %v, want %v", ti, k, rs[0], r)
+			}
+			nObs := 0
+			for _, o := range obs {
+				if o {
+					nObs++
+				}
+			}
+			inserted += nObs
+			t.Logf("task %d draw %d: %d tokens, %d inserted by the environment, reward %v", ti, k, len(want), nObs, rs[0])
+		}
+	}
+	if inserted == 0 {
+		t.Error("no observation inserted: the test does not reach KBHop's environment tokens")
+	}
 }
