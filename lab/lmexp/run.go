@@ -28,6 +28,9 @@ type Config struct {
 
 	SFTSteps, SFTBatch int
 	SFTLR              float64
+	// SFTStepsPRM, when set, replaces SFTSteps on arithchain-prm (three
+	// demonstrations per prompt: the filler lines need more steps).
+	SFTStepsPRM int
 
 	RLMethod string // any registered credit method (default verl.grpo)
 	// RLSet, when set, holds RLMethod's parameters (otherwise the
@@ -59,6 +62,13 @@ func QuickConfig() Config {
 		ScorePrompts: 4, ScoreN: 6, MC: 16, MCMin: 4, MCEps: 0.005, CriticPrompts: 4}
 }
 
+func (c Config) sftSteps(env string) int {
+	if env == "arithchain-prm" && c.SFTStepsPRM > 0 {
+		return c.SFTStepsPRM
+	}
+	return c.SFTSteps
+}
+
 // FullConfig is the full lab's size, bounded by the CPU time of ten
 // seeds on four environments on a shared 2-core machine: the quick model
 // (D = 16, 2 layers; a D = 64, 3-layer model costs about 10× more per
@@ -66,7 +76,7 @@ func QuickConfig() Config {
 // completions, and RL training of the six methods.
 func FullConfig() Config {
 	return Config{Model: lm.Config{D: 16, Heads: 2, Layers: 2}, Pool: 4,
-		SFTSteps: 120, SFTBatch: 4, SFTLR: 2e-2,
+		SFTSteps: 120, SFTStepsPRM: 300, SFTBatch: 4, SFTLR: 2e-2,
 		RLIters: 6, RLPrompts: 2, RLN: 6, RLLR: 5e-4,
 		ScorePrompts: 4, ScoreN: 6, MC: 32, MCMin: 3, MCEps: 0.005, CriticPrompts: 4,
 		TrainAll: true, TrainOnly: []string{"grpo", "spo.chain", "treerl", "hicra", "pure", "gae (learned V)"}}
@@ -200,7 +210,7 @@ func Run(ctx context.Context, envName string, seed uint64, cfg Config) (*Result,
 		return nil, err
 	}
 	res := &Result{Env: envName, Params: pol.M.Dim()}
-	if res.SFTNLL, err = pol.Supervise(tasks, cfg.SFTSteps, cfg.SFTBatch, cfg.SFTLR, stream(seed, envName, "sft")); err != nil {
+	if res.SFTNLL, err = pol.Supervise(tasks, cfg.sftSteps(envName), cfg.SFTBatch, cfg.SFTLR, stream(seed, envName, "sft")); err != nil {
 		return nil, err
 	}
 	ref := pol.M.Clone()
@@ -292,7 +302,7 @@ func Train(ctx context.Context, envName string, seed uint64, cfg Config) (*lm.Mo
 		return nil, nil, err
 	}
 	res := &Result{Env: envName, Params: pol.M.Dim()}
-	if res.SFTNLL, err = pol.Supervise(tasks, cfg.SFTSteps, cfg.SFTBatch, cfg.SFTLR, stream(seed, envName, "sft")); err != nil {
+	if res.SFTNLL, err = pol.Supervise(tasks, cfg.sftSteps(envName), cfg.SFTBatch, cfg.SFTLR, stream(seed, envName, "sft")); err != nil {
 		return nil, nil, err
 	}
 	if err := pol.rl(ctx, tasks, cfg, seed, res); err != nil {
@@ -543,6 +553,33 @@ func (p *Policy) truthOf(ts []*textenv.Task, cs []*Completion, cfg Config, rng *
 		}
 		return out, nil
 	}
+	if len(ts[0].Rewarded) > 0 {
+		// one pass over the rewarded set per task
+		out := make([]Truth, len(cs))
+		byTask := map[int][]int{}
+		var order []int
+		for i, c := range cs {
+			if _, ok := byTask[c.Task]; !ok {
+				order = append(order, c.Task)
+			}
+			byTask[c.Task] = append(byTask[c.Task], i)
+		}
+		for _, ti := range order {
+			idx := byTask[ti]
+			sub := make([]*Completion, len(idx))
+			for k, i := range idx {
+				sub[k] = cs[i]
+			}
+			tr, err := p.EnumTruth(ts[ti], sub)
+			if err != nil {
+				return nil, err
+			}
+			for k, i := range idx {
+				out[i] = tr[k]
+			}
+		}
+		return out, nil
+	}
 	tr, s, err := p.PathTruth(ts, cs, TruthOptions{Samples: cfg.MC, MinSamples: cfg.MCMin, Eps: cfg.MCEps}, rng)
 	st.Positions += s.Positions
 	st.Sampled += s.Sampled
@@ -590,7 +627,7 @@ func (p *Policy) scoreAll(ts []*textenv.Task, ref *lm.Model, cfg Config, seed ui
 	if err != nil {
 		return err
 	}
-	res.TruthExact = ts[0].Canonical != ""
+	res.TruthExact = ts[0].Canonical != "" || len(ts[0].Rewarded) > 0
 	var a, a2, se2 float64
 	for i, tr := range gs.truth {
 		for j := range tr.A {

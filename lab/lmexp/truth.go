@@ -272,3 +272,58 @@ func (p *Policy) PathTruth(ts []*textenv.Task, cs []*Completion, opt TruthOption
 	}
 	return out, st, nil
 }
+
+// EnumTruth computes the exact A^π per token for a task whose rewarded
+// completions are a known finite set (textenv.Task.Rewarded, each ending
+// with end-of-sequence; every other completion earns 0):
+// V(prefix) = Σ_{r ∈ Rewarded, r extends prefix} π(rest of r | prefix),
+// one forward pass per rewarded completion. ExactTruth is the case of a
+// single rewarded completion.
+func (p *Policy) EnumTruth(t *textenv.Task, cs []*Completion) ([]Truth, error) {
+	pr, err := p.Prompt(t)
+	if err != nil {
+		return nil, err
+	}
+	type path struct {
+		toks []int
+		S    []float64 // S[j] = π(toks[j:] | prompt + toks[:j])
+	}
+	var rs []path
+	for _, r := range t.Rewarded {
+		ids, err := p.voc.Encode(r)
+		if err != nil {
+			return nil, err
+		}
+		toks := append(ids, lm.EOS)
+		st, err := p.M.Score(append(append([]int{}, pr...), toks...), len(pr))
+		if err != nil {
+			return nil, err
+		}
+		S := make([]float64, len(toks)+1)
+		S[len(toks)] = 1
+		for j := len(toks) - 1; j >= 0; j-- {
+			S[j] = S[j+1] * math.Exp(st.LogProb[j])
+		}
+		rs = append(rs, path{toks, S})
+	}
+	out := make([]Truth, len(cs))
+	for i, c := range cs {
+		L := len(c.Tokens)
+		V := make([]float64, L+1)
+		for _, r := range rs {
+			for j := 0; j <= L && j <= len(r.toks); j++ {
+				V[j] += r.S[j]
+				if j < L && (j == len(r.toks) || r.toks[j] != c.Tokens[j]) {
+					break
+				}
+			}
+		}
+		V[L] = c.Out.Reward // terminal: a completion cut short earns its own reward
+		tr := Truth{V: V, A: make([]float64, L), SE: make([]float64, L), Exact: true}
+		for j := range L {
+			tr.A[j] = V[j+1] - V[j]
+		}
+		out[i] = tr
+	}
+	return out, nil
+}

@@ -166,3 +166,61 @@ func TestRollNMatchesRoll(t *testing.T) {
 		t.Error("no observation inserted: the test does not reach KBHop's environment tokens")
 	}
 }
+
+// TestEnumTruthMatchesPathTruth: on ArithChain-PRM the exact sum over the
+// rewarded completions agrees with the Monte Carlo path estimator (an
+// independent computation: rollouts scored by the environment) within 4
+// of the latter's standard errors, and it reduces to ExactTruth's single
+// chain on ArithChain.
+func TestEnumTruthMatchesPathTruth(t *testing.T) {
+	p, ts := partlyTrained(t, "arithchain-prm", 1, 80)
+	cs, err := p.Group(ts, 0, 4, rand.New(rand.NewPCG(2, 2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, err := p.EnumTruth(ts[0], cs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pt, _, err := p.PathTruth(ts, cs, TruthOptions{Samples: 64, Eps: 1e-4}, rand.New(rand.NewPCG(3, 3)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := 0
+	for i, c := range cs {
+		for j := range c.Tokens {
+			if d := math.Abs(pt[i].A[j] - ex[i].A[j]); d > 4*pt[i].SE[j]+1e-9 {
+				t.Errorf("completion %d token %d: path A %.5f ± %.5f, enumerated %.5f", i, j, pt[i].A[j], pt[i].SE[j], ex[i].A[j])
+			}
+			if math.Abs(ex[i].A[j]) > 0.01 {
+				big++
+			}
+		}
+	}
+	t.Logf("V(prompt) %.4f, %d tokens with |A| > 0.01", ex[0].V[0], big)
+	if big == 0 {
+		t.Error("no sizeable advantage: the comparison tests nothing")
+	}
+	// one rewarded completion: the canonical chain's closed form
+	pa, ta := partlyTrained(t, "arithchain", 1, 60)
+	ca, err := pa.Group(ta, 0, 4, rand.New(rand.NewPCG(2, 2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ta[0].Rewarded = []string{ta[0].Canonical}
+	e1, err := pa.EnumTruth(ta[0], ca)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e2, err := pa.ExactTruth(ta[0], ca)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range ca {
+		for j := range e1[i].V {
+			if math.Abs(e1[i].V[j]-e2[i].V[j]) > 1e-12 {
+				t.Fatalf("completion %d prefix %d: enumerated %v, closed form %v", i, j, e1[i].V[j], e2[i].V[j])
+			}
+		}
+	}
+}
