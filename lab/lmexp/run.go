@@ -28,9 +28,10 @@ type Config struct {
 
 	SFTSteps, SFTBatch int
 	SFTLR              float64
-	// SFTStepsPRM, when set, replaces SFTSteps on arithchain-prm (three
-	// demonstrations per prompt: the filler lines need more steps).
-	SFTStepsPRM int
+	// SFTStepsArith, when set, replaces SFTSteps on arithchain and
+	// arithchain-prm (the chains' products are memorised digit by digit,
+	// and ArithChain-PRM has three demonstrations per prompt).
+	SFTStepsArith int
 
 	RLMethod string // any registered credit method (default verl.grpo)
 	// RLSet, when set, holds RLMethod's parameters (otherwise the
@@ -63,8 +64,8 @@ func QuickConfig() Config {
 }
 
 func (c Config) sftSteps(env string) int {
-	if env == "arithchain-prm" && c.SFTStepsPRM > 0 {
-		return c.SFTStepsPRM
+	if (env == "arithchain" || env == "arithchain-prm") && c.SFTStepsArith > 0 {
+		return c.SFTStepsArith
 	}
 	return c.SFTSteps
 }
@@ -76,7 +77,7 @@ func (c Config) sftSteps(env string) int {
 // completions, and RL training of the six methods.
 func FullConfig() Config {
 	return Config{Model: lm.Config{D: 16, Heads: 2, Layers: 2}, Pool: 4,
-		SFTSteps: 120, SFTStepsPRM: 300, SFTBatch: 4, SFTLR: 2e-2,
+		SFTSteps: 120, SFTStepsArith: 300, SFTBatch: 4, SFTLR: 2e-2,
 		RLIters: 6, RLPrompts: 2, RLN: 6, RLLR: 5e-4,
 		ScorePrompts: 4, ScoreN: 6, MC: 32, MCMin: 3, MCEps: 0.005, CriticPrompts: 4,
 		TrainAll: true, TrainOnly: []string{"grpo", "spo.chain", "treerl", "hicra", "pure", "gae (learned V)"}}
@@ -150,6 +151,12 @@ type Variant struct {
 	// (PURE's verifiable-reward-only run, PURE-VR); otherwise a PRMOnly
 	// variant is n/a there.
 	NoPRMSet map[string]any
+	// ContiguousMask hands the method a response mask without interior
+	// zeros: PURE's pipeline, like its reference, rejects one, so on KBHop
+	// it sees the inserted observation tokens as response tokens in its
+	// baselines and normalisation. They still carry no loss and are not
+	// scored.
+	ContiguousMask bool
 }
 
 // forEnv is the variant as run on an environment with (prm) or without a
@@ -184,7 +191,7 @@ func Variants() []Variant {
 		// a PRM (ArithChain-PRM's judge); elsewhere PURE-VR, the paper's
 		// verifiable-reward-only run, on the 0/1 verifier ("verified").
 		{Label: "pure", Method: "pure.credit_assignment", PRMOnly: true,
-			NoPRMSet: map[string]any{"reward_mode": "VR", "reward": "verified"}},
+			NoPRMSet: map[string]any{"reward_mode": "VR", "reward": "verified"}, ContiguousMask: true},
 		{Label: "gae (learned V)", Method: "verl.gae", Set: g1, Values: "learned"},
 		{Label: "gae (oracle V)", Method: "verl.gae", Set: g1, Values: "oracle"},
 		// λ = 0 with the exact values is r + V(s') − V(s) = A^π itself: the
@@ -424,10 +431,13 @@ func (p *Policy) trainWith(ctx context.Context, ts []*textenv.Task, cfg Config, 
 			return nil, 0, fmt.Errorf("%s, RL iteration %d: %w", v.Label, it, err)
 		}
 		pb := loss.PolicyBatch{}
-		for _, t := range b.Trajectories {
+		for i, t := range b.Trajectories {
 			m := make([]float64, t.Len())
 			if !t.Probe {
 				for j := range m {
+					if i < len(cs) && cs[i].Obs[j] {
+						continue // the environment's tokens carry no loss (whatever mask the method saw)
+					}
 					m[j] = train.Weight(t, j)
 				}
 			}
@@ -723,7 +733,11 @@ func (p *Policy) assign(ts []*textenv.Task, s *scored, v Variant, tm *train.Meth
 			vals = append([]float64(nil), s.truth[i].V[:len(c.Tokens)]...)
 		}
 		ids[i] = "t" + itoa(i)
-		b.Trajectories = append(b.Trajectories, trajectory(ids[i], ts[c.Task], c, s.ex[i], vals, prm))
+		tr := trajectory(ids[i], ts[c.Task], c, s.ex[i], vals, prm)
+		if v.ContiguousMask {
+			tr.Mask = nil
+		}
+		b.Trajectories = append(b.Trajectories, tr)
 	}
 	// tree links: the child shares its root's first At tokens
 	for i, c := range s.cs {
