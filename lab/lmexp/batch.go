@@ -111,8 +111,10 @@ func trajectory(id string, t *textenv.Task, c *Completion, x *extras, values []f
 	tr := &rollout.Trajectory{ID: id, Group: t.ID, Probe: c.Probe,
 		Tokens:      make([]int64, L),
 		OldLogProbs: append([]float64(nil), c.LogP...),
-		Rewards:     map[string]float64{rollout.DefaultReward: c.Out.Reward},
-		Features:    map[string]any{"prompt": t.ID},
+		// "verified": the 0/1 verifier of PURE-VR (a correct final answer;
+		// Countdown's 0.1 format score does not count)
+		Rewards:  map[string]float64{rollout.DefaultReward: c.Out.Reward, "verified": verified(c.Out.Reward)},
+		Features: map[string]any{"prompt": t.ID},
 	}
 	for j, tk := range c.Tokens {
 		tr.Tokens[j] = int64(tk)
@@ -238,6 +240,13 @@ func solve(A, b []float64, d int) ([]float64, error) {
 		x[r] = s / A[r*d+r]
 	}
 	return x, nil
+}
+
+func verified(r float64) float64 {
+	if r >= 1 {
+		return 1
+	}
+	return 0
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }

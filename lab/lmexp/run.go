@@ -28,6 +28,10 @@ type Config struct {
 
 	SFTSteps, SFTBatch int
 	SFTLR              float64
+	// SFTStepsArith, when set, replaces SFTSteps on arithchain and
+	// arithchain-prm (the chains' products are memorised digit by digit,
+	// and ArithChain-PRM has three demonstrations per prompt).
+	SFTStepsArith int
 
 	RLMethod string // any registered credit method (default verl.grpo)
 	// RLSet, when set, holds RLMethod's parameters (otherwise the
@@ -40,10 +44,15 @@ type Config struct {
 	// TrainAll also trains a copy of the warm-started model with every
 	// trainable variant (Result.Trained: the trained-return comparison).
 	TrainAll bool
+	// TrainOnly, when set, restricts TrainAll to these variant labels.
+	TrainOnly []string
 
 	ScorePrompts, ScoreN int // scored batch: prompts × group size
-	MC                   int // continuations per prefix (Monte Carlo truth)
-	CriticPrompts        int // warm-up batch of the learned value head (× ScoreN)
+	// MC, MCMin and MCEps size the Monte Carlo truth (PathTruth,
+	// TruthOptions: Samples, MinSamples, Eps) where it is not exact.
+	MC, MCMin     int
+	MCEps         float64
+	CriticPrompts int // warm-up batch of the learned value head (× ScoreN)
 }
 
 // QuickConfig is sized for the quick lab (a few seconds per environment).
@@ -51,15 +60,27 @@ func QuickConfig() Config {
 	return Config{Model: lm.Config{D: 16, Heads: 2, Layers: 2}, Pool: 2,
 		SFTSteps: 100, SFTBatch: 4, SFTLR: 2e-2,
 		RLIters: 3, RLPrompts: 4, RLN: 4, RLLR: 1e-3,
-		ScorePrompts: 4, ScoreN: 6, MC: 6, CriticPrompts: 4}
+		ScorePrompts: 4, ScoreN: 6, MC: 16, MCMin: 4, MCEps: 0.005, CriticPrompts: 4}
 }
 
-// FullConfig is the full lab's size (a few hundred thousand parameters).
+func (c Config) sftSteps(env string) int {
+	if (env == "arithchain" || env == "arithchain-prm") && c.SFTStepsArith > 0 {
+		return c.SFTStepsArith
+	}
+	return c.SFTSteps
+}
+
+// FullConfig is the full lab's size, bounded by the CPU time of ten
+// seeds on four environments on a shared 2-core machine: the quick model
+// (D = 16, 2 layers; a D = 64, 3-layer model costs about 10× more per
+// token and did not finish ten seeds in hours), more prompts and scored
+// completions, and RL training of the six methods.
 func FullConfig() Config {
-	return Config{Model: lm.Config{D: 64, Heads: 4, Layers: 3}, Pool: 8,
-		SFTSteps: 300, SFTBatch: 8, SFTLR: 3e-3,
-		RLIters: 20, RLPrompts: 4, RLN: 8, RLLR: 3e-4,
-		ScorePrompts: 8, ScoreN: 8, MC: 32, CriticPrompts: 16, TrainAll: true}
+	return Config{Model: lm.Config{D: 16, Heads: 2, Layers: 2}, Pool: 4,
+		SFTSteps: 120, SFTStepsArith: 300, SFTBatch: 4, SFTLR: 2e-2,
+		RLIters: 6, RLPrompts: 2, RLN: 6, RLLR: 5e-4,
+		ScorePrompts: 4, ScoreN: 6, MC: 32, MCMin: 3, MCEps: 0.005, CriticPrompts: 4,
+		TrainAll: true, TrainOnly: []string{"grpo", "spo.chain", "treerl", "hicra", "pure", "gae (learned V)"}}
 }
 
 // MethodScore is one method's per-token credit against the truth.
@@ -84,10 +105,19 @@ type Result struct {
 	TruthTokens  int
 	TruthMeanAbs float64 // mean |A^π|
 	TruthMeanSE  float64 // mean standard error (0 when exact)
-	Scores       []MethodScore
+	// TruthReliability is 1 − mean(SE²)/Var(Â^π) over the scored tokens:
+	// the share of the truth's variance that is not Monte Carlo noise. A
+	// method's Pearson correlation with the estimated truth is its
+	// correlation with the exact one times about √TruthReliability (1 when
+	// exact).
+	TruthReliability float64
+	TruthStats       TruthStats // Monte Carlo work (zero when exact)
+	Scores           []MethodScore
 	// Trained: RL from the same warm start with each trainable variant.
 	Trained []Trained
 	Seconds float64
+
+	grpoModel *lm.Model // the trained grpo copy (Run's main RL when it is GRPO)
 }
 
 // Trained is one variant's RL run: mean sampled reward per iteration and
@@ -117,7 +147,33 @@ type Variant struct {
 	LineValues    bool   // SPO-chain with segments = lines: Monte Carlo values at every line end
 	Values        string // "", "learned" or "oracle"
 	PRMOnly       bool   // needs per-line PRM scores
+	// NoPRMSet, when set, replaces Set on environments without a PRM
+	// (PURE's verifiable-reward-only run, PURE-VR); otherwise a PRMOnly
+	// variant is n/a there.
+	NoPRMSet map[string]any
+	// ContiguousMask hands the method a response mask without interior
+	// zeros: PURE's pipeline, like its reference, rejects one, so on KBHop
+	// it sees the inserted observation tokens as response tokens in its
+	// baselines and normalisation. They still carry no loss and are not
+	// scored.
+	ContiguousMask bool
 }
+
+// forEnv is the variant as run on an environment with (prm) or without a
+// PRM, or ok = false when it does not apply.
+func (v Variant) forEnv(prm bool) (Variant, bool) {
+	if !v.PRMOnly || prm {
+		return v, true
+	}
+	if v.NoPRMSet == nil {
+		return v, false
+	}
+	v.Set = v.NoPRMSet
+	return v, true
+}
+
+// noPRMReason is the n/a reason of a PRMOnly variant without NoPRMSet.
+const noPRMReason = "needs per-step PRM scores (arithchain-prm only)"
 
 // Variants are the methods scored on every environment.
 func Variants() []Variant {
@@ -131,7 +187,11 @@ func Variants() []Variant {
 		{Label: "treerl", Method: "treerl.group_trie", Tree: true},
 		{Label: "hicra", Method: "hicra"},
 		{Label: "preplan_anchor", Method: "preplan_anchor"},
-		{Label: "pure", Method: "pure.credit_assignment", PRMOnly: true},
+		// PURE's recipe (PRM + verifiable reward) where the environment has
+		// a PRM (ArithChain-PRM's judge); elsewhere PURE-VR, the paper's
+		// verifiable-reward-only run, on the 0/1 verifier ("verified").
+		{Label: "pure", Method: "pure.credit_assignment", PRMOnly: true,
+			NoPRMSet: map[string]any{"reward_mode": "VR", "reward": "verified"}, ContiguousMask: true},
 		{Label: "gae (learned V)", Method: "verl.gae", Set: g1, Values: "learned"},
 		{Label: "gae (oracle V)", Method: "verl.gae", Set: g1, Values: "oracle"},
 		// λ = 0 with the exact values is r + V(s') − V(s) = A^π itself: the
@@ -157,35 +217,28 @@ func Run(ctx context.Context, envName string, seed uint64, cfg Config) (*Result,
 		return nil, err
 	}
 	res := &Result{Env: envName, Params: pol.M.Dim()}
-	if res.SFTNLL, err = pol.Supervise(tasks, cfg.SFTSteps, cfg.SFTBatch, cfg.SFTLR, stream(seed, envName, "sft")); err != nil {
+	if res.SFTNLL, err = pol.Supervise(tasks, cfg.sftSteps(envName), cfg.SFTBatch, cfg.SFTLR, stream(seed, envName, "sft")); err != nil {
 		return nil, err
 	}
 	ref := pol.M.Clone()
 	if cfg.TrainAll {
-		prm := envName == "arithchain-prm"
-		for _, v := range Variants() {
-			if v.Values == "oracle" {
-				continue
-			}
-			tr := Trained{Label: v.Label, Method: v.Method, Status: "ok"}
-			if v.PRMOnly && !prm {
-				tr.Status, tr.Reason = "n/a", "needs per-step PRM scores (arithchain-prm only)"
-			} else {
-				cp := &Policy{M: ref.Clone()}
-				tr.Curve, tr.Final, err = cp.trainWith(ctx, tasks, cfg, seed, v, cfg.RLIters)
-				if err != nil {
-					if ctx.Err() != nil {
-						return nil, ctx.Err()
-					}
-					tr.Status, tr.Reason = "error", err.Error()
-				}
-			}
-			res.Trained = append(res.Trained, tr)
+		if err := trainAll(ctx, tasks, ref, cfg, seed, res); err != nil {
+			return nil, err
 		}
 	}
-	if err := pol.rl(ctx, tasks, cfg, seed, res); err != nil {
+	if k := res.trainedGRPO(cfg); k >= 0 {
+		// the main RL run is the trained grpo copy (same warm start, same
+		// variant, same random stream): take its model instead of training
+		// it twice
+		pol.M = res.grpoModel
+		res.RLCurve, res.RewardRL = res.Trained[k].Curve, res.Trained[k].Final
+		if len(res.RLCurve) > 0 {
+			res.RewardSFT = res.RLCurve[0]
+		}
+	} else if err := pol.rl(ctx, tasks, cfg, seed, res); err != nil {
 		return nil, err
 	}
+	res.grpoModel = nil
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -194,6 +247,54 @@ func Run(ctx context.Context, envName string, seed uint64, cfg Config) (*Result,
 	}
 	res.Seconds = time.Since(t0).Seconds()
 	return res, nil
+}
+
+// trainAll trains a copy of the warm-started model ref with every
+// trainable variant (cfg.TrainOnly: those labels only).
+func trainAll(ctx context.Context, tasks []*textenv.Task, ref *lm.Model, cfg Config, seed uint64, res *Result) error {
+	prm := tasks[0].Env == "arithchain-prm"
+	only := map[string]bool{}
+	for _, l := range cfg.TrainOnly {
+		only[l] = true
+	}
+	for _, v := range Variants() {
+		if v.Values == "oracle" || (len(only) > 0 && !only[v.Label]) {
+			continue
+		}
+		tr := Trained{Label: v.Label, Method: v.Method, Status: "ok"}
+		if v, ok := v.forEnv(prm); !ok {
+			tr.Status, tr.Reason = "n/a", noPRMReason
+		} else {
+			cp := &Policy{M: ref.Clone()}
+			var err error
+			tr.Curve, tr.Final, err = cp.trainWith(ctx, tasks, cfg, seed, v, cfg.RLIters)
+			if err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				tr.Status, tr.Reason = "error", err.Error()
+			}
+			if v.Label == "grpo" {
+				res.grpoModel = cp.M
+			}
+		}
+		res.Trained = append(res.Trained, tr)
+	}
+	return nil
+}
+
+// trainedGRPO is the index of the trained grpo copy when it is the main
+// RL run (cfg.RLMethod GRPO with the variant's own settings), else −1.
+func (r *Result) trainedGRPO(cfg Config) int {
+	if r.grpoModel == nil || (cfg.RLMethod != "" && cfg.RLMethod != "verl.grpo") || cfg.RLSet != nil {
+		return -1
+	}
+	for k, t := range r.Trained {
+		if t.Label == "grpo" && t.Status == "ok" {
+			return k
+		}
+	}
+	return -1
 }
 
 // Train returns a model warm-started and RL-trained on env as Run trains
@@ -208,7 +309,7 @@ func Train(ctx context.Context, envName string, seed uint64, cfg Config) (*lm.Mo
 		return nil, nil, err
 	}
 	res := &Result{Env: envName, Params: pol.M.Dim()}
-	if res.SFTNLL, err = pol.Supervise(tasks, cfg.SFTSteps, cfg.SFTBatch, cfg.SFTLR, stream(seed, envName, "sft")); err != nil {
+	if res.SFTNLL, err = pol.Supervise(tasks, cfg.sftSteps(envName), cfg.SFTBatch, cfg.SFTLR, stream(seed, envName, "sft")); err != nil {
 		return nil, nil, err
 	}
 	if err := pol.rl(ctx, tasks, cfg, seed, res); err != nil {
@@ -330,10 +431,13 @@ func (p *Policy) trainWith(ctx context.Context, ts []*textenv.Task, cfg Config, 
 			return nil, 0, fmt.Errorf("%s, RL iteration %d: %w", v.Label, it, err)
 		}
 		pb := loss.PolicyBatch{}
-		for _, t := range b.Trajectories {
+		for i, t := range b.Trajectories {
 			m := make([]float64, t.Len())
 			if !t.Probe {
 				for j := range m {
+					if i < len(cs) && cs[i].Obs[j] {
+						continue // the environment's tokens carry no loss (whatever mask the method saw)
+					}
 					m[j] = train.Weight(t, j)
 				}
 			}
@@ -447,7 +551,7 @@ type scored struct {
 	ex    []*extras
 }
 
-func (p *Policy) truthOf(ts []*textenv.Task, cs []*Completion, cfg Config, rng *rand.Rand) ([]Truth, error) {
+func (p *Policy) truthOf(ts []*textenv.Task, cs []*Completion, cfg Config, rng *rand.Rand, st *TruthStats) ([]Truth, error) {
 	if ts[0].Canonical != "" {
 		out := make([]Truth, len(cs))
 		for i, c := range cs {
@@ -459,13 +563,44 @@ func (p *Policy) truthOf(ts []*textenv.Task, cs []*Completion, cfg Config, rng *
 		}
 		return out, nil
 	}
-	return p.MCTruth(ts, cs, cfg.MC, rng)
+	if len(ts[0].Rewarded) > 0 {
+		// one pass over the rewarded set per task
+		out := make([]Truth, len(cs))
+		byTask := map[int][]int{}
+		var order []int
+		for i, c := range cs {
+			if _, ok := byTask[c.Task]; !ok {
+				order = append(order, c.Task)
+			}
+			byTask[c.Task] = append(byTask[c.Task], i)
+		}
+		for _, ti := range order {
+			idx := byTask[ti]
+			sub := make([]*Completion, len(idx))
+			for k, i := range idx {
+				sub[k] = cs[i]
+			}
+			tr, err := p.EnumTruth(ts[ti], sub)
+			if err != nil {
+				return nil, err
+			}
+			for k, i := range idx {
+				out[i] = tr[k]
+			}
+		}
+		return out, nil
+	}
+	tr, s, err := p.PathTruth(ts, cs, TruthOptions{Samples: cfg.MC, MinSamples: cfg.MCMin, Eps: cfg.MCEps}, rng)
+	st.Positions += s.Positions
+	st.Sampled += s.Sampled
+	st.Rollouts += s.Rollouts
+	return tr, err
 }
 
-func (p *Policy) prepare(ts []*textenv.Task, cs []*Completion, ref *lm.Model, cfg Config, rng *rand.Rand) (*scored, error) {
+func (p *Policy) prepare(ts []*textenv.Task, cs []*Completion, ref *lm.Model, cfg Config, rng *rand.Rand, st *TruthStats) (*scored, error) {
 	s := &scored{cs: cs}
 	var err error
-	if s.truth, err = p.truthOf(ts, cs, cfg, rng); err != nil {
+	if s.truth, err = p.truthOf(ts, cs, cfg, rng, st); err != nil {
 		return nil, err
 	}
 	for _, c := range cs {
@@ -494,15 +629,16 @@ func (p *Policy) scoreAll(ts []*textenv.Task, ref *lm.Model, cfg Config, seed ui
 		return err
 	}
 	trng := stream(seed, env, "truth")
-	gs, err := p.prepare(ts, group, ref, cfg, trng)
+	gs, err := p.prepare(ts, group, ref, cfg, trng, &res.TruthStats)
 	if err != nil {
 		return err
 	}
-	tsc, err := p.prepare(ts, trees, ref, cfg, trng)
+	tsc, err := p.prepare(ts, trees, ref, cfg, trng, &res.TruthStats)
 	if err != nil {
 		return err
 	}
-	res.TruthExact = ts[0].Canonical != ""
+	res.TruthExact = ts[0].Canonical != "" || len(ts[0].Rewarded) > 0
+	var a, a2, se2 float64
 	for i, tr := range gs.truth {
 		for j := range tr.A {
 			if gs.cs[i].Obs[j] {
@@ -511,11 +647,18 @@ func (p *Policy) scoreAll(ts []*textenv.Task, ref *lm.Model, cfg Config, seed ui
 			res.TruthTokens++
 			res.TruthMeanAbs += math.Abs(tr.A[j])
 			res.TruthMeanSE += tr.SE[j]
+			a += tr.A[j]
+			a2 += tr.A[j] * tr.A[j]
+			se2 += tr.SE[j] * tr.SE[j]
 		}
 	}
-	if res.TruthTokens > 0 {
-		res.TruthMeanAbs /= float64(res.TruthTokens)
-		res.TruthMeanSE /= float64(res.TruthTokens)
+	if n := float64(res.TruthTokens); n > 0 {
+		res.TruthMeanAbs /= n
+		res.TruthMeanSE /= n
+		res.TruthReliability = 1
+		if va := a2/n - (a/n)*(a/n); va > 0 {
+			res.TruthReliability = 1 - se2/n/va
+		}
 	}
 	// learned value head: a warm-up batch of the same policy
 	cpr := make([]int, cfg.CriticPrompts)
@@ -529,8 +672,9 @@ func (p *Policy) scoreAll(ts []*textenv.Task, ref *lm.Model, cfg Config, seed ui
 	prm := env == "arithchain-prm"
 	for _, v := range Variants() {
 		ms := MethodScore{Label: v.Label, Method: v.Method, Status: "ok"}
-		if v.PRMOnly && !prm {
-			ms.Status, ms.Reason = "n/a", "needs per-step PRM scores (arithchain-prm only)"
+		v, ok := v.forEnv(prm)
+		if !ok {
+			ms.Status, ms.Reason = "n/a", noPRMReason
 			res.Scores = append(res.Scores, ms)
 			continue
 		}
@@ -589,7 +733,11 @@ func (p *Policy) assign(ts []*textenv.Task, s *scored, v Variant, tm *train.Meth
 			vals = append([]float64(nil), s.truth[i].V[:len(c.Tokens)]...)
 		}
 		ids[i] = "t" + itoa(i)
-		b.Trajectories = append(b.Trajectories, trajectory(ids[i], ts[c.Task], c, s.ex[i], vals, prm))
+		tr := trajectory(ids[i], ts[c.Task], c, s.ex[i], vals, prm)
+		if v.ContiguousMask {
+			tr.Mask = nil
+		}
+		b.Trajectories = append(b.Trajectories, tr)
 	}
 	// tree links: the child shares its root's first At tokens
 	for i, c := range s.cs {
@@ -603,13 +751,22 @@ func (p *Policy) assign(ts []*textenv.Task, s *scored, v Variant, tm *train.Meth
 		// continuations; the last line's value is the completion's reward.
 		const lineSamples = 4
 		mean := func(c *Completion, k int) (float64, error) {
-			cs, err := p.ContinueN(ts, c, k, lineSamples, rng)
+			cache, lp, err := p.prompted(ts, c.Task)
+			if err != nil {
+				return 0, err
+			}
+			for _, tk := range c.Tokens[:k] {
+				if lp, err = cache.Step(tk); err != nil {
+					return 0, err
+				}
+			}
+			rs, err := p.rollN(ts[c.Task], cache, lp, c.Tokens[:k], -1, lineSamples, rng)
 			if err != nil {
 				return 0, err
 			}
 			m := 0.0
-			for _, x := range cs {
-				m += x.Out.Reward / float64(len(cs))
+			for _, r := range rs {
+				m += r / float64(len(rs))
 			}
 			return m, nil
 		}

@@ -72,11 +72,7 @@ func TestQuickRun(t *testing.T) {
 	}
 	for _, s := range r.Scores {
 		t.Logf("%-20s %-6s pearson %.3f sign %.3f n=%d %s", s.Label, s.Status, s.Metrics.Pearson, s.Metrics.Sign, s.Metrics.N, s.Reason)
-		switch {
-		case s.Label == "pure":
-			if s.Status != "n/a" {
-				t.Errorf("pure on arithchain: %s", s.Status)
-			}
+		switch { // pure is PURE-VR on arithchain (no PRM)
 		case s.Status != "ok":
 			t.Errorf("%s: %s %s", s.Label, s.Status, s.Reason)
 		case s.Metrics.N == 0 || math.IsNaN(s.Metrics.Sign):
@@ -102,12 +98,6 @@ func TestTrainAllVariants(t *testing.T) {
 	}
 	for _, tr := range r.Trained {
 		t.Logf("%-20s %-5s %v → %.3f %s", tr.Label, tr.Status, tr.Curve, tr.Final, tr.Reason)
-		if tr.Label == "pure" {
-			if tr.Status != "n/a" {
-				t.Errorf("pure on arithchain: %s", tr.Status)
-			}
-			continue
-		}
 		if tr.Status != "ok" || len(tr.Curve) != 2 || math.IsNaN(tr.Final) {
 			t.Errorf("%s: %s %s", tr.Label, tr.Status, tr.Reason)
 		}
@@ -132,5 +122,36 @@ func TestTrainWithRLSet(t *testing.T) {
 	cfg.RLSet = map[string]any{"gamma": 1.0}
 	if _, _, err := Train(context.Background(), "arithchain-prm", 1, cfg); err == nil {
 		t.Fatal("tlts accepted gamma from RLSet")
+	}
+}
+
+// TestTrainOnlyReusesGRPO: TrainOnly restricts the trained variants, and
+// the main RL run taken from the trained grpo copy is the run Train does
+// on its own (same warm start, variant and random stream).
+func TestTrainOnlyReusesGRPO(t *testing.T) {
+	cfg := QuickConfig()
+	cfg.TrainAll, cfg.TrainOnly = true, []string{"grpo", "hicra"}
+	cfg.RLIters, cfg.ScorePrompts, cfg.CriticPrompts, cfg.SFTSteps = 2, 1, 1, 30
+	r, err := Run(context.Background(), "countdown", 3, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Trained) != 2 || r.Trained[0].Label != "grpo" || r.Trained[1].Label != "hicra" {
+		t.Fatalf("trained %+v, want grpo and hicra", r.Trained)
+	}
+	_, alone, err := Train(context.Background(), "countdown", 3, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(alone.RLCurve) != 2 || len(r.RLCurve) != 2 {
+		t.Fatalf("curves %v and %v", r.RLCurve, alone.RLCurve)
+	}
+	for i := range alone.RLCurve {
+		if r.RLCurve[i] != alone.RLCurve[i] {
+			t.Fatalf("reused curve %v, trained alone %v", r.RLCurve, alone.RLCurve)
+		}
+	}
+	if r.RewardRL != alone.RewardRL {
+		t.Fatalf("reused final reward %v, trained alone %v", r.RewardRL, alone.RewardRL)
 	}
 }

@@ -34,6 +34,11 @@ type Task struct {
 	// end-of-sequence) with reward 1 and every other completion has reward 0:
 	// the per-token value is then exact (ExactValues).
 	Canonical string
+	// Rewarded, when non-empty, is the complete set of completions (each
+	// followed by end-of-sequence) with reward 1, every other completion
+	// having reward 0: V is then an exact finite sum (ArithChain-PRM, whose
+	// filler lines make the set larger than one chain but still small).
+	Rewarded []string
 	// MaxNew bounds the completion length in tokens (end-of-sequence included).
 	MaxNew int
 	score  func(completion string, ended bool) Outcome
@@ -172,9 +177,56 @@ func arithPool(prm bool, n int, c Config, seed uint64) ([]*Task, error) {
 			t.Canonical = canon
 		}
 		t.score = arithScorer(lines, ans, prm, tmax)
+		if prm {
+			t.Rewarded = arithRewarded(lines, ans, tmax, t.MaxNew-1)
+			for _, r := range t.Rewarded {
+				if t.score(r, true).Reward != 1 {
+					return nil, fmt.Errorf("textenv: %s: enumerated completion %q is not rewarded", t.ID, r)
+				}
+			}
+		}
 		out = append(out, t)
 	}
 	return out, nil
+}
+
+// arithRewarded enumerates ArithChain-PRM's rewarded completions: the
+// canonical lines in order with filler lines anywhere before the answer,
+// the answer line last (optionally followed by a newline, which the
+// scorer accepts), at most tmax lines and maxLen tokens before the
+// end-of-sequence token.
+func arithRewarded(lines []string, ans, tmax, maxLen int) []string {
+	answer := "#### " + strconv.Itoa(ans)
+	var out []string
+	var rec func(text string, next, n int)
+	rec = func(text string, next, n int) {
+		if n >= tmax {
+			return
+		}
+		add := func(l string) string {
+			if text == "" {
+				return l
+			}
+			return text + "\n" + l
+		}
+		if next == len(lines) {
+			if c := add(answer); len(c) <= maxLen {
+				out = append(out, c)
+				if len(c)+1 <= maxLen {
+					out = append(out, c+"\n")
+				}
+			}
+		} else if c := add(lines[next]); len(c) <= maxLen {
+			rec(c, next+1, n+1)
+		}
+		for _, f := range []string{fillerCheck, fillerRestate} {
+			if c := add(f); len(c) <= maxLen {
+				rec(c, next, n+1)
+			}
+		}
+	}
+	rec("", 0, 0)
+	return out
 }
 
 // arithScorer judges a completion line by line against the canonical chain.

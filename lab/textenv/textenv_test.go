@@ -102,3 +102,60 @@ func TestKBHopDemo(t *testing.T) {
 		}
 	}
 }
+
+// TestArithPRMRewardedComplete: the enumerated rewarded set equals the
+// completions the scorer rewards among every sequence of up to Horizon
+// lines drawn from the canonical lines, both fillers, the answer and a
+// wrong line (any other line fails the strict chain), with and without a
+// trailing newline, within MaxNew.
+func TestArithPRMRewardedComplete(t *testing.T) {
+	ts, err := Pool("arithchain-prm", 2, Config{}, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tk := range ts {
+		canon := strings.Split(tk.Demos[0], "\n")
+		alphabet := append(append([]string{}, canon...), fillerCheck, fillerRestate, "v9 = 1 + 1 = 2")
+		want := map[string]bool{}
+		var rec func(text string, n int)
+		rec = func(text string, n int) {
+			if n > 0 {
+				for _, c := range []string{text, text + "\n"} {
+					if len(c)+1 <= tk.MaxNew && tk.Score(c, true).Reward == 1 {
+						want[c] = true
+					}
+				}
+			}
+			if n == len(canon)+3 || len(text) > tk.MaxNew {
+				return
+			}
+			for _, l := range alphabet {
+				if n == 0 {
+					rec(l, 1)
+				} else {
+					rec(text+"\n"+l, n+1)
+				}
+			}
+		}
+		rec("", 0)
+		got := map[string]bool{}
+		for _, r := range tk.Rewarded {
+			if got[r] {
+				t.Errorf("%s: %q enumerated twice", tk.ID, r)
+			}
+			got[r] = true
+			if !want[r] {
+				t.Errorf("%s: enumerated %q is not rewarded by the scorer", tk.ID, r)
+			}
+		}
+		for w := range want {
+			if !got[w] {
+				t.Errorf("%s: rewarded %q missing from the enumeration", tk.ID, w)
+			}
+		}
+		t.Logf("%s: %d rewarded completions", tk.ID, len(got))
+		if len(got) < 2 {
+			t.Errorf("%s: only %d rewarded completions", tk.ID, len(got))
+		}
+	}
+}
