@@ -3,6 +3,7 @@ package exp
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/credo-rl/credo/lab/lmexp"
 	"github.com/credo-rl/credo/lab/result"
@@ -53,12 +54,20 @@ func lmMetric(c score.Credit, k string) float64 {
 	return c.RelMSE
 }
 
+// lmTrained lists the variants full mode trains.
+func lmTrained(cfg lmexp.Config) string {
+	if len(cfg.TrainOnly) > 0 {
+		return strings.Join(cfg.TrainOnly, ", ")
+	}
+	return "every non-oracle variant"
+}
+
 func runLM(ctx context.Context, x *run.Ctx) (*result.Result, error) {
 	cfg := lmexp.FullConfig()
 	envs := []string{"arithchain", "arithchain-prm", "countdown", "kbhop"}
 	if x.Quick {
 		cfg = lmexp.QuickConfig()
-		envs = []string{"arithchain"} // exact truth; the Monte Carlo environments run in full mode
+		envs = []string{"arithchain", "countdown"} // kbhop and arithchain-prm run in full mode
 	}
 	S := len(x.Seeds)
 	x.Total(len(envs) * S)
@@ -66,14 +75,18 @@ func runLM(ctx context.Context, x *run.Ctx) (*result.Result, error) {
 		"model": fmt.Sprintf("decoder-only transformer (lab/lm): D=%d, %d layers, %d heads, 97-symbol character vocabulary, float64",
 			cfg.Model.D, cfg.Model.Layers, cfg.Model.Heads),
 		"tasks":      fmt.Sprintf("%d problems per environment and seed (lab/textenv over lab/env)", cfg.Pool),
-		"warm_start": fmt.Sprintf("%d Adam steps (lr %g) of next-token NLL on generated demonstrations, %d per step", cfg.SFTSteps, cfg.SFTLR, cfg.SFTBatch),
+		"warm_start": fmt.Sprintf("%d Adam steps (arithchain, arithchain-prm: %d) (lr %g) of next-token NLL on generated demonstrations, %d per step", cfg.SFTSteps, max(cfg.SFTStepsArith, cfg.SFTSteps), cfg.SFTLR, cfg.SFTBatch),
 		"rl": fmt.Sprintf("%d iterations of verl.grpo through credit.Method.AssignState + loss.PolicyLossVanilla, %d prompts × %d, lr %g",
 			cfg.RLIters, cfg.RLPrompts, cfg.RLN, cfg.RLLR),
-		"scored":   fmt.Sprintf("%d prompts × %d completions per seed (tree methods: the same budget as a rollout tree)", cfg.ScorePrompts, cfg.ScoreN),
-		"truth":    fmt.Sprintf("arithchain: exact A^π per token (strict canonical chain, environments.md §5.5); others: Monte Carlo, %d continuations per prefix, standard error in the truth_se row", cfg.MC),
+		"scored": fmt.Sprintf("%d prompts × %d completions per seed (tree methods: the same budget as a rollout tree)", cfg.ScorePrompts, cfg.ScoreN),
+		"truth": fmt.Sprintf("arithchain: exact A^π per token (strict canonical chain, environments.md §5.5); arithchain-prm: exact, a sum over its "+
+			"finite set of rewarded completions (canonical lines with filler lines; lmexp.EnumTruth); countdown, kbhop: Monte Carlo along each "+
+			"completion's own path (lmexp.PathTruth: A_j = (1−π_j)(V_{j+1} − W_j), only the off-path values W_j sampled, ⌈%d·(1−π_j)⌉ "+
+			"rollouts, at least %d, none where 1−π_j < %g, whose bound enters the SE); standard error in the truth_se row, "+
+			"1 − mean(SE²)/Var(Â^π) in truth_reliability", cfg.MC, cfg.MCMin, cfg.MCEps),
 		"critic":   "learned: ridge regression of the outcome on the model's final-layer features, fitted on a separate warm-up batch; oracle: the truth's V^π",
 		"envs":     envs,
-		"trained":  fmt.Sprintf("full mode: every non-oracle variant also trains a copy of the warm-started model for %d iterations (trained_return rows, reward curves)", cfg.RLIters),
+		"trained":  fmt.Sprintf("full mode: %s each train a copy of the warm-started model for %d iterations (trained_return rows, reward curves; pure is PURE-VR where the environment has no PRM)", lmTrained(cfg), cfg.RLIters),
 		"variants": len(lmexp.Variants()),
 	}}
 	out := make([][]*lmexp.Result, len(envs))
@@ -121,6 +134,8 @@ func runLM(ctx context.Context, x *run.Ctx) (*result.Result, error) {
 			{"reward_after_rl", func(r *lmexp.Result) float64 { return r.RewardRL }},
 			{"truth_mean_abs", func(r *lmexp.Result) float64 { return r.TruthMeanAbs }},
 			{"truth_se", func(r *lmexp.Result) float64 { return r.TruthMeanSE }},
+			{"truth_reliability", func(r *lmexp.Result) float64 { return r.TruthReliability }},
+			{"truth_rollouts", func(r *lmexp.Result) float64 { return float64(r.TruthStats.Rollouts) }},
 			{"params", func(r *lmexp.Result) float64 { return float64(r.Params) }},
 		} {
 			res.Rows = append(res.Rows, result.RowOf(en, "lm policy", m.k, per(m.f)))
@@ -180,8 +195,15 @@ func runLM(ctx context.Context, x *run.Ctx) (*result.Result, error) {
 	res.Notes = append(res.Notes,
 		"Per-token A^π = V(prefix + token) − V(prefix) under the trained transformer itself (γ = 1, reward at the end). "+
 			"On ArithChain only the strict canonical chain is rewarded, so V is the product of the policy's probabilities of the "+
-			"remaining canonical tokens: exact, one forward pass (environments.md §5.5). Elsewhere V is a Monte Carlo mean; the "+
-			"truth_se row is its mean standard error, which attenuates the correlations of every method alike.",
+			"remaining canonical tokens: exact, one forward pass (environments.md §5.5); on ArithChain-PRM V is the same kind of "+
+			"sum over its finite set of rewarded completions (the canonical lines with filler lines), also exact. On Countdown and "+
+			"KBHop the truth is Monte Carlo along "+
+			"the completion's own path: with π_j the probability of the sampled token, A_j = (1−π_j)(V_{j+1} − W_j), where W_j is "+
+			"the value of writing any other token there, so only W_j is sampled and the rollouts go where 1−π_j is large. "+
+			"truth_se is the mean standard error of A_j and truth_reliability = 1 − mean(SE²)/Var(Â^π): noise attenuates every "+
+			"method's Pearson correlation alike, by about √reliability.",
+		"pure is PURE's PRM + verifiable reward on arithchain-prm and PURE-VR (the paper's verifiable-reward-only run, "+
+			"a 0/1 verifier: Countdown's 0.1 format score does not count) on the environments without a PRM.",
 		"The row 'gae λ=0 (oracle V)' is a pipeline check: TD errors of the exact values are A^π itself (Pearson 1 on ArithChain).",
 	)
 	return res, nil
