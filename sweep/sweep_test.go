@@ -321,4 +321,3 @@ func TestBadConfig(t *testing.T) {
 		}
 	}
 }
-
