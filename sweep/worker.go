@@ -30,7 +30,10 @@ var afterPublish func(key string)
 // a cell it was running when ctx ended is handed back to the server for
 // another worker.
 //
-// A panic of fn is reported as the cell's failure.
+// It also waits for the NATS server to answer (cfg.Logf, when set, is
+// told once). A panic of fn is reported as the cell's failure. The worker reports
+// progress on a running cell every quarter of the AckWait the coordinator
+// gave the sweep (cfg.AckWait is not used).
 func Work(ctx context.Context, cfg Config, id string, fn WorkFunc) (WorkerStats, error) {
 	var st WorkerStats
 	cfg, err := cfg.withDefaults()
@@ -41,9 +44,20 @@ func Work(ctx context.Context, cfg Config, id string, fn WorkFunc) (WorkerStats,
 		host, _ := os.Hostname()
 		id = fmt.Sprintf("%s-%d", host, os.Getpid())
 	}
-	nc, js, err := connect(cfg.URL, "credo sweep worker "+id)
-	if err != nil {
-		return st, err
+	// A worker may start before the coordinator's server: wait for it.
+	var nc *nats.Conn
+	var js jetstream.JetStream
+	for logged := false; ; {
+		if nc, js, err = connect(cfg.URL, "credo sweep worker "+id); err == nil {
+			break
+		}
+		if !logged && cfg.Logf != nil {
+			cfg.Logf("sweep worker %s: waiting for the NATS server: %v", id, err)
+			logged = true
+		}
+		if err := sleep(ctx, 500*time.Millisecond); err != nil {
+			return st, err
+		}
 	}
 	defer nc.Close()
 	seen := false
@@ -68,6 +82,11 @@ func Work(ctx context.Context, cfg Config, id string, fn WorkFunc) (WorkerStats,
 			return st, fmt.Errorf("sweep worker %s: %w", id, err)
 		}
 		seen = true
+		// The coordinator set the consumer's AckWait: report progress
+		// often enough for it.
+		if info := cons.CachedInfo(); info != nil && info.Config.AckWait > 0 {
+			cfg.AckWait = info.Config.AckWait
+		}
 		batch, err := cons.Fetch(1, jetstream.FetchMaxWait(time.Second))
 		if err != nil {
 			if gone(err) {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/credo-rl/credo/lab"
+	"github.com/credo-rl/credo/lab/score"
 	"github.com/credo-rl/credo/sweep"
 )
 
@@ -175,5 +177,34 @@ func TestCells(t *testing.T) {
 	}
 	if _, err := Cells([]string{"no_such"}, lab.Options{}); err == nil || !strings.Contains(err.Error(), `unknown experiment "no_such"`) {
 		t.Errorf("error %v", err)
+	}
+}
+
+// TestNonFinite: NaN and ±Inf in a result (JSON null on the wire) reach
+// the merged report as they were.
+func TestNonFinite(t *testing.T) {
+	nan, inf := math.NaN(), math.Inf(1)
+	res := &lab.Result{
+		Experiment: lab.Experiment{Name: "x"},
+		Findings:   []lab.Finding{{P: score.Float(nan), PAdj: 0.5}},
+		Rows:       []lab.Row{{Value: lab.Interval{Mean: inf, Lo: 1, Hi: -inf}, Seeds: score.Floats{nan, 2}}},
+		Matrix:     &lab.Matrix{Cells: []lab.Cell{{Metrics: map[string]lab.Interval{"pearson": {Mean: nan, Lo: 0.25}}}}},
+	}
+	b, err := encode(&lab.Report{Seeds: []uint64{1}, Results: []*lab.Result{res}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := NewMerger(lab.Options{})
+	if err := m.Merge("x", b); err != nil {
+		t.Fatal(err)
+	}
+	got := m.Report().Results[0]
+	f, r, c := got.Findings[0], got.Rows[0], got.Matrix.Cells[0].Metrics["pearson"]
+	if !math.IsNaN(float64(f.P)) || f.PAdj != 0.5 || !math.IsInf(r.Value.Mean, 1) || r.Value.Lo != 1 || !math.IsInf(r.Value.Hi, -1) ||
+		!math.IsNaN(r.Seeds[0]) || r.Seeds[1] != 2 || !math.IsNaN(c.Mean) || c.Lo != 0.25 {
+		t.Errorf("after the sweep: finding %+v, row %+v, cell %+v", f, r, c)
+	}
+	if err := m.Merge("y", b); err == nil {
+		t.Error("a result under another cell's key was merged")
 	}
 }
