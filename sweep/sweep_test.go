@@ -302,6 +302,42 @@ func TestCellFailure(t *testing.T) {
 	}
 }
 
+// TestPoisonCell: a cell whose workers die on it (here: their context
+// ends mid-cell, so they hand it back) ends the sweep after MaxDeliver
+// deliveries, with an error naming it.
+func TestPoisonCell(t *testing.T) {
+	s := startServer(t)
+	cfg := testConfig(s.URL())
+	cfg.MaxDeliver = 2
+	errc := make(chan error, 1)
+	go func() {
+		_, err := Run(context.Background(), cfg, []Cell{{Key: "poison", Spec: []byte("x")}}, func(string, []byte) error { return nil })
+		errc <- err
+	}()
+	for i := 0; i < 2; i++ {
+		ctx, cancel := context.WithCancel(context.Background())
+		_, err := Work(ctx, cfg, "dies", func(context.Context, string, []byte) ([]byte, error) {
+			cancel()
+			return []byte("unused"), nil
+		})
+		if err != context.Canceled {
+			t.Fatalf("worker %d: %v, want context.Canceled", i, err)
+		}
+	}
+	// A healthy worker keeps asking for cells; the server finds none to give.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go Work(ctx, cfg, "healthy", func(context.Context, string, []byte) ([]byte, error) { return []byte("ok"), nil })
+	select {
+	case err := <-errc:
+		if err == nil || !strings.Contains(err.Error(), `cell "poison" was delivered 2 times without a result`) {
+			t.Errorf("error %v, want one naming the cell", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the sweep did not end within a minute")
+	}
+}
+
 // TestBadConfig: bad names, duplicate and empty keys are refused before
 // anything is published.
 func TestBadConfig(t *testing.T) {
