@@ -24,10 +24,12 @@ func Example() {
 	upper := func(_ context.Context, key string, spec []byte) ([]byte, error) {
 		return []byte(strings.ToUpper(string(spec))), nil
 	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	done := make(chan struct{})
 	for i := 0; i < 2; i++ {
 		go func() {
-			sweep.Work(context.Background(), cfg, fmt.Sprint("w", i), upper)
+			sweep.Work(ctx, cfg, fmt.Sprint("w", i), upper)
 			done <- struct{}{}
 		}()
 	}
@@ -40,6 +42,9 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
+	// A worker that saw the sweep ends with it; one that started too late
+	// to see it waits for the next: stop both.
+	cancel()
 	<-done
 	<-done
 	fmt.Println(st.Cells, "cells,", st.Duplicates, "duplicates")

@@ -26,7 +26,9 @@ var afterPublish func(key string)
 // sweep cfg.Name from cfg.URL one at a time, runs fn on each, stores the
 // result and acknowledges the cell. It waits for the sweep to start if its
 // streams do not exist yet, and returns nil once the coordinator has
-// finished the sweep (deleted its streams), or ctx's error when ctx ends;
+// finished the sweep it joined (deleted its streams), or ctx's error when
+// ctx ends (a worker that starts after a short sweep is over waits for the
+// next sweep of that name: end it through ctx);
 // a cell it was running when ctx ended is handed back to the server for
 // another worker.
 //

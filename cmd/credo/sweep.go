@@ -99,11 +99,11 @@ reporting progress, and the experiment goes to another worker after
 			if procs == 0 {
 				fmt.Fprintf(stderr, "lab sweep: no local workers; waiting for workers (credo lab worker --nats %s --name %s)\n", url, name)
 			}
-			wait, err := startWorkers(url, name, procs, stderr)
+			stopWorkers, err := startWorkers(url, name, procs, stderr)
 			if err != nil {
 				return err
 			}
-			defer wait()
+			defer stopWorkers()
 			cfg := sweep.Config{URL: url, Name: name, AckWait: ackWait}
 			if !quiet {
 				cfg.Logf = func(format string, a ...any) { fmt.Fprintf(stderr, format+"\n", a...) }
@@ -145,9 +145,11 @@ reporting progress, and the experiment goes to another worker after
 	return c
 }
 
-// startWorkers starts n `credo lab worker` processes of this binary; wait
-// waits for them to end with the sweep (and kills them after 30 s).
-func startWorkers(url, name string, n int, stderr io.Writer) (wait func(), err error) {
+// startWorkers starts n `credo lab worker` processes of this binary; stop
+// ends them once the sweep is over: a worker that joined the sweep has
+// ended with it, one that had not yet looked when it ended would wait for
+// the next, so each gets SIGTERM, and SIGKILL after 30 s.
+func startWorkers(url, name string, n int, stderr io.Writer) (stop func(), err error) {
 	if n == 0 {
 		return func() {}, nil
 	}
@@ -169,6 +171,9 @@ func startWorkers(url, name string, n int, stderr io.Writer) (wait func(), err e
 		cmds = append(cmds, cmd)
 	}
 	return func() {
+		for _, c := range cmds {
+			c.Process.Signal(syscall.SIGTERM)
+		}
 		done := make(chan struct{})
 		go func() {
 			for _, c := range cmds {
@@ -225,6 +230,14 @@ killed mid-experiment loses nothing: the experiment goes to another worker.`,
 				return b, err
 			}
 			st, err := sweep.Work(ctx, sweep.Config{URL: natsURL, Name: name}, id, work)
+			if err != nil && ctx.Err() != nil {
+				// Stopped by a signal (the coordinator stops its local
+				// workers so): a cell it was running goes to another.
+				if !quiet {
+					fmt.Fprintf(stderr, "lab worker %s: stopped; %d experiment(s) run\n", id, st.Cells)
+				}
+				return nil
+			}
 			if err != nil {
 				return err
 			}
