@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -223,21 +224,32 @@ func TestKillRestart(t *testing.T) {
 // CREDO_LOAD_MB MB JSONL batch in 4 MB chunks to a `credo serve` process
 // with --max-concurrent CREDO_LOAD_CONCURRENT (retrying on
 // RESOURCE_EXHAUSTED), and checks every answer against `credo assign` on
-// the same file and reports the server's peak resident memory. The output
-// format is CREDO_LOAD_OUT (default jsonl.zst); CREDO_LOAD_ARGS adds server
-// flags (e.g. --memory-limit 268435456). See docs/serve.md.
+// the same file and reports the server's peak resident memory (VmHWM) and
+// peak Go heap (go_memstats_heap_inuse_bytes of /metrics, sampled). The
+// output format is CREDO_LOAD_OUT (default jsonl.zst); CREDO_LOAD_ARGS adds
+// server flags (e.g. --memory-limit 268435456); CREDO_LOAD_MAX_RSS_MB, when
+// set, fails the test if the server's peak RSS exceeds it. Without
+// CREDO_LOAD_CLIENTS it runs a small version (8 clients × 1 MB, two at a
+// time) as part of `go test ./serve/`. See docs/serve.md.
 //
-//	CREDO_LOAD_CLIENTS=100 CREDO_LOAD_MB=2 go test -run TestLoad -v ./serve/
+//	CREDO_LOAD_CLIENTS=100 CREDO_LOAD_MB=50 go test -run TestLoad -v -timeout 2h ./serve/
 func TestLoad(t *testing.T) {
-	if testing.Short() || os.Getenv("CREDO_LOAD_CLIENTS") == "" {
-		t.Skip("set CREDO_LOAD_CLIENTS (and CREDO_LOAD_MB, CREDO_LOAD_CONCURRENT, CREDO_LOAD_OUT) to run the load test")
+	if testing.Short() {
+		t.Skip("builds credo and runs a server under load")
 	}
-	clients, _ := strconv.Atoi(os.Getenv("CREDO_LOAD_CLIENTS"))
-	mb, _ := strconv.Atoi(os.Getenv("CREDO_LOAD_MB"))
+	clients, mb := 8, 1
+	if os.Getenv("CREDO_LOAD_CLIENTS") != "" {
+		clients, _ = strconv.Atoi(os.Getenv("CREDO_LOAD_CLIENTS"))
+		mb = 50
+	}
+	if v, _ := strconv.Atoi(os.Getenv("CREDO_LOAD_MB")); v > 0 {
+		mb = v
+	}
 	conc, _ := strconv.Atoi(os.Getenv("CREDO_LOAD_CONCURRENT"))
 	outFmt := os.Getenv("CREDO_LOAD_OUT")
-	if mb <= 0 {
-		mb = 50
+	maxRSS, _ := strconv.ParseInt(os.Getenv("CREDO_LOAD_MAX_RSS_MB"), 10, 64)
+	if clients <= 0 {
+		t.Fatalf("CREDO_LOAD_CLIENTS=%q: want a positive number", os.Getenv("CREDO_LOAD_CLIENTS"))
 	}
 	if conc <= 0 {
 		conc = 2
@@ -254,15 +266,22 @@ func TestLoad(t *testing.T) {
 	}
 	want := sha256.Sum256(read(t, out))
 
-	args := append([]string{"--state-dir", filepath.Join(dir, "state"), "--max-concurrent", strconv.Itoa(conc), "--timeout", "30m"}, strings.Fields(os.Getenv("CREDO_LOAD_ARGS"))...)
+	args := append([]string{"--state-dir", filepath.Join(dir, "state"), "--max-concurrent", strconv.Itoa(conc), "--timeout", "2h"}, strings.Fields(os.Getenv("CREDO_LOAD_ARGS"))...)
 	p := startProc(t, args...)
 	pid := p.cmd.Process.Pid
-	var peakRSS atomic.Int64
+	var peakRSS, peakHeap atomic.Int64
 	stop := make(chan struct{})
+	sampled := make(chan struct{})
 	go func() {
-		for {
+		defer close(sampled)
+		for i := 0; ; i++ {
 			if r := status(pid, "VmRSS"); r > peakRSS.Load() {
 				peakRSS.Store(r)
+			}
+			if i%4 == 0 {
+				if h := heapInuse(p.url); h > peakHeap.Load() {
+					peakHeap.Store(h)
+				}
 			}
 			select {
 			case <-stop:
@@ -302,10 +321,35 @@ func TestLoad(t *testing.T) {
 	}
 	wg.Wait()
 	close(stop)
+	<-sampled
 	el := time.Since(start)
 	hwm := status(pid, "VmHWM")
-	t.Logf("%d clients × %d MB JSONL (%d groups of 8 × 256 tokens; answer %s), server flags %q: %s, %.1f MB/s, %d refused with RESOURCE_EXHAUSTED and retried, %d failed; server peak RSS %.0f MiB (VmHWM), sampled %.0f MiB",
-		clients, mb, groups, outFmt, strings.Join(args[2:], " "), el.Round(time.Second), float64(clients*mb)/el.Seconds(), busy.Load(), failed.Load(), float64(hwm)/(1<<20), float64(peakRSS.Load())/(1<<20))
+	t.Logf("%d clients × %d MB JSONL (%d groups of 8 × 256 tokens; answer %s), server flags %q: %s, %.1f MB/s, %d refused with RESOURCE_EXHAUSTED and retried, %d failed; server peak RSS %.0f MiB (VmHWM; sampled %.0f MiB), peak Go heap in use %.0f MiB (sampled)",
+		clients, mb, groups, outFmt, strings.Join(args[2:], " "), el.Round(time.Second), float64(clients*mb)/el.Seconds(), busy.Load(), failed.Load(), float64(hwm)/(1<<20), float64(peakRSS.Load())/(1<<20), float64(peakHeap.Load())/(1<<20))
+	if clients > conc && busy.Load() == 0 {
+		t.Errorf("%d clients on --max-concurrent %d: no request was refused; the concurrency limit did not act", clients, conc)
+	}
+	if maxRSS > 0 && hwm > maxRSS<<20 {
+		t.Errorf("server peak RSS %.0f MiB exceeds CREDO_LOAD_MAX_RSS_MB=%d", float64(hwm)/(1<<20), maxRSS)
+	}
+}
+
+// heapInuse reads go_memstats_heap_inuse_bytes from the server's /metrics
+// (0 when it cannot).
+func heapInuse(url string) int64 {
+	resp, err := http.Get(url + "/metrics")
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "go_memstats_heap_inuse_bytes "); ok {
+			f, _ := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			return int64(f)
+		}
+	}
+	return 0
 }
 
 // streamFile sends a file through AssignStream in 4 MB chunks and returns

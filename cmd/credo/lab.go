@@ -22,7 +22,7 @@ func newLab() *cobra.Command {
 whose exact advantage A^π is known by dynamic programming, scores every method's
 credit against it, and reproduces the papers' headline findings in miniature.`,
 	}
-	c.AddCommand(newLabList(), newLabRun(), newLabServe())
+	c.AddCommand(newLabList(), newLabRun(), newLabServe(), newLabSweep(), newLabWorker())
 	return c
 }
 
