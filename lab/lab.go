@@ -107,3 +107,12 @@ func registeredMethods() []string {
 	sort.Strings(out)
 	return out
 }
+
+// Write writes a report's files (results.json, results.csv, findings.csv,
+// lab.md, report.html and the plots) into dir, as Run does with
+// Options.OutDir: for reports put together elsewhere, such as a sweep's.
+func Write(rep *Report, dir string) error { return report.Write(rep, dir) }
+
+// Markdown renders a report as the Markdown page Run writes to
+// Options.Docs.
+func Markdown(rep *Report) string { return report.Markdown(rep) }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/credo-rl/credo/lab"
+	"github.com/credo-rl/credo/lab/result"
 	"github.com/credo-rl/credo/lab/score"
 	"github.com/credo-rl/credo/sweep"
 )
@@ -198,10 +199,10 @@ func TestCells(t *testing.T) {
 func TestNonFinite(t *testing.T) {
 	nan, inf := math.NaN(), math.Inf(1)
 	res := &lab.Result{
-		Experiment: lab.Experiment{Name: "x"},
-		Findings:   []lab.Finding{{P: score.Float(nan), PAdj: 0.5}},
-		Rows:       []lab.Row{{Value: lab.Interval{Mean: inf, Lo: 1, Hi: -inf}, Seeds: score.Floats{nan, 2}}},
-		Matrix:     &lab.Matrix{Cells: []lab.Cell{{Metrics: map[string]lab.Interval{"pearson": {Mean: nan, Lo: 0.25}}}}},
+		Experiment: result.Experiment{Name: "x"},
+		Findings:   []result.Finding{{P: score.Float(nan), PAdj: 0.5}},
+		Rows:       []result.Row{{Value: result.Interval{Mean: inf, Lo: 1, Hi: -inf}, Seeds: score.Floats{nan, 2}}},
+		Matrix:     &result.Matrix{Cells: []result.Cell{{Metrics: map[string]result.Interval{"pearson": {Mean: nan, Lo: 0.25}}}}},
 	}
 	b, err := encode(&lab.Report{Seeds: []uint64{1}, Results: []*lab.Result{res}})
 	if err != nil {
