@@ -166,8 +166,8 @@ func (r *run) records() error {
 // temporary file beside the output, which is then read back by offset in
 // its place, so that memory stays bounded by the largest group (the
 // temporary file costs the decompressed size on disk; a compressed file is
-// decompressed once). Other inputs (Parquet) are read again in order,
-// holding the groups still open.
+// decompressed once). A Parquet file is read back by row number; a
+// compressed one from its decompressed copy, made in the same way.
 func (r *run) indexed() error {
 	r.mode = "indexed"
 	// back is the JSONL text read back by offset: the input itself, or
@@ -197,7 +197,20 @@ func (r *run) indexed() error {
 			cp = tmpWriter{bw, r.tmp}
 		}
 	}
-	src, err := r.openCopy(cp)
+	// A compressed Parquet file is decompressed once into a temporary
+	// file, indexed and read back by row from it (parquet_rows.go).
+	var pc *parquetCopy
+	var src *source
+	var err error
+	if r.compressedParquet() {
+		if pc, err = r.decompressParquet(); err != nil {
+			return err
+		}
+		defer pc.f.Abort()
+		src, err = pc.source()
+	} else {
+		src, err = r.openCopy(cp)
+	}
 	if err != nil {
 		return err
 	}
@@ -250,8 +263,10 @@ func (r *run) indexed() error {
 	switch {
 	case x.unit == "line" && back != nil:
 		err = r.byOffset(x, back, assign)
+	case pc != nil:
+		err = r.byRow(x, pc, assign)
 	case r.parquetByRow(x): // parquet_rows.go
-		err = r.byRow(x, assign)
+		err = r.byRow(x, nil, assign)
 	default:
 		err = r.byRereading(x, assign)
 	}
