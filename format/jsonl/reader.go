@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"runtime"
-	"sync"
 	"unicode"
 
 	"github.com/credo-rl/credo/rollout"
@@ -71,13 +70,12 @@ func decodeLine(raw []byte, lineNo int, offset int64, p *parser) (*rollout.Traje
 // chunk is a block of whole lines of the input and, once parsed, its
 // records.
 type chunk struct {
-	buf   []byte
-	whole []byte // buf's whole buffer, recycled after parsing
-	line  int    // number of the line before buf's first line
-	off   int64  // offset of buf[0] in the input
-	recs  []result
-	err   error // a read error after buf
-	done  chan struct{}
+	buf  []byte
+	line int   // number of the line before buf's first line
+	off  int64 // offset of buf[0] in the input
+	recs []result
+	err  error // a read error after buf
+	done chan struct{}
 }
 
 type result struct {
@@ -87,13 +85,12 @@ type result struct {
 	off  int64
 }
 
-// parse decodes the records of c, stopping at the first bad one, and
-// recycles c's buffer.
+// parse decodes the records of c, stopping at the first bad one. The
+// records' sources are slices of c's buffer.
 func (c *chunk) parse(p *parser, name string) {
 	buf, line, off := c.buf, c.line, c.off
 	defer func() {
-		putChunk(c.whole)
-		c.buf, c.whole = nil, nil
+		c.buf = nil
 	}()
 	for len(buf) > 0 {
 		n := bytes.IndexByte(buf, '\n')
@@ -116,7 +113,9 @@ func (c *chunk) parse(p *parser, name string) {
 		if len(rec) == 0 {
 			continue
 		}
-		t, err := decodeLine(append([]byte(nil), rec...), line, start, p)
+		// The record keeps its bytes in place: the chunk's buffer is not
+		// reused but stays alive as long as a record read from it.
+		t, err := decodeLine(rec[:len(rec):len(rec)], line, start, p)
 		if err != nil {
 			c.recs = append(c.recs, result{err: &rollout.RecordError{File: name, Record: fmt.Sprintf("line %d", line), Err: err}, line: line, off: start})
 			return
@@ -125,23 +124,10 @@ func (c *chunk) parse(p *parser, name string) {
 	}
 }
 
-// chunkPool recycles the chunk buffers: records copy their bytes out, so a
-// chunk's buffer is free once it is parsed.
-var chunkPool sync.Pool
-
-func getChunk() []byte {
-	if b, ok := chunkPool.Get().(*[]byte); ok {
-		return (*b)[:0]
-	}
-	return make([]byte, 0, chunkBytes)
-}
-
-func putChunk(b []byte) {
-	if cap(b) == chunkBytes {
-		b = b[:0]
-		chunkPool.Put(&b)
-	}
-}
+// newChunk returns a buffer for a chunk. Chunk buffers are not recycled:
+// the records read from a chunk keep their bytes (rollout.Trajectory.Source)
+// as slices of its buffer, which saves copying each record.
+func newChunk() []byte { return make([]byte, 0, chunkBytes) }
 
 // chunker cuts the input into chunks of whole lines.
 type chunker struct {
@@ -163,7 +149,7 @@ func (c *chunker) next() *chunk {
 	}
 	var buf []byte
 	if len(c.pending) <= chunkBytes/2 {
-		buf = getChunk()[:len(c.pending)]
+		buf = newChunk()[:len(c.pending)]
 	} else {
 		buf = make([]byte, len(c.pending), 2*len(c.pending))
 	}
@@ -191,7 +177,7 @@ func (c *chunker) next() *chunk {
 			if i >= 0 && !c.eof {
 				end = scanned + i + 1
 			}
-			ch := &chunk{buf: buf[:end:end], whole: buf, line: c.line, off: c.off}
+			ch := &chunk{buf: buf[:end:end], line: c.line, off: c.off}
 			c.pending = append(c.spare[:0], buf[end:]...)
 			c.spare = c.pending
 			c.line += bytes.Count(ch.buf, []byte{'\n'})
