@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"sync"
 	"unicode"
 
 	"github.com/credo-rl/credo/rollout"
@@ -70,12 +71,13 @@ func decodeLine(raw []byte, lineNo int, offset int64, p *parser) (*rollout.Traje
 // chunk is a block of whole lines of the input and, once parsed, its
 // records.
 type chunk struct {
-	buf  []byte
-	line int   // number of the line before buf's first line
-	off  int64 // offset of buf[0] in the input
-	recs []result
-	err  error // a read error after buf
-	done chan struct{}
+	buf   []byte
+	whole []byte // buf's whole buffer
+	line  int    // number of the line before buf's first line
+	off   int64  // offset of buf[0] in the input
+	recs  []result
+	err   error // a read error after buf
+	done  chan struct{}
 }
 
 type result struct {
@@ -86,11 +88,18 @@ type result struct {
 }
 
 // parse decodes the records of c, stopping at the first bad one. The
-// records' sources are slices of c's buffer.
+// records' sources are slices of c's buffer when its lines fill at least
+// 3/4 of it, else copies (a buffer mostly holding the start of a long line
+// that the next chunk holds again would make the records cost more memory
+// than their bytes).
 func (c *chunk) parse(p *parser, name string) {
 	buf, line, off := c.buf, c.line, c.off
+	share := 4*len(buf) >= 3*cap(c.whole)
 	defer func() {
-		c.buf = nil
+		if !share {
+			putChunk(c.whole)
+		}
+		c.buf, c.whole = nil, nil
 	}()
 	for len(buf) > 0 {
 		n := bytes.IndexByte(buf, '\n')
@@ -113,9 +122,13 @@ func (c *chunk) parse(p *parser, name string) {
 		if len(rec) == 0 {
 			continue
 		}
-		// The record keeps its bytes in place: the chunk's buffer is not
-		// reused but stays alive as long as a record read from it.
-		t, err := decodeLine(rec[:len(rec):len(rec)], line, start, p)
+		// A shared buffer is never recycled: it stays alive as long as a
+		// record read from it.
+		rec = rec[:len(rec):len(rec)]
+		if !share {
+			rec = append([]byte(nil), rec...)
+		}
+		t, err := decodeLine(rec, line, start, p)
 		if err != nil {
 			c.recs = append(c.recs, result{err: &rollout.RecordError{File: name, Record: fmt.Sprintf("line %d", line), Err: err}, line: line, off: start})
 			return
@@ -124,10 +137,24 @@ func (c *chunk) parse(p *parser, name string) {
 	}
 }
 
-// newChunk returns a buffer for a chunk. Chunk buffers are not recycled:
-// the records read from a chunk keep their bytes (rollout.Trajectory.Source)
-// as slices of its buffer, which saves copying each record.
-func newChunk() []byte { return make([]byte, 0, chunkBytes) }
+// Chunk buffers are recycled only when their records were copied out (see
+// chunk.parse); else the records keep their bytes (rollout.Trajectory.Source)
+// as slices of the buffer, which saves copying each record.
+var chunkPool sync.Pool
+
+func getChunk() []byte {
+	if b, ok := chunkPool.Get().(*[]byte); ok {
+		return (*b)[:0]
+	}
+	return make([]byte, 0, chunkBytes)
+}
+
+func putChunk(b []byte) {
+	if cap(b) == chunkBytes {
+		b = b[:0]
+		chunkPool.Put(&b)
+	}
+}
 
 // chunker cuts the input into chunks of whole lines.
 type chunker struct {
@@ -149,7 +176,7 @@ func (c *chunker) next() *chunk {
 	}
 	var buf []byte
 	if len(c.pending) <= chunkBytes/2 {
-		buf = newChunk()[:len(c.pending)]
+		buf = getChunk()[:len(c.pending)]
 	} else {
 		buf = make([]byte, len(c.pending), 2*len(c.pending))
 	}
@@ -177,7 +204,7 @@ func (c *chunker) next() *chunk {
 			if i >= 0 && !c.eof {
 				end = scanned + i + 1
 			}
-			ch := &chunk{buf: buf[:end:end], line: c.line, off: c.off}
+			ch := &chunk{buf: buf[:end:end], whole: buf, line: c.line, off: c.off}
 			c.pending = append(c.spare[:0], buf[end:]...)
 			c.spare = c.pending
 			c.line += bytes.Count(ch.buf, []byte{'\n'})
