@@ -1319,7 +1319,9 @@ func (p *parser) parse(b []byte, t *rollout.Trajectory) []member {
 		empty = !more
 	}
 	p.ms = members
-	if p.peek() != 0 {
+	// Nothing but space may follow the object (peek's 0 would also be a
+	// NUL byte).
+	if p.ws(); p.i < len(p.b) {
 		p.fail()
 		return nil
 	}
