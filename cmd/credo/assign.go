@@ -42,6 +42,7 @@ and the output and the state file are replaced together.
   credo assign --method openrlhf.gae --set gamma=0.99 --set lambd=0.95 --in ppo.jsonl --out ppo-credit.jsonl`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			fileGC()
 			if method == "" || in == "" || out == "" {
 				return usageError{errors.New("assign needs --method, --in and --out (see credo assign --help)")}
 			}

@@ -31,6 +31,7 @@ the field and what was expected, as for validate and assign.
   zcat rollouts.jsonl.gz | credo convert - --out-format parquet - > rollouts.parquet`,
 		Args: exactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			fileGC()
 			in, out := args[0], args[1]
 			if err := checkInput(in, inFormat); err != nil {
 				return err

@@ -30,6 +30,7 @@ assign; the exit code is then 2. On success it prints one line on stdout
   zstdcat rollouts.jsonl.zst | credo validate -`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			fileGC()
 			in := args[0]
 			if err := checkInput(in, inFormat); err != nil {
 				return err

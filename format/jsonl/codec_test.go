@@ -546,13 +546,17 @@ func TestParallelReaderErrorLine(t *testing.T) {
 func TestFastFloatAsStrconv(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
 	check := func(s string) {
-		f, end, ok := fastFloat([]byte(s), 0)
-		if !ok {
-			return
-		}
-		want, err := strconv.ParseFloat(s, 64)
-		if err != nil || end != len(s) || math.Float64bits(f) != math.Float64bits(want) {
-			t.Fatalf("%s: got %v (%x) end %d, want %v (%x)", s, f, math.Float64bits(f), end, want, math.Float64bits(want))
+		// Alone, and followed by more of an array (the digits are then
+		// read 8 bytes at a time up to the end).
+		for _, b := range []string{s, s + ", 1, 2, 3]", s + "]"} {
+			f, end, ok := fastFloat([]byte(b), 0)
+			if !ok {
+				continue
+			}
+			want, err := strconv.ParseFloat(s, 64)
+			if err != nil || end != len(s) || math.Float64bits(f) != math.Float64bits(want) {
+				t.Fatalf("%s: got %v (%x) end %d, want %v (%x)", b, f, math.Float64bits(f), end, want, math.Float64bits(want))
+			}
 		}
 	}
 	for range 60000 {
@@ -592,13 +596,15 @@ func TestFastFloatExponents(t *testing.T) {
 		x := r.NormFloat64() * math.Pow(10, float64(r.IntN(40)-20))
 		for _, s := range []string{strconv.FormatFloat(x, 'g', -1, 64), strconv.FormatFloat(x, 'e', r.IntN(19), 64),
 			strconv.FormatFloat(x, 'E', -1, 64), fmt.Sprintf("%de%d", r.IntN(1000), r.IntN(60)-30), "0e5", "0.0e-400", "1e0", "5E+22"} {
-			f, end, ok := fastFloat([]byte(s), 0)
-			if !ok {
-				continue
-			}
-			want, err := strconv.ParseFloat(s, 64)
-			if err != nil || end != len(s) || math.Float64bits(f) != math.Float64bits(want) {
-				t.Fatalf("%s: got %v end %d, want %v", s, f, end, want)
+			for _, b := range []string{s, s + ", 1, 2, 3]"} {
+				f, end, ok := fastFloat([]byte(b), 0)
+				if !ok {
+					continue
+				}
+				want, err := strconv.ParseFloat(s, 64)
+				if err != nil || end != len(s) || math.Float64bits(f) != math.Float64bits(want) {
+					t.Fatalf("%s: got %v end %d, want %v", b, f, end, want)
+				}
 			}
 		}
 	}

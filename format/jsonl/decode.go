@@ -138,6 +138,9 @@ type parser struct {
 	n int
 	// segs is the path inside the value that skip is in, for messages.
 	segs []seg
+	// ms collects the members of the record being parsed; parse returns
+	// a copy of the right size.
+	ms []member
 }
 
 // seg is a step of a path inside a value: a key, or (key nil) an index.
@@ -660,10 +663,19 @@ func (p *parser) floats(field string) ([]float64, bool) {
 		for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\t' || b[i] == '\r') {
 			i++
 		}
-		x, end, ok := fastFloat(b, i)
-		if ok {
-			i = end
+		// 0 and 1 (masks) are read at once; other numbers by fastFloat.
+		var x float64
+		ok := false
+		if i+1 < len(b) && (b[i] == '0' || b[i] == '1') && (b[i+1] == ',' || b[i+1] == ']') {
+			x, ok = float64(b[i]-'0'), true
+			i++
 		} else {
+			var end int
+			if x, end, ok = fastFloat(b, i); ok {
+				i = end
+			}
+		}
+		if !ok {
 			p.i = i
 			if p.peek() == 'n' && p.null() {
 				return nil, p.strictf(fmt.Sprintf("%s[%d]", field, len(xs)), "want a number, got null")
@@ -1193,7 +1205,7 @@ func (p *parser) parse(b []byte, t *rollout.Trajectory) []member {
 		p.err = &decodeError{strict: true, err: fmt.Errorf("the line starts with a UTF-8 byte-order mark (BOM): save the file as UTF-8 without BOM")}
 		return nil
 	}
-	var members []member
+	members := p.ms[:0]
 	var seen [nFields]bool
 	var other map[string]bool
 	empty, ok := p.open('{', '}')
@@ -1306,9 +1318,15 @@ func (p *parser) parse(b []byte, t *rollout.Trajectory) []member {
 		}
 		empty = !more
 	}
-	if p.peek() != 0 {
+	p.ms = members
+	// Nothing but space may follow the object (peek's 0 would also be a
+	// NUL byte).
+	if p.ws(); p.i < len(p.b) {
 		p.fail()
 		return nil
 	}
-	return members
+	if len(members) == 0 {
+		return nil
+	}
+	return append(make([]member, 0, len(members)), members...)
 }

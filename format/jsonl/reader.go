@@ -72,7 +72,7 @@ func decodeLine(raw []byte, lineNo int, offset int64, p *parser) (*rollout.Traje
 // records.
 type chunk struct {
 	buf   []byte
-	whole []byte // buf's whole buffer, recycled after parsing
+	whole []byte // buf's whole buffer
 	line  int    // number of the line before buf's first line
 	off   int64  // offset of buf[0] in the input
 	recs  []result
@@ -87,12 +87,18 @@ type result struct {
 	off  int64
 }
 
-// parse decodes the records of c, stopping at the first bad one, and
-// recycles c's buffer.
+// parse decodes the records of c, stopping at the first bad one. The
+// records' sources are slices of c's buffer when its lines fill at least
+// 3/4 of it, else copies (a buffer mostly holding the start of a long line
+// that the next chunk holds again would make the records cost more memory
+// than their bytes).
 func (c *chunk) parse(p *parser, name string) {
 	buf, line, off := c.buf, c.line, c.off
+	share := 4*len(buf) >= 3*cap(c.whole)
 	defer func() {
-		putChunk(c.whole)
+		if !share {
+			putChunk(c.whole)
+		}
 		c.buf, c.whole = nil, nil
 	}()
 	for len(buf) > 0 {
@@ -116,7 +122,13 @@ func (c *chunk) parse(p *parser, name string) {
 		if len(rec) == 0 {
 			continue
 		}
-		t, err := decodeLine(append([]byte(nil), rec...), line, start, p)
+		// A shared buffer is never recycled: it stays alive as long as a
+		// record read from it.
+		rec = rec[:len(rec):len(rec)]
+		if !share {
+			rec = append([]byte(nil), rec...)
+		}
+		t, err := decodeLine(rec, line, start, p)
 		if err != nil {
 			c.recs = append(c.recs, result{err: &rollout.RecordError{File: name, Record: fmt.Sprintf("line %d", line), Err: err}, line: line, off: start})
 			return
@@ -125,8 +137,9 @@ func (c *chunk) parse(p *parser, name string) {
 	}
 }
 
-// chunkPool recycles the chunk buffers: records copy their bytes out, so a
-// chunk's buffer is free once it is parsed.
+// Chunk buffers are recycled only when their records were copied out (see
+// chunk.parse); else the records keep their bytes (rollout.Trajectory.Source)
+// as slices of the buffer, which saves copying each record.
 var chunkPool sync.Pool
 
 func getChunk() []byte {
