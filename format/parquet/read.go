@@ -127,22 +127,33 @@ func NewReader(r io.ReaderAt, size int64, name string) (rd *Reader, err error) {
 
 // Open opens the named file for reading; Close closes it.
 func Open(path string) (*Reader, error) {
-	f, err := os.Open(path)
+	rd, f, err := openSized(path, NewReader)
 	if err != nil {
-		return nil, err
-	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	rd, err := NewReader(f, st.Size(), path)
-	if err != nil {
-		f.Close()
 		return nil, err
 	}
 	rd.closer = f
 	return rd, nil
+}
+
+// openSized opens the named file and hands it with its size to newT (a
+// NewReader or NewRowReader), closing it again when newT fails.
+func openSized[T any](path string, newT func(io.ReaderAt, int64, string) (T, error)) (T, *os.File, error) {
+	var zero T
+	f, err := os.Open(path)
+	if err != nil {
+		return zero, nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return zero, nil, err
+	}
+	t, err := newT(f, st.Size(), path)
+	if err != nil {
+		f.Close()
+		return zero, nil, err
+	}
+	return t, f, nil
 }
 
 // checkFooter checks the magic bytes and the footer length before the

@@ -3,7 +3,6 @@ package parquet
 import (
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/credo-rl/credo/rollout"
 )
@@ -90,18 +89,8 @@ func NewRowReader(r io.ReaderAt, size int64, name string) (*RowReader, error) {
 
 // OpenRows opens the named file for reading rows by number.
 func OpenRows(path string) (*RowReader, error) {
-	f, err := os.Open(path)
+	rr, f, err := openSized(path, NewRowReader)
 	if err != nil {
-		return nil, err
-	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	rr, err := NewRowReader(f, st.Size(), path)
-	if err != nil {
-		f.Close()
 		return nil, err
 	}
 	rr.closer = f
