@@ -190,6 +190,26 @@ func Run(ctx context.Context, b *rollout.Batch, tasks []Task, o RunOptions) (int
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	done := 0
+	// spawn runs work for task i on one of conc goroutines: its error is
+	// task i's, and the progress advances when it succeeds.
+	spawn := func(i int, work func(r *result) error) {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if err := work(&res[i]); err != nil {
+				res[i].err = err
+				return
+			}
+			if o.Progress != nil {
+				mu.Lock()
+				done++
+				o.Progress(done, len(tasks))
+				mu.Unlock()
+			}
+		}()
+	}
 	forced := map[string][]int{}
 	tasks = append([]Task(nil), tasks...) // force ids are filled in below
 	for i, tk := range tasks {
@@ -245,35 +265,23 @@ func Run(ctx context.Context, b *rollout.Batch, tasks []Task, o RunOptions) (int
 			if !ok {
 				return 0, fmt.Errorf("task %s: role turns need a sampler that takes text prompts", tk.ID)
 			}
-			wg.Add(1)
-			sem <- struct{}{}
-			go func() {
-				defer wg.Done()
-				defer func() { <-sem }()
-				r := &res[i]
+			spawn(i, func(r *result) error {
 				ss, ids, err := ts.SampleText(ctx, text, tk.N, Seed(o.Seed, tk.ID))
 				if err != nil {
-					r.err = fmt.Errorf("task %s: %w", tk.ID, err)
-					return
+					return fmt.Errorf("task %s: %w", tk.ID, err)
 				}
 				for j, s := range ss {
 					t := &rollout.Trajectory{ID: fmt.Sprintf("%s.%d", tk.ID, j), Group: p.Group, GroundTruth: p.GroundTruth,
 						Parent: &rollout.Branch{Trajectory: p.ID, Token: 0}}
 					if err := fill(ctx, t, nil, 0, s, ids, o); err != nil {
-						r.err = fmt.Errorf("task %s: %w", tk.ID, err)
-						return
+						return fmt.Errorf("task %s: %w", tk.ID, err)
 					}
 					setExtra(t, FieldPromptText, text)
 					setExtra(t, FieldRole, tk.Role)
 					r.recs = append(r.recs, t)
 				}
-				if o.Progress != nil {
-					mu.Lock()
-					done++
-					o.Progress(done, len(tasks))
-					mu.Unlock()
-				}
-			}()
+				return nil
+			})
 			continue
 		}
 		prompt, err := Prompt(p)
@@ -286,66 +294,42 @@ func Run(ctx context.Context, b *rollout.Batch, tasks []Task, o RunOptions) (int
 		}
 		if tk.Force != "" {
 			full = append(full, tk.ForceIDs...)
-			wg.Add(1)
-			sem <- struct{}{}
-			go func() {
-				defer wg.Done()
-				defer func() { <-sem }()
-				r := &res[i]
+			spawn(i, func(r *result) error {
 				ss, err := o.Sampler.Sample(ctx, full, tk.N, Seed(o.Seed, tk.ID))
 				if err != nil {
-					r.err = fmt.Errorf("task %s: %w", tk.ID, err)
-					return
+					return fmt.Errorf("task %s: %w", tk.ID, err)
 				}
 				sum := 0.0
 				for j, s := range ss {
 					v, err := o.Verifier.Score(ctx, tk.Force+s.Text, p.GroundTruth, s.Finish)
 					if err != nil {
-						r.err = fmt.Errorf("task %s: sample %d: %w", tk.ID, j, err)
-						return
+						return fmt.Errorf("task %s: sample %d: %w", tk.ID, j, err)
 					}
 					sum += v
 				}
 				r.mean = sum / float64(len(ss))
-				if o.Progress != nil {
-					mu.Lock()
-					done++
-					o.Progress(done, len(tasks))
-					mu.Unlock()
-				}
-			}()
+				return nil
+			})
 			continue
 		}
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			r := &res[i]
+		spawn(i, func(r *result) error {
 			ss, err := o.Sampler.Sample(ctx, full, tk.N, Seed(o.Seed, tk.ID))
 			if err != nil {
-				r.err = fmt.Errorf("task %s: %w", tk.ID, err)
-				return
+				return fmt.Errorf("task %s: %w", tk.ID, err)
 			}
 			sum := 0.0
 			for j, s := range ss {
 				t := &rollout.Trajectory{ID: fmt.Sprintf("%s.%d", tk.ID, j), Group: p.Group, GroundTruth: p.GroundTruth,
 					Parent: &rollout.Branch{Trajectory: p.ID, Token: tk.Token}, Probe: tk.Fold == FoldProbe}
 				if err := fill(ctx, t, p, tk.Token, s, prompt, o); err != nil {
-					r.err = fmt.Errorf("task %s: %w", tk.ID, err)
-					return
+					return fmt.Errorf("task %s: %w", tk.ID, err)
 				}
 				sum += t.Rewards[o.reward()]
 				r.recs = append(r.recs, t)
 			}
 			r.mean = sum / float64(len(ss))
-			if o.Progress != nil {
-				mu.Lock()
-				done++
-				o.Progress(done, len(tasks))
-				mu.Unlock()
-			}
-		}()
+			return nil
+		})
 	}
 	wg.Wait()
 	n := 0
