@@ -15,6 +15,7 @@ import (
 	"github.com/credo-rl/credo/credit"
 	"github.com/credo-rl/credo/credit/stream"
 	"github.com/credo-rl/credo/format"
+	_ "github.com/credo-rl/credo/method/all" // the method catalogue, references included, for programs that embed the service
 	credov1 "github.com/credo-rl/credo/serve/gen/credo/v1"
 	"github.com/credo-rl/credo/serve/gen/credo/v1/credov1connect"
 )
