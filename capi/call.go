@@ -241,31 +241,47 @@ func gpgScalar(c *call, _ string, s []float64, idx []string) ([]float64, error) 
 	return firstCol(a), nil
 }
 
+// gaeArgs are the arguments of a GAE drop-in: rewards, mask and values of
+// one shape, γ and λ, and the advantages and returns to write.
+type gaeArgs struct {
+	r, m, v    *mat
+	gamma, lam float64
+	o          []*mat
+}
+
+// gae reads a GAE drop-in's arguments under the reference's names (verl:
+// token_level_rewards, response_mask, lam = 1; OpenRLHF: rewards,
+// action_mask, lambd = 0.95; γ defaults to 1 in both).
+func (c *call) gae(est, rName, mName, lamName string, lamDefault float64) (*gaeArgs, error) {
+	a := &gaeArgs{}
+	var err error
+	if a.r, a.m, err = c.rm(est, rName, mName); err != nil {
+		return nil, err
+	}
+	if a.v, err = c.mat(est, "values", false); err != nil {
+		return nil, err
+	}
+	if err := sameShape(est, a.v, a.r); err != nil {
+		return nil, err
+	}
+	if a.gamma, err = c.float("gamma", 1); err != nil {
+		return nil, err
+	}
+	if a.lam, err = c.float(lamName, lamDefault); err != nil {
+		return nil, err
+	}
+	if a.o, err = c.outs(est, a.r, "advantages", "returns"); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
 func verlGAE(c *call) error {
-	const est = "verl.gae"
-	r, m, err := c.rm(est, "token_level_rewards", "response_mask")
+	a, err := c.gae("verl.gae", "token_level_rewards", "response_mask", "lam", 1)
 	if err != nil {
 		return err
 	}
-	v, err := c.mat(est, "values", false)
-	if err != nil {
-		return err
-	}
-	if err := sameShape(est, v, r); err != nil {
-		return err
-	}
-	gamma, err := c.float("gamma", 1)
-	if err != nil {
-		return err
-	}
-	lam, err := c.float("lam", 1)
-	if err != nil {
-		return err
-	}
-	o, err := c.outs(est, r, "advantages", "returns")
-	if err != nil {
-		return err
-	}
+	r, m, v, gamma, lam, o := a.r, a.m, a.v, a.gamma, a.lam, a.o
 	if r.sameDType(v, m, o[0], o[1]) {
 		if r.f4 != nil {
 			return verl.GAEIntoOf(o[0].views32(), o[1].views32(), r.views32(), v.views32(), m.views32(), gamma, lam)
@@ -644,31 +660,12 @@ func agentStepReturns(c *call) error {
 }
 
 func openrlhfGAE(c *call) error {
-	const est = "openrlhf.gae"
-	r, m, err := c.rm(est, "rewards", "action_mask")
+	a, err := c.gae("openrlhf.gae", "rewards", "action_mask", "lambd", 0.95)
 	if err != nil {
 		return err
 	}
-	v, err := c.mat(est, "values", false)
-	if err != nil {
-		return err
-	}
-	if err := sameShape(est, v, r); err != nil {
-		return err
-	}
-	gamma, err := c.float("gamma", 1)
-	if err != nil {
-		return err
-	}
-	lambd, err := c.float("lambd", 0.95)
-	if err != nil {
-		return err
-	}
-	o, err := c.outs(est, r, "advantages", "returns")
-	if err != nil {
-		return err
-	}
-	adv, ret, err := openrlhf.GAE(v.rows(), r.rows(), m.rows(), gamma, lambd)
+	o := a.o
+	adv, ret, err := openrlhf.GAE(a.v.rows(), a.r.rows(), a.m.rows(), a.gamma, a.lam)
 	if err != nil {
 		return err
 	}
