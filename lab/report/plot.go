@@ -296,7 +296,9 @@ func plotMatrix(mx *result.Matrix, metric string, lo, hi float64, dir, name stri
 	cb := &plotter.ColorBar{ColorMap: cm, Vertical: true}
 	bar.Add(cb)
 	w := vg.Length(6+1.8*float64(g.cols)) * vg.Centimeter
-	h := vg.Length(4+0.45*float64(g.rows)) * vg.Centimeter
+	// at least 8 cm: the colour bar gets the middle half, and below about
+	// 2 cm its own axis leaves it no room (gonum panics)
+	h := vg.Length(max(8, 4+0.45*float64(g.rows))) * vg.Centimeter
 	barW := 2.6 * vg.Centimeter
 	return saveCanvas(w+barW, h, dir, name, func(c draw.Canvas) {
 		p.Draw(draw.Crop(c, 0, -barW, 0, 0))

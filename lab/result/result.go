@@ -182,6 +182,9 @@ type Result struct {
 	Plots []string `json:"plots,omitempty"`
 	// Seconds is the wall time (not part of the deterministic numbers).
 	Seconds float64 `json:"seconds"`
+	// Source is set in merged reports (lab.Merge): the run this result
+	// comes from.
+	Source *Source `json:"source,omitempty"`
 }
 
 // Counts are the numbers of an experiment's findings per verdict.
@@ -251,6 +254,19 @@ type Report struct {
 	// Methods lists every registered credit method at run time.
 	Methods []string `json:"methods"`
 	Seconds float64  `json:"seconds"`
+	// NonFinite holds the NaN and ±Inf numbers of Results by path (see
+	// NonFinite): results.json writes them as null.
+	NonFinite map[string]string `json:"non_finite,omitempty"`
+}
+
+// Source says which run an experiment's result comes from, in a report
+// put together from several runs (lab.Merge); nil in a run's own report.
+type Source struct {
+	// Label names the run: its directory, or what the user said about it
+	// (e.g. the commit it was built from).
+	Label string   `json:"label"`
+	Quick bool     `json:"quick"`
+	Seeds []uint64 `json:"seeds"`
 }
 
 // Num formats a number for the report's text: three decimals, or two

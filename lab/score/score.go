@@ -253,8 +253,41 @@ func (v Interval) MarshalJSON() ([]byte, error) {
 	}{Float(v.Mean), Float(v.Lo), Float(v.Hi), v.N})
 }
 
+// UnmarshalJSON reads null as NaN, so that a report read back from
+// results.json keeps its undefined values undefined (encoding/json would
+// leave 0). ±Inf also travel as null; lab/result's Report.NonFinite
+// restores them exactly.
+func (v *Interval) UnmarshalJSON(b []byte) error {
+	var w struct {
+		Mean Float `json:"mean"`
+		Lo   Float `json:"lo"`
+		Hi   Float `json:"hi"`
+		N    int   `json:"n"`
+	}
+	w.Mean, w.Lo, w.Hi = Float(math.NaN()), Float(math.NaN()), Float(math.NaN())
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*v = Interval{Mean: float64(w.Mean), Lo: float64(w.Lo), Hi: float64(w.Hi), N: w.N}
+	return nil
+}
+
 // Float is a float64 that marshals NaN and ±Inf as JSON null.
 type Float float64
+
+// UnmarshalJSON reads null as NaN.
+func (f *Float) UnmarshalJSON(b []byte) error {
+	var x *float64
+	if err := json.Unmarshal(b, &x); err != nil {
+		return err
+	}
+	if x == nil {
+		*f = Float(math.NaN())
+	} else {
+		*f = Float(*x)
+	}
+	return nil
+}
 
 // MarshalJSON implements json.Marshaler.
 func (f Float) MarshalJSON() ([]byte, error) {

@@ -4,12 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math"
-	"reflect"
 	"slices"
-	"strconv"
 
 	"github.com/credo-rl/credo/lab"
+	"github.com/credo-rl/credo/lab/result"
 	"github.com/credo-rl/credo/sweep"
 )
 
@@ -19,47 +17,14 @@ type spec struct {
 	Options    lab.Options `json:"options"`
 }
 
-// payload is a cell's result. JSON writes NaN and ±Inf as null and reads
-// null back as 0 (or leaves the field as it is), so the non-finite numbers
-// of the result travel beside it, by path.
+// payload is a cell's result. JSON writes NaN and ±Inf as null, so the
+// non-finite numbers of the result travel beside it, by path
+// (result.NonFinite), as they do in results.json.
 type payload struct {
 	Seeds     []uint64          `json:"seeds"`
 	Methods   []string          `json:"methods"`
 	Result    *lab.Result       `json:"result"`
 	NonFinite map[string]string `json:"non_finite,omitempty"`
-}
-
-// floats calls fn with the path and the value of every float64 (or named
-// float type) in v's exported fields, slices, arrays, maps and pointers;
-// interfaces (a result's free-form Config) are not entered. Map values are
-// visited in copies that are stored back.
-func floats(v reflect.Value, path string, fn func(path string, f reflect.Value)) {
-	switch v.Kind() {
-	case reflect.Float64, reflect.Float32:
-		fn(path, v)
-	case reflect.Pointer:
-		if !v.IsNil() {
-			floats(v.Elem(), path, fn)
-		}
-	case reflect.Struct:
-		t := v.Type()
-		for i := 0; i < t.NumField(); i++ {
-			if t.Field(i).IsExported() {
-				floats(v.Field(i), path+"."+t.Field(i).Name, fn)
-			}
-		}
-	case reflect.Slice, reflect.Array:
-		for i := 0; i < v.Len(); i++ {
-			floats(v.Index(i), path+"["+strconv.Itoa(i)+"]", fn)
-		}
-	case reflect.Map:
-		for _, k := range v.MapKeys() {
-			e := reflect.New(v.Type().Elem()).Elem()
-			e.Set(v.MapIndex(k))
-			floats(e, fmt.Sprintf("%s[%v]", path, k), fn)
-			v.SetMapIndex(k, e)
-		}
-	}
 }
 
 // Cells returns one cell per experiment named ("all": every experiment, in
@@ -112,12 +77,7 @@ func Work(ctx context.Context, key string, b []byte) ([]byte, error) {
 
 // encode is a one-experiment report as a cell's result.
 func encode(rep *lab.Report) ([]byte, error) {
-	p := payload{Seeds: rep.Seeds, Methods: rep.Methods, Result: rep.Results[0], NonFinite: map[string]string{}}
-	floats(reflect.ValueOf(p.Result), "", func(path string, f reflect.Value) {
-		if x := f.Float(); math.IsNaN(x) || math.IsInf(x, 0) {
-			p.NonFinite[path] = strconv.FormatFloat(x, 'g', -1, 64)
-		}
-	})
+	p := payload{Seeds: rep.Seeds, Methods: rep.Methods, Result: rep.Results[0], NonFinite: result.NonFinite(rep.Results[0])}
 	return json.Marshal(p)
 }
 
@@ -142,16 +102,8 @@ func (m *Merger) Merge(key string, b []byte) error {
 	if p.Result == nil || p.Result.Experiment.Name != key {
 		return fmt.Errorf("lab cell %s: the result is not the experiment's", key)
 	}
-	set := 0
-	floats(reflect.ValueOf(p.Result), "", func(path string, f reflect.Value) {
-		if s, ok := p.NonFinite[path]; ok {
-			x, _ := strconv.ParseFloat(s, 64)
-			f.SetFloat(x)
-			set++
-		}
-	})
-	if set != len(p.NonFinite) {
-		return fmt.Errorf("lab cell %s: %d of %d non-finite numbers found no place in the result: workers run a different build of credo", key, len(p.NonFinite)-set, len(p.NonFinite))
+	if err := result.SetNonFinite(p.Result, p.NonFinite); err != nil {
+		return fmt.Errorf("lab cell %s: %w: workers run a different build of credo", key, err)
 	}
 	if len(m.rep.Results) == 0 {
 		m.rep.Seeds, m.rep.Methods = p.Seeds, p.Methods
