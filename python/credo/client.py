@@ -14,6 +14,12 @@ per session name: give ``session=`` (the server needs ``--state-dir``) and every
 call of this Client reads and advances that session's state, which the server
 persists across restarts. Without a session the state is fresh and discarded at
 each call (the server adds a warning), unlike credo.State in process.
+
+A batch larger than ``stream_bytes`` (32 MiB of JSONL by default) goes through
+the AssignStream call in chunks of that size, so no request message nears the
+server's --max-message-bytes (256 MiB by default, which one base64 message of
+about 190 MB of JSONL would reach); the server concatenates the chunks, so the
+answer and the line numbers of its errors are those of the whole batch.
 """
 import base64
 import json
@@ -35,31 +41,48 @@ class Client:
     token: bearer token (server started with --tokens); session: the session name
     stateful methods keep their state under; timeout: seconds per call (sent as
     the Connect deadline too); retries: how many times a 429 (server busy) is
-    retried, each after the server's Retry-After (at most max_wait seconds)."""
+    retried, each after the server's Retry-After (at most max_wait seconds);
+    stream_bytes: batches of more JSONL bytes than this are streamed in chunks
+    of this size (AssignStream)."""
 
-    def __init__(self, url, token=None, session=None, timeout=600.0, retries=5, max_wait=30.0):
+    def __init__(self, url, token=None, session=None, timeout=600.0, retries=5, max_wait=30.0,
+                 stream_bytes=32 << 20):
+        if stream_bytes <= 0:
+            raise ValueError(f"stream_bytes must be positive, got {stream_bytes}")
         self.url = url.rstrip("/")
         self.token = token
         self.session = session
         self.timeout = timeout
         self.retries = retries
         self.max_wait = max_wait
+        self.stream_bytes = stream_bytes
 
     def __repr__(self):
         return f"credo.Client({self.url!r}, session={self.session!r})"
 
     def _call(self, rpc, msg):
-        h = {"Content-Type": "application/json"}
+        """A unary call (Connect protocol, JSON): msg in, the answer's dict out."""
+        return self._post(rpc, json.dumps(msg).encode(), "application/json", json.loads)
+
+    def _stream(self, rpc, msgs):
+        """A client-streaming call (Connect protocol, JSON codec): each message is
+        sent as one envelope (flags byte, big-endian length, JSON); the answer is
+        one message envelope and the end-of-stream envelope, which carries the
+        error of a failed call."""
+        body = b"".join(_envelope(0, json.dumps(m).encode()) for m in msgs)
+        return self._post(rpc, body, "application/connect+json", lambda b: _unstream(rpc, b))
+
+    def _post(self, rpc, data, content_type, parse):
+        h = {"Content-Type": content_type}
         if self.token:
             h["Authorization"] = "Bearer " + self.token
         if self.timeout:
             h["Connect-Timeout-Ms"] = str(int(self.timeout * 1000))
-        data = json.dumps(msg).encode()
         for attempt in range(self.retries + 1):
             req = urllib.request.Request(self.url + _SERVICE + rpc, data, h)
             try:
                 with urllib.request.urlopen(req, timeout=self.timeout) as r:
-                    return json.load(r)
+                    return parse(r.read())
             except urllib.error.HTTPError as e:
                 body = e.read()
                 try:
@@ -74,9 +97,7 @@ class Client:
                         wait = 1.0
                     time.sleep(min(max(wait, 0.0), self.max_wait))
                     continue
-                if code in _BAD_INPUT:
-                    raise CredoError(message) from None
-                raise RuntimeError(f"credo serve {rpc}: HTTP {e.code} {code or e.reason}: {message}") from None
+                _raise(rpc, f"HTTP {e.code} {code or e.reason}", code, message)
             except (urllib.error.URLError, OSError) as e:
                 raise RuntimeError(f"credo serve {rpc} at {self.url}: {e}") from None
         raise AssertionError("unreachable")  # pragma: no cover
@@ -104,12 +125,56 @@ class Client:
         from . import _setting
         msg = {"method": method,
                "set": [f"{k}={_setting(v)}" for k, v in params.items()],
-               "body": {"data": base64.b64encode(lines).decode(), "format": "jsonl"},
+               "body": {"data": base64.b64encode(lines[:self.stream_bytes]).decode(), "format": "jsonl"},
                "out_format": "jsonl"}
         if self.session:
             # the same id on a 429 retry: the server never applies a request twice
             msg["session"] = self.session
             msg["request_id"] = uuid.uuid4().hex
-        r = self._call("Assign", msg)
+        if len(lines) <= self.stream_bytes:
+            r = self._call("Assign", msg)
+        else:
+            rest = ({"body": {"data": base64.b64encode(lines[i:i + self.stream_bytes]).decode()}}
+                    for i in range(self.stream_bytes, len(lines), self.stream_bytes))
+            r = self._stream("AssignStream", [msg, *rest])
         out = base64.b64decode(r.get("body", {}).get("data", ""))
         return [json.loads(x) for x in out.splitlines() if x.strip()]
+
+
+def _raise(rpc, status, code, message):
+    """A failed call: ValueError (CredoError) for bad input, as in process;
+    RuntimeError otherwise."""
+    if code in _BAD_INPUT:
+        raise CredoError(message) from None
+    raise RuntimeError(f"credo serve {rpc}: {status}: {message}") from None
+
+
+def _envelope(flags, payload):
+    return bytes([flags]) + len(payload).to_bytes(4, "big") + payload
+
+
+def _unstream(rpc, b):
+    """The answer of a client-streaming call: its one message, or the error of
+    its end-of-stream envelope raised."""
+    msg, end, pos = None, None, 0
+    while pos < len(b):
+        if len(b) - pos < 5:
+            raise RuntimeError(f"credo serve {rpc}: a truncated stream envelope")
+        flags, n = b[pos], int.from_bytes(b[pos + 1:pos + 5], "big")
+        payload = b[pos + 5:pos + 5 + n]
+        if len(payload) != n:
+            raise RuntimeError(f"credo serve {rpc}: a truncated stream envelope")
+        if flags & 0x01:
+            raise RuntimeError(f"credo serve {rpc}: a compressed envelope (none was asked for)")
+        if flags & 0x02:
+            end = json.loads(payload) if payload else {}
+        else:
+            msg = json.loads(payload)
+        pos += 5 + n
+    err = (end or {}).get("error")
+    if err:
+        code = err.get("code", "")
+        _raise(rpc, code or "error", code, err.get("message", ""))
+    if end is None or msg is None:
+        raise RuntimeError(f"credo serve {rpc}: the stream ended without an answer")
+    return msg

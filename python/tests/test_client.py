@@ -223,3 +223,53 @@ def test_bearer_token(tmp_path):
         for token in (None, "wrong"):
             with pytest.raises(RuntimeError, match="HTTP 401 unauthenticated"):
                 credo.Client(url, token=token).methods()
+
+
+def _many(n):
+    """n copies of examples/grpo.jsonl's groups, each copy under its own uids."""
+    base = records("grpo.jsonl")
+    out = []
+    for k in range(n):
+        for r in base:
+            r = dict(r)
+            r["uid"] = f"{r['uid']}-{k}"
+            r["traj_uid"] = f"{r['traj_uid']}-{k}"
+            out.append(r)
+    return out
+
+
+def test_large_batch_streams_in_chunks(tmp_path):
+    # a server that takes no message over 64 KiB: one Assign of the batch is refused,
+    # the same batch streamed in 16 KiB chunks (AssignStream) gives the in-process answer
+    recs = _many(400)
+    size = sum(len(json.dumps(r)) + 1 for r in recs)
+    assert size > 4 * (64 << 10)
+    want = credo.assign("verl.grpo", recs)
+    with serving(tmp_path, "--max-message-bytes", str(64 << 10)) as url:
+        with pytest.raises(RuntimeError, match="resource_exhausted"):
+            credo.Client(url).assign("verl.grpo", recs)
+        c = credo.Client(url, stream_bytes=16 << 10)
+        assert c.assign("verl.grpo", recs) == want
+        assert c.assign("verl.rloo", recs[:8]) == credo.assign("verl.rloo", recs[:8])  # small: one Assign
+        # a bad record far into the stream: ValueError naming its line in the whole batch
+        bad = [dict(r) for r in recs]
+        bad[500]["response_mask"] = [1]
+        with pytest.raises(ValueError, match="line 501: field response_mask"):
+            c.assign("verl.grpo", bad)
+        with pytest.raises(ValueError, match="no_such_knob"):
+            c.assign("verl.grpo", recs, no_such_knob=1)
+
+
+def test_stateful_session_streams(server):
+    # spiral.rae through AssignStream (chunks of 256 bytes) advances its session's state
+    # as Assign and the in-process State do
+    recs = records("games-0001.jsonl")
+    state = credo.State()
+    streamed = credo.Client(server, session="pytest-spiral-streamed", stream_bytes=256)
+    for _ in range(3):
+        assert streamed.assign("spiral.rae", recs) == credo.assign("spiral.rae", recs, state=state)
+
+
+def test_stream_bytes_must_be_positive():
+    with pytest.raises(ValueError, match="stream_bytes"):
+        credo.Client("http://127.0.0.1:1", stream_bytes=0)
