@@ -296,7 +296,8 @@ const verdictRules = "Intervals are 95% Student-t intervals over seeds (gonum's 
 	"margin δ (0.05 on [0, 1] and [−1, 1] scales, 0.02 exploitability, 10% of A's mean for gradient variances). A finding " +
 	"**agrees** when the difference is significant in the claimed direction with a mean of at least δ, **disagrees** when it is " +
 	"significant in the other direction by at least δ, is **equivalent** when it is significant but smaller than δ or an " +
-	"equivalence test (TOST, Holm-corrected) shows |B − A| < δ, and is **inconclusive** otherwise. An experiment's verdict is " +
+	"equivalence test (TOST, Holm-corrected) shows |B − A| < δ, and is **inconclusive** otherwise, and also when A and B both " +
+	"lie within δ of the same end of the metric's range (both at the ceiling, or both at the floor: the task cannot separate them). An experiment's verdict is " +
 	"the common verdict of its findings, or **mixed** with the counts. Credit is scored against the exact advantage " +
 	"A^π_t(s,a) = Q^π_t(s,a) − V^π_t(s) of the lab policy, computed by backward induction."
 

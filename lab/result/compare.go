@@ -97,11 +97,26 @@ func Paired(claim, metric, env, a, b, key string, va, vb []float64, higherBetter
 		dir = "lower"
 	}
 	f := Finding{Claim: claim, Metric: fmt.Sprintf("%s (claim: B %s than A)", metric, dir), Env: env, A: a, B: b,
-		ValueA: &ia, ValueB: &ib, Diff: &id, Test: SuperiorityTest, Margin: margin, HigherBetter: higherBetter, diffs: d}
+		ValueA: &ia, ValueB: &ib, Diff: &id, Test: SuperiorityTest, Margin: margin, HigherBetter: higherBetter, diffs: d,
+		Bound: atBound(ia.Mean, ib.Mean, lo, hi, margin)}
 	f.test()
 	fs := []Finding{f}
 	Settle(fs)
 	return fs[0]
+}
+
+// atBound names the end of the range [lo, hi] within margin of which both
+// means a and b lie, or "" (also for unbounded ends and NaN means).
+func atBound(a, b, lo, hi, margin float64) string {
+	switch {
+	case math.IsNaN(a) || math.IsNaN(b) || math.IsNaN(margin):
+		return ""
+	case !math.IsInf(hi, 0) && a >= hi-margin && b >= hi-margin:
+		return "the upper bound " + Num(hi)
+	case !math.IsInf(lo, 0) && a <= lo+margin && b <= lo+margin:
+		return "the lower bound " + Num(lo)
+	}
+	return ""
 }
 
 // NonInferior checks the claim "B is not worse than A by more than margin"
@@ -111,6 +126,8 @@ func NonInferior(claim, metric, env, a, b, key string, va, vb []float64, margin 
 	f := Paired(claim, metric, env, a, b, key, va, vb, true)
 	f.Metric = fmt.Sprintf("%s (claim: B ≥ A − %g)", metric, margin)
 	f.Test, f.Margin = NonInferiorityTest, margin
+	lo, hi := MetricRange(key)
+	f.Bound = atBound(f.ValueA.Mean, f.ValueB.Mean, lo, hi, margin)
 	f.test()
 	fs := []Finding{f}
 	Settle(fs)
@@ -148,6 +165,11 @@ func (f *Finding) test() {
 //
 // A non-inferiority finding tests H0: d = −δ; agree when rejected with
 // d̄ > −δ, disagree when rejected with d̄ < −δ, inconclusive otherwise.
+//
+// A finding whose A and B both lie within δ of the same end of the
+// metric's range (Bound: both at the ceiling, or both at the floor) is
+// inconclusive where it would be equivalent or, for non-inferiority,
+// agree: a task both methods solve (or both fail) cannot tell them apart.
 func Settle(fs []Finding) {
 	p, pe := make([]float64, len(fs)), make([]float64, len(fs))
 	for i := range fs {
@@ -174,8 +196,14 @@ func Settle(fs []Finding) {
 		sig := pa[i] < alpha
 		delta := f.Margin
 		f.Detail = ""
+		ceiling := func() {
+			f.Verdict = Inconclusive
+			f.Detail = fmt.Sprintf("A and B both lie within the margin %s of %s of the metric: the task cannot separate them", Num(delta), f.Bound)
+		}
 		if f.Test == NonInferiorityTest {
 			switch {
+			case f.Bound != "" && !(sig && m < -delta):
+				ceiling()
 			case sig && m > -delta:
 				f.Verdict = Agree
 			case sig && m < -delta:
@@ -187,6 +215,8 @@ func Settle(fs []Finding) {
 			continue
 		}
 		switch {
+		case f.Bound != "" && !(sig && (m >= delta || m <= -delta)):
+			ceiling()
 		case sig && m >= delta:
 			f.Verdict = Agree
 		case sig && m <= -delta:

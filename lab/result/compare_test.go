@@ -2,6 +2,7 @@ package result
 
 import (
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -93,13 +94,44 @@ func TestNonInferior(t *testing.T) {
 	}
 	se := math.Sqrt(ss/2) / math.Sqrt(3)
 	want := 2 * (1 - f2((m+0.1)/se))
-	f := NonInferior("c", "m", "env", "A", "B", "true_reward", zeros(3), d, 0.1)
+	// A at 0.5, B = A + d: away from the ends of true_reward's [0, 1]
+	va, vb := []float64{0.5, 0.5, 0.5}, []float64{0.52, 0.55, 0.5}
+	f := NonInferior("c", "m", "env", "A", "B", "true_reward", va, vb, 0.1)
 	if f.Verdict != Agree || math.Abs(float64(f.P)-want) > 1e-9 {
 		t.Fatalf("non-inferior: %+v (want p %g)", f, want)
 	}
-	f = NonInferior("c", "m", "env", "A", "B", "true_reward", zeros(3), []float64{-0.3, -0.35, -0.32}, 0.1)
+	f = NonInferior("c", "m", "env", "A", "B", "true_reward", va, []float64{0.2, 0.15, 0.18}, 0.1)
 	if f.Verdict != Disagree {
 		t.Fatalf("inferior: %+v", f)
+	}
+}
+
+// TestCeiling: two methods that both solve the task (success within the
+// margin of 1) or both reach equilibrium (exploitability within the margin
+// of 0) are not called equivalent: the task cannot separate them.
+func TestCeiling(t *testing.T) {
+	f := Paired("c", "m", "env", "A", "B", "success", []float64{0.98, 0.99, 1, 0.97}, []float64{0.99, 1, 0.99, 0.98}, true)
+	if f.Verdict != Inconclusive || f.Bound != "the upper bound 1.000" || !strings.Contains(f.Detail, "cannot separate") {
+		t.Fatalf("both at the ceiling: %+v", f)
+	}
+	f = Paired("c", "m", "env", "A", "B", "exploitability", []float64{0.004, 0.002, 0.003}, []float64{0.003, 0.002, 0.004}, false)
+	if f.Verdict != Inconclusive || f.Bound != "the lower bound 0.000" {
+		t.Fatalf("both at the floor: %+v", f)
+	}
+	// the same spread away from the bound is an equivalence
+	f = Paired("c", "m", "env", "A", "B", "success", []float64{0.58, 0.59, 0.6, 0.57}, []float64{0.59, 0.6, 0.59, 0.58}, true)
+	if f.Verdict != Equivalent || f.Bound != "" {
+		t.Fatalf("away from the bound: %+v", f)
+	}
+	// one method at the ceiling, the other far below: a real difference
+	f = Paired("c", "m", "env", "A", "B", "success", []float64{0.98, 0.99, 1, 0.97}, []float64{0.5, 0.45, 0.55, 0.52}, true)
+	if f.Verdict != Disagree || f.Bound != "" {
+		t.Fatalf("one at the ceiling: %+v", f)
+	}
+	// non-inferiority of two methods at the ceiling is not shown by the task
+	f = NonInferior("c", "m", "env", "A", "B", "true_reward", []float64{0.99, 1, 0.98}, []float64{1, 0.99, 0.99}, 0.1)
+	if f.Verdict != Inconclusive || f.Bound == "" {
+		t.Fatalf("non-inferiority at the ceiling: %+v", f)
 	}
 }
 

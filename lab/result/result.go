@@ -90,6 +90,11 @@ type Finding struct {
 	PAdj      score.Float `json:"p_holm"`
 	PEquiv    score.Float `json:"p_equiv"`
 	PEquivAdj score.Float `json:"p_equiv_holm"`
+	// Bound, when set, says that A and B both lie within the margin of
+	// the same end of the metric's range ("the upper bound 1"): the task
+	// is at its ceiling (or floor) for both, and cannot separate them, so
+	// Settle never calls such a finding equivalent or agreeing.
+	Bound string `json:"bound,omitempty"`
 	// Verdict is agree, disagree, equivalent or inconclusive (see Settle).
 	Verdict string `json:"verdict"`
 	Detail  string `json:"detail,omitempty"`
