@@ -88,6 +88,12 @@ type Reader struct {
 
 	inGroup  int       // rows of the current row group consumed
 	follower *follower // a Writer following this Reader (Writer.Follow)
+
+	// Needs: the per-token columns (listColumns order) whose values the
+	// caller reads; the others may be skipped under Follow (skip.go).
+	needs    uint16
+	pageInfo [][]pageInfo // pages of the current row group, by leaf (checkPages)
+	skipping uint16       // per-token columns not read in the current row group
 }
 
 func fileErr(name, record string, err error) error {
@@ -117,7 +123,7 @@ func NewReader(r io.ReaderAt, size int64, name string) (rd *Reader, err error) {
 	if err := checkChunks(f, size); err != nil {
 		return nil, fileErr(name, "file", err)
 	}
-	rd = &Reader{name: name, file: f, r: r, groups: f.RowGroups()}
+	rd = &Reader{name: name, file: f, r: r, groups: f.RowGroups(), needs: ^uint16(0), pageInfo: [][]pageInfo{}}
 	if err := rd.planColumns(f.Schema()); err != nil {
 		return nil, fileErr(name, "schema", err)
 	}
@@ -422,11 +428,14 @@ func (r *Reader) fill() {
 			r.err = io.EOF
 			return
 		}
-		if err := checkPages(r.r, r.file.Metadata().RowGroups[r.g].Columns); err != nil {
+		var err error
+		r.pageInfo, err = checkPages(r.r, r.file.Metadata().RowGroups[r.g].Columns, r.pageInfo)
+		if err != nil {
 			r.err = &rollout.RecordError{File: r.name, Record: fmt.Sprintf("row %d", r.row+1), Err: err}
 			return
 		}
 		r.openGroup(r.groups[r.g])
+		r.skipGroup(r.g)
 		r.g++
 	}
 	n, eof, err := r.readRows()
@@ -553,10 +562,35 @@ func (r *Reader) decode(k int) (*rollout.Trajectory, error) {
 			return nil, err
 		}
 	}
-	if err := t.Validate(); err != nil {
+	if err := r.validate(t); err != nil {
 		return nil, err
 	}
 	return t, nil
+}
+
+// validate validates t. The placeholders of per-token floats not read
+// (skip.go) hold zeros of the right length, and their values in the file
+// were checked finite when read: when every placeholder has the length of
+// the token ids, t is validated without them, which gives the same result
+// (they cannot fail) without scanning their zeros; otherwise t is
+// validated as it is, which reports the length.
+func (r *Reader) validate(t *rollout.Trajectory) error {
+	floats := r.skipping &^ 1
+	if floats == 0 {
+		return t.Validate()
+	}
+	v := *t
+	ps := [...]*[]float64{&v.Mask, &v.OldLogProbs, &v.RefLogProbs, &v.TokenRewards, &v.Values, &v.Advantages, &v.Returns, &v.LossWeights, &v.RolloutLogProbs}
+	for i, p := range ps {
+		if floats&(1<<(1+i)) == 0 || *p == nil {
+			continue
+		}
+		if len(*p) != len(t.Tokens) || !r.leaf[r.follower.src[1+i]].isPlaceholder(*p) {
+			return t.Validate()
+		}
+		*p = nil
+	}
+	return v.Validate()
 }
 
 // scalar returns the value of a single-value column, or a null value.

@@ -24,7 +24,7 @@ func (r *Reader) SeekRow(row int) error {
 	start := 0
 	for g, rg := range md.RowGroups {
 		if int64(row-1-start) < rg.NumRows {
-			if err := checkPages(r.r, rg.Columns); err != nil {
+			if _, err := checkPages(r.r, rg.Columns, nil); err != nil {
 				r.err = &rollout.RecordError{File: r.name, Record: fmt.Sprintf("row %d", row), Err: err}
 				return r.err
 			}
