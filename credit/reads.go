@@ -28,6 +28,9 @@ const (
 
 	// AllArrays is every per-token array: what an undeclared method reads.
 	AllArrays Arrays = 1<<13 - 1
+	// ReadsNothing declares a method that reads none of the arrays (its
+	// Reads is then not 0, which means undeclared).
+	ReadsNothing Arrays = 1 << 15
 )
 
 var arrayNames = []string{"responses", "response_mask", "old_log_probs", "rollout_log_probs", "ref_log_prob",
@@ -60,7 +63,7 @@ func (m *Method) ArraysRead(v Values) Arrays {
 	if m.Reads == 0 {
 		return AllArrays
 	}
-	return m.Reads
+	return m.Reads & AllArrays
 }
 
 // StageReads returns a ReadsOf for a stage that reads own itself and
@@ -73,6 +76,6 @@ func StageReads(own Arrays) func(Values) Arrays {
 		if err != nil {
 			return AllArrays
 		}
-		return own | m.ArraysRead(bv)
+		return (own | m.ArraysRead(bv)) & AllArrays
 	}
 }

@@ -22,6 +22,7 @@ func init() {
 			pThresh, pBaseParams,
 		),
 		Inputs:  []credit.Input{credit.InGroup, credit.InOutcome},
+		ReadsOf: credit.StageReads(credit.ReadsMask),
 		Outputs: []string{"advantages", "returns"},
 		Scope:   credit.ScopeBatch,
 		Inferred: []credit.Inferred{

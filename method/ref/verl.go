@@ -211,6 +211,7 @@ func init() {
 		Summary:    "REINFORCE++: discounted token returns, whitened over the batch's tokens",
 		Params:     credit.Params(pGamma, credit.Reward),
 		Inputs:     []credit.Input{credit.InTokenRewards},
+		Reads:      outcomeReads,
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeBatch,
 		Provenance: prov(paperRFPP, verlRef+"compute_reinforce_plus_plus_outcome_advantage"),
@@ -248,6 +249,7 @@ func init() {
 		Params:  credit.Params(credit.Reward),
 		Inputs: []credit.Input{credit.InTokenRewards, {Name: "rewards.baseline", Doc: "reward of the greedy (argmax) response, verl's reward_baselines",
 			Has: func(t *rollout.Trajectory, _ credit.Values) bool { _, ok := t.Rewards["baseline"]; return ok }}},
+		Reads:      outcomeReads,
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeGroup,
 		Provenance: prov(credit.Provenance{Paper: "ReMax: A Simple, Effective, and Efficient Reinforcement Learning Method for Aligning Large Language Models", ArXiv: "2310.10505"}, verlRef+"compute_remax_outcome_advantage"),
@@ -273,6 +275,7 @@ func init() {
 		Summary:    "GAE(γ, λ) over critic values; masked tokens are transparent; advantages whitened over the batch",
 		Params:     credit.Params(pGamma, pLam, credit.Reward),
 		Inputs:     []credit.Input{credit.InTokenRewards, credit.InValues},
+		Reads:      credit.ReadsMask | credit.ReadsTokenRewards | credit.ReadsValues,
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeBatch,
 		Provenance: prov(paperGAE, verlRef+"compute_gae_advantage_return"),
@@ -334,12 +337,14 @@ func init() {
 		pOTBHandleZeroTail, credit.Reward)
 	credit.Register(&credit.Method{
 		Name: "verl.optimal_token_baseline", Summary: "optimal per-token baseline weighted by 1 - 2π + Σπ²",
+		Reads:  credit.ReadsMask | credit.ReadsOldLogProbs | credit.ReadsTokenRewards | credit.ReadsTokenScores,
 		Params: otbParams, Inputs: otbInputs, Outputs: []string{"advantages", "returns"}, Scope: credit.ScopeGroup,
 		Provenance: prov(credit.Provenance{Paper: "verl optimal token baseline (no paper)"}, verlRef+"compute_optimal_token_baseline_advantage"),
 		Run:        otb(false),
 	})
 	credit.Register(&credit.Method{
 		Name: "verl.tir_optimal_token_baseline", Summary: "optimal token baseline over compacted valid tokens (multi-turn tool use)",
+		Reads:  credit.ReadsMask | credit.ReadsOldLogProbs | credit.ReadsTokenRewards | credit.ReadsTokenScores,
 		Params: otbParams, Inputs: otbInputs, Outputs: []string{"advantages", "returns"}, Scope: credit.ScopeGroup,
 		Provenance: prov(credit.Provenance{Paper: "verl optimal token baseline (no paper)"}, verlRef+"compute_multi_turn_optimal_token_baseline_advantage"),
 		Run:        otb(true),
