@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"runtime"
 	"sync/atomic"
 
 	"github.com/credo-rl/credo/credit"
@@ -59,6 +60,11 @@ func (r *run) openFollowed(o format.Options) *source {
 		pr.Close()
 		f.Close()
 		return nil
+	}
+	// With more than one core, the rows are decoded in a goroutine of
+	// their own while this one assigns and writes (the output is the same).
+	if runtime.GOMAXPROCS(0) > 1 {
+		pr.ReadAhead(parquet.DefaultRowGroupRows)
 	}
 	return &source{r: &followedReader{pr: pr, f: f, ca: ca, progress: o.Progress}, unit: "row"}
 }

@@ -94,6 +94,8 @@ type Reader struct {
 	needs    uint16
 	pageInfo [][]pageInfo // pages of the current row group, by leaf (checkPages)
 	skipping uint16       // per-token columns not read in the current row group
+
+	ahead *readAhead // ReadAhead (ahead.go)
 }
 
 func fileErr(name, record string, err error) error {
@@ -360,7 +362,12 @@ func (c *column) setLeaf(n pq.Node) {
 }
 
 // Row is the number of the row last returned (counted from 1).
-func (r *Reader) Row() int { return r.row }
+func (r *Reader) Row() int {
+	if r.ahead != nil {
+		return r.ahead.row
+	}
+	return r.row
+}
 
 // NumRows is the number of rows the file holds.
 func (r *Reader) NumRows() int64 { return r.file.NumRows() }
@@ -368,6 +375,7 @@ func (r *Reader) NumRows() int64 { return r.file.NumRows() }
 // Close releases the current row group and closes the file if the reader
 // was made by Open.
 func (r *Reader) Close() error {
+	r.stopAhead()
 	if r.follower != nil {
 		r.follower.readerClosing()
 		r.follower = nil
@@ -388,7 +396,15 @@ func (r *Reader) Close() error {
 // Trajectories without traj_uid get "row-N". After an error in a row, Next
 // may be called again to go on with the next row; errors reading the file
 // itself are returned again by every later call.
-func (r *Reader) Next() (t *rollout.Trajectory, err error) {
+func (r *Reader) Next() (*rollout.Trajectory, error) {
+	if r.ahead != nil {
+		return r.nextAhead()
+	}
+	return r.next()
+}
+
+// next is Next without ReadAhead.
+func (r *Reader) next() (t *rollout.Trajectory, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			r.err = &rollout.RecordError{File: r.name, Record: fmt.Sprintf("row %d", r.row), Err: fmt.Errorf("corrupt file: the Parquet decoder failed: %v", p)}

@@ -12,6 +12,9 @@ import (
 // skipped by the Parquet library's page reader (SeekToRow), which decodes
 // the pages before the row when the file has no page index.
 func (r *Reader) SeekRow(row int) error {
+	if r.ahead != nil {
+		return fmt.Errorf("parquet: SeekRow on a Reader that reads ahead")
+	}
 	if r.err != nil && r.err != io.EOF {
 		return r.err
 	}
