@@ -221,8 +221,8 @@ type pageInfo struct {
 	typ           int64 // format.PageType
 	body          int64 // file offset of the body
 	csize, usize  int64
-	values, nulls int64 // data page v2: num_values, num_nulls
-	encoding      int64 // data page v2: the encoding of the values
+	values, nulls int64 // data page v2: num_values, num_nulls; dictionary page: num_values
+	encoding      int64 // data page v2 or dictionary page: the encoding of the values
 	rlen, dlen    int64 // data page v2: bytes of the repetition and definition levels
 	compressed    int64 // data page v2: is_compressed (1, the default, or 0)
 }
@@ -249,7 +249,7 @@ func checkPages(r io.ReaderAt, chunks []format.ColumnChunk, pages [][]pageInfo) 
 		}
 		end := start + m.TotalCompressedSize
 		for pos := start; pos < end; {
-			var usize, csize, nv, dv, v2, dlen, rlen, typ, nulls, enc, compressed int64
+			var usize, csize, nv, dv, v2, dlen, rlen, typ, nulls, enc, compressed, denc int64
 			var w thriftWalker
 			// Page headers are small: read 4 KiB first, more only if needed.
 			for want := int64(4 << 10); ; want *= 16 {
@@ -261,10 +261,10 @@ func checkPages(r io.ReaderAt, chunks []format.ColumnChunk, pages [][]pageInfo) 
 				if _, err := r.ReadAt(hdr, pos); err != nil && !errors.Is(err, io.EOF) {
 					return nil, err
 				}
-				usize, csize, nv, dv, v2, dlen, rlen, typ, nulls, enc, compressed = -1, -1, 0, 0, 0, 0, 0, -1, 0, -1, 1
+				usize, csize, nv, dv, v2, dlen, rlen, typ, nulls, enc, compressed, denc = -1, -1, 0, 0, 0, 0, 0, -1, 0, -1, 1, -1
 				w = thriftWalker{b: hdr, want: map[[2]int16]*int64{
 					{0, 1}: &typ, {0, 2}: &usize, {0, 3}: &csize,
-					{5, 1}: &nv, {7, 1}: &dv, {8, 1}: &v2, {8, 2}: &nulls, {8, 4}: &enc, {8, 5}: &dlen, {8, 6}: &rlen, {8, 7}: &compressed,
+					{5, 1}: &nv, {7, 1}: &dv, {7, 2}: &denc, {8, 1}: &v2, {8, 2}: &nulls, {8, 4}: &enc, {8, 5}: &dlen, {8, 6}: &rlen, {8, 7}: &compressed,
 				}}
 				err := w.structure(0, 0)
 				if err == nil {
@@ -292,6 +292,10 @@ func checkPages(r io.ReaderAt, chunks []format.ColumnChunk, pages [][]pageInfo) 
 			if pages != nil {
 				pages[j] = append(pages[j], pageInfo{typ: typ, body: pos, csize: csize, usize: usize,
 					values: v2, nulls: nulls, encoding: enc, rlen: rlen, dlen: dlen, compressed: compressed})
+				if typ == int64(format.DictionaryPage) {
+					pi := &pages[j][len(pages[j])-1]
+					pi.values, pi.encoding = dv, denc
+				}
 			}
 			pos += csize
 		}

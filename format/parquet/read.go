@@ -95,7 +95,8 @@ type Reader struct {
 	pageInfo [][]pageInfo // pages of the current row group, by leaf (checkPages)
 	skipping uint16       // per-token columns not read in the current row group
 
-	ahead *readAhead // ReadAhead (ahead.go)
+	ahead     *readAhead // ReadAhead (ahead.go)
+	ownFloats bool       // some per-token floats of the current row group are read as ownValues
 }
 
 func fileErr(name, record string, err error) error {
@@ -578,35 +579,68 @@ func (r *Reader) decode(k int) (*rollout.Trajectory, error) {
 			return nil, err
 		}
 	}
-	if err := r.validate(t); err != nil {
+	if err := r.validate(t, k); err != nil {
 		return nil, err
 	}
 	return t, nil
 }
 
-// validate validates t. The placeholders of per-token floats not read
-// (skip.go) hold zeros of the right length, and their values in the file
-// were checked finite when read: when every placeholder has the length of
-// the token ids, t is validated without them, which gives the same result
-// (they cannot fail) without scanning their zeros; otherwise t is
-// validated as it is, which reports the length.
-func (r *Reader) validate(t *rollout.Trajectory) error {
-	floats := r.skipping &^ 1
-	if floats == 0 {
+// validate validates t, row k of the batch. The per-token floats read
+// by readLevelsPage were checked finite (and >= 0 for the mask) when read,
+// and the placeholders of floats not read (skip.go) hold zeros, their
+// values in the file checked finite: when each has the length of the
+// token ids, t is validated without them, which gives the same result
+// (they cannot fail) without scanning them again; otherwise t is validated
+// as it is, which reports the length.
+func (r *Reader) validate(t *rollout.Trajectory, k int) error {
+	if r.skipping&^1 == 0 && !r.ownFloats {
 		return t.Validate()
 	}
 	v := *t
-	ps := [...]*[]float64{&v.Mask, &v.OldLogProbs, &v.RefLogProbs, &v.TokenRewards, &v.Values, &v.Advantages, &v.Returns, &v.LossWeights, &v.RolloutLogProbs}
-	for i, p := range ps {
-		if floats&(1<<(1+i)) == 0 || *p == nil {
+	for i := range r.plan {
+		c := &r.plan[i]
+		if c.kind != kindFloats {
 			continue
 		}
-		if len(*p) != len(t.Tokens) || !r.leaf[r.follower.src[1+i]].isPlaceholder(*p) {
+		p := floatField(&v, c.name)
+		if p == nil || *p == nil {
+			continue
+		}
+		l := &r.leaf[c.first]
+		if !(l.skip == ownValues && l.res[k].checked) && !((l.skip == skipCopy || l.skip == skipValues) && l.isPlaceholder(*p)) {
+			continue
+		}
+		if len(*p) != len(t.Tokens) {
 			return t.Validate()
 		}
 		*p = nil
 	}
 	return v.Validate()
+}
+
+// floatField is the per-token float field of t named name, or nil.
+func floatField(t *rollout.Trajectory, name string) *[]float64 {
+	switch name {
+	case "response_mask":
+		return &t.Mask
+	case "old_log_probs":
+		return &t.OldLogProbs
+	case "rollout_log_probs":
+		return &t.RolloutLogProbs
+	case "ref_log_prob":
+		return &t.RefLogProbs
+	case "token_level_rewards":
+		return &t.TokenRewards
+	case "values":
+		return &t.Values
+	case "advantages":
+		return &t.Advantages
+	case "returns":
+		return &t.Returns
+	case "loss_weights":
+		return &t.LossWeights
+	}
+	return nil
 }
 
 // scalar returns the value of a single-value column, or a null value.

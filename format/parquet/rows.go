@@ -56,8 +56,10 @@ type leafReader struct {
 	lvBuf   []byte      // levels of a page as read
 	zi      []int64     // zeros for placeholders
 	zf      []float64
-	codec   format.CompressionCodec // of the chunk (skipValues)
-	valBuf  []byte                  // decompressed values of a page (skipValues)
+	codec   format.CompressionCodec // of the chunk (skipValues, ownValues)
+	valBuf  []byte                  // decompressed values of a page (skipValues, ownValues)
+	dict    []float64               // ownValues: the chunk's dictionary
+	dictOK  bool                    // its values are finite (and >= 0 for the mask)
 }
 
 // listPage is a page of a list column: its levels and its non-null values,
@@ -69,8 +71,9 @@ type listPage struct {
 	flts     []float64
 	pos, nv  int  // next level, next value
 	scratch  int  // 1 + index of the listScratch holding the widened values, 0 if none
-	own      bool // read by readLevelsPage (skipValues), not by the library
+	own      bool // read by readLevelsPage (skipValues, ownValues), not by the library
 	skip     bool // the values are not kept (skipValues)
+	checked  bool // ownValues: the values are finite (and >= 0 for the mask)
 }
 
 // loaded reports a page being held.
@@ -89,6 +92,7 @@ type listCell struct {
 	ints    []int64
 	flts    []float64
 	err     error
+	checked bool // flts were checked valid when read (ownValues): finite, and >= 0 for the mask
 }
 
 // openGroup prepares reading row group g.
@@ -122,7 +126,7 @@ func (r *Reader) openGroup(g pq.RowGroup) {
 		}
 	}
 	r.open, r.seeked = true, false
-	r.skipping = 0
+	r.skipping, r.ownFloats = 0, false
 	r.inGroup, r.seekTo = 0, 0
 }
 
@@ -295,7 +299,7 @@ func (l *leafReader) releasePage(p *listPage) {
 // readListPage reads the next page with levels into p, skipping empty ones.
 // It returns false at the end of the column chunk.
 func (l *leafReader) readListPage(p *listPage) (bool, error) {
-	if l.skip == skipValues {
+	if l.skip == skipValues || l.skip == ownValues {
 		*p = listPage{}
 		if l.done {
 			return false, nil
@@ -571,6 +575,8 @@ func (l *leafReader) listRow(res *listCell) (got, end bool, err error) {
 	switch {
 	case p.skip:
 		l.finishSkipped(res, defs, k)
+	case l.skip == ownValues:
+		l.finishOwn(res, defs, p.flts[p.nv:p.nv+k], p.checked)
 	case l.integer:
 		l.finishRow(res, defs, p.ints[p.nv:p.nv+k], nil)
 	default:

@@ -2,6 +2,7 @@ package parquet
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"unsafe"
 
 	"github.com/klauspost/compress/snappy"
+	pq "github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/encoding/rle"
 	"github.com/parquet-go/parquet-go/format"
 )
@@ -95,12 +97,13 @@ const (
 	skipNone   = iota
 	skipValues // only the levels are read (token ids in data pages v2)
 	skipCopy   // values decoded and checked finite, not copied into rows
+	ownValues  // a needed float column read by readLevelsPage (no copy per row)
 )
 
 // skipGroup chooses how each per-token column of row group g (just
 // opened) is read.
 func (r *Reader) skipGroup(g int) {
-	r.skipping = 0
+	r.skipping, r.ownFloats = 0, false
 	for i := range r.leaf {
 		r.leaf[i].skip = skipNone
 	}
@@ -111,6 +114,29 @@ func (r *Reader) skipGroup(g int) {
 	rg := r.file.Metadata().RowGroups[g]
 	if !followable(rg.NumRows, rg.TotalByteSize) {
 		return
+	}
+	for i := range r.plan {
+		// The per-token floats that are read: by readLevelsPage, which
+		// gives each row a slice of the page's values, checked, instead of
+		// a copy (ownValues).
+		c := &r.plan[i]
+		k := listIndex(c.name)
+		if c.kind != kindFloats || k <= 0 || r.needs&(1<<k) == 0 || c.n != 1 || c.leafKind != pq.Double || c.first >= len(r.pageInfo) {
+			continue
+		}
+		l := &r.leaf[c.first]
+		if l.absent || l.list == nil || !ownPages(r.pageInfo[c.first], rg.Columns[c.first].MetaData.Codec) {
+			continue
+		}
+		l.skip = ownValues
+		r.ownFloats = true
+		l.src, l.lvPages, l.lvNext = r.r, r.pageInfo[c.first], 0
+		l.codec = rg.Columns[c.first].MetaData.Codec
+		l.dict, l.dictOK = l.dict[:0], false
+		if l.pages != nil {
+			l.pages.Close()
+			l.pages = nil
+		}
 	}
 	for k, leaf := range f.src {
 		if leaf < 0 || r.needs&(1<<k) != 0 || outputColumns&(1<<k) != 0 || leaf >= len(r.pageInfo) {
@@ -165,6 +191,24 @@ func plainV2(pages []pageInfo, codec format.CompressionCodec) bool {
 	return true
 }
 
+// ownPages reports a column chunk of doubles that readLevelsPage can read
+// with its values (ownValues): data pages v2 of PLAIN or dictionary
+// indices, a PLAIN dictionary, uncompressed or snappy.
+func ownPages(pages []pageInfo, codec format.CompressionCodec) bool {
+	if !littleEndian || (codec != format.Snappy && codec != format.Uncompressed) {
+		return false
+	}
+	for _, p := range pages {
+		switch {
+		case p.typ == int64(format.DataPageV2) && (p.encoding == int64(format.Plain) || p.encoding == int64(format.RLEDictionary) || p.encoding == int64(format.PlainDictionary)):
+		case p.typ == int64(format.DictionaryPage) && (p.encoding == int64(format.Plain) || p.encoding == int64(format.PlainDictionary)):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 var errLevels = errors.New("corrupt file: the levels of a data page v2 do not match its header")
 
 // readLevelsPage reads the levels of the next data page of a skipValues
@@ -177,6 +221,12 @@ func (l *leafReader) readLevelsPage(r io.ReaderAt, p *listPage) (bool, error) {
 	for l.lvNext < len(l.lvPages) {
 		pi := l.lvPages[l.lvNext]
 		l.lvNext++
+		if pi.typ == int64(format.DictionaryPage) && l.skip == ownValues {
+			if err := l.readDict(r, pi); err != nil {
+				return false, err
+			}
+			continue
+		}
 		if pi.typ != int64(format.DataPageV2) {
 			continue // the dictionary: not needed for the levels
 		}
@@ -229,6 +279,24 @@ func (l *leafReader) readLevelsPage(r io.ReaderAt, p *listPage) (bool, error) {
 			}
 			vals = l.valBuf
 		}
+		if l.skip == ownValues {
+			// A fresh array: the rows get slices of it.
+			xs := make([]float64, k)
+			if pi.encoding == int64(format.Plain) {
+				if int64(len(vals)) != 8*k {
+					return false, errLevels
+				}
+				copy(xs, unsafe.Slice((*float64)(unsafe.Pointer(unsafe.SliceData(vals))), k))
+				p.checked = allFinite(xs) && (l.list.name != "response_mask" || allNonNeg(xs))
+			} else {
+				if err := dictDecode(xs, vals, l.dict); err != nil {
+					return false, fmt.Errorf("corrupt file: a page of column %s: %v", l.list.name, err)
+				}
+				p.checked = l.dictOK
+			}
+			p.flts, p.skip = xs, false
+			return true, nil
+		}
 		if int64(len(vals)) != 8*k {
 			return false, errLevels
 		}
@@ -241,6 +309,124 @@ func (l *leafReader) readLevelsPage(r io.ReaderAt, p *listPage) (bool, error) {
 	}
 	l.done = true
 	return false, nil
+}
+
+// readDict reads the PLAIN dictionary of an ownValues column.
+func (l *leafReader) readDict(r io.ReaderAt, pi pageInfo) error {
+	if int64(cap(l.lvBuf)) < pi.csize {
+		l.lvBuf = make([]byte, pi.csize)
+	}
+	buf := l.lvBuf[:pi.csize]
+	if n, err := r.ReadAt(buf, pi.body); err != nil && !(errors.Is(err, io.EOF) && int64(n) == pi.csize) {
+		return err
+	}
+	vals := buf
+	if l.codec == format.Snappy {
+		var err error
+		if l.valBuf, err = snappy.Decode(l.valBuf[:cap(l.valBuf)], buf); err != nil {
+			return fmt.Errorf("corrupt file: decompressing the dictionary of column %s: %v", l.list.name, err)
+		}
+		vals = l.valBuf
+	}
+	if pi.values < 0 || int64(len(vals)) != 8*pi.values {
+		return fmt.Errorf("corrupt file: the dictionary of column %s holds %d bytes for %d values", l.list.name, len(vals), pi.values)
+	}
+	l.dict = append(l.dict[:0], unsafe.Slice((*float64)(unsafe.Pointer(unsafe.SliceData(vals))), pi.values)...)
+	l.dictOK = allFinite(l.dict) && (l.list.name != "response_mask" || allNonNeg(l.dict))
+	return nil
+}
+
+// dictDecode decodes len(dst) dictionary indices (a bit width byte, then
+// RLE/bit-packed runs) into their values.
+func dictDecode(dst []float64, src []byte, dict []float64) error {
+	if len(dst) == 0 {
+		return nil
+	}
+	if len(src) == 0 {
+		return errors.New("no dictionary indices")
+	}
+	bw := uint(src[0])
+	if bw > 32 {
+		return fmt.Errorf("dictionary index width %d", bw)
+	}
+	src = src[1:]
+	out := 0
+	for out < len(dst) {
+		h, n := binary.Uvarint(src)
+		if n <= 0 {
+			return errors.New("truncated dictionary indices")
+		}
+		src = src[n:]
+		if h&1 == 0 { // a run of one value
+			count := int(min(h>>1, uint64(len(dst)-out)))
+			w := int(bw+7) / 8
+			if len(src) < w {
+				return errors.New("truncated dictionary indices")
+			}
+			var v uint64
+			for i := w - 1; i >= 0; i-- {
+				v = v<<8 | uint64(src[i])
+			}
+			src = src[w:]
+			if v >= uint64(len(dict)) {
+				return fmt.Errorf("dictionary index %d out of range (%d values)", v, len(dict))
+			}
+			x := dict[v]
+			for i := out; i < out+count; i++ {
+				dst[i] = x
+			}
+			out += count
+			continue
+		}
+		groups := h >> 1 // bit-packed: groups of 8 values
+		nb := groups * uint64(bw)
+		if nb > uint64(len(src)) {
+			return errors.New("truncated dictionary indices")
+		}
+		bitsIn := src[:nb]
+		src = src[nb:]
+		total := int(min(groups*8, uint64(len(dst)-out)))
+		for i := range total {
+			bit := uint(i) * bw
+			var v uint64
+			for b := uint(0); b < bw; b++ {
+				pos := bit + b
+				v |= uint64(bitsIn[pos/8]>>(pos%8)&1) << b
+			}
+			if v >= uint64(len(dict)) {
+				return fmt.Errorf("dictionary index %d out of range (%d values)", v, len(dict))
+			}
+			dst[out+i] = dict[v]
+		}
+		out += total
+	}
+	return nil
+}
+
+// allNonNeg reports whether no value of xs is below 0.
+func allNonNeg(xs []float64) bool {
+	for _, x := range xs {
+		if x < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// finishOwn decodes a row of an ownValues column: a slice of the page's
+// values (no copy), checked as they were read.
+func (l *leafReader) finishOwn(res *listCell, defs []byte, flts []float64, checked bool) {
+	c := l.list
+	n, err := c.listShapeOf(defs)
+	switch {
+	case err != nil:
+		res.err = err
+	case n < 0:
+	case len(flts) != n:
+		res.err = c.nullLevel(defs)
+	default:
+		res.flts, res.checked = flts[:n:n], checked
+	}
 }
 
 // decodeLevels decodes n RLE/bit-packed levels of at most maxLevel.
@@ -312,7 +498,7 @@ func (l *leafReader) finishSkipped(res *listCell, defs []byte, k int) {
 // so that validation reports them as usual).
 func (l *leafReader) finishRow(res *listCell, defs []byte, ints []int64, flts []float64) {
 	c := l.list
-	if l.skip != skipNone && !l.integer {
+	if (l.skip == skipCopy || l.skip == skipValues) && !l.integer {
 		if n, err := c.listShapeOf(defs); err == nil && n >= 0 && len(flts) == n && allFinite(flts) {
 			res.flts = l.placeholderFloats(n)
 			return

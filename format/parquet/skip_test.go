@@ -211,3 +211,59 @@ func TestNeedsPlaceholdersNeverWritten(t *testing.T) {
 		t.Error("EOF")
 	}
 }
+
+// The arrays that are read come out as a full read gives them, whether
+// their pages are read by the library or by readLevelsPage (PLAIN values,
+// and dictionary indices in RLE runs and bit-packed groups).
+func TestNeedsReadArraysExact(t *testing.T) {
+	rng := rand.New(rand.NewSource(21))
+	trs := randomBatch(rng, 200, 300, false)
+	for i, tr := range trs {
+		n := len(tr.Tokens)
+		tr.Mask = make([]float64, n)
+		tr.Values = make([]float64, n)
+		for j := range n {
+			switch {
+			case j < n/2:
+				tr.Mask[j] = 1 // a long run
+			case i%3 == 0:
+				tr.Mask[j] = float64((j / 3) % 3) // short runs of three values: bit-packed groups
+			default:
+				tr.Mask[j] = 0.5
+			}
+			tr.Values[j] = rng.NormFloat64()
+		}
+	}
+	inputs := followInputs(t)
+	inputs["mask runs"], _ = writeWith(t, 50, trs)
+	for name, in := range inputs {
+		want := mustRead(t, in)
+		r, _ := NewReader(bytes.NewReader(in), int64(len(in)), "in.parquet")
+		w := NewWriter(io.Discard)
+		w.Follow(r)
+		r.Needs("response_mask", "values", "token_level_rewards")
+		for i := 0; ; i++ {
+			tr, err := r.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			o := want.Trajectories[i]
+			for _, f := range []struct {
+				name      string
+				got, want []float64
+			}{{"response_mask", tr.Mask, o.Mask}, {"values", tr.Values, o.Values}, {"token_level_rewards", tr.TokenRewards, o.TokenRewards}} {
+				if (f.got == nil) != (f.want == nil) || len(f.got) != len(f.want) {
+					t.Fatalf("%s row %d: %s %v, want %v", name, i+1, f.name, f.got, f.want)
+				}
+				for j := range f.got {
+					if math.Float64bits(f.got[j]) != math.Float64bits(f.want[j]) {
+						t.Fatalf("%s row %d: %s[%d] = %v, want %v", name, i+1, f.name, j, f.got[j], f.want[j])
+					}
+				}
+			}
+		}
+	}
+}
