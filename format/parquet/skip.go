@@ -191,6 +191,10 @@ func plainV2(pages []pageInfo, codec format.CompressionCodec) bool {
 	return true
 }
 
+// plainDictionary is the encoding PLAIN_DICTIONARY (2), deprecated but
+// still written by old writers for dictionary pages and indices.
+const plainDictionary = 2
+
 // ownPages reports a column chunk of doubles that readLevelsPage can read
 // with its values (ownValues): data pages v2 of PLAIN or dictionary
 // indices, a PLAIN dictionary, uncompressed or snappy.
@@ -200,8 +204,8 @@ func ownPages(pages []pageInfo, codec format.CompressionCodec) bool {
 	}
 	for _, p := range pages {
 		switch {
-		case p.typ == int64(format.DataPageV2) && (p.encoding == int64(format.Plain) || p.encoding == int64(format.RLEDictionary) || p.encoding == int64(format.PlainDictionary)):
-		case p.typ == int64(format.DictionaryPage) && (p.encoding == int64(format.Plain) || p.encoding == int64(format.PlainDictionary)):
+		case p.typ == int64(format.DataPageV2) && (p.encoding == int64(format.Plain) || p.encoding == int64(format.RLEDictionary) || p.encoding == plainDictionary):
+		case p.typ == int64(format.DictionaryPage) && (p.encoding == int64(format.Plain) || p.encoding == plainDictionary):
 		default:
 			return false
 		}
@@ -272,23 +276,35 @@ func (l *leafReader) readLevelsPage(r io.ReaderAt, p *listPage) (bool, error) {
 			return true, nil
 		}
 		vals := buf[pi.rlen+pi.dlen:]
+		if l.skip == skipValues && l.codec == format.Snappy && pi.compressed != 0 {
+			// Values not kept: when the snappy block holds only literals
+			// (as doubles of log-probabilities compress), they are checked
+			// in place, without decompressing.
+			if n, finite, ok := snappyLiteralsFinite(vals); ok && int64(n) == 8*k && finite {
+				return true, nil
+			}
+		}
 		if l.codec == format.Snappy && pi.compressed != 0 {
 			var err error
 			if l.valBuf, err = snappy.Decode(l.valBuf[:cap(l.valBuf)], vals); err != nil {
 				return false, fmt.Errorf("corrupt file: decompressing a page of column %s: %v", l.list.name, err)
 			}
 			vals = l.valBuf
+		} else if len(vals) > 0 && uintptr(unsafe.Pointer(&vals[0]))%8 != 0 {
+			vals = append(l.valBuf[:0], vals...) // aligned for the float64 view
+			l.valBuf = vals
 		}
 		if l.skip == ownValues {
 			// A fresh array: the rows get slices of it.
-			xs := make([]float64, k)
+			var xs []float64
 			if pi.encoding == int64(format.Plain) {
 				if int64(len(vals)) != 8*k {
 					return false, errLevels
 				}
-				copy(xs, unsafe.Slice((*float64)(unsafe.Pointer(unsafe.SliceData(vals))), k))
+				xs = clone(unsafe.Slice((*float64)(unsafe.Pointer(unsafe.SliceData(vals))), k))
 				p.checked = allFinite(xs) && (l.list.name != "response_mask" || allNonNeg(xs))
 			} else {
+				xs = make([]float64, k)
 				if err := dictDecode(xs, vals, l.dict); err != nil {
 					return false, fmt.Errorf("corrupt file: a page of column %s: %v", l.list.name, err)
 				}
@@ -309,6 +325,72 @@ func (l *leafReader) readLevelsPage(r io.ReaderAt, p *listPage) (bool, error) {
 	}
 	l.done = true
 	return false, nil
+}
+
+// snappyLiteralsFinite checks the doubles (little-endian) that a snappy
+// block decodes to, when the block is made of literals only: n is the
+// decoded length and finite whether no value is NaN or ±Inf. ok is false
+// when the block holds a copy or is malformed (the caller then decodes it,
+// which reports a malformed block).
+func snappyLiteralsFinite(src []byte) (n int, finite, ok bool) {
+	want, k := binary.Uvarint(src)
+	if k <= 0 || want > MaxPageBytes {
+		return 0, false, false
+	}
+	src = src[k:]
+	const exp = 0x7ff0000000000000
+	var carry [8]byte
+	nc := 0 // bytes of a value begun in an earlier literal
+	bad := false
+	for len(src) > 0 {
+		tag := src[0]
+		if tag&3 != 0 {
+			return 0, false, false // a copy
+		}
+		m := int(tag >> 2)
+		src = src[1:]
+		if m >= 60 {
+			w := m - 59
+			if len(src) < w {
+				return 0, false, false
+			}
+			m = 0
+			for i := w - 1; i >= 0; i-- {
+				m = m<<8 | int(src[i])
+			}
+			src = src[w:]
+		}
+		m++
+		if m <= 0 || m > len(src) {
+			return 0, false, false
+		}
+		lit := src[:m]
+		src = src[m:]
+		n += m
+		if nc > 0 {
+			c := copy(carry[nc:], lit)
+			nc += c
+			lit = lit[c:]
+			if nc < 8 {
+				continue
+			}
+			if binary.LittleEndian.Uint64(carry[:])&exp == exp {
+				bad = true
+			}
+			nc = 0
+		}
+		for len(lit) >= 8 {
+			if binary.LittleEndian.Uint64(lit)&exp == exp {
+				bad = true
+			}
+			lit = lit[8:]
+		}
+		nc = copy(carry[:], lit)
+	}
+	if uint64(n) != want || nc != 0 {
+		return 0, false, false
+	}
+	return n, !bad, true
 }
 
 // readDict reads the PLAIN dictionary of an ownValues column.
@@ -443,13 +525,10 @@ func decodeLevels(dst, src []byte, maxLevel byte, n int) ([]byte, error) {
 	if err != nil || len(out) < n {
 		return out, errLevels
 	}
-	out = out[:n]
-	for _, x := range out {
-		if x > maxLevel {
-			return out, errLevels
-		}
-	}
-	return out, nil
+	// A level above maxLevel is not checked here: a definition level is
+	// then neither a value nor a null or empty list, which finish reports
+	// as a null element; a repetition level above 1 reads as 1.
+	return out[:n], nil
 }
 
 // placeholderInts returns n zeros that stand for token ids not read.

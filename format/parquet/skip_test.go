@@ -2,12 +2,15 @@ package parquet
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
 	"math"
 	"math/rand"
 	"strings"
 	"testing"
+
+	"github.com/klauspost/compress/snappy"
 
 	"github.com/credo-rl/credo/rollout"
 )
@@ -264,6 +267,51 @@ func TestNeedsReadArraysExact(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// snappyLiteralsFinite agrees with decompressing and checking, on blocks
+// of literals (random doubles, with a NaN or an infinity anywhere, also
+// across the literals' boundaries) and gives up on blocks with copies.
+func TestSnappyLiteralsFinite(t *testing.T) {
+	rng := rand.New(rand.NewSource(8))
+	checked := 0
+	for it := range 300 {
+		n := 1 + rng.Intn(20000)
+		xs := make([]float64, n)
+		for i := range xs {
+			xs[i] = -3 * rng.Float64()
+		}
+		if it%3 > 0 {
+			xs[rng.Intn(n)] = []float64{math.NaN(), math.Inf(1), math.Inf(-1)}[it%3]
+		}
+		raw := make([]byte, 8*n)
+		for i, x := range xs {
+			binary.LittleEndian.PutUint64(raw[8*i:], math.Float64bits(x))
+		}
+		block := snappy.Encode(nil, raw)
+		got, finite, ok := snappyLiteralsFinite(block)
+		if !ok {
+			continue // copies: the caller decompresses
+		}
+		if got != len(raw) || finite != allFinite(xs) {
+			t.Fatalf("n %d: length %d finite %v, want %d %v", n, got, finite, len(raw), allFinite(xs))
+		}
+		checked++
+	}
+	if checked < 100 {
+		t.Fatalf("only %d of 300 blocks were literals only", checked)
+	}
+	// A block with copies.
+	zeros := snappy.Encode(nil, make([]byte, 4096))
+	if _, _, ok := snappyLiteralsFinite(zeros); ok {
+		t.Error("a block of copies was checked in place")
+	}
+	// Malformed blocks give up.
+	for _, b := range [][]byte{{}, {0x80}, {16, 0}, {8, 0xf0, 1, 2}} {
+		if _, _, ok := snappyLiteralsFinite(b); ok {
+			t.Errorf("%x: checked", b)
 		}
 	}
 }

@@ -418,9 +418,7 @@ func (w *Writer) writeChunk(i int) (format.ColumnChunk, error) {
 
 // sameFloats returns the chunk of a float column encoded before in this
 // row group whose arrays are, in every row, those of field f (same slice
-// headers, or the same values: sameArray), or nil. The pages of a float
-// column depend only on its arrays' values and nil-ness, so they are the
-// same bytes.
+// headers), or nil.
 func (w *Writer) sameFloats(f int) *chunkOut {
 	for g, kept := range w.kept {
 		if kept == nil || g == f {
@@ -428,7 +426,7 @@ func (w *Writer) sameFloats(f int) *chunkOut {
 		}
 		same := true
 		for _, p := range w.rows {
-			if !sameArray(p.floats[f], p.floats[g]) {
+			if hdr(p.floats[f]) != hdr(p.floats[g]) {
 				same = false
 				break
 			}
@@ -438,23 +436,6 @@ func (w *Writer) sameFloats(f int) *chunkOut {
 		}
 	}
 	return nil
-}
-
-// sameArray reports two arrays that encode alike: the same slice, or both
-// nil, or both non-nil with the same bits (verl's returns are a copy of
-// its advantages).
-func sameArray(a, b []float64) bool {
-	switch {
-	case hdr(a) == hdr(b):
-		return true
-	case (a == nil) != (b == nil) || len(a) != len(b):
-		return false
-	case len(a) == 0:
-		return true
-	}
-	ab := unsafe.Slice((*byte)(unsafe.Pointer(&a[0])), len(a)*8)
-	bb := unsafe.Slice((*byte)(unsafe.Pointer(&b[0])), len(b)*8)
-	return bytes.Equal(ab, bb)
 }
 
 // tokenChunk encodes responses: a required list of required int64 (levels:
