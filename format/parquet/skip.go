@@ -453,10 +453,7 @@ func dictDecode(dst []float64, src []byte, dict []float64) error {
 			if v >= uint64(len(dict)) {
 				return fmt.Errorf("dictionary index %d out of range (%d values)", v, len(dict))
 			}
-			x := dict[v]
-			for i := out; i < out+count; i++ {
-				dst[i] = x
-			}
+			fill(dst[out:out+count], dict[v])
 			out += count
 			continue
 		}
@@ -483,6 +480,17 @@ func dictDecode(dst []float64, src []byte, dict []float64) error {
 		out += total
 	}
 	return nil
+}
+
+// fill sets every element of xs to x (doubling copies: memmove).
+func fill(xs []float64, x float64) {
+	if len(xs) == 0 {
+		return
+	}
+	xs[0] = x
+	for done := 1; done < len(xs); done *= 2 {
+		copy(xs[done:], xs[:done])
+	}
 }
 
 // allNonNeg reports whether no value of xs is below 0.
