@@ -56,7 +56,11 @@ func (r *run) openFollowed(o format.Options) *source {
 	// The per-token arrays the method does not read are not decoded where
 	// the writer copies their chunks (parquet.Reader.Needs): the
 	// method's declaration (credit.Method.Reads) says which it reads.
-	if err := pr.Needs(needed(r.m.ArraysRead(r.v))...); err != nil {
+	reads := credit.AllArrays
+	if readDeclared {
+		reads = r.m.ArraysRead(r.v)
+	}
+	if err := pr.Needs(needed(reads)...); err != nil {
 		pr.Close()
 		f.Close()
 		return nil
@@ -68,6 +72,10 @@ func (r *run) openFollowed(o format.Options) *source {
 	}
 	return &source{r: &followedReader{pr: pr, f: f, ca: ca, progress: o.Progress}, unit: "row"}
 }
+
+// readDeclared: the Parquet reader decodes only the arrays the method
+// declares (false in a test: every array, for comparison).
+var readDeclared = true
 
 // needed lists the per-token fields of the arrays a, those the Parquet
 // reader knows as columns (the maps log_probs, token_scores and token_tags

@@ -21,6 +21,11 @@ type readCase struct {
 	v     credit.Values
 	seed  uint64
 	cfg   rolloutgen.Config
+	// noOutcome removes the outcome reward channel where token-level
+	// rewards are given: methods then take the outcome from them.
+	noOutcome bool
+	// noSteps removes the steps: methods that fall back on other inputs.
+	noSteps bool
 }
 
 // readCases are the runs of TestEveryMethodSucceeds and
@@ -35,7 +40,13 @@ func readCases(t *testing.T, m *credit.Method) []readCase {
 	sort.Strings(names)
 	for _, n := range names {
 		for seed := uint64(1); seed <= 2; seed++ {
-			out = append(out, readCase{fmt.Sprintf("%s/%d", n, seed), m.Defaults(), seed, genConfigs[n]})
+			out = append(out, readCase{label: fmt.Sprintf("%s/%d", n, seed), v: m.Defaults(), seed: seed, cfg: genConfigs[n]})
+		}
+	}
+	for seed := uint64(1); seed <= 2; seed++ {
+		out = append(out, readCase{label: fmt.Sprintf("token rewards without outcome/%d", seed), v: m.Defaults(), seed: seed, cfg: genConfigs["token rewards"], noOutcome: true})
+		for _, n := range []string{"tree", "token rewards"} {
+			out = append(out, readCase{label: fmt.Sprintf("%s without steps/%d", n, seed), v: m.Defaults(), seed: seed, cfg: genConfigs[n], noSteps: true})
 		}
 	}
 	for _, p := range m.Params {
@@ -57,8 +68,9 @@ func readCases(t *testing.T, m *credit.Method) []readCase {
 				t.Fatalf("%s: %v", m.Name, err)
 			}
 			for _, n := range []string{"tree", "token rewards"} {
-				out = append(out, readCase{set + "/" + n, v, 1, genConfigs[n]})
+				out = append(out, readCase{label: set + "/" + n, v: v, seed: 1, cfg: genConfigs[n]})
 			}
+			out = append(out, readCase{label: set + "/token rewards without outcome", v: v, seed: 1, cfg: genConfigs["token rewards"], noOutcome: true})
 		}
 	}
 	return out
@@ -197,6 +209,22 @@ func readsBase(m *credit.Method, c readCase) (*rollout.Batch, []map[string][]flo
 	orig, err := rolloutgen.Batch(c.seed, m, c.v, c.cfg)
 	if err != nil {
 		return nil, nil, err
+	}
+	if c.noSteps {
+		for _, t := range orig.Trajectories {
+			t.Steps = nil
+		}
+	}
+	if c.noOutcome {
+		channel := rollout.DefaultReward
+		if credit.Reward.Has(c.v) {
+			channel = credit.Reward.Get(c.v)
+		}
+		for _, t := range orig.Trajectories {
+			if t.TokenRewards != nil {
+				delete(t.Rewards, channel)
+			}
+		}
 	}
 	full := rolloutgen.Clone(orig)
 	fillAbsent(full, rand.New(rand.NewPCG(c.seed, 3)))

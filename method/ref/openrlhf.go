@@ -116,7 +116,7 @@ func init() {
 			{Name: "values (estimator gae)", Doc: "critic values per token", Critic: true, Has: func(t *rollout.Trajectory, v credit.Values) bool {
 				return pOpenRLHFEstimator.Get(v) != "gae" || t.Values != nil
 			}}, credit.KLLogProbs(pOpenRLHFKLCoef)},
-		Reads:      credit.ReadsMask | credit.ReadsValues,
+		Reads:      credit.ReadsMask | credit.ReadsTokenRewards | credit.ReadsValues,
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeBatch,
 		Provenance: prov(credit.Provenance{Paper: "OpenRLHF: An Easy-to-use, Scalable and High-performance RLHF Framework", ArXiv: "2405.11143"}, openrlhfRef+"RemoteExperienceMaker.compute_advantages_and_returns"),
