@@ -1,6 +1,9 @@
 package credit
 
-import "strings"
+import (
+	"encoding/json"
+	"strings"
+)
 
 // Arrays is a set of the per-token arrays of a trajectory, what a method
 // declares it reads (Method.Reads). A reader of a file can then leave the
@@ -78,4 +81,20 @@ func StageReads(own Arrays) func(Values) Arrays {
 		}
 		return (own | m.ArraysRead(bv)) & AllArrays
 	}
+}
+
+// MarshalJSON writes the method with "reads", the per-token arrays it
+// reads under its defaults (ArraysRead): [] for none; omitted for a Go API
+// entry, which assigns no credit.
+func (m *Method) MarshalJSON() ([]byte, error) {
+	type plain Method
+	var reads *[]string
+	if m.GoAPI == "" {
+		names := append(make([]string, 0), m.ArraysRead(nil).Names()...)
+		reads = &names
+	}
+	return json.Marshal(struct {
+		*plain
+		Reads *[]string `json:"reads,omitempty"`
+	}{(*plain)(m), reads})
 }

@@ -1,7 +1,9 @@
 package credit
 
 import (
+	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -30,6 +32,25 @@ func TestArraysRead(t *testing.T) {
 	} {
 		if got := c.m.ArraysRead(nil); got != c.want {
 			t.Errorf("%+v: ArraysRead = %v, want %v", c.m.Reads, got, c.want)
+		}
+	}
+}
+
+func TestMethodJSONReads(t *testing.T) {
+	for _, c := range []struct {
+		m    Method
+		want string
+	}{
+		{Method{Name: "a", Reads: ReadsMask | ReadsTokenRewards}, `"reads":["response_mask","token_level_rewards"]`},
+		{Method{Name: "b", Reads: ReadsNothing}, `"reads":[]`},
+		{Method{Name: "c", GoAPI: "pkg.F"}, ``},
+	} {
+		b, err := json.Marshal(&c.m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := string(b); (c.want == "") != !strings.Contains(got, `"reads"`) || !strings.Contains(got, c.want) || !strings.Contains(got, `"name":"`+c.m.Name+`"`) {
+			t.Errorf("%s: %s, want %s", c.m.Name, got, c.want)
 		}
 	}
 }
