@@ -56,14 +56,12 @@ func (r *run) openFollowed(o format.Options) *source {
 	// The per-token arrays the method does not read are not decoded where
 	// the writer copies their chunks (parquet.Reader.Needs): the
 	// method's declaration (credit.Method.Reads) says which it reads.
-	reads := credit.AllArrays
 	if readDeclared {
-		reads = r.m.ArraysRead(r.v)
-	}
-	if err := pr.Needs(needed(reads)...); err != nil {
-		pr.Close()
-		f.Close()
-		return nil
+		if err := pr.Needs(needed(r.m.ArraysRead(r.v))...); err != nil {
+			pr.Close()
+			f.Close()
+			return nil
+		}
 	}
 	// With more than one core, the rows are decoded in a goroutine of
 	// their own while this one assigns and writes (the output is the same).
@@ -74,7 +72,8 @@ func (r *run) openFollowed(o format.Options) *source {
 }
 
 // readDeclared: the Parquet reader decodes only the arrays the method
-// declares (false in a test: every array, for comparison).
+// declares (false in a test: no declaration, every array decoded by the
+// library, for comparison).
 var readDeclared = true
 
 // needed lists the per-token fields of the arrays a, those the Parquet
