@@ -71,3 +71,17 @@ func ExampleP() {
 	// 0.5 <nil>
 	// <nil> [1.5 1.5]
 }
+
+// A method declares the per-token arrays it reads; a reader can then leave
+// the others undecoded (credo assign from Parquet to Parquet does).
+func ExampleMethod_ArraysRead() {
+	m := &credit.Method{Name: "example.outcome", Reads: credit.ReadsMask | credit.ReadsTokenRewards}
+	fmt.Println(m.ArraysRead(nil).Names())
+	fmt.Println((&credit.Method{Name: "undeclared"}).ArraysRead(nil) == credit.AllArrays)
+	gae, _ := credit.Lookup("verl.gae")
+	fmt.Println(gae.ArraysRead(nil))
+	// Output:
+	// [response_mask token_level_rewards]
+	// true
+	// response_mask, token_level_rewards, values
+}

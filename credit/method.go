@@ -66,8 +66,14 @@ type Method struct {
 	Scope   Scope    `json:"scope"`
 	// ScopeOf, when set, gives the scope under particular parameter values
 	// (a stage takes its base method's scope; a scope parameter widens it).
-	ScopeOf    func(v Values) Scope `json:"-"`
-	Provenance Provenance           `json:"provenance"`
+	ScopeOf func(v Values) Scope `json:"-"`
+	// Reads declares the per-token arrays the method reads (see Arrays;
+	// ArraysRead): 0 means undeclared, every array. ReadsOf, when set,
+	// gives them under particular parameter values (a stage also reads
+	// what its base method reads: StageReads).
+	Reads      Arrays                `json:"-"`
+	ReadsOf    func(v Values) Arrays `json:"-"`
+	Provenance Provenance            `json:"provenance"`
 	// Notes records quirks of the reference that are reproduced, and how a
 	// corrected variant differs.
 	Notes string `json:"notes,omitempty"`

@@ -97,6 +97,9 @@ func describe(w io.Writer, m *credit.Method) {
 		fmt.Fprintf(tw, "  go api:\t%s (assigns no credit)\n", m.GoAPI)
 	}
 	fmt.Fprintf(tw, "  scope:\t%s; outputs: %s\n", scopeCol(m), strings.Join(m.Outputs, ", "))
+	if m.GoAPI == "" {
+		fmt.Fprintf(tw, "  reads:\t%s\n", readsCol(m))
+	}
 	tw.Flush()
 	fmt.Fprintln(w, "  inputs:")
 	for _, in := range m.Inputs {
@@ -176,4 +179,17 @@ func scopeCol(m *credit.Method) string {
 		return "go api"
 	}
 	return string(m.Scope)
+}
+
+// readsCol lists the per-token arrays the method reads under its defaults
+// (credit.Method.ArraysRead; a stage adds its base method's).
+func readsCol(m *credit.Method) string {
+	a := m.ArraysRead(nil)
+	switch {
+	case a == credit.AllArrays:
+		return "every per-token array (undeclared)"
+	case a == 0:
+		return "no per-token array (the number of tokens only)"
+	}
+	return a.String() + " (per-token arrays; the number of tokens is always read)"
 }

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"runtime"
 	"sync/atomic"
 
+	"github.com/credo-rl/credo/credit"
 	"github.com/credo-rl/credo/format"
 	"github.com/credo-rl/credo/format/parquet"
 	"github.com/credo-rl/credo/rollout"
@@ -51,7 +53,42 @@ func (r *run) openFollowed(o format.Options) *source {
 		f.Close()
 		return nil
 	}
+	// The per-token arrays the method does not read are not decoded where
+	// the writer copies their chunks (parquet.Reader.Needs): the
+	// method's declaration (credit.Method.Reads) says which it reads.
+	if readDeclared {
+		if err := pr.Needs(needed(r.m.ArraysRead(r.v))...); err != nil {
+			pr.Close()
+			f.Close()
+			return nil
+		}
+	}
+	// With more than one core, the rows are decoded in a goroutine of
+	// their own while this one assigns and writes (the output is the same).
+	if runtime.GOMAXPROCS(0) > 1 {
+		pr.ReadAhead(parquet.DefaultRowGroupRows)
+	}
 	return &source{r: &followedReader{pr: pr, f: f, ca: ca, progress: o.Progress}, unit: "row"}
+}
+
+// readDeclared: the Parquet reader decodes only the arrays the method
+// declares (false in a test: no declaration, every array decoded by the
+// library, for comparison).
+var readDeclared = true
+
+// needed lists the per-token fields of the arrays a, those the Parquet
+// reader knows as columns (the maps log_probs, token_scores and token_tags
+// are JSON columns, always read).
+func needed(a credit.Arrays) []string {
+	var out []string
+	for _, name := range a.Names() {
+		switch name {
+		case "log_probs", "token_scores", "token_tags":
+			continue
+		}
+		out = append(out, name)
+	}
+	return out
 }
 
 // countAt counts the bytes read from the file, capped at its size (the

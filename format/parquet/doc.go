@@ -71,6 +71,20 @@
 // infinities become the strings "NaN", "Infinity" and "-Infinity", and null
 // cells are left out.
 //
+// Reader.Needs says which per-token arrays the caller reads (credo assign
+// passes the method's declaration, credit.Method.ArraysRead). Under
+// Follow, in the column chunks the Writer will copy, the values of the
+// other per-token columns are then not decoded (skip.go): token ids in
+// data pages v2 are read only as their levels (lengths, nulls), floats
+// are checked finite in place (a NaN or infinity is still reported, with
+// its row and field) and not copied into records; the trajectory holds a
+// placeholder of the right length whose values are zeros, which the
+// Writer refuses to encode. The per-token floats that are read come from
+// the same page reader, each row a slice of its page's values, checked
+// once per page. Reader.ReadAhead decodes the rows in a goroutine of their
+// own (credo assign does so with GOMAXPROCS > 1). Neither changes a byte
+// of the output.
+//
 // RowReader reads rows by number in any order, with a few Readers kept at
 // different places of the file (Reader.SeekRow): credit/stream reads the
 // groups of a file whose groups are spread over it this way.

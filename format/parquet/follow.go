@@ -71,6 +71,9 @@ type source struct {
 	group  int // input row group
 	row    int // row within it, from 0
 	arrays [listColumns]header
+	// skipped: bit k set when per-token column k holds a placeholder, not
+	// the values of the file (Reader.Needs, skip.go).
+	skipped uint16
 }
 
 // origin is what the Writer knows of a buffered row under Follow.
@@ -79,6 +82,7 @@ type origin struct {
 	group     int
 	row       int
 	unchanged uint16 // bit k: per-token column k (listColumns order) unchanged
+	skipped   uint16 // bit k: per-token column k was a placeholder when read
 }
 
 // follower is the state of Writer.Follow.
@@ -155,7 +159,13 @@ func (f *follower) stop() { f.on = false }
 
 // keep records in t.Source where row t was read (called by Reader.Next).
 func (f *follower) keep(r *Reader, t *rollout.Trajectory, group, row int) {
-	t.Source = &source{r: r, group: group, row: row, arrays: arrayHeaders(t)}
+	s := &source{r: r, group: group, row: row, arrays: arrayHeaders(t)}
+	for k, h := range s.arrays {
+		if r.skipping&(1<<k) != 0 && h.p != nil { // null stays null: no placeholder
+			s.skipped |= 1 << k
+		}
+	}
+	t.Source = s
 }
 
 // The largest input row group whose boundaries the Writer follows, in rows
@@ -172,7 +182,7 @@ func (f *follower) match(w *Writer, t *rollout.Trajectory, p *prepared) bool {
 	if !f.on || !ok || s.r != f.r {
 		return false
 	}
-	p.src = origin{matched: true, group: s.group, row: s.row}
+	p.src = origin{matched: true, group: s.group, row: s.row, skipped: s.skipped}
 	now := arrayHeaders(t)
 	for k, src := range f.src {
 		if src >= 0 && outputColumns&(1<<k) == 0 && now[k] == s.arrays[k] {
@@ -244,6 +254,48 @@ func (f *follower) copyable(w *Writer) []bool {
 		return nil
 	}
 	return out
+}
+
+// placeholders returns the per-token columns of t that still hold the
+// placeholders it was read with.
+func (s *source) placeholders(t *rollout.Trajectory) uint16 {
+	if s.skipped == 0 {
+		return 0
+	}
+	now := arrayHeaders(t)
+	var held uint16
+	for k := range now {
+		if s.skipped&(1<<k) != 0 && now[k] == s.arrays[k] {
+			held |= 1 << k
+		}
+	}
+	return held
+}
+
+// placeholders returns the error for a per-token column that holds
+// placeholders (values not read, Reader.Needs) in the buffered rows but is
+// not copied from the input (copied[i] false): it cannot be encoded.
+func (f *follower) placeholders(w *Writer, copied []bool) error {
+	var held uint16
+	for _, p := range w.rows {
+		held |= p.src.skipped & p.src.unchanged
+	}
+	if held == 0 {
+		return nil
+	}
+	for i, c := range w.cols {
+		k := -1
+		switch c.kind {
+		case outTokens:
+			k = 0
+		case outFloats:
+			k = 1 + c.field
+		}
+		if k >= 0 && held&(1<<k) != 0 && (copied == nil || !copied[i]) {
+			return fmt.Errorf("parquet: column %s was not read from the input (Reader.Needs) and cannot be copied into this row group: it cannot be written", c.path[0])
+		}
+	}
+	return nil
 }
 
 // copyChunk writes the input's chunk of output column i for the buffered

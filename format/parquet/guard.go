@@ -88,6 +88,9 @@ func (w *thriftWalker) skipN(n uint64) error {
 func (w *thriftWalker) value(t byte, depth int, parent, id int16) error {
 	switch t {
 	case tTrue, tFalse:
+		if p := w.want[[2]int16{parent, id}]; p != nil {
+			*p = int64(2 - t) // tTrue 1, tFalse 0
+		}
 		return nil
 	case tByte:
 		return w.skipN(1)
@@ -211,9 +214,33 @@ func checkFooterThrift(r io.ReaderAt, size int64) error {
 	return nil
 }
 
+// pageInfo is what checkPages saw of a page: its type, where its body
+// starts (after the header), its sizes and, for a data page v2, its
+// counts and the lengths of its levels.
+type pageInfo struct {
+	typ           int64 // format.PageType
+	body          int64 // file offset of the body
+	csize, usize  int64
+	values, nulls int64 // data page v2: num_values, num_nulls; dictionary page: num_values
+	encoding      int64 // data page v2 or dictionary page: the encoding of the values
+	rlen, dlen    int64 // data page v2: bytes of the repetition and definition levels
+	compressed    int64 // data page v2: is_compressed (1, the default, or 0)
+}
+
 // checkPages walks the page headers of every column chunk of a row group.
-func checkPages(r io.ReaderAt, chunks []format.ColumnChunk) error {
+// When pages is not nil, it also returns what it saw of the pages of each
+// chunk (pages is reused).
+func checkPages(r io.ReaderAt, chunks []format.ColumnChunk, pages [][]pageInfo) ([][]pageInfo, error) {
 	hdr := make([]byte, 0, 4096)
+	if pages != nil {
+		for len(pages) < len(chunks) {
+			pages = append(pages, nil)
+		}
+		pages = pages[:len(chunks)]
+		for j := range pages {
+			pages[j] = pages[j][:0]
+		}
+	}
 	for j, c := range chunks {
 		m := c.MetaData
 		start := m.DataPageOffset
@@ -222,7 +249,7 @@ func checkPages(r io.ReaderAt, chunks []format.ColumnChunk) error {
 		}
 		end := start + m.TotalCompressedSize
 		for pos := start; pos < end; {
-			var usize, csize, nv, dv, v2, dlen, rlen int64
+			var usize, csize, nv, dv, v2, dlen, rlen, typ, nulls, enc, compressed, denc int64
 			var w thriftWalker
 			// Page headers are small: read 4 KiB first, more only if needed.
 			for want := int64(4 << 10); ; want *= 16 {
@@ -232,40 +259,48 @@ func checkPages(r io.ReaderAt, chunks []format.ColumnChunk) error {
 				}
 				hdr = hdr[:n]
 				if _, err := r.ReadAt(hdr, pos); err != nil && !errors.Is(err, io.EOF) {
-					return err
+					return nil, err
 				}
-				usize, csize, nv, dv, v2, dlen, rlen = -1, -1, 0, 0, 0, 0, 0
+				usize, csize, nv, dv, v2, dlen, rlen, typ, nulls, enc, compressed, denc = -1, -1, 0, 0, 0, 0, 0, -1, 0, -1, 1, -1
 				w = thriftWalker{b: hdr, want: map[[2]int16]*int64{
-					{0, 2}: &usize, {0, 3}: &csize,
-					{5, 1}: &nv, {7, 1}: &dv, {8, 1}: &v2, {8, 5}: &dlen, {8, 6}: &rlen,
+					{0, 1}: &typ, {0, 2}: &usize, {0, 3}: &csize,
+					{5, 1}: &nv, {7, 1}: &dv, {7, 2}: &denc, {8, 1}: &v2, {8, 2}: &nulls, {8, 4}: &enc, {8, 5}: &dlen, {8, 6}: &rlen, {8, 7}: &compressed,
 				}}
 				err := w.structure(0, 0)
 				if err == nil {
 					break
 				}
 				if n == min(end-pos, maxPageHeader) {
-					return fmt.Errorf("corrupt page header in column chunk %d at byte %d: %v", j, pos, err)
+					return nil, fmt.Errorf("corrupt page header in column chunk %d at byte %d: %v", j, pos, err)
 				}
 			}
 			pos += int64(w.pos)
 			switch {
 			case csize < 0 || usize < 0 || csize > MaxPageBytes || usize > MaxPageBytes:
-				return fmt.Errorf("corrupt page in column chunk %d at byte %d: page of %d bytes (%d uncompressed), limit %d", j, pos, csize, usize, MaxPageBytes)
+				return nil, fmt.Errorf("corrupt page in column chunk %d at byte %d: page of %d bytes (%d uncompressed), limit %d", j, pos, csize, usize, MaxPageBytes)
 			case pos+csize > end:
-				return fmt.Errorf("corrupt or truncated page in column chunk %d at byte %d: %d bytes run past the end of the chunk", j, pos, csize)
+				return nil, fmt.Errorf("corrupt or truncated page in column chunk %d at byte %d: %d bytes run past the end of the chunk", j, pos, csize)
 			case nv < 0 || dv < 0 || v2 < 0 || nv > MaxPageValues || dv > MaxPageValues || v2 > MaxPageValues:
-				return fmt.Errorf("corrupt page in column chunk %d at byte %d: %d values, limit %d", j, pos, max(nv, dv, v2), MaxPageValues)
+				return nil, fmt.Errorf("corrupt page in column chunk %d at byte %d: %d values, limit %d", j, pos, max(nv, dv, v2), MaxPageValues)
 			case dlen < 0 || rlen < 0 || dlen+rlen > csize:
-				return fmt.Errorf("corrupt page in column chunk %d at byte %d: levels of %d+%d bytes in a page of %d", j, pos, rlen, dlen, csize)
+				return nil, fmt.Errorf("corrupt page in column chunk %d at byte %d: levels of %d+%d bytes in a page of %d", j, pos, rlen, dlen, csize)
 			}
 			// Data page v2 keeps its levels uncompressed in front of the values.
 			if err := checkCompressed(r, pos+dlen+rlen, csize-dlen-rlen, m.Codec); err != nil {
-				return fmt.Errorf("corrupt page in column chunk %d at byte %d: %v", j, pos, err)
+				return nil, fmt.Errorf("corrupt page in column chunk %d at byte %d: %v", j, pos, err)
+			}
+			if pages != nil {
+				pages[j] = append(pages[j], pageInfo{typ: typ, body: pos, csize: csize, usize: usize,
+					values: v2, nulls: nulls, encoding: enc, rlen: rlen, dlen: dlen, compressed: compressed})
+				if typ == int64(format.DictionaryPage) {
+					pi := &pages[j][len(pages[j])-1]
+					pi.values, pi.encoding = dv, denc
+				}
 			}
 			pos += csize
 		}
 	}
-	return nil
+	return pages, nil
 }
 
 // checkCompressed checks the decompressed size that snappy and zstd data

@@ -527,6 +527,22 @@ func FuzzReader(f *testing.F) {
 		if !reflect.DeepEqual(followed, again) {
 			t.Fatalf("Follow wrote other records")
 		}
+		// Under Follow with only the mask read (Reader.Needs, as credo
+		// assign does), and reading ahead: the same bytes as without, or
+		// a clean error (the values not read are then not decoded).
+		plain, _, perr := rewriteNeeds(b, nil)
+		if perr != nil {
+			t.Fatalf("rewrite under Follow: %v", perr)
+		}
+		needs, _, nerr := rewriteNeeds(b, []string{"response_mask"})
+		if nerr != nil {
+			var re *rollout.RecordError
+			if !errors.As(nerr, &re) {
+				t.Fatalf("Needs: error is not a RecordError: %v", nerr)
+			}
+		} else if !bytes.Equal(needs, plain) {
+			t.Fatalf("Needs wrote other bytes")
+		}
 	})
 }
 

@@ -88,6 +88,15 @@ type Reader struct {
 
 	inGroup  int       // rows of the current row group consumed
 	follower *follower // a Writer following this Reader (Writer.Follow)
+
+	// Needs: the per-token columns (listColumns order) whose values the
+	// caller reads; the others may be skipped under Follow (skip.go).
+	needs    uint16
+	pageInfo [][]pageInfo // pages of the current row group, by leaf (checkPages)
+	skipping uint16       // per-token columns not read in the current row group
+
+	ahead     *readAhead // ReadAhead (ahead.go)
+	ownFloats bool       // some per-token floats of the current row group are read as ownValues
 }
 
 func fileErr(name, record string, err error) error {
@@ -117,7 +126,7 @@ func NewReader(r io.ReaderAt, size int64, name string) (rd *Reader, err error) {
 	if err := checkChunks(f, size); err != nil {
 		return nil, fileErr(name, "file", err)
 	}
-	rd = &Reader{name: name, file: f, r: r, groups: f.RowGroups()}
+	rd = &Reader{name: name, file: f, r: r, groups: f.RowGroups(), needs: ^uint16(0), pageInfo: [][]pageInfo{}}
 	if err := rd.planColumns(f.Schema()); err != nil {
 		return nil, fileErr(name, "schema", err)
 	}
@@ -354,7 +363,12 @@ func (c *column) setLeaf(n pq.Node) {
 }
 
 // Row is the number of the row last returned (counted from 1).
-func (r *Reader) Row() int { return r.row }
+func (r *Reader) Row() int {
+	if r.ahead != nil {
+		return r.ahead.row
+	}
+	return r.row
+}
 
 // NumRows is the number of rows the file holds.
 func (r *Reader) NumRows() int64 { return r.file.NumRows() }
@@ -362,6 +376,7 @@ func (r *Reader) NumRows() int64 { return r.file.NumRows() }
 // Close releases the current row group and closes the file if the reader
 // was made by Open.
 func (r *Reader) Close() error {
+	r.stopAhead()
 	if r.follower != nil {
 		r.follower.readerClosing()
 		r.follower = nil
@@ -382,7 +397,15 @@ func (r *Reader) Close() error {
 // Trajectories without traj_uid get "row-N". After an error in a row, Next
 // may be called again to go on with the next row; errors reading the file
 // itself are returned again by every later call.
-func (r *Reader) Next() (t *rollout.Trajectory, err error) {
+func (r *Reader) Next() (*rollout.Trajectory, error) {
+	if r.ahead != nil {
+		return r.nextAhead()
+	}
+	return r.next()
+}
+
+// next is Next without ReadAhead.
+func (r *Reader) next() (t *rollout.Trajectory, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			r.err = &rollout.RecordError{File: r.name, Record: fmt.Sprintf("row %d", r.row), Err: fmt.Errorf("corrupt file: the Parquet decoder failed: %v", p)}
@@ -422,11 +445,14 @@ func (r *Reader) fill() {
 			r.err = io.EOF
 			return
 		}
-		if err := checkPages(r.r, r.file.Metadata().RowGroups[r.g].Columns); err != nil {
+		var err error
+		r.pageInfo, err = checkPages(r.r, r.file.Metadata().RowGroups[r.g].Columns, r.pageInfo)
+		if err != nil {
 			r.err = &rollout.RecordError{File: r.name, Record: fmt.Sprintf("row %d", r.row+1), Err: err}
 			return
 		}
 		r.openGroup(r.groups[r.g])
+		r.skipGroup(r.g)
 		r.g++
 	}
 	n, eof, err := r.readRows()
@@ -553,10 +579,68 @@ func (r *Reader) decode(k int) (*rollout.Trajectory, error) {
 			return nil, err
 		}
 	}
-	if err := t.Validate(); err != nil {
+	if err := r.validate(t, k); err != nil {
 		return nil, err
 	}
 	return t, nil
+}
+
+// validate validates t, row k of the batch. The per-token floats read
+// by readLevelsPage were checked finite (and >= 0 for the mask) when read,
+// and the placeholders of floats not read (skip.go) hold zeros, their
+// values in the file checked finite: when each has the length of the
+// token ids, t is validated without them, which gives the same result
+// (they cannot fail) without scanning them again; otherwise t is validated
+// as it is, which reports the length.
+func (r *Reader) validate(t *rollout.Trajectory, k int) error {
+	if r.skipping&^1 == 0 && !r.ownFloats {
+		return t.Validate()
+	}
+	v := *t
+	for i := range r.plan {
+		c := &r.plan[i]
+		if c.kind != kindFloats {
+			continue
+		}
+		p := floatField(&v, c.name)
+		if p == nil || *p == nil {
+			continue
+		}
+		l := &r.leaf[c.first]
+		if !(l.skip == ownValues && l.res[k].checked) && !((l.skip == skipCopy || l.skip == skipValues) && l.isPlaceholder(*p)) {
+			continue
+		}
+		if len(*p) != len(t.Tokens) {
+			return t.Validate()
+		}
+		*p = nil
+	}
+	return v.Validate()
+}
+
+// floatField is the per-token float field of t named name, or nil.
+func floatField(t *rollout.Trajectory, name string) *[]float64 {
+	switch name {
+	case "response_mask":
+		return &t.Mask
+	case "old_log_probs":
+		return &t.OldLogProbs
+	case "rollout_log_probs":
+		return &t.RolloutLogProbs
+	case "ref_log_prob":
+		return &t.RefLogProbs
+	case "token_level_rewards":
+		return &t.TokenRewards
+	case "values":
+		return &t.Values
+	case "advantages":
+		return &t.Advantages
+	case "returns":
+		return &t.Returns
+	case "loss_weights":
+		return &t.LossWeights
+	}
+	return nil
 }
 
 // scalar returns the value of a single-value column, or a null value.

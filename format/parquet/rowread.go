@@ -12,6 +12,9 @@ import (
 // skipped by the Parquet library's page reader (SeekToRow), which decodes
 // the pages before the row when the file has no page index.
 func (r *Reader) SeekRow(row int) error {
+	if r.ahead != nil {
+		return fmt.Errorf("parquet: SeekRow on a Reader that reads ahead")
+	}
 	if r.err != nil && r.err != io.EOF {
 		return r.err
 	}
@@ -24,7 +27,7 @@ func (r *Reader) SeekRow(row int) error {
 	start := 0
 	for g, rg := range md.RowGroups {
 		if int64(row-1-start) < rg.NumRows {
-			if err := checkPages(r.r, rg.Columns); err != nil {
+			if _, err := checkPages(r.r, rg.Columns, nil); err != nil {
 				r.err = &rollout.RecordError{File: r.name, Record: fmt.Sprintf("row %d", row), Err: err}
 				return r.err
 			}

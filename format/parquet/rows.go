@@ -9,6 +9,7 @@ import (
 
 	pq "github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/encoding"
+	"github.com/parquet-go/parquet-go/format"
 
 	"github.com/credo-rl/credo/rollout"
 )
@@ -46,6 +47,19 @@ type leafReader struct {
 	accInts []int64
 	accFlts []float64
 	vals    []pq.Value // scratch for pages decoded through their value reader
+
+	// Skipping (skip.go).
+	skip    int         // skipNone, skipValues or skipCopy
+	src     io.ReaderAt // the file (skipValues)
+	lvPages []pageInfo  // the pages of the chunk (skipValues)
+	lvNext  int         // next of lvPages
+	lvBuf   []byte      // levels of a page as read
+	zi      []int64     // zeros for placeholders
+	zf      []float64
+	codec   format.CompressionCodec // of the chunk (skipValues, ownValues)
+	valBuf  []byte                  // decompressed values of a page (skipValues, ownValues)
+	dict    []float64               // ownValues: the chunk's dictionary
+	dictOK  bool                    // its values are finite (and >= 0 for the mask)
 }
 
 // listPage is a page of a list column: its levels and its non-null values,
@@ -55,14 +69,21 @@ type listPage struct {
 	rep, def []byte
 	ints     []int64
 	flts     []float64
-	pos, nv  int // next level, next value
-	scratch  int // 1 + index of the listScratch holding the widened values, 0 if none
+	pos, nv  int  // next level, next value
+	scratch  int  // 1 + index of the listScratch holding the widened values, 0 if none
+	own      bool // read by readLevelsPage (skipValues, ownValues), not by the library
+	skip     bool // the values are not kept (skipValues)
+	checked  bool // ownValues: the values are finite (and >= 0 for the mask)
 }
 
+// loaded reports a page being held.
+func (p *listPage) loaded() bool { return p.page != nil || p.own }
+
 type listScratch struct {
-	ints []int64
-	flts []float64
-	used bool
+	ints     []int64
+	flts     []float64
+	rep, def []byte // levels of a skipValues page
+	used     bool
 }
 
 // listCell is the decoded array of a list column in one row of the batch.
@@ -71,6 +92,7 @@ type listCell struct {
 	ints    []int64
 	flts    []float64
 	err     error
+	checked bool // flts were checked valid when read (ownValues): finite, and >= 0 for the mask
 }
 
 // openGroup prepares reading row group g.
@@ -98,11 +120,13 @@ func (r *Reader) openGroup(g pq.RowGroup) {
 		l := &r.leaf[i]
 		l.absent = i >= len(chunks)
 		l.done = false
+		l.skip = skipNone
 		if !l.absent {
 			l.pages = chunks[i].Pages()
 		}
 	}
 	r.open, r.seeked = true, false
+	r.skipping, r.ownFloats = 0, false
 	r.inGroup, r.seekTo = 0, 0
 }
 
@@ -131,7 +155,7 @@ func (r *Reader) readRows() (n int, eof bool, err error) {
 	if !r.seeked {
 		// Like the library's row reader, start by seeking to the first row.
 		for i := range r.leaf {
-			if l := &r.leaf[i]; !l.absent {
+			if l := &r.leaf[i]; !l.absent && l.pages != nil {
 				if err := l.pages.SeekToRow(int64(r.seekTo)); err != nil {
 					return 0, false, err
 				}
@@ -275,6 +299,17 @@ func (l *leafReader) releasePage(p *listPage) {
 // readListPage reads the next page with levels into p, skipping empty ones.
 // It returns false at the end of the column chunk.
 func (l *leafReader) readListPage(p *listPage) (bool, error) {
+	if l.skip == skipValues || l.skip == ownValues {
+		*p = listPage{}
+		if l.done {
+			return false, nil
+		}
+		ok, err := l.readLevelsPage(l.src, p)
+		if err != nil {
+			l.releasePage(p)
+		}
+		return ok, err
+	}
 	for {
 		if l.done {
 			return false, nil
@@ -507,9 +542,9 @@ func lookup[S, D any](dst []D, dict []S, idx []int32, f func(S) D) ([]D, bool) {
 func (l *leafReader) listRow(res *listCell) (got, end bool, err error) {
 	*res = listCell{}
 	p := &l.cur
-	if p.page == nil || p.pos >= len(p.def) {
+	if !p.loaded() || p.pos >= len(p.def) {
 		l.releasePage(p)
-		if l.next.page != nil {
+		if l.next.loaded() {
 			*p, l.next = l.next, listPage{}
 		} else if ok, err := l.readListPage(p); err != nil {
 			return false, false, err
@@ -537,10 +572,15 @@ func (l *leafReader) listRow(res *listCell) (got, end bool, err error) {
 	}
 	defs := p.def[start:e]
 	k := bytes.Count(defs, []byte{l.maxDef})
-	if l.integer {
-		l.list.finish(res, defs, p.ints[p.nv:p.nv+k], nil)
-	} else {
-		l.list.finish(res, defs, nil, p.flts[p.nv:p.nv+k])
+	switch {
+	case p.skip:
+		l.finishSkipped(res, defs, k)
+	case l.skip == ownValues:
+		l.finishOwn(res, defs, p.flts[p.nv:p.nv+k], p.checked)
+	case l.integer:
+		l.finishRow(res, defs, p.ints[p.nv:p.nv+k], nil)
+	default:
+		l.finishRow(res, defs, nil, p.flts[p.nv:p.nv+k])
 	}
 	p.pos, p.nv = e, p.nv+k
 	res.present = true
@@ -554,11 +594,14 @@ func (l *leafReader) spanningRow(res *listCell) (end bool, err error) {
 	l.accDef, l.accInts, l.accFlts = l.accDef[:0], l.accInts[:0], l.accFlts[:0]
 	p := &l.cur
 	start, e := p.pos, len(p.def)
+	skipped := 0 // values not read (skipValues)
 	for {
 		defs := p.def[start:e]
 		k := bytes.Count(defs, []byte{l.maxDef})
 		l.accDef = append(l.accDef, defs...)
-		if l.integer {
+		if p.skip {
+			skipped += k
+		} else if l.integer {
 			l.accInts = append(l.accInts, p.ints[p.nv:p.nv+k]...)
 		} else {
 			l.accFlts = append(l.accFlts, p.flts[p.nv:p.nv+k]...)
@@ -567,7 +610,7 @@ func (l *leafReader) spanningRow(res *listCell) (end bool, err error) {
 		if e < len(p.def) {
 			break // the row ends in this page
 		}
-		if l.next.page == nil {
+		if !l.next.loaded() {
 			ok, err := l.readListPage(&l.next)
 			if err != nil {
 				return false, err
@@ -587,7 +630,11 @@ func (l *leafReader) spanningRow(res *listCell) (end bool, err error) {
 			e = i
 		}
 	}
-	l.list.finish(res, l.accDef, l.accInts, l.accFlts)
+	if l.skip == skipValues {
+		l.finishSkipped(res, l.accDef, skipped)
+	} else {
+		l.finishRow(res, l.accDef, l.accInts, l.accFlts)
+	}
 	res.present = true
 	return end, nil
 }

@@ -333,6 +333,10 @@ func (w *Writer) flush() error {
 	var copied []bool
 	if w.follow != nil {
 		copied = w.follow.copyable(w)
+		if err := w.follow.placeholders(w, copied); err != nil {
+			w.err = err
+			return err
+		}
 	}
 	for i := range w.cols {
 		start := w.out.n
@@ -747,6 +751,11 @@ func (w *Writer) prepare(t *rollout.Trajectory) (*prepared, error) {
 		p.parent = &b
 	}
 	if w.follow == nil || !w.follow.match(w, t, p) {
+		if s, ok := t.Source.(*source); ok {
+			if held := s.placeholders(t); held != 0 {
+				return nil, fmt.Errorf("parquet: %s of the trajectory were not read from its input (Reader.Needs): the trajectory can only be written by the Writer that follows that input, in input order", listNames(held))
+			}
+		}
 		p.tokens = w.arena.ints(p.tokens)
 		for i, xs := range p.floats {
 			p.floats[i] = w.arena.floats(xs)

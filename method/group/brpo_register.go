@@ -119,6 +119,7 @@ func init() {
 				_, err := brpoLayout(t, v)
 				return err == nil
 			}}},
+		Reads:      credit.ReadsMask,
 		Outputs:    []string{"advantages"},
 		Scope:      credit.ScopeGroup,
 		Provenance: credit.Provenance{Paper: "Optimizing Anytime Reasoning via Budget Relative Policy Optimization", ArXiv: "2505.13438", Reference: "sail-sg/AnytimeReasoner verl/verl/trainer/ppo/brpo.py::compute_cot_advantage, compute_summary_advantage", SpecRow: 26},

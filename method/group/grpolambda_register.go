@@ -22,6 +22,7 @@ func init() {
 			pThresh, pBaseParams,
 		),
 		Inputs:  []credit.Input{credit.InGroup, credit.InOutcome},
+		ReadsOf: credit.StageReads(credit.ReadsMask | credit.ReadsTokenRewards),
 		Outputs: []string{"advantages", "returns"},
 		Scope:   credit.ScopeBatch,
 		Inferred: []credit.Inferred{

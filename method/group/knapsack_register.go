@@ -23,6 +23,7 @@ func init() {
 			pBaseParams,
 		),
 		Inputs:  []credit.Input{credit.InGroup, credit.InOutcome, keyInput(pKnapsackPromptKey, "a prompt id stable across batches")},
+		ReadsOf: credit.StageReads(credit.ReadsMask),
 		Outputs: []string{"advantages", "returns"},
 		Scope:   credit.ScopeGroup,
 		ScopeOf: credit.StageScope,

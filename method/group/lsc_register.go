@@ -44,6 +44,7 @@ func init() {
 				}
 				return true
 			}}},
+		ReadsOf: credit.StageReads(credit.ReadsMask),
 		Outputs: []string{"advantages", "returns"},
 		Scope:   credit.ScopeGroup,
 		ScopeOf: credit.StageScope,

@@ -24,6 +24,7 @@ func init() {
 		Inputs: []credit.Input{credit.InGroup, credit.InOutcome,
 			credit.ChannelInput(pThink, "thinking-quality reward of each response"),
 			credit.ChannelInput(pPosteriorGrpoFormat, "format reward of each response")},
+		ReadsOf:    credit.StageReads(credit.ReadsMask | credit.ReadsTokenRewards),
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeGroup,
 		ScopeOf:    credit.StageScope,

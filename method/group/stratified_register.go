@@ -31,6 +31,7 @@ func init() {
 		),
 		Inputs: []credit.Input{credit.InGroup, credit.InTokenRewards,
 			keyInput(pStratifiedGrpoStratum, "the stratum key of each trajectory (e.g. features.n_search_calls)")},
+		Reads:   credit.ReadsMask | credit.ReadsTokenRewards,
 		Outputs: []string{"advantages", "returns"},
 		Scope:   credit.ScopeGroup,
 		ScopeOf: func(v credit.Values) credit.Scope {

@@ -46,6 +46,7 @@ func init() {
 				}
 				return false
 			}}},
+		Reads:      credit.ReadsMask,
 		Outputs:    []string{"advantages"},
 		Scope:      credit.ScopeBatch,
 		Provenance: credit.Provenance{Paper: "DeepSeekMath: Pushing the Limits of Mathematical Reasoning in Open Language Models", ArXiv: "2402.03300", Reference: "huggingface/trl@f2cd5771 trl/trainer/grpo_trainer.py::GRPOTrainer._generate_and_score_completions"},

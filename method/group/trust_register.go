@@ -27,6 +27,7 @@ func init() {
 		),
 		Inputs: []credit.Input{credit.InGroup, credit.InOutcome,
 			credit.ChannelInput(pThink, "thinking-quality reward in [0, 1] of each response")},
+		ReadsOf: credit.StageReads(credit.ReadsMask | credit.ReadsTokenRewards),
 		Outputs: []string{"advantages", "returns"},
 		Scope:   credit.ScopeGroup,
 		ScopeOf: credit.StageScope,

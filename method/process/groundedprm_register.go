@@ -39,6 +39,7 @@ func init() {
 				_, ok := s.Values[pGroundedprmLabelsValueKey.Get(v)]
 				return ok
 			})},
+		Reads:   credit.ReadsNothing,
 		Outputs: []string{"steps[].labels.<label_key>"},
 		Scope:   credit.ScopeGroup,
 		Inferred: []credit.Inferred{

@@ -29,6 +29,7 @@ func init() {
 				func(s rollout.Step, _ credit.Values) bool { _, ok := s.Rewards["prm"]; return ok }),
 			inOutcomeIfCoef,
 		},
+		ReadsOf: stageReads(credit.ReadsMask),
 		Outputs: []string{"advantages", "returns", "token_level_rewards (write_token_rewards)"},
 		Scope:   credit.ScopeGroup,
 		ScopeOf: stageScope(nil),

@@ -35,6 +35,7 @@ func init() {
 				_, ok := s.Values[pOmegaprmLabelsValueKey.Get(v)]
 				return ok
 			})},
+		Reads:      credit.ReadsNothing,
 		Outputs:    []string{"steps[].labels.<label_key>"},
 		Scope:      credit.ScopeGroup,
 		Provenance: credit.Provenance{Paper: "Improve Mathematical Reasoning in Language Models by Automated Process Supervision", ArXiv: "2406.06592", SpecRow: 75},

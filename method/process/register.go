@@ -41,6 +41,18 @@ var (
 
 var pEstimatorParams = credit.BaseParamsParam(credit.Deprecated("estimator_params", "base_params"))
 
+// stageReads: the built-in returns read own; a registered base adds the
+// arrays it reads.
+func stageReads(own credit.Arrays) func(credit.Values) credit.Arrays {
+	base := credit.StageReads(own)
+	return func(v credit.Values) credit.Arrays {
+		if pEstimator.Get(v) == "returns" {
+			return own
+		}
+		return base(v)
+	}
+}
+
 // stageScope: the built-in returns are per trajectory (group scope); a
 // registered estimator brings its own scope; batch-wide parameters widen it.
 func stageScope(batchWide func(v credit.Values) bool) func(credit.Values) credit.Scope {

@@ -41,6 +41,7 @@ func init() {
 				return true
 			}},
 		},
+		Reads:   credit.ReadsMask | credit.ReadsTokenRewards,
 		Outputs: []string{"advantages", "returns"},
 		Scope:   credit.ScopeGroup,
 		Inferred: []credit.Inferred{

@@ -31,6 +31,7 @@ func init() {
 				func(s rollout.Step, v credit.Values) bool { _, ok := s.Values[pVsrmValueKey.Get(v)]; return ok }),
 			inOutcomeIfCoef,
 		},
+		ReadsOf: stageReads(credit.ReadsMask),
 		Outputs: []string{"advantages", "returns", "token_level_rewards (write_token_rewards)"},
 		Scope:   credit.ScopeGroup,
 		ScopeOf: stageScope(nil),

@@ -64,6 +64,7 @@ func init() {
 					}
 					return true
 				}}},
+			Reads:      credit.ReadsMask | credit.ReadsTokenRewards,
 			Outputs:    []string{"advantages", "returns"},
 			Scope:      credit.ScopeGroup,
 			Provenance: credit.Provenance{Paper: "Information Gain-based Policy Optimization: A Simple and Effective Approach for Multi-Turn LLM Agents", ArXiv: "2510.14967", SpecRow: 50, Reference: "GuoqingWang1/IGPO@49a8c4ec025316a686fb639478a418abc472171c verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage"},

@@ -58,6 +58,7 @@ func init() {
 		Summary:    "OpenRLHF's GAE: masked values and rewards zeroed, no skipping, no whitening",
 		Params:     credit.Params(pGammaOpenRLHF, pLambd, credit.Reward),
 		Inputs:     []credit.Input{credit.InTokenRewards, credit.InValues},
+		Reads:      credit.ReadsMask | credit.ReadsTokenRewards | credit.ReadsValues,
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeGroup,
 		Provenance: prov(paperGAE, openrlhfRef+"RemoteExperienceMaker.get_advantages_and_returns"),
@@ -80,6 +81,7 @@ func init() {
 		Summary:    "discounted return of the masked token rewards; advantages = returns",
 		Params:     credit.Params(pGammaOpenRLHF, credit.Reward),
 		Inputs:     []credit.Input{credit.InTokenRewards},
+		Reads:      credit.ReadsMask | credit.ReadsTokenRewards,
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeGroup,
 		Provenance: prov(paperRFPP, openrlhfRef+"RemoteExperienceMaker.get_cumulative_returns"),
@@ -114,6 +116,7 @@ func init() {
 			{Name: "values (estimator gae)", Doc: "critic values per token", Critic: true, Has: func(t *rollout.Trajectory, v credit.Values) bool {
 				return pOpenRLHFEstimator.Get(v) != "gae" || t.Values != nil
 			}}, credit.KLLogProbs(pOpenRLHFKLCoef)},
+		Reads:      credit.ReadsMask | credit.ReadsTokenRewards | credit.ReadsValues,
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeBatch,
 		Provenance: prov(credit.Provenance{Paper: "OpenRLHF: An Easy-to-use, Scalable and High-performance RLHF Framework", ArXiv: "2405.11143"}, openrlhfRef+"RemoteExperienceMaker.compute_advantages_and_returns"),

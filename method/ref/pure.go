@@ -73,6 +73,7 @@ func init() {
 			}},
 			credit.KLLogProbs(pPUREKLCoef),
 		},
+		Reads:      credit.ReadsMask,
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeBatch,
 		Provenance: credit.Provenance{Paper: "Stop Summation: Min-Form Credit Assignment Is All Process Reward Model Needs for Reasoning", ArXiv: "2504.15275", SpecRow: 16, Reference: "CJReinforce/PURE@41f9363b8cc4af044b7fc5f7f9bbbf62139e9553 openrlhf/trainer/ppo_utils/experience_maker.py::NaiveExperienceMaker.process_experiences + replay_buffer.py::NaiveReplayBuffer.normalize"},

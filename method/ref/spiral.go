@@ -60,6 +60,7 @@ func init() {
 				return a && b
 			}},
 		},
+		Reads:      credit.ReadsMask,
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeBatch,
 		Provenance: credit.Provenance{Paper: "SPIRAL: Self-Play on Zero-Sum Games Incentivizes Reasoning via Multi-Agent Multi-Turn Reinforcement Learning", ArXiv: "2506.24119", SpecRow: 88, Reference: "spiral-rl/spiral@a02d0ed8d11c57e0ee4a4096e9881866d69a052b train_spiral.py::SelfPlayActor.prepare_trajectories"},

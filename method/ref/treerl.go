@@ -36,6 +36,7 @@ func init() {
 			credit.Reward,
 		),
 		Inputs:     []credit.Input{credit.InGroup, tree.InTokens, inParent, credit.InOutcome},
+		Reads:      credit.ReadsTokenIDs | credit.ReadsMask | credit.ReadsTokenRewards,
 		Outputs:    []string{"advantages"},
 		Scope:      credit.ScopeGroup,
 		Provenance: credit.Provenance{Paper: "TreeRL: LLM Reinforcement Learning with On-Policy Tree Search", ArXiv: "2506.11902", Reference: treerlRef},

@@ -56,6 +56,9 @@ func grpoOpts(v credit.Values) verl.GRPOOptions {
 
 var outcomeInputs = []credit.Input{credit.InGroup, credit.InTokenRewards}
 
+// outcomeReads are the per-token arrays outcomeRun reads.
+const outcomeReads = credit.ReadsMask | credit.ReadsTokenRewards
+
 // Parameters of verl.gpg.
 var (
 	pGPGFNorm = credit.FloatParam{Param: credit.Param{Name: "f_norm", Kind: credit.Float, Default: 1.0, Doc: "divisor of the advantage", Origin: credit.FromReference("verl/trainer/ppo/core_algos.py::compute_gpg_outcome_advantage (f_norm=1.0)"), Range: credit.Positive}}
@@ -73,6 +76,7 @@ func init() {
 		Summary:    "GRPO group-normalised outcome advantage (unbiased std; Dr.GRPO without std)",
 		Params:     credit.Params(pEpsilon, pNormStd, credit.Reward),
 		Inputs:     outcomeInputs,
+		Reads:      outcomeReads,
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeGroup,
 		Provenance: prov(paperGRPO, verlRef+"compute_grpo_outcome_advantage"),
@@ -92,6 +96,7 @@ func init() {
 		Summary:    "verl's vectorised GRPO, faithful: one-pass float32 variance floored at epsilon (std >= 1e-3)",
 		Params:     credit.Params(pEpsilon, pNormStd, credit.Reward),
 		Inputs:     outcomeInputs,
+		Reads:      outcomeReads,
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeGroup,
 		Provenance: prov(paperGRPO, verlRef+"compute_grpo_vectorized_outcome_advantage"),
@@ -103,6 +108,7 @@ func init() {
 		Summary:    "verl's vectorised GRPO with verl.grpo's statistics (no variance floor)",
 		Params:     credit.Params(pEpsilon, pNormStd, credit.Reward),
 		Inputs:     outcomeInputs,
+		Reads:      outcomeReads,
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeGroup,
 		Provenance: prov(paperGRPO, verlRef+"compute_grpo_vectorized_outcome_advantage"),
@@ -114,6 +120,7 @@ func init() {
 		Summary:    "Pass@k GRPO: only each group's best row gets r_max - r_second (optionally / std)",
 		Params:     credit.Params(pEpsilon, pNormStd, credit.Reward),
 		Inputs:     outcomeInputs,
+		Reads:      outcomeReads,
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeGroup,
 		Provenance: prov(credit.Provenance{Paper: "Pass@k Training for Adaptively Balancing Exploration and Exploitation of Large Reasoning Models", ArXiv: "2508.10751"}, verlRef+"compute_grpo_passk_outcome_advantage"),
@@ -127,6 +134,7 @@ func init() {
 		Summary:    "RLOO leave-one-out baseline: n/(n-1)·(s - mean)",
 		Params:     credit.Params(credit.Reward),
 		Inputs:     outcomeInputs,
+		Reads:      outcomeReads,
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeGroup,
 		Provenance: prov(paperRLOO, verlRef+"compute_rloo_outcome_advantage"),
@@ -145,6 +153,7 @@ func init() {
 		Summary:    "verl's vectorised RLOO, faithful: singleton groups get 0",
 		Params:     credit.Params(credit.Reward),
 		Inputs:     outcomeInputs,
+		Reads:      outcomeReads,
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeGroup,
 		Provenance: prov(paperRLOO, verlRef+"compute_rloo_vectorized_outcome_advantage"),
@@ -156,6 +165,7 @@ func init() {
 		Summary:    "verl's vectorised RLOO with verl.rloo's singleton rule (raw score)",
 		Params:     credit.Params(credit.Reward),
 		Inputs:     outcomeInputs,
+		Reads:      outcomeReads,
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeGroup,
 		Provenance: prov(paperRLOO, verlRef+"compute_rloo_vectorized_outcome_advantage"),
@@ -167,6 +177,7 @@ func init() {
 		Summary:    "OPO length-weighted group baseline: s - Σ len·s / Σ len",
 		Params:     credit.Params(credit.Reward),
 		Inputs:     outcomeInputs,
+		Reads:      outcomeReads,
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeGroup,
 		Provenance: prov(credit.Provenance{Paper: "On-Policy RL with Optimal Reward Baseline", ArXiv: "2505.23585"}, verlRef+"compute_opo_outcome_advantage"),
@@ -179,6 +190,7 @@ func init() {
 		Summary:    "GPG: group-mean baseline scaled by B / #non-zero scores",
 		Params:     credit.Params(pGPGFNorm, credit.Reward),
 		Inputs:     outcomeInputs,
+		Reads:      outcomeReads,
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeBatch,
 		Provenance: prov(credit.Provenance{Paper: "GPG: A Simple and Strong Reinforcement Learning Baseline for Model Reasoning", ArXiv: "2504.02546"}, verlRef+"compute_gpg_outcome_advantage"),
@@ -199,6 +211,7 @@ func init() {
 		Summary:    "REINFORCE++: discounted token returns, whitened over the batch's tokens",
 		Params:     credit.Params(pGamma, credit.Reward),
 		Inputs:     []credit.Input{credit.InTokenRewards},
+		Reads:      outcomeReads,
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeBatch,
 		Provenance: prov(paperRFPP, verlRef+"compute_reinforce_plus_plus_outcome_advantage"),
@@ -219,6 +232,7 @@ func init() {
 		Summary:    "REINFORCE++-baseline: s - group mean, whitened over the batch's tokens",
 		Params:     credit.Params(credit.Reward),
 		Inputs:     outcomeInputs,
+		Reads:      outcomeReads,
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeBatch,
 		Provenance: prov(paperRFPP, verlRef+"compute_reinforce_plus_plus_baseline_outcome_advantage"),
@@ -235,6 +249,7 @@ func init() {
 		Params:  credit.Params(credit.Reward),
 		Inputs: []credit.Input{credit.InTokenRewards, {Name: "rewards.baseline", Doc: "reward of the greedy (argmax) response, verl's reward_baselines",
 			Has: func(t *rollout.Trajectory, _ credit.Values) bool { _, ok := t.Rewards["baseline"]; return ok }}},
+		Reads:      outcomeReads,
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeGroup,
 		Provenance: prov(credit.Provenance{Paper: "ReMax: A Simple, Effective, and Efficient Reinforcement Learning Method for Aligning Large Language Models", ArXiv: "2310.10505"}, verlRef+"compute_remax_outcome_advantage"),
@@ -260,6 +275,7 @@ func init() {
 		Summary:    "GAE(γ, λ) over critic values; masked tokens are transparent; advantages whitened over the batch",
 		Params:     credit.Params(pGamma, pLam, credit.Reward),
 		Inputs:     []credit.Input{credit.InTokenRewards, credit.InValues},
+		Reads:      credit.ReadsMask | credit.ReadsTokenRewards | credit.ReadsValues,
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeBatch,
 		Provenance: prov(paperGAE, verlRef+"compute_gae_advantage_return"),
@@ -321,12 +337,14 @@ func init() {
 		pOTBHandleZeroTail, credit.Reward)
 	credit.Register(&credit.Method{
 		Name: "verl.optimal_token_baseline", Summary: "optimal per-token baseline weighted by 1 - 2π + Σπ²",
+		Reads:  credit.ReadsMask | credit.ReadsOldLogProbs | credit.ReadsTokenRewards | credit.ReadsTokenScores,
 		Params: otbParams, Inputs: otbInputs, Outputs: []string{"advantages", "returns"}, Scope: credit.ScopeGroup,
 		Provenance: prov(credit.Provenance{Paper: "verl optimal token baseline (no paper)"}, verlRef+"compute_optimal_token_baseline_advantage"),
 		Run:        otb(false),
 	})
 	credit.Register(&credit.Method{
 		Name: "verl.tir_optimal_token_baseline", Summary: "optimal token baseline over compacted valid tokens (multi-turn tool use)",
+		Reads:  credit.ReadsMask | credit.ReadsOldLogProbs | credit.ReadsTokenRewards | credit.ReadsTokenScores,
 		Params: otbParams, Inputs: otbInputs, Outputs: []string{"advantages", "returns"}, Scope: credit.ScopeGroup,
 		Provenance: prov(credit.Provenance{Paper: "verl optimal token baseline (no paper)"}, verlRef+"compute_multi_turn_optimal_token_baseline_advantage"),
 		Run:        otb(true),

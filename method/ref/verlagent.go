@@ -151,6 +151,7 @@ func init() {
 		Summary:    "verl-agent's multi-turn GRPO over step rows",
 		Params:     credit.Params(pEpsilon, pNormStd, pCrossSteps, credit.Reward),
 		Inputs:     []credit.Input{credit.InGroup, inEpisode},
+		Reads:      credit.ReadsMask | credit.ReadsTokenRewards,
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeGroup,
 		Provenance: prov(paperGRPO, verlAgentRef+"verl/trainer/ppo/core_algos.py::compute_grpo_outcome_advantage"),
@@ -165,6 +166,7 @@ func init() {
 		Summary:    "verl-agent's multi-turn RLOO over step rows",
 		Params:     credit.Params(pCrossSteps, credit.Reward),
 		Inputs:     []credit.Input{credit.InGroup, inEpisode},
+		Reads:      credit.ReadsMask | credit.ReadsTokenRewards,
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeGroup,
 		Provenance: prov(paperRLOO, verlAgentRef+"verl/trainer/ppo/core_algos.py::compute_rloo_outcome_advantage"),
@@ -177,6 +179,7 @@ func init() {
 		Summary:    "verl-agent's REINFORCE++-baseline over step rows, whitened over the batch's tokens",
 		Params:     credit.Params(pCrossSteps, credit.Reward),
 		Inputs:     []credit.Input{credit.InGroup, inEpisode},
+		Reads:      credit.ReadsMask | credit.ReadsTokenRewards,
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeBatch,
 		Provenance: prov(paperRFPP, verlAgentRef+"verl/trainer/ppo/core_algos.py::compute_reinforce_plus_plus_baseline_outcome_advantage"),
@@ -209,6 +212,7 @@ func init() {
 				}
 				return true
 			}}},
+		Reads:      credit.ReadsMask | credit.ReadsTokenRewards,
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeGroup,
 		Provenance: prov(paperGiGPO, verlAgentRef+"gigpo/core_gigpo.py::compute_step_discounted_returns+compute_gigpo_outcome_advantage"),

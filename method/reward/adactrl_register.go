@@ -29,6 +29,7 @@ func init() {
 			pBaseParams,
 		),
 		Inputs:  []credit.Input{credit.InGroup, credit.InOutcome, featureInput(pAdactrlTag, "the response's difficulty tag"), inBase},
+		ReadsOf: credit.StageReads(credit.ReadsMask | credit.ReadsTokenRewards),
 		Outputs: stageOutputs,
 		Scope:   credit.ScopeGroup,
 		ScopeOf: credit.StageScope,

@@ -27,6 +27,7 @@ func init() {
 			pBaseParams,
 		),
 		Inputs:  []credit.Input{credit.InGroup, credit.InOutcome, featureInput(pAdaptiveDeepReasoningMode, "the response's chain mode (short or long)"), inBase},
+		ReadsOf: credit.StageReads(credit.ReadsMask | credit.ReadsTokenRewards),
 		Outputs: stageOutputs,
 		Scope:   credit.ScopeGroup,
 		ScopeOf: credit.StageScope,

@@ -38,6 +38,7 @@ func init() {
 		),
 		Inputs: []credit.Input{credit.InGroup, credit.InOutcome, featureInput(pAutoCeiRefusal, "whether the response refuses"),
 			{Name: "steps[] (reasoning steps tried)", Doc: "the number of top-level steps is N"}, inBase},
+		ReadsOf: credit.StageReads(credit.ReadsMask | credit.ReadsTokenRewards),
 		Outputs: stageOutputs,
 		Scope:   credit.ScopeGroup,
 		ScopeOf: credit.StageScope,

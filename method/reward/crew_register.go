@@ -49,6 +49,7 @@ func init() {
 					_, ok := credit.Outcome(t, credit.Reward.Get(v))
 					return ok
 				}}, inBase},
+		ReadsOf: credit.StageReads(credit.ReadsMask | credit.ReadsOldLogProbs | credit.ReadsTokenTags),
 		Outputs: stageOutputs,
 		Scope:   credit.ScopeGroup,
 		ScopeOf: credit.StageScope,

@@ -33,6 +33,7 @@ func init() {
 		),
 		Inputs: []credit.Input{credit.InGroup, credit.ChannelInput(pGtalignUser, "the user's payoff"), credit.ChannelInput(pGtalignModel, "the model's payoff"),
 			credit.ChannelInput(pGtalignExtra, "channels added to the welfare"), inBase},
+		ReadsOf: credit.StageReads(credit.ReadsMask),
 		Outputs: stageOutputs,
 		Scope:   credit.ScopeGroup,
 		ScopeOf: credit.StageScope,

@@ -24,6 +24,7 @@ func init() {
 			pBaseParams,
 		),
 		Inputs:  []credit.Input{credit.InGroup, credit.ChannelInput(pR3Channels, "the channels to mix"), inBase},
+		ReadsOf: credit.StageReads(credit.ReadsMask),
 		Outputs: stageOutputs,
 		Scope:   credit.ScopeGroup,
 		ScopeOf: credit.StageScope,

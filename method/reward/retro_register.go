@@ -30,6 +30,7 @@ func init() {
 			pBaseParams,
 		),
 		Inputs:  []credit.Input{credit.InGroup, credit.ChannelInput(pRetroStarChannels, "the rubric channels"), credit.ChannelInput(pRetroStarFormat, "the format reward"), inBase},
+		ReadsOf: credit.StageReads(credit.ReadsMask),
 		Outputs: stageOutputs,
 		Scope:   credit.ScopeGroup,
 		ScopeOf: credit.StageScope,

@@ -37,6 +37,7 @@ func init() {
 				_, ok2 := t.Steps[top[len(top)-1]].Rewards[pScoreStepReward.Get(v)]
 				return ok1 && ok2
 			}}, inBase},
+		ReadsOf: credit.StageReads(credit.ReadsMask),
 		Outputs: stageOutputs,
 		Scope:   credit.ScopeGroup,
 		ScopeOf: credit.StageScope,

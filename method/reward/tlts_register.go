@@ -37,6 +37,7 @@ func init() {
 			pStep, pBaseParams,
 		),
 		Inputs:  []credit.Input{credit.InGroup, credit.InOutcome, credit.ChannelInput(pTltsFormat, "format reward of each response"), inBase},
+		ReadsOf: credit.StageReads(credit.ReadsMask | credit.ReadsTokenRewards),
 		Outputs: stageOutputs,
 		Scope:   credit.ScopeGroup,
 		ScopeOf: credit.StageScope,

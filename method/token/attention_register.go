@@ -33,6 +33,7 @@ func init() {
 			scoreInput("waad", "windowed average attention distance per token", func(v credit.Values) bool { return pPreplanAnchorStrategy.Get(v) != StrategyAnchor }),
 			scoreInput("fai", "future attention influence per token", func(v credit.Values) bool { return pPreplanAnchorStrategy.Get(v) != StrategyPreplan }),
 			{Name: "inputs of the base method", Doc: "checked when the base runs"}},
+		ReadsOf: credit.StageReads(credit.ReadsMask | credit.ReadsTokenScores),
 		Outputs: stageOutputs,
 		Scope:   credit.ScopeGroup,
 		ScopeOf: credit.StageScope,

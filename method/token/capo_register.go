@@ -46,6 +46,7 @@ func init() {
 				}
 				return len(top) > 0
 			}}},
+		Reads:   credit.ReadsMask | credit.ReadsTokenRewards,
 		Outputs: advOut,
 		Scope:   credit.ScopeGroup,
 		Inferred: []credit.Inferred{

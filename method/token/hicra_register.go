@@ -33,6 +33,7 @@ func init() {
 			_, ok := t.Tags[pHicraTag.Get(v)]
 			return ok
 		}}, {Name: "inputs of the base method", Doc: "checked when the base runs"}},
+		ReadsOf:    hicraReads,
 		Outputs:    stageOutputs,
 		Scope:      credit.ScopeGroup,
 		ScopeOf:    credit.StageScope,
@@ -71,4 +72,14 @@ func runHICRA(b *rollout.Batch, v credit.Values) error {
 	}
 	storeAdvantages(b, adv)
 	return nil
+}
+
+// hicraReads: the mask and the tags, or the token ids when strategic_grams
+// tags the tokens, and what the base reads.
+func hicraReads(v credit.Values) credit.Arrays {
+	own := credit.ReadsMask | credit.ReadsTokenTags
+	if pHicraStrategicGrams.Get(v) != "" {
+		own |= credit.ReadsTokenIDs
+	}
+	return credit.StageReads(own)(v)
 }

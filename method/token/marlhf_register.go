@@ -49,6 +49,7 @@ func init() {
 				return pMaRlhfTermination.Get(v) != "ppl" || pplLogProbs(t, pMaRlhfPplSource.Get(v)) != nil
 			}},
 			credit.KLLogProbs(pMaRlhfKlCoef)},
+		Reads:      credit.ReadsMask | credit.ReadsOldLogProbs | credit.ReadsRefLogProbs | credit.ReadsTokenRewards | credit.ReadsValues,
 		Outputs:    advOut,
 		Scope:      credit.ScopeGroup,
 		Provenance: paperMARLHF,

@@ -20,6 +20,7 @@ func init() {
 			pOreoMode,
 			credit.Reward),
 		Inputs:     []credit.Input{credit.InTokenRewards, credit.InValues, inPolicy, inRef},
+		Reads:      credit.ReadsMask | credit.ReadsRefLogProbs | credit.ReadsTokenRewards | credit.ReadsValues | credit.ReadsLogProbs,
 		Outputs:    advOut,
 		Scope:      credit.ScopeGroup,
 		Provenance: paperOREO,

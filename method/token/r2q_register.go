@@ -13,6 +13,7 @@ func init() {
 		Summary:    "From r to Q*: implicit token reward β·(log π − log π_ref) as advantage; returns = implicit return-to-go",
 		Params:     credit.Params(pBeta, pPolicy),
 		Inputs:     []credit.Input{inPolicy, inRef},
+		Reads:      credit.ReadsMask | credit.ReadsRefLogProbs | credit.ReadsLogProbs,
 		Outputs:    advOut,
 		Scope:      credit.ScopeGroup,
 		Provenance: paperR2Q,

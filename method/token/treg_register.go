@@ -24,6 +24,7 @@ func init() {
 			{Name: "log_probs.contrast_pos", Doc: "log-probs of the response under the 'make it better' prompt", Has: func(t *rollout.Trajectory, _ credit.Values) bool { _, ok := t.LogProbs["contrast_pos"]; return ok }},
 			{Name: "log_probs.contrast_neg", Doc: "log-probs of the response under the 'make it worse' prompt", Has: func(t *rollout.Trajectory, _ credit.Values) bool { _, ok := t.LogProbs["contrast_neg"]; return ok }},
 			{Name: "features.preference (optional)", Doc: `"rejected" flips the contrast of a rejected response`}},
+		Reads:   credit.ReadsMask | credit.ReadsRefLogProbs | credit.ReadsLogProbs,
 		Outputs: advOut,
 		Scope:   credit.ScopeGroup,
 		Inferred: []credit.Inferred{

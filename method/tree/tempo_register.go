@@ -28,6 +28,7 @@ func init() {
 			credit.Reward,
 		),
 		Inputs:  []credit.Input{credit.InGroup, InTokens, credit.InTokenRewards},
+		Reads:   credit.ReadsTokenIDs | credit.ReadsMask | credit.ReadsTokenRewards,
 		Outputs: []string{"advantages", "returns"},
 		Scope:   credit.ScopeGroup,
 		Inferred: []credit.Inferred{

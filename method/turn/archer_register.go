@@ -35,6 +35,7 @@ func init() {
 				return ok || pArcherAdvantage.Get(v) != string(ArCHerModeTD)
 			}),
 		},
+		Reads:      credit.ReadsMask,
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeGroup,
 		Provenance: provArCH,

@@ -31,6 +31,7 @@ func init() {
 				_, ok := s.Labels[pCalmLabel.Get(v)]
 				return ok
 			})},
+		Reads:   credit.ReadsMask,
 		Outputs: []string{"advantages", "returns"},
 		Scope:   credit.ScopeBatch,
 		Inferred: []credit.Inferred{

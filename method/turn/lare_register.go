@@ -30,6 +30,7 @@ func init() {
 				_, ok := s.Values[pLareScore.Get(v)]
 				return ok || pLaReDecoder.Get(v) != "given"
 			}), inLaReFactors},
+		Reads:   credit.ReadsMask | credit.ReadsTokenRewards,
 		Outputs: []string{"advantages", "returns"},
 		Scope:   credit.ScopeBatch,
 		Inferred: []credit.Inferred{

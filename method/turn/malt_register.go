@@ -25,6 +25,7 @@ func init() {
 			credit.Reward,
 		),
 		Inputs:  []credit.Input{credit.InGroup, inLeafReward},
+		Reads:   credit.ReadsMask | credit.ReadsTokenRewards,
 		Outputs: []string{"advantages", "returns"},
 		Scope:   credit.ScopeGroup,
 		Inferred: []credit.Inferred{

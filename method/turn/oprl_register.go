@@ -35,6 +35,7 @@ func init() {
 				_, ok := t.LogProbs[pOprlPhi.Get(v)]
 				return ok
 			}}},
+		Reads:   credit.ReadsMask | credit.ReadsOldLogProbs | credit.ReadsTokenRewards | credit.ReadsLogProbs,
 		Outputs: []string{"advantages"},
 		Scope:   credit.ScopeBatch,
 		Inferred: []credit.Inferred{

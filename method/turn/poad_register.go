@@ -25,6 +25,7 @@ func init() {
 			pStepReward,
 		),
 		Inputs:     []credit.Input{inTurns, credit.InValues, inStepReward()},
+		Reads:      credit.ReadsMask | credit.ReadsValues,
 		Outputs:    []string{"advantages", "returns"},
 		Scope:      credit.ScopeGroup,
 		Provenance: provPOAD,

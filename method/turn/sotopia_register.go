@@ -29,6 +29,7 @@ func init() {
 			pNormByStd, pEpsilon,
 		),
 		Inputs:  []credit.Input{credit.InGroup, inTurns, inSotopiaDims},
+		Reads:   credit.ReadsMask,
 		Outputs: []string{"advantages", "returns"},
 		Scope:   credit.ScopeGroup,
 		Inferred: []credit.Inferred{
