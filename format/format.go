@@ -1,6 +1,7 @@
 package format
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -156,6 +157,10 @@ type Options struct {
 	// required neither for files with a known extension nor for "-", which
 	// is JSONL by default.
 	Format string
+	// Context, when set, stops the read once it is done: Next returns its
+	// error (context.Canceled or context.DeadlineExceeded) before reading
+	// another record. nil reads to the end.
+	Context context.Context
 	// Progress, when set, is called after each record read with the bytes
 	// of the file consumed so far (before decompression) and the records
 	// returned. It may be called from the goroutine calling Next only.

@@ -3,6 +3,7 @@ package format
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -57,10 +58,16 @@ type reader struct {
 	closers  []func() error
 	bytes    func() int64
 	progress func(int64, int)
+	ctx      context.Context
 	records  int
 }
 
 func (r *reader) Next() (*rollout.Trajectory, error) {
+	if r.ctx != nil {
+		if err := r.ctx.Err(); err != nil {
+			return nil, err
+		}
+	}
 	t, err := r.next()
 	if err == nil {
 		r.records++
@@ -101,7 +108,7 @@ func OpenWith(path string, o Options) (Reader, error) {
 		return nil, err
 	}
 	name := DisplayName(path, false)
-	r := &reader{progress: o.Progress}
+	r := &reader{progress: o.Progress, ctx: o.Context}
 	ok := false
 	defer func() {
 		if !ok {

@@ -1,7 +1,6 @@
 package serve
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -148,36 +147,6 @@ func (in *intake) name(msg string) string {
 		return strings.ReplaceAll(msg, in.path, "records")
 	}
 	return strings.ReplaceAll(msg, in.path, "body")
-}
-
-// abort is the panic value that stops the engine when a request's context
-// ends (deadline, client gone, shutdown timeout).
-type abort struct{ err error }
-
-// cancelPass returns a stream.Options.Pass that stops the engine, between
-// records, once ctx is done.
-func cancelPass(ctx context.Context) func(pass, passes int) func(int64, int) {
-	return func(int, int) func(int64, int) {
-		return func(int64, int) {
-			if err := ctx.Err(); err != nil {
-				panic(abort{err})
-			}
-		}
-	}
-}
-
-// guard runs f, turning an abort panic into its context error.
-func guard(f func() error) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			a, ok := r.(abort)
-			if !ok {
-				panic(r)
-			}
-			err = a.err
-		}
-	}()
-	return f()
 }
 
 // readBody reads a result file back as a body or records.

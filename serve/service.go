@@ -146,12 +146,7 @@ func (s *Server) assign(ctx context.Context, msg *credov1.AssignRequest, hdr htt
 			return nil, connect.NewError(connect.CodeInternal, fmt.Errorf("session %q: state: %w", session, err))
 		}
 	}
-	var stats stream.Stats
-	err = guard(func() error {
-		var err error
-		stats, err = stream.Run(stream.Job{Method: m, Values: v, State: st, In: in.path, Out: out, Pass: cancelPass(ctx)})
-		return err
-	})
+	stats, err := stream.Run(stream.Job{Method: m, Values: v, State: st, In: in.path, Out: out, Context: ctx})
 	if err != nil {
 		return nil, s.engineError(ctx, in, err)
 	}
@@ -258,8 +253,8 @@ func (h service) Validate(ctx context.Context, req *connect.Request[credov1.Vali
 	}
 	infoOf(ctx).bytes = in.bytes
 	var links *format.Links
-	err = guard(func() error {
-		r, err := format.OpenWith(in.path, format.Options{Progress: cancelPass(ctx)(1, 1)})
+	err = func() error {
+		r, err := format.OpenWith(in.path, format.Options{Context: ctx})
 		if err != nil {
 			return err
 		}
@@ -278,7 +273,7 @@ func (h service) Validate(ctx context.Context, req *connect.Request[credov1.Vali
 			}
 		}
 		return links.Check()
-	})
+	}()
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return nil, connect.NewError(connect.CodeDeadlineExceeded, err)
 	}

@@ -301,6 +301,9 @@ func (r *run) byOffset(x *index, f *os.File, assign func(*rollout.Batch, []int) 
 	}
 	size := starts[len(starts)-1]
 	for _, recs := range members(x) {
+		if err := r.alive(); err != nil {
+			return err
+		}
 		r.hold(len(recs))
 		b := &rollout.Batch{Trajectories: make([]*rollout.Trajectory, len(recs))}
 		for i, rec := range recs {

@@ -1,6 +1,8 @@
 package stream
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -36,6 +38,9 @@ func (s *source) next() (*rollout.Trajectory, int, error) {
 	t, err := s.r.Next()
 	if err == io.EOF {
 		return nil, 0, io.EOF
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return nil, 0, err // Job.Context: the run stops, the input is not at fault
 	}
 	if err != nil {
 		return nil, 0, badInput(err)

@@ -2,6 +2,7 @@ package stream
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"runtime"
@@ -68,7 +69,7 @@ func (r *run) openFollowed(o format.Options) *source {
 	if runtime.GOMAXPROCS(0) > 1 {
 		pr.ReadAhead(parquet.DefaultRowGroupRows)
 	}
-	return &source{r: &followedReader{pr: pr, f: f, ca: ca, progress: o.Progress}, unit: "row"}
+	return &source{r: &followedReader{pr: pr, f: f, ca: ca, progress: o.Progress, ctx: o.Context}, unit: "row"}
 }
 
 // readDeclared: the Parquet reader decodes only the arrays the method
@@ -117,10 +118,16 @@ type followedReader struct {
 	f        *os.File
 	ca       *countAt
 	progress func(int64, int)
+	ctx      context.Context
 	records  int
 }
 
 func (fr *followedReader) Next() (*rollout.Trajectory, error) {
+	if fr.ctx != nil {
+		if err := fr.ctx.Err(); err != nil {
+			return nil, err
+		}
+	}
 	t, err := fr.pr.Next()
 	if err == nil {
 		fr.records++

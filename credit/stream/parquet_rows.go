@@ -84,7 +84,7 @@ func (r *run) decompressParquet() (*parquetCopy, error) {
 	if r.pass != nil {
 		progress = r.pass(r.reads, 0)
 	}
-	cr := &progressReader{r: in, progress: progress}
+	cr := &progressReader{r: in, progress: progress, alive: r.alive}
 	br := bufio.NewReaderSize(cr, 1<<20)
 	head, _ := br.Peek(4)
 	name := format.DisplayName(r.in, false)
@@ -116,6 +116,9 @@ func (r *run) decompressParquet() (*parquetCopy, error) {
 	}
 	if err != nil {
 		f.Abort()
+		if cerr := r.alive(); cerr != nil {
+			return nil, cerr // stopped by the job's context, whatever the decompressor made of it
+		}
 		var re readError
 		if errors.As(err, &re) {
 			return nil, badInput(re.err)
@@ -147,9 +150,13 @@ type progressReader struct {
 	r        io.Reader
 	n        int64
 	progress func(int64, int)
+	alive    func() error // the job's context (run.alive)
 }
 
 func (p *progressReader) Read(b []byte) (int, error) {
+	if err := p.alive(); err != nil {
+		return 0, err
+	}
 	n, err := p.r.Read(b)
 	p.n += int64(n)
 	if p.progress != nil {
@@ -209,6 +216,9 @@ func (r *run) byRow(x *index, c *parquetCopy, assign func(*rollout.Batch, []int)
 	}
 	done := 0
 	for _, recs := range members(x) {
+		if err := r.alive(); err != nil {
+			return err
+		}
 		r.hold(len(recs))
 		b := &rollout.Batch{Trajectories: make([]*rollout.Trajectory, len(recs))}
 		for i, rec := range recs {

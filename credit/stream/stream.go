@@ -2,6 +2,7 @@ package stream
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -59,6 +60,12 @@ type Job struct {
 	// (counted from 1; passes is 0 when the number of reads is not known in
 	// advance) and returns the progress callback of that read (nil: none).
 	Pass func(pass, passes int) func(bytes int64, records int)
+	// Context, when set, stops the run once it is done: Run returns its
+	// error (context.Canceled or context.DeadlineExceeded; errors.Is
+	// finds it, and it is not an ErrInput), checked before each record and
+	// each group read, and leaves no output, as any failed run. A group
+	// being assigned is finished first. nil runs to the end.
+	Context context.Context
 }
 
 // Assign runs method m with values v on the file in and writes the result to
@@ -125,7 +132,10 @@ func Run(j Job) (Stats, error) {
 		}
 		defer sf.Abort()
 	}
-	r := &run{m: m, v: v, st: st, in: j.In, out: j.Out, tmp: tmp, spec: spec, inFormat: j.InFormat, pass: j.Pass, regular: regular, f: f}
+	r := &run{m: m, v: v, st: st, in: j.In, out: j.Out, tmp: tmp, spec: spec, inFormat: j.InFormat, pass: j.Pass, regular: regular, f: f, ctx: j.Context}
+	if err := r.alive(); err != nil {
+		return Stats{}, err
+	}
 	if err := r.resetOutput(); err != nil {
 		return Stats{}, err
 	}
@@ -208,6 +218,7 @@ type run struct {
 	spec      format.Spec
 	inFormat  string
 	pass      func(pass, passes int) func(bytes int64, records int)
+	ctx       context.Context // nil: never stops (Job.Context)
 	reads     int
 	regular   bool
 	f         *atomicfile.File
@@ -273,6 +284,14 @@ func (r *run) spillFile() (*atomicfile.File, error) {
 	return f, nil
 }
 
+// alive is the error of the job's context once it is done, else nil.
+func (r *run) alive() error {
+	if r.ctx == nil {
+		return nil
+	}
+	return r.ctx.Err()
+}
+
 // open starts a read of the input, with its progress callback.
 func (r *run) open() (*source, error) { return r.openCopy(nil) }
 
@@ -280,7 +299,7 @@ func (r *run) open() (*source, error) { return r.openCopy(nil) }
 // to cp (see format.Options.Copy; nil: no copy).
 func (r *run) openCopy(cp io.Writer) (*source, error) {
 	r.reads++
-	o := format.Options{Format: r.inFormat, Copy: cp}
+	o := format.Options{Format: r.inFormat, Copy: cp, Context: r.ctx}
 	if r.pass != nil {
 		o.Progress = r.pass(r.reads, 0)
 	}
