@@ -33,6 +33,15 @@ type Config struct {
 	// and ArithChain-PRM has three demonstrations per prompt).
 	SFTStepsArith int
 
+	// SFTTarget, when > 0, ends the warm start at the first check (every
+	// SFTCheck steps, at most sftSteps) where the share of solved
+	// completions (reward 1) in a calibration batch of SFTCheckN samples
+	// per prompt reaches SFTTarget: every seed starts RL from a policy that
+	// solves about that share, neither at the ceiling nor at the floor,
+	// however fast its model memorises the demonstrations.
+	SFTTarget           float64
+	SFTCheck, SFTCheckN int
+
 	RLMethod string // any registered credit method (default verl.grpo)
 	// RLSet, when set, holds RLMethod's parameters (otherwise the
 	// variant's, or gamma=1 for a method that is not a variant).
@@ -58,7 +67,7 @@ type Config struct {
 // QuickConfig is sized for the quick lab (a few seconds per environment).
 func QuickConfig() Config {
 	return Config{Model: lm.Config{D: 16, Heads: 2, Layers: 2}, Pool: 2,
-		SFTSteps: 100, SFTBatch: 4, SFTLR: 2e-2,
+		SFTSteps: 100, SFTBatch: 4, SFTLR: 2e-2, SFTTarget: 0.5, SFTCheck: 25, SFTCheckN: 2,
 		RLIters: 3, RLPrompts: 4, RLN: 4, RLLR: 1e-3,
 		ScorePrompts: 4, ScoreN: 6, MC: 16, MCMin: 4, MCEps: 0.005, CriticPrompts: 4}
 }
@@ -70,14 +79,17 @@ func (c Config) sftSteps(env string) int {
 	return c.SFTSteps
 }
 
-// FullConfig is the full lab's size, bounded by the CPU time of ten
-// seeds on four environments on a shared 2-core machine: the quick model
-// (D = 16, 2 layers; a D = 64, 3-layer model costs about 10× more per
-// token and did not finish ten seeds in hours), more prompts and scored
-// completions, and RL training of the six methods.
+// FullConfig is the full lab's size, bounded by the wall time of ten
+// seeds on four environments on the shared 2-core machine (≤ 30 min): a
+// D = 48, 2-layer model (67–75 k parameters with the tasks' contexts;
+// about 210 s per seed, one core, under load), more prompts and scored
+// completions than quick mode, chains of up to 3 steps, a warm start that
+// stops once half the calibration samples are solved, and RL training of
+// the six methods. A D = 64, 3-layer model (~0.2 M parameters)
+// did not fit (docs/lab-lm.md gives its measured cost).
 func FullConfig() Config {
-	return Config{Model: lm.Config{D: 16, Heads: 2, Layers: 2}, Pool: 4,
-		SFTSteps: 120, SFTStepsArith: 300, SFTBatch: 4, SFTLR: 2e-2,
+	return Config{Model: lm.Config{D: 48, Heads: 3, Layers: 2}, Pool: 4, Text: textenv.Config{ArithSteps: 3},
+		SFTSteps: 400, SFTBatch: 4, SFTLR: 5e-3, SFTTarget: 0.5, SFTCheck: 20, SFTCheckN: 4,
 		RLIters: 6, RLPrompts: 2, RLN: 6, RLLR: 5e-4,
 		ScorePrompts: 4, ScoreN: 6, MC: 32, MCMin: 3, MCEps: 0.005, CriticPrompts: 4,
 		TrainAll: true, TrainOnly: []string{"grpo", "spo.chain", "treerl", "hicra", "pure", "gae (learned V)"}}
@@ -96,6 +108,14 @@ type Result struct {
 	Params int
 	// SFTNLL is the warm start's final mean NLL per demo token.
 	SFTNLL float64
+	// SFTSteps is the number of warm-start steps taken and SFTCheckSolved
+	// the solved share of the last calibration batch (NaN without checks).
+	SFTSteps       int
+	SFTCheckSolved float64
+	// ScoredSolved and ScoredTreeSolved are the solved shares (reward 1)
+	// of the scored group and tree batches: the credit is scored where the
+	// policy both succeeds and fails (0 or 1 is a ceiling or floor).
+	ScoredSolved, ScoredTreeSolved float64
 	// Reward: mean sampled reward at initialisation (after SFT) and after RL.
 	RewardSFT, RewardRL float64
 	// RLCurve is the mean batch reward per RL iteration.
@@ -217,7 +237,7 @@ func Run(ctx context.Context, envName string, seed uint64, cfg Config) (*Result,
 		return nil, err
 	}
 	res := &Result{Env: envName, Params: pol.M.Dim()}
-	if res.SFTNLL, err = pol.Supervise(tasks, cfg.sftSteps(envName), cfg.SFTBatch, cfg.SFTLR, stream(seed, envName, "sft")); err != nil {
+	if err := pol.warmStart(tasks, cfg, seed, res); err != nil {
 		return nil, err
 	}
 	ref := pol.M.Clone()
@@ -247,6 +267,51 @@ func Run(ctx context.Context, envName string, seed uint64, cfg Config) (*Result,
 	}
 	res.Seconds = time.Since(t0).Seconds()
 	return res, nil
+}
+
+// warmStart runs the supervised warm start (with cfg.SFTTarget's stopping
+// rule when set) and records its NLL, steps and calibration solve rate.
+func (p *Policy) warmStart(ts []*textenv.Task, cfg Config, seed uint64, res *Result) error {
+	env := ts[0].Env
+	res.SFTCheckSolved = math.NaN()
+	var stop func(int) (bool, error)
+	if cfg.SFTTarget > 0 {
+		crng := stream(seed, env, "sftcheck")
+		all := make([]int, len(ts))
+		for i := range all {
+			all[i] = i
+		}
+		stop = func(int) (bool, error) {
+			cs, err := p.sampleBatch(ts, all, cfg.SFTCheckN, false, crng)
+			if err != nil {
+				return false, err
+			}
+			res.SFTCheckSolved = solvedShare(cs)
+			return res.SFTCheckSolved >= cfg.SFTTarget, nil
+		}
+	}
+	var err error
+	res.SFTNLL, res.SFTSteps, err = p.SuperviseUntil(ts, cfg.sftSteps(env), cfg.SFTBatch, cfg.SFTLR, stream(seed, env, "sft"), cfg.SFTCheck, stop)
+	return err
+}
+
+// solvedShare is the share of completions with reward 1 (Countdown's 0.1
+// format score does not count).
+func solvedShare(cs []*Completion) float64 {
+	n, k := 0, 0
+	for _, c := range cs {
+		if c.Probe {
+			continue
+		}
+		n++
+		if c.Out.Reward >= 1 {
+			k++
+		}
+	}
+	if n == 0 {
+		return math.NaN()
+	}
+	return float64(k) / float64(n)
 }
 
 // trainAll trains a copy of the warm-started model ref with every
@@ -309,7 +374,7 @@ func Train(ctx context.Context, envName string, seed uint64, cfg Config) (*lm.Mo
 		return nil, nil, err
 	}
 	res := &Result{Env: envName, Params: pol.M.Dim()}
-	if res.SFTNLL, err = pol.Supervise(tasks, cfg.sftSteps(envName), cfg.SFTBatch, cfg.SFTLR, stream(seed, envName, "sft")); err != nil {
+	if err := pol.warmStart(tasks, cfg, seed, res); err != nil {
 		return nil, nil, err
 	}
 	if err := pol.rl(ctx, tasks, cfg, seed, res); err != nil {
@@ -628,6 +693,7 @@ func (p *Policy) scoreAll(ts []*textenv.Task, ref *lm.Model, cfg Config, seed ui
 	if err != nil {
 		return err
 	}
+	res.ScoredSolved, res.ScoredTreeSolved = solvedShare(group), solvedShare(trees)
 	trng := stream(seed, env, "truth")
 	gs, err := p.prepare(ts, group, ref, cfg, trng, &res.TruthStats)
 	if err != nil {
