@@ -74,10 +74,10 @@ func lmTrained(cfg lmexp.Config) string {
 }
 
 func runLM(ctx context.Context, x *run.Ctx) (*result.Result, error) {
-	cfg := lmexp.FullConfig()
+	cfg := lmexp.TokensFullConfig()
 	envs := []string{"arithchain", "arithchain-prm", "countdown", "kbhop"}
 	if x.Quick {
-		cfg = lmexp.QuickConfig()
+		cfg = lmexp.TokensQuickConfig()
 		envs = []string{"arithchain", "countdown"} // kbhop and arithchain-prm run in full mode
 	}
 	S := len(x.Seeds)

@@ -19,9 +19,9 @@ import (
 // A full run costs about ten times the sum over the environments of one
 // size, divided by the workers (one per core).
 func BenchmarkFullSeed(b *testing.B) {
-	big := FullConfig()
+	big := TokensFullConfig()
 	big.Model.D, big.Model.Heads, big.Model.Layers, big.SFTLR = 64, 4, 3, 4e-3
-	for _, c := range []Config{FullConfig(), big} {
+	for _, c := range []Config{TokensFullConfig(), big} {
 		for _, en := range textenv.Names() {
 			b.Run(fmt.Sprintf("D%d_L%d/%s", c.Model.D, c.Model.Layers, en), func(b *testing.B) {
 				for range b.N {

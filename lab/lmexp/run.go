@@ -64,12 +64,22 @@ type Config struct {
 	CriticPrompts int // warm-up batch of the learned value head (× ScoreN)
 }
 
-// QuickConfig is sized for the quick lab (a few seconds per environment).
+// QuickConfig is sized for the quick lab (a few seconds per environment):
+// a fixed number of warm-start steps (length_budget and lab serve use it;
+// lm_tokens uses TokensQuickConfig).
 func QuickConfig() Config {
 	return Config{Model: lm.Config{D: 16, Heads: 2, Layers: 2}, Pool: 2,
-		SFTSteps: 100, SFTBatch: 4, SFTLR: 2e-2, SFTTarget: 0.5, SFTCheck: 25, SFTCheckN: 2,
+		SFTSteps: 100, SFTBatch: 4, SFTLR: 2e-2,
 		RLIters: 3, RLPrompts: 4, RLN: 4, RLLR: 1e-3,
 		ScorePrompts: 4, ScoreN: 6, MC: 16, MCMin: 4, MCEps: 0.005, CriticPrompts: 4}
+}
+
+// TokensQuickConfig is lm_tokens's quick mode: QuickConfig with the warm
+// start's stopping rule (checks every 25 steps, 2 samples per prompt).
+func TokensQuickConfig() Config {
+	c := QuickConfig()
+	c.SFTTarget, c.SFTCheck, c.SFTCheckN = 0.5, 25, 2
+	return c
 }
 
 func (c Config) sftSteps(env string) int {
@@ -79,20 +89,33 @@ func (c Config) sftSteps(env string) int {
 	return c.SFTSteps
 }
 
-// FullConfig is the full lab's size, bounded by the wall time of ten
-// seeds on four environments on the shared 2-core machine (≤ 30 min): a
-// D = 48, 2-layer model (67–75 k parameters with the tasks' contexts;
-// about 210 s per seed, one core, under load), more prompts and scored
-// completions than quick mode, chains of up to 3 steps, a warm start that
-// stops once half the calibration samples are solved, and RL training of
-// the six methods. A D = 64, 3-layer model (~0.2 M parameters)
-// did not fit (docs/lab-lm.md gives its measured cost).
+// FullConfig is the D = 16 model with more prompts and scored completions
+// than quick mode, a fixed warm start (120 steps, 300 on the ArithChains)
+// and RL training of the six methods (length_budget and lab serve
+// --full start from it; lm_tokens uses TokensFullConfig).
 func FullConfig() Config {
-	return Config{Model: lm.Config{D: 48, Heads: 3, Layers: 2}, Pool: 4, Text: textenv.Config{ArithSteps: 3},
-		SFTSteps: 400, SFTBatch: 4, SFTLR: 5e-3, SFTTarget: 0.5, SFTCheck: 20, SFTCheckN: 4,
+	return Config{Model: lm.Config{D: 16, Heads: 2, Layers: 2}, Pool: 4,
+		SFTSteps: 120, SFTStepsArith: 300, SFTBatch: 4, SFTLR: 2e-2,
 		RLIters: 6, RLPrompts: 2, RLN: 6, RLLR: 5e-4,
 		ScorePrompts: 4, ScoreN: 6, MC: 32, MCMin: 3, MCEps: 0.005, CriticPrompts: 4,
 		TrainAll: true, TrainOnly: []string{"grpo", "spo.chain", "treerl", "hicra", "pure", "gae (learned V)"}}
+}
+
+// TokensFullConfig is lm_tokens's full mode, bounded by the wall time of
+// ten seeds on four environments on the shared 2-core machine (≤ 30 min):
+// FullConfig with a D = 48, 2-layer model (67–75 k parameters with the
+// tasks' contexts; about 210 s per seed, one core, under load; SFT
+// learning rate 5e-3), chains of up to 3 steps, and a warm start of at
+// most 400 steps that stops once half the calibration samples are solved
+// (checks every 20 steps, 4 samples per prompt). A D = 64, 3-layer model
+// (~0.17 M parameters) did not fit (docs/lab-lm.md gives its measured cost).
+func TokensFullConfig() Config {
+	c := FullConfig()
+	c.Model = lm.Config{D: 48, Heads: 3, Layers: 2}
+	c.Text = textenv.Config{ArithSteps: 3}
+	c.SFTSteps, c.SFTStepsArith, c.SFTLR = 400, 0, 5e-3
+	c.SFTTarget, c.SFTCheck, c.SFTCheckN = 0.5, 20, 4
+	return c
 }
 
 // MethodScore is one method's per-token credit against the truth.
