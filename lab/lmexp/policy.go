@@ -21,16 +21,18 @@ type Policy struct {
 }
 
 type prefill struct {
+	m  *lm.Model // the model the prefill was computed with
 	c  *lm.Cache
 	lp []float64
 }
 
-// Invalidate drops cached prompt prefills (call after changing parameters).
+// Invalidate drops cached prompt prefills (call after changing parameters
+// in place; a prefill computed with another model than p.M is never used).
 func (p *Policy) Invalidate() { p.pre = nil }
 
 // prompted returns a fresh cache holding task ti's prompt and the log-probs after it.
 func (p *Policy) prompted(ts []*textenv.Task, ti int) (*lm.Cache, []float64, error) {
-	if f, ok := p.pre[ti]; ok {
+	if f, ok := p.pre[ti]; ok && f.m == p.M {
 		return f.c.Clone(), f.lp, nil
 	}
 	pr, err := p.Prompt(ts[ti])
@@ -45,7 +47,7 @@ func (p *Policy) prompted(ts []*textenv.Task, ti int) (*lm.Cache, []float64, err
 	if p.pre == nil {
 		p.pre = map[int]prefill{}
 	}
-	p.pre[ti] = prefill{c.Clone(), lp}
+	p.pre[ti] = prefill{p.M, c.Clone(), lp}
 	return c, lp, nil
 }
 

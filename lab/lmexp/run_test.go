@@ -230,3 +230,45 @@ func TestSolvedShare(t *testing.T) {
 		t.Errorf("empty batch: %v, want NaN", got)
 	}
 }
+
+// TestPrefillFollowsModel: after p.M is replaced by another model (Run
+// swaps in the trained GRPO copy), sampling uses the new model's prompt
+// prefill, not one cached from the old model: the behaviour log-probs of
+// the sampled completions equal the new model's own scores.
+func TestPrefillFollowsModel(t *testing.T) {
+	ts, err := textenv.Pool("arithchain", 1, textenv.Config{}, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := NewPolicy(QuickConfig().Model, ts, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Group(ts, 0, 1, rand.New(rand.NewPCG(1, 1))); err != nil { // fills the prefill
+		t.Fatal(err)
+	}
+	other := p.M.Clone()
+	for i := range other.Params() {
+		other.Params()[i] *= 1.5
+	}
+	p.M = other
+	cs, err := p.Group(ts, 0, 2, rand.New(rand.NewPCG(2, 2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, err := p.Prompt(ts[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range cs {
+		st, err := other.Score(append(append([]int{}, pr...), c.Tokens...), len(pr))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for j, lp := range st.LogProb {
+			if math.Abs(lp-c.LogP[j]) > 1e-9 {
+				t.Fatalf("completion %d token %d: sampled with log-prob %v, the current model gives %v", i, j, c.LogP[j], lp)
+			}
+		}
+	}
+}
