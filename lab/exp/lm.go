@@ -54,6 +54,17 @@ func lmMetric(c score.Credit, k string) float64 {
 	return c.RelMSE
 }
 
+// lmWarmStart describes the warm start.
+func lmWarmStart(cfg lmexp.Config) string {
+	w := fmt.Sprintf("Adam (lr %g) on next-token NLL of generated demonstrations, %d per step", cfg.SFTLR, cfg.SFTBatch)
+	if cfg.SFTTarget > 0 {
+		return w + fmt.Sprintf(", stopped at the first check (every %d steps, at most %d; arithchain, arithchain-prm: %d) where %d samples per prompt solve a share ≥ %g "+
+			"(rows warm_start_steps, warm_start_solved): every seed starts RL neither at the ceiling nor at the floor; scored_solved is the solved share of the scored batch",
+			cfg.SFTCheck, cfg.SFTSteps, max(cfg.SFTStepsArith, cfg.SFTSteps), cfg.SFTCheckN, cfg.SFTTarget)
+	}
+	return w + fmt.Sprintf(", %d steps (arithchain, arithchain-prm: %d)", cfg.SFTSteps, max(cfg.SFTStepsArith, cfg.SFTSteps))
+}
+
 // lmTrained lists the variants full mode trains.
 func lmTrained(cfg lmexp.Config) string {
 	if len(cfg.TrainOnly) > 0 {
@@ -63,19 +74,20 @@ func lmTrained(cfg lmexp.Config) string {
 }
 
 func runLM(ctx context.Context, x *run.Ctx) (*result.Result, error) {
-	cfg := lmexp.FullConfig()
+	cfg := lmexp.TokensFullConfig()
 	envs := []string{"arithchain", "arithchain-prm", "countdown", "kbhop"}
 	if x.Quick {
-		cfg = lmexp.QuickConfig()
+		cfg = lmexp.TokensQuickConfig()
 		envs = []string{"arithchain", "countdown"} // kbhop and arithchain-prm run in full mode
 	}
 	S := len(x.Seeds)
 	x.Total(len(envs) * S)
 	res := &result.Result{Config: map[string]any{
-		"model": fmt.Sprintf("decoder-only transformer (lab/lm): D=%d, %d layers, %d heads, 97-symbol character vocabulary, float64",
+		"model": fmt.Sprintf("decoder-only transformer (lab/lm): D=%d, %d layers, %d heads, 97-symbol character vocabulary, float64 (parameters per environment in the params row)",
 			cfg.Model.D, cfg.Model.Layers, cfg.Model.Heads),
-		"tasks":      fmt.Sprintf("%d problems per environment and seed (lab/textenv over lab/env)", cfg.Pool),
-		"warm_start": fmt.Sprintf("%d Adam steps (arithchain, arithchain-prm: %d) (lr %g) of next-token NLL on generated demonstrations, %d per step", cfg.SFTSteps, max(cfg.SFTStepsArith, cfg.SFTSteps), cfg.SFTLR, cfg.SFTBatch),
+		"tasks": fmt.Sprintf("%d problems per environment and seed (lab/textenv over lab/env); arithchain and arithchain-prm chains of 2 to %d steps",
+			cfg.Pool, max(cfg.Text.ArithSteps, 2)),
+		"warm_start": lmWarmStart(cfg),
 		"rl": fmt.Sprintf("%d iterations of verl.grpo through credit.Method.AssignState + loss.PolicyLossVanilla, %d prompts × %d, lr %g",
 			cfg.RLIters, cfg.RLPrompts, cfg.RLN, cfg.RLLR),
 		"scored": fmt.Sprintf("%d prompts × %d completions per seed (tree methods: the same budget as a rollout tree)", cfg.ScorePrompts, cfg.ScoreN),
@@ -130,8 +142,12 @@ func runLM(ctx context.Context, x *run.Ctx) (*result.Result, error) {
 			k string
 			f func(r *lmexp.Result) float64
 		}{
+			{"warm_start_steps", func(r *lmexp.Result) float64 { return float64(r.SFTSteps) }},
+			{"warm_start_solved", func(r *lmexp.Result) float64 { return r.SFTCheckSolved }},
 			{"reward_after_warm_start", func(r *lmexp.Result) float64 { return r.RewardSFT }},
 			{"reward_after_rl", func(r *lmexp.Result) float64 { return r.RewardRL }},
+			{"scored_solved", func(r *lmexp.Result) float64 { return r.ScoredSolved }},
+			{"scored_tree_solved", func(r *lmexp.Result) float64 { return r.ScoredTreeSolved }},
 			{"truth_mean_abs", func(r *lmexp.Result) float64 { return r.TruthMeanAbs }},
 			{"truth_se", func(r *lmexp.Result) float64 { return r.TruthMeanSE }},
 			{"truth_reliability", func(r *lmexp.Result) float64 { return r.TruthReliability }},

@@ -3,6 +3,8 @@ package lm
 import (
 	"fmt"
 	"math"
+
+	"gonum.org/v1/gonum/floats"
 )
 
 // Batch decodes several continuations of one cached context in lockstep,
@@ -118,7 +120,7 @@ func (b *Batch) Step(toks []int) ([][]float64, error) {
 			sk, sv := sq.k[li], sq.v[li]
 			for h := range H {
 				off := h * hd
-				attendSplit(row, y[r*D+off:r*D+off+hd], q[off:off+hd], pk, pv, sk, sv, b.n0, D, off, scale)
+				attendRow(row, y[r*D+off:r*D+off+hd], q[off:off+hd], pk[min(off, len(pk)):], pv[min(off, len(pv)):], D, b.n0, sk[off:], sv[off:], D, scale)
 			}
 		}
 		linearRows(o, y, p[lo.wo:], p[lo.bo:], B, D, D)
@@ -163,59 +165,7 @@ func linearRows(out, in, w, b []float64, T, din, dout int) {
 			if xi == 0 {
 				continue
 			}
-			o := out[t*dout : (t+1)*dout]
-			for j, wij := range wr {
-				o[j] += xi * wij
-			}
-		}
-	}
-}
-
-// attendSplit is attendRow over a context split in two: positions < n0
-// read the shared keys/values pk/pv (stride D, head offset off), later
-// ones the sequence's own sk/sv. Same operations in the same order as
-// attendRow.
-func attendSplit(row, out, q, pk, pv, sk, sv []float64, n0, D, off int, scale float64) {
-	hd := len(q)
-	key := func(s int) []float64 {
-		if s < n0 {
-			return pk[s*D+off : s*D+off+hd]
-		}
-		s -= n0
-		return sk[s*D+off : s*D+off+hd]
-	}
-	val := func(s int) []float64 {
-		if s < n0 {
-			return pv[s*D+off : s*D+off+hd]
-		}
-		s -= n0
-		return sv[s*D+off : s*D+off+hd]
-	}
-	mx := math.Inf(-1)
-	for s := range row {
-		k := key(s)
-		d := 0.0
-		for i, qi := range q {
-			d += qi * k[i]
-		}
-		row[s] = d * scale
-		if row[s] > mx {
-			mx = row[s]
-		}
-	}
-	z := 0.0
-	for s := range row {
-		row[s] = math.Exp(row[s] - mx)
-		z += row[s]
-	}
-	for i := range out {
-		out[i] = 0
-	}
-	for s := range row {
-		row[s] /= z
-		v := val(s)
-		for i := range out {
-			out[i] += row[s] * v[i]
+			floats.AddScaled(out[t*dout:(t+1)*dout], xi, wr)
 		}
 	}
 }

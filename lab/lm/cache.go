@@ -68,10 +68,7 @@ func (c *Cache) Step(tk int) ([]float64, error) {
 		row := make([]float64, t+1)
 		for h := range H {
 			off := h * hd
-			ks, vs := c.k[li], c.v[li]
-			attendRow(row, y[off:off+hd], qkv[off:off+hd], func(s int) ([]float64, []float64) {
-				return ks[s*D+off : s*D+off+hd], vs[s*D+off : s*D+off+hd]
-			}, scale)
+			attendRow(row, y[off:off+hd], qkv[off:off+hd], c.k[li][off:], c.v[li][off:], D, t+1, nil, nil, 0, scale)
 		}
 		o := make([]float64, D)
 		linear(o, y, p[lo.wo:], p[lo.bo:], 1, D, D)

@@ -3,6 +3,8 @@ package lm
 import (
 	"fmt"
 	"math"
+
+	"gonum.org/v1/gonum/floats"
 )
 
 // Trace holds one sequence's forward activations (for Backward) and its
@@ -113,23 +115,31 @@ func (m *Model) Forward(tokens []int) (*Trace, error) {
 // attendHead computes one head's causal attention for all T queries. The
 // query, key and value of position t are qkv[t·3D + {0, D, 2D} + off : +hd].
 func attendHead(att, y, qkv []float64, T, D, off, hd int, scale float64) {
+	ks, vs := qkv[D+off:], qkv[2*D+off:]
 	for t := range T {
 		q := qkv[t*3*D+off : t*3*D+off+hd]
 		row := att[t*T : t*T+t+1]
-		attendRow(row, y[t*D+off:t*D+off+hd], q, func(s int) ([]float64, []float64) {
-			b := s*3*D + off
-			return qkv[b+D : b+D+hd], qkv[b+2*D : b+2*D+hd]
-		}, scale)
+		attendRow(row, y[t*D+off:t*D+off+hd], q, ks, vs, 3*D, t+1, nil, nil, 0, scale)
 	}
 }
 
 // attendRow is one query's attention over positions 0..len(row)-1: the
-// same arithmetic in the full forward and the cached step, so both give
-// bit-identical results.
-func attendRow(row, out, q []float64, kv func(s int) (k, v []float64), scale float64) {
+// same arithmetic in the full forward, the cached step and the batch, so
+// all three give bit-identical results. Positions s < n1 read their key
+// and value at k1[s·stride1:], v1[s·stride1:]; later ones (the batch's own
+// suffix) at k2[(s−n1)·stride2:], v2[(s−n1)·stride2:]; each hd = len(q) long.
+func attendRow(row, out, q, k1, v1 []float64, stride1, n1 int, k2, v2 []float64, stride2 int, scale float64) {
+	hd := len(q)
+	at := func(s int) (int, []float64, []float64) {
+		if s < n1 {
+			return s * stride1, k1, v1
+		}
+		return (s - n1) * stride2, k2, v2
+	}
 	mx := math.Inf(-1)
 	for s := range row {
-		k, _ := kv(s)
+		b, ks, _ := at(s)
+		k := ks[b : b+hd]
 		d := 0.0
 		for i, qi := range q {
 			d += qi * k[i]
@@ -149,21 +159,15 @@ func attendRow(row, out, q []float64, kv func(s int) (k, v []float64), scale flo
 	}
 	for s := range row {
 		row[s] /= z
-		_, v := kv(s)
-		for i := range out {
-			out[i] += row[s] * v[i]
-		}
+		b, _, vs := at(s)
+		floats.AddScaled(out, row[s], vs[b:b+hd])
 	}
 }
 
 func logitsRow(out, h, wte []float64, D int) {
 	for v := range out {
 		e := wte[v*D : (v+1)*D]
-		s := 0.0
-		for i, hi := range h {
-			s += hi * e[i]
-		}
-		out[v] = s
+		out[v] = floats.Dot(h, e)
 	}
 }
 
@@ -202,12 +206,8 @@ func (m *Model) Backward(tr *Trace, dLogits, grad []float64) {
 			if g == 0 {
 				continue
 			}
-			e := wte[v*D : (v+1)*D]
-			ge := gwte[v*D : (v+1)*D]
-			for i := range D {
-				dh[i] += g * e[i]
-				ge[i] += g * h[i]
-			}
+			floats.AddScaled(dh, g, wte[v*D:(v+1)*D])
+			floats.AddScaled(gwte[v*D:(v+1)*D], g, h)
 		}
 	}
 	dx := make([]float64, T*D)
@@ -239,11 +239,8 @@ func (m *Model) Backward(tr *Trace, dLogits, grad []float64) {
 				dot := 0.0
 				for s := range row {
 					vb := s*3*D + 2*D + off
-					d := 0.0
-					for i, g := range dyt {
-						d += g * L.qkv[vb+i]
-						dqkv[vb+i] += row[s] * g
-					}
+					d := floats.Dot(dyt, L.qkv[vb:vb+hd])
+					floats.AddScaled(dqkv[vb:vb+hd], row[s], dyt)
 					dp[s] = d
 					dot += row[s] * d
 				}
@@ -254,10 +251,8 @@ func (m *Model) Backward(tr *Trace, dLogits, grad []float64) {
 						continue
 					}
 					kb := s*3*D + D + off
-					for i := range hd {
-						dqkv[qb+i] += ds * L.qkv[kb+i]
-						dqkv[kb+i] += ds * L.qkv[qb+i]
-					}
+					floats.AddScaled(dqkv[qb:qb+hd], ds, L.qkv[kb:kb+hd])
+					floats.AddScaled(dqkv[kb:kb+hd], ds, L.qkv[qb:qb+hd])
 				}
 			}
 		}

@@ -1,6 +1,8 @@
 // Package lmexp runs the lab's language-model experiment: a small
 // transformer (lab/lm) acting in tokens on text tasks (lab/textenv) is
-// warm-started by supervised training on generated demonstrations, trained
+// warm-started by supervised training on generated demonstrations (in
+// lm_tokens until half of a calibration batch is solved, so that no seed
+// starts at the ceiling or the floor), trained
 // by RL with any registered credit method through the engine API
 // (credit.Method.AssignState via lab/train, loss.PolicyLossVanilla), and
 // every method's per-token credit is scored against the ground truth:

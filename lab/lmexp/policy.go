@@ -21,16 +21,18 @@ type Policy struct {
 }
 
 type prefill struct {
+	m  *lm.Model // the model the prefill was computed with
 	c  *lm.Cache
 	lp []float64
 }
 
-// Invalidate drops cached prompt prefills (call after changing parameters).
+// Invalidate drops cached prompt prefills (call after changing parameters
+// in place; a prefill computed with another model than p.M is never used).
 func (p *Policy) Invalidate() { p.pre = nil }
 
 // prompted returns a fresh cache holding task ti's prompt and the log-probs after it.
 func (p *Policy) prompted(ts []*textenv.Task, ti int) (*lm.Cache, []float64, error) {
-	if f, ok := p.pre[ti]; ok {
+	if f, ok := p.pre[ti]; ok && f.m == p.M {
 		return f.c.Clone(), f.lp, nil
 	}
 	pr, err := p.Prompt(ts[ti])
@@ -45,7 +47,7 @@ func (p *Policy) prompted(ts []*textenv.Task, ti int) (*lm.Cache, []float64, err
 	if p.pre == nil {
 		p.pre = map[int]prefill{}
 	}
-	p.pre[ti] = prefill{c.Clone(), lp}
+	p.pre[ti] = prefill{p.M, c.Clone(), lp}
 	return c, lp, nil
 }
 
@@ -212,9 +214,19 @@ func (p *Policy) ContinueN(ts []*textenv.Task, parent *Completion, k, n int, rng
 	return out, nil
 }
 
-// Supervised warm start: Adam on −mean log p(demo tokens) over minibatches
-// of demonstrations (every demo ends with EOS). Returns the final mean NLL.
+// Supervise is the supervised warm start: Adam on −mean log p(demo
+// tokens) over minibatches of demonstrations (every demo ends with EOS).
+// Returns the final mean NLL.
 func (p *Policy) Supervise(ts []*textenv.Task, steps, batch int, lr float64, rng *rand.Rand) (float64, error) {
+	nll, _, err := p.SuperviseUntil(ts, steps, batch, lr, rng, 0, nil)
+	return nll, err
+}
+
+// SuperviseUntil is Supervise with a stopping rule: after every every-th
+// step (and after the last) it calls stop(steps done) and ends the warm
+// start when it says so.
+// It returns the final mean NLL and the number of steps taken.
+func (p *Policy) SuperviseUntil(ts []*textenv.Task, steps, batch int, lr float64, rng *rand.Rand, every int, stop func(done int) (bool, error)) (float64, int, error) {
 	type demo struct {
 		seq  []int
 		from int
@@ -224,12 +236,12 @@ func (p *Policy) Supervise(ts []*textenv.Task, steps, batch int, lr float64, rng
 	for _, t := range ts {
 		pr, err := p.Prompt(t)
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		for _, d := range t.Demos {
 			ids, err := p.voc.Encode(d)
 			if err != nil {
-				return 0, fmt.Errorf("task %s demo: %w", t.ID, err)
+				return 0, 0, fmt.Errorf("task %s demo: %w", t.ID, err)
 			}
 			seq := append(append(append([]int{}, pr...), ids...), lm.EOS)
 			demos = append(demos, demo{seq, len(pr), append(t.ObsMask(d), false)})
@@ -237,7 +249,8 @@ func (p *Policy) Supervise(ts []*textenv.Task, steps, batch int, lr float64, rng
 	}
 	opt := policy.NewAdam(lr)
 	nll := math.NaN()
-	for range steps {
+	done := 0
+	for done < steps {
 		g := make([]float64, p.M.Dim())
 		pick := make([]demo, batch)
 		n := 0
@@ -259,7 +272,7 @@ func (p *Policy) Supervise(ts []*textenv.Task, steps, batch int, lr float64, rng
 			}
 			lps, err := p.M.AddGrad(d.seq, d.from, gl, g)
 			if err != nil {
-				return 0, err
+				return 0, 0, err
 			}
 			for j, v := range lps {
 				if !d.obs[j] {
@@ -271,8 +284,18 @@ func (p *Policy) Supervise(ts []*textenv.Task, steps, batch int, lr float64, rng
 		// g = ∇ Σ gl·log p = ∇(mean NLL): Adam descends on it.
 		opt.Step(p.M.Params(), g)
 		p.Invalidate()
+		done++
+		if stop != nil && every > 0 && (done%every == 0 || done == steps) {
+			end, err := stop(done)
+			if err != nil {
+				return 0, 0, err
+			}
+			if end {
+				break
+			}
+		}
 	}
-	return nll, nil
+	return nll, done, nil
 }
 
 func prefixKey(ti int, toks []int) string {

@@ -33,6 +33,15 @@ type Config struct {
 	// and ArithChain-PRM has three demonstrations per prompt).
 	SFTStepsArith int
 
+	// SFTTarget, when > 0, ends the warm start at the first check (every
+	// SFTCheck steps, at most sftSteps) where the share of solved
+	// completions (reward 1) in a calibration batch of SFTCheckN samples
+	// per prompt reaches SFTTarget: every seed starts RL from a policy that
+	// solves about that share, neither at the ceiling nor at the floor,
+	// however fast its model memorises the demonstrations.
+	SFTTarget           float64
+	SFTCheck, SFTCheckN int
+
 	RLMethod string // any registered credit method (default verl.grpo)
 	// RLSet, when set, holds RLMethod's parameters (otherwise the
 	// variant's, or gamma=1 for a method that is not a variant).
@@ -55,12 +64,22 @@ type Config struct {
 	CriticPrompts int // warm-up batch of the learned value head (× ScoreN)
 }
 
-// QuickConfig is sized for the quick lab (a few seconds per environment).
+// QuickConfig is sized for the quick lab (a few seconds per environment):
+// a fixed number of warm-start steps (length_budget and lab serve use it;
+// lm_tokens uses TokensQuickConfig).
 func QuickConfig() Config {
 	return Config{Model: lm.Config{D: 16, Heads: 2, Layers: 2}, Pool: 2,
 		SFTSteps: 100, SFTBatch: 4, SFTLR: 2e-2,
 		RLIters: 3, RLPrompts: 4, RLN: 4, RLLR: 1e-3,
 		ScorePrompts: 4, ScoreN: 6, MC: 16, MCMin: 4, MCEps: 0.005, CriticPrompts: 4}
+}
+
+// TokensQuickConfig is lm_tokens's quick mode: QuickConfig with the warm
+// start's stopping rule (checks every 25 steps, 2 samples per prompt).
+func TokensQuickConfig() Config {
+	c := QuickConfig()
+	c.SFTTarget, c.SFTCheck, c.SFTCheckN = 0.5, 25, 2
+	return c
 }
 
 func (c Config) sftSteps(env string) int {
@@ -70,17 +89,38 @@ func (c Config) sftSteps(env string) int {
 	return c.SFTSteps
 }
 
-// FullConfig is the full lab's size, bounded by the CPU time of ten
-// seeds on four environments on a shared 2-core machine: the quick model
-// (D = 16, 2 layers; a D = 64, 3-layer model costs about 10× more per
-// token and did not finish ten seeds in hours), more prompts and scored
-// completions, and RL training of the six methods.
+// FullConfig is the D = 16 model with more prompts and scored completions
+// than quick mode, a fixed warm start (120 steps, 300 on the ArithChains)
+// and RL training of the six methods (length_budget and lab serve
+// --full start from it; lm_tokens uses TokensFullConfig).
 func FullConfig() Config {
 	return Config{Model: lm.Config{D: 16, Heads: 2, Layers: 2}, Pool: 4,
 		SFTSteps: 120, SFTStepsArith: 300, SFTBatch: 4, SFTLR: 2e-2,
 		RLIters: 6, RLPrompts: 2, RLN: 6, RLLR: 5e-4,
 		ScorePrompts: 4, ScoreN: 6, MC: 32, MCMin: 3, MCEps: 0.005, CriticPrompts: 4,
 		TrainAll: true, TrainOnly: []string{"grpo", "spo.chain", "treerl", "hicra", "pure", "gae (learned V)"}}
+}
+
+// TokensFullConfig is lm_tokens's full mode, bounded by the wall time of
+// ten seeds on four environments on the shared 2-core machine (≤ 30 min):
+// FullConfig with a D = 48, 2-layer model (67–75 k parameters with the
+// tasks' contexts; about 210 s per seed, one core, under load; SFT
+// learning rate 5e-3, RL 2e-4), chains of up to 3 steps, and a warm start of at
+// most 400 steps that stops once half the calibration samples are solved
+// (checks every 20 steps, 4 samples per prompt). A D = 64, 3-layer model
+// (~0.17 M parameters) did not fit (docs/lab-lm.md gives its measured cost).
+func TokensFullConfig() Config {
+	c := FullConfig()
+	c.Model = lm.Config{D: 48, Heads: 3, Layers: 2}
+	c.Text = textenv.Config{ArithSteps: 3}
+	c.SFTSteps, c.SFTStepsArith, c.SFTLR = 400, 0, 5e-3
+	// RL at 5e-4 (FullConfig's, tuned at D = 16) collapsed the D = 48
+	// model on KBHop within the six iterations (seeds 1–3: solved share on
+	// the first two prompts 0.67/0.25/0.75 → 0.08/0.08/0.00; at 2e-4:
+	// → 0.42/0.17/0.67)
+	c.RLLR = 2e-4
+	c.SFTTarget, c.SFTCheck, c.SFTCheckN = 0.5, 20, 4
+	return c
 }
 
 // MethodScore is one method's per-token credit against the truth.
@@ -96,6 +136,14 @@ type Result struct {
 	Params int
 	// SFTNLL is the warm start's final mean NLL per demo token.
 	SFTNLL float64
+	// SFTSteps is the number of warm-start steps taken and SFTCheckSolved
+	// the solved share of the last calibration batch (NaN without checks).
+	SFTSteps       int
+	SFTCheckSolved float64
+	// ScoredSolved and ScoredTreeSolved are the solved shares (reward 1)
+	// of the scored group and tree batches: the credit is scored where the
+	// policy both succeeds and fails (0 or 1 is a ceiling or floor).
+	ScoredSolved, ScoredTreeSolved float64
 	// Reward: mean sampled reward at initialisation (after SFT) and after RL.
 	RewardSFT, RewardRL float64
 	// RLCurve is the mean batch reward per RL iteration.
@@ -217,7 +265,7 @@ func Run(ctx context.Context, envName string, seed uint64, cfg Config) (*Result,
 		return nil, err
 	}
 	res := &Result{Env: envName, Params: pol.M.Dim()}
-	if res.SFTNLL, err = pol.Supervise(tasks, cfg.sftSteps(envName), cfg.SFTBatch, cfg.SFTLR, stream(seed, envName, "sft")); err != nil {
+	if err := pol.warmStart(tasks, cfg, seed, res); err != nil {
 		return nil, err
 	}
 	ref := pol.M.Clone()
@@ -231,6 +279,7 @@ func Run(ctx context.Context, envName string, seed uint64, cfg Config) (*Result,
 		// variant, same random stream): take its model instead of training
 		// it twice
 		pol.M = res.grpoModel
+		pol.Invalidate()
 		res.RLCurve, res.RewardRL = res.Trained[k].Curve, res.Trained[k].Final
 		if len(res.RLCurve) > 0 {
 			res.RewardSFT = res.RLCurve[0]
@@ -247,6 +296,52 @@ func Run(ctx context.Context, envName string, seed uint64, cfg Config) (*Result,
 	}
 	res.Seconds = time.Since(t0).Seconds()
 	return res, nil
+}
+
+// warmStart runs the supervised warm start (with cfg.SFTTarget's stopping
+// rule when set) and records its NLL, steps and calibration solve rate.
+func (p *Policy) warmStart(ts []*textenv.Task, cfg Config, seed uint64, res *Result) error {
+	env := ts[0].Env
+	res.SFTCheckSolved = math.NaN()
+	var stop func(int) (bool, error)
+	if cfg.SFTTarget > 0 {
+		crng := stream(seed, env, "sftcheck")
+		all := make([]int, len(ts))
+		for i := range all {
+			all[i] = i
+		}
+		stop = func(int) (bool, error) {
+			cs, err := p.sampleBatch(ts, all, cfg.SFTCheckN, false, crng)
+			if err != nil {
+				return false, err
+			}
+			res.SFTCheckSolved = solvedShare(cs)
+			return res.SFTCheckSolved >= cfg.SFTTarget, nil
+		}
+	}
+	var err error
+	res.SFTNLL, res.SFTSteps, err = p.SuperviseUntil(ts, cfg.sftSteps(env), cfg.SFTBatch, cfg.SFTLR, stream(seed, env, "sft"), cfg.SFTCheck, stop)
+	p.Invalidate()
+	return err
+}
+
+// solvedShare is the share of completions with reward 1 (Countdown's 0.1
+// format score does not count).
+func solvedShare(cs []*Completion) float64 {
+	n, k := 0, 0
+	for _, c := range cs {
+		if c.Probe {
+			continue
+		}
+		n++
+		if c.Out.Reward >= 1 {
+			k++
+		}
+	}
+	if n == 0 {
+		return math.NaN()
+	}
+	return float64(k) / float64(n)
 }
 
 // trainAll trains a copy of the warm-started model ref with every
@@ -309,7 +404,7 @@ func Train(ctx context.Context, envName string, seed uint64, cfg Config) (*lm.Mo
 		return nil, nil, err
 	}
 	res := &Result{Env: envName, Params: pol.M.Dim()}
-	if res.SFTNLL, err = pol.Supervise(tasks, cfg.sftSteps(envName), cfg.SFTBatch, cfg.SFTLR, stream(seed, envName, "sft")); err != nil {
+	if err := pol.warmStart(tasks, cfg, seed, res); err != nil {
 		return nil, nil, err
 	}
 	if err := pol.rl(ctx, tasks, cfg, seed, res); err != nil {
@@ -628,6 +723,7 @@ func (p *Policy) scoreAll(ts []*textenv.Task, ref *lm.Model, cfg Config, seed ui
 	if err != nil {
 		return err
 	}
+	res.ScoredSolved, res.ScoredTreeSolved = solvedShare(group), solvedShare(trees)
 	trng := stream(seed, env, "truth")
 	gs, err := p.prepare(ts, group, ref, cfg, trng, &res.TruthStats)
 	if err != nil {

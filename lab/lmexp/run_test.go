@@ -155,3 +155,120 @@ func TestTrainOnlyReusesGRPO(t *testing.T) {
 		t.Fatalf("reused final reward %v, trained alone %v", r.RewardRL, alone.RewardRL)
 	}
 }
+
+// TestSuperviseUntilStops: the stopping rule is asked after every
+// every-th step and after the last, and the warm start ends when it says so.
+func TestSuperviseUntilStops(t *testing.T) {
+	ts, err := textenv.Pool("arithchain", 1, textenv.Config{}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := NewPolicy(QuickConfig().Model, ts, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var asked []int
+	_, steps, err := p.SuperviseUntil(ts, 25, 2, 2e-2, rand.New(rand.NewPCG(1, 1)), 10, func(done int) (bool, error) {
+		asked = append(asked, done)
+		return done >= 20, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if steps != 20 || len(asked) != 2 || asked[0] != 10 || asked[1] != 20 {
+		t.Errorf("stopped after %d steps, asked at %v (want 20 steps, asked at [10 20])", steps, asked)
+	}
+	asked = nil
+	if _, steps, err = p.SuperviseUntil(ts, 25, 2, 2e-2, rand.New(rand.NewPCG(1, 1)), 10, func(done int) (bool, error) {
+		asked = append(asked, done)
+		return false, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if steps != 25 || len(asked) != 3 || asked[2] != 25 {
+		t.Errorf("ran %d steps, asked at %v (want 25 steps, asked at [10 20 25])", steps, asked)
+	}
+}
+
+// TestWarmStartTarget: with SFTTarget the warm start ends at a check whose
+// calibration batch solves at least the target share, or at the step cap.
+func TestWarmStartTarget(t *testing.T) {
+	ts, err := textenv.Pool("arithchain", 2, textenv.Config{}, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := QuickConfig()
+	cfg.SFTSteps, cfg.SFTCheck, cfg.SFTCheckN, cfg.SFTTarget = 300, 20, 4, 0.5
+	p, err := NewPolicy(cfg.Model, ts, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := &Result{}
+	if err := p.warmStart(ts, cfg, 3, res); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d steps, calibration solved %.2f", res.SFTSteps, res.SFTCheckSolved)
+	if res.SFTSteps%20 != 0 && res.SFTSteps != 300 {
+		t.Errorf("stopped after %d steps, not at a check", res.SFTSteps)
+	}
+	if res.SFTSteps < 300 && !(res.SFTCheckSolved >= 0.5) {
+		t.Errorf("stopped after %d steps at a solved share %v below the target", res.SFTSteps, res.SFTCheckSolved)
+	}
+	if res.SFTSteps == 300 {
+		t.Errorf("never reached a solved share of 0.5 in 300 steps (last %v): the test's task is too hard for its model", res.SFTCheckSolved)
+	}
+}
+
+func TestSolvedShare(t *testing.T) {
+	cs := []*Completion{{Parent: -1}, {Parent: -1}, {Parent: -1}, {Parent: 0, At: 3}, {Parent: 0, Probe: true}}
+	cs[0].Out.Reward, cs[1].Out.Reward, cs[2].Out.Reward, cs[3].Out.Reward, cs[4].Out.Reward = 1, 0.1, 0, 1, 1
+	// 2 of the 4 sampled completions (the probe does not count) have reward 1
+	if got := solvedShare(cs); got != 0.5 {
+		t.Errorf("solved share %v, want 0.5", got)
+	}
+	if got := solvedShare(nil); !math.IsNaN(got) {
+		t.Errorf("empty batch: %v, want NaN", got)
+	}
+}
+
+// TestPrefillFollowsModel: after p.M is replaced by another model (Run
+// swaps in the trained GRPO copy), sampling uses the new model's prompt
+// prefill, not one cached from the old model: the behaviour log-probs of
+// the sampled completions equal the new model's own scores.
+func TestPrefillFollowsModel(t *testing.T) {
+	ts, err := textenv.Pool("arithchain", 1, textenv.Config{}, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := NewPolicy(QuickConfig().Model, ts, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Group(ts, 0, 1, rand.New(rand.NewPCG(1, 1))); err != nil { // fills the prefill
+		t.Fatal(err)
+	}
+	other := p.M.Clone()
+	for i := range other.Params() {
+		other.Params()[i] *= 1.5
+	}
+	p.M = other
+	cs, err := p.Group(ts, 0, 2, rand.New(rand.NewPCG(2, 2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, err := p.Prompt(ts[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range cs {
+		st, err := other.Score(append(append([]int{}, pr...), c.Tokens...), len(pr))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for j, lp := range st.LogProb {
+			if math.Abs(lp-c.LogP[j]) > 1e-9 {
+				t.Fatalf("completion %d token %d: sampled with log-prob %v, the current model gives %v", i, j, c.LogP[j], lp)
+			}
+		}
+	}
+}
