@@ -102,7 +102,7 @@ func TestGroupEquivalents(t *testing.T) {
 	add("b", 0.1, 0.3)
 	add("c", 0.1, 0.2)
 	mx.Cells = append(mx.Cells, result.Cell{Method: "d", Env: "e1", Status: "n/a", Reason: "x"}, result.Cell{Method: "d", Env: "e2", Status: "n/a", Reason: "x"})
-	groupEquivalents(mx)
+	GroupEquivalents(mx)
 	if len(mx.Methods) != 3 || mx.Methods[0] != "a" || mx.Methods[1] != "b" || mx.Methods[2] != "d" || len(mx.Equivalents["a"]) != 1 || mx.Equivalents["a"][0] != "c" {
 		t.Fatalf("%v %v", mx.Methods, mx.Equivalents)
 	}

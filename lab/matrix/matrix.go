@@ -117,7 +117,7 @@ func Run(ctx context.Context, x *run.Ctx) (*result.Result, error) {
 		}
 	}
 	mx.Inputs = derivedInputDocs()
-	groupEquivalents(mx)
+	GroupEquivalents(mx)
 	res.Matrix = mx
 	for ei, e := range envErr {
 		if e != "" {
@@ -220,12 +220,12 @@ func scoreStages(ctx context.Context, x *run.Ctx, mx *result.Matrix, rows []matr
 	return nil
 }
 
-// groupEquivalents finds the rows that are the same function on the
+// GroupEquivalents finds the rows that are the same function on the
 // lab's data (every cell's status and every metric of every seed equal,
 // e.g. profiles of GRPO/RLOO that differ only where the lab's data never
 // goes): the first stays in Methods with the others in Equivalents, the
 // others leave Methods (their cells stay in Cells and results.json).
-func groupEquivalents(m *result.Matrix) {
+func GroupEquivalents(m *result.Matrix) {
 	sig := func(name string) string {
 		var b strings.Builder
 		for _, e := range m.Envs {

@@ -329,15 +329,26 @@ func seedsText(f result.Finding) string {
 	return strconv.Itoa(f.Diff.N)
 }
 
-// cellText is a matrix cell: mean [lo, hi] (n) with one number format.
-func cellText(v result.Interval) string {
+// cellText is a matrix cell of metric: mean [lo, hi] (n) with one
+// number format, the interval clipped to the range the metric can take
+// (result.MetricRange, as the findings' intervals are: a Pearson
+// interval never leaves [−1, 1], whoever built the cell).
+func cellText(v result.Interval, metric string) string {
 	if math.IsNaN(v.Mean) {
 		return "NaN"
 	}
 	if v.N < 2 {
 		return fmt.Sprintf("%s (%d)", result.Num(v.Mean), v.N)
 	}
-	return fmt.Sprintf("%s [%s, %s] (%d)", result.Num(v.Mean), result.Num(v.Lo), result.Num(v.Hi), v.N)
+	lo, hi := result.MetricRange(metric)
+	return fmt.Sprintf("%s [%s, %s] (%d)", result.Num(v.Mean), result.Num(math.Max(v.Lo, lo)), result.Num(math.Min(v.Hi, hi)), v.N)
+}
+
+// returnCellText is a cell of the trained-return matrix: the final
+// return, the area under the learning curve and the tuned rate.
+func returnCellText(c *result.Cell) string {
+	return fmt.Sprintf("%s; auc %s; lr %s", cellText(c.Metrics["return"], "return"), cellText(c.Metrics["auc_return"], "auc_return"),
+		result.Num(c.Metrics["lr"].Mean))
 }
 
 func seedList(s []uint64) string {
@@ -359,8 +370,10 @@ func mdEsc(s string) string { return strings.ReplaceAll(s, "|", "\\|") }
 
 func writeMatrixMD(b *strings.Builder, mx *result.Matrix) {
 	if mx.Metric == "return" {
-		b.WriteString("Final exact expected return after training at the best of the learning rates (mean [95% interval] (seeds), rate in " +
-			"results.json); `n/a`: the method needs an input the default batch lacks.\n\n")
+		b.WriteString("Final exact expected return after training, then `auc`, the mean exact return over the learning curve's " +
+			"evaluation points (learning speed), each mean [95% interval] (seeds), and `lr`, the Adam rate chosen on separate tuning " +
+			"seeds (the reported seeds never take part in the choice; results.json has the tuning runs); `n/a`: the method needs an input " +
+			"the default batch lacks.\n\n")
 		b.WriteString("| method | " + strings.Join(mx.Envs, " | ") + " |\n|---|" + strings.Repeat("---|", len(mx.Envs)) + "\n")
 		for _, m := range mx.Methods {
 			cells := make([]string, len(mx.Envs))
@@ -369,7 +382,7 @@ func writeMatrixMD(b *strings.Builder, mx *result.Matrix) {
 				switch {
 				case c == nil:
 				case c.Status == "ok":
-					cells[j] = cellText(c.Metrics["return"]) + " @" + result.Num(c.Metrics["best_lr"].Mean)
+					cells[j] = returnCellText(c)
 				case c.Status == "n/a":
 					cells[j] = "n/a"
 				default:
@@ -379,6 +392,7 @@ func writeMatrixMD(b *strings.Builder, mx *result.Matrix) {
 			fmt.Fprintf(b, "| %s | %s |\n", m, strings.Join(cells, " | "))
 		}
 		b.WriteString("\n")
+		writeEquivalentsMD(b, mx, "Methods whose learning curves were bitwise identical on every environment (the same function on the lab's data) are trained and shown once:")
 		return
 	}
 	b.WriteString("Pearson correlation of the method's credit with A^π: mean [95% interval] (seeds), and for methods that read a critic " +
@@ -399,7 +413,7 @@ func writeMatrixMD(b *strings.Builder, mx *result.Matrix) {
 			case c == nil:
 				cells[j] = ""
 			case c.Status == "ok":
-				cells[j] = cellText(c.Metrics["pearson"])
+				cells[j] = cellText(c.Metrics["pearson"], "pearson")
 				if cv, ok := c.Metrics["critic_coverage"]; ok {
 					cells[j] += fmt.Sprintf(" cov %s", result.Num(cv.Mean))
 				}
@@ -437,7 +451,7 @@ func writeMatrixMD(b *strings.Builder, mx *result.Matrix) {
 					if c.Method == m && c.Env == e {
 						switch c.Status {
 						case "ok":
-							cells[j] = cellText(c.Metrics["pearson"])
+							cells[j] = cellText(c.Metrics["pearson"], "pearson")
 						case "n/a":
 							cells[j] = "n/a"
 						default:
@@ -450,15 +464,7 @@ func writeMatrixMD(b *strings.Builder, mx *result.Matrix) {
 		}
 		b.WriteString("\n")
 	}
-	if len(mx.Equivalents) > 0 {
-		b.WriteString("Rows that scored exactly the same on every cell and seed (the same function on the lab's data) are shown once:\n\n")
-		for _, m := range mx.Methods {
-			if eq := mx.Equivalents[m]; len(eq) > 0 {
-				fmt.Fprintf(b, "- `%s` = %s\n", m, "`"+strings.Join(eq, "`, `")+"`")
-			}
-		}
-		b.WriteString("\n")
-	}
+	writeEquivalentsMD(b, mx, "Rows that scored exactly the same on every cell and seed (the same function on the lab's data) are shown once:")
 	if len(mx.Inputs) > 0 {
 		b.WriteString("Inputs the lab derives from the environments' own structure, method by method (and why some methods stay n/a):\n\n")
 		for _, s := range mx.Inputs {
@@ -466,6 +472,20 @@ func writeMatrixMD(b *strings.Builder, mx *result.Matrix) {
 		}
 		b.WriteString("\n")
 	}
+}
+
+// writeEquivalentsMD lists the matrix's groups of equivalent rows.
+func writeEquivalentsMD(b *strings.Builder, mx *result.Matrix, intro string) {
+	if len(mx.Equivalents) == 0 {
+		return
+	}
+	b.WriteString(intro + "\n\n")
+	for _, m := range mx.Methods {
+		if eq := mx.Equivalents[m]; len(eq) > 0 {
+			fmt.Fprintf(b, "- `%s` = %s\n", m, "`"+strings.Join(eq, "`, `")+"`")
+		}
+	}
+	b.WriteString("\n")
 }
 
 func appendUnique(xs []string, s string) []string {
@@ -522,7 +542,7 @@ Credit is scored against the exact advantage A<sup>π</sup><sub>t</sub>(s,a) = Q
 {{end}}</table>{{range .R.Findings}}{{if .Detail}}<p><small>{{.Claim}}: {{.Detail}}</small></p>{{end}}{{end}}{{end}}
 {{range .Images}}<figure><img alt="{{.Name}}" src="{{.URI}}"><figcaption>{{.Caption}}</figcaption></figure>
 {{end}}
-{{if .MatrixRows}}<details open><summary>Matrix cells: Pearson(Â, A<sup>π</sup>) mean [95% interval] (seeds); hover for sign agreement, cosine and critic coverage</summary><div class="scroll"><table class="matrix"><tr><th>method</th>{{range .R.Matrix.Envs}}<th>{{.}}</th>{{end}}</tr>
+{{if .MatrixRows}}<details open><summary>{{.MatrixSummary}}</summary><div class="scroll"><table class="matrix"><tr><th>method</th>{{range .R.Matrix.Envs}}<th>{{.}}</th>{{end}}</tr>
 {{range .MatrixRows}}<tr><td>{{.Method}}{{if .Equiv}}<br><small>= {{.Equiv}}</small>{{end}}</td>{{range .Cells}}<td class="{{.Class}}" title="{{.Title}}">{{.Text}}</td>{{end}}</tr>
 {{end}}</table></div></details>{{end}}
 {{range .Stages}}<details><summary>{{.Title}}</summary><div class="scroll"><table class="matrix"><tr><th>method</th>{{range .Envs}}<th>{{.}}</th>{{end}}</tr>
@@ -573,7 +593,9 @@ type htmlSection struct {
 	R          *result.Result
 	Images     []htmlImage
 	MatrixRows []htmlMatrixRow
-	Stages     []htmlStage
+	// MatrixSummary says what the matrix cells hold.
+	MatrixSummary template.HTML
+	Stages        []htmlStage
 }
 
 type htmlStage struct {
@@ -602,6 +624,10 @@ func HTML(rep *result.Report, dir string) ([]byte, error) {
 				Caption: caption(r, p, len(rep.Seeds))})
 		}
 		if r.Matrix != nil {
+			s.MatrixSummary = "Matrix cells: Pearson(Â, A<sup>π</sup>) mean [95% interval] (seeds); hover for sign agreement, cosine and critic coverage"
+			if r.Matrix.Metric == "return" {
+				s.MatrixSummary = "Matrix cells: final exact return, auc (mean exact return over the learning curve), each mean [95% interval] (seeds), and the learning rate tuned on separate seeds"
+			}
 			for _, m := range r.Matrix.Methods {
 				row := htmlMatrixRow{Method: m, Equiv: strings.Join(r.Matrix.Equivalents[m], ", ")}
 				for _, e := range r.Matrix.Envs {
@@ -615,11 +641,15 @@ func HTML(rep *result.Report, dir string) ([]byte, error) {
 							key = r.Matrix.Metric
 						}
 						pe := c.Metrics[key]
-						hc.Text = cellText(pe)
+						hc.Text = cellText(pe, key)
 						if math.IsNaN(pe.Mean) {
 							hc.Class = "nan"
 						}
 						hc.Title = fmt.Sprintf("sign agreement %s; cosine %s", ivString(c.Metrics["sign_agreement"]), ivString(c.Metrics["cosine"]))
+						if key == "return" {
+							hc.Text = returnCellText(c)
+							hc.Title = "final exact return; auc: mean exact return over the learning curve; lr: rate tuned on separate seeds"
+						}
 						if cv, ok := c.Metrics["critic_coverage"]; ok {
 							hc.Title += "; critic coverage " + result.Num(cv.Mean)
 						}
@@ -645,7 +675,7 @@ func HTML(rep *result.Report, dir string) ([]byte, error) {
 							}
 							switch c.Status {
 							case "ok":
-								hc.Text = cellText(c.Metrics["pearson"])
+								hc.Text = cellText(c.Metrics["pearson"], "pearson")
 								if math.IsNaN(c.Metrics["pearson"].Mean) {
 									hc.Class = "nan"
 								}

@@ -21,6 +21,12 @@ type Spec struct {
 	Method string
 	Set    map[string]any // parameter overrides (on top of the method profile's)
 	Label  string         // display name (default: Method)
+	// Stream, when set, names the training batches' random stream in
+	// place of Label and Method: runs of different methods with the same
+	// Stream, seed and environment draw the same random numbers (common
+	// random numbers), so two methods that assign the same credit train
+	// bit for bit the same policy. "" = a stream per Label and Method.
+	Stream string
 
 	MLP       bool    // MLP policy instead of tabular
 	InitScale float64 // tabular initial logits' std
@@ -170,8 +176,12 @@ func newLoop(x *run.Ctx, seed uint64, s Spec) (*loop, error) {
 	if err != nil {
 		return nil, err
 	}
+	stream := []string{s.Env, "train", s.Label, s.Method}
+	if s.Stream != "" {
+		stream = []string{s.Env, "train", s.Stream}
+	}
 	l := &loop{x: x, seed: seed, s: s, e: e, m: m, prof: prof, tm: tm,
-		rng: x.Rng(seed, s.Env, "train", s.Label, s.Method),
+		rng: x.Rng(seed, stream...),
 		opt: policy.NewAdam(s.LR),
 		out: &Out{Curves: map[string][]float64{}, Batch: map[string][]float64{}, Final: map[string]float64{}}}
 	if s.MLP {
