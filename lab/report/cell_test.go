@@ -1,6 +1,7 @@
 package report
 
 import (
+	"math"
 	"strings"
 	"testing"
 
@@ -52,6 +53,22 @@ func TestReturnMatrixCells(t *testing.T) {
 	for _, want := range []string{"| verl.grpo | 0.900 [0.800, 1.000] (10); auc 0.500 [0.400, 0.600] (10); lr 0.100 |", "- `verl.grpo` = `knapsack.grpo`"} {
 		if !strings.Contains(md, want) {
 			t.Fatalf("missing %q in\n%s", want, md)
+		}
+	}
+}
+
+// TestScaleColumns: the trained-return heat-map colours each environment
+// from its lowest method to its highest.
+func TestScaleColumns(t *testing.T) {
+	nan := math.NaN()
+	z := [][]float64{{2, 0.5, nan}, {10, 0.5, 3}, {6, nan, -1}}
+	scaleColumns(z)
+	want := [][]float64{{0, 0.5, nan}, {1, 0.5, 1}, {0.5, nan, 0}}
+	for i := range z {
+		for j := range z[i] {
+			if g, w := z[i][j], want[i][j]; !(g == w || math.IsNaN(g) && math.IsNaN(w)) {
+				t.Errorf("z[%d][%d] = %v, want %v", i, j, g, w)
+			}
 		}
 	}
 }

@@ -200,6 +200,31 @@ func (g grid) Z(c, r int) float64 { return g.z[g.rows-1-r][c] }
 func (g grid) X(c int) float64    { return float64(c) }
 func (g grid) Y(r int) float64    { return float64(r) }
 
+// scaleColumns maps each column of z ([row][col]) linearly onto [0, 1],
+// its lowest value to 0 and its highest to 1 (0.5 where they are equal);
+// NaN stays NaN.
+func scaleColumns(z [][]float64) {
+	if len(z) == 0 {
+		return
+	}
+	for j := range z[0] {
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for i := range z {
+			if v := z[i][j]; !math.IsNaN(v) {
+				lo, hi = math.Min(lo, v), math.Max(hi, v)
+			}
+		}
+		for i := range z {
+			if v := z[i][j]; !math.IsNaN(v) {
+				z[i][j] = 0.5
+				if hi > lo {
+					z[i][j] = (v - lo) / (hi - lo)
+				}
+			}
+		}
+	}
+}
+
 // plotMatrix draws the credit-accuracy matrix of one metric as a heat-map
 // with the value in each cell and a colour bar; cells without a number
 // are drawn apart: n/a (the lab cannot feed the method) light grey,
@@ -236,6 +261,13 @@ func plotMatrix(mx *result.Matrix, metric string, lo, hi float64, dir, name stri
 				labels.Labels = append(labels.Labels, result.Num(v))
 			}
 		}
+	}
+	// Returns have each environment's own scale (Sokoban's reach 10, the
+	// chains' 1): each column is coloured from its lowest method (0) to its
+	// highest (1); the cells print the returns themselves.
+	perEnv := metric == "return"
+	if perEnv {
+		scaleColumns(g.z)
 	}
 	cm := moreland.SmoothBlueRed()
 	cm.SetMin(lo)
@@ -293,6 +325,9 @@ func plotMatrix(mx *result.Matrix, metric string, lo, hi float64, dir, name stri
 	bar.HideX()
 	bar.Y.Padding = 0
 	bar.Y.Label.Text = metricLabel(metric)
+	if perEnv {
+		bar.Y.Label.Text += " (0: the environment's lowest, 1: its highest)"
+	}
 	cb := &plotter.ColorBar{ColorMap: cm, Vertical: true}
 	bar.Add(cb)
 	w := vg.Length(6+1.8*float64(g.cols)) * vg.Centimeter

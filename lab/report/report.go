@@ -52,7 +52,7 @@ func Write(rep *result.Report, dir string) error {
 				maps = append(maps, struct {
 					metric string
 					lo, hi float64
-				}{"return", -1, 1})
+				}{"return", 0, 1}) // colours scaled per environment (plotMatrix)
 			}
 			for _, m := range maps {
 				name := r.Experiment.Name + "_" + m.metric
@@ -576,6 +576,10 @@ type htmlMatrixRow struct {
 // caption says what a plot shows and what its band or bars are.
 func caption(r *result.Result, name string, seeds int) string {
 	switch {
+	case strings.HasSuffix(name, "matrix_return"):
+		return fmt.Sprintf("Heat-map: the final exact return, mean over %d seeds per cell; colours are scaled per environment (column), "+
+			"from its lowest method to its highest, since the environments' returns have different ranges. Light grey: n/a, the lab "+
+			"cannot feed the method. The table below gives each cell's 95%% interval.", seeds)
 	case strings.Contains(name, "matrix_"):
 		return fmt.Sprintf("Heat-map: the mean over %d seeds per cell (colour bar on the right). Light grey: n/a, the lab cannot feed the "+
 			"method; yellow \"NaN\": the method's credit was constant, so the metric is undefined; dark grey \"err\": the method failed. "+
