@@ -238,13 +238,7 @@ func (f *follower) copyable(w *Writer) []bool {
 	out := make([]bool, len(w.cols))
 	any := false
 	for i, c := range w.cols {
-		k := -1
-		switch c.kind {
-		case outTokens:
-			k = 0
-		case outFloats:
-			k = 1 + c.field
-		}
+		k := c.arrayBit()
 		if k >= 0 && f.src[k] >= 0 && all&(1<<k) != 0 {
 			out[i] = true
 			any = true
@@ -284,13 +278,7 @@ func (f *follower) placeholders(w *Writer, copied []bool) error {
 		return nil
 	}
 	for i, c := range w.cols {
-		k := -1
-		switch c.kind {
-		case outTokens:
-			k = 0
-		case outFloats:
-			k = 1 + c.field
-		}
+		k := c.arrayBit()
 		if k >= 0 && held&(1<<k) != 0 && (copied == nil || !copied[i]) {
 			return fmt.Errorf("parquet: column %s was not read from the input (Reader.Needs) and cannot be copied into this row group: it cannot be written", c.path[0])
 		}

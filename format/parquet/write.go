@@ -92,6 +92,18 @@ type outColumn struct {
 	top    pq.Node // the top-level field
 }
 
+// arrayBit is the column's bit in the masks of per-token arrays kept by
+// a follower (0: token ids, 1+i: floatFields[i]), or -1 for the others.
+func (c *outColumn) arrayBit() int {
+	switch c.kind {
+	case outTokens:
+		return 0
+	case outFloats:
+		return 1 + c.field
+	}
+	return -1
+}
+
 var floatFields = []string{"response_mask", "old_log_probs", "ref_log_prob", "token_level_rewards", "values", "advantages", "returns", "loss_weights", "rollout_log_probs"}
 
 func floatsOf(t *rollout.Trajectory) [9][]float64 {

@@ -10,6 +10,7 @@ import (
 	"github.com/credo-rl/credo/lab/matrix"
 	"github.com/credo-rl/credo/lab/result"
 	"github.com/credo-rl/credo/lab/run"
+	"github.com/credo-rl/credo/lab/score"
 	"github.com/credo-rl/credo/lab/train"
 )
 
@@ -250,7 +251,7 @@ func trainedMatrix(ctx context.Context, x *run.Ctx, res *result.Result, methods 
 				}
 				label := fmt.Sprintf("%s (tuning, lr %g)", reps[ri], lr)
 				res.Rows = append(res.Rows, result.RowOf(envNames[ei], label, "auc_return", auc), result.RowOf(envNames[ei], label, "return", fin))
-				if m := mean(auc); m > best {
+				if m := score.Mean(auc); m > best {
 					best, chosen[ri][ei] = m, li
 				}
 			}
@@ -329,17 +330,6 @@ func statusOf(reason string) string {
 		return "error"
 	}
 	return "n/a"
-}
-
-func mean(v []float64) float64 {
-	if len(v) == 0 {
-		return math.NaN()
-	}
-	s := 0.0
-	for _, x := range v {
-		s += x
-	}
-	return s / float64(len(v))
 }
 
 // trainedFinding is one claim the trained matrix tests: B trains to a
