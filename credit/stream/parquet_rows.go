@@ -27,14 +27,21 @@ func (r *run) parquetByRow(x *index) bool {
 	if err != nil || spec.Kind != format.Parquet || spec.Compression != format.None {
 		return false
 	}
-	f, err := os.Open(r.in)
+	return string(fileHead(r.in)) == "PAR1"
+}
+
+// fileHead returns the first 4 bytes of the file at path (fewer for a
+// shorter file, none when it cannot be read): enough to tell Parquet's
+// magic from gzip's and Zstandard's.
+func fileHead(path string) []byte {
+	f, err := os.Open(path)
 	if err != nil {
-		return false
+		return nil
 	}
 	defer f.Close()
-	var head [4]byte
-	n, _ := f.ReadAt(head[:], 0)
-	return string(head[:n]) == "PAR1"
+	head := make([]byte, 4)
+	n, _ := f.ReadAt(head, 0)
+	return head[:n]
 }
 
 // parquetCopy is the decompressed copy of a compressed Parquet input
@@ -60,14 +67,7 @@ func (r *run) compressedParquet() bool {
 	if err != nil || spec.Kind != format.Parquet {
 		return false
 	}
-	f, err := os.Open(r.in)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	var head [4]byte
-	n, _ := f.ReadAt(head[:], 0)
-	return format.IsCompressed(head[:n])
+	return format.IsCompressed(fileHead(r.in))
 }
 
 // decompressParquet writes the decompressed input to a temporary file
