@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
+	"strconv"
 
 	"github.com/credo-rl/credo/credit"
 	"github.com/credo-rl/credo/lab/matrix"
@@ -38,6 +40,11 @@ type trainedConfig struct {
 	// the equivalence probe (the first tuning seed's run at that rate).
 	LRs     []float64
 	ProbeLR int
+	// Extend is the most rates added beyond each end of LRs for a cell
+	// whose best tuning rate is at that end (the next rates of the
+	// 1–3–10 ladder, one per round), so that the chosen rate is bracketed
+	// by a worse one on both sides wherever the cap is not reached.
+	Extend int
 	// Iters is the training budget, EvalEvery the spacing of the exact
 	// evaluations whose mean is auc_return.
 	Iters, EvalEvery int
@@ -68,7 +75,10 @@ var trainedDesign = trainedConfig{
 	// (commit 273d2af) the top rate 1 in 185 of 263: the sweep did not
 	// bracket the best rate, so it gained a fourth, 3. The probe stays at
 	// 0.3.
-	LRs: []float64{0.1, 0.3, 1, 3}, ProbeLR: 1,
+	// The fixed grid still left the top rate chosen in 115 of 263 cells
+	// (commit ec8813e), so a cell whose best rate is at an end of the
+	// grid now tries the next rates beyond it, up to 3 per end (0.01 to 100).
+	LRs: []float64{0.1, 0.3, 1, 3}, ProbeLR: 1, Extend: 3,
 	Iters: 40, EvalEvery: 4,
 	// Far from any seed a run of the lab uses (Options.Seed counts up from 1).
 	TuneSeeds: []uint64{1 << 40, 1<<40 + 1, 1<<40 + 2},
@@ -85,7 +95,9 @@ func runTrainedMatrix(ctx context.Context, x *run.Ctx) (*result.Result, error) {
 			"(iterations 0, 4, …, 40), the area under the learning curve (learning speed)",
 		"selection": fmt.Sprintf("the learning rate is chosen per (method, environment) by the mean auc_return over %d separate tuning "+
 			"seeds (%v); the chosen rate is then trained on the experiment's seeds, which never take part in the choice "+
-			"(no optimistic pick on the reported seeds)", len(c.TuneSeeds), c.TuneSeeds),
+			"(no optimistic pick on the reported seeds); a cell whose best rate is at an end of the grid tries the next rate beyond "+
+			"that end on the 1–3–10 ladder, one per round, up to %d per end (config rate_cells counts the cells extended and those "+
+			"whose chosen rate is still at an end of their tuned rates)", len(c.TuneSeeds), c.TuneSeeds, c.Extend),
 		"equivalents": fmt.Sprintf("methods that are the same function on the lab's data are trained once: the first tuning seed's runs at "+
 			"lr %g are the probe, and methods whose probe learning curves are bitwise identical on every environment (or n/a for "+
 			"the same reason) are grouped with matrix.GroupEquivalents, the credit matrix's notion of equivalent profiles; "+
@@ -182,80 +194,150 @@ func trainedMatrix(ctx context.Context, x *run.Ctx, res *result.Result, methods 
 		mIndex[m.Name] = mi
 	}
 
-	// Phase 2: tuning (reps × envs × rates × tuning seeds, the probe reused).
-	type tj struct{ ri, ei, li, ti int }
-	var tjobs []tj
+	// Phase 2: tuning, in rounds. Round 0 runs every rate of the grid on
+	// every tuning seed (the probe reused); each later round adds, to every
+	// cell whose best rate is still at an end of its rates, the next rate
+	// of the 1–3–10 ladder beyond that end, up to c.Extend rates per end.
+	type cellKey struct{ ri, ei int }
+	type tj struct {
+		ri, ei, ti int
+		lr         float64
+	}
+	rates := map[cellKey][]float64{}                // the cell's tuned rates, ascending
+	tuned := map[cellKey]map[float64][]trainedRun{} // rate → per tuning seed
+	grown := map[cellKey][2]int{}                   // rates added below, above
+	chosen := make([][]float64, len(reps))          // the chosen rate; 0 when none
+	cellReason := make([][]string, len(reps))
+	pending := map[cellKey][]float64{}             // rates to run this round
+	failedRate := map[cellKey]map[float64]string{} // added rates whose runs failed
 	for ri, name := range reps {
+		chosen[ri] = make([]float64, ne)
+		cellReason[ri] = make([]string, ne)
 		for ei := range c.Envs {
 			if probe[mIndex[name]*ne+ei].reason != "" {
 				continue
 			}
-			for li := range c.LRs {
-				for ti := range c.TuneSeeds {
-					if li == c.ProbeLR && ti == 0 {
-						continue
+			k := cellKey{ri, ei}
+			tuned[k] = map[float64][]trainedRun{c.LRs[c.ProbeLR]: make([]trainedRun, len(c.TuneSeeds))}
+			tuned[k][c.LRs[c.ProbeLR]][0] = probe[mIndex[name]*ne+ei]
+			pending[k] = append([]float64(nil), c.LRs...)
+		}
+	}
+	nTune := 0
+	for len(pending) > 0 {
+		var tjobs []tj
+		for ri := range reps {
+			for ei := range c.Envs {
+				k := cellKey{ri, ei}
+				for _, lr := range pending[k] {
+					if tuned[k][lr] == nil {
+						tuned[k][lr] = make([]trainedRun, len(c.TuneSeeds))
 					}
-					tjobs = append(tjobs, tj{ri, ei, li, ti})
+					for ti := range c.TuneSeeds {
+						if lr == c.LRs[c.ProbeLR] && ti == 0 {
+							continue
+						}
+						tjobs = append(tjobs, tj{ri, ei, ti, lr})
+					}
+					rates[k] = insertSorted(rates[k], lr)
 				}
 			}
 		}
-	}
-	tune := make([]trainedRun, len(tjobs))
-	x.Total(len(tjobs))
-	err = x.Parallel(ctx, len(tjobs), func(j int) error {
-		jb := tjobs[j]
-		r, err := trainOnce(ctx, x, c, reps[jb.ri], c.Envs[jb.ei], c.LRs[jb.li], c.TuneSeeds[jb.ti])
-		tune[j] = r
-		x.Tick(1)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	// tuned[ri][ei][li] = per tuning seed runs
-	tuned := make([][][][]trainedRun, len(reps))
-	for ri, name := range reps {
-		tuned[ri] = make([][][]trainedRun, ne)
-		for ei := range c.Envs {
-			tuned[ri][ei] = make([][]trainedRun, len(c.LRs))
-			for li := range c.LRs {
-				tuned[ri][ei][li] = make([]trainedRun, len(c.TuneSeeds))
-			}
-			tuned[ri][ei][c.ProbeLR][0] = probe[mIndex[name]*ne+ei]
+		tune := make([]trainedRun, len(tjobs))
+		x.Total(len(tjobs))
+		err = x.Parallel(ctx, len(tjobs), func(j int) error {
+			jb := tjobs[j]
+			r, err := trainOnce(ctx, x, c, reps[jb.ri], c.Envs[jb.ei], jb.lr, c.TuneSeeds[jb.ti])
+			tune[j] = r
+			x.Tick(1)
+			return err
+		})
+		if err != nil {
+			return nil, err
 		}
-	}
-	for j, jb := range tjobs {
-		tuned[jb.ri][jb.ei][jb.li][jb.ti] = tune[j]
-	}
-	// The chosen rate: the best mean auc_return over the tuning seeds
-	// (ties: the first rate); -1 when the cell is n/a or failed.
-	chosen := make([][]int, len(reps))
-	cellReason := make([][]string, len(reps))
-	for ri := range reps {
-		chosen[ri] = make([]int, ne)
-		cellReason[ri] = make([]string, ne)
-		for ei := range c.Envs {
-			chosen[ri][ei] = -1
-			best := math.Inf(-1)
-			for li, lr := range c.LRs {
-				var auc, fin []float64
-				for _, r := range tuned[ri][ei][li] {
-					if r.reason != "" {
-						cellReason[ri][ei] = r.reason
+		nTune += len(tjobs)
+		for j, jb := range tjobs {
+			tuned[cellKey{jb.ri, jb.ei}][jb.lr][jb.ti] = tune[j]
+		}
+		// The chosen rate: the best mean auc_return over the tuning seeds
+		// (ties: the lower rate); none when a run is n/a or failed.
+		// A failed run at a rate of the grid voids the cell; one at an
+		// added rate drops that rate (its rows stay) and ends that end's
+		// extension.
+		next := map[cellKey][]float64{}
+		for k, added := range pending {
+			for _, lr := range added {
+				for _, r := range tuned[k][lr] {
+					if r.reason == "" {
 						continue
 					}
+					if slices.Contains(c.LRs, lr) {
+						cellReason[k.ri][k.ei] = r.reason
+					} else if failedRate[k] == nil {
+						failedRate[k] = map[float64]string{lr: r.reason}
+					} else {
+						failedRate[k][lr] = r.reason
+					}
+				}
+			}
+			if cellReason[k.ri][k.ei] != "" {
+				chosen[k.ri][k.ei] = 0
+				continue
+			}
+			var usable []float64
+			for _, lr := range rates[k] {
+				if failedRate[k][lr] == "" {
+					usable = append(usable, lr)
+				}
+			}
+			best, at := math.Inf(-1), -1
+			for li, lr := range usable {
+				var auc []float64
+				for _, r := range tuned[k][lr] {
 					auc = append(auc, r.auc)
-					fin = append(fin, r.final)
 				}
-				if cellReason[ri][ei] != "" {
-					chosen[ri][ei] = -1
-					break
+				if m := score.Mean(auc); m > best {
+					best, at = m, li
+				}
+			}
+			chosen[k.ri][k.ei] = usable[at]
+			top, bottom := usable[at] == rates[k][len(rates[k])-1], usable[at] == rates[k][0]
+			g := grown[k]
+			switch {
+			case top && g[1] < c.Extend:
+				g[1]++
+				next[k] = []float64{ladderStep(usable[at], +1)}
+			case bottom && len(rates[k]) > 1 && g[0] < c.Extend:
+				g[0]++
+				next[k] = []float64{ladderStep(usable[at], -1)}
+			}
+			grown[k] = g
+		}
+		pending = next
+	}
+	extended, capped := 0, 0
+	for ri := range reps {
+		for ei := range c.Envs {
+			k := cellKey{ri, ei}
+			if g := grown[k]; g[0]+g[1] > 0 {
+				extended++
+			}
+			if lr := chosen[ri][ei]; lr > 0 && len(rates[k]) > 1 && (lr == rates[k][0] || lr == rates[k][len(rates[k])-1]) {
+				capped++
+			}
+			for lr, why := range failedRate[k] {
+				res.Notes = append(res.Notes, fmt.Sprintf("%s on %s: the added rate %g failed (%s) and was not chosen", reps[ri], envNames[ei], lr, why))
+			}
+			for _, lr := range rates[k] {
+				var auc, fin []float64
+				for _, r := range tuned[k][lr] {
+					if r.reason == "" {
+						auc = append(auc, r.auc)
+						fin = append(fin, r.final)
+					}
 				}
 				label := fmt.Sprintf("%s (tuning, lr %g)", reps[ri], lr)
 				res.Rows = append(res.Rows, result.RowOf(envNames[ei], label, "auc_return", auc), result.RowOf(envNames[ei], label, "return", fin))
-				if m := score.Mean(auc); m > best {
-					best, chosen[ri][ei] = m, li
-				}
 			}
 		}
 	}
@@ -265,7 +347,7 @@ func trainedMatrix(ctx context.Context, x *run.Ctx, res *result.Result, methods 
 	var ejobs []ej
 	for ri := range reps {
 		for ei := range c.Envs {
-			if chosen[ri][ei] < 0 {
+			if chosen[ri][ei] == 0 {
 				continue
 			}
 			for si := range x.Seeds {
@@ -277,7 +359,7 @@ func trainedMatrix(ctx context.Context, x *run.Ctx, res *result.Result, methods 
 	x.Total(len(ejobs))
 	err = x.Parallel(ctx, len(ejobs), func(j int) error {
 		jb := ejobs[j]
-		r, err := trainOnce(ctx, x, c, reps[jb.ri], c.Envs[jb.ei], c.LRs[chosen[jb.ri][jb.ei]], x.Seeds[jb.si])
+		r, err := trainOnce(ctx, x, c, reps[jb.ri], c.Envs[jb.ei], chosen[jb.ri][jb.ei], x.Seeds[jb.si])
 		eval[j] = r
 		x.Tick(1)
 		return err
@@ -289,7 +371,7 @@ func trainedMatrix(ctx context.Context, x *run.Ctx, res *result.Result, methods 
 	for ri, name := range reps {
 		for ei := range c.Envs {
 			cell := result.Cell{Method: name, Env: envNames[ei], Status: "ok"}
-			if chosen[ri][ei] < 0 {
+			if chosen[ri][ei] == 0 {
 				reason := cellReason[ri][ei]
 				if reason == "" {
 					reason = probe[mIndex[name]*ne+ei].reason
@@ -311,7 +393,7 @@ func trainedMatrix(ctx context.Context, x *run.Ctx, res *result.Result, methods 
 				auc = append(auc, eval[j].auc)
 			}
 			if cell.Status == "ok" {
-				lr := c.LRs[chosen[ri][ei]]
+				lr := chosen[ri][ei]
 				rf, ra := result.RowOf(envNames[ei], name, "return", fin), result.RowOf(envNames[ei], name, "auc_return", auc)
 				res.Rows = append(res.Rows, rf, ra)
 				cell.Metrics = map[string]result.Interval{"return": rf.Value, "auc_return": ra.Value,
@@ -321,7 +403,8 @@ func trainedMatrix(ctx context.Context, x *run.Ctx, res *result.Result, methods 
 		}
 	}
 	res.Matrix = mx
-	res.Config["runs"] = map[string]int{"probe": len(probe), "tuning": len(tjobs), "evaluation": len(ejobs)}
+	res.Config["runs"] = map[string]int{"probe": len(probe), "tuning": nTune, "evaluation": len(ejobs)}
+	res.Config["rate_cells"] = map[string]int{"tuned": len(tuned), "extended": extended, "chosen_at_an_end": capped}
 	res.Config["groups"] = fmt.Sprintf("%d methods in %d groups", len(methods), len(reps))
 	return res, nil
 }
@@ -408,4 +491,43 @@ func baseEnv(spec string) string {
 		}
 	}
 	return spec
+}
+
+// ladderStep is the next rate after lr on the 1–3–10 ladder (…, 0.1, 0.3,
+// 1, 3, 10, …) upwards (dir > 0) or downwards; a rate off the ladder
+// steps by a factor of 3. The result is the float nearest the decimal
+// rate, as the grid's literals are.
+func ladderStep(lr float64, dir int) float64 {
+	e := math.Floor(math.Log10(lr))
+	m := math.Round(lr / math.Pow(10, e))
+	var nm, ne float64
+	switch {
+	case m == 1 && dir > 0:
+		nm, ne = 3, e
+	case m == 1:
+		nm, ne = 3, e-1
+	case m == 3 && dir > 0:
+		nm, ne = 1, e+1
+	case m == 3:
+		nm, ne = 1, e
+	default:
+		if dir > 0 {
+			return lr * 3
+		}
+		return lr / 3
+	}
+	v, err := strconv.ParseFloat(fmt.Sprintf("%ge%d", nm, int(ne)), 64)
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// insertSorted adds v to the ascending xs (once).
+func insertSorted(xs []float64, v float64) []float64 {
+	i, found := slices.BinarySearch(xs, v)
+	if found {
+		return xs
+	}
+	return slices.Insert(xs, i, v)
 }

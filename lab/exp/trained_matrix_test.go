@@ -2,7 +2,9 @@ package exp
 
 import (
 	"context"
+	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -83,4 +85,84 @@ func mustMethod(t *testing.T, name string) *credit.Method {
 		t.Fatal(err)
 	}
 	return m
+}
+
+// TestTrainedMatrixExtends checks the rate extension: a cell whose best
+// tuning rate is at an end of the grid gets the next ladder rates beyond
+// it, so the chosen rate ends up bracketed by tuned rates on both sides
+// unless Extend rates were added at that end.
+func TestTrainedMatrixExtends(t *testing.T) {
+	x := &run.Ctx{Name: "trained_matrix", Seeds: []uint64{1, 2}}
+	c := trainedConfig{Envs: []string{"toy_corridor"}, LRs: []float64{0.01, 0.03}, ProbeLR: 0, Extend: 2, Iters: 8, EvalEvery: 2,
+		TuneSeeds: []uint64{101, 102}}
+	ms := []*credit.Method{mustMethod(t, "verl.grpo"), mustMethod(t, "verl.rloo")}
+	res, err := trainedMatrix(context.Background(), x, &result.Result{Config: map[string]any{}}, ms, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tuning := 0
+	for _, m := range []string{"verl.grpo", "verl.rloo"} {
+		var rates []float64
+		means := map[float64]float64{}
+		for _, r := range res.Rows {
+			var lr float64
+			if r.Env != "toy_corridor" || r.Metric != "auc_return" {
+				continue
+			}
+			if _, err := fmt.Sscanf(r.Method, m+" (tuning, lr %g)", &lr); err != nil {
+				continue
+			}
+			if len(r.Seeds) != 2 {
+				t.Fatalf("%s lr %g: %d tuning seeds", m, lr, len(r.Seeds))
+			}
+			rates = append(rates, lr)
+			means[lr] = (r.Seeds[0] + r.Seeds[1]) / 2
+		}
+		tuning += 2 * len(rates)
+		slices.Sort(rates)
+		g := res.Matrix.Cell(m, "toy_corridor")
+		if g == nil || g.Status != "ok" {
+			t.Fatalf("%s cell %+v", m, g)
+		}
+		lr := g.Metrics["lr"].Mean
+		for _, r := range rates {
+			if means[r] > means[lr] {
+				t.Fatalf("%s: chose %g (auc %g) over %g (auc %g)", m, lr, means[lr], r, means[r])
+			}
+		}
+		// The corridor rewards larger steps, so the grid grows upwards.
+		if len(rates) == 2 {
+			t.Fatalf("%s: no rate added to %v (chose %g)", m, rates, lr)
+		}
+		above := 0
+		for _, r := range rates {
+			if r > c.LRs[len(c.LRs)-1] {
+				above++
+			}
+		}
+		if lr == rates[len(rates)-1] && above != c.Extend {
+			t.Fatalf("%s: chose the top rate %g of %v after %d of %d additions", m, lr, rates, above, c.Extend)
+		}
+		for i, want := range []float64{0.01, 0.03, 0.1, 0.3}[:len(rates)] {
+			if rates[i] != want {
+				t.Fatalf("%s: rates %v, want the ladder from 0.01", m, rates)
+			}
+		}
+	}
+	// Each cell reuses its probe run as one tuning run.
+	if runs := res.Config["runs"].(map[string]int); runs["tuning"] != tuning-2 {
+		t.Fatalf("runs %v, want %d tuning runs (the probes reused)", runs, tuning-2)
+	}
+}
+
+func TestLadderStep(t *testing.T) {
+	for _, c := range []struct {
+		lr   float64
+		dir  int
+		want float64
+	}{{0.1, 1, 0.3}, {0.3, 1, 1}, {1, 1, 3}, {3, 1, 10}, {10, 1, 30}, {0.1, -1, 0.03}, {0.03, -1, 0.01}, {3, -1, 1}, {1, -1, 0.3}, {0.5, 1, 1.5}} {
+		if got := ladderStep(c.lr, c.dir); got != c.want {
+			t.Errorf("ladderStep(%g, %d) = %v, want %v", c.lr, c.dir, got, c.want)
+		}
+	}
 }
