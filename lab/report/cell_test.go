@@ -72,3 +72,32 @@ func TestScaleColumns(t *testing.T) {
 		}
 	}
 }
+
+func TestUnchangedStageEnvs(t *testing.T) {
+	iv := func(m float64) map[string]result.Interval {
+		return map[string]result.Interval{"pearson": {Mean: m, Lo: m - 0.1, Hi: m + 0.1, N: 3}}
+	}
+	stage := func(name string, iters, n int, a, b float64) result.StageMatrix {
+		return result.StageMatrix{Stage: name, Iterations: iters, GroupSize: n, Cells: []result.Cell{
+			{Method: "m", Env: "fresh", Status: "ok", Metrics: iv(a)},
+			{Method: "m", Env: "moves", Status: "ok", Metrics: iv(b)},
+			{Method: "n", Env: "fresh", Status: "n/a"},
+			{Method: "n", Env: "moves", Status: "n/a"},
+		}}
+	}
+	mx := &result.Matrix{Methods: []string{"m", "n"}, Envs: []string{"fresh", "moves"}, Stages: []result.StageMatrix{
+		stage("initial", 0, 4, 0.5, 0.5), stage("middle", 25, 8, 0.6, 0.7), stage("middle", 25, 4, 0.5, 0.6),
+		stage("late", 100, 8, 0.6, 0.8), stage("late", 100, 4, 0.5, 0.5)}}
+	if got := UnchangedStageEnvs(mx); len(got) != 1 || got[0] != "fresh" {
+		t.Fatalf("unchanged %v, want [fresh]", got)
+	}
+	// One differing cell at one group size is enough to leave it out.
+	mx.Stages[3].Cells[0].Metrics = iv(0.61)
+	if got := UnchangedStageEnvs(mx); len(got) != 0 {
+		t.Fatalf("unchanged %v, want none", got)
+	}
+	// Without stages nothing is compared.
+	if got := UnchangedStageEnvs(&result.Matrix{Envs: []string{"fresh"}}); got != nil {
+		t.Fatalf("unchanged %v without stages", got)
+	}
+}

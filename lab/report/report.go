@@ -464,6 +464,9 @@ func writeMatrixMD(b *strings.Builder, mx *result.Matrix) {
 		}
 		b.WriteString("\n")
 	}
+	if envs := UnchangedStageEnvs(mx); len(envs) > 0 {
+		fmt.Fprintf(b, "%s\n\n", unchangedNote(envs))
+	}
 	writeEquivalentsMD(b, mx, "Rows that scored exactly the same on every cell and seed (the same function on the lab's data) are shown once:")
 	if len(mx.Inputs) > 0 {
 		b.WriteString("Inputs the lab derives from the environments' own structure, method by method (and why some methods stay n/a):\n\n")
@@ -548,7 +551,7 @@ Credit is scored against the exact advantage A<sup>π</sup><sub>t</sub>(s,a) = Q
 {{range .Stages}}<details><summary>{{.Title}}</summary><div class="scroll"><table class="matrix"><tr><th>method</th>{{range .Envs}}<th>{{.}}</th>{{end}}</tr>
 {{range .Rows}}<tr><td>{{.Method}}</td>{{range .Cells}}<td class="{{.Class}}" title="{{.Title}}">{{.Text}}</td>{{end}}</tr>
 {{end}}</table></div></details>
-{{end}}
+{{end}}{{if .StagesNote}}<p><small>{{.StagesNote}}</small></p>{{end}}
 {{if .R.Matrix}}{{if .R.Matrix.Inputs}}<details><summary>Inputs the lab derives for particular methods</summary><ul>{{range .R.Matrix.Inputs}}<li>{{.}}</li>{{end}}</ul></details>{{end}}{{end}}
 {{if .R.Rows}}{{if not .MatrixRows}}<details><summary>All measurements</summary><table><tr><th>env</th><th>method</th><th>metric</th><th>value</th><th>seeds</th><th>per seed</th></tr>
 {{range .R.Rows}}<tr><td>{{.Env}}</td><td>{{.Method}}</td><td>{{label .Metric}}</td><td>{{ivs .Value}}</td><td>{{.Value.N}}</td><td>{{perSeed .Seeds}}</td></tr>
@@ -600,6 +603,7 @@ type htmlSection struct {
 	// MatrixSummary says what the matrix cells hold.
 	MatrixSummary template.HTML
 	Stages        []htmlStage
+	StagesNote    string
 }
 
 type htmlStage struct {
@@ -695,6 +699,9 @@ func HTML(rep *result.Report, dir string) ([]byte, error) {
 				}
 				s.Stages = append(s.Stages, hs)
 			}
+			if envs := UnchangedStageEnvs(r.Matrix); len(envs) > 0 {
+				s.StagesNote = unchangedNote(envs)
+			}
 		}
 		data.Sections = append(data.Sections, s)
 	}
@@ -703,4 +710,65 @@ func HTML(rep *result.Report, dir string) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// UnchangedStageEnvs lists the environments whose stage columns are
+// identical (every cell's status and interval) across all the stages of
+// each group size that has more than one: training did not change the
+// scored credit there, so those later-stage cells repeat the initial ones.
+func UnchangedStageEnvs(mx *result.Matrix) []string {
+	byN := map[int][]result.StageMatrix{}
+	for _, sm := range mx.Stages {
+		byN[sm.GroupSize] = append(byN[sm.GroupSize], sm)
+	}
+	var out []string
+	for _, e := range mx.Envs {
+		compared, same := false, true
+		for _, sms := range byN {
+			for _, sm := range sms[1:] {
+				compared = true
+				for _, m := range mx.Methods {
+					if !sameCell(stageCell(sms[0], m, e), stageCell(sm, m, e)) {
+						same = false
+					}
+				}
+			}
+		}
+		if compared && same {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func stageCell(sm result.StageMatrix, method, env string) *result.Cell {
+	for i := range sm.Cells {
+		if sm.Cells[i].Method == method && sm.Cells[i].Env == env {
+			return &sm.Cells[i]
+		}
+	}
+	return nil
+}
+
+func sameCell(a, b *result.Cell) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	if a.Status != b.Status || len(a.Metrics) != len(b.Metrics) {
+		return false
+	}
+	for k, x := range a.Metrics {
+		y, ok := b.Metrics[k]
+		if !ok || !sameFloat(x.Mean, y.Mean) || !sameFloat(x.Lo, y.Lo) || !sameFloat(x.Hi, y.Hi) || x.N != y.N {
+			return false
+		}
+	}
+	return true
+}
+
+func sameFloat(x, y float64) bool { return x == y || (math.IsNaN(x) && math.IsNaN(y)) }
+
+func unchangedNote(envs []string) string {
+	return fmt.Sprintf("On %s every stage table of a group size repeats the same column: GRPO training did not change the "+
+		"scored credit there, so those cells say nothing about later policies.", strings.Join(envs, ", "))
 }
