@@ -102,7 +102,7 @@ so that "all" finishes within minutes on a laptop.`,
 	c.Flags().Uint64Var(&seed, "seed", 1, "first seed")
 	c.Flags().BoolVar(&quick, "quick", false, "small budgets: the whole lab in a few minutes")
 	c.Flags().StringVar(&out, "out", "lab-out", "output directory")
-	c.Flags().StringVar(&docs, "docs", "", "also write the generated Markdown page here (the repository's docs/lab.md)")
+	c.Flags().StringVar(&docs, "docs", "", "also write the generated Markdown page here (for a quick run, the repository's docs/lab-quick.md)")
 	c.Flags().BoolVarP(&quiet, "quiet", "q", false, "no progress bars")
 	c.Flags().IntVar(&workers, "workers", 0, "parallel training runs (0: one per core); results do not depend on it")
 	return c
@@ -123,7 +123,7 @@ the lab's order, as lab run would: results.json, CSV files, plots, report.html
 and lab.md. Each section says which run it comes from: the directory, or the
 text given with --label (say which commit built the run). An experiment found in
 several runs is taken from the last run named. Full and quick runs do not mix.`,
-		Example: "  credo lab merge runs/matrix runs/papers --label runs/matrix=\"commit 1a2b3c4\" --out lab-full --docs docs/lab-full.md",
+		Example: "  credo lab merge runs/matrix runs/papers --label runs/matrix=\"commit 1a2b3c4\" --out lab-full --docs docs/lab.md",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return usageError{fmt.Errorf("lab merge needs the run directories to merge")}
@@ -183,7 +183,7 @@ several runs is taken from the last run named. Full and quick runs do not mix.`,
 		},
 	}
 	c.Flags().StringVar(&out, "out", "", "output directory of the merged report")
-	c.Flags().StringVar(&docs, "docs", "", "also write the merged Markdown page here (e.g. docs/lab-full.md)")
+	c.Flags().StringVar(&docs, "docs", "", "also write the merged Markdown page here (the repository's docs/lab.md)")
 	c.Flags().StringArrayVar(&labels, "label", nil, "RUNDIR=TEXT: how the report names a run (default: its directory)")
 	return c
 }

@@ -23,7 +23,7 @@ import (
 // configuration of every experiment), results.csv (one line per measured
 // quantity), findings.csv (one line per checked claim), the plots (PNG and
 // SVG), report.html (self-contained, images embedded as data URIs) and
-// lab.md (the claims against credo's results, for docs/lab.md).
+// lab.md (the claims against credo's results: docs/lab.md, docs/lab-quick.md).
 func Write(rep *result.Report, dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
