@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -325,8 +326,9 @@ func trainedMatrix(ctx context.Context, x *run.Ctx, res *result.Result, methods 
 			if lr := chosen[ri][ei]; lr > 0 && len(rates[k]) > 1 && (lr == rates[k][0] || lr == rates[k][len(rates[k])-1]) {
 				capped++
 			}
-			for lr, why := range failedRate[k] {
-				res.Notes = append(res.Notes, fmt.Sprintf("%s on %s: the added rate %g failed (%s) and was not chosen", reps[ri], envNames[ei], lr, why))
+			for _, lr := range slices.Sorted(maps.Keys(failedRate[k])) {
+				res.Notes = append(res.Notes, fmt.Sprintf("%s on %s: the added rate %g failed (%s) and was not chosen",
+					reps[ri], envNames[ei], lr, failedRate[k][lr]))
 			}
 			for _, lr := range rates[k] {
 				var auc, fin []float64
