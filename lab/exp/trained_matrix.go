@@ -97,8 +97,9 @@ func runTrainedMatrix(ctx context.Context, x *run.Ctx) (*result.Result, error) {
 		"selection": fmt.Sprintf("the learning rate is chosen per (method, environment) by the mean auc_return over %d separate tuning "+
 			"seeds (%v); the chosen rate is then trained on the experiment's seeds, which never take part in the choice "+
 			"(no optimistic pick on the reported seeds); a cell whose best rate is at an end of the grid tries the next rate beyond "+
-			"that end on the 1–3–10 ladder, one per round, up to %d per end (config rate_cells counts the cells extended and those "+
-			"whose chosen rate is still at an end of their tuned rates)", len(c.TuneSeeds), c.TuneSeeds, c.Extend),
+			"that end on the 1–3–10 ladder, one per round, up to %d per end (the bottom rate only when it beats the next one: a method "+
+			"that every rate trains alike is not extended); config rate_cells counts the cells extended, those whose chosen rate still "+
+			"beats its only neighbour at an end of their tuned rates, and the flat ones (every rate the same mean auc_return)", len(c.TuneSeeds), c.TuneSeeds, c.Extend),
 		"equivalents": fmt.Sprintf("methods that are the same function on the lab's data are trained once: the first tuning seed's runs at "+
 			"lr %g are the probe, and methods whose probe learning curves are bitwise identical on every environment (or n/a for "+
 			"the same reason) are grouped with matrix.GroupEquivalents, the credit matrix's notion of equivalent profiles; "+
@@ -211,6 +212,8 @@ func trainedMatrix(ctx context.Context, x *run.Ctx, res *result.Result, methods 
 	cellReason := make([][]string, len(reps))
 	pending := map[cellKey][]float64{}             // rates to run this round
 	failedRate := map[cellKey]map[float64]string{} // added rates whose runs failed
+	atEnd := map[cellKey]bool{}                    // the best rate beats its one neighbour at an end
+	flat := map[cellKey]bool{}                     // every rate gave the same mean auc_return
 	for ri, name := range reps {
 		chosen[ri] = make([]float64, ne)
 		cellReason[ri] = make([]string, ne)
@@ -291,24 +294,32 @@ func trainedMatrix(ctx context.Context, x *run.Ctx, res *result.Result, methods 
 					usable = append(usable, lr)
 				}
 			}
+			means := make([]float64, len(usable))
 			best, at := math.Inf(-1), -1
 			for li, lr := range usable {
 				var auc []float64
 				for _, r := range tuned[k][lr] {
 					auc = append(auc, r.auc)
 				}
-				if m := score.Mean(auc); m > best {
-					best, at = m, li
+				if means[li] = score.Mean(auc); means[li] > best {
+					best, at = means[li], li
 				}
 			}
 			chosen[k.ri][k.ei] = usable[at]
-			top, bottom := usable[at] == rates[k][len(rates[k])-1], usable[at] == rates[k][0]
+			// Ties go to the lower rate, so the top rate is chosen only when
+			// it beats every lower one; the bottom one is extended only when
+			// it beats the next (a method that every rate trains alike, or
+			// not at all, is not extended).
+			top := at == len(usable)-1 && usable[at] == rates[k][len(rates[k])-1]
+			bottom := at == 0 && usable[0] == rates[k][0] && len(usable) > 1 && means[0] > means[1]
+			atEnd[k] = top || bottom
+			flat[k] = slices.Min(means) == slices.Max(means)
 			g := grown[k]
 			switch {
 			case top && g[1] < c.Extend:
 				g[1]++
 				next[k] = []float64{ladderStep(usable[at], +1)}
-			case bottom && len(rates[k]) > 1 && g[0] < c.Extend:
+			case bottom && g[0] < c.Extend:
 				g[0]++
 				next[k] = []float64{ladderStep(usable[at], -1)}
 			}
@@ -316,15 +327,18 @@ func trainedMatrix(ctx context.Context, x *run.Ctx, res *result.Result, methods 
 		}
 		pending = next
 	}
-	extended, capped := 0, 0
+	extended, capped, flats := 0, 0, 0
 	for ri := range reps {
 		for ei := range c.Envs {
 			k := cellKey{ri, ei}
 			if g := grown[k]; g[0]+g[1] > 0 {
 				extended++
 			}
-			if lr := chosen[ri][ei]; lr > 0 && len(rates[k]) > 1 && (lr == rates[k][0] || lr == rates[k][len(rates[k])-1]) {
+			if chosen[ri][ei] > 0 && atEnd[k] {
 				capped++
+			}
+			if chosen[ri][ei] > 0 && flat[k] {
+				flats++
 			}
 			for _, lr := range slices.Sorted(maps.Keys(failedRate[k])) {
 				res.Notes = append(res.Notes, fmt.Sprintf("%s on %s: the added rate %g failed (%s) and was not chosen",
@@ -406,7 +420,7 @@ func trainedMatrix(ctx context.Context, x *run.Ctx, res *result.Result, methods 
 	}
 	res.Matrix = mx
 	res.Config["runs"] = map[string]int{"probe": len(probe), "tuning": nTune, "evaluation": len(ejobs)}
-	res.Config["rate_cells"] = map[string]int{"tuned": len(tuned), "extended": extended, "chosen_at_an_end": capped}
+	res.Config["rate_cells"] = map[string]int{"tuned": len(tuned), "extended": extended, "chosen_at_an_end": capped, "flat": flats}
 	res.Config["groups"] = fmt.Sprintf("%d methods in %d groups", len(methods), len(reps))
 	return res, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"strconv"
 	"testing"
 
@@ -95,12 +96,27 @@ func TestTrainedMatrixExtends(t *testing.T) {
 	x := &run.Ctx{Name: "trained_matrix", Seeds: []uint64{1, 2}}
 	c := trainedConfig{Envs: []string{"toy_corridor"}, LRs: []float64{0.01, 0.03}, ProbeLR: 0, Extend: 2, Iters: 8, EvalEvery: 2,
 		TuneSeeds: []uint64{101, 102}}
-	ms := []*credit.Method{mustMethod(t, "verl.grpo"), mustMethod(t, "verl.rloo")}
+	ms := []*credit.Method{mustMethod(t, "verl.grpo"), mustMethod(t, "verl.rloo"), mustMethod(t, "crew")}
 	res, err := trainedMatrix(context.Background(), x, &result.Result{Config: map[string]any{}}, ms, c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tuning := 0
+	// crew's credit does not move this policy: every rate trains alike,
+	// so its cell keeps the grid (ties go to the lower rate, which is not
+	// extended downwards without beating the next one).
+	crew := 0
+	for _, r := range res.Rows {
+		if strings.HasPrefix(r.Method, "crew (tuning") && r.Metric == "auc_return" {
+			crew++
+		}
+	}
+	if g := res.Matrix.Cell("crew", "toy_corridor"); g == nil || g.Status != "ok" || crew != 2 || g.Metrics["lr"].Mean != 0.01 {
+		t.Fatalf("crew: %d tuning rates, cell %+v", crew, g)
+	}
+	if rc := res.Config["rate_cells"].(map[string]int); rc["flat"] != 1 {
+		t.Fatalf("rate_cells %v, want crew's one flat cell", rc)
+	}
+	tuning := 2 * crew
 	for _, m := range []string{"verl.grpo", "verl.rloo"} {
 		var rates []float64
 		means := map[float64]float64{}
@@ -150,8 +166,8 @@ func TestTrainedMatrixExtends(t *testing.T) {
 		}
 	}
 	// Each cell reuses its probe run as one tuning run.
-	if runs := res.Config["runs"].(map[string]int); runs["tuning"] != tuning-2 {
-		t.Fatalf("runs %v, want %d tuning runs (the probes reused)", runs, tuning-2)
+	if runs := res.Config["runs"].(map[string]int); runs["tuning"] != tuning-3 {
+		t.Fatalf("runs %v, want %d tuning runs (the probes reused)", runs, tuning-3)
 	}
 }
 
