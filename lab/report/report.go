@@ -372,7 +372,8 @@ func writeMatrixMD(b *strings.Builder, mx *result.Matrix) {
 	if mx.Metric == "return" {
 		b.WriteString("Final exact expected return after training, then `auc`, the mean exact return over the learning curve's " +
 			"evaluation points (learning speed), each mean [95% interval] (seeds), and `lr`, the Adam rate chosen on separate tuning " +
-			"seeds (the reported seeds never take part in the choice; results.json has the tuning runs); `n/a`: the method needs an input " +
+			"seeds (the reported seeds never take part in the choice; a rate at an end of the grid that beats its neighbour adds the next " +
+			"rate past that end, as the configuration's selection says; results.json has the tuning runs); `n/a`: the method needs an input " +
 			"the default batch lacks.\n\n")
 		b.WriteString("| method | " + strings.Join(mx.Envs, " | ") + " |\n|---|" + strings.Repeat("---|", len(mx.Envs)) + "\n")
 		for _, m := range mx.Methods {
