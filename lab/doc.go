@@ -11,6 +11,9 @@
 // lab has no credit code of its own: advantages come from the method
 // registry (credit.Lookup(name).AssignState), exactly as `credo assign`
 // computes them, and policy updates use the engine's loss functions.
+// Run, Merge and a sweep's merger add the results read off others
+// (Derive): whether the matrix's credit accuracy predicts the trained
+// matrix's learning speed, when a report holds both in full mode.
 //
 // Everything is deterministic for a seed: random streams are PCG streams
 // derived from (seed, experiment, environment, method), work is split over

@@ -84,6 +84,7 @@ func Run(ctx context.Context, names []string, opt Options) (*Report, error) {
 		res.Seconds = time.Since(t1).Seconds()
 		rep.Results = append(rep.Results, res)
 	}
+	rep.Results = Derive(rep.Results)
 	rep.Seconds = time.Since(t0).Seconds()
 	if opt.OutDir != "" {
 		if err := report.Write(rep, opt.OutDir); err != nil {

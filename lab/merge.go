@@ -83,6 +83,7 @@ func Merge(runs []*Report, labels []string) (*Report, error) {
 		out.Results = append(out.Results, byName[name])
 		out.Seconds += byName[name].Seconds
 	}
+	out.Results = Derive(out.Results)
 	for s := range seeds {
 		out.Seeds = append(out.Seeds, s)
 	}

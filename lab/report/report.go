@@ -88,17 +88,30 @@ func Write(rep *result.Report, dir string) error {
 	return atomicfile.WriteFile(filepath.Join(dir, "report.html"), h, 0o644)
 }
 
-// barMetrics are the row metrics drawn as error-bar plots.
+// barMetrics are the row metrics drawn as error-bar plots: those with
+// more than one row on some environment (a lone point compares nothing;
+// the page's table has it).
 func barMetrics(r *result.Result) []string {
 	if r.Matrix != nil {
 		return nil
 	}
-	seen := map[string]bool{}
-	var out []string
+	type key struct{ metric, env string }
+	rows := map[key]int{}
+	var order []string
 	for _, row := range r.Rows {
-		if !seen[row.Metric] {
-			seen[row.Metric] = true
-			out = append(out, row.Metric)
+		if rows[key{row.Metric, ""}] == 0 {
+			order = append(order, row.Metric)
+		}
+		rows[key{row.Metric, ""}]++
+		rows[key{row.Metric, row.Env}]++
+	}
+	var out []string
+	for _, m := range order {
+		for _, row := range r.Rows {
+			if row.Metric == m && rows[key{m, row.Env}] > 1 {
+				out = append(out, m)
+				break
+			}
 		}
 	}
 	return out

@@ -25,7 +25,7 @@ func MetricRange(metric string) (lo, hi float64) {
 	case "success", "auc_success", "true_reward", "auc_true_reward", "sign_agreement", "sub_sign_agreement",
 		"coverage", "mean_effective_ratio", "mean_effective_sample_ratio", "proxy_min_prm", "proxy_mean_prm", "critic_coverage":
 		return 0, 1
-	case "pearson", "spearman", "cosine", "sub_pearson", "mean_credit_pearson", "hacking_gap", "auc_hacking_gap", "hacking_gap_min":
+	case "pearson", "spearman", "cosine", "sub_pearson", "rank_corr_auc_return", "rank_corr_return", "mean_credit_pearson", "hacking_gap", "auc_hacking_gap", "hacking_gap_min":
 		return -1, 1
 	case "rel_mse", "rel_bias", "rel_var", "mean_credit_rel_mse", "grad_var", "grad_rel_var", "auc_grad_var", "auc_grad_rel_var",
 		"entropy", "exploitability", "auc_exploitability", "length", "fillers", "proxy_sum_prm", "samples":

@@ -116,6 +116,10 @@ func (m *Merger) Merge(key string, b []byte) error {
 	return nil
 }
 
-// Report is the merged report (write it with lab.Write). Its Seconds is
-// the sum of the experiments' times, not the sweep's wall time.
-func (m *Merger) Report() *lab.Report { return m.rep }
+// Report is the merged report (write it with lab.Write), with the derived
+// results lab.Run adds (lab.Derive). Its Seconds is the sum of the
+// experiments' times, not the sweep's wall time.
+func (m *Merger) Report() *lab.Report {
+	m.rep.Results = lab.Derive(m.rep.Results)
+	return m.rep
+}
