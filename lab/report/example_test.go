@@ -9,14 +9,16 @@ import (
 	"github.com/credo-rl/credo/lab/result"
 )
 
-// A report of one experiment that measured one row and checked no claim:
-// Write stores the data files, one bar plot for the row's metric (PNG and
-// SVG, named experiment_env_final_metric) and the two pages.
+// A report of one experiment that measured two methods on one environment
+// and checked no claim: Write stores the data files, one bar plot for the
+// rows' metric (PNG and SVG, named experiment_env_final_metric; a lone row
+// on an environment gets none) and the two pages.
 func ExampleWrite() {
 	iv := result.Interval{Mean: 0.5, Lo: 0.25, Hi: 0.75, N: 3}
 	res := &result.Result{
 		Experiment: result.Experiment{Name: "demo", Title: "A demonstration", Paper: "none", Claim: "none"},
-		Rows:       []result.Row{{Env: "umbrella", Method: "verl.grpo", Metric: "pearson", Value: iv, Seeds: []float64{0.25, 0.5, 0.75}}},
+		Rows: []result.Row{{Env: "umbrella", Method: "verl.grpo", Metric: "pearson", Value: iv, Seeds: []float64{0.25, 0.5, 0.75}},
+			{Env: "umbrella", Method: "verl.rloo", Metric: "pearson", Value: iv, Seeds: []float64{0.25, 0.5, 0.75}}},
 	}
 	rep := &result.Report{Options: result.Options{Seeds: 3, Seed: 1, Quick: true}, Seeds: []uint64{1, 2, 3}, Results: []*result.Result{res}}
 	dir, err := os.MkdirTemp("", "report")
