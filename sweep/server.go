@@ -65,3 +65,16 @@ func (s *Server) Close() {
 	s.s.Shutdown()
 	s.s.WaitForShutdown()
 }
+
+// CloseAfterClients waits until no client is connected, or for at most
+// grace, then shuts the server down. A coordinator that owns the server
+// calls it after its sweep: the workers learn that the sweep is over by
+// finding its streams deleted, which they can only do while the server
+// is up (a worker that finds the server gone instead would report an
+// error).
+func (s *Server) CloseAfterClients(grace time.Duration) {
+	for end := time.Now().Add(grace); s.s.NumClients() > 0 && time.Now().Before(end); {
+		time.Sleep(50 * time.Millisecond)
+	}
+	s.Close()
+}

@@ -92,7 +92,9 @@ reporting progress, and the experiment goes to another worker after
 				if err != nil {
 					return err
 				}
-				defer srv.Close()
+				// The workers learn that the sweep is over from the server:
+				// it stays up until they have left (at most 10 s).
+				defer srv.CloseAfterClients(10 * time.Second)
 				url = srv.URL()
 				fmt.Fprintf(stderr, "lab sweep: embedded NATS JetStream at %s; more workers join with: credo lab worker --nats %s --name %s\n", url, url, name)
 			}
