@@ -279,11 +279,12 @@ func trainedMatrix(ctx context.Context, x *run.Ctx, res *result.Result, methods 
 					if r.reason == "" {
 						continue
 					}
-					if slices.Contains(c.LRs, lr) {
+					switch {
+					case slices.Contains(c.LRs, lr):
 						cellReason[k.ri][k.ei] = r.reason
-					} else if failedRate[k] == nil {
+					case failedRate[k] == nil:
 						failedRate[k] = map[float64]string{lr: r.reason}
-					} else {
+					default:
 						failedRate[k][lr] = r.reason
 					}
 				}
@@ -292,40 +293,17 @@ func trainedMatrix(ctx context.Context, x *run.Ctx, res *result.Result, methods 
 				chosen[k.ri][k.ei] = 0
 				continue
 			}
-			var usable []float64
-			for _, lr := range rates[k] {
-				if failedRate[k][lr] == "" {
-					usable = append(usable, lr)
-				}
-			}
-			means := make([]float64, len(usable))
-			best, at := math.Inf(-1), -1
-			for li, lr := range usable {
-				var auc []float64
-				for _, r := range tuned[k][lr] {
-					auc = append(auc, r.auc)
-				}
-				if means[li] = score.Mean(auc); means[li] > best {
-					best, at = means[li], li
-				}
-			}
-			chosen[k.ri][k.ei] = usable[at]
-			// Ties go to the lower rate, so the top rate is chosen only when
-			// it beats every lower one; the bottom one is extended only when
-			// it beats the next (a method that every rate trains alike, or
-			// not at all, is not extended).
-			top := at == len(usable)-1 && usable[at] == rates[k][len(rates[k])-1]
-			bottom := at == 0 && usable[0] == rates[k][0] && len(usable) > 1 && means[0] > means[1]
-			atEnd[k] = top || bottom
-			flat[k] = slices.Min(means) == slices.Max(means)
+			lr, top, bottom, isFlat := bestRate(rates[k], tuned[k], failedRate[k])
+			chosen[k.ri][k.ei] = lr
+			atEnd[k], flat[k] = top || bottom, isFlat
 			g := grown[k]
 			switch {
 			case top && g[1] < c.Extend:
 				g[1]++
-				next[k] = []float64{ladderStep(usable[at], +1)}
+				next[k] = []float64{ladderStep(lr, +1)}
 			case bottom && g[0] < c.Extend:
 				g[0]++
-				next[k] = []float64{ladderStep(usable[at], -1)}
+				next[k] = []float64{ladderStep(lr, -1)}
 			}
 			grown[k] = g
 		}
@@ -511,6 +489,35 @@ func baseEnv(spec string) string {
 		}
 	}
 	return spec
+}
+
+// bestRate picks a cell's rate: the best mean auc_return over the tuning
+// seeds among the rates whose runs did not fail (ties: the lower rate).
+// top says it is the highest tuned rate (so it beats every lower one);
+// bottom that it is the lowest and beats the next one (a method that
+// every rate trains alike is not at an end); flat that every usable rate
+// gave the same mean.
+func bestRate(rates []float64, runs map[float64][]trainedRun, failed map[float64]string) (lr float64, top, bottom, flat bool) {
+	var usable, means []float64
+	for _, r := range rates {
+		if failed[r] != "" {
+			continue
+		}
+		var auc []float64
+		for _, run := range runs[r] {
+			auc = append(auc, run.auc)
+		}
+		usable, means = append(usable, r), append(means, score.Mean(auc))
+	}
+	at := 0
+	for i, m := range means {
+		if m > means[at] {
+			at = i
+		}
+	}
+	top = at == len(usable)-1 && usable[at] == rates[len(rates)-1]
+	bottom = at == 0 && usable[0] == rates[0] && len(usable) > 1 && means[0] > means[1]
+	return usable[at], top, bottom, slices.Min(means) == slices.Max(means)
 }
 
 // ladderStep is the next rate after lr on the 1–3–10 ladder (…, 0.1, 0.3,

@@ -182,3 +182,35 @@ func TestLadderStep(t *testing.T) {
 		}
 	}
 }
+
+func TestBestRate(t *testing.T) {
+	runs := func(aucs ...float64) []trainedRun {
+		out := make([]trainedRun, len(aucs))
+		for i, a := range aucs {
+			out[i].auc = a
+		}
+		return out
+	}
+	rates := []float64{0.1, 0.3, 1}
+	for _, c := range []struct {
+		name                string
+		tuned               map[float64][]trainedRun
+		failed              map[float64]string
+		lr                  float64
+		top, bottom, isFlat bool
+	}{
+		{"top wins", map[float64][]trainedRun{0.1: runs(1, 1), 0.3: runs(2, 2), 1: runs(3, 2)}, nil, 1, true, false, false},
+		{"inside", map[float64][]trainedRun{0.1: runs(1, 1), 0.3: runs(3, 3), 1: runs(2, 2)}, nil, 0.3, false, false, false},
+		{"bottom beats the next", map[float64][]trainedRun{0.1: runs(3, 3), 0.3: runs(2, 2), 1: runs(2, 2)}, nil, 0.1, false, true, false},
+		{"tie at the bottom", map[float64][]trainedRun{0.1: runs(3, 3), 0.3: runs(3, 3), 1: runs(2, 2)}, nil, 0.1, false, false, false},
+		{"flat", map[float64][]trainedRun{0.1: runs(0, 0), 0.3: runs(0, 0), 1: runs(0, 0)}, nil, 0.1, false, false, true},
+		// A failed top rate is skipped: 0.3 is then the best usable rate
+		// but not the top of the tuned rates, so the cell does not grow.
+		{"failed top", map[float64][]trainedRun{0.1: runs(1, 1), 0.3: runs(2, 2), 1: runs(0, 0)}, map[float64]string{1: "error: x"}, 0.3, false, false, false},
+	} {
+		lr, top, bottom, isFlat := bestRate(rates, c.tuned, c.failed)
+		if lr != c.lr || top != c.top || bottom != c.bottom || isFlat != c.isFlat {
+			t.Errorf("%s: got (%g, top %v, bottom %v, flat %v), want (%g, %v, %v, %v)", c.name, lr, top, bottom, isFlat, c.lr, c.top, c.bottom, c.isFlat)
+		}
+	}
+}
