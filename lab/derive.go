@@ -52,13 +52,12 @@ func Derive(results []*result.Result) []*result.Result {
 }
 
 func accuracyVsReturn(mx, tm *result.Result) *result.Result {
-	seedsOf := func(r *result.Result, method, env, metric string) []float64 {
+	type key struct{ method, env, metric string }
+	seeds := map[key][]float64{} // both results' rows (their metrics differ)
+	for _, r := range []*result.Result{tm, mx} {
 		for _, row := range r.Rows {
-			if row.Method == method && row.Env == env && row.Metric == metric {
-				return row.Seeds
-			}
+			seeds[key{row.Method, row.Env, row.Metric}] = row.Seeds
 		}
-		return nil
 	}
 	res := &result.Result{Experiment: result.Experiment{
 		Name:  AccuracyVsReturn,
@@ -85,8 +84,8 @@ func accuracyVsReturn(mx, tm *result.Result) *result.Result {
 		var acc, auc, fin [][]float64 // per method, per seed
 		var used []string
 		for _, m := range tm.Matrix.Methods {
-			a := seedsOf(mx, m, env, "pearson")
-			u, f := seedsOf(tm, m, env, "auc_return"), seedsOf(tm, m, env, "return")
+			a := seeds[key{m, env, "pearson"}]
+			u, f := seeds[key{m, env, "auc_return"}], seeds[key{m, env, "return"}]
 			if len(a) == 0 || len(a) != len(u) || len(u) != len(f) || !allFinite(a, u, f) {
 				continue
 			}

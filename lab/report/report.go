@@ -96,22 +96,22 @@ func barMetrics(r *result.Result) []string {
 		return nil
 	}
 	type key struct{ metric, env string }
-	rows := map[key]int{}
+	perEnv := map[key]int{}
+	multi := map[string]bool{} // some environment has two rows or more
 	var order []string
 	for _, row := range r.Rows {
-		if rows[key{row.Metric, ""}] == 0 {
+		if _, seen := multi[row.Metric]; !seen {
+			multi[row.Metric] = false
 			order = append(order, row.Metric)
 		}
-		rows[key{row.Metric, ""}]++
-		rows[key{row.Metric, row.Env}]++
+		if perEnv[key{row.Metric, row.Env}]++; perEnv[key{row.Metric, row.Env}] > 1 {
+			multi[row.Metric] = true
+		}
 	}
 	var out []string
 	for _, m := range order {
-		for _, row := range r.Rows {
-			if row.Metric == m && rows[key{m, row.Env}] > 1 {
-				out = append(out, m)
-				break
-			}
+		if multi[m] {
+			out = append(out, m)
 		}
 	}
 	return out
@@ -742,7 +742,7 @@ func UnchangedStageEnvs(mx *result.Matrix) []string {
 			for _, sm := range sms[1:] {
 				compared = true
 				for _, m := range mx.Methods {
-					if !sameCell(stageCell(sms[0], m, e), stageCell(sm, m, e)) {
+					if !sameCell(sms[0].Cell(m, e), sm.Cell(m, e)) {
 						same = false
 					}
 				}
@@ -753,15 +753,6 @@ func UnchangedStageEnvs(mx *result.Matrix) []string {
 		}
 	}
 	return out
-}
-
-func stageCell(sm result.StageMatrix, method, env string) *result.Cell {
-	for i := range sm.Cells {
-		if sm.Cells[i].Method == method && sm.Cells[i].Env == env {
-			return &sm.Cells[i]
-		}
-	}
-	return nil
 }
 
 func sameCell(a, b *result.Cell) bool {

@@ -164,6 +164,16 @@ type StageMatrix struct {
 	Cells      []Cell `json:"cells"`
 }
 
+// Cell returns the stage's cell of (method, env), or nil.
+func (s *StageMatrix) Cell(method, env string) *Cell {
+	for i := range s.Cells {
+		if s.Cells[i].Method == method && s.Cells[i].Env == env {
+			return &s.Cells[i]
+		}
+	}
+	return nil
+}
+
 // Cell returns the cell of (method, env), or nil.
 func (m *Matrix) Cell(method, env string) *Cell {
 	for i := range m.Cells {
